@@ -1,0 +1,317 @@
+/**
+ * Privacy accounting: (epsilon, delta) losses, sequential composition, zero-concentrated DP for
+ * Gaussian-type noise with the conversion of Canonne, Kamath and Steinke (NeurIPS 2020, Prop. 12,
+ * via Asoodeh et al.), Rényi DP for the Skellam mechanism (Agarwal, Kairouz, Liu, NeurIPS 2021,
+ * Thm. 3.5) and a budget ledger that refuses over-budget spends. Proofs: accounting.proof.md.
+ */
+import { PinholeError } from './errors.js';
+import { type Decimal, DECIMAL_ZERO, decimalAdd, decimalCompare, decimalOf, decimalSub, decimalToNumber } from './decimal.js';
+import { checkDelta, checkNumber, checkObject, checkString, invalid } from './validate.js';
+
+export interface PrivacyLoss {
+  readonly epsilon: number;
+  readonly delta: number;
+}
+
+/** A loss in zero-concentrated DP: rho-zCDP. */
+export interface ZcdpLoss {
+  readonly rho: number;
+}
+
+export function privacyLoss(epsilon: number, delta = 0): PrivacyLoss {
+  checkNumber('epsilon', epsilon, { ge: 0 });
+  checkDelta(delta);
+  return Object.freeze({ epsilon, delta });
+}
+
+function checkLoss(param: string, value: unknown): PrivacyLoss {
+  const o = checkObject(param, value);
+  checkNumber(`${param}.epsilon`, o.epsilon, { ge: 0 });
+  checkNumber(`${param}.delta`, o.delta, { ge: 0, lt: 1 });
+  return o as unknown as PrivacyLoss;
+}
+
+/** Basic sequential composition: epsilons and deltas add (summed exactly in decimal). */
+export function composeSequential(losses: readonly PrivacyLoss[]): PrivacyLoss {
+  if (!Array.isArray(losses)) throw invalid('losses', 'an array of PrivacyLoss', losses);
+  let e = DECIMAL_ZERO;
+  let d = DECIMAL_ZERO;
+  losses.forEach((l, i) => {
+    checkLoss(`losses[${i}]`, l);
+    e = decimalAdd(e, decimalOf(l.epsilon));
+    d = decimalAdd(d, decimalOf(l.delta));
+  });
+  return { epsilon: decimalToNumber(e), delta: decimalToNumber(d) };
+}
+
+/** Pure epsilon-DP implies (epsilon^2 / 2)-zCDP (Bun and Steinke 2016, Prop. 1.4). */
+export function pureToZcdp(epsilon: number): ZcdpLoss {
+  checkNumber('epsilon', epsilon, { ge: 0 });
+  return { rho: (epsilon * epsilon) / 2 };
+}
+
+/**
+ * The smallest delta for which rho-zCDP implies (epsilon, delta)-DP by CKS 2020, Prop. 12:
+ * delta = inf_{alpha > 1} exp((alpha-1)(alpha·rho - epsilon)) / (alpha-1) · (1 - 1/alpha)^alpha.
+ */
+export function zcdpDelta(rho: number, epsilon: number): number {
+  checkNumber('rho', rho, { ge: 0 });
+  checkNumber('epsilon', epsilon, { ge: 0 });
+  if (rho === 0) return 0;
+  // The objective's log is convex in alpha; its derivative is (2 alpha - 1) rho - epsilon + log(1 - 1/alpha).
+  let lo = 1.0000001;
+  let hi = Math.max(2, (epsilon + 1) / (2 * rho) + 2);
+  for (let i = 0; i < 200; i++) {
+    const mid = (lo + hi) / 2;
+    const derivative = (2 * mid - 1) * rho - epsilon + Math.log1p(-1 / mid);
+    if (derivative < 0) lo = mid;
+    else hi = mid;
+  }
+  const alpha = (lo + hi) / 2;
+  const logDelta = (alpha - 1) * (alpha * rho - epsilon) + alpha * Math.log1p(-1 / alpha) - Math.log(alpha - 1);
+  return Math.min(1, Math.exp(logDelta));
+}
+
+/** The smallest epsilon (to 1e-12 relative, rounded up) for which rho-zCDP gives (epsilon, delta)-DP. */
+export function zcdpToEpsilon(rho: number, delta: number): number {
+  checkNumber('rho', rho, { ge: 0 });
+  checkNumber('delta', delta, { gt: 0, lt: 1 });
+  if (rho === 0) return 0;
+  let lo = 0;
+  let hi = rho + 2 * Math.sqrt(rho * Math.log(1 / delta)) + 1e-12; // the classic bound is always enough
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (zcdpDelta(rho, mid) <= delta) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/** The classic, looser conversion rho + 2 sqrt(rho ln(1/delta)) (Bun and Steinke 2016, Prop. 1.3). */
+export function zcdpToEpsilonClassic(rho: number, delta: number): number {
+  checkNumber('rho', rho, { ge: 0 });
+  checkNumber('delta', delta, { gt: 0, lt: 1 });
+  return rho + 2 * Math.sqrt(rho * Math.log(1 / delta));
+}
+
+const RDP_ORDERS: readonly number[] = (() => {
+  const orders: number[] = [];
+  for (let a = 1.01; a < 2; a += 0.01) orders.push(Number(a.toFixed(2)));
+  for (let a = 2; a < 16; a += 0.25) orders.push(a);
+  for (let a = 16; a <= 256; a += 2) orders.push(a);
+  for (let a = 320; a <= 4096; a *= 1.25) orders.push(Math.round(a));
+  return orders;
+})();
+
+/**
+ * (epsilon, delta) from a Rényi-DP curve, minimised over a grid of orders with the conversion of
+ * CKS 2020 Prop. 12 / Balle et al. 2020 Thm. 21:
+ * epsilon = rdp(alpha) + log(1 - 1/alpha) - (log delta + log alpha) / (alpha - 1).
+ */
+export function rdpToEpsilon(rdp: (alpha: number) => number, delta: number): number {
+  if (typeof rdp !== 'function') throw invalid('rdp', 'a function of the order alpha', rdp);
+  checkNumber('delta', delta, { gt: 0, lt: 1 });
+  let best = Infinity;
+  for (const alpha of RDP_ORDERS) {
+    const r = rdp(alpha);
+    if (!Number.isFinite(r)) continue;
+    const e = r + Math.log1p(-1 / alpha) - (Math.log(delta) + Math.log(alpha)) / (alpha - 1);
+    if (e < best) best = e;
+  }
+  return Math.max(0, best);
+}
+
+export interface SensitivityParams {
+  /** L2 sensitivity of the integer-valued query (one contributor's largest change in Euclidean norm) */
+  l2Sensitivity: number;
+  /** L1 sensitivity (needed by Skellam's bound; defaults to l2Sensitivity^2, valid for integer vectors) */
+  l1Sensitivity?: number;
+}
+
+/** The discrete Gaussian N_Z(0, sigma^2) per coordinate is (Δ2^2 / 2 sigma^2)-zCDP (CKS 2020, Thm. 14). */
+export function discreteGaussianZcdp(params: { sigma: number } & SensitivityParams): ZcdpLoss {
+  checkObject('params', params);
+  const sigma = checkNumber('sigma', params.sigma, { gt: 0 });
+  const l2 = checkNumber('l2Sensitivity', params.l2Sensitivity, { gt: 0 });
+  return { rho: (l2 * l2) / (2 * sigma * sigma) };
+}
+
+/**
+ * The exact (epsilon, delta) curve of one-dimensional discrete Gaussian noise with integer
+ * sensitivity (CKS 2020, Thm. 7): delta = P[Y > eps sigma^2/Δ - Δ/2] - e^eps P[Y > eps sigma^2/Δ + Δ/2].
+ */
+export function discreteGaussianDelta(sigma: number, epsilon: number, sensitivity = 1): number {
+  checkNumber('sigma', sigma, { gt: 0, le: 2 ** 30 });
+  checkNumber('epsilon', epsilon, { ge: 0 });
+  const delta = checkNumber('sensitivity', sensitivity, { gt: 0, le: 2 ** 30 });
+  if (!Number.isInteger(delta)) throw invalid('sensitivity', 'an integer > 0', sensitivity);
+  const s2 = sigma * sigma;
+  const limit = Math.ceil(sigma * 40 + epsilon * s2 / delta + delta) + 2;
+  let z = 0;
+  const w = (y: number) => Math.exp((-y * y) / (2 * s2));
+  for (let y = -limit; y <= limit; y++) z += w(y);
+  const tail = (x: number) => {
+    let t = 0;
+    for (let y = Math.floor(x) + 1; y <= limit; y++) t += w(y);
+    return t / z;
+  };
+  const a = (epsilon * s2) / delta - delta / 2;
+  const b = (epsilon * s2) / delta + delta / 2;
+  return Math.max(0, Math.min(1, tail(a) - Math.exp(epsilon) * tail(b)));
+}
+
+/**
+ * Rényi DP of the Skellam mechanism Sk(mu, mu) per coordinate (Agarwal, Kairouz, Liu 2021, Thm. 3.5),
+ * with (2 alpha) in place of (2 alpha - 1) in the second term, which only loosens it:
+ * eps(alpha) = alpha Δ2^2 / (4 mu) + min((2 alpha Δ2^2 + 6 Δ1) / (16 mu^2), 3 Δ1 / (4 mu)).
+ * mu is the parameter of each Poisson: the noise variance is 2 mu.
+ */
+export function skellamRdp(alpha: number, params: { mu: number } & SensitivityParams): number {
+  const mu = params.mu;
+  const l2 = params.l2Sensitivity;
+  const l1 = params.l1Sensitivity ?? l2 * l2;
+  return (alpha * l2 * l2) / (4 * mu) + Math.min((2 * alpha * l2 * l2 + 6 * l1) / (16 * mu * mu), (3 * l1) / (4 * mu));
+}
+
+/** (epsilon, delta) of Skellam noise with total parameter mu (variance 2 mu) on a sum of the given sensitivity. */
+export function skellamPrivacy(params: { mu: number } & SensitivityParams, delta: number): PrivacyLoss {
+  checkObject('params', params);
+  checkNumber('mu', params.mu, { gt: 0 });
+  checkNumber('l2Sensitivity', params.l2Sensitivity, { gt: 0 });
+  if (params.l1Sensitivity !== undefined) checkNumber('l1Sensitivity', params.l1Sensitivity, { gt: 0 });
+  checkNumber('delta', delta, { gt: 0, lt: 1 });
+  return { epsilon: rdpToEpsilon((a) => skellamRdp(a, params), delta), delta };
+}
+
+/** (epsilon, delta) of discrete Gaussian noise (any dimension) through zCDP and the CKS conversion. */
+export function discreteGaussianPrivacy(params: { sigma: number } & SensitivityParams, delta: number): PrivacyLoss {
+  const { rho } = discreteGaussianZcdp(params);
+  checkNumber('delta', delta, { gt: 0, lt: 1 });
+  return { epsilon: zcdpToEpsilon(rho, delta), delta };
+}
+
+/** Pure-DP cost of Laplace (or discrete Laplace) noise of the given scale on an L1-sensitivity query. */
+export function laplacePrivacy(params: { scale: number; l1Sensitivity: number }): PrivacyLoss {
+  checkObject('params', params);
+  const scale = checkNumber('scale', params.scale, { gt: 0 });
+  const l1 = checkNumber('l1Sensitivity', params.l1Sensitivity, { gt: 0 });
+  return { epsilon: l1 / scale, delta: 0 };
+}
+
+export interface LedgerEntry {
+  readonly label: string;
+  readonly loss: PrivacyLoss | ZcdpLoss;
+  readonly at: number;
+}
+
+export interface AccountantOptions {
+  budget: PrivacyLoss;
+  /** clock for the ledger's timestamps (injected for tests); defaults to Date.now */
+  now?: () => number;
+}
+
+function isZcdp(loss: PrivacyLoss | ZcdpLoss): loss is ZcdpLoss {
+  return typeof (loss as ZcdpLoss).rho === 'number' && (loss as PrivacyLoss).epsilon === undefined;
+}
+
+/**
+ * Records spends against an (epsilon, delta) budget. Pure and approximate-DP spends compose by
+ * exact decimal addition; zCDP spends add their rho, and the total rho is converted to epsilon with
+ * the delta the budget has left (a valid split: rho-zCDP ⇒ (eps_rho, delta_rho)-DP for any delta_rho).
+ * A spend that does not fit is refused with `budget_exceeded` and changes nothing.
+ */
+export class PrivacyAccountant {
+  readonly budget: PrivacyLoss;
+  #epsilon: Decimal = DECIMAL_ZERO;
+  #delta: Decimal = DECIMAL_ZERO;
+  #rho: Decimal = DECIMAL_ZERO;
+  readonly #budgetEpsilon: Decimal;
+  readonly #budgetDelta: Decimal;
+  readonly #entries: LedgerEntry[] = [];
+  readonly #now: () => number;
+
+  constructor(options: AccountantOptions) {
+    checkObject('options', options);
+    this.budget = Object.freeze({ ...checkLoss('budget', options.budget) });
+    this.#budgetEpsilon = decimalOf(this.budget.epsilon);
+    this.#budgetDelta = decimalOf(this.budget.delta);
+    if (options.now !== undefined && typeof options.now !== 'function') throw invalid('now', 'a function', options.now);
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The (epsilon, delta) the ledger would total with `extra` added, or null if zCDP cannot be converted. */
+  #total(epsilon: Decimal, delta: Decimal, rho: Decimal): { epsilon: number; delta: number; fits: boolean } {
+    const rhoN = decimalToNumber(rho);
+    if (rhoN === 0) {
+      return {
+        epsilon: decimalToNumber(epsilon),
+        delta: decimalToNumber(delta),
+        fits: decimalCompare(epsilon, this.#budgetEpsilon) <= 0 && decimalCompare(delta, this.#budgetDelta) <= 0,
+      };
+    }
+    const deltaLeft = decimalToNumber(decimalSub(this.#budgetDelta, delta));
+    if (!(deltaLeft > 0)) return { epsilon: Infinity, delta: this.budget.delta, fits: false };
+    const eps = decimalToNumber(epsilon) + zcdpToEpsilon(rhoN, deltaLeft);
+    return { epsilon: eps, delta: this.budget.delta, fits: eps <= this.budget.epsilon };
+  }
+
+  #after(loss: PrivacyLoss | ZcdpLoss): [Decimal, Decimal, Decimal] {
+    if (isZcdp(loss)) return [this.#epsilon, this.#delta, decimalAdd(this.#rho, decimalOf(loss.rho))];
+    return [decimalAdd(this.#epsilon, decimalOf(loss.epsilon)), decimalAdd(this.#delta, decimalOf(loss.delta)), this.#rho];
+  }
+
+  #checkSpend(loss: unknown): PrivacyLoss | ZcdpLoss {
+    const o = checkObject('loss', loss);
+    if ('rho' in o && !('epsilon' in o)) {
+      checkNumber('loss.rho', o.rho, { ge: 0 });
+      return o as unknown as ZcdpLoss;
+    }
+    return checkLoss('loss', loss);
+  }
+
+  canSpend(loss: PrivacyLoss | ZcdpLoss): boolean {
+    const l = this.#checkSpend(loss);
+    return this.#total(...this.#after(l)).fits;
+  }
+
+  /** Records the spend, or throws `budget_exceeded` and records nothing. */
+  spend(loss: PrivacyLoss | ZcdpLoss, label = ''): LedgerEntry {
+    const l = this.#checkSpend(loss);
+    checkString('label', label, { maxLength: 200 });
+    const [e, d, r] = this.#after(l);
+    const total = this.#total(e, d, r);
+    if (!total.fits) {
+      const spent = this.spent();
+      throw new PinholeError(
+        'budget_exceeded',
+        'loss',
+        `"loss" expected a spend within the remaining budget (spent epsilon=${spent.epsilon}, delta=${spent.delta} of epsilon=${this.budget.epsilon}, delta=${this.budget.delta}), got ${
+          isZcdp(l) ? `rho=${l.rho}` : `epsilon=${l.epsilon}, delta=${l.delta}`
+        }${label ? ` for "${label}"` : ''}`,
+      );
+    }
+    [this.#epsilon, this.#delta, this.#rho] = [e, d, r];
+    const entry: LedgerEntry = Object.freeze({ label, loss: Object.freeze({ ...l }), at: this.#now() });
+    this.#entries.push(entry);
+    return entry;
+  }
+
+  /** The total spent so far as (epsilon, delta). */
+  spent(): PrivacyLoss {
+    const t = this.#total(this.#epsilon, this.#delta, this.#rho);
+    return { epsilon: t.epsilon, delta: t.delta };
+  }
+
+  /** What is left, for pure/approximate spends (zCDP spends are converted as described above). */
+  remaining(): PrivacyLoss {
+    const s = this.spent();
+    return {
+      epsilon: Math.max(0, decimalToNumber(decimalSub(this.#budgetEpsilon, decimalOf(s.epsilon)))),
+      delta: Math.max(0, decimalToNumber(decimalSub(this.#budgetDelta, decimalOf(s.delta)))),
+    };
+  }
+
+  entries(): readonly LedgerEntry[] {
+    return this.#entries.slice();
+  }
+}

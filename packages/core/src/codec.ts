@@ -1,0 +1,138 @@
+/**
+ * The wire codec: a versioned envelope over MessagePack (msgpackr).
+ * Layout: the magic bytes "PH", one version byte, then MessagePack of [type, payload].
+ * Decoding never lets an error from inside msgpackr escape: anything malformed is `decode_failed`.
+ */
+import { Packr } from 'msgpackr';
+import { PinholeError } from './errors.js';
+import { checkString, describeValue, invalid } from './validate.js';
+
+/**
+ * What travels on the wire: JSON-like trees plus bigint, undefined, non-finite numbers and the
+ * typed arrays Pinhole uses for vectors. -0 travels as 0.
+ */
+export type WireValue =
+  | null
+  | undefined
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | Uint32Array
+  | Int32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array
+  | readonly WireValue[]
+  | { readonly [key: string]: WireValue };
+
+export const WIRE_VERSION = 1;
+export const SUPPORTED_WIRE_VERSIONS: readonly number[] = Object.freeze([1]);
+const MAGIC0 = 0x50; // 'P'
+const MAGIC1 = 0x48; // 'H'
+const MAX_DEPTH = 64;
+export const DEFAULT_MAX_WIRE_BYTES = 64 * 1024 * 1024;
+
+const OPTIONS = { useRecords: false, moreTypes: true, int64AsType: 'bigint', mapsAsObjects: true } as const;
+const packr = new Packr(OPTIONS);
+
+const TYPED = [Uint8Array, Int8Array, Uint16Array, Int16Array, Uint32Array, Int32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array];
+
+function isTyped(v: object): boolean {
+  return TYPED.some((T) => v.constructor === T);
+}
+
+/** Walks a tree and returns the path of the first value that is not a `WireValue`, or null. */
+function firstBadPath(value: unknown, path: string, depth: number): { path: string; value: unknown } | null {
+  if (depth > MAX_DEPTH) return { path, value: `nesting deeper than ${MAX_DEPTH}` };
+  switch (typeof value) {
+    case 'undefined':
+    case 'boolean':
+    case 'number':
+    case 'bigint':
+    case 'string':
+      return null;
+    case 'object': {
+      if (value === null) return null;
+      if (ArrayBuffer.isView(value)) return isTyped(value) ? null : { path, value };
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const bad = firstBadPath(value[i], `${path}[${i}]`, depth + 1);
+          if (bad) return bad;
+        }
+        return null;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return { path, value };
+      for (const [k, v] of Object.entries(value)) {
+        const bad = firstBadPath(v, `${path}.${k}`, depth + 1);
+        if (bad) return bad;
+      }
+      return null;
+    }
+    default:
+      return { path, value };
+  }
+}
+
+/** Encodes a payload of the given message type into a versioned envelope. */
+export function encodeEnvelope(type: string, payload: WireValue): Uint8Array {
+  checkString('type', type, { nonEmpty: true, maxLength: 128 });
+  const bad = firstBadPath(payload, 'payload', 0);
+  if (bad) throw invalid(bad.path, 'a wire value (null, boolean, number, bigint, string, typed array, array or plain object)', bad.value);
+  const body = packr.pack([type, payload]);
+  const out = new Uint8Array(body.length + 3);
+  out[0] = MAGIC0;
+  out[1] = MAGIC1;
+  out[2] = WIRE_VERSION;
+  out.set(body, 3);
+  return out;
+}
+
+export interface DecodedEnvelope {
+  readonly version: number;
+  readonly type: string;
+  readonly payload: WireValue;
+}
+
+function fail(message: string, cause?: unknown): PinholeError {
+  return new PinholeError('decode_failed', 'bytes', `"bytes" ${message}`, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * Decodes an envelope. `type` (one name or a list) is what the caller expects; anything else,
+ * an unknown version, truncated or trailing bytes, or values outside `WireValue` is `decode_failed`.
+ */
+export function decodeEnvelope(bytes: Uint8Array, options: { type?: string | readonly string[]; maxBytes?: number } = {}): DecodedEnvelope {
+  if (!(bytes instanceof Uint8Array)) throw fail(`expected a Uint8Array, got ${describeValue(bytes)}`);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_WIRE_BYTES;
+  if (bytes.length > maxBytes) throw fail(`expected at most ${maxBytes} bytes, got ${bytes.length}`);
+  if (bytes.length < 4 || bytes[0] !== MAGIC0 || bytes[1] !== MAGIC1) throw fail('expected a Pinhole envelope (magic "PH"), got other bytes');
+  const version = bytes[2] as number;
+  if (!SUPPORTED_WIRE_VERSIONS.includes(version)) {
+    throw fail(`expected wire version ${SUPPORTED_WIRE_VERSIONS.join(' or ')}, got ${version}`);
+  }
+  let values: unknown[];
+  try {
+    // A fresh copy: msgpackr may keep views into its input, and the caller may reuse the buffer.
+    values = packr.unpackMultiple(Uint8Array.prototype.slice.call(bytes, 3)) as unknown[];
+  } catch (err) {
+    throw fail('are not valid MessagePack (truncated or corrupt)', err);
+  }
+  if (!Array.isArray(values) || values.length !== 1) throw fail(`expected exactly one message, got ${Array.isArray(values) ? values.length : 0}`);
+  const body = values[0];
+  if (!Array.isArray(body) || body.length !== 2 || typeof body[0] !== 'string') throw fail('expected [type, payload] inside the envelope');
+  const [type, payload] = body as [string, unknown];
+  const bad = firstBadPath(payload, 'payload', 0);
+  if (bad) throw fail(`contain a value that is not a wire value at ${bad.path}`);
+  if (options.type !== undefined) {
+    const expected = typeof options.type === 'string' ? [options.type] : options.type;
+    if (!expected.includes(type)) throw fail(`expected a message of type ${expected.map((t) => JSON.stringify(t)).join(' or ')}, got ${JSON.stringify(type.slice(0, 64))}`);
+  }
+  return Object.freeze({ version, type, payload: payload as WireValue });
+}

@@ -1,0 +1,129 @@
+/**
+ * Randomness. Privacy noise is drawn only from `cryptoRng()` (WebCrypto `getRandomValues`, on
+ * phones, browsers and Node alike). Seeded generators live in `@pinhole/core/testing`, are marked
+ * `insecure`, and are refused by client and server entry points unless explicitly allowed.
+ */
+import { PinholeError } from './errors.js';
+import { invalid } from './validate.js';
+
+export interface Rng {
+  /** true for seeded, reproducible generators: never acceptable for real privacy noise. */
+  readonly insecure: boolean;
+  /** A uniform integer in [0, 2^32). */
+  u32(): number;
+  /** A uniform double in [0, 1) with 53 random bits. */
+  float64(): number;
+  /** A uniform integer in [0, n) for an integer 1 <= n <= 2^53, unbiased (rejection sampling). */
+  int(n: number): number;
+  /** n uniform bytes. */
+  bytes(n: number): Uint8Array;
+}
+
+const TWO_32 = 2 ** 32;
+const TWO_53 = 2 ** 53;
+
+/** Builds the derived methods of an `Rng` over a source of uniform 32-bit words. */
+export function rngFromU32(u32: () => number, insecure: boolean, bytes?: (n: number) => Uint8Array): Rng {
+  const int = (n: number): number => {
+    if (!(n >= 1 && n <= TWO_53 && Number.isInteger(n))) throw invalid('n', `an integer >= 1 and <= ${TWO_53}`, n);
+    if (n <= TWO_32) {
+      if (n === TWO_32) return u32();
+      // Largest multiple of n that fits in 32 bits: values at or above it are rejected.
+      const limit = TWO_32 - (TWO_32 % n);
+      for (;;) {
+        const x = u32();
+        if (x < limit) return x % n;
+      }
+    }
+    const limit = TWO_53 - (TWO_53 % n);
+    for (;;) {
+      const x = (u32() >>> 11) * TWO_32 + u32();
+      if (x < limit) return x % n;
+    }
+  };
+  return {
+    insecure,
+    u32,
+    float64: () => ((u32() >>> 5) * 67108864 + (u32() >>> 6)) / 9007199254740992,
+    int,
+    bytes:
+      bytes ??
+      ((n: number) => {
+        if (!Number.isSafeInteger(n) || n < 0) throw invalid('n', 'an integer >= 0', n);
+        const out = new Uint8Array(n);
+        for (let i = 0; i < n; i += 4) {
+          let w = u32();
+          for (let j = i; j < Math.min(n, i + 4); j++, w >>>= 8) out[j] = w & 0xff;
+        }
+        return out;
+      }),
+  };
+}
+
+const POOL_WORDS = 4096; // 16 KiB per getRandomValues call, under WebCrypto's 64 KiB limit
+
+function webCrypto(): Crypto {
+  const c = (globalThis as { crypto?: Crypto }).crypto;
+  if (!c || typeof c.getRandomValues !== 'function') {
+    throw new PinholeError('unsupported', 'crypto', 'no WebCrypto getRandomValues on this platform: a CSPRNG is required for privacy noise');
+  }
+  return c;
+}
+
+/**
+ * The CSPRNG: `crypto.getRandomValues`, buffered so that the samplers' many small draws do not
+ * each cross into the platform.
+ */
+export function cryptoRng(): Rng {
+  const c = webCrypto();
+  const pool = new Uint32Array(POOL_WORDS);
+  let pos = POOL_WORDS;
+  const u32 = (): number => {
+    if (pos === POOL_WORDS) {
+      c.getRandomValues(pool);
+      pos = 0;
+    }
+    return pool[pos++] as number;
+  };
+  const bytes = (n: number): Uint8Array => {
+    if (!Number.isSafeInteger(n) || n < 0) throw invalid('n', 'an integer >= 0', n);
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i += 65536) c.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
+    return out;
+  };
+  return rngFromU32(u32, false, bytes);
+}
+
+export function isRng(value: unknown): value is Rng {
+  const r = value as Partial<Rng> | null;
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.u32 === 'function' &&
+    typeof r.int === 'function' &&
+    typeof r.float64 === 'function' &&
+    typeof r.bytes === 'function' &&
+    typeof r.insecure === 'boolean'
+  );
+}
+
+export function checkRng(param: string, value: unknown): Rng {
+  if (!isRng(value)) throw invalid(param, 'an Rng (cryptoRng() or seededRng(seed))', value);
+  return value;
+}
+
+/**
+ * Entry points that produce real privacy noise call this: a seeded generator is refused with
+ * `insecure_rng` unless the caller opted in (simulations, tests, the bench).
+ */
+export function requireSecureRng(rng: Rng, allowInsecureRng: boolean | undefined, param = 'rng'): Rng {
+  checkRng(param, rng);
+  if (rng.insecure && allowInsecureRng !== true) {
+    throw new PinholeError(
+      'insecure_rng',
+      param,
+      `"${param}" is a seeded, insecure generator; privacy noise needs cryptoRng() (pass allowInsecureRng: true only for simulation and tests)`,
+    );
+  }
+  return rng;
+}
