@@ -95,3 +95,4 @@ export {
   encodeEnvelope,
   decodeEnvelope,
 } from './codec.js';
+export { type PerfRow, type PerfOptions, type PerfSuite } from './perf.js';
