@@ -34,3 +34,14 @@ export function seededRng(seed: string | number): SeededRng {
     },
   };
 }
+
+export {
+  normalQuantile,
+  twoSidedZ,
+  chiSquareCritical,
+  chiSquareStatistic,
+  binPmf,
+  binCounts,
+  incompleteBeta,
+  clopperPearson,
+} from './stats.js';
