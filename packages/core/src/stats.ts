@@ -36,16 +36,53 @@ export function twoSidedZ(falseFailureRate: number): number {
   return normalQuantile(1 - falseFailureRate / 2);
 }
 
-/**
- * The upper `alpha` quantile of chi-square with `df` degrees of freedom, by Wilson–Hilferty
- * (relative error about 1 % for df >= 3 at the rates tests use).
- */
+/** The regularized upper incomplete gamma Q(a, x) (series and continued fraction, Numerical Recipes §6.2). */
+export function upperIncompleteGamma(a: number, x: number): number {
+  if (x <= 0) return 1;
+  const lnFront = -x + a * Math.log(x) - logGamma(a);
+  if (x < a + 1) {
+    let sum = 1 / a;
+    let term = sum;
+    for (let n = 1; n < 100_000; n++) {
+      term *= x / (a + n);
+      sum += term;
+      if (Math.abs(term) < Math.abs(sum) * 1e-16) break;
+    }
+    return 1 - sum * Math.exp(lnFront);
+  }
+  const tiny = 1e-300;
+  let b = x + 1 - a;
+  let c = 1 / tiny;
+  let d = 1 / b;
+  let h = d;
+  for (let i = 1; i < 100_000; i++) {
+    const an = -i * (i - a);
+    b += 2;
+    d = an * d + b;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = b + an / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const del = d * c;
+    h *= del;
+    if (Math.abs(del - 1) < 1e-16) break;
+  }
+  return Math.exp(lnFront) * h;
+}
+
+/** The upper `alpha` quantile of chi-square with `df` degrees of freedom (bisection on Q(df/2, x/2)). */
 export function chiSquareCritical(df: number, alpha: number): number {
   checkInteger('df', df, { ge: 1 });
   checkNumber('alpha', alpha, { gt: 0, lt: 1 });
-  const z = normalQuantile(1 - alpha);
-  const h = 2 / (9 * df);
-  return df * (1 - h + z * Math.sqrt(h)) ** 3;
+  let lo = 0;
+  let hi = df + 10 * Math.sqrt(2 * df) + 100;
+  while (upperIncompleteGamma(df / 2, hi / 2) > alpha) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (upperIncompleteGamma(df / 2, mid / 2) > alpha) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
 }
 
 /** Pearson's statistic of observed counts against expected counts (same length). */

@@ -39,6 +39,7 @@ export {
   normalQuantile,
   twoSidedZ,
   chiSquareCritical,
+  upperIncompleteGamma,
   chiSquareStatistic,
   binPmf,
   binCounts,
