@@ -1,0 +1,298 @@
+/**
+ * The gate: one release decision per bucket, turned into a `Release` a carrier can read. Order of
+ * checks: validate everything (nothing is drawn or spent on bad input) -> minimum cohort ->
+ * planned noise level (counts noised elsewhere) -> one privacy spend -> per-bucket selection ->
+ * noisy values for released buckets.
+ */
+import {
+  type PrivacyAccountant,
+  type PrivacyLoss,
+  type Rng,
+  checkInteger,
+  checkNumber,
+  checkObject,
+  checkString,
+  composeSequential,
+  cryptoRng,
+  invalid,
+  requireSecureRng,
+} from '@pinhole/core';
+import { type BucketValues, checkKey, readBucketIntegers } from './input.js';
+import type { KAnonymity } from './k-anonymity.js';
+import { checkMinCohort } from './min-cohort.js';
+import type { NoisyValues } from './noisy-values.js';
+import type { OptimalSelection } from './optimal-selection.js';
+import type { ThresholdSelection } from './noisy-threshold.js';
+import {
+  type GateMode,
+  type Release,
+  type ReleasedBucket,
+  type ReleasedValue,
+  type ReleaseSpend,
+  type SuppressedBucket,
+  type SuppressedListing,
+  type SuppressionReason,
+  freezeRelease,
+} from './release.js';
+
+export type Selection = KAnonymity | OptimalSelection | ThresholdSelection;
+
+export interface GateParams {
+  /** made by makeKAnonymity, makeOptimalSelection, make{Laplace,Gaussian}ThresholdSelection or makeNoisyCountThreshold */
+  readonly selection: Selection;
+  /** refuse the whole release below this many reports in the round (DAP min_batch_size) */
+  readonly minCohortSize?: number;
+  /**
+   * The public set of bucket keys. With it, every domain key that is not released is listed as
+   * suppressed with its reason; without it, DP modes withhold suppressed keys (they are data).
+   */
+  readonly domain?: readonly string[];
+  /** noisy values published for released buckets, by value name (e.g. { count: makeNoisyValues(...) }) */
+  readonly values?: Readonly<Record<string, NoisyValues>>;
+}
+
+export interface DecideOptions {
+  /** default cryptoRng(); a seeded rng needs allowInsecureRng */
+  readonly rng?: Rng;
+  readonly allowInsecureRng?: boolean;
+  /** records the release's total (epsilon, delta) as one spend; budget_exceeded refuses before anything is drawn */
+  readonly accountant?: PrivacyAccountant;
+  readonly label?: string;
+  /** reports in the round; required when the gate has minCohortSize */
+  readonly cohortSize?: number;
+  /** per value name, per bucket integers (missing buckets count as 0) */
+  readonly values?: Readonly<Record<string, BucketValues>>;
+  /** noisy-count mode: the variance of the noise actually in the counts (e.g. from the survivors) */
+  readonly noiseVariance?: number;
+}
+
+export interface Gate {
+  readonly selection: Selection;
+  readonly mode: GateMode;
+  readonly private: boolean;
+  /** the (epsilon, delta) one decide() spends (selection and values), null for k-anonymity */
+  readonly privacyLoss: PrivacyLoss | null;
+  readonly parameters: Readonly<Record<string, string | number | boolean>>;
+  /** the probability that a bucket with n contributors is released */
+  releaseProbability(contributors: number): number;
+  /**
+   * Decides every bucket. `counts` are distinct-contributor counts per bucket, or, for a
+   * noisy-count threshold, the already noisy counts.
+   */
+  decide(counts: BucketValues, options?: DecideOptions): Release;
+}
+
+const NOTE_K_ANON =
+  'k-anonymity alone is not differentially private: two releases that differ by one device can reveal that device’s bucket and value';
+const NOTE_WITHHELD = 'suppressed buckets are not listed: without a public domain their keys (and their number) are data';
+const NOTE_NOISY_COUNT = 'published contributor counts are the noisy counts that passed the threshold, so they are biased upward';
+
+function checkDomain(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0) throw invalid('domain', 'a non-empty array of distinct bucket keys', value);
+  const seen = new Set<string>();
+  value.forEach((k, i) => {
+    checkKey(`domain[${i}]`, k);
+    if (seen.has(k as string)) throw invalid(`domain[${i}]`, 'a key not already in the domain', k);
+    seen.add(k as string);
+  });
+  return value.slice() as string[];
+}
+
+function checkSelection(value: unknown): Selection {
+  const o = checkObject('selection', value);
+  const kinds = ['k_anonymity', 'optimal_selection', 'laplace_threshold', 'gaussian_threshold', 'noisy_count_threshold'];
+  if (!kinds.includes(o.kind as string) || typeof o.select !== 'function' || typeof o.releaseProbability !== 'function') {
+    throw invalid('selection', 'a selection made by makeKAnonymity, makeOptimalSelection or a make*Threshold function', value);
+  }
+  return value as Selection;
+}
+
+function checkNoisyValues(name: string, value: unknown): NoisyValues {
+  const o = checkObject(`values.${name}`, value);
+  if (typeof o.noisy !== 'function' || typeof o.privacyLoss !== 'object') {
+    throw invalid(`values.${name}`, 'a NoisyValues made by makeNoisyValues', value);
+  }
+  return value as NoisyValues;
+}
+
+export function makeGate(params: GateParams): Gate {
+  checkObject('params', params);
+  const selection = checkSelection(params.selection);
+  const minCohortSize = params.minCohortSize === undefined ? undefined : checkInteger('minCohortSize', params.minCohortSize, { ge: 1 });
+  const domain = params.domain === undefined ? undefined : checkDomain(params.domain);
+  const domainSet = domain ? new Set(domain) : undefined;
+  const valueMechs: [string, NoisyValues][] = [];
+  if (params.values !== undefined) {
+    const v = checkObject('values', params.values);
+    for (const [name, mech] of Object.entries(v)) {
+      checkKey('values name', name);
+      if (name === 'contributors') throw invalid('values name', 'a name other than "contributors" (reserved for the contributor count)', name);
+      valueMechs.push([name, checkNoisyValues(name, mech)]);
+    }
+  }
+  const isPrivate = selection.private;
+  const selectionSpend: ReleaseSpend | null =
+    selection.kind === 'k_anonymity'
+      ? null
+      : {
+          label: `selection (${selection.kind})`,
+          privacyLoss: selection.kind === 'optimal_selection' ? { epsilon: selection.epsilon, delta: selection.delta } : selection.privacyLoss,
+          zcdp: selection.kind === 'optimal_selection' ? null : selection.zcdp,
+        };
+  const spends: ReleaseSpend[] = [];
+  if (selectionSpend) spends.push(selectionSpend);
+  for (const [name, m] of valueMechs) spends.push({ label: `values.${name} (${m.noise.name})`, privacyLoss: m.privacyLoss, zcdp: m.zcdp });
+  const total: PrivacyLoss | null = spends.length ? composeSequential(spends.map((s) => s.privacyLoss)) : null;
+  const rhos = spends.filter((s) => s.zcdp !== null).map((s) => (s.zcdp as { rho: number }).rho);
+  const totalZcdp = rhos.length ? { rho: rhos.reduce((a, b) => a + b, 0) } : null;
+
+  const parameters: Record<string, string | number | boolean> = { ...selection.parameters };
+  if (minCohortSize !== undefined) parameters.minCohortSize = minCohortSize;
+  if (domain) parameters.domainSize = domain.length;
+  for (const [name, m] of valueMechs) for (const [k, v] of Object.entries(m.parameters)) parameters[`values.${name}.${k}`] = v;
+  Object.freeze(parameters);
+
+  const listing: SuppressedListing = domain ? 'domain' : selection.kind === 'k_anonymity' ? 'input' : 'withheld';
+  const baseNotes: string[] = [];
+  if (!isPrivate) baseNotes.push(NOTE_K_ANON);
+  if (listing === 'withheld') baseNotes.push(NOTE_WITHHELD);
+  if (selection.kind !== 'k_anonymity' && selection.kind !== 'optimal_selection') baseNotes.push(NOTE_NOISY_COUNT);
+  const reason: SuppressionReason = selection.kind === 'k_anonymity' ? 'below_k' : 'dp_selection';
+  const noisyMode = selection.kind === 'noisy_count_threshold';
+  const needsRng = selection.kind !== 'k_anonymity' && !noisyMode;
+  const mode: GateMode = selection.kind;
+
+  function release(
+    cohortSize: number | null,
+    released: ReleasedBucket[],
+    suppressed: SuppressedBucket[],
+    refusal: { reason: SuppressionReason; message: string } | null,
+    spent: boolean,
+  ): Release {
+    return freezeRelease({
+      mode,
+      private: isPrivate,
+      status: refusal ? 'refused' : 'released',
+      refusal,
+      released,
+      suppressed,
+      suppressedListing: listing,
+      privacyLoss: spent && isPrivate ? total : refusal ? { epsilon: 0, delta: 0 } : null,
+      zcdp: spent ? totalZcdp : null,
+      spends: spent ? spends.map((s) => ({ ...s })) : [],
+      parameters,
+      cohortSize,
+      notes: refusal ? baseNotes.filter((n) => n !== NOTE_NOISY_COUNT) : baseNotes.slice(),
+    });
+  }
+
+  function refuse(keys: Iterable<string>, cohortSize: number | null, why: SuppressionReason, message: string): Release {
+    const suppressed: SuppressedBucket[] = [];
+    if (listing !== 'withheld') for (const key of keys) suppressed.push({ key, reason: why, message });
+    return release(cohortSize, [], suppressed, { reason: why, message }, false);
+  }
+
+  return Object.freeze({
+    selection,
+    mode,
+    private: isPrivate,
+    privacyLoss: isPrivate ? total : null,
+    parameters,
+    releaseProbability: (n: number) => selection.releaseProbability(n),
+    decide(countsInput: BucketValues, options: DecideOptions = {}): Release {
+      checkObject('options', options);
+      const counts = readBucketIntegers('counts', countsInput, noisyMode ? undefined : 0);
+      if (domainSet) {
+        for (const key of counts.keys()) {
+          if (!domainSet.has(key)) throw invalid('counts key', 'a key of the gate’s domain', key);
+        }
+      }
+      const label = options.label === undefined ? 'gate release' : checkString('label', options.label, { maxLength: 200 });
+      let cohortSize: number | null = null;
+      if (options.cohortSize !== undefined) cohortSize = checkInteger('cohortSize', options.cohortSize, { ge: 0 });
+      if (minCohortSize !== undefined && cohortSize === null) {
+        throw invalid('cohortSize', 'the number of reports in the round (the gate has a minimum cohort size)', options.cohortSize);
+      }
+      let noiseVariance: number | undefined;
+      if (noisyMode) {
+        noiseVariance = checkNumber('noiseVariance', options.noiseVariance, { ge: 0 });
+      } else if (options.noiseVariance !== undefined) {
+        throw invalid('noiseVariance', 'undefined (only a noisy-count threshold takes the actual noise variance)', options.noiseVariance);
+      }
+      const valueData = new Map<string, Map<string, number>>();
+      const givenValues = options.values === undefined ? {} : checkObject('options.values', options.values);
+      for (const name of Object.keys(givenValues)) {
+        if (!valueMechs.some(([n]) => n === name)) throw invalid('options.values', `only the gate's value names (${valueMechs.map(([n]) => JSON.stringify(n)).join(', ') || 'none'})`, name);
+      }
+      for (const [name] of valueMechs) {
+        const data = givenValues[name];
+        if (data === undefined) throw invalid(`options.values.${name}`, 'per-bucket integers for this value', data);
+        valueData.set(name, readBucketIntegers(`options.values.${name}`, data));
+      }
+      const needRng = needsRng || valueMechs.length > 0;
+      const rng = needRng ? requireSecureRng(options.rng ?? cryptoRng(), options.allowInsecureRng) : null;
+      const accountant = options.accountant;
+      if (accountant !== undefined) {
+        const acc = accountant as unknown as { spend?: unknown; canSpend?: unknown } | null;
+        if (typeof acc !== 'object' || acc === null || typeof acc.spend !== 'function') throw invalid('accountant', 'a PrivacyAccountant', accountant);
+      }
+      const keys: Iterable<string> = domain ?? counts.keys();
+
+      // Whole-release refusals: nothing is unmasked, drawn or spent.
+      if (minCohortSize !== undefined && cohortSize !== null) {
+        const d = checkMinCohort(cohortSize, { minCohortSize });
+        if (!d.ok) return refuse(keys, cohortSize, 'min_cohort', d.message);
+      }
+      if (noisyMode && noiseVariance !== undefined) {
+        const planned = selection.noise.variance;
+        if (noiseVariance < planned) {
+          return refuse(
+            keys,
+            cohortSize,
+            'noise_below_plan',
+            `the noise in the counts (variance ${noiseVariance}) is below the planned ${planned}: releasing would exceed the promised privacy loss`,
+          );
+        }
+      }
+
+      if (accountant && total) accountant.spend(total, label);
+
+      const released: ReleasedBucket[] = [];
+      const suppressed: SuppressedBucket[] = [];
+      const listSuppressed = listing !== 'withheld';
+      const message = selection.suppressionMessage;
+      for (const key of keys) {
+        const present = counts.has(key);
+        const n = present ? (counts.get(key) as number) : 0;
+        let values: Record<string, ReleasedValue> | null = null;
+        switch (selection.kind) {
+          case 'k_anonymity':
+            if (selection.select(n)) values = { contributors: { raw: n, value: n, noise: 'none', scale: 0, variance: 0 } };
+            break;
+          case 'optimal_selection':
+            if (selection.select(n, rng as Rng)) values = {};
+            break;
+          case 'noisy_count_threshold':
+            // the counts are already noisy; a domain key without a count is never released
+            if (present && selection.passes(n)) values = { contributors: contributorValue(n, selection) };
+            break;
+          default: {
+            const z = selection.noisyCount(n, rng as Rng);
+            if (selection.passes(z)) values = { contributors: contributorValue(z, selection) };
+          }
+        }
+        if (values) {
+          for (const [name, m] of valueMechs) values[name] = m.noisy(valueData.get(name)?.get(key) ?? 0, rng as Rng);
+          released.push({ key, values });
+        } else if (listSuppressed) {
+          suppressed.push({ key, reason, message });
+        }
+      }
+      return release(cohortSize, released, suppressed, null, true);
+    },
+  });
+}
+
+function contributorValue(z: number, s: ThresholdSelection): ReleasedValue {
+  return { raw: z, value: z < 0 ? 0 : z, noise: s.noise.name, scale: s.noise.scale, variance: s.noise.variance };
+}

@@ -1,0 +1,41 @@
+/**
+ * @pinhole/gate: the release decision per bucket. k-anonymity thresholds (not private on their
+ * own), differentially private bucket selection (optimal partition selection, Laplace and Gaussian
+ * noisy thresholds, thresholds on counts noised elsewhere), the minimum cohort rule, noisy values
+ * for released buckets, and the `Release` that says what was published and why.
+ */
+export {
+  type Release,
+  type ReleasedBucket,
+  type ReleasedValue,
+  type SuppressedBucket,
+  type SuppressionReason,
+  type SuppressedListing,
+  type ReleaseSpend,
+  type GateMode,
+  SUPPRESSION_REASONS,
+  findReleased,
+} from './release.js';
+export { bernoulliExact } from './bernoulli.js';
+export { type BucketValues, type ContributorIds, type CountContributorsOptions, countContributors, MAX_KEY_LENGTH } from './input.js';
+export { type KAnonymity, type KAnonymityParams, makeKAnonymity } from './k-anonymity.js';
+export {
+  type OptimalSelection,
+  type OptimalSelectionParams,
+  makeOptimalSelection,
+  optimalReleaseProbabilityClosedForm,
+  OPTIMAL_SELECTION_MAX_TABLE,
+} from './optimal-selection.js';
+export { type NoiseDistribution, discreteLaplaceNoise, discreteGaussianNoise, calibrateThreshold } from './noise.js';
+export {
+  type ThresholdSelection,
+  type LaplaceThresholdParams,
+  type GaussianThresholdParams,
+  type NoisyCountThresholdParams,
+  makeLaplaceThresholdSelection,
+  makeGaussianThresholdSelection,
+  makeNoisyCountThreshold,
+} from './noisy-threshold.js';
+export { type MinCohortRule, type MinCohortDecision, makeMinCohortRule, checkMinCohort, requireMinCohort } from './min-cohort.js';
+export { type NoisyValues, type NoisyValuesParams, type ApplyOptions, makeNoisyValues } from './noisy-values.js';
+export { type Gate, type GateParams, type DecideOptions, type Selection, makeGate } from './gate.js';

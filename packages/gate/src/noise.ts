@@ -1,0 +1,107 @@
+/**
+ * Integer noise distributions the gate thresholds against: their exact samplers come from
+ * @pinhole/core (Canonne, Kamath, Steinke, NeurIPS 2020), their tails P[Z >= k] are computed here
+ * so thresholds can be calibrated and release probabilities stated. Another package (distributed
+ * noise through secure aggregation) can describe its own summed noise with the same interface and
+ * hand the gate counts it noised itself.
+ */
+import {
+  type Rng,
+  PinholeError,
+  SAMPLER_MAX_SCALE,
+  SAMPLER_MIN_SCALE,
+  checkNumber,
+  discreteGaussianSampler,
+  discreteGaussianVariance,
+  discreteLaplaceSampler,
+  discreteLaplaceVariance,
+} from '@pinhole/core';
+
+/** A symmetric distribution on the integers. */
+export interface NoiseDistribution {
+  /** e.g. 'discrete_laplace', 'discrete_gaussian', or a caller's name ('skellam', ...) */
+  readonly name: string;
+  /** the scale reported in releases (Laplace scale, Gaussian sigma, ...) */
+  readonly scale: number;
+  readonly variance: number;
+  /** P[Z >= k] for an integer k */
+  tail(k: number): number;
+  /** one exact draw, when the gate can add this noise itself */
+  readonly sample?: (rng: Rng) => number;
+}
+
+/** Discrete Laplace: P[Z = z] ∝ exp(-|z| / scale). Tail q^k / (1 + q) for k >= 1, q = e^(-1/scale). */
+export function discreteLaplaceNoise(scale: number): NoiseDistribution {
+  checkNumber('scale', scale, { ge: SAMPLER_MIN_SCALE, le: SAMPLER_MAX_SCALE });
+  const logQ = -1 / scale;
+  const log1pQ = Math.log1p(Math.exp(logQ));
+  const upper = (k: number) => Math.exp(k * logQ - log1pQ); // k >= 1
+  const draw = discreteLaplaceSampler(scale);
+  return Object.freeze({
+    name: 'discrete_laplace',
+    scale,
+    variance: discreteLaplaceVariance(scale),
+    tail: (k: number) => (k >= 1 ? upper(k) : 1 - upper(1 - k)),
+    sample: draw,
+  });
+}
+
+/**
+ * Discrete Gaussian N_Z(0, sigma^2). The tail is summed from its pmf: the normaliser once (to 40
+ * sigma), each tail from k until the terms stop mattering (1e-18 of the running sum).
+ */
+export function discreteGaussianNoise(sigma: number): NoiseDistribution {
+  checkNumber('sigma', sigma, { ge: SAMPLER_MIN_SCALE, le: 2 ** 24 });
+  const twoS2 = 2 * sigma * sigma;
+  const w = (y: number) => Math.exp((-y * y) / twoS2);
+  let z = 1;
+  const limit = Math.ceil(40 * sigma) + 2;
+  for (let y = 1; y <= limit; y++) {
+    const t = w(y);
+    if (t === 0) break;
+    z += 2 * t;
+  }
+  const upper = (k: number): number => {
+    // k >= 1: terms decrease, stop when they no longer change the sum
+    let s = 0;
+    for (let y = k; ; y++) {
+      const t = w(y);
+      s += t;
+      if (t === 0 || t < s * 1e-18) break;
+    }
+    return s / z;
+  };
+  return Object.freeze({
+    name: 'discrete_gaussian',
+    scale: sigma,
+    variance: discreteGaussianVariance(sigma),
+    tail: (k: number) => (k >= 1 ? upper(k) : 1 - upper(1 - k)),
+    sample: discreteGaussianSampler(sigma),
+  });
+}
+
+/**
+ * The smallest integer threshold T such that a bucket with one contributor passes (1 + Z >= T)
+ * with probability at most `deltaPerBucket`: P[Z >= T - 1] <= deltaPerBucket. The float tail is
+ * required to clear the target by a relative 1e-9, far above its rounding error.
+ */
+export function calibrateThreshold(noise: NoiseDistribution, deltaPerBucket: number): number {
+  checkNumber('deltaPerBucket', deltaPerBucket, { gt: 0, lt: 1 });
+  const ok = (t: number) => noise.tail(t - 1) * (1 + 1e-9) <= deltaPerBucket;
+  // exponential search then bisection on the monotone tail
+  let hi = 2;
+  while (!ok(hi)) {
+    hi *= 2;
+    if (hi > 2 ** 50) {
+      throw new PinholeError('invalid_argument', 'noise', `"noise" expected a distribution whose tail falls below ${deltaPerBucket}`);
+    }
+  }
+  let lo = 1; // not ok: P[Z >= 0] >= 1/2 > deltaPerBucket would need deltaPerBucket >= 1/2
+  if (ok(lo)) return lo;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (ok(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}

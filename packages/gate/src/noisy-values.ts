@@ -1,0 +1,149 @@
+/**
+ * Noisy values for released buckets: exact discrete Laplace or discrete Gaussian noise (samplers of
+ * @pinhole/core, Canonne-Kamath-Steinke 2020) added to integer counts or integer (fixed-point) sums
+ * whose sensitivity over all buckets the caller states:
+ * - discrete Laplace of scale l1Sensitivity / epsilon: epsilon-DP (pure);
+ * - discrete Gaussian with the largest rho whose CKS conversion meets (epsilon, delta):
+ *   rho = l2Sensitivity^2 / (2 sigma^2)-zCDP (CKS 2020, Thm. 14).
+ * Each noised set of values is recorded in a PrivacyAccountant when one is passed (the Gaussian as
+ * its rho, so zCDP spends compose tightly). Proof: noisy-values.proof.md.
+ */
+import {
+  type PrivacyAccountant,
+  type PrivacyLoss,
+  type Rng,
+  type ZcdpLoss,
+  checkBoolean,
+  checkNumber,
+  checkObject,
+  checkOneOf,
+  checkString,
+  cryptoRng,
+  invalid,
+  laplacePrivacy,
+  requireSecureRng,
+  roundUpSignificant,
+  zcdpDelta,
+  zcdpToEpsilon,
+} from '@pinhole/core';
+import { type BucketValues, readBucketIntegers } from './input.js';
+import { type NoiseDistribution, discreteGaussianNoise, discreteLaplaceNoise } from './noise.js';
+import type { ReleasedValue } from './release.js';
+
+export type NoisyValuesParams =
+  | {
+      readonly noise: 'discrete_laplace';
+      readonly epsilon: number;
+      /** the most one contributor changes the values, summed over all buckets (L1) */
+      readonly l1Sensitivity: number;
+      /** clamp published values at 0 (counts); default true */
+      readonly nonNegative?: boolean;
+    }
+  | {
+      readonly noise: 'discrete_gaussian';
+      readonly epsilon: number;
+      readonly delta: number;
+      /** the most one contributor changes the values in Euclidean norm over all buckets (L2) */
+      readonly l2Sensitivity: number;
+      readonly nonNegative?: boolean;
+    };
+
+export interface NoisyValues {
+  readonly noise: NoiseDistribution;
+  readonly privacyLoss: PrivacyLoss;
+  readonly zcdp: ZcdpLoss | null;
+  readonly nonNegative: boolean;
+  readonly parameters: Readonly<Record<string, string | number | boolean>>;
+  /** the noise variance of each value (the formula of noisy-values.proof.md) */
+  variance(): number;
+  /** raw + post-processed value for one integer (hot path: not validated) */
+  noisy(value: number, rng: Rng): ReleasedValue;
+  /** noises every value, after validating all of them, and records one spend in `accountant` */
+  apply(values: BucketValues, options?: ApplyOptions): Map<string, ReleasedValue>;
+}
+
+export interface ApplyOptions {
+  readonly rng?: Rng;
+  readonly allowInsecureRng?: boolean;
+  readonly accountant?: PrivacyAccountant;
+  readonly label?: string;
+}
+
+function maxRho(epsilon: number, delta: number): number {
+  let lo = 0;
+  let hi = epsilon;
+  for (let i = 0; i < 200 && hi - lo > 1e-15 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (zcdpDelta(mid, epsilon) <= delta) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function makeNoisyValues(params: NoisyValuesParams): NoisyValues {
+  const p = checkObject('params', params);
+  const kind = checkOneOf('noise', p.noise, ['discrete_laplace', 'discrete_gaussian'] as const);
+  const epsilon = checkNumber('epsilon', p.epsilon, { gt: 0, le: 100 });
+  const nonNegative = p.nonNegative === undefined ? true : checkBoolean('nonNegative', p.nonNegative);
+  let noise: NoiseDistribution;
+  let privacyLoss: PrivacyLoss;
+  let zcdp: ZcdpLoss | null = null;
+  let sensitivity: number;
+  if (kind === 'discrete_laplace') {
+    sensitivity = checkNumber('l1Sensitivity', p.l1Sensitivity, { gt: 0, le: 2 ** 30 });
+    const scale = roundUpSignificant(sensitivity / epsilon, 20);
+    noise = discreteLaplaceNoise(scale);
+    privacyLoss = laplacePrivacy({ scale, l1Sensitivity: sensitivity });
+  } else {
+    const delta = checkNumber('delta', p.delta, { ge: 1e-100, lt: 1 });
+    sensitivity = checkNumber('l2Sensitivity', p.l2Sensitivity, { gt: 0, le: 2 ** 20 });
+    const rhoMax = maxRho(epsilon, delta);
+    if (!(rhoMax > 0)) throw invalid('epsilon', 'an epsilon large enough for Gaussian noise at this delta', epsilon);
+    const sigma = roundUpSignificant(sensitivity / Math.sqrt(2 * rhoMax), 10);
+    noise = discreteGaussianNoise(sigma);
+    const rho = (sensitivity * sensitivity) / (2 * sigma * sigma);
+    zcdp = Object.freeze({ rho });
+    privacyLoss = { epsilon: zcdpToEpsilon(rho, delta), delta };
+  }
+  privacyLoss = Object.freeze({ ...privacyLoss });
+  const sample = noise.sample as (rng: Rng) => number;
+  const variance = noise.variance;
+  const noisy = (value: number, rng: Rng): ReleasedValue => {
+    const raw = value + sample(rng);
+    return { raw, value: nonNegative && raw < 0 ? 0 : raw, noise: noise.name, scale: noise.scale, variance };
+  };
+  const spend = zcdp ?? privacyLoss;
+  return Object.freeze({
+    noise,
+    privacyLoss,
+    zcdp,
+    nonNegative,
+    parameters: Object.freeze({
+      noise: noise.name,
+      scale: noise.scale,
+      sensitivity,
+      epsilon: privacyLoss.epsilon,
+      delta: privacyLoss.delta,
+      ...(zcdp ? { rho: zcdp.rho } : {}),
+      nonNegative,
+    }),
+    variance: () => variance,
+    noisy,
+    apply(values: BucketValues, options: ApplyOptions = {}): Map<string, ReleasedValue> {
+      checkObject('options', options);
+      const data = readBucketIntegers('values', values);
+      const rng = requireSecureRng(options.rng ?? cryptoRng(), options.allowInsecureRng);
+      const label = options.label === undefined ? 'gate noisy values' : checkString('label', options.label, { maxLength: 200 });
+      if (options.accountant !== undefined) {
+        const acc = options.accountant as unknown as { spend?: unknown };
+        if (typeof acc !== 'object' || acc === null || typeof acc.spend !== 'function') {
+          throw invalid('accountant', 'a PrivacyAccountant', options.accountant);
+        }
+        options.accountant.spend(spend, label); // throws budget_exceeded before any noise is drawn
+      }
+      const out = new Map<string, ReleasedValue>();
+      for (const [k, v] of data) out.set(k, Object.freeze(noisy(v, rng)));
+      return out;
+    },
+  });
+}
