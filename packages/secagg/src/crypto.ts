@@ -1,0 +1,160 @@
+/**
+ * The cryptographic primitives of the protocol behind one small interface, so the platform's fast
+ * implementation is used where there is one: X25519 key agreement (RFC 7748) and the AES-256-CTR
+ * keystream that expands a 256-bit seed into a mask (the PRG of Bonawitz et al., CCS 2017, §4).
+ * `webCryptoProvider()` runs on phones and browsers (WebCrypto through globalThis.crypto, with the
+ * audited @noble/curves X25519 where WebCrypto lacks it); `nobleProvider()` is pure JavaScript.
+ * HKDF-SHA256 (RFC 5869) and AES-256-GCM for the share ciphertexts are small and synchronous:
+ * they always run on @noble/hashes and @noble/ciphers.
+ */
+import { PinholeError } from '@pinhole/core';
+import { x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
+import { ctr, gcm } from '@noble/ciphers/aes.js';
+import { hkdf as nobleHkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+
+export interface SecAggCrypto {
+  readonly name: string;
+  /**
+   * X25519(secretKey, publicKey) for each public key (32 bytes each). A public key of small order
+   * (an all-zero shared secret) rejects the promise.
+   */
+  x25519(secretKey: Uint8Array, publicKeys: readonly Uint8Array[]): Promise<Uint8Array[]>;
+  /** The first `byteLength` bytes of the AES-256-CTR keystream (initial counter block 0) under each 32-byte key. */
+  keystreams(keys: readonly Uint8Array[], byteLength: number): Promise<Uint8Array[]>;
+}
+
+/** The X25519 base point: X25519(k, BASE) is the public key of k. */
+export const X25519_BASE_POINT: Uint8Array = Uint8Array.from([9, ...new Array<number>(31).fill(0)]);
+
+const ZERO_IV = new Uint8Array(16);
+
+function nobleKeystream(key: Uint8Array, byteLength: number): Uint8Array {
+  return ctr(key, ZERO_IV).encrypt(new Uint8Array(byteLength));
+}
+
+function nobleAgree(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  const out = nobleX25519.getSharedSecret(secretKey, publicKey);
+  if (out.every((b) => b === 0)) throw new Error('small-order public key');
+  return out;
+}
+
+/** Pure JavaScript (@noble/*): slow for long masks, but runs anywhere. */
+export function nobleProvider(): SecAggCrypto {
+  return {
+    name: 'noble',
+    x25519: async (secretKey, publicKeys) => publicKeys.map((pk) => nobleAgree(secretKey, pk)),
+    keystreams: async (keys, byteLength) => keys.map((k) => nobleKeystream(k, byteLength)),
+  };
+}
+
+// PKCS#8 wrapping of a raw X25519 private key (RFC 8410): WebCrypto imports private keys only so.
+const PKCS8_X25519_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
+
+function pkcs8(secretKey: Uint8Array): Uint8Array {
+  const out = new Uint8Array(48);
+  out.set(PKCS8_X25519_PREFIX);
+  out.set(secretKey, 16);
+  return out;
+}
+
+function subtleCrypto(): SubtleCrypto {
+  const subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;
+  if (!subtle) throw new PinholeError('unsupported', 'crypto', 'no WebCrypto (globalThis.crypto.subtle) on this platform; use nobleProvider()');
+  return subtle;
+}
+
+/**
+ * WebCrypto: AES-CTR always; X25519 when the platform has it (Node >= 20, recent browsers and
+ * phones), else @noble/curves. Calls inside one batch run concurrently.
+ */
+export function webCryptoProvider(): SecAggCrypto {
+  const subtle = subtleCrypto();
+  // WebCrypto's typings want ArrayBuffer-backed views; ours may be views of any buffer.
+  const buf = (b: Uint8Array): Uint8Array<ArrayBuffer> => (b.buffer instanceof ArrayBuffer ? (b as Uint8Array<ArrayBuffer>) : new Uint8Array(b));
+  let hasX25519: Promise<boolean> | undefined;
+  const probe = (): Promise<boolean> =>
+    (hasX25519 ??= subtle
+      .importKey('raw', buf(X25519_BASE_POINT), { name: 'X25519' }, true, [])
+      .then(() => true)
+      .catch(() => false));
+  return {
+    name: 'webcrypto',
+    async x25519(secretKey, publicKeys) {
+      if (!(await probe())) return publicKeys.map((pk) => nobleAgree(secretKey, pk));
+      const priv = await subtle.importKey('pkcs8', buf(pkcs8(secretKey)), { name: 'X25519' }, false, ['deriveBits']);
+      return Promise.all(
+        publicKeys.map(async (pk) => {
+          const pub = await subtle.importKey('raw', buf(pk), { name: 'X25519' }, true, []);
+          const out = new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: pub } as unknown as AlgorithmIdentifier, priv, 256));
+          if (out.every((b) => b === 0)) throw new Error('small-order public key');
+          return out;
+        }),
+      );
+    },
+    async keystreams(keys, byteLength) {
+      const zeros = new Uint8Array(byteLength);
+      return Promise.all(
+        keys.map(async (k) => {
+          const key = await subtle.importKey('raw', buf(k), { name: 'AES-CTR' }, false, ['encrypt']);
+          return new Uint8Array(await subtle.encrypt({ name: 'AES-CTR', counter: ZERO_IV, length: 64 }, key, zeros));
+        }),
+      );
+    },
+  };
+}
+
+export function isSecAggCrypto(value: unknown): value is SecAggCrypto {
+  const c = value as Partial<SecAggCrypto> | null;
+  return typeof c === 'object' && c !== null && typeof c.x25519 === 'function' && typeof c.keystreams === 'function' && typeof c.name === 'string';
+}
+
+/** HKDF-SHA256 (RFC 5869) to 32 bytes. */
+export function hkdf32(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array): Uint8Array {
+  return nobleHkdf(sha256, ikm, salt, info, 32);
+}
+
+export function sha256Bytes(data: Uint8Array): Uint8Array {
+  return sha256(data);
+}
+
+/** AES-256-GCM with a 12-byte nonce and associated data; the tag (16 bytes) is appended. */
+export function gcmSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+  return gcm(key, nonce, aad).encrypt(plaintext);
+}
+
+/** The plaintext, or null when the tag does not verify. */
+export function gcmOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array | null {
+  try {
+    return gcm(key, nonce, aad).decrypt(ciphertext);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Small-order Curve25519 u-coordinates (and their non-canonical twins), after clearing bit 255
+ * as X25519 does: a public key among them makes the shared secret all zero or predictable.
+ */
+const SMALL_ORDER_HEX = [
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+  '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+];
+const SMALL_ORDER = new Set(SMALL_ORDER_HEX);
+
+export function toHex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+export function isSmallOrderPoint(publicKey: Uint8Array): boolean {
+  const copy = Uint8Array.from(publicKey);
+  copy[31] = (copy[31] as number) & 0x7f;
+  return SMALL_ORDER.has(toHex(copy));
+}
