@@ -96,3 +96,23 @@ export {
   decodeEnvelope,
 } from './codec.js';
 export { type PerfRow, type PerfOptions, type PerfSuite } from './perf.js';
+export {
+  type InsightRow,
+  type InsightDomains,
+  type ErrorMetric,
+  type HistogramCollection,
+  type MeanCollection,
+  type Collection,
+  type InsightStatistic,
+  type InsightDefinition,
+  ERROR_METRICS,
+  COLLECTIONS,
+  INSIGHTS,
+  POOR_DOWNLINK_MBPS,
+  POOR_RSRP_DBM,
+  DOWNLINK_QUANTILE_EDGES,
+  isPoor,
+  getInsight,
+  getCollection,
+  checkInsightDomains,
+} from './insights.js';
