@@ -1,0 +1,224 @@
+import { describe, expect, it } from 'vitest';
+import { PrivacyAccountant, composeSequential } from '@pinhole/core';
+import {
+  type Release,
+  discreteGaussianNoise,
+  findReleased,
+  makeGate,
+  makeGaussianThresholdSelection,
+  makeKAnonymity,
+  makeLaplaceThresholdSelection,
+  makeNoisyCountThreshold,
+  makeNoisyValues,
+  makeOptimalSelection,
+  SUPPRESSION_REASONS,
+} from '@pinhole/gate';
+import { seededRng } from '@pinhole/core/testing';
+import { countingRng, expectPinholeError } from './helpers.js';
+
+const insecure = (seed: string) => ({ rng: seededRng(seed), allowInsecureRng: true });
+
+function keysOf(r: Release): string[] {
+  return r.released.map((b) => b.key).sort();
+}
+
+describe('k-anonymity gate', () => {
+  const gate = makeGate({ selection: makeKAnonymity({ k: 5 }) });
+
+  it('releases exactly the buckets with >= k contributors, with their exact counts', () => {
+    const r = gate.decide({ 'cell=A|net=4g': 5, 'cell=A|net=5g': 4, 'cell=B|net=4g': 0, 'cell=B|net=5g': 100 });
+    expect(keysOf(r)).toEqual(['cell=A|net=4g', 'cell=B|net=5g']);
+    expect(findReleased(r, 'cell=B|net=5g')?.values.contributors).toEqual({ raw: 100, value: 100, noise: 'none', scale: 0, variance: 0 });
+    expect(r.suppressed.map((s) => [s.key, s.reason])).toEqual([
+      ['cell=A|net=5g', 'below_k'],
+      ['cell=B|net=4g', 'below_k'],
+    ]);
+    expect(r.suppressedListing).toBe('input');
+    expect(r.private).toBe(false);
+    expect(r.privacyLoss).toBeNull();
+    expect(r.notes.join(' ')).toMatch(/not differentially private/);
+  });
+
+  it('never puts the true count of a suppressed bucket in its message', () => {
+    const r = gate.decide({ a: 3, b: 4 });
+    for (const s of r.suppressed) expect(s.message).not.toMatch(/\b[34]\b/);
+  });
+
+  it('gives every suppression a reason from the closed list', () => {
+    const r = gate.decide({ a: 1, b: 9 });
+    for (const s of r.suppressed) expect(SUPPRESSION_REASONS).toContain(s.reason);
+  });
+
+  it('draws no randomness and needs no rng', () => {
+    const rng = countingRng(seededRng('k-anon'));
+    gate.decide({ a: 1, b: 9 }, { rng, allowInsecureRng: true });
+    expect(rng.draws()).toBe(0);
+  });
+});
+
+describe('DP selection gate', () => {
+  it('optimal selection: buckets from alwaysReleasedFrom are always released, 0 never, others by chance', () => {
+    const sel = makeOptimalSelection({ epsilon: 1, delta: 1e-5 });
+    const gate = makeGate({ selection: sel, domain: ['a', 'b', 'c', 'd'] });
+    for (let i = 0; i < 200; i++) {
+      const r = gate.decide({ a: sel.alwaysReleasedFrom, b: 0, c: 1 }, insecure(`opt-${i}`));
+      expect(findReleased(r, 'a')).not.toBeNull();
+      expect(findReleased(r, 'b')).toBeNull();
+      expect(findReleased(r, 'd')).toBeNull(); // absent from input: 0 contributors
+      expect(r.suppressedListing).toBe('domain');
+      expect(r.released.length + r.suppressed.length).toBe(4);
+      for (const s of r.suppressed) expect(s.reason).toBe('dp_selection');
+      // optimal selection publishes no counts of its own
+      expect(findReleased(r, 'a')?.values).toEqual({});
+    }
+  });
+
+  it('withholds suppressed keys without a public domain', () => {
+    const gate = makeGate({ selection: makeOptimalSelection({ epsilon: 1, delta: 1e-5 }) });
+    const r = gate.decide({ rare: 1, common: 1000 }, insecure('withheld'));
+    expect(r.suppressed).toEqual([]);
+    expect(r.suppressedListing).toBe('withheld');
+    expect(r.notes.join(' ')).toMatch(/not listed/);
+  });
+
+  it('Laplace threshold publishes the noisy count that passed, which is >= the threshold', () => {
+    const sel = makeLaplaceThresholdSelection({ epsilon: 1, delta: 1e-6 });
+    const gate = makeGate({ selection: sel });
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 300; i++) counts[`b${i}`] = i % 40;
+    const r = gate.decide(counts, insecure('lap-gate'));
+    for (const b of r.released) {
+      const c = b.values.contributors;
+      expect(c?.raw).toBeGreaterThanOrEqual(sel.threshold);
+      expect(c?.noise).toBe('discrete_laplace');
+      expect(c?.scale).toBe(sel.noise.scale);
+      expect(Number.isInteger(c?.raw)).toBe(true);
+    }
+    // buckets with 0 or 1 contributor pass w.p. <= 1e-6 each: none of the 16 here should (fails w.p. < 2e-5)
+    for (const b of r.released) expect((counts[b.key] as number) >= 2).toBe(true);
+  });
+
+  it('Gaussian threshold Release carries rho and the (epsilon, delta) from core’s conversion', () => {
+    const sel = makeGaussianThresholdSelection({ epsilon: 1, delta: 1e-6 });
+    const r = makeGate({ selection: sel }).decide({ a: 500 }, insecure('g'));
+    expect(r.zcdp?.rho).toBe(sel.zcdp?.rho);
+    expect(r.privacyLoss).toEqual(sel.privacyLoss);
+    expect(r.parameters).toMatchObject({ mode: 'gaussian_threshold', noise: 'discrete_gaussian', threshold: sel.threshold, thresholdDelta: 5e-7 });
+  });
+});
+
+describe('Release contents and accounting', () => {
+  const selection = makeLaplaceThresholdSelection({ epsilon: 0.5, delta: 1e-6, l0: 2 });
+  const count = makeNoisyValues({ noise: 'discrete_laplace', epsilon: 0.5, l1Sensitivity: 2 });
+  const speed = makeNoisyValues({ noise: 'discrete_gaussian', epsilon: 0.5, delta: 1e-6, l2Sensitivity: 100 });
+  const gate = makeGate({ selection, values: { count, speedSum: speed }, minCohortSize: 10, domain: ['x', 'y', 'z'] });
+
+  it('lists values, spends, total loss and parameters; spends once in the accountant', () => {
+    const acc = new PrivacyAccountant({ budget: { epsilon: 10, delta: 1e-4 } });
+    const r = gate.decide(
+      { x: 1000, y: 0 },
+      { ...insecure('contents'), accountant: acc, cohortSize: 2000, label: 'round 7', values: { count: { x: 1500 }, speedSum: { x: 90_000 } } },
+    );
+    expect(r.status).toBe('released');
+    expect(r.refusal).toBeNull();
+    expect(r.cohortSize).toBe(2000);
+    const x = findReleased(r, 'x');
+    expect(x).not.toBeNull();
+    expect(Object.keys(x?.values ?? {}).sort()).toEqual(['contributors', 'count', 'speedSum']);
+    expect(x?.values.count?.noise).toBe('discrete_laplace');
+    expect(x?.values.speedSum?.noise).toBe('discrete_gaussian');
+    expect(x?.values.speedSum?.variance).toBe(speed.variance());
+    expect(r.spends.map((s) => s.label)).toEqual(['selection (laplace_threshold)', 'values.count (discrete_laplace)', 'values.speedSum (discrete_gaussian)']);
+    const total = composeSequential([selection.privacyLoss, count.privacyLoss, speed.privacyLoss]);
+    expect(r.privacyLoss).toEqual(total);
+    expect(gate.privacyLoss).toEqual(total);
+    expect(r.zcdp?.rho).toBe(speed.zcdp?.rho);
+    expect(r.parameters).toMatchObject({ minCohortSize: 10, domainSize: 3, 'values.count.noise': 'discrete_laplace', 'values.speedSum.rho': speed.zcdp?.rho });
+    const entries = acc.entries();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.label).toBe('round 7');
+    expect(entries[0]?.loss).toEqual(total);
+    expect(Object.isFrozen(r) && Object.isFrozen(r.released) && Object.isFrozen(x?.values)).toBe(true);
+  });
+
+  it('refuses with budget_exceeded before drawing anything, and records nothing', () => {
+    const acc = new PrivacyAccountant({ budget: { epsilon: 1, delta: 1e-4 } });
+    const rng = countingRng(seededRng('budget'));
+    expectPinholeError(
+      () => gate.decide({ x: 5 }, { rng, allowInsecureRng: true, accountant: acc, cohortSize: 100, values: { count: {}, speedSum: {} } }),
+      'budget_exceeded',
+      'loss',
+    );
+    expect(rng.draws()).toBe(0);
+    expect(acc.entries()).toHaveLength(0);
+  });
+});
+
+describe('minimum cohort', () => {
+  const gate = makeGate({ selection: makeOptimalSelection({ epsilon: 1, delta: 1e-6 }), minCohortSize: 50, domain: ['a', 'b'] });
+
+  it('below the minimum nothing is released, nothing drawn or spent, and the reason says so', () => {
+    const acc = new PrivacyAccountant({ budget: { epsilon: 10, delta: 1e-3 } });
+    const rng = countingRng(seededRng('cohort'));
+    const r = gate.decide({ a: 49, b: 49 }, { rng, allowInsecureRng: true, accountant: acc, cohortSize: 49 });
+    expect(r.status).toBe('refused');
+    expect(r.refusal?.reason).toBe('min_cohort');
+    expect(r.refusal?.message).toMatch(/below the minimum cohort size 50/);
+    expect(r.released).toEqual([]);
+    expect(r.suppressed.map((s) => [s.key, s.reason])).toEqual([
+      ['a', 'min_cohort'],
+      ['b', 'min_cohort'],
+    ]);
+    expect(r.privacyLoss).toEqual({ epsilon: 0, delta: 0 });
+    expect(r.spends).toEqual([]);
+    expect(rng.draws()).toBe(0);
+    expect(acc.entries()).toHaveLength(0);
+  });
+
+  it('at the minimum the release goes ahead', () => {
+    const r = gate.decide({ a: 5000, b: 0 }, { ...insecure('cohort-ok'), cohortSize: 50 });
+    expect(r.status).toBe('released');
+    expect(keysOf(r)).toEqual(['a']);
+  });
+
+  it('k-anonymity without a domain lists the input keys as min_cohort; DP without a domain lists none', () => {
+    const k = makeGate({ selection: makeKAnonymity({ k: 2 }), minCohortSize: 10 }).decide({ a: 5 }, { cohortSize: 3 });
+    expect(k.suppressed).toEqual([{ key: 'a', reason: 'min_cohort', message: k.refusal?.message }]);
+    const d = makeGate({ selection: makeOptimalSelection({ epsilon: 1, delta: 1e-6 }), minCohortSize: 10 }).decide({ a: 5 }, { cohortSize: 3 });
+    expect(d.suppressed).toEqual([]);
+    expect(d.refusal?.reason).toBe('min_cohort');
+  });
+
+  it('a gate with a minimum cohort requires the cohort size', () => {
+    expectPinholeError(() => gate.decide({ a: 1 }, insecure('x')), 'invalid_argument', 'cohortSize');
+  });
+});
+
+describe('noisy-count threshold (counts noised elsewhere, e.g. distributed noise)', () => {
+  const noise = discreteGaussianNoise(10);
+  const selection = makeNoisyCountThreshold({ noise, noisePrivacyLoss: { epsilon: 0.8, delta: 1e-7 }, noiseZcdp: { rho: 0.005 }, thresholdDelta: 1e-7 });
+  const gate = makeGate({ selection, domain: ['a', 'b', 'c'] });
+
+  it('thresholds the given noisy counts without drawing noise', () => {
+    const rng = countingRng(seededRng('noisy'));
+    const r = gate.decide({ a: selection.threshold, b: selection.threshold - 1, c: -7 }, { rng, allowInsecureRng: true, noiseVariance: noise.variance });
+    expect(rng.draws()).toBe(0);
+    expect(keysOf(r)).toEqual(['a']);
+    expect(findReleased(r, 'a')?.values.contributors).toEqual({ raw: selection.threshold, value: selection.threshold, noise: 'discrete_gaussian', scale: 10, variance: noise.variance });
+    expect(r.suppressed.map((s) => s.reason)).toEqual(['dp_selection', 'dp_selection']);
+    expect(r.privacyLoss?.epsilon).toBe(0.8);
+  });
+
+  it('refuses with noise_below_plan when the noise actually in the sum is below the plan', () => {
+    const r = gate.decide({ a: 1000 }, { noiseVariance: noise.variance * 0.9 });
+    expect(r.status).toBe('refused');
+    expect(r.refusal?.reason).toBe('noise_below_plan');
+    expect(r.released).toEqual([]);
+    expect(r.suppressed.every((s) => s.reason === 'noise_below_plan')).toBe(true);
+    expect(r.privacyLoss).toEqual({ epsilon: 0, delta: 0 });
+  });
+
+  it('requires the actual noise variance', () => {
+    expectPinholeError(() => gate.decide({ a: 1 }), 'invalid_argument', 'noiseVariance');
+  });
+});

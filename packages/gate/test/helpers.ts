@@ -1,0 +1,68 @@
+import { expect } from 'vitest';
+import { PinholeError, type PinholeErrorCode, type Rng } from '@pinhole/core';
+import { clopperPearson } from '@pinhole/core/testing';
+
+/** Asserts that fn throws a PinholeError with the given code and param. */
+export function expectPinholeError(fn: () => unknown, code: PinholeErrorCode, param?: string | RegExp): PinholeError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught, 'expected a PinholeError to be thrown').toBeInstanceOf(PinholeError);
+  const e = caught as PinholeError;
+  expect(e.code).toBe(code);
+  if (typeof param === 'string') expect(e.param).toBe(param);
+  else if (param) expect(e.param).toMatch(param);
+  return e;
+}
+
+/** The bad values every numeric parameter is swept with. */
+export const BAD_NUMBERS: readonly unknown[] = [NaN, Infinity, -Infinity, -0, '1', null, undefined, {}, [], 1n, true];
+
+/**
+ * Asserts that `hits` successes in `n` trials are consistent with probability `p`: p must lie in
+ * the exact Clopper-Pearson interval at level 1 - alpha, so a correct implementation fails with
+ * probability at most alpha (two-sided).
+ */
+export function expectBinomial(hits: number, n: number, p: number, alpha: number, what = ''): void {
+  const { lo, hi } = clopperPearson(hits, n, alpha);
+  expect(p, `${what}: ${hits}/${n} vs p = ${p}, interval [${lo}, ${hi}]`).toBeGreaterThanOrEqual(lo);
+  expect(p, `${what}: ${hits}/${n} vs p = ${p}, interval [${lo}, ${hi}]`).toBeLessThanOrEqual(hi);
+}
+
+/** An Rng that counts u32 draws (to prove nothing was drawn). */
+export function countingRng(inner: Rng): Rng & { draws: () => number } {
+  let draws = 0;
+  return {
+    insecure: inner.insecure,
+    u32: () => {
+      draws++;
+      return inner.u32();
+    },
+    float64: () => {
+      draws++;
+      return inner.float64();
+    },
+    int: (n: number) => {
+      draws++;
+      return inner.int(n);
+    },
+    bytes: (n: number) => {
+      draws++;
+      return inner.bytes(n);
+    },
+    draws: () => draws,
+  };
+}
+
+/** An Rng replaying fixed u32 words (for exact, non-statistical checks). */
+export function scriptedRng(words: readonly number[]): Rng {
+  let i = 0;
+  const u32 = () => {
+    if (i >= words.length) throw new Error('scripted rng exhausted');
+    return words[i++] as number;
+  };
+  return { insecure: true, u32, float64: () => u32() / 2 ** 32, int: (n: number) => u32() % n, bytes: () => new Uint8Array(0) };
+}
