@@ -48,6 +48,21 @@ export function lnBinomialLowerTail(n: number, p: number, t: number): number {
   return Math.min(0, lnSumExp(terms));
 }
 
+/** ln P[Bin(n, p) < t] for every t in [0, n], in O(n). */
+function lnBinomialLowerTails(n: number, p: number): Float64Array {
+  const out = new Float64Array(n + 1);
+  out[0] = -Infinity;
+  let acc = -Infinity;
+  const lp = Math.log(p);
+  const lq = Math.log1p(-p);
+  for (let x = 0; x < n; x++) {
+    const term = p >= 1 ? (x === n ? 0 : -Infinity) : p <= 0 ? (x === 0 ? 0 : -Infinity) : lnChoose(n, x) + x * lp + (n - x) * lq;
+    acc = acc === -Infinity ? term : lnAdd(acc, term);
+    out[x + 1] = Math.min(0, acc);
+  }
+  return out;
+}
+
 /** ln P[X ≥ m] for X ~ Hypergeometric(population N, K marked, d draws). */
 export function lnHypergeometricUpperTail(N: number, K: number, d: number, m: number): number {
   const lo = Math.max(m, 0, d - (N - K));
@@ -121,23 +136,21 @@ export function secAggPlusParameters(params: SecAggPlusParams): SecAggPlusChoice
     const H = k + 1;
     const lnDisconnect = lnN + (k / 2) * Math.log(rho);
     if (lnDisconnect > lnSec) continue;
-    // Largest t meeting correctness, then check security there (security improves with t).
-    for (let t = H; t > H / 2; t--) {
-      const lnC = Math.min(0, lnN + lnBinomialLowerTail(H, 1 - delta, t));
-      if (lnC > lnCor) continue;
-      const lnS = Math.min(0, lnAdd(lnN + lnHypergeometricUpperTail(n - 1, corrupt, k, 2 * t - H), lnDisconnect));
-      if (lnS <= lnSec) return make('harary', k, t, lnS, lnC);
-      break;
-    }
+    // Largest t meeting correctness (the lower tail grows with t), then security there
+    // (which only improves with t).
+    const lower = lnBinomialLowerTails(H, 1 - delta);
+    let t = H;
+    while (t > H / 2 && Math.min(0, lnN + (lower[t] as number)) > lnCor) t--;
+    if (!(t > H / 2)) continue;
+    const lnC = Math.min(0, lnN + (lower[t] as number));
+    const lnS = Math.min(0, lnAdd(lnN + lnHypergeometricUpperTail(n - 1, corrupt, k, 2 * t - H), lnDisconnect));
+    if (lnS <= lnSec) return make('harary', k, t, lnS, lnC);
   }
   // Complete graph: one holder set for everyone, exactly `corrupt` of them corrupt.
-  for (let t = n; t > n / 2 && t >= 2; t--) {
-    const lnC = Math.min(0, lnBinomialLowerTail(n, 1 - delta, t));
-    if (lnC > lnCor) continue;
-    const lnS = corrupt >= 2 * t - n ? 0 : -Infinity;
-    if (lnS <= lnSec) return make('complete', n - 1, t, lnS, lnC);
-    break;
-  }
+  const lower = lnBinomialLowerTails(n, 1 - delta);
+  let t = n;
+  while (t > n / 2 && Math.min(0, lower[t] as number) > lnCor) t--;
+  if (t > n / 2 && t >= 2 && corrupt < 2 * t - n) return make('complete', n - 1, t, -Infinity, Math.min(0, lower[t] as number));
   throw new PinholeError(
     'invalid_argument',
     'n',

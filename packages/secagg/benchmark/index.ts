@@ -1,0 +1,176 @@
+/**
+ * Perf suite of @pinhole/secagg: one full round in process per grid point (cohort × vector length
+ * × dropout × graph), clients on WebCrypto (the phone code path) one after another, the server on
+ * nodeCryptoProvider(). Reports server time, client time per client (mean, p95, max) and bytes per
+ * client. Baselines measured in the same run: plain summation of the same n vectors (what the
+ * server would do without secure aggregation) and the AES-256-CTR keystream rate.
+ * Dropouts: exactly round(rate·n) clients, chosen at random, go silent after ShareKeys (before
+ * sending their masked input), the case that costs the server most (their pairwise masks must be
+ * rebuilt). Standalone: node --conditions=pinhole-source --import tsx packages/secagg/benchmark/index.ts [--quick]
+ */
+import { pathToFileURL } from 'node:url';
+import type { PerfOptions, PerfRow, PerfSuite } from '@pinhole/core';
+import { seededRng } from '@pinhole/core/testing';
+import { chooseModulusBits, makeRoundConfig, secAggPlusParameters, simulateRound, webCryptoProvider, type SimulationPhase } from '../src/index.js';
+import { nodeCryptoProvider } from '../src/node.js';
+
+const SUITE = 'secagg/round';
+const MAX_VALUE = 1000;
+const CORRUPT_FRACTION = 0.05;
+/** Grid points whose estimated simulation (all clients, sequentially) exceeds this are skipped. */
+const MAX_ESTIMATED_SECONDS = 900;
+
+interface Point {
+  n: number;
+  length: number;
+  dropout: number;
+  graph: 'complete' | 'secagg+';
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+}
+
+/** Rough simulated-round cost on this machine: per pair 2 agreements (~70 µs each) and one mask (~25 ns per word). */
+function estimatedSeconds(n: number, degree: number, length: number): number {
+  return (n * degree * (140e-6 + 25e-9 * length)) * 1.5;
+}
+
+async function runPoint(p: Point, log: (l: string) => void): Promise<PerfRow> {
+  const bits = chooseModulusBits({ n: p.n, maxValue: MAX_VALUE });
+  let graph: { kind: 'complete' } | { kind: 'harary'; degree: number; seed: Uint8Array } = { kind: 'complete' };
+  let threshold = Math.floor(p.n / 2) + 1;
+  let note = 'threshold floor(n/2)+1';
+  let degree = p.n - 1;
+  if (p.graph === 'secagg+') {
+    try {
+      const choice = secAggPlusParameters({ n: p.n, dropoutRate: p.dropout, corruptFraction: CORRUPT_FRACTION });
+      threshold = choice.threshold;
+      degree = choice.degree;
+      note = `k=${choice.degree} t=${choice.threshold} sec 2^-${choice.securityBits.toFixed(0)} corr 2^-${Math.min(999, choice.correctnessBits).toFixed(0)}`;
+      if (choice.graph === 'harary') graph = { kind: 'harary', degree: choice.degree, seed: seededRng(`graph-${p.n}`).bytes(32) };
+      else note += ' (complete graph chosen)';
+    } catch {
+      note = 'no SecAgg+ parameters reach 2^-40/2^-30 at this n: complete graph, t=floor(n/2)+1';
+    }
+  }
+  const name = `n=${p.n} L=${p.length} drop=${Math.round(p.dropout * 100)}% ${p.graph}`;
+  const est = estimatedSeconds(p.n, degree, p.length);
+  if (est > MAX_ESTIMATED_SECONDS) {
+    log(`skip ${name}: estimated ${est.toFixed(0)} s of simulated client work`);
+    return { suite: SUITE, name, opsPerSec: 0, unit: 'round', meanMs: NaN, extra: { skipped: `infeasible here: ~${est.toFixed(0)} s to simulate all clients sequentially`, params: note } };
+  }
+  const config = makeRoundConfig({ roundId: `bench-${name}`, cohortSize: p.n, threshold, bits, vectorLength: p.length, graph });
+  const rng = seededRng(`inputs-${name}`);
+  const inputs = Array.from({ length: p.n }, () => Uint32Array.from({ length: p.length }, () => rng.int(MAX_VALUE + 1)));
+  const dropouts = new Map<number, SimulationPhase>();
+  const order = Array.from({ length: p.n }, (_, i) => i + 1);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+  }
+  for (const id of order.slice(0, Math.round(p.dropout * p.n))) dropouts.set(id, 'masked');
+  const clientRng = seededRng(`clients-${name}`);
+  const t0 = performance.now();
+  const report = await simulateRound({
+    config,
+    inputs,
+    dropouts,
+    clientRng: (id) => clientRng.stream(id),
+    allowInsecureRng: true,
+    clientCrypto: webCryptoProvider(),
+    serverCrypto: nodeCryptoProvider(),
+  });
+  const wall = performance.now() - t0;
+  const cms = [...report.clientMs].sort((a, b) => a - b);
+  const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
+  log(`${name}: server ${report.serverMs.toFixed(0)} ms, client mean ${mean(cms).toFixed(1)} ms (wall ${(wall / 1000).toFixed(1)} s)`);
+  return {
+    suite: SUITE,
+    name,
+    opsPerSec: 1000 / report.serverMs,
+    unit: 'round (server)',
+    meanMs: report.serverMs,
+    extra: {
+      params: note,
+      bits,
+      clientMsMean: +mean(cms).toFixed(2),
+      clientMsP95: +quantile(cms, 0.95).toFixed(2),
+      clientMsMax: +(cms[cms.length - 1] as number).toFixed(2),
+      upBytesPerClient: Math.round(mean(report.clientUpBytes)),
+      downBytesPerClient: Math.round(mean(report.clientDownBytes)),
+      contributors: report.result.contributors.length,
+      wallSeconds: +(wall / 1000).toFixed(1),
+    },
+  };
+}
+
+function plainSumBaseline(n: number, length: number): PerfRow {
+  const rng = seededRng('baseline');
+  const inputs = Array.from({ length: n }, () => Uint32Array.from({ length }, () => rng.int(MAX_VALUE + 1)));
+  const reps = Math.max(3, Math.ceil(2e7 / (n * length)));
+  const acc = new Uint32Array(length);
+  const t0 = performance.now();
+  for (let r = 0; r < reps; r++) for (const x of inputs) for (let i = 0; i < length; i++) acc[i] = (acc[i] as number) + (x[i] as number);
+  const ms = (performance.now() - t0) / reps;
+  return { suite: SUITE, name: `baseline: plain sum n=${n} L=${length}`, opsPerSec: 1000 / ms, unit: 'sum', meanMs: ms, extra: { check: acc[0] as number } };
+}
+
+async function keystreamBaseline(provider: 'webcrypto' | 'node'): Promise<PerfRow> {
+  const c = provider === 'node' ? nodeCryptoProvider() : webCryptoProvider();
+  const keys = Array.from({ length: 64 }, (_, i) => seededRng(`k${i}`).bytes(32));
+  const bytes = 40_000;
+  await c.keystreams(keys, bytes);
+  const reps = 20;
+  const t0 = performance.now();
+  for (let r = 0; r < reps; r++) await c.keystreams(keys, bytes);
+  const ms = (performance.now() - t0) / (reps * keys.length);
+  return { suite: SUITE, name: `baseline: AES-256-CTR mask of 10,000 words (${provider})`, opsPerSec: 1000 / ms, unit: 'mask', meanMs: ms, extra: { MBps: +((bytes / 1e6) / (ms / 1000)).toFixed(0) } };
+}
+
+function grid(quick: boolean): Point[] {
+  const out: Point[] = [];
+  const ns = quick ? [100] : [100, 1000, 10000];
+  const ls = [64, 10000];
+  const ds = quick ? [0, 0.1] : [0, 0.1, 0.3];
+  for (const n of ns) for (const length of ls) for (const dropout of ds) for (const graph of ['complete', 'secagg+'] as const) out.push({ n, length, dropout, graph });
+  if (quick) out.push({ n: 1000, length: 64, dropout: 0.1, graph: 'secagg+' });
+  return out;
+}
+
+export const suites: PerfSuite[] = [
+  async (options: PerfOptions): Promise<PerfRow[]> => {
+    const log = options.log ?? (() => undefined);
+    const rows: PerfRow[] = [];
+    const baselines = new Map<string, PerfRow>();
+    rows.push(await keystreamBaseline('webcrypto'), await keystreamBaseline('node'));
+    for (const p of grid(options.quick)) {
+      const key = `${p.n}/${p.length}`;
+      if (!baselines.has(key)) {
+        const b = plainSumBaseline(p.n, p.length);
+        baselines.set(key, b);
+        rows.push(b);
+      }
+      const row = await runPoint(p, log);
+      const base = baselines.get(key) as PerfRow;
+      rows.push(row.opsPerSec > 0 ? { ...row, baseline: base.name, ratio: row.opsPerSec / base.opsPerSec } : row);
+    }
+    return rows;
+  },
+];
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const quick = process.argv.includes('--quick');
+  const only = process.argv.find((a) => a.startsWith('--only='));
+  const log = (l: string): void => void process.stderr.write(`${l}\n`);
+  let rows: PerfRow[];
+  if (only) {
+    // --only=n,length,dropout,graph  e.g. --only=1000,10000,0.1,secagg+
+    const [n, length, dropout, graph] = only.slice(7).split(',');
+    rows = [plainSumBaseline(Number(n), Number(length)), await runPoint({ n: Number(n), length: Number(length), dropout: Number(dropout), graph: graph as Point['graph'] }, log)];
+  } else rows = (await Promise.all(suites.map((s) => s({ quick, log })))).flat();
+  const extraText = (r: PerfRow): string => (r.extra ? Object.entries(r.extra).map(([k, v]) => `${k}=${v}`).join(' ') : '');
+  console.log('| name | server ms / mean ms | ops/s | ratio | details |');
+  console.log('|---|---:|---:|---:|---|');
+  for (const r of rows) console.log(`| ${r.name} | ${Number.isNaN(r.meanMs) ? 'skipped' : r.meanMs.toFixed(2)} | ${r.opsPerSec.toFixed(3)} | ${r.ratio === undefined ? '' : r.ratio.toExponential(2)} | ${extraText(r)} |`);
+}
