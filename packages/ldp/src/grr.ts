@@ -1,0 +1,103 @@
+/**
+ * Generalized randomized response (GRR, "direct encoding"): keep the true bucket with probability
+ * p = e^ε / (e^ε + d - 1), else report one of the other d - 1 buckets uniformly.
+ * Wang, Blocki, Li, Jha, "Locally Differentially Private Protocols for Frequency Estimation",
+ * USENIX Security 2017, §4.1. Proof and variance: grr.proof.md.
+ */
+import { type Rng, requireSecureRng } from '@pinhole/core';
+import {
+  type FrequencyOracle,
+  type OracleTally,
+  type TallySpec,
+  checkTrueCounts,
+  oracleCommon,
+  tallyFromAggregate,
+} from './oracle.js';
+import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
+import { TWO_32, thresholdDown } from './probability.js';
+import { sampleBinomial, uniformMultinomial } from './simulate.js';
+import { decodeIndex, decodeReportPayload, encodeReportPayload } from './wire.js';
+import { invalid } from '@pinhole/core';
+
+/** A GRR report: the reported bucket. */
+export type GrrReport = number;
+
+export const GRR_MAX_DOMAIN = 2 ** 31;
+
+export function makeGrr(params: OracleParams): FrequencyOracle<GrrReport> {
+  const o = checkParams(params, ['epsilon', 'domainSize', 'allowInsecureRng']);
+  const epsilon = checkEpsilonParam(o);
+  const d = checkDomainSize(o, GRR_MAX_DOMAIN);
+  const allowInsecureRng = checkAllowInsecure(o);
+  const e = Math.exp(epsilon);
+  // Rounded down: the achieved ratio p / q = T (d-1) / (2^32 - T) stays <= e^ε.
+  const keep = thresholdDown(e / (e + d - 1));
+  const pStar = keep / TWO_32;
+  const qStar = (1 - pStar) / (d - 1);
+  const key = `grr/${epsilon}/${d}`;
+  const spec: TallySpec<GrrReport> = {
+    oracle: 'grr',
+    key,
+    domainSize: d,
+    vectorLength: d,
+    signed: false,
+    checkReport(report, param) {
+      if (typeof report !== 'number' || !Number.isInteger(report) || report < 0 || report >= d) {
+        throw invalid(param, `an integer >= 0 and < ${d}`, report);
+      }
+    },
+    accumulate(acc, reports) {
+      for (let i = 0; i < reports.length; i++) acc[reports[i] as number]! += 1;
+    },
+    support(acc) {
+      return acc.slice();
+    },
+  };
+  const common = oracleCommon(spec, epsilon, pStar, qStar);
+  return Object.freeze({
+    name: 'grr' as const,
+    epsilon,
+    domainSize: d,
+    pStar,
+    qStar,
+    reportBits: Math.ceil(Math.log2(d)),
+    vectorLength: d,
+    simulation: 'exact' as const,
+    perturb(value: number, rng: Rng): GrrReport {
+      checkBucketValue(value, d);
+      requireSecureRng(rng, allowInsecureRng);
+      if (rng.u32() < keep) return value;
+      const r = rng.int(d - 1);
+      return r >= value ? r + 1 : r;
+    },
+    encodeReport(report: GrrReport): Uint8Array {
+      spec.checkReport(report, 'report');
+      return encodeReportPayload('grr', report);
+    },
+    decodeReport(bytes: Uint8Array): GrrReport {
+      return decodeIndex(decodeReportPayload('grr', bytes), d);
+    },
+    toVector(report: GrrReport): Int32Array {
+      spec.checkReport(report, 'report');
+      const v = new Int32Array(d);
+      v[report] = 1;
+      return v;
+    },
+    ...common,
+    simulateTally(trueCounts: Int32Array | readonly number[], rng: Rng): OracleTally<GrrReport> {
+      const { counts, n } = checkTrueCounts(trueCounts, d);
+      const acc = new Float64Array(d);
+      for (let v = 0; v < d; v++) {
+        const c = counts[v] as number;
+        if (c === 0) continue;
+        // Binomial(c, p*) keep v; the rest spread uniformly over the other d - 1 buckets.
+        const kept = sampleBinomial(c, pStar, rng);
+        acc[v]! += kept;
+        uniformMultinomial(c - kept, d - 1, rng, (cell, k) => {
+          acc[cell >= v ? cell + 1 : cell]! += k;
+        });
+      }
+      return tallyFromAggregate(spec, acc, n);
+    },
+  });
+}

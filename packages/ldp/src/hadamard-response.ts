@@ -1,0 +1,127 @@
+/**
+ * Hadamard response: with K the smallest power of two > d, bucket x owns the K/2 outputs
+ * C_x = { y in [0, K) : H[x+1][y] = +1 }. The device reports y uniform in C_x with probability
+ * e^ε / (e^ε + 1), else uniform outside C_x. A report supports every bucket v with y in C_v.
+ * Acharya, Sun, Zhang, "Hadamard Response: Estimating Distributions Privately, Efficiently, and
+ * with Little Communication", AISTATS 2019, §3 (the construction for the high-privacy regime; the
+ * blocked variant for large ε is not implemented). Support counts of all buckets come from one
+ * fast Walsh–Hadamard transform of the output histogram: C(v) = (n + (H T)[v+1]) / 2.
+ * Proof: hadamard-response.proof.md.
+ */
+import { type Rng, invalid, requireSecureRng } from '@pinhole/core';
+import { fwht, nextPowerOfTwo, parity } from './hadamard.js';
+import {
+  type FrequencyOracle,
+  type OracleTally,
+  type TallySpec,
+  checkTrueCounts,
+  oracleCommon,
+  tallyFromAggregate,
+} from './oracle.js';
+import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
+import { TWO_32, thresholdDown } from './probability.js';
+import { sampleBinomial, uniformMultinomial } from './simulate.js';
+import { decodeIndex, decodeReportPayload, encodeReportPayload } from './wire.js';
+
+/** A Hadamard-response report: the output index y in [0, K). */
+export type HadamardResponseReport = number;
+
+export interface HadamardOracle<R> extends FrequencyOracle<R> {
+  /** the Hadamard order K (a power of two) */
+  readonly order: number;
+}
+
+export const HADAMARD_MAX_DOMAIN = 2 ** 22;
+
+/** The i-th element (i in [0, K/2)) of { y : parity(row & y) = want }: insert the bit at row's lowest set bit. */
+export function hadamardSetElement(row: number, i: number, want: number): number {
+  const low = row & -row;
+  const y = ((i & ~(low - 1)) << 1) | (i & (low - 1));
+  return parity(row & y) === want ? y : y | low;
+}
+
+export function makeHadamardResponse(params: OracleParams): HadamardOracle<HadamardResponseReport> {
+  const o = checkParams(params, ['epsilon', 'domainSize', 'allowInsecureRng']);
+  const epsilon = checkEpsilonParam(o);
+  const d = checkDomainSize(o, HADAMARD_MAX_DOMAIN);
+  const allowInsecureRng = checkAllowInsecure(o);
+  const K = nextPowerOfTwo(d + 1);
+  const e = Math.exp(epsilon);
+  const keep = thresholdDown(e / (e + 1));
+  const pStar = keep / TWO_32;
+  const qStar = 0.5; // |C_x ∩ C_v| = K/4 for x ≠ v
+  const key = `hadamard-response/${epsilon}/${d}`;
+  const spec: TallySpec<HadamardResponseReport> = {
+    oracle: 'hadamard-response',
+    key,
+    domainSize: d,
+    vectorLength: K,
+    signed: false,
+    checkReport(report, param) {
+      if (typeof report !== 'number' || !Number.isInteger(report) || report < 0 || report >= K || Object.is(report, -0)) {
+        throw invalid(param, `an integer >= 0 and < ${K}`, report);
+      }
+    },
+    accumulate(acc, reports) {
+      for (let i = 0; i < reports.length; i++) acc[reports[i] as number]! += 1;
+    },
+    support(acc, n) {
+      const w = fwht(acc.slice());
+      const out = new Float64Array(d);
+      for (let v = 0; v < d; v++) out[v] = (n + (w[v + 1] as number)) / 2;
+      return out;
+    },
+  };
+  const common = oracleCommon(spec, epsilon, pStar, qStar);
+  return Object.freeze({
+    name: 'hadamard-response' as const,
+    epsilon,
+    domainSize: d,
+    order: K,
+    pStar,
+    qStar,
+    reportBits: Math.log2(K),
+    vectorLength: K,
+    simulation: 'exact' as const,
+    perturb(value: number, rng: Rng): HadamardResponseReport {
+      checkBucketValue(value, d);
+      requireSecureRng(rng, allowInsecureRng);
+      const row = value + 1;
+      const want = rng.u32() < keep ? 0 : 1; // 0: inside C_x (H = +1)
+      let y = rng.int(K);
+      if (parity(row & y) !== want) y ^= row & -row; // flipping row's lowest bit flips the parity
+      return y;
+    },
+    encodeReport(report: HadamardResponseReport): Uint8Array {
+      spec.checkReport(report, 'report');
+      return encodeReportPayload('hadamard-response', report);
+    },
+    decodeReport(bytes: Uint8Array): HadamardResponseReport {
+      return decodeIndex(decodeReportPayload('hadamard-response', bytes), K);
+    },
+    toVector(report: HadamardResponseReport): Int32Array {
+      spec.checkReport(report, 'report');
+      const out = new Int32Array(K);
+      out[report] = 1;
+      return out;
+    },
+    ...common,
+    simulateTally(trueCounts: Int32Array | readonly number[], rng: Rng): OracleTally<HadamardResponseReport> {
+      const { counts, n } = checkTrueCounts(trueCounts, d);
+      const acc = new Float64Array(K);
+      for (let v = 0; v < d; v++) {
+        const c = counts[v] as number;
+        if (c === 0) continue;
+        const row = v + 1;
+        const inside = sampleBinomial(c, pStar, rng);
+        uniformMultinomial(inside, K / 2, rng, (i, m) => {
+          acc[hadamardSetElement(row, i, 0)]! += m;
+        });
+        uniformMultinomial(c - inside, K / 2, rng, (i, m) => {
+          acc[hadamardSetElement(row, i, 1)]! += m;
+        });
+      }
+      return tallyFromAggregate(spec, acc, n);
+    },
+  });
+}

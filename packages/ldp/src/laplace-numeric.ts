@@ -1,0 +1,69 @@
+/**
+ * The Laplace mechanism for one bounded real: report t + Lap(2/ε) for t in [-1, 1] (sensitivity 2).
+ * Dwork, McSherry, Nissim, Smith, TCC 2006; as the numeric baseline of Wang et al., ICDE 2019, §II.
+ * The noise is core's exact discrete Laplace on a power-of-two grid (makeSecureLaplace), never a
+ * floating-point inverse CDF. Proof: laplace-numeric.proof.md.
+ */
+import { type Rng, makeSecureLaplace, requireSecureRng } from '@pinhole/core';
+import {
+  type NumericMechanism,
+  type NumericTally,
+  SumTally,
+  checkNumericTally,
+  checkReportNumber,
+  checkUnitValue,
+  checkVarianceArgs,
+  decodeNumber,
+} from './numeric.js';
+import { type BaseParams, checkAllowInsecure, checkEpsilonParam, checkParams } from './params.js';
+import { decodeReportPayload, encodeReportPayload } from './wire.js';
+
+export interface LaplaceNumericMechanism extends NumericMechanism {
+  /** the noise scale actually used (2/ε rounded up to 20 significant bits) */
+  readonly scale: number;
+  /** every report is a multiple of this power of two */
+  readonly granularity: number;
+}
+
+export function makeLaplaceNumeric(params: BaseParams): LaplaceNumericMechanism {
+  const o = checkParams(params, ['epsilon', 'allowInsecureRng']);
+  const epsilon = checkEpsilonParam(o);
+  const allowInsecureRng = checkAllowInsecure(o);
+  const noise = makeSecureLaplace(2 / epsilon);
+  const key = `laplace/${epsilon}`;
+  const check = (r: unknown, param: string) => checkReportNumber(r, param, -Number.MAX_VALUE, Number.MAX_VALUE);
+  return Object.freeze({
+    name: 'laplace' as const,
+    epsilon,
+    scale: noise.scale,
+    granularity: noise.granularity,
+    outputRange: Object.freeze([-Infinity, Infinity] as const),
+    perturb(value: number, rng: Rng): number {
+      checkUnitValue(value);
+      requireSecureRng(rng, allowInsecureRng);
+      return noise.sample(value, rng);
+    },
+    unbias: (report: number) => check(report, 'report'),
+    encodeReport(report: number): Uint8Array {
+      check(report, 'report');
+      return encodeReportPayload('laplace', report);
+    },
+    decodeReport(bytes: Uint8Array): number {
+      return decodeNumber(decodeReportPayload('laplace', bytes), -Number.MAX_VALUE, Number.MAX_VALUE, noise.granularity);
+    },
+    createTally: () => new SumTally('laplace', key, check),
+    estimate(tally: NumericTally): number {
+      const t = checkNumericTally(tally, key);
+      return t.sum / t.n;
+    },
+    reportVariance(t: number): number {
+      checkUnitValue(t, 'trueValue');
+      return noise.variance;
+    },
+    variance(n: number, trueValue?: number): number {
+      const a = checkVarianceArgs(n, trueValue);
+      return noise.variance / a.n;
+    },
+    privacyMap: () => Object.freeze({ epsilon, delta: 0 }),
+  });
+}

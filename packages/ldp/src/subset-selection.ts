@@ -1,0 +1,115 @@
+/**
+ * k-subset selection: the device reports a set S of exactly k buckets. With probability
+ * p_in = k e^ε / (k e^ε + d - k) S holds the true bucket and k - 1 others drawn uniformly, else k
+ * buckets drawn uniformly from the other d - 1. k = max(1, min(d - 1, round(d / (e^ε + 1)))).
+ * Ye and Barg, "Optimal schemes for discrete distribution estimation under locally differential
+ * privacy", IEEE Trans. Inf. Theory 2018 (also Wang et al., "Mutual information optimally local
+ * private discrete distribution estimation", 2016). Proof: subset-selection.proof.md.
+ */
+import { type Rng, invalid, requireSecureRng } from '@pinhole/core';
+import { accumulatePacked, decodePacked, isPacked, packedLength, packedToVector, popcountPacked } from './bits.js';
+import {
+  type FrequencyOracle,
+  type OracleTally,
+  type TallySpec,
+  checkTrueCounts,
+  oracleCommon,
+  tallyFromAggregate,
+} from './oracle.js';
+import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
+import { TWO_32, thresholdDown } from './probability.js';
+import { sampleBinomial } from './simulate.js';
+import { decodeFailed, decodeReportPayload, encodeReportPayload } from './wire.js';
+
+/** A subset-selection report: the subset as d packed bits with exactly k set. */
+export type SubsetReport = Uint8Array;
+
+export interface SubsetSelectionOracle extends FrequencyOracle<SubsetReport> {
+  /** the subset size */
+  readonly k: number;
+}
+
+export const SUBSET_MAX_DOMAIN = 2 ** 24;
+
+export function makeSubsetSelection(params: OracleParams): SubsetSelectionOracle {
+  const o = checkParams(params, ['epsilon', 'domainSize', 'allowInsecureRng']);
+  const epsilon = checkEpsilonParam(o);
+  const d = checkDomainSize(o, SUBSET_MAX_DOMAIN);
+  const allowInsecureRng = checkAllowInsecure(o);
+  const e = Math.exp(epsilon);
+  const k = Math.max(1, Math.min(d - 1, Math.round(d / (e + 1))));
+  // p_in rounded down: the ratio p_in/(1-p_in) · (d-k)/k stays <= e^ε.
+  const keep = thresholdDown((k * e) / (k * e + d - k));
+  const pStar = keep / TWO_32;
+  const qStar = (pStar * (k - 1)) / (d - 1) + ((1 - pStar) * k) / (d - 1);
+  const nb = packedLength(d);
+  const key = `subset-selection/${epsilon}/${d}`;
+  const valid = (r: unknown): r is Uint8Array => isPacked(r, d) && popcountPacked(r) === k;
+  const spec: TallySpec<SubsetReport> = {
+    oracle: 'subset-selection',
+    key,
+    domainSize: d,
+    vectorLength: d,
+    signed: false,
+    checkReport(report, param) {
+      if (!valid(report)) throw invalid(param, `a Uint8Array of ${nb} bytes with exactly ${k} of the ${d} bucket bits set`, report);
+    },
+    accumulate: (acc, reports) => accumulatePacked(acc, reports, d),
+    support: (acc) => acc.slice(),
+  };
+  const common = oracleCommon(spec, epsilon, pStar, qStar);
+  return Object.freeze({
+    name: 'subset-selection' as const,
+    epsilon,
+    domainSize: d,
+    k,
+    pStar,
+    qStar,
+    reportBits: d,
+    vectorLength: d,
+    simulation: 'marginal' as const,
+    perturb(value: number, rng: Rng): SubsetReport {
+      checkBucketValue(value, d);
+      requireSecureRng(rng, allowInsecureRng);
+      const out = new Uint8Array(nb);
+      const include = rng.u32() < keep;
+      const m = include ? k - 1 : k;
+      // Floyd's algorithm: m distinct indices of [0, d-1), mapped past the true bucket.
+      const N = d - 1;
+      for (let j = N - m; j < N; j++) {
+        let t = rng.int(j + 1);
+        let b = t >= value ? t + 1 : t;
+        if (((out[b >>> 3] as number) >>> (b & 7)) & 1) {
+          t = j;
+          b = t >= value ? t + 1 : t;
+        }
+        out[b >>> 3]! |= 1 << (b & 7);
+      }
+      if (include) out[value >>> 3]! |= 1 << (value & 7);
+      return out;
+    },
+    encodeReport(report: SubsetReport): Uint8Array {
+      spec.checkReport(report, 'report');
+      return encodeReportPayload('subset-selection', report);
+    },
+    decodeReport(bytes: Uint8Array): SubsetReport {
+      const r = decodePacked(decodeReportPayload('subset-selection', bytes), d);
+      if (popcountPacked(r) !== k) throw decodeFailed(`a subset of exactly ${k} buckets`, r);
+      return r;
+    },
+    toVector(report: SubsetReport): Int32Array {
+      spec.checkReport(report, 'report');
+      return packedToVector(report, d);
+    },
+    ...common,
+    simulateTally(trueCounts: Int32Array | readonly number[], rng: Rng): OracleTally<SubsetReport> {
+      const { counts, n } = checkTrueCounts(trueCounts, d);
+      const acc = new Float64Array(d);
+      for (let v = 0; v < d; v++) {
+        const c = counts[v] as number;
+        acc[v] = sampleBinomial(c, pStar, rng) + sampleBinomial(n - c, qStar, rng);
+      }
+      return tallyFromAggregate(spec, acc, n);
+    },
+  });
+}
