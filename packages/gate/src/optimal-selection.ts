@@ -46,7 +46,7 @@ export interface OptimalSelection {
 }
 
 /** Largest number of table entries (contributors until pi(n) = 1). */
-export const OPTIMAL_SELECTION_MAX_TABLE = 1 << 21;
+export const OPTIMAL_SELECTION_MAX_TABLE = 1 << 18;
 
 interface Frac {
   n: bigint;
