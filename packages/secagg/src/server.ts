@@ -219,7 +219,7 @@ export class SecAggServer {
   closeAdvertiseKeys(): Map<number, Uint8Array> {
     this.checkUsable('closeAdvertiseKeys', 'advertise');
     const u1 = this.prune(new Set(this.keys.keys()));
-    if (u1.size < this.config.threshold) this.abort(`only ${u1.size} clients advertised keys, below the threshold ${this.config.threshold}`);
+    if (u1.size < this.config.threshold) this.abort(`only ${this.keys.size} clients advertised keys (${u1.size} with enough live neighbours), below the threshold ${this.config.threshold}`);
     this.u1 = u1;
     const out = new Map<number, Uint8Array>();
     for (const u of sortedIds(u1)) {
@@ -241,7 +241,7 @@ export class SecAggServer {
   closeShareKeys(): Map<number, Uint8Array> {
     this.checkUsable('closeShareKeys', 'share');
     const u2 = this.prune(new Set(this.shares.keys()));
-    if (u2.size < this.config.threshold) this.abort(`only ${u2.size} clients shared keys, below the threshold ${this.config.threshold}`);
+    if (u2.size < this.config.threshold) this.abort(`only ${this.shares.size} clients shared keys (${u2.size} with enough live neighbours), below the threshold ${this.config.threshold}`);
     this.u2 = u2;
     const from = new Map<number, number[]>();
     const cts = new Map<number, Uint8Array[]>();

@@ -33,3 +33,66 @@ export async function run(cfg: SecAggRoundConfig, inputs: Uint32Array[], dropout
   const base = seededRng(seed);
   return simulateRound({ config: cfg, inputs, dropouts, clientRng: (id) => base.stream(id), allowInsecureRng: true, clientCrypto: nodeCrypto, serverCrypto: nodeCrypto });
 }
+
+import { SecAggClient, SecAggServer } from '../src/index.js';
+
+/** Drives a round by hand, phase by phase, so tests can tamper with messages in between. */
+export class Harness {
+  readonly server: SecAggServer;
+  readonly clients = new Map<number, SecAggClient>();
+  /** the last replies each client sent */
+  readonly sent = new Map<number, Uint8Array>();
+
+  constructor(readonly cfg: SecAggRoundConfig, seed = 'harness') {
+    this.server = new SecAggServer(cfg, { crypto: nodeCrypto });
+    const base = seededRng(seed);
+    for (let id = 1; id <= cfg.cohortSize; id++) this.clients.set(id, new SecAggClient(cfg, id, { rng: base.stream(id), allowInsecureRng: true, crypto: nodeCrypto }));
+  }
+
+  client(id: number): SecAggClient {
+    return this.clients.get(id) as SecAggClient;
+  }
+
+  private async each(ids: Iterable<number>, act: (c: SecAggClient) => Promise<Uint8Array>, deliver = true): Promise<void> {
+    for (const id of ids) {
+      const reply = await act(this.client(id));
+      this.sent.set(id, reply);
+      if (deliver) this.server.receive(reply);
+    }
+  }
+
+  all(): number[] {
+    return Array.from({ length: this.cfg.cohortSize }, (_, i) => i + 1);
+  }
+
+  advertise(ids = this.all()): Promise<void> {
+    return this.each(ids, (c) => c.advertiseKeys());
+  }
+
+  share(msgs: Map<number, Uint8Array>, ids = [...msgs.keys()]): Promise<void> {
+    return this.each(ids, (c) => c.shareKeys(msgs.get(c.id) as Uint8Array));
+  }
+
+  mask(msgs: Map<number, Uint8Array>, inputs: readonly Uint32Array[], ids = [...msgs.keys()], deliver = true): Promise<void> {
+    return this.each(ids, (c) => c.maskInput(msgs.get(c.id) as Uint8Array, inputs[c.id - 1] as Uint32Array), deliver);
+  }
+
+  check(msgs: Map<number, Uint8Array>, ids = [...msgs.keys()]): Promise<void> {
+    return this.each(ids, (c) => c.consistencyCheck(msgs.get(c.id) as Uint8Array));
+  }
+
+  unmask(msgs: Map<number, Uint8Array>, ids = [...msgs.keys()], deliver = true): Promise<void> {
+    return this.each(ids, (c) => c.unmask(msgs.get(c.id) as Uint8Array), deliver);
+  }
+}
+
+/** Runs the error-returning thunk and returns the PinholeError's code and param. */
+export async function failure(f: () => unknown): Promise<{ code: string; param: string; message: string }> {
+  try {
+    await f();
+  } catch (err) {
+    const e = err as { code?: string; param?: string; message: string };
+    return { code: e.code ?? 'not a PinholeError', param: e.param ?? '', message: e.message };
+  }
+  return { code: 'no error', param: '', message: '' };
+}
