@@ -1,0 +1,32 @@
+/** Noise calibration for the central pipelines: the smallest noise meeting a target (epsilon, delta). */
+import { discreteGaussianDelta, zcdpToEpsilon } from '@pinhole/core';
+
+/**
+ * The smallest sigma (to 0.1 %) for which discrete Gaussian noise on a sensitivity-1 count is
+ * (epsilon, delta)-DP, by the exact curve of CKS 2020 Thm. 7. One device changes one count by one
+ * (add/remove), so the vector's privacy loss is this one-dimensional one.
+ */
+export function gaussianSigmaFor(epsilon: number, delta: number): number {
+  let lo = 1e-3;
+  let hi = 1;
+  while (discreteGaussianDelta(hi, epsilon, 1) > delta) hi *= 2;
+  while (hi / lo > 1.001) {
+    const mid = Math.sqrt(lo * hi);
+    if (discreteGaussianDelta(mid, epsilon, 1) > delta) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+/** The largest rho (to 0.1 %) whose CKS conversion meets (epsilon, delta). */
+export function rhoFor(epsilon: number, delta: number): number {
+  let lo = 0;
+  let hi = epsilon;
+  while (zcdpToEpsilon(hi, delta) < epsilon) hi *= 2;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (zcdpToEpsilon(mid, delta) <= epsilon) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
