@@ -62,22 +62,22 @@ export function localHashSupportReference(reports: readonly LocalHashReport[], d
 export function localHashSupportFast(reports: readonly LocalHashReport[], domainSize: number, g: number): Float64Array {
   const out = new Float64Array(domainSize);
   const sup = new Int32Array(domainSize);
-  const los = new Float64Array(g);
-  const widths = new Float64Array(g);
+  const los = new Int32Array(g);
+  const widths = new Float64Array(g); // up to 2^31 (g = 2): kept as doubles, compared with t >>> 0
   for (let y = 0; y < g; y++) {
     const { lo, width } = bucketInterval(y, g);
-    los[y] = lo;
+    los[y] = lo | 0;
     widths[y] = width;
   }
   let pending = 0;
   for (let i = 0; i < reports.length; i++) {
     const r = reports[i] as LocalHashReport;
     const a = r.a | 0;
-    const lo = los[r.y] as number;
     const width = widths[r.y] as number;
-    let t = r.b | 0;
+    // t(v) - lo, stepped by a (mod 2^32): the report supports v when it lies in [0, width).
+    let t = (r.b - (los[r.y] as number)) | 0;
     for (let v = 0; v < domainSize; v++) {
-      if (((t - lo) >>> 0) < width) sup[v]! += 1;
+      if (t >>> 0 < width) sup[v]! += 1;
       t = (t + a) | 0;
     }
     if (++pending === 0x40000000) {

@@ -26,6 +26,13 @@ export type UnaryReport = Uint8Array;
 
 export const UNARY_MAX_DOMAIN = 2 ** 24;
 
+/** n uniform 32-bit words from rng.bytes (little-endian words; any byte order gives uniform words). */
+export function randomWords(rng: Rng, n: number): Uint32Array {
+  const bytes = rng.bytes(4 * n);
+  if (bytes.byteOffset % 4 === 0 && bytes.length === 4 * n) return new Uint32Array(bytes.buffer, bytes.byteOffset, n);
+  return new Uint32Array(bytes.slice().buffer, 0, n);
+}
+
 function makeUnary(name: 'sue' | 'oue', params: OracleParams): FrequencyOracle<UnaryReport> {
   const o = checkParams(params, ['epsilon', 'domainSize', 'allowInsecureRng']);
   const epsilon = checkEpsilonParam(o);
@@ -71,10 +78,13 @@ function makeUnary(name: 'sue' | 'oue', params: OracleParams): FrequencyOracle<U
       checkBucketValue(value, d);
       requireSecureRng(rng, allowInsecureRng);
       const out = new Uint8Array(nb);
+      // One uniform 32-bit word per bucket, fetched in one call (a CSPRNG call per word costs more than the test).
+      const words = randomWords(rng, d);
+      let w = 0;
       for (let k = 0; k < nb; k++) {
         const lim = Math.min(8, d - (k << 3));
         let byte = 0;
-        for (let j = 0; j < lim; j++) if (rng.u32() < tq) byte |= 1 << j;
+        for (let j = 0; j < lim; j++) if ((words[w++] as number) < tq) byte |= 1 << j;
         out[k] = byte;
       }
       // The true bucket's bit is redrawn with p (its q-draw above is discarded).

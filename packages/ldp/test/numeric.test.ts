@@ -1,0 +1,92 @@
+/**
+ * Numeric mechanisms: one report's mean and variance against the closed forms for
+ * t in {-1, -0.3, 0, 0.7, 1}, and the tallies' mean estimate.
+ * Tolerances, N draws per point, false failure ~1e-5 per check (normal approximation, N large):
+ *   mean:     |mean - t| <= 4.42 · σ/√N                     (σ² the closed-form variance)
+ *   variance: |s² - σ²| <= 4.42 · sqrt((m4 - s⁴(N-3)/(N-1))/N)   (the exact Var(s²) = μ4/N - σ⁴(N-3)/(N(N-1)),
+ *             with the sample moments in place of μ4 and σ⁴)
+ */
+import { seededRng } from '@pinhole/core/testing';
+import { describe, expect, it } from 'vitest';
+import { NUMERIC_MECHANISMS, NUMERIC_NAMES, type NumericName } from '../src/index.js';
+
+const Z = 4.42; // two-sided 1e-5
+
+export function checkNumericMoments(name: NumericName, epsilon: number, t: number, N: number, seed: string): void {
+  const m = NUMERIC_MECHANISMS[name]({ epsilon, allowInsecureRng: true });
+  const rng = seededRng(`${seed}/${name}/${epsilon}/${t}`);
+  const xs = new Float64Array(N);
+  let sum = 0;
+  for (let i = 0; i < N; i++) {
+    const x = m.unbias(m.perturb(t, rng));
+    xs[i] = x;
+    sum += x;
+  }
+  const mean = sum / N;
+  let m2 = 0;
+  let m4 = 0;
+  for (let i = 0; i < N; i++) {
+    const d = (xs[i] as number) - mean;
+    m2 += d * d;
+    m4 += d * d * d * d;
+  }
+  const s2 = m2 / (N - 1);
+  m4 /= N;
+  const sigma2 = m.reportVariance(t);
+  expect(Math.abs(mean - t), `${name} eps=${epsilon} t=${t} mean ${mean}`).toBeLessThanOrEqual(Z * Math.sqrt(sigma2 / N));
+  expect(Math.abs(s2 - sigma2), `${name} eps=${epsilon} t=${t} variance ${s2} vs ${sigma2}`).toBeLessThanOrEqual(Z * Math.sqrt((m4 - (s2 * s2 * (N - 3)) / (N - 1)) / N));
+  expect(m.variance(1000, t)).toBeCloseTo(sigma2 / 1000, 15);
+}
+
+describe('numeric mechanisms: one report matches the closed-form mean and variance', () => {
+  for (const name of NUMERIC_NAMES) {
+    for (const t of [-1, -0.3, 0, 0.7, 1]) {
+      it(`${name} epsilon=1 t=${t} (N=60,000)`, () => checkNumericMoments(name, 1, t, 60_000, 'fast'));
+    }
+  }
+});
+
+describe('numeric mechanisms: closed forms and tallies', () => {
+  it('Laplace variance is the discrete Laplace variance on the grid (≈ 8/epsilon²)', () => {
+    const m = NUMERIC_MECHANISMS.laplace({ epsilon: 1 });
+    expect(Math.abs(m.reportVariance(0) - 8)).toBeLessThan(8e-6);
+  });
+  it('Duchi, Piecewise, Hybrid follow Wang et al. ICDE 2019 (Eq. 1, Lemma 1, Eq. 6)', () => {
+    const e = Math.exp(1);
+    const duchi = NUMERIC_MECHANISMS.duchi({ epsilon: 1 });
+    const c = (e + 1) / (e - 1);
+    expect(duchi.reportVariance(0.5)).toBeCloseTo(c * c - 0.25, 9);
+    const h = Math.exp(0.5);
+    const pm = NUMERIC_MECHANISMS.piecewise({ epsilon: 1 });
+    expect(pm.reportVariance(0.5)).toBeCloseTo(0.25 / (h - 1) + (h + 3) / (3 * (h - 1) ** 2), 12);
+    const hm = NUMERIC_MECHANISMS.hybrid({ epsilon: 1 });
+    const alpha = 1 - Math.exp(-0.5);
+    expect(hm.reportVariance(0.5)).toBeCloseTo(alpha * pm.reportVariance(0.5) + (1 - alpha) * duchi.reportVariance(0.5), 9);
+    expect(NUMERIC_MECHANISMS.hybrid({ epsilon: 0.5 }).reportVariance(0.3)).toBeCloseTo(NUMERIC_MECHANISMS.duchi({ epsilon: 0.5 }).reportVariance(0.3), 9);
+  });
+  for (const name of NUMERIC_NAMES) {
+    it(`${name}: tally mean, batch, merge and wire round trip`, () => {
+      const m = NUMERIC_MECHANISMS[name]({ epsilon: 2, allowInsecureRng: true });
+      const rng = seededRng(`numeric-tally/${name}`);
+      const reports = Array.from({ length: 400 }, (_, i) => m.perturb(((i % 21) - 10) / 10, rng));
+      const a = m.createTally();
+      for (const r of reports) a.add(r);
+      const b = m.createTally();
+      b.addBatch(reports.slice(0, 150));
+      const c = m.createTally();
+      c.addBatch(Float64Array.from(reports.slice(150)));
+      b.merge(c);
+      const w = m.createTally();
+      w.addBatch(reports.map((r) => m.decodeReport(m.encodeReport(r))));
+      expect(b.n).toBe(400);
+      expect(m.estimate(b)).toBeCloseTo(m.estimate(a), 12);
+      expect(m.estimate(w)).toBe(m.estimate(a));
+      const direct = reports.reduce((s, r) => s + m.unbias(r), 0) / 400;
+      expect(m.estimate(a)).toBeCloseTo(direct, 12);
+      for (const r of reports) {
+        expect(r).toBeGreaterThanOrEqual(m.outputRange[0]);
+        expect(r).toBeLessThanOrEqual(m.outputRange[1]);
+      }
+    });
+  }
+});
