@@ -219,7 +219,7 @@ export function makeGate(params: GateParams): Gate {
       } else if (options.noiseVariance !== undefined) {
         throw invalid('noiseVariance', 'undefined (only a noisy-count threshold takes the actual noise variance)', options.noiseVariance);
       }
-      const valueData = new Map<string, Map<string, number>>();
+      const valueData = new Map<string, ReadonlyMap<string, number>>();
       const givenValues = options.values === undefined ? {} : checkObject('options.values', options.values);
       for (const name of Object.keys(givenValues)) {
         if (!valueMechs.some(([n]) => n === name)) throw invalid('options.values', `only the gate's value names (${valueMechs.map(([n]) => JSON.stringify(n)).join(', ') || 'none'})`, name);
@@ -236,18 +236,18 @@ export function makeGate(params: GateParams): Gate {
         const acc = accountant as unknown as { spend?: unknown; canSpend?: unknown } | null;
         if (typeof acc !== 'object' || acc === null || typeof acc.spend !== 'function') throw invalid('accountant', 'a PrivacyAccountant', accountant);
       }
-      const keys: Iterable<string> = domain ?? counts.keys();
+      const keys = (): Iterable<string> => domain ?? counts.keys();
 
       // Whole-release refusals: nothing is unmasked, drawn or spent.
       if (minCohortSize !== undefined && cohortSize !== null) {
         const d = checkMinCohort(cohortSize, { minCohortSize });
-        if (!d.ok) return refuse(keys, cohortSize, 'min_cohort', d.message);
+        if (!d.ok) return refuse(keys(), cohortSize, 'min_cohort', d.message);
       }
       if (noisyMode && noiseVariance !== undefined) {
         const planned = selection.noise.variance;
         if (noiseVariance < planned) {
           return refuse(
-            keys,
+            keys(),
             cohortSize,
             'noise_below_plan',
             `the noise in the counts (variance ${noiseVariance}) is below the planned ${planned}: releasing would exceed the promised privacy loss`,
@@ -261,9 +261,7 @@ export function makeGate(params: GateParams): Gate {
       const suppressed: SuppressedBucket[] = [];
       const listSuppressed = listing !== 'withheld';
       const message = selection.suppressionMessage;
-      for (const key of keys) {
-        const present = counts.has(key);
-        const n = present ? (counts.get(key) as number) : 0;
+      const one = (key: string, n: number, present: boolean): void => {
         let values: Record<string, ReleasedValue> | null = null;
         switch (selection.kind) {
           case 'k_anonymity':
@@ -287,6 +285,14 @@ export function makeGate(params: GateParams): Gate {
         } else if (listSuppressed) {
           suppressed.push({ key, reason, message });
         }
+      };
+      if (domain) {
+        for (const key of domain) {
+          const n = counts.get(key);
+          one(key, n ?? 0, n !== undefined);
+        }
+      } else {
+        counts.forEach((n, key) => one(key, n, true));
       }
       return release(cohortSize, released, suppressed, null, true);
     },

@@ -26,14 +26,34 @@ function entriesOf(param: string, input: unknown): Iterable<[unknown, unknown]> 
 }
 
 /**
- * Validates per-bucket integers into a fresh Map (the caller's object is never kept).
- * `min` bounds every value (0 for contributor counts; omitted for noisy counts, which can be negative).
+ * Validates per-bucket integers. A Map is validated and returned as is (read during this call only,
+ * never kept); a plain object is copied into a Map. `min` bounds every value (0 for contributor
+ * counts; omitted for noisy counts, which can be negative).
  */
-export function readBucketIntegers(param: string, input: unknown, min?: number): Map<string, number> {
+export function readBucketIntegers(param: string, input: unknown, min?: number): ReadonlyMap<string, number> {
+  const lo = min ?? -Number.MAX_SAFE_INTEGER;
+  const check = (key: unknown, value: unknown): void => {
+    // fast path for valid entries; the validators (and their messages) only on failure
+    if (
+      typeof key !== 'string' ||
+      key.length === 0 ||
+      key.length > MAX_KEY_LENGTH ||
+      typeof value !== 'number' ||
+      !Number.isSafeInteger(value) ||
+      value < lo ||
+      Object.is(value, -0)
+    ) {
+      checkKey(`${param} key`, key);
+      checkInteger(`${param}[${JSON.stringify(key)}]`, value, min === undefined ? {} : { ge: min });
+    }
+  };
+  if (input instanceof Map) {
+    input.forEach((value, key) => check(key, value));
+    return input as ReadonlyMap<string, number>;
+  }
   const out = new Map<string, number>();
   for (const [key, value] of entriesOf(param, input)) {
-    checkKey(`${param} key`, key);
-    checkInteger(`${param}[${JSON.stringify(key)}]`, value, min === undefined ? {} : { ge: min });
+    check(key, value);
     out.set(key as string, value as number);
   }
   return out;
