@@ -1,0 +1,121 @@
+/**
+ * The primitives against published vectors (test/vectors/primitives.json), every provider against
+ * the others, and the protocol's derived keys against a golden vector of this package.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { ctr } from '@noble/ciphers/aes.js';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { seededRng } from '@pinhole/core/testing';
+import { webCryptoProvider, nobleProvider, type SecAggCrypto } from '../src/index.js';
+import { nodeCryptoProvider } from '../src/node.js';
+import { X25519_BASE_POINT, gcmOpen, gcmSeal, hkdf32, isSmallOrderPoint, toHex } from '../src/crypto.js';
+import { channelKey, pairMaskKey, roundSalt, selfMaskKey, addMasks } from '../src/masks.js';
+
+const vectors = JSON.parse(readFileSync(new URL('./vectors/primitives.json', import.meta.url), 'utf8'));
+const golden = JSON.parse(readFileSync(new URL('./vectors/derivation.json', import.meta.url), 'utf8'));
+const hex = (s: string) => Uint8Array.from(s.match(/../g) as string[], (h) => parseInt(h, 16));
+const providers: SecAggCrypto[] = [webCryptoProvider(), nobleProvider(), nodeCryptoProvider()];
+
+describe('published vectors', () => {
+  for (const p of providers) {
+    it(`X25519 RFC 7748 (${p.name})`, async () => {
+      const v = vectors.x25519;
+      const [pa] = await p.x25519(hex(v.alicePrivate), [X25519_BASE_POINT]);
+      const [pb] = await p.x25519(hex(v.bobPrivate), [X25519_BASE_POINT]);
+      expect(toHex(pa as Uint8Array)).toBe(v.alicePublic);
+      expect(toHex(pb as Uint8Array)).toBe(v.bobPublic);
+      const [s1] = await p.x25519(hex(v.alicePrivate), [hex(v.bobPublic)]);
+      const [s2] = await p.x25519(hex(v.bobPrivate), [hex(v.alicePublic)]);
+      expect(toHex(s1 as Uint8Array)).toBe(v.shared);
+      expect(toHex(s2 as Uint8Array)).toBe(v.shared);
+    });
+    it(`rejects a small-order public key (${p.name})`, async () => {
+      await expect(p.x25519(hex(vectors.x25519.alicePrivate), [new Uint8Array(32)])).rejects.toThrow();
+    });
+  }
+  it('HKDF-SHA256 RFC 5869 A.1', () => {
+    const v = vectors.hkdf;
+    expect(toHex(hkdf32(hex(v.ikm), hex(v.salt), hex(v.info)))).toBe(v.okm32);
+  });
+  it('AES-256-CTR SP 800-38A F.5.5 (the @noble reference the providers are compared with)', () => {
+    const v = vectors.aesCtr;
+    expect(toHex(ctr(hex(v.key), hex(v.counter)).encrypt(hex(v.plaintext)))).toBe(v.ciphertext);
+  });
+});
+
+describe('providers agree', () => {
+  it('keystreams are identical across providers and lengths, including unaligned ones', async () => {
+    const keys = Array.from({ length: 5 }, (_, i) => seededRng(`ks${i}`).bytes(32));
+    for (const len of [4, 16, 36, 4000, 40_000]) {
+      const ref = keys.map((k) => ctr(k, new Uint8Array(16)).encrypt(new Uint8Array(len)));
+      for (const p of providers) {
+        const got = await p.keystreams(keys, len);
+        expect(got.map(toHex), `${p.name} ${len}`).toEqual(ref.map(toHex));
+      }
+    }
+  });
+  it('batched agreements equal single noble agreements', async () => {
+    const rng = seededRng('agree');
+    const sk = rng.bytes(32);
+    const pks = Array.from({ length: 7 }, () => x25519.getPublicKey(rng.bytes(32)));
+    const ref = pks.map((pk) => toHex(x25519.getSharedSecret(sk, pk)));
+    for (const p of providers) expect((await p.x25519(sk, pks)).map(toHex)).toEqual(ref);
+  });
+  it('masks are the same whichever provider expands them', async () => {
+    const keys = [seededRng('m1').bytes(32), seededRng('m2').bytes(32)];
+    const outs = await Promise.all(providers.map(async (p) => {
+      const acc = new Uint32Array(1001);
+      await addMasks(p, acc, keys, [1, -1]);
+      return Array.from(acc);
+    }));
+    expect(outs[1]).toEqual(outs[0]);
+    expect(outs[2]).toEqual(outs[0]);
+  });
+});
+
+describe('small-order points', () => {
+  it('every listed point is refused by X25519 itself (all-zero secret), with or without bit 255', () => {
+    const sk = seededRng('so').bytes(32);
+    for (const h of ['00', '01', 'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157', 'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', 'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', 'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f']) {
+      const p = new Uint8Array(32);
+      p.set(hex(h));
+      expect(isSmallOrderPoint(p)).toBe(true);
+      const high = Uint8Array.from(p);
+      high[31] = (high[31] as number) | 0x80;
+      expect(isSmallOrderPoint(high)).toBe(true);
+      expect(() => x25519.getSharedSecret(sk, p)).toThrow();
+    }
+    expect(isSmallOrderPoint(hex(vectors.x25519.alicePublic))).toBe(false);
+  });
+});
+
+describe('derivation golden vector', () => {
+  it('round salt, channel, pair-mask and self-mask keys and the first mask words', async () => {
+    const salt = roundSalt(golden.roundId);
+    expect(toHex(salt)).toBe(golden.salt);
+    const agreed = hex(golden.agreed);
+    expect(toHex(channelKey(salt, agreed, 3, 7))).toBe(golden.channel37);
+    expect(toHex(channelKey(salt, agreed, 7, 3))).toBe(golden.channel37);
+    expect(toHex(pairMaskKey(salt, agreed, 3, 7))).toBe(golden.pairMask37);
+    expect(toHex(selfMaskKey(salt, agreed, 3))).toBe(golden.selfMask3);
+    const acc = new Uint32Array(4);
+    await addMasks(nobleProvider(), acc, [pairMaskKey(salt, agreed, 3, 7)], [1]);
+    expect(Array.from(acc)).toEqual(golden.pairMaskWords);
+  });
+});
+
+describe('share encryption', () => {
+  it('AES-GCM opens what it sealed and refuses any flipped bit or other associated data', () => {
+    const key = seededRng('gcm').bytes(32);
+    const nonce = new Uint8Array(12);
+    const ct = gcmSeal(key, nonce, Uint8Array.from([1, 2, 3]), Uint8Array.from([9]));
+    expect(Array.from(gcmOpen(key, nonce, ct, Uint8Array.from([9])) as Uint8Array)).toEqual([1, 2, 3]);
+    expect(gcmOpen(key, nonce, ct, Uint8Array.from([8]))).toBeNull();
+    for (let i = 0; i < ct.length; i++) {
+      const bad = Uint8Array.from(ct);
+      bad[i] = (bad[i] as number) ^ 0x10;
+      expect(gcmOpen(key, nonce, bad, Uint8Array.from([9]))).toBeNull();
+    }
+  });
+});
