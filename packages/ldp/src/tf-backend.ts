@@ -78,7 +78,14 @@ export function selectBackend(options: { force?: TfBackendChoice } = {}): Promis
     cache.set(key, p);
     p.catch(() => cache.delete(key));
   }
-  return p;
+  // tfjs has one global backend: a later selection of another choice may have switched it.
+  return p.then(async (sel) => {
+    if (sel.tf.getBackend() !== sel.backend) {
+      await sel.tf.setBackend(sel.backend);
+      await sel.tf.ready();
+    }
+    return sel;
+  });
 }
 
 /** The tfjs module on the selected backend. */
