@@ -1,0 +1,34 @@
+export * from './table.js';
+export * from './csv.js';
+export { REJECT_REASONS, CLEAR_REASONS, DEFAULT_NETWORK_TYPE_NAMES, DEFAULT_OPERATOR_CODES, UNKNOWN_OPERATOR_VALUES, parseTimestamp, type RejectReason, type ClearReason, type ClearedField, type LoadReport, type LoadResult, type MultiValue } from './ingest.js';
+export * from './loaders.js';
+export { measureCalibration, knotsOf, quantileSorted, KNOT_LEVELS, type CalibrationFigures, type DownlinkFigures, type SignalFigures } from './calibrate.js';
+export {
+  generateSynthetic,
+  generateSyntheticTable,
+  syntheticChunks,
+  syntheticWorld,
+  syntheticModel,
+  expectedShare,
+  type ExpectationQuery,
+  countExponent,
+  copulaCorrelation,
+  DEVICE_CLASS_MODEL,
+  CELLULAR_MIX,
+  HOME_CELL_SHARE,
+  POOR_CELL_SHARE,
+  POOR_CELL_DROP,
+  RTT_SIGMA,
+  RTT_RANK_CORRELATION,
+  UPLINK_SIGMA,
+  HOUR_WEIGHTS,
+  REGION_SHARE_OF_CELL_VARIANCE,
+  type SyntheticOptions,
+  type SyntheticWorld,
+  type SyntheticModel,
+  type SyntheticDevice,
+  type SyntheticDataset,
+  type OperatorSpec,
+} from './synthetic.js';
+export { CALIBRATION } from './calibration-data.js';
+export { type Knots } from './distributions.js';

@@ -1,0 +1,425 @@
+/**
+ * Turning CSV rows into `MeasurementTable` rows, with every row that does not fit the schema
+ * counted by reason (rejected), and every optional value that cannot be kept counted by field and
+ * reason (cleared). Shared by the generic CSV loader and the real-data loaders (internal).
+ */
+import { DEVICE_CLASSES, type DeviceClass, NETWORK_TYPES, type NetworkType, NUMERIC_FIELDS, PinholeError } from '@pinhole/core';
+import { type CsvRow } from './csv.js';
+import { Interner, type MeasurementTable, TableBuilder, type TableNumericField } from './table.js';
+
+export const REJECT_REASONS = [
+  'malformed_csv',
+  'wrong_field_count',
+  'downlink_missing',
+  'downlink_invalid',
+  'downlink_out_of_range',
+  'network_type_missing',
+  'network_type_unknown',
+  'operator_unknown',
+  'cell_invalid',
+  'device_missing',
+  'device_class_unknown',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export const CLEAR_REASONS = ['unavailable', 'not_a_number', 'out_of_range', 'wrong_network'] as const;
+export type ClearReason = (typeof CLEAR_REASONS)[number];
+export type ClearedField = Exclude<TableNumericField, 'downlinkMbps'> | 'timestamp';
+
+export interface LoadReport {
+  /** data rows read (header excluded) */
+  readonly rows: number;
+  /** rows that did not fit the schema: none is dropped without a count here */
+  readonly rejected: { readonly total: number; readonly byReason: Partial<Record<RejectReason, number>> };
+  /** optional values set absent, by field and reason (the row itself was kept) */
+  readonly cleared: { readonly total: number; readonly byField: Partial<Record<ClearedField, Partial<Record<ClearReason, number>>>> };
+  /** kept rows with something worth knowing (unknown region kept as its own region, cell ids percent-encoded, …) */
+  readonly notes: Readonly<Record<string, number>>;
+}
+
+export interface LoadResult extends LoadReport {
+  readonly table: MeasurementTable;
+  /** the same counts per input file (one entry for a single file) */
+  readonly byFile: Readonly<Record<string, LoadReport>>;
+}
+
+export type MultiValue = 'first' | 'median' | 'mean';
+
+/** How one file's columns map to the table (indices into the header; -1 = not present). */
+export interface RowSpec {
+  readonly file: string;
+  readonly width: number;
+  readonly downlink: number;
+  readonly numeric: Partial<Record<Exclude<TableNumericField, 'downlinkMbps'>, number>>;
+  readonly scale: Partial<Record<TableNumericField, number>>;
+  readonly networkType: number;
+  readonly operator: number;
+  readonly region: number;
+  readonly cell: number;
+  readonly device: number;
+  readonly deviceClass: number;
+  readonly timestamp: number;
+  readonly extras: ReadonlyArray<readonly [name: string, column: number]>;
+  readonly defaults: { readonly networkType?: NetworkType; readonly operator?: string; readonly region?: string; readonly deviceClass?: DeviceClass };
+  readonly networkTypes: ReadonlyMap<string, NetworkType>;
+  readonly operators: ReadonlyMap<string, string>;
+  readonly unknownOperators: 'reject' | 'assign';
+  readonly multiValue: MultiValue;
+  readonly unavailable: ReadonlySet<number>;
+  /** constant extra columns (name, value) written on every accepted row */
+  readonly constants?: ReadonlyArray<readonly [name: string, value: string]>;
+  /** a per-row override of the network type (e.g. 5G SA by a 24-bit TAC) */
+  readonly networkTypeOf?: (fields: readonly string[], parsed: NetworkType) => NetworkType;
+}
+
+/** Spellings of network types seen in public data sets, lower-cased. */
+export const DEFAULT_NETWORK_TYPE_NAMES: Readonly<Record<string, NetworkType>> = Object.freeze({
+  wifi: 'wifi',
+  'wi-fi': 'wifi',
+  wlan: 'wifi',
+  '2g': '2g',
+  gsm: '2g',
+  gprs: '2g',
+  edge: '2g',
+  '3g': '3g',
+  umts: '3g',
+  wcdma: '3g',
+  hspa: '3g',
+  'hspa+': '3g',
+  hsdpa: '3g',
+  hsupa: '3g',
+  evdo: '3g',
+  '4g': '4g',
+  lte: '4g',
+  'lte-a': '4g',
+  '4g+': '4g',
+  '5g': '5g-nsa',
+  nr: '5g-nsa',
+  '5g-nsa': '5g-nsa',
+  nsa: '5g-nsa',
+  '5g-sa': '5g-sa',
+  sa: '5g-sa',
+});
+
+/**
+ * Operator names with a known MCC-MNC. China Mobile's main MNC is 00 (also 02/04/07/08), China
+ * Unicom's 01 (also 06/09), China Telecom's LTE MNC 11 (03/05 for CDMA): ITU-T E.212 list.
+ */
+export const DEFAULT_OPERATOR_CODES: Readonly<Record<string, string>> = Object.freeze({
+  'china mobile': '460-00',
+  'china unicom': '460-01',
+  'china telecom': '460-11',
+});
+
+/** Values meaning "unknown operator": never assigned a code (the mojibake is GBK "未知" read as UTF-8). */
+export const UNKNOWN_OPERATOR_VALUES: ReadonlySet<string> = new Set(['', 'nan', 'null', 'na', 'n/a', 'unknown', '\u03b4\u05aa', '未知']);
+
+const MCC_MNC = /^(\d{3})-?(\d{2,3})$/;
+const CELL_OK = /^[\x21-\x7e]{1,64}$/;
+/** ITU-T E.212 MCC 001 is the test network: assigned codes can never collide with a real operator. */
+const ASSIGNED_MCC = '001';
+const TS_MIN = 946_684_800_000;
+const TS_MAX = 4_102_444_800_000;
+
+/** Accumulates rows from one or more files into one table (internal). */
+export class Ingest {
+  readonly builder = new TableBuilder(4096);
+  private readonly operators = new Interner();
+  private readonly operatorNames: string[] = [];
+  private readonly regions = new Interner();
+  private readonly cells = new Interner();
+  private readonly cellRegion: number[] = [];
+  private readonly devices = new Interner();
+  private rowDevices = 0; // devices minted for rows without a device column
+  private assigned = 0;
+  private readonly files: string[] = [];
+  private readonly perFile = new Map<string, Counters>();
+  private readonly total = new Counters();
+  private readonly numBuf: number[] = [];
+
+  begin(file: string): Counters {
+    this.files.push(file);
+    const c = new Counters();
+    this.perFile.set(file, c);
+    return c;
+  }
+
+  /** One data row. */
+  row(row: CsvRow, spec: RowSpec, counters: Counters): void {
+    counters.rows++;
+    this.total.rows++;
+    const reject = (reason: RejectReason) => {
+      counters.reject(reason);
+      this.total.reject(reason);
+    };
+    const note = (key: string) => {
+      counters.note(key);
+      this.total.note(key);
+    };
+    const clear = (field: ClearedField, reason: ClearReason) => {
+      counters.clear(field, reason);
+      this.total.clear(field, reason);
+    };
+    const f = row.fields;
+    if (row.malformed) return reject('malformed_csv');
+    if (f.length !== spec.width) return reject('wrong_field_count');
+
+    // required: downlink
+    const dlRaw = (f[spec.downlink] as string).trim();
+    if (dlRaw === '') return reject('downlink_missing');
+    let dl = this.parseNumber(dlRaw, spec);
+    if (dl === UNAVAILABLE) return reject('downlink_missing');
+    if (dl === NOT_A_NUMBER) return reject('downlink_invalid');
+    dl *= spec.scale.downlinkMbps ?? 1;
+    if (!(dl >= NUMERIC_FIELDS.downlinkMbps.min && dl <= NUMERIC_FIELDS.downlinkMbps.max)) return reject('downlink_out_of_range');
+
+    // required: network type
+    let nt: NetworkType;
+    if (spec.networkType >= 0) {
+      const raw = (f[spec.networkType] as string).trim().toLowerCase();
+      if (raw === '') return reject('network_type_missing');
+      const t = spec.networkTypes.get(raw);
+      if (t === undefined) return reject('network_type_unknown');
+      nt = t;
+    } else if (spec.defaults.networkType !== undefined) {
+      nt = spec.defaults.networkType;
+    } else {
+      return reject('network_type_missing');
+    }
+    if (spec.networkTypeOf) nt = spec.networkTypeOf(f, nt);
+
+    // required: operator
+    let opIndex: number;
+    if (spec.operator >= 0) {
+      const raw = (f[spec.operator] as string).trim();
+      const key = raw.toLowerCase();
+      if (UNKNOWN_OPERATOR_VALUES.has(key)) return reject('operator_unknown');
+      let code = spec.operators.get(key);
+      if (code === undefined) {
+        const m = MCC_MNC.exec(raw);
+        if (m) code = `${m[1]}-${m[2]}`;
+      }
+      if (code === undefined) {
+        if (spec.unknownOperators === 'reject') return reject('operator_unknown');
+        const known = this.operatorNames.indexOf(raw);
+        if (known >= 0) code = this.operators.values[known] as string;
+        else {
+          if (this.assigned >= 999) return reject('operator_unknown');
+          this.assigned++;
+          code = `${ASSIGNED_MCC}-${String(this.assigned).padStart(this.assigned < 100 ? 2 : 3, '0')}`;
+          note('operator_code_assigned');
+        }
+      }
+      opIndex = this.operators.index(code);
+      if (opIndex === this.operatorNames.length) this.operatorNames.push(raw);
+    } else if (spec.defaults.operator !== undefined) {
+      opIndex = this.operators.index(spec.defaults.operator);
+      if (opIndex === this.operatorNames.length) this.operatorNames.push(spec.defaults.operator);
+    } else {
+      return reject('operator_unknown');
+    }
+
+    // device class
+    let dc = DEVICE_CLASSES.indexOf(spec.defaults.deviceClass ?? 'other');
+    if (spec.deviceClass >= 0) {
+      const raw = (f[spec.deviceClass] as string).trim().toLowerCase();
+      dc = (DEVICE_CLASSES as readonly string[]).indexOf(raw);
+      if (dc < 0) return reject('device_class_unknown');
+    }
+
+    // device (the contributor)
+    let device: number;
+    if (spec.device >= 0) {
+      const raw = (f[spec.device] as string).trim();
+      if (raw === '' || raw.toLowerCase() === 'nan') return reject('device_missing');
+      device = this.devices.index(raw);
+    } else {
+      device = -1; // minted below, once the row is accepted
+    }
+
+    // location: region, then the cell inside it
+    let region = spec.defaults.region ?? 'all';
+    if (spec.region >= 0) {
+      region = (f[spec.region] as string).trim();
+      if (region === '') {
+        region = 'unknown';
+        note('region_empty');
+      }
+    }
+    let cellId: string;
+    if (spec.cell >= 0) {
+      let raw = (f[spec.cell] as string).trim();
+      if (raw === '') {
+        raw = 'unknown';
+        note('cell_empty');
+      }
+      cellId = spec.region >= 0 ? `${region}/${raw}` : raw;
+    } else {
+      cellId = region;
+    }
+    if (!CELL_OK.test(cellId)) {
+      const enc = encodeURIComponent(cellId);
+      if (!CELL_OK.test(enc)) return reject('cell_invalid');
+      cellId = enc;
+      note('cell_id_percent_encoded');
+    }
+
+    // accepted: write the row
+    if (device < 0) {
+      device = this.devices.index(`row-${this.rowDevices++}`);
+      note('device_per_row');
+    }
+    const b = this.builder;
+    const i = b.next();
+    const c = b.cols;
+    const regionIndex = this.regions.index(region);
+    const cellIndex = this.cells.index(cellId);
+    if (cellIndex === this.cellRegion.length) this.cellRegion.push(regionIndex);
+    c.networkType.data[i] = NETWORK_TYPES.indexOf(nt);
+    c.deviceClass.data[i] = dc;
+    c.operator.data[i] = opIndex;
+    c.region.data[i] = this.cellRegion[cellIndex] as number;
+    c.cell.data[i] = cellIndex;
+    c.device.data[i] = device;
+    c.downlinkMbps.data[i] = dl;
+    const wifi = nt === 'wifi';
+    for (const [field, col] of Object.entries(spec.numeric) as Array<[Exclude<TableNumericField, 'downlinkMbps'>, number]>) {
+      const raw = (f[col] as string).trim();
+      if (raw === '') continue;
+      let v = this.parseNumber(raw, spec);
+      if (v === UNAVAILABLE) {
+        clear(field, 'unavailable');
+        continue;
+      }
+      if (v === NOT_A_NUMBER) {
+        clear(field, 'not_a_number');
+        continue;
+      }
+      v *= spec.scale[field] ?? 1;
+      const range = NUMERIC_FIELDS[field];
+      if (!(v >= range.min && v <= range.max)) {
+        clear(field, 'out_of_range');
+        continue;
+      }
+      const cellularOnly = field === 'rsrpDbm' || field === 'rsrqDb' || field === 'sinrDb';
+      if ((cellularOnly && wifi) || (field === 'wifiRssiDbm' && !wifi)) {
+        clear(field, 'wrong_network');
+        continue;
+      }
+      c[field].data[i] = Object.is(v, -0) ? 0 : v;
+    }
+    if (spec.timestamp >= 0) {
+      const raw = (f[spec.timestamp] as string).trim();
+      if (raw !== '') {
+        const ts = parseTimestamp(raw);
+        if (Number.isNaN(ts)) clear('timestamp', 'not_a_number');
+        else if (ts < TS_MIN || ts > TS_MAX) clear('timestamp', 'out_of_range');
+        else c.timestamp.data[i] = ts;
+      }
+    }
+    for (const [name, col] of spec.extras) {
+      const e = b.addExtra(name);
+      e.codes.data[i] = e.interner.index((f[col] as string).trim());
+    }
+    if (spec.constants) {
+      for (const [name, value] of spec.constants) {
+        const e = b.addExtra(name);
+        e.codes.data[i] = e.interner.index(value);
+      }
+    }
+    // "weizhi" is the real files' pinyin for "unknown": kept as its own region / city, and counted
+    if (region === 'weizhi') note('region_unknown_kept');
+    if (spec.cell >= 0 && (f[spec.cell] as string).trim() === 'weizhi') note('cell_unknown_kept');
+  }
+
+  /** Numeric value of a cell, reducing ';'-separated readings; sentinels mean unavailable. */
+  private parseNumber(raw: string, spec: RowSpec): number {
+    if (raw.indexOf(';') < 0) {
+      const v = Number(raw);
+      if (Number.isNaN(v) || !Number.isFinite(v)) return raw.toLowerCase() === 'nan' ? UNAVAILABLE : NOT_A_NUMBER;
+      return spec.unavailable.has(v) ? UNAVAILABLE : v;
+    }
+    const buf = this.numBuf;
+    buf.length = 0;
+    let bad = false;
+    for (const part of raw.split(';')) {
+      const t = part.trim();
+      if (t === '') continue;
+      const v = Number(t);
+      if (!Number.isFinite(v)) {
+        bad = true;
+        continue;
+      }
+      if (!spec.unavailable.has(v)) buf.push(v);
+    }
+    if (buf.length === 0) return bad ? NOT_A_NUMBER : UNAVAILABLE;
+    if (spec.multiValue === 'first') return buf[0] as number;
+    if (spec.multiValue === 'mean') return buf.reduce((a, x) => a + x, 0) / buf.length;
+    buf.sort((a, x) => a - x);
+    const h = buf.length >> 1;
+    return buf.length % 2 ? (buf[h] as number) : ((buf[h - 1] as number) + (buf[h] as number)) / 2;
+  }
+
+  finish(): LoadResult {
+    const devices = this.devices.values;
+    const table = this.builder.finish({
+      operators: this.operators.values,
+      operatorNames: this.operatorNames,
+      regions: this.regions.values,
+      cells: this.cells.values,
+      cellRegion: Uint32Array.from(this.cellRegion),
+      deviceStart: 0,
+      deviceCount: devices.length,
+      deviceId: (d: number) => {
+        const id = devices[d];
+        if (id === undefined) throw new PinholeError('invalid_argument', 'device', `"device" expected an integer >= 0 and < ${devices.length}, got ${d}`);
+        return id;
+      },
+      source: Object.freeze({ kind: 'csv' as const, files: Object.freeze(this.files.slice()) }),
+    });
+    const byFile: Record<string, LoadReport> = {};
+    for (const [file, c] of this.perFile) byFile[file] = c.report();
+    return Object.freeze({ table, ...this.total.report(), byFile: Object.freeze(byFile) });
+  }
+}
+
+const UNAVAILABLE = Number.NEGATIVE_INFINITY;
+const NOT_A_NUMBER = Number.POSITIVE_INFINITY;
+
+/** Epoch seconds (< 1e11) or milliseconds, or a date string `Date.parse` reads; NaN otherwise. */
+export function parseTimestamp(raw: string): number {
+  if (/^-?\d+(\.\d+)?$/.test(raw)) {
+    const v = Number(raw);
+    return Math.round(Math.abs(v) < 1e11 ? v * 1000 : v);
+  }
+  return Date.parse(raw);
+}
+
+export class Counters {
+  rows = 0;
+  rejectedTotal = 0;
+  readonly byReason: Partial<Record<RejectReason, number>> = {};
+  clearedTotal = 0;
+  readonly byField: Partial<Record<ClearedField, Partial<Record<ClearReason, number>>>> = {};
+  readonly notes: Record<string, number> = {};
+  reject(reason: RejectReason): void {
+    this.rejectedTotal++;
+    this.byReason[reason] = (this.byReason[reason] ?? 0) + 1;
+  }
+  clear(field: ClearedField, reason: ClearReason): void {
+    this.clearedTotal++;
+    const f = (this.byField[field] ??= {});
+    f[reason] = (f[reason] ?? 0) + 1;
+  }
+  note(key: string): void {
+    this.notes[key] = (this.notes[key] ?? 0) + 1;
+  }
+  report(): LoadReport {
+    return Object.freeze({
+      rows: this.rows,
+      rejected: Object.freeze({ total: this.rejectedTotal, byReason: Object.freeze({ ...this.byReason }) }),
+      cleared: Object.freeze({ total: this.clearedTotal, byField: Object.freeze(JSON.parse(JSON.stringify(this.byField)) as LoadReport['cleared']['byField']) }),
+      notes: Object.freeze({ ...this.notes }),
+    });
+  }
+}
