@@ -13,6 +13,22 @@ export interface SeededRng extends Rng {
   stream(label: string | number): SeededRng;
 }
 
+/** FNV-1a over UTF-16 code units, then four splitmix64-finalised words: a well-spread key. */
+function mixLabel(text: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) h = ((h ^ BigInt(text.charCodeAt(i))) * 0x100000001b3n) & 0xffffffffffffffffn;
+  const words: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    h = (h + 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn;
+    let z = h;
+    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & 0xffffffffffffffffn;
+    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & 0xffffffffffffffffn;
+    z ^= z >> 31n;
+    words.push(z.toString(16).padStart(16, '0'));
+  }
+  return `s:${words.join('')}`;
+}
+
 /** A seeded generator on seedrandom's ARC4 (period ~2^1600, good statistical quality, not for privacy). */
 export function seededRng(seed: string | number): SeededRng {
   if (!((typeof seed === 'string' && seed.length > 0) || (typeof seed === 'number' && Number.isSafeInteger(seed)))) {
@@ -29,8 +45,9 @@ export function seededRng(seed: string | number): SeededRng {
       if (!(typeof label === 'string' || (typeof label === 'number' && Number.isFinite(label)))) {
         throw invalid('label', 'a string or a finite number', label);
       }
-      // A separator that cannot appear in a number keeps (a, "b/c") and ("a/b", c) apart.
-      return seededRng(`${key}\u0000${String(label)}`);
+      // Hashing the (seed, label) pair gives unrelated ARC4 keys: labels that differ in one
+      // character would otherwise give keys that differ in a few bytes (RC4 related keys).
+      return seededRng(mixLabel(`${key}\u0000${String(label)}`));
     },
   };
 }
