@@ -13,7 +13,7 @@ import type { HadamardOracle } from './hadamard-response.js';
 import { type TallySpec, checkTrueCounts, oracleCommon, tallyFromAggregate, type OracleTally } from './oracle.js';
 import { checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams, type OracleParams } from './params.js';
 import { TWO_32, thresholdDown } from './probability.js';
-import { sampleBinomial, uniformMultinomial } from './simulate.js';
+import { binomial as sampleBinomial, multinomialUniform as uniformMultinomial } from './simulate.js';
 import { decodeIndex, decodeReportPayload, encodeReportPayload } from './wire.js';
 
 /** A one-bit Hadamard report: 2·j + bit, with bit 1 for +1 and 0 for -1. */

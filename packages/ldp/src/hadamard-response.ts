@@ -20,7 +20,7 @@ import {
 } from './oracle.js';
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
 import { TWO_32, thresholdDown } from './probability.js';
-import { sampleBinomial, uniformMultinomial } from './simulate.js';
+import { binomial as sampleBinomial, multinomialUniform as uniformMultinomial } from './simulate.js';
 import { decodeIndex, decodeReportPayload, encodeReportPayload } from './wire.js';
 
 /** A Hadamard-response report: the output index y in [0, K). */

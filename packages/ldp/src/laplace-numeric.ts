@@ -31,13 +31,15 @@ export function makeLaplaceNumeric(params: BaseParams): LaplaceNumericMechanism 
   const allowInsecureRng = checkAllowInsecure(o);
   const noise = makeSecureLaplace(2 / epsilon);
   const key = `laplace/${epsilon}`;
-  const check = (r: unknown, param: string) => checkReportNumber(r, param, -Number.MAX_VALUE, Number.MAX_VALUE);
+  // |noise| > 2000 scales has probability e^-2000: a report beyond that is malformed, not noise.
+  const bound = 1 + 2000 * noise.scale;
+  const check = (r: unknown, param: string) => checkReportNumber(r, param, -bound, bound);
   return Object.freeze({
     name: 'laplace' as const,
     epsilon,
     scale: noise.scale,
     granularity: noise.granularity,
-    outputRange: Object.freeze([-Infinity, Infinity] as const),
+    outputRange: Object.freeze([-bound, bound] as const),
     perturb(value: number, rng: Rng): number {
       checkUnitValue(value);
       requireSecureRng(rng, allowInsecureRng);
@@ -49,7 +51,7 @@ export function makeLaplaceNumeric(params: BaseParams): LaplaceNumericMechanism 
       return encodeReportPayload('laplace', report);
     },
     decodeReport(bytes: Uint8Array): number {
-      return decodeNumber(decodeReportPayload('laplace', bytes), -Number.MAX_VALUE, Number.MAX_VALUE, noise.granularity);
+      return decodeNumber(decodeReportPayload('laplace', bytes), -bound, bound, noise.granularity);
     },
     createTally: () => new SumTally('laplace', key, check),
     estimate(tally: NumericTally): number {

@@ -21,7 +21,7 @@ import {
 } from './oracle.js';
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
 import { TWO_32, thresholdDown } from './probability.js';
-import { sampleBinomial } from './simulate.js';
+import { binomial as sampleBinomial } from './simulate.js';
 import { decodeFailed, decodeReportPayload, encodeReportPayload } from './wire.js';
 
 /** A local-hashing report: the hash seed (a, b), two 32-bit words, and the hashed, perturbed value y in [0, g). */

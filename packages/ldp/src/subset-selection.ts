@@ -18,7 +18,7 @@ import {
 } from './oracle.js';
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
 import { TWO_32, thresholdDown } from './probability.js';
-import { sampleBinomial } from './simulate.js';
+import { binomial as sampleBinomial } from './simulate.js';
 import { decodeFailed, decodeReportPayload, encodeReportPayload } from './wire.js';
 
 /** A subset-selection report: the subset as d packed bits with exactly k set. */

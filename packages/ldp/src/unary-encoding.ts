@@ -18,7 +18,7 @@ import {
 } from './oracle.js';
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
 import { TWO_32, thresholdDown, thresholdUp } from './probability.js';
-import { sampleBinomial } from './simulate.js';
+import { binomial as sampleBinomial } from './simulate.js';
 import { decodeReportPayload, encodeReportPayload } from './wire.js';
 
 /** A unary-encoding report: d bits, packed (bucket v is bit v & 7 of byte v >> 3). */
