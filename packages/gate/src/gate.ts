@@ -5,19 +5,21 @@
  * noisy values for released buckets.
  */
 import {
+  PinholeError,
   type PrivacyAccountant,
   type PrivacyLoss,
   type Rng,
   checkInteger,
   checkNumber,
   checkObject,
+  checkRng,
   checkString,
   composeSequential,
   cryptoRng,
   invalid,
   requireSecureRng,
 } from '@pinhole/core';
-import { type BucketValues, checkKey, readBucketIntegers } from './input.js';
+import { type BucketValues, type ContributorIds, checkKey, countContributors, readBucketIntegers } from './input.js';
 import type { KAnonymity } from './k-anonymity.js';
 import { checkMinCohort } from './min-cohort.js';
 import type { NoisyValues } from './noisy-values.js';
@@ -80,6 +82,11 @@ export interface Gate {
    * noisy-count threshold, the already noisy counts.
    */
   decide(counts: BucketValues, options?: DecideOptions): Release;
+  /**
+   * Decides from contributor ids per bucket: counts distinct contributors, bounding each to the
+   * selection's l0 buckets (chosen at random with the same rng) for DP modes, then `decide`.
+   */
+  decideContributors(ids: ContributorIds, options?: DecideOptions): Release;
 }
 
 const NOTE_K_ANON =
@@ -192,15 +199,27 @@ export function makeGate(params: GateParams): Gate {
     return release(cohortSize, [], suppressed, { reason: why, message }, false);
   }
 
-  return Object.freeze({
+  const gate: Gate = Object.freeze({
     selection,
     mode,
     private: isPrivate,
     privacyLoss: isPrivate ? total : null,
     parameters,
     releaseProbability: (n: number) => selection.releaseProbability(n),
+    decideContributors(ids: ContributorIds, options: DecideOptions = {}): Release {
+      checkObject('options', options);
+      if (selection.kind === 'noisy_count_threshold') {
+        // exact counts must never be thresholded as if they were noisy
+        throw new PinholeError('unsupported', 'ids', '"ids" cannot be used with a noisy-count threshold: it takes counts noised elsewhere');
+      }
+      if (selection.kind === 'k_anonymity') return gate.decide(countContributors(ids), options);
+      const l0 = selection.l0;
+      const rng = requireSecureRng(options.rng ?? cryptoRng(), options.allowInsecureRng);
+      return gate.decide(countContributors(ids, { l0, rng }), { ...options, rng });
+    },
     decide(countsInput: BucketValues, options: DecideOptions = {}): Release {
       checkObject('options', options);
+      if (options.rng !== undefined) checkRng('rng', options.rng);
       const counts = readBucketIntegers('counts', countsInput, noisyMode ? undefined : 0);
       if (domainSet) {
         for (const key of counts.keys()) {
@@ -297,6 +316,7 @@ export function makeGate(params: GateParams): Gate {
       return release(cohortSize, released, suppressed, null, true);
     },
   });
+  return gate;
 }
 
 function contributorValue(z: number, s: ThresholdSelection): ReleasedValue {

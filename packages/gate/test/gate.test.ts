@@ -222,3 +222,36 @@ describe('noisy-count threshold (counts noised elsewhere, e.g. distributed noise
     expectPinholeError(() => gate.decide({ a: 1 }), 'invalid_argument', 'noiseVariance');
   });
 });
+
+describe('deciding from contributor ids', () => {
+  it('k-anonymity counts distinct ids per bucket', () => {
+    const gate = makeGate({ selection: makeKAnonymity({ k: 2 }) });
+    const r = gate.decideContributors({ a: ['u1', 'u2', 'u1'], b: ['u3', 'u3'] });
+    expect(keysOf(r)).toEqual(['a']);
+    expect(findReleased(r, 'a')?.values.contributors?.raw).toBe(2);
+    expect(r.suppressed.map((s) => s.key)).toEqual(['b']);
+  });
+
+  it('DP modes bound each contributor to the selection’s l0 buckets', () => {
+    // epsilon 100: noise scale 0.01, P[Z != 0] ~ 2e-44, threshold 2, so the published counts are
+    // the bounded counts. 'h' is in all 3 buckets with l0 = 1: exactly one bucket keeps it.
+    const sel = makeLaplaceThresholdSelection({ epsilon: 100, delta: 1e-6, l0: 1 });
+    expect(sel.threshold).toBe(2);
+    const gate = makeGate({ selection: sel, domain: ['a', 'b', 'c'] });
+    const ids = { a: ['h', 'x'], b: ['h', 'y'], c: ['h', 'z'] };
+    const seen = new Set<string>();
+    for (let i = 0; i < 60; i++) {
+      const r = gate.decideContributors(ids, insecure(`ids-${i}`));
+      expect(r.released).toHaveLength(1);
+      expect(r.released[0]?.values.contributors?.raw).toBe(2);
+      seen.add(r.released[0]?.key as string);
+    }
+    expect(seen.size).toBe(3); // the kept bucket is random: P[one missing in 60 draws] < 3 (2/3)^60
+    expectPinholeError(() => gate.decideContributors(ids, { rng: seededRng('ids') }), 'insecure_rng', 'rng');
+  });
+
+  it('refuses ids for a noisy-count threshold (exact counts are not noisy)', () => {
+    const sel = makeNoisyCountThreshold({ noise: discreteGaussianNoise(5), noisePrivacyLoss: { epsilon: 1, delta: 1e-6 }, thresholdDelta: 1e-6 });
+    expectPinholeError(() => makeGate({ selection: sel }).decideContributors({ a: ['u'] }, { noiseVariance: 25 }), 'unsupported', 'ids');
+  });
+});
