@@ -133,19 +133,35 @@ export function toMarkdown(r: UtilityResults): string {
 
 export function plotSpec(ins: InsightInfo, points: readonly ResultPoint[]): TopLevelSpec {
   const data = points
-    .filter((p) => p.insight === ins.id && Number.isFinite(p.error.mean) && (!ins.logScale || p.error.mean > 0))
-    .map((p) => ({ epsilon: p.epsilon, pipeline: p.pipeline, error: p.error.mean, lo: ins.logScale ? Math.max(p.error.lo, p.error.mean / 100) : p.error.lo, hi: p.error.hi, theory: p.theory, kind: 'measured' }));
+    // On a log axis an exact (or float-rounding) zero has no place: those pipelines are in the tables.
+    .filter((p) => p.insight === ins.id && Number.isFinite(p.error.mean) && (!ins.logScale || p.error.mean > 1e-12))
+    .map((p) => ({
+      epsilon: p.epsilon,
+      pipeline: p.pipeline,
+      error: p.error.mean,
+      lo: ins.logScale ? Math.max(p.error.lo, p.error.mean / 100) : Math.max(0, p.error.lo),
+      hi: ins.metric === 'miss_at_k' ? Math.min(1, p.error.hi) : p.error.hi,
+      theory: p.theory,
+      kind: 'measured',
+    }));
+  const epsilons = data.map((d) => d.epsilon);
   const theory = data.filter((d) => d.theory !== null && Number.isFinite(d.theory) && (d.theory as number) > 0).map((d) => ({ ...d, error: d.theory, kind: 'theory' }));
   const y = { field: 'error', type: 'quantitative' as const, title: ins.metric, scale: ins.logScale ? { type: 'log' as const } : { zero: true } };
-  const x = { field: 'epsilon', type: 'quantitative' as const, title: 'ε (per device, per round)', scale: { type: 'log' as const } };
-  const color = { field: 'pipeline', type: 'nominal' as const, legend: { title: 'pipeline' } };
+  const x = {
+    field: 'epsilon',
+    type: 'quantitative' as const,
+    title: 'ε (per device, per round)',
+    scale: { type: 'log' as const, domain: [Math.min(...epsilons), Math.max(...epsilons)], nice: false },
+    axis: { values: [...new Set(epsilons)] },
+  };
+  const color = { field: 'pipeline', type: 'nominal' as const, legend: { title: 'pipeline' }, scale: { scheme: 'category20' } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: ins.title, subtitle: `${ins.metric} vs ε; dashed: closed form; band: 95 % CI over trials` },
     width: 520,
     height: 320,
     layer: [
-      { data: { values: data }, mark: { type: 'errorband', opacity: 0.15 }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },
+      { data: { values: data }, mark: { type: 'errorband', opacity: 0.08 }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },
       { data: { values: data }, mark: { type: 'line', point: true }, encoding: { x, y, color } },
       ...(theory.length ? [{ data: { values: theory }, mark: { type: 'line' as const, strokeDash: [5, 4], opacity: 0.8 }, encoding: { x, y, color } }] : []),
     ],

@@ -43,7 +43,7 @@ export function prepareCollections(tables: Iterable<MeasurementTable>, domains: 
   return builder.finish();
 }
 
-const FREQ_PREFIX = 'frequency-rmse:';
+const FREQ_PREFIX = 'frequency-rmse.';
 
 function insightInfo(ins: InsightDefinition): InsightInfo {
   return { id: ins.id, title: ins.title, question: ins.question, metric: ins.metric, metricDescription: ERROR_METRICS[ins.metric], collection: ins.collection, logScale: ins.metric !== 'miss_at_k' };

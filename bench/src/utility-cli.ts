@@ -220,7 +220,7 @@ function readVersions(root: string): Record<string, string> {
 export function summaryTable(r: UtilityResults): string {
   const eps = [...new Set(r.points.map((p) => p.epsilon))].sort((a, b) => a - b);
   const lines = [`\nerror by pipeline (columns: ε = ${eps.join(', ')})`];
-  for (const ins of r.insights.filter((i) => !i.id.startsWith('frequency-rmse:'))) {
+  for (const ins of r.insights.filter((i) => !i.id.startsWith('frequency-rmse.'))) {
     lines.push(`\n${ins.title} [${ins.metric}]`);
     for (const pl of r.pipelines) {
       const pts = eps.map((e) => r.points.find((p) => p.insight === ins.id && p.pipeline === pl.id && p.epsilon === e));

@@ -23,9 +23,10 @@ export class WorkerPool {
 
   constructor(size = availableParallelism()) {
     this.size = Math.max(1, size);
-    const url = new URL('./worker-entry.ts', import.meta.url);
+    const boot = new URL('./worker-boot.mjs', import.meta.url);
+    const entry = new URL('./worker-entry.ts', import.meta.url).href;
     this.#workers = Array.from({ length: this.size }, () => {
-      const w = new Worker(url, { execArgv: workerExecArgv() });
+      const w = new Worker(boot, { execArgv: workerExecArgv(), workerData: { entry } });
       w.on('message', (msg: { id: number; vector?: Float64Array; error?: string }) => {
         const p = this.#pending.get(msg.id);
         if (!p) return;
@@ -68,10 +69,9 @@ export class WorkerPool {
   }
 }
 
-/** The worker runs TypeScript sources: it needs tsx and the source export condition even under vitest. */
+/** The worker resolves the workspace packages to their TypeScript sources, as the CLI does. */
 function workerExecArgv(): string[] {
-  const args = [...process.execArgv];
-  if (!args.some((a) => a.includes('tsx'))) args.push('--import', 'tsx');
+  const args = process.execArgv.filter((a) => !a.startsWith('--import') && a !== 'tsx');
   if (!args.some((a) => a.includes('pinhole-source'))) args.push('--conditions=pinhole-source');
   return args;
 }

@@ -32,7 +32,7 @@ describe('quick preset: the ordering a researcher expects', () => {
   });
 
   it('frequency error falls strictly as epsilon grows, for every private pipeline and collection', () => {
-    const freq = result.insights.filter((i) => i.id.startsWith('frequency-rmse:'));
+    const freq = result.insights.filter((i) => i.id.startsWith('frequency-rmse.'));
     expect(freq.length).toBeGreaterThan(0);
     for (const ins of freq) {
       for (const pl of result.pipelines.filter((p) => p.private)) {
@@ -95,7 +95,7 @@ describe('quick preset: the ordering a researcher expects', () => {
   });
 
   it('ldp-auto is never worse than the best oracle by more than noise', () => {
-    for (const ins of result.insights.filter((i) => i.id.startsWith('frequency-rmse:'))) {
+    for (const ins of result.insights.filter((i) => i.id.startsWith('frequency-rmse.'))) {
       for (const auto of at(ins.id, 'ldp-auto')) {
         const others = ldpIds()
           .map((pl) => at(ins.id, pl).find((p) => p.epsilon === auto.epsilon))
@@ -117,7 +117,7 @@ describe('quick preset: the ordering a researcher expects', () => {
     // relVar/2 of one trial. The check allows twoSidedZ(1e-5) = 4.42 sd plus that bias.
     const z = twoSidedZ(1e-5);
     for (const d of data.filter((x): x is HistogramData => x.kind === 'histogram')) {
-      const id = `frequency-rmse:${d.collection.id}`;
+      const id = `frequency-rmse.${d.collection.id}`;
       for (const pl of [...ldpIds(), 'central-dp']) {
         for (const p of at(id, pl)) {
           if (p.theory === null) continue;
