@@ -72,8 +72,13 @@ export class CsvParser {
         let j = i;
         while (j < n) {
           const cj = s.charCodeAt(j);
-          if (cj === QUOTE) break;
-          if (cj === LF || (cj === CR && s.charCodeAt(j + 1) !== LF)) this.line++;
+          if (cj === QUOTE) {
+            this.quotedCR = false;
+            break;
+          }
+          // a line break inside quotes: CR, LF or CRLF (which may straddle chunks) count once
+          if (cj === CR || (cj === LF && !this.quotedCR)) this.line++;
+          this.quotedCR = cj === CR;
           j++;
         }
         this.field += s.slice(i, j);
@@ -135,6 +140,7 @@ export class CsvParser {
   }
 
   private reopenCheck = false;
+  private quotedCR = false;
 
   private endField(): void {
     this.fields.push(this.field);
