@@ -143,15 +143,18 @@ export function makeGate(params: GateParams): Gate {
       ? null
       : {
           label: `selection (${selection.kind})`,
-          privacyLoss: selection.kind === 'optimal_selection' ? { epsilon: selection.epsilon, delta: selection.delta } : selection.privacyLoss,
+          privacyLoss:
+            selection.kind === 'optimal_selection' ? Object.freeze({ epsilon: selection.epsilon, delta: selection.delta }) : selection.privacyLoss,
           zcdp: selection.kind === 'optimal_selection' ? null : selection.zcdp,
         };
   const spends: ReleaseSpend[] = [];
   if (selectionSpend) spends.push(selectionSpend);
   for (const [name, m] of valueMechs) spends.push({ label: `values.${name} (${m.noise.name})`, privacyLoss: m.privacyLoss, zcdp: m.zcdp });
-  const total: PrivacyLoss | null = spends.length ? composeSequential(spends.map((s) => s.privacyLoss)) : null;
+  // Shared by every release of this gate, hence frozen.
+  const total: PrivacyLoss | null = spends.length ? Object.freeze(composeSequential(spends.map((s) => s.privacyLoss))) : null;
   const rhos = spends.filter((s) => s.zcdp !== null).map((s) => (s.zcdp as { rho: number }).rho);
-  const totalZcdp = rhos.length ? { rho: rhos.reduce((a, b) => a + b, 0) } : null;
+  const totalZcdp = rhos.length ? Object.freeze({ rho: rhos.reduce((a, b) => a + b, 0) }) : null;
+  const ZERO_LOSS: PrivacyLoss = Object.freeze({ epsilon: 0, delta: 0 });
 
   const parameters: Record<string, string | number | boolean> = { ...selection.parameters };
   if (minCohortSize !== undefined) parameters.minCohortSize = minCohortSize;
@@ -184,7 +187,7 @@ export function makeGate(params: GateParams): Gate {
       released,
       suppressed,
       suppressedListing: listing,
-      privacyLoss: spent && isPrivate ? total : refusal ? { epsilon: 0, delta: 0 } : null,
+      privacyLoss: spent && isPrivate ? total : refusal ? ZERO_LOSS : null,
       zcdp: spent ? totalZcdp : null,
       spends: spent ? spends.map((s) => ({ ...s })) : [],
       parameters,

@@ -47,19 +47,23 @@ export function discreteLaplaceNoise(scale: number): NoiseDistribution {
 }
 
 /**
- * Discrete Gaussian N_Z(0, sigma^2). The tail is summed from its pmf: the normaliser once (to 40
- * sigma), each tail from k until the terms stop mattering (1e-18 of the running sum).
+ * Discrete Gaussian N_Z(0, sigma^2). The normaliser is summed from the pmf for sigma < 4 and is
+ * sigma·sqrt(2 pi) from sigma >= 4 on (Poisson summation: the correction 2 e^(-2 pi^2 sigma^2) is
+ * below 1e-130). Each tail is summed from k until the terms stop mattering (1e-18 of the running
+ * sum): O(sigma) work, so thresholds are calibrated only for sigma <= GAUSSIAN_TAIL_MAX_SIGMA.
  */
 export function discreteGaussianNoise(sigma: number): NoiseDistribution {
-  checkNumber('sigma', sigma, { ge: SAMPLER_MIN_SCALE, le: 2 ** 24 });
+  checkNumber('sigma', sigma, { ge: SAMPLER_MIN_SCALE, le: SAMPLER_MAX_SCALE });
   const twoS2 = 2 * sigma * sigma;
   const w = (y: number) => Math.exp((-y * y) / twoS2);
   let z = 1;
-  const limit = Math.ceil(40 * sigma) + 2;
-  for (let y = 1; y <= limit; y++) {
-    const t = w(y);
-    if (t === 0) break;
-    z += 2 * t;
+  if (sigma >= 4) z = sigma * Math.sqrt(2 * Math.PI);
+  else {
+    for (let y = 1; ; y++) {
+      const t = w(y);
+      z += 2 * t;
+      if (t === 0 || t < z * 1e-18) break;
+    }
   }
   const upper = (k: number): number => {
     // k >= 1: terms decrease, stop when they no longer change the sum
@@ -74,11 +78,15 @@ export function discreteGaussianNoise(sigma: number): NoiseDistribution {
   return Object.freeze({
     name: 'discrete_gaussian',
     scale: sigma,
-    variance: discreteGaussianVariance(sigma),
+    // from sigma >= 8 the variance equals sigma^2 to double precision (same Poisson-summation bound)
+    variance: sigma >= 8 ? sigma * sigma : discreteGaussianVariance(sigma),
     tail: (k: number) => (k >= 1 ? upper(k) : 1 - upper(1 - k)),
     sample: discreteGaussianSampler(sigma),
   });
 }
+
+/** The largest sigma for which the gate calibrates a threshold (tails cost O(sigma)). */
+export const GAUSSIAN_TAIL_MAX_SIGMA = 2 ** 16;
 
 /**
  * The smallest integer threshold T such that a bucket with one contributor passes (1 + Z >= T)

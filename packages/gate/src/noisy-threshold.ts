@@ -23,10 +23,11 @@ import {
   invalid,
   laplacePrivacy,
   roundUpSignificant,
+  SAMPLER_MAX_SCALE,
   zcdpDelta,
   zcdpToEpsilon,
 } from '@pinhole/core';
-import { type NoiseDistribution, calibrateThreshold, discreteGaussianNoise, discreteLaplaceNoise } from './noise.js';
+import { GAUSSIAN_TAIL_MAX_SIGMA, type NoiseDistribution, calibrateThreshold, discreteGaussianNoise, discreteLaplaceNoise } from './noise.js';
 
 export interface ThresholdSelection {
   readonly kind: 'laplace_threshold' | 'gaussian_threshold' | 'noisy_count_threshold';
@@ -113,6 +114,7 @@ export function makeLaplaceThresholdSelection(params: LaplaceThresholdParams): T
   const l0 = readL0(params.l0);
   // A scale rounded up to 20 significant bits: never less noise, and a fast exact sampler.
   const scale = roundUpSignificant(l0 / epsilon, 20);
+  if (!(scale <= SAMPLER_MAX_SCALE)) throw invalid('epsilon', `an epsilon >= l0 / 2^40 (the exact sampler's largest scale)`, epsilon);
   const noise = discreteLaplaceNoise(scale);
   const threshold = calibrateThreshold(noise, (delta / l0) * (1 - 2 ** -50));
   const loss = laplacePrivacy({ scale, l1Sensitivity: l0 });
@@ -152,6 +154,9 @@ export function makeGaussianThresholdSelection(params: GaussianThresholdParams):
   if (!(rhoMax > 0)) throw invalid('epsilon', 'an epsilon large enough for Gaussian noise at this delta', epsilon);
   // sigma rounded up to 10 significant bits: more noise only, and the sampler's fast path.
   const sigma = roundUpSignificant(Math.sqrt(l0 / (2 * rhoMax)), 10);
+  if (!(sigma <= GAUSSIAN_TAIL_MAX_SIGMA)) {
+    throw invalid('epsilon', `an epsilon large enough that sigma <= ${GAUSSIAN_TAIL_MAX_SIGMA} (got sigma ${sigma})`, epsilon);
+  }
   const noise = discreteGaussianNoise(sigma);
   const rho = l0 / (2 * sigma * sigma); // CKS Thm. 14 with L2 sensitivity sqrt(l0)
   const noiseEpsilon = zcdpToEpsilon(rho, noiseDelta);

@@ -23,6 +23,7 @@ import {
   laplacePrivacy,
   requireSecureRng,
   roundUpSignificant,
+  SAMPLER_MAX_SCALE,
   zcdpDelta,
   zcdpToEpsilon,
 } from '@pinhole/core';
@@ -92,6 +93,7 @@ export function makeNoisyValues(params: NoisyValuesParams): NoisyValues {
   if (kind === 'discrete_laplace') {
     sensitivity = checkNumber('l1Sensitivity', p.l1Sensitivity, { gt: 0, le: 2 ** 30 });
     const scale = roundUpSignificant(sensitivity / epsilon, 20);
+    if (!(scale <= SAMPLER_MAX_SCALE)) throw invalid('epsilon', "an epsilon >= l1Sensitivity / 2^40 (the exact sampler's largest scale)", epsilon);
     noise = discreteLaplaceNoise(scale);
     privacyLoss = laplacePrivacy({ scale, l1Sensitivity: sensitivity });
   } else {
@@ -100,6 +102,7 @@ export function makeNoisyValues(params: NoisyValuesParams): NoisyValues {
     const rhoMax = maxRho(epsilon, delta);
     if (!(rhoMax > 0)) throw invalid('epsilon', 'an epsilon large enough for Gaussian noise at this delta', epsilon);
     const sigma = roundUpSignificant(sensitivity / Math.sqrt(2 * rhoMax), 10);
+    if (!(sigma <= SAMPLER_MAX_SCALE)) throw invalid('epsilon', "an epsilon large enough that sigma <= 2^40 (the exact sampler's largest scale)", epsilon);
     noise = discreteGaussianNoise(sigma);
     const rho = (sensitivity * sensitivity) / (2 * sigma * sigma);
     zcdp = Object.freeze({ rho });

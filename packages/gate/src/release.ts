@@ -83,7 +83,10 @@ export interface Release {
   readonly suppressedListing: SuppressedListing;
   /** the total privacy loss this release spent (sequential composition of `spends`); null if not private */
   readonly privacyLoss: PrivacyLoss | null;
-  /** total rho when every component is zCDP, else null */
+  /**
+   * the summed rho of the zCDP components (Gaussian noise), null if none; their non-zCDP parts
+   * (a threshold's delta, Laplace noise) are only in `privacyLoss`
+   */
   readonly zcdp: ZcdpLoss | null;
   readonly spends: readonly ReleaseSpend[];
   /** every parameter of the decision (selection, noise, thresholds, cohort rule) */

@@ -139,6 +139,13 @@ describe('Release contents and accounting', () => {
     expect(entries[0]?.label).toBe('round 7');
     expect(entries[0]?.loss).toEqual(total);
     expect(Object.isFrozen(r) && Object.isFrozen(r.released) && Object.isFrozen(x?.values)).toBe(true);
+    // nothing a carrier holds can alter the gate's later releases
+    expect(() => {
+      (r.spends[0]?.privacyLoss as { epsilon: number }).epsilon = 0;
+    }).toThrow(TypeError);
+    expect(() => {
+      (r.privacyLoss as { epsilon: number }).epsilon = 0;
+    }).toThrow(TypeError);
   });
 
   it('refuses with budget_exceeded before drawing anything, and records nothing', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { zcdpDelta, zcdpToEpsilon } from '@pinhole/core';
+import { discreteGaussianVariance, zcdpDelta, zcdpToEpsilon } from '@pinhole/core';
 import {
   calibrateThreshold,
   discreteGaussianNoise,
@@ -18,6 +18,12 @@ describe('noise tails against mpmath golden vectors', () => {
       const t = discreteLaplaceNoise(v.scale).tail(v.k);
       expect(Math.abs(t - v.tail)).toBeLessThanOrEqual(1e-12 * v.tail);
     }
+  });
+  it('discrete Gaussian variance: the pmf’s below sigma 8, sigma^2 from 8 on', () => {
+    expect(discreteGaussianNoise(0.7).variance).toBe(discreteGaussianVariance(0.7));
+    expect(discreteGaussianNoise(3).variance).toBe(discreteGaussianVariance(3));
+    expect(discreteGaussianNoise(9).variance).toBe(81);
+    expect(Math.abs(discreteGaussianVariance(9) - 81)).toBeLessThan(1e-10);
   });
   it('discrete Gaussian tail P[Z >= k] to 1e-10 relative', () => {
     for (const v of vectors.gaussianTail) {
