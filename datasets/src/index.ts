@@ -1,4 +1,24 @@
-export * from './table.js';
+/**
+ * @pinhole/datasets: the seeded synthetic population (calibrated on real data), loaders for the
+ * real mobilebandwidth files and for any CSV with a column mapping, all producing a columnar
+ * `MeasurementTable`. Node-only.
+ */
+export {
+  TABLE_NUMERIC_FIELDS,
+  TIMESTAMP_PLACEHOLDER,
+  checkTable,
+  measurementAt,
+  measurements,
+  toNetworkSample,
+  type ExtraColumn,
+  type Measurement,
+  type MeasurementTable,
+  type SampleOptions,
+  type TableColumns,
+  type TableDomains,
+  type TableNumericField,
+  type TableSource,
+} from './table.js';
 export * from './csv.js';
 export { REJECT_REASONS, CLEAR_REASONS, DEFAULT_NETWORK_TYPE_NAMES, DEFAULT_OPERATOR_CODES, UNKNOWN_OPERATOR_VALUES, parseTimestamp, type RejectReason, type ClearReason, type ClearedField, type LoadReport, type LoadResult, type MultiValue } from './ingest.js';
 export * from './loaders.js';

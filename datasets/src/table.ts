@@ -18,7 +18,6 @@ import {
   networkTypeDomain,
   NETWORK_TYPES,
   NUMERIC_FIELDS,
-  PinholeError,
 } from '@pinhole/core';
 
 /** The numeric columns; each is a `NetworkSample` field of the same name and unit. */
@@ -330,13 +329,6 @@ export class TableBuilder {
     return this.length++;
   }
 
-  /** Drops the last reserved row (a row rejected after `next`): its slots are reset. */
-  undo(): void {
-    const i = --this.length;
-    for (const f of TABLE_NUMERIC_FIELDS) this.cols[f].data[i] = Number.NaN;
-    this.cols.timestamp.data[i] = Number.NaN;
-  }
-
   finish(args: {
     operators: readonly string[];
     operatorNames: readonly string[];
@@ -410,8 +402,4 @@ function categoricalDomainOrEmpty(name: string, values: readonly string[]): Cate
       throw invalid('bucket', 'an index of an empty domain', bucket);
     },
   });
-}
-
-export function notFound(param: string, message: string): PinholeError {
-  return new PinholeError('invalid_argument', param, message);
 }
