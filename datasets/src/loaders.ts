@@ -332,18 +332,6 @@ export const MOBILEBANDWIDTH_MAPS: Readonly<Record<MobileBandwidthFile, ColumnMa
 export function loadMobileBandwidth(options: MobileBandwidthOptions = {}): LoadResult {
   const o = checkObject('options', options);
   for (const k of Object.keys(o)) if (!['dir', 'files', 'fiveG', 'multiValue'].includes(k)) throw invalid(`options.${k}`, 'no such option', o[k]);
-  let dir: string;
-  if (o.dir === undefined) {
-    const found = findRealData();
-    if (found === null || found.mobilebandwidth === null) {
-      throw new PinholeError(
-        'invalid_argument',
-        'dir',
-        `"dir" expected a folder holding the ${MOBILEBANDWIDTH_FOLDER} files; none was given and none was found (set PINHOLE_DATA_DIR, or place the shared datasets at ../shared/datasets beside the repository)`,
-      );
-    }
-    dir = found.mobilebandwidth;
-  } else dir = checkString('options.dir', o.dir, { nonEmpty: true });
   let files: readonly MobileBandwidthFile[] = MOBILEBANDWIDTH_FILES;
   if (o.files !== undefined) {
     if (!Array.isArray(o.files) || o.files.length === 0) throw invalid('options.files', `a non-empty array of ${MOBILEBANDWIDTH_FILES.join(', ')}`, o.files);
@@ -357,6 +345,20 @@ export function loadMobileBandwidth(options: MobileBandwidthOptions = {}): LoadR
   }
   const fiveG = o.fiveG === undefined ? '5g-nsa' : checkOneOf('options.fiveG', o.fiveG, ['5g-nsa', '5g-sa', 'tac'] as const);
   const multiValue = o.multiValue === undefined ? 'median' : checkOneOf('options.multiValue', o.multiValue, ['first', 'median', 'mean'] as const);
+
+  // options are checked before the data is looked for, so a bad option is reported as such
+  let dir: string;
+  if (o.dir === undefined) {
+    const found = findRealData();
+    if (found === null || found.mobilebandwidth === null) {
+      throw new PinholeError(
+        'invalid_argument',
+        'dir',
+        `"dir" expected a folder holding the ${MOBILEBANDWIDTH_FOLDER} files; none was given and none was found (set PINHOLE_DATA_DIR, or place the shared datasets at ../shared/datasets beside the repository)`,
+      );
+    }
+    dir = found.mobilebandwidth;
+  } else dir = checkString('options.dir', o.dir, { nonEmpty: true });
 
   const ingest = new Ingest();
   for (const name of files) {
