@@ -1,7 +1,7 @@
 /** Numeric mechanisms' one-report moments at every epsilon of the grid (slow). */
 import { describe, it } from 'vitest';
 import { NUMERIC_NAMES } from '../src/index.js';
-import { checkNumericMoments } from './numeric.test.js';
+import { checkNumericMoments } from './numeric-stats.js';
 
 describe('numeric mechanisms, all epsilons (slow)', () => {
   for (const name of NUMERIC_NAMES) {
