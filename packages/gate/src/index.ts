@@ -26,7 +26,14 @@ export {
   optimalReleaseProbabilityClosedForm,
   OPTIMAL_SELECTION_MAX_TABLE,
 } from './optimal-selection.js';
-export { type NoiseDistribution, discreteLaplaceNoise, discreteGaussianNoise, calibrateThreshold } from './noise.js';
+export {
+  type NoiseDistribution,
+  discreteLaplaceNoise,
+  discreteGaussianNoise,
+  skellamNoise,
+  calibrateThreshold,
+  GAUSSIAN_TAIL_MAX_SIGMA,
+} from './noise.js';
 export {
   type ThresholdSelection,
   type LaplaceThresholdParams,

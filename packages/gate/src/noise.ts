@@ -15,6 +15,9 @@ import {
   discreteGaussianVariance,
   discreteLaplaceSampler,
   discreteLaplaceVariance,
+  SKELLAM_MAX_MU,
+  SKELLAM_MIN_MU,
+  skellamSampler,
 } from '@pinhole/core';
 
 /** A symmetric distribution on the integers. */
@@ -87,6 +90,40 @@ export function discreteGaussianNoise(sigma: number): NoiseDistribution {
 
 /** The largest sigma for which the gate calibrates a threshold (tails cost O(sigma)). */
 export const GAUSSIAN_TAIL_MAX_SIGMA = 2 ** 16;
+
+/**
+ * Symmetric Skellam Sk(mu, mu) = Poisson(mu) - Poisson(mu) (Agarwal, Kairouz, Liu, NeurIPS 2021):
+ * P[Z = k] = e^(-2 mu) I_|k|(2 mu). A sum of independent Skellam shares is Skellam with the summed
+ * mu, so this describes the total noise of distributed Skellam through secure aggregation.
+ * The pmf comes from Miller's backward recurrence I_(k-1) = (2k/x) I_k + I_(k+1) (stable
+ * downward), normalised by I_0 + 2 sum I_k = e^x, started at x + 40 sqrt(x) + 60, beyond which the
+ * mass is below 1e-150 (far below the smallest delta the gate accepts, 1e-100 / 2^20) and is taken
+ * as 0; tails are suffix sums (small terms first).
+ */
+export function skellamNoise(mu: number): NoiseDistribution {
+  checkNumber('mu', mu, { ge: SKELLAM_MIN_MU, le: SKELLAM_MAX_MU });
+  const x = 2 * mu;
+  const top = Math.ceil(x + 40 * Math.sqrt(x) + 60);
+  const j = new Float64Array(top + 2);
+  j[top] = 1e-300;
+  for (let k = top; k >= 1; k--) {
+    j[k - 1] = ((2 * k) / x) * (j[k] as number) + (j[k + 1] as number);
+    if ((j[k - 1] as number) > 1e250) for (let i = k - 1; i <= top; i++) j[i] = (j[i] as number) * 1e-250;
+  }
+  let norm = j[0] as number;
+  for (let k = 1; k <= top; k++) norm += 2 * (j[k] as number);
+  // suffix[k] = P[Z >= k] for k >= 1, summed from the far tail inwards
+  const suffix = new Float64Array(top + 2);
+  for (let k = top; k >= 1; k--) suffix[k] = (suffix[k + 1] as number) + (j[k] as number) / norm;
+  const upper = (k: number) => (k > top ? 0 : (suffix[k] as number));
+  return Object.freeze({
+    name: 'skellam',
+    scale: mu,
+    variance: 2 * mu,
+    tail: (k: number) => (k >= 1 ? upper(k) : 1 - upper(1 - k)),
+    sample: skellamSampler(mu),
+  });
+}
 
 /**
  * The smallest integer threshold T such that a bucket with one contributor passes (1 + Z >= T)

@@ -13,6 +13,7 @@ import {
   makeNoisyValues,
   makeOptimalSelection,
   optimalReleaseProbabilityClosedForm,
+  skellamNoise,
 } from '@pinhole/gate';
 import { seededRng } from '@pinhole/core/testing';
 import { BAD_NUMBERS, expectPinholeError } from './helpers.js';
@@ -92,6 +93,7 @@ describe('noise and helpers', () => {
   it('noise distributions: scale and sigma ranges', () => {
     for (const s of [...BAD_NUMBERS, 0, -1, 2 ** -21, 2 ** 41]) expectPinholeError(() => discreteLaplaceNoise(s as number), 'invalid_argument', 'scale');
     for (const s of [...BAD_NUMBERS, 0, -1, 2 ** -21, 2 ** 41]) expectPinholeError(() => discreteGaussianNoise(s as number), 'invalid_argument', 'sigma');
+    for (const m of [...BAD_NUMBERS, 0, -1, 2 ** -21, 2 ** 16 + 1]) expectPinholeError(() => skellamNoise(m as number), 'invalid_argument', 'mu');
   });
   it('calibrateThreshold: deltaPerBucket and a noise whose tail never decays', () => {
     for (const d of [...BAD_NUMBERS, 0, 1]) expectPinholeError(() => calibrateThreshold(discreteLaplaceNoise(1), d as number), 'invalid_argument', 'deltaPerBucket');

@@ -7,6 +7,7 @@ import {
   makeGaussianThresholdSelection,
   makeLaplaceThresholdSelection,
   makeNoisyCountThreshold,
+  skellamNoise,
 } from '@pinhole/gate';
 import { seededRng } from '@pinhole/core/testing';
 import vectors from './vectors/gate-vectors.json' with { type: 'json' };
@@ -30,6 +31,15 @@ describe('noise tails against mpmath golden vectors', () => {
       const t = discreteGaussianNoise(v.sigma).tail(v.k);
       expect(Math.abs(t - v.tail)).toBeLessThanOrEqual(1e-10 * v.tail + 1e-300);
     }
+  });
+  it('Skellam tail P[Z >= k] to 1e-9 relative, or 1e-150 absolute beyond the table (Bessel I via mpmath)', () => {
+    for (const v of vectors.skellamTail) {
+      const t = skellamNoise(v.mu).tail(v.k);
+      expect(Math.abs(t - v.tail), `mu=${v.mu} k=${v.k}`).toBeLessThanOrEqual(1e-9 * v.tail + 1e-150);
+    }
+    const s = skellamNoise(50);
+    expect(s.variance).toBe(100);
+    expect(s.tail(1) + s.tail(0)).toBeCloseTo(1, 14); // symmetric: P[Z >= 1] = P[Z <= -1]
   });
   it('calibrated thresholds equal the exact smallest thresholds', () => {
     for (const v of vectors.laplaceThreshold) expect(calibrateThreshold(discreteLaplaceNoise(v.scale), v.deltaPerBucket)).toBe(v.threshold);
@@ -86,6 +96,14 @@ describe('empirical release rates match releaseProbability(n)', () => {
     let hits = 0;
     for (let i = 0; i < N; i++) if (laplace.select(n, rng)) hits++;
     expectBinomial(hits, N, laplace.releaseProbability(n), 1e-5, `laplace n=${n}`);
+  });
+  const skellam = makeNoisyCountThreshold({ noise: skellamNoise(12.5), noisePrivacyLoss: { epsilon: 1, delta: 0 }, thresholdDelta: 0.05 });
+  it.each([1, 4, 8, 12])('Skellam (mu 12.5) noisy-count threshold, n = %i', (n) => {
+    const rng = seededRng(`sk-rate-${n}`);
+    const N = 50_000;
+    let hits = 0;
+    for (let i = 0; i < N; i++) if (skellam.select(n, rng)) hits++;
+    expectBinomial(hits, N, skellam.releaseProbability(n), 1e-5, `skellam n=${n}`);
   });
   it.each([1, 3, 5, 7, 10])('Gaussian, n = %i', (n) => {
     const rng = seededRng(`gauss-rate-${n}`);

@@ -1,7 +1,7 @@
 """Golden vectors for @pinhole/gate, computed independently of the TypeScript code with mpmath at
 60 significant digits. Run: python3 generate.py > gate-vectors.json"""
 import json
-from mpmath import mp, mpf, exp, log, expm1
+from mpmath import mp, mpf, exp, log, expm1, besseli
 
 mp.dps = 60
 
@@ -35,6 +35,14 @@ def dgauss_tail(sigma, k):
     return t / z
 
 
+def sk_tail(mu, k):
+    x = 2 * mpf(mu)
+    lim = int(float(x) + 60 * float(x) ** 0.5 + 100)
+    if k >= 1:
+        return sum(exp(-x) * besseli(j, x) for j in range(k, lim))
+    return 1 - sum(exp(-x) * besseli(j, x) for j in range(1 - k, lim))
+
+
 def threshold(tail, delta_per_bucket):
     t = 1
     while tail(t - 1) > delta_per_bucket:
@@ -56,6 +64,9 @@ vectors = {
     'laplaceThreshold': [
         {'scale': s, 'deltaPerBucket': d, 'threshold': threshold(lambda k: dlap_tail(s, k), mpf(d))}
         for s in [0.5, 1.0, 2.0, 10.0] for d in [1e-5, 1e-9]
+    ],
+    'skellamTail': [
+        {'mu': mu, 'k': k, 'tail': float(sk_tail(mu, k))} for mu in [0.25, 1.0, 12.5, 300.0] for k in [-3, 0, 1, 2, 5, 20, 60, 150]
     ],
     'gaussianThreshold': [
         {'sigma': s, 'deltaPerBucket': d, 'threshold': threshold(lambda k: dgauss_tail(s, k), mpf(d))}
