@@ -6,7 +6,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
-import type { PerfOptions, PerfRow, PerfSuite } from '@pinhole/core';
+import { type PerfOptions, type PerfRow, type PerfSuite, PinholeError } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
 import {
   type Gate,
@@ -15,7 +15,7 @@ import {
   makeKAnonymity,
   makeLaplaceThresholdSelection,
   makeOptimalSelection,
-} from '../src/index.js';
+} from '@pinhole/gate';
 
 const SUITE = 'gate/decisions';
 
@@ -49,7 +49,7 @@ async function measure(name: string, fn: () => unknown, quick: boolean, buckets:
   const task = bench.tasks[0];
   const r = task?.result as { latency?: { mean: number } } | undefined;
   const mean = r?.latency?.mean;
-  if (typeof mean !== 'number' || !(mean > 0)) throw new Error(`benchmark ${name} produced no timing`);
+  if (typeof mean !== 'number' || !(mean > 0)) throw new PinholeError('invalid_state', 'benchmark', `benchmark ${name} produced no timing`);
   return mean;
 }
 
