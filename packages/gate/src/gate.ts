@@ -315,6 +315,8 @@ export function makeGate(params: GateParams): Gate {
         }
       } else {
         counts.forEach((n, key) => one(key, n, true));
+        // Input order is data (e.g. order of first report): publish released keys sorted instead.
+        released.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       }
       return release(cohortSize, released, suppressed, null, true);
     },

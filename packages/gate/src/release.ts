@@ -78,7 +78,9 @@ export interface Release {
   readonly status: 'released' | 'refused';
   /** the reason for a refused release, else null */
   readonly refusal: { readonly reason: SuppressionReason; readonly message: string } | null;
+  /** in domain order with a domain, else sorted by key (input order is data) */
   readonly released: readonly ReleasedBucket[];
+  /** in domain order with a domain, else (k-anonymity) in input order */
   readonly suppressed: readonly SuppressedBucket[];
   readonly suppressedListing: SuppressedListing;
   /** the total privacy loss this release spent (sequential composition of `spends`); null if not private */

@@ -73,6 +73,16 @@ describe('DP selection gate', () => {
     }
   });
 
+  it('publishes released keys sorted, not in input order (input order is data)', () => {
+    const sel = makeOptimalSelection({ epsilon: 1, delta: 1e-5 });
+    const gate = makeGate({ selection: sel });
+    const n = sel.alwaysReleasedFrom;
+    const a = gate.decide(new Map([['z', n], ['a', n], ['m', n]]), insecure('order-1'));
+    const b = gate.decide(new Map([['m', n], ['z', n], ['a', n]]), insecure('order-2'));
+    expect(a.released.map((x) => x.key)).toEqual(['a', 'm', 'z']);
+    expect(b.released.map((x) => x.key)).toEqual(['a', 'm', 'z']);
+  });
+
   it('withholds suppressed keys without a public domain', () => {
     const gate = makeGate({ selection: makeOptimalSelection({ epsilon: 1, delta: 1e-5 }) });
     const r = gate.decide({ rare: 1, common: 1000 }, insecure('withheld'));
