@@ -11,13 +11,13 @@ import type { PerfRow, PerfSuite } from '@pinhole/core';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The packages whose benchmark/index.ts export `suites`. */
-export const PERF_PACKAGES = ['core', 'ldp', 'secagg', 'gate'] as const;
+export const PERF_PACKAGES = ['core', 'ldp', 'secagg', 'gate', 'datasets'] as const;
 
 export async function loadSuites(only?: readonly string[]): Promise<{ pkg: string; suites: PerfSuite[] }[]> {
   const out: { pkg: string; suites: PerfSuite[] }[] = [];
   for (const pkg of PERF_PACKAGES) {
     if (only && only.length && !only.includes(pkg)) continue;
-    const file = join(ROOT, 'packages', pkg, 'benchmark', 'index.ts');
+    const file = join(ROOT, pkg === 'datasets' ? 'datasets' : join('packages', pkg), 'benchmark', 'index.ts');
     if (!existsSync(file)) continue;
     const mod = (await import(pathToFileURL(file).href)) as { suites?: PerfSuite[] };
     if (Array.isArray(mod.suites)) out.push({ pkg, suites: mod.suites });

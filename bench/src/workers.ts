@@ -38,7 +38,6 @@ export class WorkerPool {
         for (const p of this.#pending.values()) p.reject(err);
         this.#pending.clear();
       });
-      w.unref();
       return w;
     });
   }
