@@ -26,6 +26,13 @@ export type UnaryReport = Uint8Array;
 
 export const UNARY_MAX_DOMAIN = 2 ** 24;
 
+/** n uniform 16-bit words from rng.bytes. */
+export function randomHalfWords(rng: Rng, n: number): Uint16Array {
+  const bytes = rng.bytes(2 * n);
+  if (bytes.byteOffset % 2 === 0 && bytes.length === 2 * n) return new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+  return new Uint16Array(bytes.slice().buffer, 0, n);
+}
+
 /** n uniform 32-bit words from rng.bytes (little-endian words; any byte order gives uniform words). */
 export function randomWords(rng: Rng, n: number): Uint32Array {
   const bytes = rng.bytes(4 * n);
@@ -39,19 +46,23 @@ function makeUnary(name: 'sue' | 'oue', params: OracleParams): FrequencyOracle<U
   const d = checkDomainSize(o, UNARY_MAX_DOMAIN);
   const allowInsecureRng = checkAllowInsecure(o);
   let tp: number;
-  let tq: number;
+  let q: number;
   if (name === 'sue') {
     const h = Math.exp(epsilon / 2);
-    // p rounded down and q = 1 - p: the achieved ratio (p/q)^2 stays <= e^ε.
+    // p rounded down and q >= 1 - p: the achieved ratio p(1-q)/(q(1-p)) stays <= e^ε.
     tp = thresholdDown(h / (h + 1));
-    tq = TWO_32 - tp;
+    q = 1 - tp / TWO_32;
   } else {
-    // p = 1/2 exactly; q rounded up: p(1-q) / (q(1-p)) = (1-q)/q stays <= e^ε.
+    // p = 1/2 exactly; q rounded up: p(1-q)/(q(1-p)) = (1-q)/q stays <= e^ε.
     tp = TWO_32 / 2;
-    tq = thresholdUp(1 / (Math.exp(epsilon) + 1));
+    q = 1 / (Math.exp(epsilon) + 1);
   }
+  // The d - 1 "other" bits are the bulk of the randomness: 16-bit draws (q rounded up to 2^-16)
+  // halve it while q >= 2^-8 (ε up to about 5.5, a relative change of q below 0.4%); 32-bit beyond.
+  const wide = Math.ceil(q * 65536) < 256;
+  const tq = wide ? thresholdUp(q) : Math.ceil(q * 65536);
   const pStar = tp / TWO_32;
-  const qStar = tq / TWO_32;
+  const qStar = wide ? tq / TWO_32 : tq / 65536;
   const nb = packedLength(d);
   const key = `${name}/${epsilon}/${d}`;
   const spec: TallySpec<UnaryReport> = {
@@ -78,8 +89,8 @@ function makeUnary(name: 'sue' | 'oue', params: OracleParams): FrequencyOracle<U
       checkBucketValue(value, d);
       requireSecureRng(rng, allowInsecureRng);
       const out = new Uint8Array(nb);
-      // One uniform 32-bit word per bucket, fetched in one call (a CSPRNG call per word costs more than the test).
-      const words = randomWords(rng, d);
+      // One uniform 16- or 32-bit word per bucket, fetched in one call (a CSPRNG call per word costs more than the test).
+      const words = wide ? randomWords(rng, d) : randomHalfWords(rng, d);
       let w = 0;
       for (let k = 0; k < nb; k++) {
         const lim = Math.min(8, d - (k << 3));
