@@ -1,5 +1,5 @@
 /** Noise calibration for the central pipelines: the smallest noise meeting a target (epsilon, delta). */
-import { discreteGaussianDelta, zcdpToEpsilon } from '@pinhole/core';
+import { discreteGaussianDelta } from '@pinhole/core';
 
 /**
  * The smallest sigma (to 0.1 %) for which discrete Gaussian noise on a sensitivity-1 count is
@@ -18,15 +18,5 @@ export function gaussianSigmaFor(epsilon: number, delta: number): number {
   return hi;
 }
 
-/** The largest rho (to 0.1 %) whose CKS conversion meets (epsilon, delta). */
-export function rhoFor(epsilon: number, delta: number): number {
-  let lo = 0;
-  let hi = epsilon;
-  while (zcdpToEpsilon(hi, delta) < epsilon) hi *= 2;
-  for (let i = 0; i < 60; i++) {
-    const mid = (lo + hi) / 2;
-    if (zcdpToEpsilon(mid, delta) <= epsilon) lo = mid;
-    else hi = mid;
-  }
-  return lo;
-}
+/** The largest rho whose CKS conversion meets (epsilon, delta). */
+export { zcdpRhoFor as rhoFor } from '@pinhole/core';

@@ -87,6 +87,21 @@ export function zcdpToEpsilon(rho: number, delta: number): number {
   return hi;
 }
 
+/** The largest rho (to 1e-12 relative, rounded down) whose CKS conversion gives at most (epsilon, delta). */
+export function zcdpRhoFor(epsilon: number, delta: number): number {
+  checkNumber('epsilon', epsilon, { gt: 0 });
+  checkNumber('delta', delta, { gt: 0, lt: 1 });
+  let lo = 0;
+  let hi = epsilon;
+  while (zcdpToEpsilon(hi, delta) <= epsilon) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (zcdpToEpsilon(mid, delta) <= epsilon) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The classic, looser conversion rho + 2 sqrt(rho ln(1/delta)) (Bun and Steinke 2016, Prop. 1.3). */
 export function zcdpToEpsilonClassic(rho: number, delta: number): number {
   checkNumber('rho', rho, { ge: 0 });

@@ -51,6 +51,7 @@ export {
   pureToZcdp,
   zcdpDelta,
   zcdpToEpsilon,
+  zcdpRhoFor,
   zcdpToEpsilonClassic,
   rdpToEpsilon,
   discreteGaussianZcdp,

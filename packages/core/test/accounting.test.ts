@@ -13,6 +13,7 @@ import {
   zcdpDelta,
   zcdpToEpsilon,
   zcdpToEpsilonClassic,
+  zcdpRhoFor,
 } from '@pinhole/core';
 import { BAD_NUMBERS, expectPinholeError } from './helpers.js';
 
@@ -49,6 +50,15 @@ describe('zCDP conversion (Canonne, Kamath, Steinke 2020)', () => {
     expect(e).toBeGreaterThanOrEqual(want - 1e-9); // rounded up, never down
     expect(zcdpToEpsilonClassic(rho, delta) / classic).toBeCloseTo(1, 12);
     expect(e).toBeLessThan(classic);
+  });
+
+  it('zcdpRhoFor inverts the conversion', () => {
+    for (const [rho, delta, eps] of CDP_EPSILON.map(([r, d, e]) => [r, d, e] as const)) {
+      expect(zcdpRhoFor(eps, delta) / rho).toBeCloseTo(1, 6);
+      expect(zcdpToEpsilon(zcdpRhoFor(eps, delta), delta)).toBeLessThanOrEqual(eps * (1 + 1e-9));
+    }
+    expectPinholeError(() => zcdpRhoFor(0, 1e-6), 'invalid_argument', 'epsilon');
+    expectPinholeError(() => zcdpRhoFor(1, 0), 'invalid_argument', 'delta');
   });
 
   it('zero rho costs nothing; pure DP maps to epsilon^2/2', () => {
