@@ -114,6 +114,19 @@ function makeLocalHash(name: 'blh' | 'olh', params: OracleParams): LocalHashOrac
       if (!isReport(report, g)) throw invalid(param, `a report { a, b: integers in [0, 2^32), y: an integer in [0, ${g}) }`, report);
     },
     accumulate(acc, reports) {
+      if (reports.length < 16) {
+        // a few reports: straight into the tally, without the batch path's scratch arrays
+        for (const r of reports) {
+          const { lo, width } = bucketInterval(r.y, g);
+          const a = r.a | 0;
+          let t = (r.b - lo) | 0;
+          for (let v = 0; v < d; v++) {
+            if (t >>> 0 < width) acc[v]! += 1;
+            t = (t + a) | 0;
+          }
+        }
+        return;
+      }
       const sup = localHashSupportFast(reports, d, g);
       for (let v = 0; v < d; v++) acc[v]! += sup[v] as number;
     },
