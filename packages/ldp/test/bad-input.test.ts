@@ -96,6 +96,8 @@ describe('frequency oracles', () => {
       const foreign = ORACLES[name]({ epsilon: 1, domainSize: 17 }).createTally();
       expectError(() => o.estimate(foreign as never), 'invalid_argument', 'tally');
       expectError(() => o.estimate({} as never), 'invalid_argument', 'tally');
+      expectError(() => o.estimateCounts(o.createTally()), 'invalid_state', 'tally');
+      expectError(() => o.estimateCounts(foreign as never), 'invalid_argument', 'tally');
       for (const n of [0, -1, 1.5, Number.NaN, Infinity, '5']) expectError(() => o.variance(n as number), 'invalid_argument', 'n');
       for (const f of [-0.1, 1.1, Number.NaN, '0.5']) expectError(() => o.variance(10, f as number), 'invalid_argument', 'trueFrequency');
       for (const c of [null, [1, 2], new Float64Array(16), 'x']) expectError(() => o.simulateTally(c as never, rng()), 'invalid_argument', 'trueCounts');
@@ -135,11 +137,13 @@ describe('numeric mechanisms', () => {
       for (const v of [1.5, Number.NaN, '0']) expectError(() => m.variance(10, v as number), 'invalid_argument', 'trueValue');
       expectError(() => m.reportVariance(2), 'invalid_argument', 'trueValue');
       expectError(() => m.encodeReport(Number.NaN), 'invalid_argument', 'report');
+      for (const r of [Number.NaN, 'x', 1e300]) expectError(() => m.unbias(r as number), 'invalid_argument', 'report');
     });
   }
   it('square-wave: bins and small epsilon', () => {
     for (const b of [1, 4097, 2.5, '8']) expectError(() => makeSquareWave({ epsilon: 1, bins: b as number }), 'invalid_argument', 'bins');
     expectError(() => makeSquareWave({ epsilon: 0.001 }), 'invalid_argument', 'epsilon');
+    for (const t of [1.5, Number.NaN]) expectError(() => makeSquareWave({ epsilon: 1 }).reportMoments(t), 'invalid_argument', 'trueValue');
   });
 });
 

@@ -37,7 +37,7 @@ describe('clampAndNormalize', () => {
 
 describe('hierarchyConsistency', () => {
   /** Brute-force weighted least squares over the leaves (the free variables): solve the normal equations. */
-  function bruteForce(levels: number[][], branching: number, variances: number[]): number[][] {
+  function bruteForce(levels: number[][], variances: number[]): number[][] {
     const leaves = (levels[levels.length - 1] as number[]).length;
     const A: number[][] = [];
     const w: number[] = [];
@@ -80,7 +80,7 @@ describe('hierarchyConsistency', () => {
     it(`equals the weighted least-squares solution (${variances ? 'per-level variances' : 'equal variances, Hay et al.'})`, () => {
       const levels = [[1.1], [0.3, 0.9], [0.2, 0.05, 0.5, 0.35]];
       const out = hierarchyConsistency(levels, variances ? { branching: 2, variances: [...variances] } : { branching: 2 });
-      const bf = bruteForce(levels, 2, variances ? [...variances] : [1, 1, 1]);
+      const bf = bruteForce(levels, variances ? [...variances] : [1, 1, 1]);
       out.forEach((lv, l) => lv.forEach((v, i) => expect(v).toBeCloseTo(bf[l]![i] as number, 10)));
       // consistent: every node is the sum of its children
       expect((out[0]![0] as number)).toBeCloseTo((out[1]![0] as number) + (out[1]![1] as number), 12);
