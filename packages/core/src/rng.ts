@@ -85,9 +85,21 @@ export function cryptoRng(): Rng {
     }
     return pool[pos++] as number;
   };
+  const poolBytes = new Uint8Array(pool.buffer);
   const bytes = (n: number): Uint8Array => {
     if (!Number.isSafeInteger(n) || n < 0) throw invalid('n', 'an integer >= 0', n);
     const out = new Uint8Array(n);
+    const words = (n + 3) >>> 2;
+    if (words <= POOL_WORDS / 4) {
+      // Small requests come from the pool: one platform call per 16 KiB, not per report.
+      if (pos + words > POOL_WORDS) {
+        c.getRandomValues(pool);
+        pos = 0;
+      }
+      out.set(poolBytes.subarray(pos * 4, pos * 4 + n));
+      pos += words;
+      return out;
+    }
     for (let i = 0; i < n; i += 65536) c.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
     return out;
   };

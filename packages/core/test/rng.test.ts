@@ -67,6 +67,23 @@ describe('cryptoRng', () => {
     expect(Math.abs(sum / draws - 0.5)).toBeLessThan(twoSidedZ(ALPHA) * Math.sqrt(1 / 12 / draws));
   });
 
+  it('pooled small byte requests are uniform and never repeat the pool', () => {
+    const counts = new Array<number>(256).fill(0);
+    const seen = new Set<string>();
+    for (let i = 0; i < 3000; i++) {
+      const b = rng.bytes(1 + (i % 200));
+      for (const x of b) counts[x] = (counts[x] as number) + 1;
+      if (b.length >= 16) {
+        const key = Array.from(b.subarray(0, 16)).join(',');
+        expect(seen.has(key)).toBe(false);
+        seen.add(key);
+      }
+    }
+    const total = counts.reduce((a, b) => a + b, 0);
+    // Chi-square over 256 byte values, false-failure rate 1e-5.
+    expect(chiSquareStatistic(counts, new Array<number>(256).fill(total / 256))).toBeLessThan(chiSquareCritical(255, ALPHA));
+  });
+
   it('float64 uses 53 bits (low bits are not constant)', () => {
     let orLow = 0;
     for (let i = 0; i < 1000; i++) orLow |= (rng.float64() * 2 ** 53) & 0xff;
