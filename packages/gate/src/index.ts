@@ -46,3 +46,30 @@ export {
 export { type MinCohortRule, type MinCohortDecision, makeMinCohortRule, checkMinCohort, requireMinCohort } from './min-cohort.js';
 export { type NoisyValues, type NoisyValuesParams, type ApplyOptions, makeNoisyValues } from './noisy-values.js';
 export { type Gate, type GateParams, type DecideOptions, type Selection, makeGate } from './gate.js';
+export {
+  type DistributedMechanism,
+  type ShortfallPolicy,
+  type DistributedNoiseParams,
+  type DistributedNoisePlan,
+  type DistributedNoiseSettlement,
+  type SettlementStatus,
+  type FinishOptions,
+  type FinishedSum,
+  makeDistributedNoisePlan,
+  skellamTailBound,
+  discreteGaussianSumTailBound,
+  ddgTau,
+  ddgRdp,
+  ddgPrivacy,
+  boundCounts,
+  countSensitivity,
+  clipL1,
+  clipL2,
+  clipLinf,
+  randomizedRound,
+  roundedSensitivity,
+  DEFAULT_WRAP_PROBABILITY,
+  SKELLAM_SHARE_BITS,
+  DDG_MIN_SIGMA,
+  MAX_NOISE_MASS,
+} from './distributed-noise.js';

@@ -1,0 +1,770 @@
+/**
+ * Distributed noise for secure aggregation: each client adds its share of discrete noise to its
+ * integer vector before masking, so that the unmasked SUM carries the noise of the target
+ * (epsilon, delta) and no server ever sees a less noisy sum than the plan states.
+ * - Skellam (Agarwal, Kairouz, Liu, NeurIPS 2021): each client adds Sk(mu_c, mu_c) per coordinate;
+ *   the sum of s shares is exactly Sk(s·mu_c) (Poisson additivity); privacy by their RDP bound,
+ *   Thm. 3.5 (core's `skellamPrivacy`).
+ * - Distributed discrete Gaussian (Kairouz, Liu, Steinke, ICML 2021): each client adds
+ *   N_Z(0, sigma_c^2); the sum of s shares is NOT a discrete Gaussian, its RDP is bounded by their
+ *   Prop. 14 (Eq. 17) with the tau term of Thm. 1.
+ * Plus contribution bounding (count bounding, clipping, unbiased randomized rounding onto an integer
+ * grid with its sensitivity bound), the modulus bits for a stated wrap-around probability, signed
+ * decoding, and the settlement of a round for its survivors: fewer survivors means less noise, so
+ * the plan refuses the release ('noise_below_plan') or tops the noise up centrally, as configured.
+ * Proof: distributed-noise.proof.md.
+ */
+import {
+  type LedgerEntry,
+  type PrivacyAccountant,
+  type PrivacyLoss,
+  type Rng,
+  PinholeError,
+  checkBoolean,
+  checkInteger,
+  checkNumber,
+  checkObject,
+  checkOneOf,
+  checkString,
+  cryptoRng,
+  discreteGaussianSampler,
+  discreteGaussianVariance,
+  invalid,
+  rdpToEpsilon,
+  requireSecureRng,
+  roundUpSignificant,
+  samplePoisson,
+  SKELLAM_MAX_MU,
+  SKELLAM_MIN_MU,
+  skellamPrivacy,
+} from '@pinhole/core';
+import { type NoiseDistribution, skellamNoise } from './noise.js';
+import { type ThresholdSelection, makeNoisyCountThreshold } from './noisy-threshold.js';
+
+export type DistributedMechanism = 'skellam' | 'discrete_gaussian';
+export type ShortfallPolicy = 'refuse' | 'top_up';
+
+/** Default target for the probability that some coordinate of the noisy sum wraps mod 2^b. */
+export const DEFAULT_WRAP_PROBABILITY = 2 ** -40;
+/** Skellam shares keep 20 significant bits, so count · vectorLength · share stays an exact double. */
+export const SKELLAM_SHARE_BITS = 20;
+/** The discrete Gaussian share must have sigma >= 1/2 (precondition of KLS 2021, Thm. 1 / Prop. 14). */
+export const DDG_MIN_SIGMA = 0.5;
+/** Largest Poisson parameter (vectorLength · total mu) a plan samples: the exact sampler costs O(mu). */
+export const MAX_NOISE_MASS = 2 ** 32;
+
+export interface DistributedNoiseParams {
+  readonly mechanism: DistributedMechanism;
+  /** the promised (epsilon, delta) of the released sum, with at least minSurvivors shares in it */
+  readonly epsilon: number;
+  readonly delta: number;
+  /** the largest L2 norm of one client's integer vector (add/remove-one-client neighbours) */
+  readonly l2Sensitivity: number;
+  /** the largest L1 norm; default l2Sensitivity^2 (valid for integer vectors); Skellam uses it */
+  readonly l1Sensitivity?: number;
+  readonly vectorLength: number;
+  /** the cohort: clients that add a share */
+  readonly expectedClients: number;
+  /** shares are sized so that this many survivors carry the promised noise; default expectedClients */
+  readonly minSurvivors?: number;
+  /** fewer survivors than minSurvivors: refuse the release, or add the missing noise centrally */
+  readonly onShortfall: ShortfallPolicy;
+  /** [min, max] of every coordinate of one client's vector (integers, min <= 0 <= max); default ±floor(l2Sensitivity) */
+  readonly clientValueBounds?: readonly [number, number];
+  /** target for P[some coordinate of the noisy sum wraps mod 2^b]; default 2^-40 */
+  readonly wrapProbability?: number;
+  /** accept seeded generators (simulation and tests only) */
+  readonly allowInsecureRng?: boolean;
+}
+
+export type SettlementStatus = 'as_planned' | 'topped_up' | 'refused';
+
+export interface DistributedNoiseSettlement {
+  readonly survivors: number;
+  readonly status: SettlementStatus;
+  /** variance per coordinate of the clients' noise in the unmasked sum: survivors · shareVariance */
+  readonly clientNoiseVariance: number;
+  /** variance per coordinate the server adds centrally (top-up), else 0 */
+  readonly topUpVariance: number;
+  /** variance per coordinate of the noise in the released values (client + top-up) */
+  readonly noiseVariance: number;
+  readonly plannedVariance: number;
+  /** the distribution of the noise in the released values (refused: of the clients' noise) */
+  readonly noise: NoiseDistribution;
+  /** the privacy loss of the released values (refused: of the short sum, which is not released) */
+  readonly privacyLoss: PrivacyLoss;
+  /** against the server itself, which sees the sum before any top-up */
+  readonly serverPrivacyLoss: PrivacyLoss;
+  readonly message: string;
+  readonly notes: readonly string[];
+  /** records `privacyLoss` in the accountant; refused settlements release nothing and cannot be spent */
+  spend(accountant: PrivacyAccountant, label?: string): LedgerEntry;
+  /**
+   * The gate's threshold selection for these counts: planned noise and promised loss when refused
+   * (so `gate.decide(counts, { noiseVariance })` refuses with 'noise_below_plan'), else the noise
+   * actually released and its loss.
+   */
+  selection(params: { thresholdDelta?: number; threshold?: number; l0?: number }): ThresholdSelection;
+}
+
+export interface FinishOptions {
+  /** randomness of the top-up; default cryptoRng() */
+  readonly rng?: Rng;
+}
+
+export interface FinishedSum {
+  /** the signed sum with the top-up noise added when the settlement says so */
+  readonly values: Float64Array;
+  /** the central top-up noise per coordinate, or null */
+  readonly topUp: Int32Array | null;
+  readonly settlement: DistributedNoiseSettlement;
+}
+
+export interface DistributedNoisePlan {
+  readonly mechanism: DistributedMechanism;
+  readonly epsilon: number;
+  readonly delta: number;
+  readonly l2Sensitivity: number;
+  readonly l1Sensitivity: number;
+  readonly vectorLength: number;
+  readonly expectedClients: number;
+  readonly minSurvivors: number;
+  readonly onShortfall: ShortfallPolicy;
+  readonly clientValueBounds: readonly [number, number];
+  /** Skellam: each Poisson's mean mu_c of one share; discrete Gaussian: sigma_c of one share */
+  readonly shareParameter: number;
+  /** variance per coordinate of one client's share */
+  readonly shareVariance: number;
+  /** minSurvivors · shareVariance: the least noise the plan releases */
+  readonly plannedVariance: number;
+  /** the distribution of minSurvivors shares summed (the planned noise) */
+  readonly noise: NoiseDistribution;
+  /** the promised (epsilon, delta): the loss of the sum of minSurvivors shares (<= the target) */
+  readonly privacyLoss: PrivacyLoss;
+  /** bits b of Z/2^b for secure aggregation */
+  readonly modulusBits: number;
+  /** bound on P[some coordinate of the sum wraps], all expected clients surviving (<= wrapProbability) */
+  readonly wrapBound: number;
+  readonly wrapProbability: number;
+  readonly parameters: Readonly<Record<string, string | number | boolean>>;
+  /** the variance per coordinate of the clients' noise in a sum of `survivors` shares (default minSurvivors) */
+  variance(survivors?: number): number;
+  /** one client's noise share, vectorLength integers (written into `out` when given) */
+  clientShare(rng?: Rng, out?: Int32Array): Int32Array;
+  /** the client's bounded integer vector plus its share (checks the vector against the plan's bounds) */
+  addShare(vector: ArrayLike<number>, rng?: Rng): Int32Array;
+  /** integers -> Z/2^b (two's complement), the secure-aggregation input */
+  encode(vector: ArrayLike<number>): Uint32Array;
+  /** Z/2^b -> signed integers: [2^(b-1), 2^b) decodes as negative */
+  decode(sumModular: ArrayLike<number>): Int32Array;
+  /** the privacy actually achieved with this many survivors, and what the server may release */
+  settle(params: { survivors: number }): DistributedNoiseSettlement;
+  /** decode the unmasked sum and add the top-up noise when the settlement needs it; refused settlements throw */
+  finish(sumModular: ArrayLike<number>, settlement: DistributedNoiseSettlement, options?: FinishOptions): FinishedSum;
+  /** simulation: the clients' noise in a sum of `survivors` shares, drawn directly (exact for Skellam by additivity) */
+  simulateSumNoise(survivors: number, rng?: Rng): Int32Array;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tails and noise descriptions
+
+/** Chernoff bound on P[Z >= k] for Z ~ Sk(mu, mu): exp(-(k asinh(k/2mu) - 2mu(sqrt(1+(k/2mu)^2) - 1))). */
+export function skellamTailBound(mu: number, k: number): number {
+  if (k <= 0) return 1;
+  const r = k / (2 * mu);
+  const exponent = k * Math.asinh(r) - 2 * mu * (Math.sqrt(1 + r * r) - 1);
+  return Math.min(1, Math.exp(-exponent));
+}
+
+/** Sub-Gaussian bound on P[Z >= k] for a sum of `count` independent N_Z(0, sigma^2): exp(-k^2 / (2 count sigma^2)). */
+export function discreteGaussianSumTailBound(sigma: number, count: number, k: number): number {
+  if (k <= 0) return 1;
+  return Math.min(1, Math.exp((-k * k) / (2 * count * sigma * sigma)));
+}
+
+/** Sk(mu): the gate's exact description up to core's SKELLAM_MAX_MU, beyond it tails are the Chernoff bound. */
+function skellamDistribution(mu: number): NoiseDistribution {
+  if (mu <= SKELLAM_MAX_MU) return skellamNoise(mu);
+  return Object.freeze({
+    name: 'skellam',
+    scale: mu,
+    variance: 2 * mu,
+    // an upper bound for k >= 1 (what threshold calibration needs)
+    tail: (k: number) => (k >= 1 ? skellamTailBound(mu, k) : 1 - skellamTailBound(mu, 1 - k)),
+    sample: (rng: Rng) => {
+      const out = new Int32Array(1);
+      addSkellamVector(out, mu, rng);
+      return out[0] as number;
+    },
+  });
+}
+
+/** The sum of `count` independent N_Z(0, sigma^2): variance exact, tails the sub-Gaussian upper bound. */
+function discreteGaussianSumDistribution(sigma: number, count: number): NoiseDistribution {
+  const draw = discreteGaussianSampler(sigma);
+  return Object.freeze({
+    name: 'distributed_discrete_gaussian',
+    scale: sigma * Math.sqrt(count),
+    variance: count * discreteGaussianVariance(sigma),
+    tail: (k: number) => (k >= 1 ? discreteGaussianSumTailBound(sigma, count, k) : 1 - discreteGaussianSumTailBound(sigma, count, 1 - k)),
+    sample: (rng: Rng) => {
+      let z = 0;
+      for (let i = 0; i < count; i++) z += draw(rng);
+      return z;
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exact Skellam vectors by Poisson splitting
+
+const CHUNK = SKELLAM_MAX_MU; // 2^16
+
+/**
+ * Poisson(total) as a sum of exact draws of core's sampler (parameters in [2^-20, 2^16]): whole
+ * chunks of 2^16 and the rest; a rest below 2^-20 is merged with one chunk and the pair halved.
+ * Every piece is an exact double: total and k·2^16 are multiples of ulp(total).
+ */
+function poissonOfMass(total: number, rng: Rng): number {
+  if (total <= CHUNK) return samplePoisson(total, rng);
+  let n = 0;
+  let whole = Math.floor(total / CHUNK);
+  let rest = total - whole * CHUNK;
+  if (rest > 0 && rest < SKELLAM_MIN_MU) {
+    whole -= 1;
+    const pair = (CHUNK + rest) / 2;
+    n += samplePoisson(pair, rng) + samplePoisson(pair, rng);
+    rest = 0;
+  }
+  for (let i = 0; i < whole; i++) n += samplePoisson(CHUNK, rng);
+  if (rest > 0) n += samplePoisson(rest, rng);
+  return n;
+}
+
+/**
+ * Adds Sk(mu, mu) to every coordinate of `out`, exactly: a sum of d independent Poisson(mu) is
+ * Poisson(d·mu) and, given the total, each event falls on a uniform coordinate (Poisson splitting),
+ * so one Poisson(d·mu) and d·mu uniform indices per sign replace d Poisson draws. d·mu must be an
+ * exact double >= 2^-20 (plans keep mu to 20 significant bits and d·count < 2^33).
+ */
+function addSkellamVector(out: Int32Array, mu: number, rng: Rng): void {
+  const d = out.length;
+  const total = d * mu;
+  const plus = poissonOfMass(total, rng);
+  for (let i = 0; i < plus; i++) {
+    const j = d === 1 ? 0 : rng.int(d);
+    out[j] = (out[j] as number) + 1;
+  }
+  const minus = poissonOfMass(total, rng);
+  for (let i = 0; i < minus; i++) {
+    const j = d === 1 ? 0 : rng.int(d);
+    out[j] = (out[j] as number) - 1;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Privacy of the distributed discrete Gaussian (KLS 2021)
+
+/** tau of KLS 2021 Thm. 1 for s summands: 10 · sum_{k=1}^{s-1} exp(-2 pi^2 sigma^2 k/(k+1)); terms beyond 1e6 bounded by the next one. */
+export function ddgTau(sigma: number, summands: number): number {
+  const c = 2 * Math.PI * Math.PI * sigma * sigma;
+  const exact = Math.min(summands - 1, 1_000_000);
+  let t = 0;
+  for (let k = 1; k <= exact; k++) t += Math.exp((-c * k) / (k + 1));
+  const rest = summands - 1 - exact;
+  // the terms fall with k, so each remaining one is at most the term at k = exact + 1
+  if (rest > 0) t += rest * Math.exp((-c * (exact + 1)) / (exact + 2));
+  return 10 * t;
+}
+
+/**
+ * RDP of order alpha of the sum of s shares N_Z(0, sigma^2) on a query of L2 sensitivity l2 in
+ * dimension d (KLS 2021, Prop. 14 / Eq. 17, the two terms without the L1 norm):
+ * min(alpha l2^2 / (2 s sigma^2) + tau d, (alpha/2)(l2 / (sqrt(s) sigma) + tau sqrt(d))^2).
+ */
+export function ddgRdp(alpha: number, params: { sigma: number; summands: number; l2Sensitivity: number; dimension: number; tau?: number }): number {
+  const { sigma, summands: s, l2Sensitivity: l2, dimension: d } = params;
+  const tau = params.tau ?? ddgTau(sigma, s);
+  const a = (alpha * l2 * l2) / (2 * s * sigma * sigma) + tau * d;
+  const b = (alpha / 2) * (l2 / (Math.sqrt(s) * sigma) + tau * Math.sqrt(d)) ** 2;
+  return Math.min(a, b);
+}
+
+/** (epsilon, delta) of the sum of s discrete Gaussian shares, by ddgRdp and core's RDP conversion. */
+export function ddgPrivacy(params: { sigma: number; summands: number; l2Sensitivity: number; dimension: number }, delta: number): PrivacyLoss {
+  const tau = ddgTau(params.sigma, params.summands);
+  return { epsilon: rdpToEpsilon((a) => ddgRdp(a, { ...params, tau }), delta), delta };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contribution bounding
+
+/**
+ * Bounds an integer count vector (entries >= 0): each entry capped at maxPerBucket, then, if the
+ * total exceeds maxTotal, a uniformly random maxTotal of its units kept (sequential hypergeometric
+ * draws, exact). The result has L1 <= maxTotal and L∞ <= maxPerBucket; see countSensitivity.
+ */
+export function boundCounts(counts: ArrayLike<number>, params: { maxTotal: number; maxPerBucket: number }, rng: Rng = cryptoRng()): Int32Array {
+  checkObject('params', params);
+  const maxTotal = checkInteger('maxTotal', params.maxTotal, { ge: 1, le: 2 ** 30 });
+  const maxPerBucket = checkInteger('maxPerBucket', params.maxPerBucket, { ge: 1, le: 2 ** 30 });
+  const x = readIntegers('counts', counts, 0, 2 ** 31 - 1);
+  for (let i = 0; i < x.length; i++) if ((x[i] as number) > maxPerBucket) x[i] = maxPerBucket;
+  let total = 0;
+  for (let i = 0; i < x.length; i++) total += x[i] as number;
+  if (total <= maxTotal) return x;
+  // keep maxTotal of the total units uniformly: walk the buckets, drawing how many of each survive
+  let keep = maxTotal;
+  let left = total;
+  for (let i = 0; i < x.length; i++) {
+    const c = x[i] as number;
+    let kept = 0;
+    for (let u = 0; u < c; u++) {
+      // unit survives with probability keep / left (exact, uniform integers)
+      if (keep > 0 && rng.int(left) < keep) {
+        kept++;
+        keep--;
+      }
+      left--;
+    }
+    x[i] = kept;
+  }
+  return x;
+}
+
+/** The sensitivities of a count vector bounded by boundCounts: L1 = T, L2 = sqrt(floor(T/M)·M^2 + (T mod M)^2), M = min(maxPerBucket, T). */
+export function countSensitivity(params: { maxTotal: number; maxPerBucket: number }): { l1Sensitivity: number; l2Sensitivity: number } {
+  checkObject('params', params);
+  const t = checkInteger('maxTotal', params.maxTotal, { ge: 1, le: 2 ** 30 });
+  const m = Math.min(t, checkInteger('maxPerBucket', params.maxPerBucket, { ge: 1, le: 2 ** 30 }));
+  const q = Math.floor(t / m);
+  const r = t - q * m;
+  return { l1Sensitivity: t, l2Sensitivity: Math.sqrt(q * m * m + r * r) };
+}
+
+function readReals(param: string, values: unknown): Float64Array {
+  if (!(Array.isArray(values) || ArrayBuffer.isView(values)) || (values as ArrayLike<unknown>).length === 0) {
+    throw invalid(param, 'a non-empty array of finite numbers', values);
+  }
+  const v = values as ArrayLike<unknown>;
+  const out = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw invalid(`${param}[${i}]`, 'a finite number', x);
+    out[i] = x;
+  }
+  return out;
+}
+
+/** Scales a real vector down to L2 norm <= bound (unchanged when already within). */
+export function clipL2(values: ArrayLike<number>, bound: number): Float64Array {
+  const c = checkNumber('bound', bound, { gt: 0 });
+  const x = readReals('values', values);
+  let s = 0;
+  for (const v of x) s += v * v;
+  const norm = Math.sqrt(s);
+  if (norm > c) for (let i = 0; i < x.length; i++) x[i] = ((x[i] as number) * c) / norm;
+  return x;
+}
+
+/** Scales a real vector down to L1 norm <= bound. */
+export function clipL1(values: ArrayLike<number>, bound: number): Float64Array {
+  const c = checkNumber('bound', bound, { gt: 0 });
+  const x = readReals('values', values);
+  let s = 0;
+  for (const v of x) s += Math.abs(v);
+  if (s > c) for (let i = 0; i < x.length; i++) x[i] = ((x[i] as number) * c) / s;
+  return x;
+}
+
+/** Clamps every coordinate into [-bound, bound]. */
+export function clipLinf(values: ArrayLike<number>, bound: number): Float64Array {
+  const c = checkNumber('bound', bound, { gt: 0 });
+  const x = readReals('values', values);
+  for (let i = 0; i < x.length; i++) x[i] = Math.min(c, Math.max(-c, x[i] as number));
+  return x;
+}
+
+/**
+ * Unbiased randomized rounding onto the integer grid of step `granularity` (gamma): x/gamma =
+ * f + r with f = floor(x/gamma), r in [0, 1); returns f + 1 with probability r, else f. E = x/gamma.
+ * The Bernoulli(r) compares r with a 53-bit uniform (rng.float64()): exact up to 2^-53.
+ */
+export function randomizedRound(values: ArrayLike<number>, granularity: number, rng: Rng = cryptoRng()): Int32Array {
+  const g = checkNumber('granularity', granularity, { gt: 0 });
+  const x = readReals('values', values);
+  const out = new Int32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const y = (x[i] as number) / g;
+    if (!(Math.abs(y) < 2 ** 31 - 1)) throw invalid(`values[${i}]`, `a value with |value / granularity| < 2^31 - 1`, x[i]);
+    const f = Math.floor(y);
+    const r = y - f;
+    out[i] = r > 0 && rng.float64() < r ? f + 1 : f;
+  }
+  return out;
+}
+
+/**
+ * The simple sensitivity bound after randomized rounding (KLS 2021, Sec. 4): each coordinate moves
+ * by less than one grid step, so an input with L2 norm <= l2Clip and L1 norm <= l1Clip becomes an
+ * integer vector with L2 < l2Clip/gamma + sqrt(d) and L1 < l1Clip/gamma + d. (Conditional
+ * randomized rounding, which retries until the norm is small, is tighter but biased: not used.)
+ */
+export function roundedSensitivity(params: { l2Clip: number; l1Clip?: number; granularity: number; vectorLength: number }): { l2Sensitivity: number; l1Sensitivity: number } {
+  checkObject('params', params);
+  const l2 = checkNumber('l2Clip', params.l2Clip, { gt: 0 });
+  const g = checkNumber('granularity', params.granularity, { gt: 0 });
+  const d = checkInteger('vectorLength', params.vectorLength, { ge: 1, le: 2 ** 24 });
+  const l1 = params.l1Clip === undefined ? Math.sqrt(d) * l2 : checkNumber('l1Clip', params.l1Clip, { gt: 0 });
+  return { l2Sensitivity: l2 / g + Math.sqrt(d), l1Sensitivity: l1 / g + d };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan
+
+function readIntegers(param: string, values: unknown, lo: number, hi: number, length?: number): Int32Array {
+  if (!(Array.isArray(values) || ArrayBuffer.isView(values)) || (length !== undefined && (values as ArrayLike<unknown>).length !== length)) {
+    throw invalid(param, length === undefined ? 'an array of integers' : `an array of ${length} integers`, values);
+  }
+  const v = values as ArrayLike<unknown>;
+  const out = new Int32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    // data, not a parameter: -0 is read as 0
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi) throw invalid(`${param}[${i}]`, `an integer in [${lo}, ${hi}]`, x);
+    out[i] = x;
+  }
+  return out;
+}
+
+/** Smallest total mu (to 1e-6 relative, rounded up) with skellamPrivacy(mu).epsilon <= epsilon. */
+function calibrateSkellam(epsilon: number, delta: number, l2: number, l1: number): number {
+  const eps = (mu: number) => skellamPrivacy({ mu, l2Sensitivity: l2, l1Sensitivity: l1 }, delta).epsilon;
+  let hi = 1;
+  while (eps(hi) > epsilon) {
+    hi *= 2;
+    if (hi > 2 ** 60) throw invalid('epsilon', 'an epsilon Skellam noise can reach at this delta', epsilon);
+  }
+  let lo = hi / 2;
+  while (lo > 2 ** -40 && eps(lo) <= epsilon) lo /= 2;
+  while (hi - lo > 1e-6 * hi) {
+    const mid = (lo + hi) / 2;
+    if (eps(mid) <= epsilon) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/** Smallest per-client sigma >= 1/2 (to 1e-6 relative) whose KLS bound for s summands meets epsilon. */
+function calibrateDdg(epsilon: number, delta: number, l2: number, s: number, d: number): number {
+  const eps = (sigma: number) => ddgPrivacy({ sigma, summands: s, l2Sensitivity: l2, dimension: d }, delta).epsilon;
+  if (eps(DDG_MIN_SIGMA) <= epsilon) return DDG_MIN_SIGMA;
+  let lo = DDG_MIN_SIGMA;
+  let hi = 1;
+  while (eps(hi) > epsilon) {
+    lo = hi;
+    hi *= 2;
+    if (hi > 2 ** 30) throw invalid('epsilon', 'an epsilon the distributed discrete Gaussian can reach at this delta', epsilon);
+  }
+  while (hi - lo > 1e-6 * hi) {
+    const mid = (lo + hi) / 2;
+    if (eps(mid) <= epsilon) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+const NOTE_TOP_UP =
+  'fewer clients survived than the plan sized its shares for: the server added the missing noise centrally, so the release meets the promised privacy loss, but the server itself saw the sum with less noise (serverPrivacyLoss)';
+const NOTE_REFUSED = 'fewer clients survived than the plan sized its shares for: the noise in the sum is below the plan and nothing may be released';
+
+export function makeDistributedNoisePlan(params: DistributedNoiseParams): DistributedNoisePlan {
+  checkObject('params', params);
+  const mechanism = checkOneOf('mechanism', params.mechanism, ['skellam', 'discrete_gaussian'] as const);
+  const epsilon = checkNumber('epsilon', params.epsilon, { gt: 0, le: 100 });
+  const delta = checkNumber('delta', params.delta, { ge: 1e-100, lt: 1 });
+  const l2 = checkNumber('l2Sensitivity', params.l2Sensitivity, { gt: 0, le: 2 ** 30 });
+  const l1 = params.l1Sensitivity === undefined ? l2 * l2 : checkNumber('l1Sensitivity', params.l1Sensitivity, { ge: l2, le: 2 ** 40 });
+  const d = checkInteger('vectorLength', params.vectorLength, { ge: 1, le: 2 ** 24 });
+  const n = checkInteger('expectedClients', params.expectedClients, { ge: 1, le: 2 ** 30 });
+  const m = params.minSurvivors === undefined ? n : checkInteger('minSurvivors', params.minSurvivors, { ge: 1, le: n });
+  const onShortfall = checkOneOf('onShortfall', params.onShortfall, ['refuse', 'top_up'] as const);
+  let bounds: [number, number];
+  if (params.clientValueBounds === undefined) {
+    const b = Math.floor(l2);
+    bounds = [b === 0 ? 0 : -b, b];
+  } else {
+    const cb = params.clientValueBounds as unknown;
+    if (!Array.isArray(cb) || cb.length !== 2) throw invalid('clientValueBounds', 'a pair [min, max] of integers with min <= 0 <= max', cb);
+    const lo = checkInteger('clientValueBounds[0]', cb[0], { le: 0, ge: -(2 ** 31) });
+    const hi = checkInteger('clientValueBounds[1]', cb[1], { ge: 0, le: 2 ** 31 - 1 });
+    bounds = [lo === 0 ? 0 : lo, hi];
+  }
+  const wrapTarget = params.wrapProbability === undefined ? DEFAULT_WRAP_PROBABILITY : checkNumber('wrapProbability', params.wrapProbability, { ge: 1e-300, lt: 1 });
+  const allowInsecure = params.allowInsecureRng === undefined ? false : checkBoolean('allowInsecureRng', params.allowInsecureRng);
+
+  // Shares: sized so that m of them carry the target noise.
+  let shareParameter: number;
+  let shareVariance: number;
+  let promised: PrivacyLoss;
+  let calibrated: number;
+  if (mechanism === 'skellam') {
+    calibrated = calibrateSkellam(epsilon, delta, l2, l1);
+    // 20 significant bits, rounded up: never below the target, and sums of shares stay exact doubles
+    shareParameter = roundUpSignificant(calibrated / m, SKELLAM_SHARE_BITS);
+    shareVariance = 2 * shareParameter;
+    if (!(n * d < 2 ** 33)) throw invalid('expectedClients', `a cohort with expectedClients · vectorLength < 2^33`, n);
+    if (!(shareParameter * n * d <= MAX_NOISE_MASS)) {
+      throw invalid('epsilon', `a target whose noise can be sampled (vectorLength · expectedClients · mu per share <= 2^32, got ${shareParameter * n * d})`, epsilon);
+    }
+    if (!(shareParameter * d >= SKELLAM_MIN_MU)) {
+      throw invalid('expectedClients', `a cohort whose per-client share can be sampled exactly (vectorLength · mu per share >= 2^-20, got ${shareParameter * d})`, n);
+    }
+    promised = skellamPrivacy({ mu: m * shareParameter, l2Sensitivity: l2, l1Sensitivity: l1 }, delta);
+  } else {
+    calibrated = calibrateDdg(epsilon, delta, l2, m, d);
+    // 10 significant bits, rounded up: more noise only, and the exact sampler's fast path
+    shareParameter = roundUpSignificant(calibrated, 10);
+    shareVariance = discreteGaussianVariance(shareParameter);
+    promised = ddgPrivacy({ sigma: shareParameter, summands: m, l2Sensitivity: l2, dimension: d }, delta);
+  }
+  if (!(promised.epsilon <= epsilon)) throw new PinholeError('invalid_state', 'epsilon', `calibration missed the target epsilon ${epsilon} (got ${promised.epsilon})`);
+  const plannedVariance = m * shareVariance;
+  const sumDistribution = (count: number): NoiseDistribution =>
+    mechanism === 'skellam' ? skellamDistribution(count * shareParameter) : discreteGaussianSumDistribution(shareParameter, count);
+  const lossFor = (count: number): PrivacyLoss => {
+    if (count === 0) return { epsilon: Infinity, delta };
+    return mechanism === 'skellam'
+      ? skellamPrivacy({ mu: count * shareParameter, l2Sensitivity: l2, l1Sensitivity: l1 }, delta)
+      : ddgPrivacy({ sigma: shareParameter, summands: count, l2Sensitivity: l2, dimension: d }, delta);
+  };
+  const noise = sumDistribution(m);
+
+  // Modulus bits: the true sum of s <= n clients lies in [n·lo, n·hi] (lo <= 0 <= hi), the noise of
+  // s <= n shares has tails below those of n shares (Chernoff bounds grow with the count).
+  const tailAll = (k: number) => (mechanism === 'skellam' ? skellamTailBound(n * shareParameter, k) : discreteGaussianSumTailBound(shareParameter, n, k));
+  const vmax = n * bounds[1];
+  const vmin = n * bounds[0];
+  const wrapAt = (b: number): number => {
+    const half = 2 ** (b - 1);
+    return Math.min(1, d * (tailAll(half - vmax) + tailAll(half + 1 + vmin)));
+  };
+  let bits = 0;
+  for (let b = 2; b <= 32; b++) {
+    if (half(b) - 1 >= vmax && -half(b) <= vmin && wrapAt(b) <= wrapTarget) {
+      bits = b;
+      break;
+    }
+  }
+  if (bits === 0) {
+    throw invalid('expectedClients', `a cohort whose noisy sum fits in 32 bits with wrap probability <= ${wrapTarget}`, n);
+  }
+  const modulus = 2 ** bits;
+  const wrapBound = wrapAt(bits);
+
+  const parameters = Object.freeze({
+    mechanism,
+    epsilon: promised.epsilon,
+    delta,
+    targetEpsilon: epsilon,
+    l2Sensitivity: l2,
+    l1Sensitivity: l1,
+    vectorLength: d,
+    expectedClients: n,
+    minSurvivors: m,
+    onShortfall,
+    shareParameter,
+    shareVariance,
+    plannedVariance,
+    modulusBits: bits,
+    wrapBound,
+    wrapProbability: wrapTarget,
+  });
+
+  const ddgDraw = mechanism === 'discrete_gaussian' ? discreteGaussianSampler(shareParameter) : null;
+  /** adds `count` shares per coordinate to out */
+  const addShares = (out: Int32Array, count: number, rng: Rng): void => {
+    if (count === 0) return;
+    if (mechanism === 'skellam') addSkellamVector(out, count * shareParameter, rng);
+    else {
+      const draw = ddgDraw as (r: Rng) => number;
+      for (let i = 0; i < out.length; i++) {
+        let z = 0;
+        for (let c = 0; c < count; c++) z += draw(rng);
+        out[i] = (out[i] as number) + z;
+      }
+    }
+  };
+  const rngOf = (rng: Rng | undefined): Rng => requireSecureRng(rng ?? cryptoRng(), allowInsecure);
+
+  const issued = new WeakSet<object>();
+
+  const plan: DistributedNoisePlan = Object.freeze({
+    mechanism,
+    epsilon,
+    delta,
+    l2Sensitivity: l2,
+    l1Sensitivity: l1,
+    vectorLength: d,
+    expectedClients: n,
+    minSurvivors: m,
+    onShortfall,
+    clientValueBounds: Object.freeze([bounds[0], bounds[1]]) as readonly [number, number],
+    shareParameter,
+    shareVariance,
+    plannedVariance,
+    noise,
+    privacyLoss: Object.freeze({ ...promised }),
+    modulusBits: bits,
+    wrapBound,
+    wrapProbability: wrapTarget,
+    parameters,
+    variance(survivors: number = m): number {
+      return checkInteger('survivors', survivors, { ge: 0, le: n }) * shareVariance;
+    },
+    clientShare(rng?: Rng, out?: Int32Array): Int32Array {
+      const r = rngOf(rng);
+      let o: Int32Array;
+      if (out === undefined) o = new Int32Array(d);
+      else {
+        if (!(out instanceof Int32Array) || out.length !== d) throw invalid('out', `an Int32Array of length ${d}`, out);
+        o = out;
+        o.fill(0);
+      }
+      addShares(o, 1, r);
+      return o;
+    },
+    addShare(vector: ArrayLike<number>, rng?: Rng): Int32Array {
+      const x = readIntegers('vector', vector, bounds[0], bounds[1], d);
+      let s1 = 0;
+      let s2 = 0;
+      for (const v of x) {
+        s1 += Math.abs(v);
+        s2 += v * v;
+      }
+      if (s2 > l2 * l2 * (1 + 1e-12) || s1 > l1 * (1 + 1e-12)) {
+        throw invalid('vector', `a vector with L2 norm <= ${l2} and L1 norm <= ${l1} (the plan's sensitivity)`, vector);
+      }
+      const r = rngOf(rng);
+      addShares(x, 1, r);
+      return x;
+    },
+    encode(vector: ArrayLike<number>): Uint32Array {
+      const x = readIntegers('vector', vector, -(2 ** 31), 2 ** 31 - 1, d);
+      const out = new Uint32Array(d);
+      for (let i = 0; i < d; i++) {
+        const v = (x[i] as number) % modulus;
+        out[i] = v < 0 ? v + modulus : v;
+      }
+      return out;
+    },
+    decode(sumModular: ArrayLike<number>): Int32Array {
+      const x = readModular('sumModular', sumModular, d, modulus);
+      const out = new Int32Array(d);
+      const h = modulus / 2;
+      for (let i = 0; i < d; i++) {
+        const v = x[i] as number;
+        out[i] = v >= h ? v - modulus : v;
+      }
+      return out;
+    },
+    settle(p: { survivors: number }): DistributedNoiseSettlement {
+      checkObject('params', p);
+      const s = checkInteger('survivors', p.survivors, { ge: 0, le: n });
+      let status: SettlementStatus;
+      if (s >= m) status = 'as_planned';
+      else status = onShortfall === 'top_up' ? 'topped_up' : 'refused';
+      const clientLoss = lossFor(s);
+      const released = status === 'topped_up' ? m : s;
+      const loss = status === 'topped_up' ? promised : clientLoss;
+      const clientNoiseVariance = s * shareVariance;
+      const topUpVariance = status === 'topped_up' ? (m - s) * shareVariance : 0;
+      const releasedNoise = released === 0 ? null : released === m ? noise : sumDistribution(released);
+      const notes: string[] = [];
+      let message: string;
+      if (status === 'as_planned') {
+        message = `${s} survivors (plan: at least ${m}): epsilon ${loss.epsilon} at delta ${delta}`;
+      } else if (status === 'topped_up') {
+        notes.push(NOTE_TOP_UP);
+        message = `${s} survivors, below the plan's ${m}: the missing noise of ${m - s} shares is added centrally`;
+      } else {
+        notes.push(NOTE_REFUSED);
+        message = `${s} survivors, below the plan's ${m}: the noise in the sum (variance ${clientNoiseVariance}) is below the planned ${plannedVariance}`;
+      }
+      const settlement: DistributedNoiseSettlement = Object.freeze({
+        survivors: s,
+        status,
+        clientNoiseVariance,
+        topUpVariance,
+        noiseVariance: clientNoiseVariance + topUpVariance,
+        plannedVariance,
+        noise: releasedNoise ?? noise,
+        privacyLoss: Object.freeze({ ...loss }),
+        serverPrivacyLoss: Object.freeze({ ...clientLoss }),
+        message,
+        notes: Object.freeze(notes),
+        spend(accountant: PrivacyAccountant, label = 'distributed noise sum'): LedgerEntry {
+          const acc = accountant as unknown as { spend?: unknown } | null;
+          if (typeof acc !== 'object' || acc === null || typeof acc.spend !== 'function') throw invalid('accountant', 'a PrivacyAccountant', accountant);
+          checkString('label', label, { maxLength: 200 });
+          if (status === 'refused') throw new PinholeError('invalid_state', 'settlement', `a refused settlement releases nothing and spends nothing: ${message}`);
+          return accountant.spend(loss, label);
+        },
+        selection(sp: { thresholdDelta?: number; threshold?: number; l0?: number }): ThresholdSelection {
+          checkObject('params', sp);
+          const base = {
+            ...(sp.thresholdDelta !== undefined ? { thresholdDelta: sp.thresholdDelta } : {}),
+            ...(sp.threshold !== undefined ? { threshold: sp.threshold } : {}),
+            ...(sp.l0 !== undefined ? { l0: sp.l0 } : {}),
+          };
+          if (status === 'refused') return makeNoisyCountThreshold({ ...base, noise, noisePrivacyLoss: promised });
+          return makeNoisyCountThreshold({ ...base, noise: releasedNoise ?? noise, noisePrivacyLoss: loss });
+        },
+      });
+      issued.add(settlement);
+      return settlement;
+    },
+    finish(sumModular: ArrayLike<number>, settlement: DistributedNoiseSettlement, options: FinishOptions = {}): FinishedSum {
+      if (typeof settlement !== 'object' || settlement === null || !issued.has(settlement)) {
+        throw invalid('settlement', 'a settlement made by this plan’s settle()', settlement);
+      }
+      checkObject('options', options);
+      const decoded = plan.decode(sumModular);
+      if (settlement.status === 'refused') {
+        throw new PinholeError('invalid_state', 'settlement', `the sum may not be released: ${settlement.message}`);
+      }
+      let topUp: Int32Array | null = null;
+      if (settlement.status === 'topped_up') {
+        const r = rngOf(options.rng);
+        topUp = new Int32Array(d);
+        addShares(topUp, m - settlement.survivors, r);
+      }
+      const values = new Float64Array(d);
+      for (let i = 0; i < d; i++) values[i] = (decoded[i] as number) + (topUp ? (topUp[i] as number) : 0);
+      return Object.freeze({ values, topUp, settlement });
+    },
+    simulateSumNoise(survivors: number, rng?: Rng): Int32Array {
+      const s = checkInteger('survivors', survivors, { ge: 0, le: n });
+      const out = new Int32Array(d);
+      addShares(out, s, rngOf(rng));
+      return out;
+    },
+  });
+  return plan;
+}
+
+function half(b: number): number {
+  return 2 ** (b - 1);
+}
+
+function readModular(param: string, values: unknown, length: number, modulus: number): ArrayLike<number> {
+  if (!(Array.isArray(values) || ArrayBuffer.isView(values)) || (values as ArrayLike<unknown>).length !== length) {
+    throw invalid(param, `an array of ${length} integers in [0, ${modulus})`, values);
+  }
+  const v = values as ArrayLike<unknown>;
+  for (let i = 0; i < length; i++) {
+    const x = v[i];
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x >= modulus) throw invalid(`${param}[${i}]`, `an integer in [0, ${modulus})`, x);
+  }
+  return v as ArrayLike<number>;
+}
