@@ -12,12 +12,15 @@ export type SecAggGraph = { readonly kind: 'complete' } | { readonly kind: 'hara
 /** A reproducible uniform permutation of 1..n (Fisher–Yates on an AES-256-CTR stream under `seed`). */
 export function seededPermutation(n: number, seed: Uint8Array): Uint32Array {
   const words = 4096;
-  const stream = ctr(seed, new Uint8Array(16));
+  let blockIndex = 0;
   let block = new Uint32Array(0);
   let pos = 0;
   const next = (): number => {
     if (pos === block.length) {
-      const bytes = stream.encrypt(new Uint8Array(words * 4));
+      // Block j runs CTR from counter j·2^96: the 1,024 AES blocks of one never reach the next.
+      const iv = new Uint8Array(16);
+      new DataView(iv.buffer).setUint32(0, blockIndex++);
+      const bytes = ctr(seed, iv).encrypt(new Uint8Array(words * 4));
       block = new Uint32Array(bytes.buffer, bytes.byteOffset, words);
       pos = 0;
     }
