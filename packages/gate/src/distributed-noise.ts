@@ -595,7 +595,7 @@ export function makeDistributedNoisePlan(params: DistributedNoiseParams): Distri
       }
     }
   };
-  const rngOf = (rng: Rng | undefined): Rng => requireSecureRng(rng ?? cryptoRng(), allowInsecure);
+  const rngOf = (rng: Rng | undefined): Rng => requireSecureRng(rng === undefined ? cryptoRng() : rng, allowInsecure);
 
   const issued = new WeakSet<object>();
 
