@@ -16,7 +16,7 @@
  * own share mod 2^b. The secure-aggregation masks cancel exactly, so they are not simulated here
  * (test/secagg-ddp.e2e.test.ts runs the real protocol).
  */
-import { type Rng, checkNumber, checkObject, checkOneOf } from '@pinhole/core';
+import { PinholeError, type Rng, checkNumber, checkObject, checkOneOf } from '@pinhole/core';
 import { type DistributedNoisePlan, type ShortfallPolicy, makeDistributedNoisePlan, randomizedRound } from '@pinhole/gate';
 import type { HistogramOutput, MeanOutput, Pipeline, PipelineInput } from './pipelines.js';
 import type { HistogramData, MeanData } from './prepare.js';
@@ -158,8 +158,13 @@ export function makeSecaggDdpPipeline(options: SecaggDdpOptions = {}): Pipeline 
     let lo = 1;
     let hi = MEAN_MAX_GRID;
     const mass = (grid: number) => {
-      const p = planFor(grid);
-      return p.minSurvivors * p.shareParameter;
+      try {
+        const p = planFor(grid);
+        return p.minSurvivors * p.shareParameter;
+      } catch (err) {
+        if (err instanceof PinholeError && err.param === 'epsilon') return Infinity; // too much noise to sample
+        throw err;
+      }
     };
     if (mass(hi) <= MEAN_MU_CAP) lo = hi;
     while (hi - lo > 1) {
