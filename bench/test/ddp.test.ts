@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getInsight } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { chiSquareCritical, seededRng } from '@pinhole/core/testing';
 import { makeSecaggDdpPipeline, secaggDdp } from '../src/ddp-pipeline.js';
 import { scoreHistogram } from '../src/evaluate.js';
 import { type ResultPoint, summarise } from '../src/output.js';
 import { PIPELINE_IDS } from '../src/pipelines.js';
-import type { CollectionData, HistogramData } from '../src/prepare.js';
+import type { CollectionData, HistogramData, MeanData } from '../src/prepare.js';
 import { collectionsFor, prepareCollections, sweep, type SweepResult } from '../src/run.js';
 import { openData, parseUtilityArgs } from '../src/utility-cli.js';
 
@@ -213,6 +213,25 @@ describe('secagg-ddp closed forms and modes', () => {
     const ratio = ok.frequencyVariance! / full.frequencyVariance!;
     expect(Math.abs(ratio / 1.125 - 1)).toBeLessThan(4.42 * Math.sqrt(0.1 / (0.9 * d.n)) + 1e-4);
     expect(ok.released.some((x) => x === 1)).toBe(true);
+  });
+
+  it('mean (rtt-by-operator): errors match the closed-form variance (delta method), 12 rounds x 4 operators', async () => {
+    // z = (estimate - truth) / sqrt(variance) is ~N(0, 1) per operator (tens of thousands of devices
+    // per group, the delta method's error is negligible), so sum z^2 over 48 values is ~chi-square(48):
+    // above chiSquareCritical(48, 1e-5) or below 14.4 (P < 1e-6) fails a correct implementation rarely.
+    const d = data.find((x): x is MeanData => x.kind === 'mean')!;
+    let z2 = 0;
+    let count = 0;
+    for (let r = 0; r < 12; r++) {
+      const out = await secaggDdp.mean!({ data: d, epsilon: 4 / 6, delta: 1e-6 / 6, k: 20, rng: seededRng('ddp-mean').stream(r), mode: 'aggregate' });
+      expect(Array.from(out.released)).toEqual(Array.from(d.devices, (m) => (m >= 20 ? 1 : 0)));
+      for (let g = 0; g < d.groups.length; g++) {
+        z2 += ((out.means[g] as number) - (d.truth[g] as number)) ** 2 / (out.variance![g] as number);
+        count++;
+      }
+    }
+    expect(z2).toBeLessThan(chiSquareCritical(count, 1e-5));
+    expect(z2).toBeGreaterThan(14.4);
   });
 
   it('refuses bad options', () => {
