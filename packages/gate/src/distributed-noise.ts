@@ -60,7 +60,7 @@ export interface DistributedNoiseParams {
   readonly delta: number;
   /** the largest L2 norm of one client's integer vector (add/remove-one-client neighbours) */
   readonly l2Sensitivity: number;
-  /** the largest L1 norm; default l2Sensitivity^2 (valid for integer vectors); Skellam uses it */
+  /** the largest L1 norm (>= l2Sensitivity); default max(l2, l2^2), valid for integer vectors; Skellam uses it */
   readonly l1Sensitivity?: number;
   readonly vectorLength: number;
   /** the cohort: clients that add a share */
@@ -89,7 +89,7 @@ export interface DistributedNoiseSettlement {
   /** variance per coordinate of the noise in the released values (client + top-up) */
   readonly noiseVariance: number;
   readonly plannedVariance: number;
-  /** the distribution of the noise in the released values (refused: of the clients' noise) */
+  /** the distribution of the noise in the released values (refused: of the clients' noise; the planned one if none survived) */
   readonly noise: NoiseDistribution;
   /** the privacy loss of the released values (refused: of the short sum, which is not released) */
   readonly privacyLoss: PrivacyLoss;
@@ -484,7 +484,7 @@ export function makeDistributedNoisePlan(params: DistributedNoiseParams): Distri
   const epsilon = checkNumber('epsilon', params.epsilon, { gt: 0, le: 100 });
   const delta = checkNumber('delta', params.delta, { ge: 1e-100, lt: 1 });
   const l2 = checkNumber('l2Sensitivity', params.l2Sensitivity, { gt: 0, le: 2 ** 30 });
-  const l1 = params.l1Sensitivity === undefined ? l2 * l2 : checkNumber('l1Sensitivity', params.l1Sensitivity, { ge: l2, le: 2 ** 40 });
+  const l1 = params.l1Sensitivity === undefined ? Math.max(l2, l2 * l2) : checkNumber('l1Sensitivity', params.l1Sensitivity, { ge: l2, le: 2 ** 40 });
   const d = checkInteger('vectorLength', params.vectorLength, { ge: 1, le: 2 ** 24 });
   const n = checkInteger('expectedClients', params.expectedClients, { ge: 1, le: 2 ** 30 });
   const m = params.minSurvivors === undefined ? n : checkInteger('minSurvivors', params.minSurvivors, { ge: 1, le: n });
