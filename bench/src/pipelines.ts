@@ -9,6 +9,7 @@ import { type Rng, discreteGaussianSampler } from '@pinhole/core';
 import { makeKAnonymity } from '@pinhole/gate';
 import { type AnyFrequencyOracle, NUMERIC_MECHANISMS, NUMERIC_NAMES, ORACLES, ORACLE_NAMES, type NumericName, type OracleName, recommendOracle } from '@pinhole/ldp';
 import { gaussianSigmaFor, rhoFor } from './calibrate.js';
+import { secaggDdp } from './ddp-pipeline.js';
 import type { HistogramData, MeanData } from './prepare.js';
 import type { WorkerPool } from './workers.js';
 
@@ -264,7 +265,7 @@ const ldpAuto: Pipeline = {
 export class SkipPipeline extends Error {}
 
 export function allPipelines(): Pipeline[] {
-  return [raw, kanonOnly, centralDp, ...ORACLE_NAMES.map(ldpOracle), ...NUMERIC_NAMES.map(ldpNumeric), ldpAuto];
+  return [raw, kanonOnly, centralDp, secaggDdp, ...ORACLE_NAMES.map(ldpOracle), ...NUMERIC_NAMES.map(ldpNumeric), ldpAuto];
 }
 
 export const PIPELINE_IDS: readonly string[] = allPipelines().map((p) => p.id);
