@@ -119,7 +119,9 @@ export async function sweep(data: readonly CollectionData[], config: SweepConfig
         if (!skipped) {
           const base = { pipeline: pipeline.id, epsilon, delta: config.delta, k: config.k, epsilonCollection: epsilonC, deltaCollection: deltaC, released: releasedSum / config.trials, n: d.n };
           for (const u of users) points.push({ ...base, insight: u.id, error: summarise(errors.get(u.id) ?? []), theory: u.metric === 'relative' && d.kind === 'mean' ? theoryMean : null });
-          if (d.kind === 'histogram') points.push({ ...base, insight: `${FREQ_PREFIX}${d.collection.id}`, error: summarise(freq), theory: theoryFreq });
+          // raw answers from every measurement, not from the reports: its "estimation error" would be
+          // the one-measurement sampling, which no mechanism adds, so it has no frequency point.
+          if (d.kind === 'histogram' && pipeline.id !== 'raw') points.push({ ...base, insight: `${FREQ_PREFIX}${d.collection.id}`, error: summarise(freq), theory: theoryFreq });
         }
         if (options.log && (done % 25 === 0 || done === total)) {
           const elapsed = (performance.now() - t0) / 1000;
