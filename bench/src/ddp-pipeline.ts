@@ -20,6 +20,7 @@ import { PinholeError, type Rng, checkNumber, checkObject, checkOneOf } from '@p
 import { type DistributedNoisePlan, type ShortfallPolicy, makeDistributedNoisePlan, randomizedRound } from '@pinhole/gate';
 import type { HistogramOutput, MeanOutput, Pipeline, PipelineInput } from './pipelines.js';
 import type { HistogramData, MeanData } from './prepare.js';
+import { releaseByTotals } from './simulate.js';
 
 /** Finest grid for mean values (as central-dp's MEAN_GRID). */
 export const MEAN_MAX_GRID = 1024;
@@ -33,16 +34,6 @@ export interface SecaggDdpOptions {
   readonly minSurvivorFraction?: number;
   /** default 'top_up' */
   readonly onShortfall?: ShortfallPolicy;
-}
-
-function releaseByTotals(counts: ArrayLike<number>, G: number, B: number, k: number): Uint8Array {
-  const released = new Uint8Array(G);
-  for (let g = 0; g < G; g++) {
-    let t = 0;
-    for (let b = 0; b < B; b++) t += counts[g * B + b] as number;
-    released[g] = t >= k ? 1 : 0;
-  }
-  return released;
 }
 
 /** Bernoulli(1 - dropoutRate) survival per device (exact for rates that are multiples of 2^-32). */

@@ -10,6 +10,7 @@ import { makeKAnonymity } from '@pinhole/gate';
 import { type AnyFrequencyOracle, NUMERIC_MECHANISMS, NUMERIC_NAMES, ORACLES, ORACLE_NAMES, type NumericName, type OracleName, recommendOracle } from '@pinhole/ldp';
 import { gaussianSigmaFor, rhoFor } from './calibrate.js';
 import { secaggDdp } from './ddp-pipeline.js';
+import { perturbAll, releaseByTotals } from './simulate.js';
 import type { HistogramData, MeanData } from './prepare.js';
 import type { WorkerPool } from './workers.js';
 
@@ -48,16 +49,6 @@ export interface Pipeline {
   mean?(input: PipelineInput<MeanData>): Promise<MeanOutput>;
 }
 
-
-function releaseByTotals(counts: ArrayLike<number>, G: number, B: number, k: number): Uint8Array {
-  const released = new Uint8Array(G);
-  for (let g = 0; g < G; g++) {
-    let t = 0;
-    for (let b = 0; b < B; b++) t += counts[g * B + b] as number;
-    released[g] = t >= k ? 1 : 0;
-  }
-  return released;
-}
 
 const raw: Pipeline = {
   id: 'raw',
@@ -171,17 +162,7 @@ async function runOracle(oracle: AnyFrequencyOracle, input: PipelineInput<Histog
     tally.addAggregate(vector, data.items.length);
     counts = oracle.estimateCounts(tally);
   } else {
-    const tally = oracle.createTally();
-    const batch: unknown[] = [];
-    for (let i = 0; i < data.items.length; i++) {
-      batch.push(oracle.perturb(data.items[i] as number, rng));
-      if (batch.length === 4096) {
-        tally.addBatch(batch);
-        batch.length = 0;
-      }
-    }
-    if (batch.length) tally.addBatch(batch);
-    counts = oracle.estimateCounts(tally);
+    counts = oracle.estimateCounts(perturbAll(oracle, data.items, rng));
   }
   return { counts, released: releaseByTotals(counts, data.groups.length, data.buckets.length, k), frequencyVariance: meanFrequencyVariance(oracle, data) };
 }

@@ -2,21 +2,13 @@
 import { parentPort } from 'node:worker_threads';
 import { seededRng } from '@pinhole/core/testing';
 import { ORACLES, type OracleName } from '@pinhole/ldp';
+import { perturbAll } from './simulate.js';
 
 parentPort?.on('message', (job: { id: number; oracle: OracleName; epsilon: number; domainSize: number; items: Int32Array; seed: string }) => {
   try {
     const oracle = ORACLES[job.oracle]({ epsilon: job.epsilon, domainSize: job.domainSize, allowInsecureRng: true });
     const rng = seededRng(job.seed);
-    const tally = oracle.createTally();
-    const batch: unknown[] = [];
-    for (let i = 0; i < job.items.length; i++) {
-      batch.push(oracle.perturb(job.items[i] as number, rng));
-      if (batch.length === 4096) {
-        tally.addBatch(batch);
-        batch.length = 0;
-      }
-    }
-    if (batch.length) tally.addBatch(batch);
+    const tally = perturbAll(oracle, job.items, rng);
     const vector = job.items.length ? tally.aggregate() : new Float64Array(oracle.vectorLength);
     parentPort?.postMessage({ id: job.id, vector }, [vector.buffer as ArrayBuffer]);
   } catch (err) {

@@ -117,3 +117,4 @@ export {
   getCollection,
   checkInsightDomains,
 } from './insights.js';
+export { incompleteBeta, betaQuantile, logGamma } from './stats.js';

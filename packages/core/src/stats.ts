@@ -149,8 +149,8 @@ export function binCounts(values: ArrayLike<number>, starts: readonly number[]):
   return counts;
 }
 
-function logGamma(x: number): number {
-  // Lanczos, g = 7, n = 9: ~15 significant digits.
+/** log Γ(x) (Lanczos, g = 7, n = 9: ~15 significant digits). */
+export function logGamma(x: number): number {
   const g = [0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531, -176.6150291621406, 12.507343278686905, -0.13857109526572012, 9.984369578019572e-6, 1.5056327351493116e-7];
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
   x -= 1;
@@ -197,10 +197,11 @@ export function incompleteBeta(x: number, a: number, b: number): number {
   return 1 - (front * cf(1 - x, b, a)) / b;
 }
 
-function betaQuantile(p: number, a: number, b: number): number {
+/** The p-quantile of Beta(a, b), by bisection on the regularized incomplete beta. */
+export function betaQuantile(p: number, a: number, b: number): number {
   let lo = 0;
   let hi = 1;
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 200 && hi - lo > 1e-15; i++) {
     const mid = (lo + hi) / 2;
     if (incompleteBeta(mid, a, b) < p) lo = mid;
     else hi = mid;
