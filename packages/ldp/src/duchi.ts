@@ -4,15 +4,11 @@
  * procedures for locally private estimation", JASA 2018; as stated in Wang et al., ICDE 2019, §III-A.
  * Proof: duchi.proof.md.
  */
-import { type Rng, requireSecureRng } from '@pinhole/core';
+import { type Rng, } from '@pinhole/core';
 import {
   type NumericMechanism,
-  type NumericTally,
-  SumTally,
-  checkNumericTally,
-  checkUnitValue,
-  checkVarianceArgs,
   dyadic53,
+  unbiasedNumericParts,
 } from './numeric.js';
 import { type BaseParams, checkAllowInsecure, checkEpsilonParam, checkParams } from './params.js';
 import { decodeFailed, decodeReportPayload, encodeReportPayload } from './wire.js';
@@ -55,12 +51,7 @@ export function makeDuchi(params: BaseParams): DuchiMechanism {
     epsilon,
     c,
     outputRange: Object.freeze([-c, c] as const),
-    perturb(value: number, rng: Rng): number {
-      checkUnitValue(value);
-      requireSecureRng(rng, allowInsecureRng);
-      return core.sample(value, rng);
-    },
-    unbias: (report: number) => check(report, 'report'),
+    ...unbiasedNumericParts({ name: 'duchi', epsilon, key, allowInsecureRng, check, sample: (t, rng) => core.sample(t, rng), variance: core.variance, worst: [0] }),
     encodeReport(report: number): Uint8Array {
       check(report, 'report');
       return encodeReportPayload('duchi', report > 0 ? 1 : -1);
@@ -70,16 +61,5 @@ export function makeDuchi(params: BaseParams): DuchiMechanism {
       if (p !== 1 && p !== -1) throw decodeFailed('1 or -1', p);
       return p * c;
     },
-    createTally: () => new SumTally('duchi', key, check),
-    estimate(tally: NumericTally): number {
-      const t = checkNumericTally(tally, key);
-      return t.sum / t.n;
-    },
-    reportVariance: (t: number) => core.variance(checkUnitValue(t, 'trueValue')),
-    variance(n: number, trueValue?: number): number {
-      const a = checkVarianceArgs(n, trueValue);
-      return core.variance(a.t ?? 0) / a.n;
-    },
-    privacyMap: () => Object.freeze({ epsilon, delta: 0 }),
   });
 }

@@ -4,18 +4,13 @@
  * the mixing coin does not depend on the input, so HM is ε-LDP with Var = α·Var_PM + (1-α)·Var_Duchi.
  * Wang et al., ICDE 2019, §III-C, Lemma 3 and Eq. (6). Proof: hybrid.proof.md.
  */
-import { type Rng, requireSecureRng } from '@pinhole/core';
 import { invalid } from '@pinhole/core';
 import { duchiCore } from './duchi.js';
 import {
   NUMERIC_GRID,
   type NumericMechanism,
-  type NumericTally,
-  SumTally,
-  checkNumericTally,
-  checkUnitValue,
-  checkVarianceArgs,
   decodeNumber,
+  unbiasedNumericParts,
 } from './numeric.js';
 import { type BaseParams, checkAllowInsecure, checkEpsilonParam, checkParams } from './params.js';
 import { piecewiseCore } from './piecewise.js';
@@ -50,12 +45,7 @@ export function makeHybrid(params: BaseParams): HybridMechanism {
     epsilon,
     alpha,
     outputRange: Object.freeze([-hi, hi] as const),
-    perturb(value: number, rng: Rng): number {
-      checkUnitValue(value);
-      requireSecureRng(rng, allowInsecureRng);
-      return alpha > 0 && rng.float64() < alpha ? pm.sample(value, rng) : du.sample(value, rng);
-    },
-    unbias: (report: number) => check(report, 'report'),
+    ...unbiasedNumericParts({ name: 'hybrid', epsilon, key, allowInsecureRng, check, sample: (t, rng) => (alpha > 0 && rng.float64() < alpha ? pm.sample(t, rng) : du.sample(t, rng)), variance: variance, worst: [0, 1] }),
     encodeReport(report: number): Uint8Array {
       check(report, 'report');
       return encodeReportPayload('hybrid', report);
@@ -66,17 +56,5 @@ export function makeHybrid(params: BaseParams): HybridMechanism {
       if (alpha === 0) throw decodeFailed(`${-du.c} or ${du.c}`, p);
       return decodeNumber(p, -pm.hi, pm.hi, NUMERIC_GRID);
     },
-    createTally: () => new SumTally('hybrid', key, check),
-    estimate(tally: NumericTally): number {
-      const t = checkNumericTally(tally, key);
-      return t.sum / t.n;
-    },
-    reportVariance: (t: number) => variance(checkUnitValue(t, 'trueValue')),
-    variance(n: number, trueValue?: number): number {
-      const a = checkVarianceArgs(n, trueValue);
-      if (a.t !== undefined) return variance(a.t) / a.n;
-      return Math.max(variance(0), variance(1)) / a.n; // a convex-or-concave quadratic in t: worst at 0 or ±1
-    },
-    privacyMap: () => Object.freeze({ epsilon, delta: 0 }),
   });
 }

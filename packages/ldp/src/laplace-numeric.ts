@@ -4,16 +4,12 @@
  * The noise is core's exact discrete Laplace on a power-of-two grid (makeSecureLaplace), never a
  * floating-point inverse CDF. Proof: laplace-numeric.proof.md.
  */
-import { type Rng, makeSecureLaplace, requireSecureRng } from '@pinhole/core';
+import { makeSecureLaplace, } from '@pinhole/core';
 import {
   type NumericMechanism,
-  type NumericTally,
-  SumTally,
-  checkNumericTally,
   checkReportNumber,
-  checkUnitValue,
-  checkVarianceArgs,
   decodeNumber,
+  unbiasedNumericParts,
 } from './numeric.js';
 import { type BaseParams, checkAllowInsecure, checkEpsilonParam, checkParams } from './params.js';
 import { decodeReportPayload, encodeReportPayload } from './wire.js';
@@ -40,12 +36,7 @@ export function makeLaplaceNumeric(params: BaseParams): LaplaceNumericMechanism 
     scale: noise.scale,
     granularity: noise.granularity,
     outputRange: Object.freeze([-bound, bound] as const),
-    perturb(value: number, rng: Rng): number {
-      checkUnitValue(value);
-      requireSecureRng(rng, allowInsecureRng);
-      return noise.sample(value, rng);
-    },
-    unbias: (report: number) => check(report, 'report'),
+    ...unbiasedNumericParts({ name: 'laplace', epsilon, key, allowInsecureRng, check, sample: (t, rng) => noise.sample(t, rng), variance: () => noise.variance, worst: [0] }),
     encodeReport(report: number): Uint8Array {
       check(report, 'report');
       return encodeReportPayload('laplace', report);
@@ -53,19 +44,5 @@ export function makeLaplaceNumeric(params: BaseParams): LaplaceNumericMechanism 
     decodeReport(bytes: Uint8Array): number {
       return decodeNumber(decodeReportPayload('laplace', bytes), -bound, bound, noise.granularity);
     },
-    createTally: () => new SumTally('laplace', key, check),
-    estimate(tally: NumericTally): number {
-      const t = checkNumericTally(tally, key);
-      return t.sum / t.n;
-    },
-    reportVariance(t: number): number {
-      checkUnitValue(t, 'trueValue');
-      return noise.variance;
-    },
-    variance(n: number, trueValue?: number): number {
-      const a = checkVarianceArgs(n, trueValue);
-      return noise.variance / a.n;
-    },
-    privacyMap: () => Object.freeze({ epsilon, delta: 0 }),
   });
 }

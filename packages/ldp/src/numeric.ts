@@ -6,7 +6,7 @@
  * bits of the floating-point arithmetic that placed the sample, which could otherwise tell inputs
  * apart (Mironov, CCS 2012). Its effect on mean and variance is below 1e-12.
  */
-import { type PrivacyLoss, type Rng, PinholeError, checkInteger, invalid } from '@pinhole/core';
+import { type PrivacyLoss, type Rng, PinholeError, checkInteger, invalid, requireSecureRng } from '@pinhole/core';
 import { decodeFailed } from './wire.js';
 
 export type NumericName = 'laplace' | 'duchi' | 'piecewise' | 'hybrid' | 'square-wave';
@@ -130,4 +130,40 @@ export function checkReportNumber(report: unknown, param: string, lo: number, hi
 /** floor(x · 2^53) / 2^53: a probability on the grid rng.float64() draws from, rounded down. */
 export function dyadic53(x: number): number {
   return Math.floor(x * 2 ** 53) / 2 ** 53;
+}
+
+/**
+ * The parts every mechanism whose report is its own unbiased estimate shares: validated perturb,
+ * tally, mean estimate, the variances and the privacy map. `worst` lists the inputs where the
+ * report variance peaks (it is a quadratic in t for all of them).
+ */
+export function unbiasedNumericParts(o: {
+  readonly name: NumericName;
+  readonly epsilon: number;
+  readonly key: string;
+  readonly allowInsecureRng: boolean;
+  readonly check: (report: unknown, param: string) => number;
+  readonly sample: (t: number, rng: Rng) => number;
+  readonly variance: (t: number) => number;
+  readonly worst: readonly number[];
+}): Pick<NumericMechanism, 'perturb' | 'unbias' | 'createTally' | 'estimate' | 'reportVariance' | 'variance' | 'privacyMap'> {
+  return {
+    perturb(value: number, rng: Rng): number {
+      checkUnitValue(value);
+      requireSecureRng(rng, o.allowInsecureRng);
+      return o.sample(value, rng);
+    },
+    unbias: (report: number) => o.check(report, 'report'),
+    createTally: () => new SumTally(o.name, o.key, o.check),
+    estimate(tally: NumericTally): number {
+      const t = checkNumericTally(tally, o.key);
+      return t.sum / t.n;
+    },
+    reportVariance: (t: number) => o.variance(checkUnitValue(t, 'trueValue')),
+    variance(n: number, trueValue?: number): number {
+      const a = checkVarianceArgs(n, trueValue);
+      return (a.t !== undefined ? o.variance(a.t) : Math.max(...o.worst.map(o.variance))) / a.n;
+    },
+    privacyMap: () => Object.freeze({ epsilon: o.epsilon, delta: 0 }),
+  };
 }

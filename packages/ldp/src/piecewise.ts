@@ -7,18 +7,14 @@
  * with Local Differential Privacy", ICDE 2019, §III-B, Algorithm 2 and Lemma 1.
  * Outputs are snapped to NUMERIC_GRID (numeric.ts). Proof: piecewise.proof.md.
  */
-import { type Rng, requireSecureRng } from '@pinhole/core';
+import { type Rng, } from '@pinhole/core';
 import {
   NUMERIC_GRID,
   type NumericMechanism,
-  type NumericTally,
-  SumTally,
-  checkNumericTally,
   checkReportNumber,
-  checkUnitValue,
-  checkVarianceArgs,
   decodeNumber,
   snap,
+  unbiasedNumericParts,
 } from './numeric.js';
 import { type BaseParams, checkAllowInsecure, checkEpsilonParam, checkParams } from './params.js';
 import { decodeReportPayload, encodeReportPayload } from './wire.js';
@@ -63,12 +59,7 @@ export function makePiecewise(params: BaseParams): PiecewiseMechanism {
     epsilon,
     c: core.c,
     outputRange: Object.freeze([-core.hi, core.hi] as const),
-    perturb(value: number, rng: Rng): number {
-      checkUnitValue(value);
-      requireSecureRng(rng, allowInsecureRng);
-      return core.sample(value, rng);
-    },
-    unbias: (report: number) => check(report, 'report'),
+    ...unbiasedNumericParts({ name: 'piecewise', epsilon, key, allowInsecureRng, check, sample: (t, rng) => core.sample(t, rng), variance: core.variance, worst: [1] }),
     encodeReport(report: number): Uint8Array {
       check(report, 'report');
       return encodeReportPayload('piecewise', report);
@@ -76,16 +67,5 @@ export function makePiecewise(params: BaseParams): PiecewiseMechanism {
     decodeReport(bytes: Uint8Array): number {
       return decodeNumber(decodeReportPayload('piecewise', bytes), -core.hi, core.hi, NUMERIC_GRID);
     },
-    createTally: () => new SumTally('piecewise', key, check),
-    estimate(tally: NumericTally): number {
-      const t = checkNumericTally(tally, key);
-      return t.sum / t.n;
-    },
-    reportVariance: (t: number) => core.variance(checkUnitValue(t, 'trueValue')),
-    variance(n: number, trueValue?: number): number {
-      const a = checkVarianceArgs(n, trueValue);
-      return core.variance(a.t ?? 1) / a.n;
-    },
-    privacyMap: () => Object.freeze({ epsilon, delta: 0 }),
   });
 }
