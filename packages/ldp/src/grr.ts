@@ -16,7 +16,7 @@ import {
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
 import { TWO_32, thresholdDown } from './probability.js';
 import { binomial as sampleBinomial, multinomialUniform as uniformMultinomial } from './simulate.js';
-import { decodeIndex, decodeReportPayload, encodeReportPayload } from './wire.js';
+import { indexReportParts } from './wire.js';
 import { invalid } from '@pinhole/core';
 
 /** A GRR report: the reported bucket. */
@@ -70,19 +70,7 @@ export function makeGrr(params: OracleParams): FrequencyOracle<GrrReport> {
       const r = rng.int(d - 1);
       return r >= value ? r + 1 : r;
     },
-    encodeReport(report: GrrReport): Uint8Array {
-      spec.checkReport(report, 'report');
-      return encodeReportPayload('grr', report);
-    },
-    decodeReport(bytes: Uint8Array): GrrReport {
-      return decodeIndex(decodeReportPayload('grr', bytes), d);
-    },
-    toVector(report: GrrReport): Int32Array {
-      spec.checkReport(report, 'report');
-      const v = new Int32Array(d);
-      v[report] = 1;
-      return v;
-    },
+    ...indexReportParts('grr', d, spec.checkReport),
     ...common,
     simulateTally(trueCounts: Int32Array | readonly number[], rng: Rng): OracleTally<GrrReport> {
       const { counts, n } = checkTrueCounts(trueCounts, d);

@@ -21,7 +21,7 @@ import {
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
 import { TWO_32, thresholdDown } from './probability.js';
 import { binomial as sampleBinomial, multinomialUniform as uniformMultinomial } from './simulate.js';
-import { decodeIndex, decodeReportPayload, encodeReportPayload } from './wire.js';
+import { indexReportParts } from './wire.js';
 
 /** A Hadamard-response report: the output index y in [0, K). */
 export type HadamardResponseReport = number;
@@ -92,19 +92,7 @@ export function makeHadamardResponse(params: OracleParams): HadamardOracle<Hadam
       if (parity(row & y) !== want) y ^= row & -row; // flipping row's lowest bit flips the parity
       return y;
     },
-    encodeReport(report: HadamardResponseReport): Uint8Array {
-      spec.checkReport(report, 'report');
-      return encodeReportPayload('hadamard-response', report);
-    },
-    decodeReport(bytes: Uint8Array): HadamardResponseReport {
-      return decodeIndex(decodeReportPayload('hadamard-response', bytes), K);
-    },
-    toVector(report: HadamardResponseReport): Int32Array {
-      spec.checkReport(report, 'report');
-      const out = new Int32Array(K);
-      out[report] = 1;
-      return out;
-    },
+    ...indexReportParts('hadamard-response', K, spec.checkReport),
     ...common,
     simulateTally(trueCounts: Int32Array | readonly number[], rng: Rng): OracleTally<HadamardResponseReport> {
       const { counts, n } = checkTrueCounts(trueCounts, d);

@@ -11,17 +11,9 @@
  */
 import { type Rng, invalid, requireSecureRng } from '@pinhole/core';
 import { HASH_DOMAIN_LIMIT, HASH_RANGE_LIMIT, bucketInterval, collisionProbability, hashBucket } from './hash.js';
-import {
-  type FrequencyOracle,
-  type OracleTally,
-  type TallySpec,
-  checkTrueCounts,
-  oracleCommon,
-  tallyFromAggregate,
-} from './oracle.js';
+import { type FrequencyOracle, type OracleTally, type TallySpec, oracleCommon, simulatePerBucket } from './oracle.js';
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
 import { TWO_32, thresholdDown } from './probability.js';
-import { binomial as sampleBinomial } from './simulate.js';
 import { decodeFailed, decodeReportPayload, encodeReportPayload } from './wire.js';
 
 /** A local-hashing report: the hash seed (a, b), two 32-bit words, and the hashed, perturbed value y in [0, g). */
@@ -174,16 +166,7 @@ function makeLocalHash(name: 'blh' | 'olh', params: OracleParams): LocalHashOrac
       return out;
     },
     ...common,
-    simulateTally(trueCounts: Int32Array | readonly number[], rng: Rng): OracleTally<LocalHashReport> {
-      const { counts, n } = checkTrueCounts(trueCounts, d);
-      const acc = new Float64Array(d);
-      // Each bucket's support count is exactly Bin(c_v, p*) + Bin(n - c_v, q*); buckets are drawn independently.
-      for (let v = 0; v < d; v++) {
-        const c = counts[v] as number;
-        acc[v] = sampleBinomial(c, pStar, rng) + sampleBinomial(n - c, qStar, rng);
-      }
-      return tallyFromAggregate(spec, acc, n);
-    },
+    simulateTally: (trueCounts: Int32Array | readonly number[], rng: Rng): OracleTally<LocalHashReport> => simulatePerBucket(spec, trueCounts, pStar, qStar, rng),
   });
 }
 

@@ -9,6 +9,7 @@
  * secure aggregation) and turns it into support counts when asked.
  */
 import { type PrivacyLoss, type Rng, PinholeError, checkInteger, checkNumber, invalid } from '@pinhole/core';
+import { binomial as sampleBinomial } from './simulate.js';
 
 export type OracleName = 'grr' | 'sue' | 'oue' | 'blh' | 'olh' | 'subset-selection' | 'hadamard-response' | 'hadamard-one-bit';
 
@@ -228,4 +229,19 @@ export function tallyFromAggregate<R>(spec: TallySpec<R>, vector: Float64Array, 
   const t = new AggregateTally<R>(spec);
   t.addAggregate(vector, n);
   return t;
+}
+
+/**
+ * A tally whose bucket v counts Bin(c_v, p*) + Bin(n - c_v, q*) supports, buckets drawn
+ * independently: the exact joint law for unary encodings (bits independent given the value), each
+ * bucket's exact marginal for local hashing and subset selection.
+ */
+export function simulatePerBucket<R>(spec: TallySpec<R>, trueCounts: unknown, pStar: number, qStar: number, rng: Rng): OracleTally<R> {
+  const { counts, n } = checkTrueCounts(trueCounts, spec.domainSize);
+  const acc = new Float64Array(spec.domainSize);
+  for (let v = 0; v < spec.domainSize; v++) {
+    const c = counts[v] as number;
+    acc[v] = sampleBinomial(c, pStar, rng) + sampleBinomial(n - c, qStar, rng);
+  }
+  return tallyFromAggregate(spec, acc, n);
 }

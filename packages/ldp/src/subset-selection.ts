@@ -8,17 +8,9 @@
  */
 import { type Rng, invalid, requireSecureRng } from '@pinhole/core';
 import { accumulatePacked, decodePacked, isPacked, packedLength, packedToVector, popcountPacked } from './bits.js';
-import {
-  type FrequencyOracle,
-  type OracleTally,
-  type TallySpec,
-  checkTrueCounts,
-  oracleCommon,
-  tallyFromAggregate,
-} from './oracle.js';
+import { type FrequencyOracle, type OracleTally, type TallySpec, oracleCommon, simulatePerBucket } from './oracle.js';
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
 import { TWO_32, thresholdDown } from './probability.js';
-import { binomial as sampleBinomial } from './simulate.js';
 import { decodeFailed, decodeReportPayload, encodeReportPayload } from './wire.js';
 
 /** A subset-selection report: the subset as d packed bits with exactly k set. */
@@ -102,14 +94,6 @@ export function makeSubsetSelection(params: OracleParams): SubsetSelectionOracle
       return packedToVector(report, d);
     },
     ...common,
-    simulateTally(trueCounts: Int32Array | readonly number[], rng: Rng): OracleTally<SubsetReport> {
-      const { counts, n } = checkTrueCounts(trueCounts, d);
-      const acc = new Float64Array(d);
-      for (let v = 0; v < d; v++) {
-        const c = counts[v] as number;
-        acc[v] = sampleBinomial(c, pStar, rng) + sampleBinomial(n - c, qStar, rng);
-      }
-      return tallyFromAggregate(spec, acc, n);
-    },
+    simulateTally: (trueCounts: Int32Array | readonly number[], rng: Rng): OracleTally<SubsetReport> => simulatePerBucket(spec, trueCounts, pStar, qStar, rng),
   });
 }

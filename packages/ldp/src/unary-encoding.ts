@@ -8,17 +8,9 @@
  */
 import { type Rng, requireSecureRng } from '@pinhole/core';
 import { accumulatePacked, checkPacked, decodePacked, packedLength, packedToVector } from './bits.js';
-import {
-  type FrequencyOracle,
-  type OracleTally,
-  type TallySpec,
-  checkTrueCounts,
-  oracleCommon,
-  tallyFromAggregate,
-} from './oracle.js';
+import { type FrequencyOracle, type OracleTally, type TallySpec, oracleCommon, simulatePerBucket } from './oracle.js';
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
 import { TWO_32, thresholdDown, thresholdUp } from './probability.js';
-import { binomial as sampleBinomial } from './simulate.js';
 import { decodeReportPayload, encodeReportPayload } from './wire.js';
 
 /** A unary-encoding report: d bits, packed (bucket v is bit v & 7 of byte v >> 3). */
@@ -116,16 +108,7 @@ function makeUnary(name: 'sue' | 'oue', params: OracleParams): FrequencyOracle<U
       return packedToVector(report, d);
     },
     ...common,
-    simulateTally(trueCounts: Int32Array | readonly number[], rng: Rng): OracleTally<UnaryReport> {
-      const { counts, n } = checkTrueCounts(trueCounts, d);
-      const acc = new Float64Array(d);
-      // Bits are independent given the value: bucket v's count is Bin(c_v, p) + Bin(n - c_v, q).
-      for (let v = 0; v < d; v++) {
-        const c = counts[v] as number;
-        acc[v] = sampleBinomial(c, pStar, rng) + sampleBinomial(n - c, qStar, rng);
-      }
-      return tallyFromAggregate(spec, acc, n);
-    },
+    simulateTally: (trueCounts: Int32Array | readonly number[], rng: Rng): OracleTally<UnaryReport> => simulatePerBucket(spec, trueCounts, pStar, qStar, rng),
   });
 }
 

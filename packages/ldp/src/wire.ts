@@ -31,3 +31,23 @@ export function decodeIndex(payload: WireValue, limit: number): number {
   }
   return payload;
 }
+
+/**
+ * encode/decode/toVector of an oracle whose report is one index in [0, size): its aggregate
+ * vector is the one-hot of that index.
+ */
+export function indexReportParts(name: string, size: number, checkReport: (report: unknown, param: string) => void) {
+  return {
+    encodeReport(report: number): Uint8Array {
+      checkReport(report, 'report');
+      return encodeReportPayload(name, report);
+    },
+    decodeReport: (bytes: Uint8Array): number => decodeIndex(decodeReportPayload(name, bytes), size),
+    toVector(report: number): Int32Array {
+      checkReport(report, 'report');
+      const v = new Int32Array(size);
+      v[report] = 1;
+      return v;
+    },
+  };
+}
