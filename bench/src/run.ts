@@ -3,13 +3,13 @@
  * random choice comes from a seeded stream labelled by what it is for, so a run is reproducible
  * from its seed (timings aside) and adding a pipeline does not change the others' numbers.
  */
-import { COLLECTIONS, ERROR_METRICS, type Collection, type InsightDefinition, type InsightDomains, getCollection, getInsight } from '@pinhole/core';
+import { COLLECTIONS, ERROR_METRICS, type Collection, type InsightDefinition, type InsightDomains, getInsight } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
 import type { MeasurementTable } from '@pinhole/datasets';
 import { frequencyRmse, scoreHistogram, scoreMean } from './evaluate.js';
 import type { InsightInfo, PipelineInfo, ResultPoint } from './output.js';
 import { summarise } from './output.js';
-import { type Pipeline, type SimulationMode, SkipPipeline, allPipelines } from './pipelines.js';
+import { type SimulationMode, SkipPipeline, allPipelines } from './pipelines.js';
 import { type CollectionData, CollectionBuilder } from './prepare.js';
 import type { WorkerPool } from './workers.js';
 
@@ -153,4 +153,3 @@ function meanTheory(d: CollectionData & { kind: 'mean' }, variance: Float64Array
   return den > 0 ? num / den : null;
 }
 
-export { getCollection };

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { INSIGHTS, type InsightDomains, PinholeError, invalid } from '@pinhole/core';
+import { INSIGHTS, type InsightDomains, invalid } from '@pinhole/core';
 import { type LoadResult, type MeasurementTable, loadCsv, loadMobileBandwidth, syntheticChunks } from '@pinhole/datasets';
 import { type UtilityResults, writeResults } from './output.js';
 import { PIPELINE_IDS, type SimulationMode } from './pipelines.js';
@@ -242,4 +242,3 @@ export function listCli(): string {
   return `${lines.join('\n')}\n`;
 }
 
-export { PinholeError };

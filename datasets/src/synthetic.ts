@@ -458,7 +458,6 @@ function compile(r: Resolved): Compiled {
   const types = typeModels();
   const T = NETWORK_TYPES.length;
   const K = DEVICE_CLASSES.length;
-  const O = r.operators.length;
   const classShare = DEVICE_CLASSES.map((k) => DEVICE_CLASS_MODEL[k].share);
   // P(type | class, capable)
   const pType = (k: number, capable: boolean, t: NetworkType): number => {

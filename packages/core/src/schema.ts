@@ -3,7 +3,7 @@
  * Every out-of-range decision is explicit and counted, never silent.
  */
 import { PinholeError } from './errors.js';
-import { checkIncreasing, checkNumber, checkObject, checkOneOf, checkString, describeValue, invalid } from './validate.js';
+import { checkIncreasing, checkNumber, checkObject, checkOneOf, checkString, invalid } from './validate.js';
 
 /** A categorical domain: an explicit list of values; bucket i is values[i]. */
 export interface CategoricalDomain<T extends string = string> {

@@ -111,7 +111,7 @@ describe('a client never reveals both shares of one peer', () => {
   const craft = (genuine: Uint8Array, change: Record<string, WireValue>) => encodeEnvelope('secagg/unmask-request', { ...payloadOf(genuine), ...change });
 
   it('refuses both kinds for one peer, a key share of a survivor, a self-mask share of a dropped client; then answers the genuine request', async () => {
-    const { h, inputs, requests } = await toUnmask();
+    const { h, requests } = await toUnmask();
     const genuine = requests.get(1) as Uint8Array;
     const c1 = h.client(1);
     const both = await failure(() => c1.unmask(craft(genuine, { selfMaskOf: Uint32Array.from([1, 2, 3, 4]), keyOf: Uint32Array.from([2, 5]) })));
