@@ -7,6 +7,18 @@ import { discreteGaussianDelta } from '@pinhole/core';
  * (add/remove), so the vector's privacy loss is this one-dimensional one.
  */
 export function gaussianSigmaFor(epsilon: number, delta: number): number {
+  // Every trial and collection of a run asks for the same few (epsilon, delta): bisect once each.
+  const key = `${epsilon}/${delta}`;
+  const cached = sigmaCache.get(key);
+  if (cached !== undefined) return cached;
+  const sigma = bisectSigma(epsilon, delta);
+  sigmaCache.set(key, sigma);
+  return sigma;
+}
+
+const sigmaCache = new Map<string, number>();
+
+function bisectSigma(epsilon: number, delta: number): number {
   let lo = 1e-3;
   let hi = 1;
   while (discreteGaussianDelta(hi, epsilon, 1) > delta) hi *= 2;

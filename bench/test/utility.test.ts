@@ -21,6 +21,13 @@ beforeAll(async () => {
 
 const at = (insight: string, pipeline: string): ResultPoint[] =>
   result.points.filter((p) => p.insight === insight && p.pipeline === pipeline).sort((a, b) => a.epsilon - b.epsilon);
+/**
+ * Half of a point's 95 % interval: t(0.975, T-1)·s/√T with T = 5 trials (t = 2.776). The "no worse
+ * beyond noise" checks below allow mean₂ ≤ mean₁ + h₁ + h₂. For two equal means with equal spread s
+ * that fails when (m₂ − m₁)/(s·√(2/T)) > 2.776·√2 = 3.93, a one-sided t tail with 8 degrees of
+ * freedom: probability about 2e-3 per comparison (smaller for unequal spreads, since h₁ + h₂ ≥
+ * the pooled bound). Each is a one-off check on a fixed seed.
+ */
 const halfWidth = (p: ResultPoint) => (p.error.hi - p.error.lo) / 2;
 const ldpIds = () => result.pipelines.map((p) => p.id).filter((id) => id.startsWith('ldp-') && id !== 'ldp-auto');
 
