@@ -65,17 +65,18 @@ class RangeEncoding {
     const half = 2 ** (this.bits - 1) - 1;
     const top = value <= half ? 0 : 1;
     let v = top ? value - this.lastWeight : value;
+    const F = this.F;
     for (let l = 0; l < this.bits - 1; l++) {
-      this.F.set(out, off + l, BigInt(v % 2));
+      F.copy(out, off + l, F.constant(v % 2), 0);
       v = Math.floor(v / 2);
     }
-    this.F.set(out, off + this.bits - 1, BigInt(top));
+    F.copy(out, off + this.bits - 1, F.constant(top), 0);
   }
 
   /** Σ weight_l · meas[off + l]: the measurement (share) the bits stand for. */
   decodeInto(meas: Uint32Array, off: number, out: Uint32Array, oi: number): void {
     const F = this.F;
-    const t = F.vec(2);
+    const t = F.scratch(8).fill(0);
     for (let l = 0; l < this.bits; l++) {
       F.mul(t, 0, meas, off + l, this.weights, l);
       F.add(t, 1, t, 1, t, 0);
@@ -100,9 +101,7 @@ export class CountCircuit implements Circuit<number | boolean, number> {
   encode(measurement: number | boolean): Uint32Array {
     const v = measurement === true ? 1 : measurement === false ? 0 : measurement;
     if (!isIndex(v, 1)) throw invalid('measurement', '0, 1, true or false', measurement);
-    const out = this.field.vec(1);
-    this.field.set(out, 0, BigInt(v));
-    return out;
+    return this.field.constant(v).slice();
   }
 
   truncate(meas: Uint32Array): Uint32Array {
@@ -190,8 +189,8 @@ abstract class ChunkedBitCheck {
 
   fillWires(meas: Uint32Array, jointRand: Uint32Array, sharesInv: Uint32Array, wires: Uint32Array, p: number): void {
     const F = this.field;
-    const rPower = F.vec(1);
-    const zero = F.vec(1);
+    const rPower = F.scratch(5);
+    const zero = F.constant(0);
     for (let i = 0; i < this.calls; i++) {
       F.copy(rPower, 0, jointRand, i);
       for (let j = 0; j < this.chunkLength; j++) {
@@ -212,7 +211,7 @@ abstract class ChunkedBitCheck {
 
   protected sumGadgetOutputs(gadgetOut: Uint32Array, out: Uint32Array, oi: number): void {
     const F = this.field;
-    const acc = F.vec(1);
+    const acc = F.scratch(13).fill(0);
     for (let i = 0; i < this.calls; i++) F.add(acc, 0, acc, 0, gadgetOut, i);
     F.copy(out, oi, acc, 0);
   }
@@ -278,7 +277,7 @@ export class HistogramCircuit extends ChunkedBitCheck implements Circuit<number,
   encode(measurement: number): Uint32Array {
     if (!isIndex(measurement, this.length - 1)) throw invalid('measurement', `a bucket index >= 0 and < ${this.length}`, measurement);
     const out = this.field.vec(this.length);
-    this.field.set(out, measurement, 1n);
+    this.field.copy(out, measurement, this.field.constant(1), 0);
     return out;
   }
 
@@ -293,7 +292,7 @@ export class HistogramCircuit extends ChunkedBitCheck implements Circuit<number,
   evalOutputs(meas: Uint32Array, sharesInv: Uint32Array, gadgetOut: Uint32Array, out: Uint32Array): void {
     const F = this.field;
     this.sumGadgetOutputs(gadgetOut, out, 0);
-    const acc = F.vec(1);
+    const acc = F.scratch(14).fill(0);
     F.sub(acc, 0, acc, 0, sharesInv, 0);
     for (let i = 0; i < this.measLen; i++) F.add(acc, 0, acc, 0, meas, i);
     F.copy(out, 1, acc, 0);

@@ -2,16 +2,17 @@
  * The two NTT-friendly prime fields of draft-irtf-cfrg-vdaf-20 §6.1: Field64 (p = 2^64 − 2^32 + 1)
  * and Field128 (p = 2^128 − 28·2^64 + 1). No bigint on the hot path: a vector is a Uint32Array of
  * little-endian 32-bit words (2 or 4 per element) holding each element in Montgomery form
- * (x·2^(64|128) mod p). Both primes are 1 mod 2^16, so with 16-bit limbs the Montgomery factor
- * −p⁻¹ mod 2^16 is 0xffff and p has only 4 (Field64: 3) non-zero limbs: reduction is a handful of
- * multiply-adds, every intermediate an exact integer below 2^53.
+ * (x·2^(64|128) mod p). Limb products are exact 32×32 → 64-bit products (Math.imul for the low
+ * word, the rounded double product for the high one). Both primes are 1 mod 2^32 and have only
+ * ±1 and −28 as non-zero word coefficients (p = 2^64 − 2^32 + 1, p = 2^128 − 28·2^64 + 1), so
+ * Montgomery reduction by words is additions only; every intermediate is an integer below 2^53.
  *
  * Element-level methods take (array, element index) pairs so vectors are never copied; bigint is
  * used only for constants, inversion exponents and the `toBigint`/`fromBigint` edges.
  */
 
-const TWO16 = 65536;
-const INV_TWO16 = 1 / 65536;
+const TWO32 = 4294967296;
+const INV_TWO32 = 1 / 4294967296;
 
 export interface Field {
   readonly name: 'Field64' | 'Field128';
@@ -53,8 +54,19 @@ export interface Field {
    * nothing written, when it is >= p.
    */
   sampleInto(out: Uint32Array, oi: number, bytes: Uint8Array, offset: number): boolean;
-  /** Montgomery-form element of the principal 2^k-th root of unity's powers: table of n = 2^k entries. */
+  /** The powers ω^0 … ω^(n−1) of the principal n-th root of unity (n a power of two), cached. */
   rootPowers(n: number): Uint32Array;
+  /** A vector computed once per field and `key` (constants and tables of the hot paths). */
+  memo(key: string, make: () => Uint32Array): Uint32Array;
+  /** The constant x as a one-element vector, cached (small integers: 0, 1, n, …). */
+  constant(x: number): Uint32Array;
+  /** 1/x for a small positive integer x, cached. */
+  inverseOf(x: number): Uint32Array;
+  /**
+   * A two-element temporary owned by whichever function uses `slot` (each function of the hot
+   * paths has its own slot, so none is shared by a caller and a callee). Contents are undefined.
+   */
+  scratch(slot: number): Uint32Array;
 }
 
 function readU32(b: Uint8Array, o: number): number {
@@ -95,7 +107,13 @@ abstract class MontField implements Field {
   private readonly one: Uint32Array; // 1 in standard form: mul(x, 1) converts out of Montgomery
   private readonly gen: bigint;
   private readonly roots = new Map<number, Uint32Array>();
+  private readonly memos = new Map<string, Uint32Array>();
+  private readonly constants = new Map<number, Uint32Array>();
+  private readonly inverses = new Map<number, Uint32Array>();
+  private readonly scratches: Uint32Array[];
   protected readonly t = new Uint32Array(8);
+  private readonly powScratch: Uint32Array;
+  private readonly invBits: string;
 
   constructor(modulus: bigint, words: number, genOrderLog2: number, gen: bigint) {
     this.modulus = modulus;
@@ -107,6 +125,9 @@ abstract class MontField implements Field {
     const bitsR = BigInt(words * 32);
     this.r2 = this.wordsOf(((1n << bitsR) * (1n << bitsR)) % modulus);
     this.one = this.wordsOf(1n);
+    this.powScratch = new Uint32Array(2 * words);
+    this.scratches = Array.from({ length: 20 }, () => new Uint32Array(2 * words));
+    this.invBits = (modulus - 2n).toString(2);
   }
 
   private wordsOf(x: bigint): Uint32Array {
@@ -194,20 +215,23 @@ abstract class MontField implements Field {
   }
 
   pow(out: Uint32Array, oi: number, a: Uint32Array, ai: number, e: bigint): void {
-    const acc = this.vec(1);
-    const base = this.vec(1);
-    this.set(acc, 0, 1n);
-    this.copy(base, 0, a, ai);
-    while (e > 0n) {
-      if (e & 1n) this.mul(acc, 0, acc, 0, base, 0);
-      this.mul(base, 0, base, 0, base, 0);
-      e >>= 1n;
+    this.powBits(out, oi, a, ai, e.toString(2));
+  }
+
+  /** Square-and-multiply over the exponent's binary digits, most significant first. */
+  private powBits(out: Uint32Array, oi: number, a: Uint32Array, ai: number, bits: string): void {
+    const acc = this.powScratch;
+    this.copy(acc, 0, this.constant(1), 0);
+    this.copy(acc, 1, a, ai);
+    for (let i = 0; i < bits.length; i++) {
+      this.mul(acc, 0, acc, 0, acc, 0);
+      if (bits.charCodeAt(i) === 49) this.mul(acc, 0, acc, 0, acc, 1);
     }
     this.copy(out, oi, acc, 0);
   }
 
   inv(out: Uint32Array, oi: number, a: Uint32Array, ai: number): void {
-    this.pow(out, oi, a, ai, this.modulus - 2n);
+    this.powBits(out, oi, a, ai, this.invBits);
   }
 
   set(out: Uint32Array, oi: number, x: bigint): void {
@@ -270,6 +294,40 @@ abstract class MontField implements Field {
     }
   }
 
+  scratch(slot: number): Uint32Array {
+    return this.scratches[slot] as Uint32Array;
+  }
+
+  memo(key: string, make: () => Uint32Array): Uint32Array {
+    let v = this.memos.get(key);
+    if (!v) {
+      v = make();
+      this.memos.set(key, v);
+    }
+    return v;
+  }
+
+  constant(x: number): Uint32Array {
+    let v = this.constants.get(x);
+    if (!v) {
+      v = this.vec(1);
+      this.set(v, 0, BigInt(x));
+      this.constants.set(x, v);
+    }
+    return v;
+  }
+
+  inverseOf(x: number): Uint32Array {
+    let v = this.inverses.get(x);
+    if (!v) {
+      v = this.vec(1);
+      this.set(v, 0, BigInt(x));
+      this.inv(v, 0, v, 0);
+      this.inverses.set(x, v);
+    }
+    return v;
+  }
+
   rootPowers(n: number): Uint32Array {
     let table = this.roots.get(n);
     if (table) return table;
@@ -296,73 +354,46 @@ class Field64Impl extends MontField {
   }
 
   mul(out: Uint32Array, oi: number, a: Uint32Array, ai: number, b: Uint32Array, bi: number): void {
-    const xa = ai * 2;
-    const xb = bi * 2;
-    const a0w = a[xa] as number;
-    const a1w = a[xa + 1] as number;
-    const b0w = b[xb] as number;
-    const b1w = b[xb + 1] as number;
-    const a0 = a0w & 0xffff;
-    const a1 = a0w >>> 16;
-    const a2 = a1w & 0xffff;
-    const a3 = a1w >>> 16;
-    const b0 = b0w & 0xffff;
-    const b1 = b0w >>> 16;
-    const b2 = b1w & 0xffff;
-    const b3 = b1w >>> 16;
-    // Column sums of the 8-limb product (each < 4·2^32).
-    let t0 = a0 * b0;
-    let t1 = a0 * b1 + a1 * b0;
-    let t2 = a0 * b2 + a1 * b1 + a2 * b0;
-    let t3 = a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0;
-    let t4 = a1 * b3 + a2 * b2 + a3 * b1;
-    let t5 = a2 * b3 + a3 * b2;
-    let t6 = a3 * b3;
-    let t7 = 0;
-    // Montgomery reduction, one 16-bit limb at a time: p = [1, 0, 0xffff, 0xffff] in 16-bit limbs,
-    // m = −t_i mod 2^16 makes limb i vanish; its carry moves up.
-    let m = -t0 & 0xffff;
-    t1 += (t0 + m) * INV_TWO16;
-    t2 += m * 0xffff;
-    t3 += m * 0xffff;
-    m = -t1 & 0xffff;
-    t2 += (t1 + m) * INV_TWO16;
-    t3 += m * 0xffff;
-    t4 += m * 0xffff;
-    m = -t2 & 0xffff;
-    t3 += (t2 + m) * INV_TWO16;
-    t4 += m * 0xffff;
-    t5 += m * 0xffff;
-    m = -t3 & 0xffff;
-    t4 += (t3 + m) * INV_TWO16;
-    t5 += m * 0xffff;
-    t6 += m * 0xffff;
-    // Normalise t4..t7 into 16-bit limbs; the value is < 2p.
-    let c = (t4 * INV_TWO16) | 0;
-    t4 -= c * TWO16;
-    t5 += c;
-    c = (t5 * INV_TWO16) | 0;
-    t5 -= c * TWO16;
-    t6 += c;
-    c = (t6 * INV_TWO16) | 0;
-    t6 -= c * TWO16;
-    t7 += c;
-    c = (t7 * INV_TWO16) | 0;
-    t7 -= c * TWO16;
-    let lo = t4 + t5 * TWO16;
-    let hi = t6 + t7 * TWO16 + c * 4294967296;
-    // Subtract p = 0xffffffff_00000001 when the result (< 2p) is >= p.
+    const a0 = a[ai * 2] as number;
+    const a1 = a[ai * 2 + 1] as number;
+    const b0 = b[bi * 2] as number;
+    const b1 = b[bi * 2 + 1] as number;
+    // 32×32 → 64-bit limb products: the low word from Math.imul, the high one from the rounded
+    // double product (its error, < 2^12, is far below the 2^32 step being rounded to).
+    const l00 = Math.imul(a0, b0) >>> 0;
+    const h00 = Math.round((a0 * b0 - l00) * INV_TWO32);
+    const l01 = Math.imul(a0, b1) >>> 0;
+    const h01 = Math.round((a0 * b1 - l01) * INV_TWO32);
+    const l10 = Math.imul(a1, b0) >>> 0;
+    const h10 = Math.round((a1 * b0 - l10) * INV_TWO32);
+    const l11 = Math.imul(a1, b1) >>> 0;
+    const h11 = Math.round((a1 * b1 - l11) * INV_TWO32);
+    const t0 = l00;
+    let t1 = h00 + l01 + l10;
+    let t2 = h01 + h10 + l11;
+    let t3 = h11;
+    // Montgomery reduction by 32-bit words: −p⁻¹ ≡ −1 (mod 2^32) and p = 2^64 − 2^32 + 1, so
+    // adding m·p (m = −t_i mod 2^32) is +m at word i, −m at i + 1, +m at i + 2: no multiplication.
+    let m = -t0 >>> 0;
+    t1 += (t0 + m) * INV_TWO32 - m;
+    t2 += m;
+    m = -t1 >>> 0;
+    t2 += (t1 + m) * INV_TWO32 - m;
+    t3 += m;
+    const c = Math.floor(t2 * INV_TWO32);
+    let lo = t2 - c * TWO32;
+    let hi = t3 + c;
+    // The value hi·2^32 + lo is in [0, 2p): subtract p = 0xffffffff·2^32 + 1 once if needed.
     if (hi > 0xffffffff || (hi === 0xffffffff && lo >= 1)) {
       lo -= 1;
       hi -= 0xffffffff;
       if (lo < 0) {
-        lo += 4294967296;
+        lo += TWO32;
         hi -= 1;
       }
     }
-    const xo = oi * 2;
-    out[xo] = lo;
-    out[xo + 1] = hi;
+    out[oi * 2] = lo;
+    out[oi * 2 + 1] = hi;
   }
 }
 
@@ -378,148 +409,104 @@ class Field128Impl extends MontField {
   mul(out: Uint32Array, oi: number, a: Uint32Array, ai: number, b: Uint32Array, bi: number): void {
     const xa = ai * 4;
     const xb = bi * 4;
-    const aw0 = a[xa + 0] as number;
-    const bw0 = b[xb + 0] as number;
-    const aw1 = a[xa + 1] as number;
-    const bw1 = b[xb + 1] as number;
-    const aw2 = a[xa + 2] as number;
-    const bw2 = b[xb + 2] as number;
-    const aw3 = a[xa + 3] as number;
-    const bw3 = b[xb + 3] as number;
-    const a0 = aw0 & 0xffff;
-    const a1 = aw0 >>> 16;
-    const b0 = bw0 & 0xffff;
-    const b1 = bw0 >>> 16;
-    const a2 = aw1 & 0xffff;
-    const a3 = aw1 >>> 16;
-    const b2 = bw1 & 0xffff;
-    const b3 = bw1 >>> 16;
-    const a4 = aw2 & 0xffff;
-    const a5 = aw2 >>> 16;
-    const b4 = bw2 & 0xffff;
-    const b5 = bw2 >>> 16;
-    const a6 = aw3 & 0xffff;
-    const a7 = aw3 >>> 16;
-    const b6 = bw3 & 0xffff;
-    const b7 = bw3 >>> 16;
-    // Column sums of the 16-limb product, each < 8·2^32.
-    let t0 = a0 * b0;
-    let t1 = a0 * b1 + a1 * b0;
-    let t2 = a0 * b2 + a1 * b1 + a2 * b0;
-    let t3 = a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0;
-    let t4 = a0 * b4 + a1 * b3 + a2 * b2 + a3 * b1 + a4 * b0;
-    let t5 = a0 * b5 + a1 * b4 + a2 * b3 + a3 * b2 + a4 * b1 + a5 * b0;
-    let t6 = a0 * b6 + a1 * b5 + a2 * b4 + a3 * b3 + a4 * b2 + a5 * b1 + a6 * b0;
-    let t7 = a0 * b7 + a1 * b6 + a2 * b5 + a3 * b4 + a4 * b3 + a5 * b2 + a6 * b1 + a7 * b0;
-    let t8 = a1 * b7 + a2 * b6 + a3 * b5 + a4 * b4 + a5 * b3 + a6 * b2 + a7 * b1;
-    let t9 = a2 * b7 + a3 * b6 + a4 * b5 + a5 * b4 + a6 * b3 + a7 * b2;
-    let t10 = a3 * b7 + a4 * b6 + a5 * b5 + a6 * b4 + a7 * b3;
-    let t11 = a4 * b7 + a5 * b6 + a6 * b5 + a7 * b4;
-    let t12 = a5 * b7 + a6 * b6 + a7 * b5;
-    let t13 = a6 * b7 + a7 * b6;
-    let t14 = a7 * b7;
-    let t15 = 0;
-    // Montgomery reduction limb by limb: p = [1, 0, 0, 0, 0xffe4, 0xffff, 0xffff, 0xffff] in 16-bit
-    // limbs and −p⁻¹ ≡ 0xffff (mod 2^16), so m = −t_i mod 2^16 clears limb i and its carry moves up.
+    const a0 = a[xa + 0] as number;
+    const a1 = a[xa + 1] as number;
+    const a2 = a[xa + 2] as number;
+    const a3 = a[xa + 3] as number;
+    const b0 = b[xb + 0] as number;
+    const b1 = b[xb + 1] as number;
+    const b2 = b[xb + 2] as number;
+    const b3 = b[xb + 3] as number;
+    // 32×32 → 64-bit limb products, as in Field64.
+    const l00 = Math.imul(a0, b0) >>> 0;
+    const h00 = Math.round((a0 * b0 - l00) * INV_TWO32);
+    const l01 = Math.imul(a0, b1) >>> 0;
+    const h01 = Math.round((a0 * b1 - l01) * INV_TWO32);
+    const l02 = Math.imul(a0, b2) >>> 0;
+    const h02 = Math.round((a0 * b2 - l02) * INV_TWO32);
+    const l03 = Math.imul(a0, b3) >>> 0;
+    const h03 = Math.round((a0 * b3 - l03) * INV_TWO32);
+    const l10 = Math.imul(a1, b0) >>> 0;
+    const h10 = Math.round((a1 * b0 - l10) * INV_TWO32);
+    const l11 = Math.imul(a1, b1) >>> 0;
+    const h11 = Math.round((a1 * b1 - l11) * INV_TWO32);
+    const l12 = Math.imul(a1, b2) >>> 0;
+    const h12 = Math.round((a1 * b2 - l12) * INV_TWO32);
+    const l13 = Math.imul(a1, b3) >>> 0;
+    const h13 = Math.round((a1 * b3 - l13) * INV_TWO32);
+    const l20 = Math.imul(a2, b0) >>> 0;
+    const h20 = Math.round((a2 * b0 - l20) * INV_TWO32);
+    const l21 = Math.imul(a2, b1) >>> 0;
+    const h21 = Math.round((a2 * b1 - l21) * INV_TWO32);
+    const l22 = Math.imul(a2, b2) >>> 0;
+    const h22 = Math.round((a2 * b2 - l22) * INV_TWO32);
+    const l23 = Math.imul(a2, b3) >>> 0;
+    const h23 = Math.round((a2 * b3 - l23) * INV_TWO32);
+    const l30 = Math.imul(a3, b0) >>> 0;
+    const h30 = Math.round((a3 * b0 - l30) * INV_TWO32);
+    const l31 = Math.imul(a3, b1) >>> 0;
+    const h31 = Math.round((a3 * b1 - l31) * INV_TWO32);
+    const l32 = Math.imul(a3, b2) >>> 0;
+    const h32 = Math.round((a3 * b2 - l32) * INV_TWO32);
+    const l33 = Math.imul(a3, b3) >>> 0;
+    const h33 = Math.round((a3 * b3 - l33) * INV_TWO32);
+    const t0 = l00;
+    let t1 = l01 + l10 + h00;
+    let t2 = l02 + l11 + l20 + h01 + h10;
+    let t3 = l03 + l12 + l21 + l30 + h02 + h11 + h20;
+    let t4 = l13 + l22 + l31 + h03 + h12 + h21 + h30;
+    let t5 = l23 + l32 + h13 + h22 + h31;
+    let t6 = l33 + h23 + h32;
+    let t7 = h33;
+    // Montgomery reduction by 32-bit words: −p⁻¹ ≡ −1 (mod 2^32) and p = 2^128 − 28·2^64 + 1, so
+    // adding m·p (m = −t_i mod 2^32) is +m at word i, −28m at i + 2, +m at i + 4.
     let m = 0;
-    m = -t0 & 0xffff;
-    t1 += (t0 + m) * INV_TWO16;
-    t4 += m * 0xffe4;
-    t5 += m * 0xffff;
-    t6 += m * 0xffff;
-    t7 += m * 0xffff;
-    m = -t1 & 0xffff;
-    t2 += (t1 + m) * INV_TWO16;
-    t5 += m * 0xffe4;
-    t6 += m * 0xffff;
-    t7 += m * 0xffff;
-    t8 += m * 0xffff;
-    m = -t2 & 0xffff;
-    t3 += (t2 + m) * INV_TWO16;
-    t6 += m * 0xffe4;
-    t7 += m * 0xffff;
-    t8 += m * 0xffff;
-    t9 += m * 0xffff;
-    m = -t3 & 0xffff;
-    t4 += (t3 + m) * INV_TWO16;
-    t7 += m * 0xffe4;
-    t8 += m * 0xffff;
-    t9 += m * 0xffff;
-    t10 += m * 0xffff;
-    m = -t4 & 0xffff;
-    t5 += (t4 + m) * INV_TWO16;
-    t8 += m * 0xffe4;
-    t9 += m * 0xffff;
-    t10 += m * 0xffff;
-    t11 += m * 0xffff;
-    m = -t5 & 0xffff;
-    t6 += (t5 + m) * INV_TWO16;
-    t9 += m * 0xffe4;
-    t10 += m * 0xffff;
-    t11 += m * 0xffff;
-    t12 += m * 0xffff;
-    m = -t6 & 0xffff;
-    t7 += (t6 + m) * INV_TWO16;
-    t10 += m * 0xffe4;
-    t11 += m * 0xffff;
-    t12 += m * 0xffff;
-    t13 += m * 0xffff;
-    m = -t7 & 0xffff;
-    t8 += (t7 + m) * INV_TWO16;
-    t11 += m * 0xffe4;
-    t12 += m * 0xffff;
-    t13 += m * 0xffff;
-    t14 += m * 0xffff;
-    // Normalise t8..t15 into 16-bit limbs; the value (< 2p) may carry one bit past 2^128.
-    let c = 0;
-    t8 += c;
-    c = (t8 * INV_TWO16) | 0;
-    t8 -= c * TWO16;
-    t9 += c;
-    c = (t9 * INV_TWO16) | 0;
-    t9 -= c * TWO16;
-    t10 += c;
-    c = (t10 * INV_TWO16) | 0;
-    t10 -= c * TWO16;
-    t11 += c;
-    c = (t11 * INV_TWO16) | 0;
-    t11 -= c * TWO16;
-    t12 += c;
-    c = (t12 * INV_TWO16) | 0;
-    t12 -= c * TWO16;
-    t13 += c;
-    c = (t13 * INV_TWO16) | 0;
-    t13 -= c * TWO16;
-    t14 += c;
-    c = (t14 * INV_TWO16) | 0;
-    t14 -= c * TWO16;
-    t15 += c;
-    c = (t15 * INV_TWO16) | 0;
-    t15 -= c * TWO16;
-    let w0 = t8 + t9 * TWO16;
-    let w1 = t10 + t11 * TWO16;
-    let w2 = t12 + t13 * TWO16;
-    let w3 = t14 + t15 * TWO16;
-    const ge = c > 0 || w3 > 0xffffffff || (w3 === 0xffffffff && (w2 > 0xffffffe4 || (w2 === 0xffffffe4 && (w1 > 0 || w0 >= 1))));
-    if (ge) {
-      // subtract p = [1, 0, 0xffffffe4, 0xffffffff] with borrows; the overflow bit c absorbs the last.
-      w0 -= 1;
-      let borrow = w0 < 0 ? 1 : 0;
-      if (borrow) w0 += 4294967296;
-      w1 -= borrow;
-      borrow = w1 < 0 ? 1 : 0;
-      if (borrow) w1 += 4294967296;
-      w2 -= 0xffffffe4 + borrow;
-      borrow = w2 < 0 ? 1 : 0;
-      if (borrow) w2 += 4294967296;
-      w3 -= 0xffffffff + borrow;
-      if (w3 < 0) w3 += 4294967296;
+    m = -t0 >>> 0;
+    t1 += (t0 + m) * INV_TWO32;
+    t2 -= 28 * m;
+    t4 += m;
+    m = -t1 >>> 0;
+    t2 += (t1 + m) * INV_TWO32;
+    t3 -= 28 * m;
+    t5 += m;
+    m = -t2 >>> 0;
+    t3 += (t2 + m) * INV_TWO32;
+    t4 -= 28 * m;
+    t6 += m;
+    m = -t3 >>> 0;
+    t4 += (t3 + m) * INV_TWO32;
+    t5 -= 28 * m;
+    t7 += m;
+    // Normalise words 4..7 (signed carries); the value is in [0, 2p), so t7 < 2^33.
+    let c = Math.floor(t4 * INV_TWO32);
+    t4 -= c * TWO32;
+    t5 += c;
+    c = Math.floor(t5 * INV_TWO32);
+    t5 -= c * TWO32;
+    t6 += c;
+    c = Math.floor(t6 * INV_TWO32);
+    t6 -= c * TWO32;
+    t7 += c;
+    if (t7 > 0xffffffff || (t7 === 0xffffffff && (t6 > 0xffffffe4 || (t6 === 0xffffffe4 && (t5 > 0 || t4 >= 1))))) {
+      // subtract p = [1, 0, 0xffffffe4, 0xffffffff] (32-bit words, little-endian)
+      t4 -= 1;
+      t6 -= 0xffffffe4;
+      t7 -= 0xffffffff;
+      c = Math.floor(t4 * INV_TWO32);
+      t4 -= c * TWO32;
+      t5 += c;
+      c = Math.floor(t5 * INV_TWO32);
+      t5 -= c * TWO32;
+      t6 += c;
+      c = Math.floor(t6 * INV_TWO32);
+      t6 -= c * TWO32;
+      t7 += c;
     }
     const xo = oi * 4;
-    out[xo] = w0;
-    out[xo + 1] = w1;
-    out[xo + 2] = w2;
-    out[xo + 3] = w3;
+    out[xo] = t4;
+    out[xo + 1] = t5;
+    out[xo + 2] = t6;
+    out[xo + 3] = t7;
   }
 }
 

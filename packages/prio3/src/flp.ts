@@ -9,7 +9,7 @@
 import { PinholeError } from '@pinhole/core';
 import type { Circuit } from './circuits.js';
 import type { Field } from './field.js';
-import { completeLastEvaluation, dot, doubleEvaluations, evalByInterpolation, lagrangeWeights, nextPowerOf2 } from './poly.js';
+import { completeLastEvaluation, dot, doubleEvaluations, evalByInterpolation, nextPowerOf2, queryWeights, weightBuffers, type WeightBuffers } from './poly.js';
 
 export class Flp<M, R> {
   readonly field: Field;
@@ -22,6 +22,18 @@ export class Flp<M, R> {
   readonly proofLen: number;
   readonly verifierLen: number;
   private readonly one: Uint32Array;
+  private readonly polyCoefficients: Uint32Array;
+  private readonly isRangeCheck: boolean;
+  /** evaluate wire and gadget polynomials at t by interpolation (cheaper for few wires) */
+  private readonly byInterpolation: boolean;
+  // Work buffers reused by every prove/query of this instance (JavaScript runs one call at a time).
+  private readonly wires: Uint32Array;
+  private readonly doubled: Uint32Array;
+  private readonly doubling: Uint32Array;
+  private readonly gadgetValues: Uint32Array;
+  private readonly gadgetOut: Uint32Array;
+  private readonly outputs: Uint32Array;
+  private readonly weights: WeightBuffers;
 
   constructor(readonly circuit: Circuit<M, R>) {
     const F = circuit.field;
@@ -33,8 +45,26 @@ export class Flp<M, R> {
     this.jointRandLen = circuit.jointRandLen;
     this.proofLen = this.arity + 2 * (this.p - 1) + 1;
     this.verifierLen = 1 + this.arity + 1;
-    this.one = F.vec(1);
-    F.set(this.one, 0, 1n);
+    this.one = F.constant(1);
+    const g = circuit.gadget;
+    this.polyCoefficients = F.vec(g.kind === 'poly' ? g.coefficients.length : 0);
+    if (g.kind === 'poly') g.coefficients.forEach((c, i) => F.set(this.polyCoefficients, i, c));
+    this.isRangeCheck = g.kind === 'poly' && g.coefficients.join() === '0,-1,1';
+    // Multiplications per query: barycentric weights cost a batch inversion plus one inversion
+    // (~2·log2 p muls) and then p per wire; interpolation costs an inverse NTT and Horner per wire.
+    const p = this.p;
+    const logP = Math.log2(p);
+    const inversion = 2 * F.encodedSize * 8;
+    const barycentric = 6 * p + inversion + 6 * p + this.arity * p + 2 * p;
+    const interpolation = this.arity * ((p / 2) * logP + p + 1) + (p * (logP + 1) + 2 * p + 1);
+    this.byInterpolation = interpolation < barycentric;
+    this.wires = F.vec(this.arity * this.p);
+    this.doubled = F.vec(this.arity * 2 * this.p);
+    this.doubling = F.vec(this.p);
+    this.gadgetValues = F.vec(2 * this.p);
+    this.gadgetOut = F.vec(circuit.calls);
+    this.outputs = F.vec(circuit.evalOutputLen);
+    this.weights = weightBuffers(F, this.p);
   }
 
   /** The gadget polynomial's 2p evaluations from the wires' p evaluations each. */
@@ -43,10 +73,10 @@ export class Flp<M, R> {
     const p = this.p;
     const n = 2 * p;
     const gadget = this.circuit.gadget;
-    const doubled = F.vec(this.arity * n);
-    for (let j = 0; j < this.arity; j++) doubleEvaluations(F, wires, j * p, p, doubled, j * n);
-    const out = F.vec(n);
-    const t = F.vec(1);
+    const doubled = this.doubled;
+    for (let j = 0; j < this.arity; j++) doubleEvaluations(F, wires, j * p, p, doubled, j * n, this.doubling);
+    const out = this.gadgetValues.fill(0);
+    const t = F.scratch(15);
     if (gadget.kind === 'pairs') {
       for (let j = 0; j < this.arity; j += 2) {
         for (let i = 0; i < n; i++) {
@@ -55,8 +85,7 @@ export class Flp<M, R> {
         }
       }
     } else {
-      const coefficients = F.vec(gadget.coefficients.length);
-      gadget.coefficients.forEach((c, i) => F.set(coefficients, i, c));
+      const coefficients = this.polyCoefficients;
       for (let i = 0; i < n; i++) this.horner(coefficients, doubled, i, out, i);
     }
     return out;
@@ -64,8 +93,15 @@ export class Flp<M, R> {
 
   private horner(coefficients: Uint32Array, x: Uint32Array, xi: number, out: Uint32Array, oi: number): void {
     const F = this.field;
+    if (this.isRangeCheck) {
+      // x² − x = x·(x − 1): one multiplication
+      const t = F.scratch(3);
+      F.sub(t, 0, x, xi, this.one, 0);
+      F.mul(out, oi, t, 0, x, xi);
+      return;
+    }
     const k = coefficients.length / F.words;
-    const acc = F.vec(1);
+    const acc = F.scratch(3).fill(0);
     for (let i = k - 1; i >= 0; i--) {
       F.mul(acc, 0, acc, 0, x, xi);
       F.add(acc, 0, acc, 0, coefficients, i);
@@ -78,23 +114,21 @@ export class Flp<M, R> {
     const F = this.field;
     const gadget = this.circuit.gadget;
     if (gadget.kind === 'pairs') {
-      const t = F.vec(2);
+      const t = F.scratch(12).fill(0);
       for (let j = 0; j < this.arity; j += 2) {
         F.mul(t, 0, inputs, off + j, inputs, off + j + 1);
         F.add(t, 1, t, 1, t, 0);
       }
       F.copy(out, oi, t, 1);
     } else {
-      const coefficients = F.vec(gadget.coefficients.length);
-      gadget.coefficients.forEach((c, i) => F.set(coefficients, i, c));
-      this.horner(coefficients, inputs, off, out, oi);
+      this.horner(this.polyCoefficients, inputs, off, out, oi);
     }
   }
 
   prove(meas: Uint32Array, proveRand: Uint32Array, jointRand: Uint32Array): Uint32Array {
     const F = this.field;
     const p = this.p;
-    const wires = F.vec(this.arity * p);
+    const wires = this.wires.fill(0);
     for (let j = 0; j < this.arity; j++) F.copy(wires, j * p, proveRand, j);
     this.circuit.fillWires(meas, jointRand, this.one, wires, p);
     const gadgetPoly = this.gadgetPoly(wires);
@@ -113,16 +147,16 @@ export class Flp<M, R> {
     const p = this.p;
     const n = 2 * p;
     const circuit = this.circuit;
-    const wires = F.vec(this.arity * p);
+    const wires = this.wires.fill(0);
     for (let j = 0; j < this.arity; j++) F.copy(wires, j * p, proof, j);
     circuit.fillWires(meas, jointRand, sharesInv, wires, p);
-    const gadgetPoly = F.vec(n);
+    const gadgetPoly = this.gadgetValues;
     gadgetPoly.set(proof.subarray(this.arity * F.words, (this.arity + n - 1) * F.words));
     completeLastEvaluation(F, gadgetPoly, 0, n);
     // Call k's output is the gadget polynomial at α^(k+1) = ω_2p^(2(k+1)).
-    const gadgetOut = F.vec(circuit.calls);
+    const gadgetOut = this.gadgetOut;
     for (let k = 0; k < circuit.calls; k++) F.copy(gadgetOut, k, gadgetPoly, 2 * (k + 1));
-    const outputs = F.vec(circuit.evalOutputLen);
+    const outputs = this.outputs;
     circuit.evalOutputs(meas, sharesInv, gadgetOut, outputs);
 
     const verifier = F.vec(this.verifierLen);
@@ -132,21 +166,26 @@ export class Flp<M, R> {
       t = circuit.evalOutputLen;
     } else F.copy(verifier, 0, outputs, 0);
 
-    const tp = F.vec(1);
+    const tp = F.scratch(11);
     F.pow(tp, 0, queryRand, t, BigInt(p));
     if (F.equal(tp, 0, this.one, 0)) throw new PinholeError('verify_failed', 'nonce', 'the FLP test point is a root of unity (probability ~2^-60); this report cannot be verified');
-    const wireWeights = lagrangeWeights(F, queryRand, t, p) as Uint32Array; // t^p != 1, so t is no p-th root
-    for (let j = 0; j < this.arity; j++) dot(F, wires, j * p, wireWeights, p, verifier, 1 + j);
-    const gadgetWeights = lagrangeWeights(F, queryRand, t, n);
-    if (gadgetWeights) dot(F, gadgetPoly, 0, gadgetWeights, n, verifier, 1 + this.arity);
-    else evalByInterpolation(F, gadgetPoly, 0, n, queryRand, t, verifier, 1 + this.arity);
+    if (this.byInterpolation) {
+      for (let j = 0; j < this.arity; j++) evalByInterpolation(F, wires, j * p, p, queryRand, t, verifier, 1 + j, this.doubling);
+      evalByInterpolation(F, gadgetPoly, 0, n, queryRand, t, verifier, 1 + this.arity, this.weights.d);
+    } else {
+      const w = this.weights;
+      const gadgetOk = queryWeights(F, queryRand, t, tp, p, w);
+      for (let j = 0; j < this.arity; j++) dot(F, wires, j * p, w.wire, p, verifier, 1 + j);
+      if (gadgetOk) dot(F, gadgetPoly, 0, w.gadget, n, verifier, 1 + this.arity);
+      else evalByInterpolation(F, gadgetPoly, 0, n, queryRand, t, verifier, 1 + this.arity, this.weights.d);
+    }
     return verifier;
   }
 
   decide(verifier: Uint32Array): boolean {
     const F = this.field;
     if (!F.isZero(verifier, 0)) return false;
-    const check = F.vec(1);
+    const check = F.scratch(6);
     this.evalGadget(verifier, 1, check, 0);
     return F.equal(check, 0, verifier, 1 + this.arity);
   }

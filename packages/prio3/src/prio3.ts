@@ -76,6 +76,8 @@ export interface Report extends Shards {
 
 interface InputShare {
   meas: Uint32Array;
+  /** the measurement share's encoding, where the joint randomness needs it */
+  measEncoded: Uint8Array | null;
   proof: Uint32Array;
   blind: Uint8Array | null;
 }
@@ -118,7 +120,8 @@ export class Prio3<M, R> {
   readonly nonceSize = NONCE_SIZE;
   readonly verifyKeySize = VERIFY_KEY_SIZE;
   private readonly usesJointRand: boolean;
-  private readonly dstCache = new Map<string, Uint8Array>();
+  private dstCtx: Uint8Array = new Uint8Array(0);
+  private dsts: Uint8Array[] = [];
   private readonly sharesInvValue: Uint32Array;
 
   constructor(
@@ -137,25 +140,26 @@ export class Prio3<M, R> {
     this.field.inv(this.sharesInvValue, 0, this.sharesInvValue, 0);
   }
 
-  /** format_dst(0, ID, usage) ‖ ctx */
+  /** format_dst(0, ID, usage) ‖ ctx, kept for the last context seen (deployments use one). */
   private dst(usage: number, ctx: Uint8Array): Uint8Array {
-    const key = `${usage}:${ctx.join(',')}`;
-    let dst = this.dstCache.get(key);
-    if (!dst) {
-      dst = new Uint8Array(8 + ctx.length);
-      dst[0] = VDAF_VERSION;
-      dst[1] = 0;
-      dst[2] = (this.id >>> 24) & 0xff;
-      dst[3] = (this.id >>> 16) & 0xff;
-      dst[4] = (this.id >>> 8) & 0xff;
-      dst[5] = this.id & 0xff;
-      dst[6] = usage >>> 8;
-      dst[7] = usage & 0xff;
-      dst.set(ctx, 8);
-      if (this.dstCache.size > 64) this.dstCache.clear();
-      this.dstCache.set(key, dst);
+    if (!(this.dsts.length && (ctx === this.dstCtx || bytesEqual(ctx, this.dstCtx)))) {
+      this.dstCtx = ctx.slice();
+      this.dsts = [];
+      for (let u = 0; u <= USAGE_JOINT_RAND_PART; u++) {
+        const dst = new Uint8Array(8 + ctx.length);
+        dst[0] = VDAF_VERSION;
+        dst[1] = 0; // algorithm class: VDAF
+        dst[2] = (this.id >>> 24) & 0xff;
+        dst[3] = (this.id >>> 16) & 0xff;
+        dst[4] = (this.id >>> 8) & 0xff;
+        dst[5] = this.id & 0xff;
+        dst[6] = u >>> 8;
+        dst[7] = u & 0xff;
+        dst.set(ctx, 8);
+        this.dsts.push(dst);
+      }
     }
-    return dst;
+    return this.dsts[usage] as Uint8Array;
   }
 
   private checkCtx(ctx: unknown): Uint8Array {
@@ -164,8 +168,8 @@ export class Prio3<M, R> {
     return c;
   }
 
-  private helperMeasShare(ctx: Uint8Array, aggId: number, seed: Uint8Array): Uint32Array {
-    return Xof.expandIntoVec(this.field, seed, this.dst(USAGE_MEAS_SHARE, ctx), Uint8Array.of(aggId), this.circuit.measLen);
+  private helperMeasShare(ctx: Uint8Array, aggId: number, seed: Uint8Array, encoded?: Uint8Array): Uint32Array {
+    return Xof.expandIntoVec(this.field, seed, this.dst(USAGE_MEAS_SHARE, ctx), Uint8Array.of(aggId), this.circuit.measLen, encoded);
   }
 
   private helperProofsShare(ctx: Uint8Array, aggId: number, seed: Uint8Array): Uint32Array {
@@ -183,14 +187,16 @@ export class Prio3<M, R> {
     return Xof.expandIntoVec(this.field, verifyKey, this.dst(USAGE_QUERY_RANDOMNESS, ctx), binder, this.flp.queryRandLen * PROOFS);
   }
 
-  private jointRandPart(ctx: Uint8Array, aggId: number, blind: Uint8Array, meas: Uint32Array, nonce: Uint8Array): Uint8Array {
-    const F = this.field;
-    const n = this.circuit.measLen;
-    const binder = new Uint8Array(1 + nonce.length + n * F.encodedSize);
+  /** `binder` is u8(aggId) ‖ nonce ‖ encoded measurement share, already filled but for the head. */
+  private jointRandPart(ctx: Uint8Array, aggId: number, blind: Uint8Array, binder: Uint8Array, nonce: Uint8Array): Uint8Array {
     binder[0] = aggId;
     binder.set(nonce, 1);
-    F.encodeInto(binder, 1 + nonce.length, meas, 0, n);
     return Xof.deriveSeed(blind, this.dst(USAGE_JOINT_RAND_PART, ctx), binder);
+  }
+
+  /** A buffer for the joint-randomness binder, with the encoded measurement share at offset 17. */
+  private binderBuffer(): Uint8Array {
+    return new Uint8Array(1 + NONCE_SIZE + this.circuit.measLen * this.field.encodedSize);
   }
 
   private jointRandSeed(ctx: Uint8Array, parts: readonly Uint8Array[]): Uint8Array {
@@ -226,31 +232,33 @@ export class Prio3<M, R> {
     const proveSeed = seeds[next++] as Uint8Array;
 
     const n = this.circuit.measLen;
+    const size = F.encodedSize;
     const leaderMeas = meas.slice();
     const parts: Uint8Array[] = [];
+    const binder = leaderBlind ? this.binderBuffer() : undefined;
     for (let j = 0; j < h; j++) {
-      const helperMeas = this.helperMeasShare(ctx, j + 1, helperShares[j] as Uint8Array);
+      const helperMeas = this.helperMeasShare(ctx, j + 1, helperShares[j] as Uint8Array, binder?.subarray(1 + NONCE_SIZE));
       for (let i = 0; i < n; i++) F.sub(leaderMeas, i, leaderMeas, i, helperMeas, i);
-      if (leaderBlind) parts.push(this.jointRandPart(ctx, j + 1, helperBlinds[j] as Uint8Array, helperMeas, nonce));
+      if (binder) parts.push(this.jointRandPart(ctx, j + 1, helperBlinds[j] as Uint8Array, binder, nonce));
     }
+    const proofLen = this.flp.proofLen;
+    const leader = new Uint8Array((n + proofLen) * size + (leaderBlind ? SEED_SIZE : 0));
+    F.encodeInto(leader, 0, leaderMeas, 0, n);
     let jointRand = F.vec(0);
-    if (leaderBlind) {
-      parts.unshift(this.jointRandPart(ctx, 0, leaderBlind, leaderMeas, nonce));
+    if (leaderBlind && binder) {
+      binder.set(leader.subarray(0, n * size), 1 + NONCE_SIZE);
+      parts.unshift(this.jointRandPart(ctx, 0, leaderBlind, binder, nonce));
       jointRand = this.jointRands(ctx, this.jointRandSeed(ctx, parts));
     }
     const proof = this.flp.prove(meas, this.proveRands(ctx, proveSeed), jointRand);
-    const proofLen = this.flp.proofLen;
     for (let j = 0; j < h; j++) {
       const helperProof = this.helperProofsShare(ctx, j + 1, helperShares[j] as Uint8Array);
       for (let i = 0; i < proofLen; i++) F.sub(proof, i, proof, i, helperProof, i);
     }
 
-    const size = F.encodedSize;
-    const leader = new Uint8Array((n + proofLen) * size + (leaderBlind ? SEED_SIZE : 0));
-    F.encodeInto(leader, 0, leaderMeas, 0, n);
     F.encodeInto(leader, n * size, proof, 0, proofLen);
     if (leaderBlind) leader.set(leaderBlind, (n + proofLen) * size);
-    const inputShares = [leader];
+    const inputShares: Uint8Array[] = [leader];
     for (let j = 0; j < h; j++) inputShares.push(this.usesJointRand ? concat([helperShares[j] as Uint8Array, helperBlinds[j] as Uint8Array]) : (helperShares[j] as Uint8Array).slice());
     return { publicShare: leaderBlind ? concat(parts) : new Uint8Array(0), inputShares };
   }
@@ -279,12 +287,14 @@ export class Prio3<M, R> {
       if (!F.decodeInto(meas, 0, bytes, 0, n) || !F.decodeInto(proof, 0, bytes, n * F.encodedSize, proofLen)) {
         throw new PinholeError('decode_failed', 'inputShare', 'a field element of the input share is not below the modulus');
       }
-      return { meas, proof, blind: blindLen ? bytes.slice(expected - blindLen) : null };
+      return { meas, measEncoded: bytes.subarray(0, n * F.encodedSize), proof, blind: blindLen ? bytes.slice(expected - blindLen) : null };
     }
     checkBytes('inputShare', bytes, SEED_SIZE + blindLen, 'decode_failed');
     const seed = bytes.subarray(0, SEED_SIZE);
+    const measEncoded = blindLen ? new Uint8Array(n * F.encodedSize) : null;
     return {
-      meas: this.helperMeasShare(ctx, aggId, seed),
+      meas: this.helperMeasShare(ctx, aggId, seed, measEncoded ?? undefined),
+      measEncoded,
       proof: this.helperProofsShare(ctx, aggId, seed),
       blind: blindLen ? bytes.slice(SEED_SIZE) : null,
     };
@@ -316,8 +326,10 @@ export class Prio3<M, R> {
     let jointRand = F.vec(0);
     let corrected: Uint8Array | null = null;
     let part: Uint8Array | null = null;
-    if (parts && share.blind) {
-      part = this.jointRandPart(ctx, aggregatorId, share.blind, share.meas, nonce);
+    if (parts && share.blind && share.measEncoded) {
+      const binder = this.binderBuffer();
+      binder.set(share.measEncoded, 1 + NONCE_SIZE);
+      part = this.jointRandPart(ctx, aggregatorId, share.blind, binder, nonce);
       parts[aggregatorId] = part;
       corrected = this.jointRandSeed(ctx, parts);
       jointRand = this.jointRands(ctx, corrected);

@@ -8,8 +8,8 @@ import type { Field } from './field.js';
 
 export const SEED_SIZE = 32;
 
-/** Two TurboSHAKE128 blocks (rate 168): the smallest squeeze that holds whole 8- and 16-byte elements. */
-const SQUEEZE_UNIT = 336;
+/** The TurboSHAKE128 rate: squeezing whole blocks wastes no permutation. */
+const RATE = 168;
 
 export class Xof {
   private readonly h: ReturnType<typeof turboshake128.create>;
@@ -40,14 +40,17 @@ export class Xof {
     return out;
   }
 
-  /** Fills elements [oi, oi + n) of `out` with field elements drawn from the stream. */
-  nextVecInto(field: Field, out: Uint32Array, oi: number, n: number): void {
+  /**
+   * Fills elements [oi, oi + n) of `out` with field elements drawn from the stream; with
+   * `encoded`, also writes their encoding there (the accepted bytes themselves).
+   */
+  nextVecInto(field: Field, out: Uint32Array, oi: number, n: number, encoded?: Uint8Array): void {
     const size = field.encodedSize;
     let k = 0;
     while (k < n) {
       if (this.buf.length - this.pos < size) {
         const rest = this.buf.subarray(this.pos);
-        const want = Math.ceil(((n - k) * size) / SQUEEZE_UNIT) * SQUEEZE_UNIT;
+        const want = Math.ceil(((n - k) * size - rest.length) / RATE) * RATE;
         const fresh = this.h.xof(want);
         if (rest.length) {
           const joined = new Uint8Array(rest.length + fresh.length);
@@ -57,7 +60,10 @@ export class Xof {
         } else this.buf = fresh;
         this.pos = 0;
       }
-      if (field.sampleInto(out, oi + k, this.buf, this.pos)) k++;
+      if (field.sampleInto(out, oi + k, this.buf, this.pos)) {
+        if (encoded) encoded.set(this.buf.subarray(this.pos, this.pos + size), k * size);
+        k++;
+      }
       this.pos += size;
     }
   }
@@ -72,7 +78,9 @@ export class Xof {
     return new Xof(seed, dst, binder).next(SEED_SIZE);
   }
 
-  static expandIntoVec(field: Field, seed: Uint8Array, dst: Uint8Array, binder: Uint8Array, n: number): Uint32Array {
-    return new Xof(seed, dst, binder).nextVec(field, n);
+  static expandIntoVec(field: Field, seed: Uint8Array, dst: Uint8Array, binder: Uint8Array, n: number, encoded?: Uint8Array): Uint32Array {
+    const out = field.vec(n);
+    new Xof(seed, dst, binder).nextVecInto(field, out, 0, n, encoded);
+    return out;
   }
 }
