@@ -32,6 +32,16 @@ export {
   RELEASE_FORMAT,
   RELEASE_VERSION,
 } from './engine/release.js';
-export { histogramQuantile, histogramStatistic, normalise, bucketShare } from './engine/statistics.js';
+export {
+  type HistogramGroupEstimate,
+  type MeanGroupEstimate,
+  histogramQuantile,
+  histogramStatistic,
+  histogramInsight,
+  meanInsight,
+  worstGroups,
+  normalise,
+  bucketShare,
+} from './engine/statistics.js';
 export { threatModelOf, treatsAsPublic } from './engine/threat-model.js';
 export { type DeviceInput, deviceMechanism, deviceEntry, deviceVector, toUnitInterval } from './engine/device.js';
