@@ -557,6 +557,16 @@ function checkCollection(param: string, v: unknown, domains: PlanDomains): PlanC
   return { ...base, kind, mode: 'secagg', mechanism, secagg };
 }
 
+const COLLECTION_KEYS = ['id', 'kind', 'mode', 'groups', 'buckets', 'domainSize', 'privacyLoss', 'gate', 'minCohort', 'publicGroup', 'mechanism', 'secagg'];
+
+/** The same object with its keys in a fixed order, so a plan reads (and serialises) the same way everywhere. */
+function canonical<T extends object>(x: T, order: readonly string[]): T {
+  const o = x as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of order) if (k in o) out[k] = o[k];
+  return out as T;
+}
+
 function deepFreeze<T>(x: T): T {
   if (typeof x === 'object' && x !== null && !Object.isFrozen(x)) {
     for (const v of Object.values(x)) deepFreeze(v);
@@ -596,7 +606,7 @@ export function checkPlan(json: unknown): Plan {
   });
   const list = o.collections;
   if (!Array.isArray(list) || list.length === 0) throw invalid('plan.collections', 'a non-empty array of collections', list);
-  const collections = list.map((c, i) => checkCollection(`plan.collections[${i}]`, c, domains));
+  const collections = list.map((c, i) => canonical(checkCollection(`plan.collections[${i}]`, c, domains), COLLECTION_KEYS));
   collections.forEach((c, i) => {
     if (collections.findIndex((x) => x.id === c.id) !== i) throw invalid(`plan.collections[${i}].id`, 'a collection not already in the plan', c.id);
     if (!insights.some((ins) => INSIGHTS.find((d) => d.id === ins)?.collection === c.id)) {
