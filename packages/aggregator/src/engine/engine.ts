@@ -19,7 +19,7 @@ import {
 } from '@pinhole/core';
 import { type CollectionEngine, type EstimateOptions, makeCollectionEngine } from './collection.js';
 import { type CollectionRelease, type RoundRelease, RELEASE_FORMAT, RELEASE_VERSION, freezeDeep } from './release.js';
-import type { CollectionTally, DecodedEntry } from './tally.js';
+import { type CollectionTally, type DecodedEntry, ADD_ENTRY } from './tally.js';
 
 export interface EngineOptions {
   /** accept seeded generators for central noise, top-ups and the noise plans' device shares (simulation and tests only) */
@@ -77,6 +77,8 @@ export function makeReleaseEngine(planInput: unknown, options: EngineOptions = {
   const collections = plan.collections.map((_, i) => makeCollectionEngine(plan, i, { allowInsecureRng }));
   const byId = new Map(collections.map((c) => [c.id, c]));
   const roundLoss: PrivacyLoss = planRoundLoss(plan);
+  // decoded reports this engine issued: a round takes no other object in their place
+  const issued = new WeakSet<DecodedReport>();
 
   function collection(id: string): CollectionEngine {
     const c = byId.get(id);
@@ -95,7 +97,9 @@ export function makeReleaseEngine(planInput: unknown, options: EngineOptions = {
       if (c.mode === 'secagg') throw violation(`report.entries[${i}].collection`, `names "${c.id}", which is collected by secure aggregation, not by report entries`);
       return c.decodeEntry(e, `report.entries[${i}]`);
     });
-    return Object.freeze({ report, entries: Object.freeze(entries) });
+    const decoded: DecodedReport = Object.freeze({ report, entries: Object.freeze(entries) });
+    issued.add(decoded);
+    return decoded;
   }
 
   function openRound(params: { readonly roundId: string }): Round {
@@ -120,15 +124,13 @@ export function makeReleaseEngine(planInput: unknown, options: EngineOptions = {
         let decoded: DecodedReport;
         if (input instanceof Uint8Array) decoded = decodeReport(input, { roundId });
         else {
-          const o = checkObject('report', input) as unknown as DecodedReport;
-          if (typeof o.report !== 'object' || o.report === null || !Array.isArray(o.entries)) throw new PinholeError('invalid_argument', 'report', '"report" expected the bytes of a report or what decodeReport returned');
-          if (o.report.planId !== plan.id || o.report.planRevision !== plan.revision) throw violation('report.planRevision', `expected revision ${plan.revision} of plan "${plan.id}"`);
-          if (o.report.roundId !== roundId) throw violation('report.roundId', `expected round ${JSON.stringify(roundId)}, got ${JSON.stringify(o.report.roundId)}`);
-          decoded = o;
+          if (!issued.has(input)) throw new PinholeError('invalid_argument', 'report', '"report" expected the bytes of a report or what this engine\'s decodeReport returned');
+          if (input.report.roundId !== roundId) throw violation('report.roundId', `expected round ${JSON.stringify(roundId)}, got ${JSON.stringify(input.report.roundId)}`);
+          decoded = input;
         }
         if (seen.has(decoded.report.reportId)) return 'duplicate';
         seen.add(decoded.report.reportId);
-        for (const e of decoded.entries) (tallies.get(e.collection) as CollectionTally).addEntry(e);
+        for (const e of decoded.entries) (tallies.get(e.collection) as CollectionTally)[ADD_ENTRY](e);
         return 'added';
       },
       tally(collectionId: string): CollectionTally {

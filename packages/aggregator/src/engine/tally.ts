@@ -19,6 +19,8 @@ export interface DecodedEntry {
 
 /** @internal the key of a tally's accumulated state, for the collection engine only (not exported by the package) */
 export const TALLY_STATE = Symbol('tally state');
+/** @internal adds one entry that the collection engine decoded (not exported by the package: entries are validated first) */
+export const ADD_ENTRY = Symbol('add entry');
 
 export type TallyState =
   | { readonly type: 'ldp-histogram'; readonly tally: OracleTally<unknown> }
@@ -83,8 +85,7 @@ export class CollectionTally {
     return checkInteger(param, group, { ge: 0, lt: this.#ctx.plan.groups });
   }
 
-  /** @internal one decoded report entry (the round adds them) */
-  addEntry(entry: DecodedEntry): void {
+  [ADD_ENTRY](entry: DecodedEntry): void {
     const s = this.#state;
     switch (s.type) {
       case 'ldp-histogram':
