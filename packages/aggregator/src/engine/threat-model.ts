@@ -17,7 +17,7 @@ export function threatModelOf(c: PlanCollection): ThreatModel {
         kind: 'local_dp',
         variant: null,
         trusted: 'nobody: every report is perturbed on the device before it leaves',
-        description: `local differential privacy: each device's report is ${c.mechanism.epsilon}-LDP on its own; the aggregator, the network and every carrier see only perturbed reports`,
+        description: 'local differential privacy: each device perturbs its report before it leaves the phone (epsilon: the mechanism’s, per report); the aggregator, the network and every carrier see only perturbed reports',
       };
     case 'secagg':
       return c.secagg.threatModel === 'key_directory'
@@ -25,13 +25,13 @@ export function threatModelOf(c: PlanCollection): ThreatModel {
             kind: 'secure_aggregation',
             variant: 'key_directory',
             trusted: `the key directory that certifies devices' keys; at most ${c.secagg.corruptFraction} of the cohort colluding with the server`,
-            description: `secure aggregation with distributed ${c.mechanism.noise} noise: devices check each other's keys against a key directory the server cannot forge, so even a server that deviates from the protocol learns only the noisy sum of at least ${c.minCohort} devices`,
+            description: `secure aggregation with distributed ${c.mechanism.noise} noise: devices check each other's keys against a key directory the server cannot forge, so even a server that deviates from the protocol learns only the noisy sum of at least minCohort devices`,
           }
         : {
             kind: 'secure_aggregation',
             variant: 'honest_but_curious',
             trusted: `the aggregator to follow the SecAgg protocol (no forged devices or keys); at most ${c.secagg.corruptFraction} of the cohort colluding with it`,
-            description: `secure aggregation with distributed ${c.mechanism.noise} noise: each device adds its noise share before masking and the aggregator unmasks only the noisy sum of at least ${c.minCohort} devices`,
+            description: `secure aggregation with distributed ${c.mechanism.noise} noise: each device adds its noise share before masking and the aggregator unmasks only the noisy sum of at least minCohort devices`,
           };
     case 'central':
       return {
