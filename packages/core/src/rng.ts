@@ -7,7 +7,7 @@
  * and server entry points unless explicitly allowed.
  */
 import { PinholeError } from './errors.js';
-import { invalid } from './validate.js';
+import { describeKind, invalid } from './validate.js';
 
 export interface Rng {
   /** true for seeded, reproducible generators: never acceptable for real privacy noise. */
@@ -141,7 +141,8 @@ export function isRng(value: unknown): value is Rng {
 }
 
 export function checkRng(param: string, value: unknown): Rng {
-  if (!isRng(value)) throw invalid(param, 'an Rng (cryptoRng() or seededRng(seed))', value);
+  // only the kind: a value passed in the rng's place by mistake may be the private input
+  if (!isRng(value)) throw new PinholeError('invalid_argument', param, `"${param}" expected an Rng (cryptoRng() or seededRng(seed)), got ${describeKind(value)}`);
   return value;
 }
 

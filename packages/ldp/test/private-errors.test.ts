@@ -41,6 +41,7 @@ describe('frequency oracles: perturb, encodeReport, toVector and tallies do not 
       const rng = seededRng('private-errors');
       for (const v of [...SECRET_NUMBERS, ...SECRET_OTHER]) {
         expectHidden(() => o.perturb(v as number, rng), v, 'value');
+        expectHidden(() => o.perturb(1, v as never), v, 'rng'); // arguments swapped by mistake
         expectHidden(() => o.encodeReport(v as never), v, 'report');
         expectHidden(() => o.toVector(v as never), v, 'report');
         expectHidden(() => o.createTally().add(v as never), v, 'report');
@@ -57,6 +58,7 @@ describe('numeric mechanisms: perturb, encodeReport and tallies do not echo the 
       const rng = seededRng('private-errors');
       for (const v of [...SECRET_NUMBERS, ...SECRET_OTHER]) {
         expectHidden(() => m.perturb(v as number, rng), v, 'value');
+        expectHidden(() => m.perturb(0, v as never), v, 'rng');
       }
       // a raw value handed to encodeReport by mistake (perturb forgotten) is not echoed either
       for (const v of [0.123456789, 1e300, -987654.321, 'secret-460-99']) {
