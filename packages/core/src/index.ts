@@ -17,12 +17,14 @@ export {
   checkProbability,
   checkString,
   checkUint8Array,
+  describeKind,
   describeValue,
   invalid,
+  invalidPrivate,
   type NumberBounds,
 } from './validate.js';
-export { type Rng, cryptoRng, rngFromU32, isRng, checkRng, requireSecureRng } from './rng.js';
-export { roundUpSignificant, toDyadic, toFraction, type Dyadic, type Fraction } from './rational.js';
+export { type Rng, cryptoRng, isRng, isSecureRng, checkRng, requireSecureRng } from './rng.js';
+export { roundUpSignificant, toDyadic, toFraction, expBounds, ratioWithinExp, type Dyadic, type Fraction, type ExactArgument } from './rational.js';
 export {
   sampleBernoulliExp,
   sampleDiscreteLaplace,
