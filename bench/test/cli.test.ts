@@ -77,7 +77,7 @@ describe('pinhole-bench utility', () => {
 });
 
 const real = findRealData();
-describe.skipIf(real === null || real.mobilebandwidth === null)('pinhole-bench on the real data (needs ../shared/datasets)', () => {
+describe('pinhole-bench on the real data (vendored in datasets/data)', () => {
   it('runs --data mobilebandwidth and reports rejected rows', () => {
     const out = mkdtempSync(join(tmpdir(), 'pinhole-bench-'));
     const r = bench(['utility', '--data', 'mobilebandwidth', '--trials', '1', '--epsilons', '2', '--pipelines', 'central-dp,ldp-auto', '--out', out]);
@@ -87,7 +87,8 @@ describe.skipIf(real === null || real.mobilebandwidth === null)('pinhole-bench o
   });
 
   it('runs a user CSV with --map', () => {
-    const csv = join(real!.mobilebandwidth as string, '4G.csv');
+    const dir = real?.mobilebandwidth as string;
+    const csv = existsSync(join(dir, '4G.csv')) ? join(dir, '4G.csv') : join(dir, '4G.csv.gz');
     expect(existsSync(csv)).toBe(true);
     const out = mkdtempSync(join(tmpdir(), 'pinhole-bench-'));
     const map = 'downlink=bandwidth_Mbps,networkType=network_type,operator=user_isp_id,region=user_region_id,cell=user_city_id,device=user_uid,rsrp=cell_rsrp';

@@ -20,7 +20,7 @@ export {
   type TableSource,
 } from './table.js';
 export * from './csv.js';
-export { REJECT_REASONS, CLEAR_REASONS, DEFAULT_NETWORK_TYPE_NAMES, DEFAULT_OPERATOR_CODES, UNKNOWN_OPERATOR_VALUES, parseTimestamp, type RejectReason, type ClearReason, type ClearedField, type LoadReport, type LoadResult, type MultiValue } from './ingest.js';
+export { REJECT_REASONS, CLEAR_REASONS, DEFAULT_NETWORK_TYPE_NAMES, DEFAULT_OPERATOR_CODES, UNKNOWN_OPERATOR_VALUES, parseTimestamp, type RejectReason, type ClearReason, type ClearedField, type LoadReport, type LoadResult, type MultiValue, type SourceFile } from './ingest.js';
 export * from './loaders.js';
 export { measureCalibration, knotsOf, quantileSorted, KNOT_LEVELS, type CalibrationFigures, type DownlinkFigures, type SignalFigures } from './calibrate.js';
 export {

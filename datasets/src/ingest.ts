@@ -37,8 +37,18 @@ export interface LoadReport {
   readonly notes: Readonly<Record<string, number>>;
 }
 
+/** What was read: the file's name, where it was found, and the SHA-256 of its (decompressed) content. */
+export interface SourceFile {
+  readonly name: string;
+  readonly path: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
 export interface LoadResult extends LoadReport {
   readonly table: MeasurementTable;
+  /** every file read, in order, with the hash of its content (a figure can name the exact data) */
+  readonly sources: readonly SourceFile[];
   /** the same counts per input file (one entry for a single file) */
   readonly byFile: Readonly<Record<string, LoadReport>>;
 }
@@ -137,8 +147,11 @@ export class Ingest {
   private readonly total = new Counters();
   private readonly numBuf: number[] = [];
 
-  begin(file: string): Counters {
+  private readonly sources: SourceFile[] = [];
+
+  begin(file: string, source?: SourceFile): Counters {
     this.files.push(file);
+    if (source) this.sources.push(source);
     const c = new Counters();
     this.perFile.set(file, c);
     return c;
@@ -379,7 +392,7 @@ export class Ingest {
     });
     const byFile: Record<string, LoadReport> = {};
     for (const [file, c] of this.perFile) byFile[file] = c.report();
-    return Object.freeze({ table, ...this.total.report(), byFile: Object.freeze(byFile) });
+    return Object.freeze({ table, ...this.total.report(), byFile: Object.freeze(byFile), sources: Object.freeze(this.sources.slice()) });
   }
 }
 

@@ -2,9 +2,11 @@
  * Loaders: any CSV with a column mapping (`loadCsv`), and the real mobilebandwidth data
  * (`loadMobileBandwidth`), found through `findRealData`. Node-only (reads files).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import {
   checkObject,
   checkOneOf,
@@ -24,6 +26,7 @@ import {
   type LoadResult,
   type MultiValue,
   type RowSpec,
+  type SourceFile,
 } from './ingest.js';
 import { type TableNumericField } from './table.js';
 
@@ -238,17 +241,32 @@ function specFor(file: string, header: readonly string[], p: ParsedOptions): Row
   };
 }
 
+/** A file's text; a name ending in `.gz` is gunzipped. */
 function readText(param: string, path: string): string {
+  let bytes: Buffer;
   try {
-    return readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     throw new PinholeError('invalid_argument', param, `"${param}" expected a readable file, got ${JSON.stringify(path)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
   }
+  if (path.endsWith('.gz')) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (err) {
+      throw new PinholeError('invalid_argument', param, `"${param}" expected a gzip file, got ${JSON.stringify(path)} (${(err as Error).message})`, { cause: err });
+    }
+  }
+  return bytes.toString('utf8');
+}
+
+function describeSource(name: string, path: string, text: string): SourceFile {
+  const buf = Buffer.from(text, 'utf8');
+  return Object.freeze({ name, path, bytes: buf.length, sha256: createHash('sha256').update(buf).digest('hex') });
 }
 
 /** Feeds one file through the parser into `ingest`; the first row is the header. */
-function ingestText(ingest: Ingest, file: string, text: string, makeSpec: (header: readonly string[]) => RowSpec, delimiter: string): void {
-  const counters = ingest.begin(file);
+function ingestText(ingest: Ingest, file: string, text: string, makeSpec: (header: readonly string[]) => RowSpec, delimiter: string, path = file): void {
+  const counters = ingest.begin(file, describeSource(file, path, text));
   let spec: RowSpec | undefined;
   const parser = new CsvParser(
     (row) => {
@@ -274,7 +292,7 @@ export function loadCsv(path: string, options: CsvLoadOptions): LoadResult {
   checkString('path', path, { nonEmpty: true });
   const p = parseOptions(options);
   const text = readText('path', path);
-  return loadCsvText(text, p, path);
+  return loadCsvText(text, p, path, resolve(path));
 }
 
 /** The same from a string already in memory (`name` labels it in the report). */
@@ -284,9 +302,9 @@ export function loadCsvString(text: string, options: CsvLoadOptions, name = 'inp
   return loadCsvText(text, parseOptions(options), name);
 }
 
-function loadCsvText(text: string, p: ParsedOptions, name: string): LoadResult {
+function loadCsvText(text: string, p: ParsedOptions, name: string, path = name): LoadResult {
   const ingest = new Ingest();
-  ingestText(ingest, name, text, (header) => specFor(name, header, p), p.delimiter);
+  ingestText(ingest, name, text, (header) => specFor(name, header, p), p.delimiter, path);
   return ingest.finish();
 }
 
@@ -354,7 +372,7 @@ export function loadMobileBandwidth(options: MobileBandwidthOptions = {}): LoadR
       throw new PinholeError(
         'invalid_argument',
         'dir',
-        `"dir" expected a folder holding the ${MOBILEBANDWIDTH_FOLDER} files; none was given and none was found (set PINHOLE_DATA_DIR, or place the shared datasets at ../shared/datasets beside the repository)`,
+        `"dir" expected a folder holding the ${MOBILEBANDWIDTH_FOLDER} files; none was given and none was found (PINHOLE_DATA_DIR points elsewhere, or the vendored copy in datasets/data is missing)`,
       );
     }
     dir = found.mobilebandwidth;
@@ -362,7 +380,7 @@ export function loadMobileBandwidth(options: MobileBandwidthOptions = {}): LoadR
 
   const ingest = new Ingest();
   for (const name of files) {
-    const path = join(dir, `${name}.csv`);
+    const path = mobileBandwidthFile(dir, name);
     const text = readText('options.dir', path);
     const p = parseOptions({ map: MOBILEBANDWIDTH_MAPS[name], unknownOperators: 'reject', multiValue, extras: ['brand', 'model'] });
     if (name === '5G') p.networkTypes.set('5g', fiveG === '5g-sa' ? '5g-sa' : '5g-nsa');
@@ -384,6 +402,7 @@ export function loadMobileBandwidth(options: MobileBandwidthOptions = {}): LoadR
         };
       },
       ',',
+      path,
     );
   }
   return ingest.finish();
@@ -395,8 +414,13 @@ export function loadMobileBandwidth(options: MobileBandwidthOptions = {}): LoadR
 export interface RealDataLocation {
   /** the datasets folder (holding one folder per data set) */
   readonly dir: string;
-  /** the mobilebandwidth folder when its five files are there, else null */
+  /** the mobilebandwidth folder when its five files are there (as .csv or .csv.gz), else null */
   readonly mobilebandwidth: string | null;
+  /**
+   * where it was found: `env` (PINHOLE_DATA_DIR), `shared` (../shared/datasets beside the
+   * repository) or `vendored` (the gzipped copy in datasets/data, always there in a clone)
+   */
+  readonly source: 'env' | 'shared' | 'vendored';
 }
 
 function isDir(p: string): boolean {
@@ -407,14 +431,22 @@ function isDir(p: string): boolean {
   }
 }
 
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The path of one mobilebandwidth file in `dir`: `<name>.csv`, else `<name>.csv.gz`. */
+function mobileBandwidthFile(dir: string, name: MobileBandwidthFile): string {
+  const plain = join(dir, `${name}.csv`);
+  return isFile(plain) || !isFile(`${plain}.gz`) ? plain : `${plain}.gz`;
+}
+
 function hasMobileBandwidth(dir: string): boolean {
-  return MOBILEBANDWIDTH_FILES.every((f) => {
-    try {
-      return statSync(join(dir, `${f}.csv`)).isFile();
-    } catch {
-      return false;
-    }
-  });
+  return MOBILEBANDWIDTH_FILES.every((f) => isFile(join(dir, `${f}.csv`)) || isFile(join(dir, `${f}.csv.gz`)));
 }
 
 function repoRoot(start: string): string | null {
@@ -432,29 +464,33 @@ function repoRoot(start: string): string | null {
   }
 }
 
+/** The copy shipped with this package: gzipped files, their licence and provenance (datasets/data). */
+export const VENDORED_DATA_DIR: string = join(dirname(fileURLToPath(import.meta.url)), '..', 'data');
+
+function locate(c: string, source: RealDataLocation['source']): RealDataLocation | null {
+  if (!isDir(c)) return null;
+  if (hasMobileBandwidth(c)) return { dir: dirname(c), mobilebandwidth: c, source };
+  const mb = join(c, MOBILEBANDWIDTH_FOLDER);
+  return { dir: c, mobilebandwidth: hasMobileBandwidth(mb) ? mb : null, source };
+}
+
 /**
- * Where the real data is: `PINHOLE_DATA_DIR` when set (the datasets folder, or the
- * mobilebandwidth folder itself), else `../shared/datasets` beside the repository root (found
- * from this module and from the working directory). null when there is none: the synthetic
- * default then stands in.
+ * Where the real data is. `PINHOLE_DATA_DIR` when set (the datasets folder, or the
+ * mobilebandwidth folder itself; null when it holds nothing). Otherwise `../shared/datasets`
+ * beside the repository root (found from this module and from the working directory) when it
+ * holds the mobilebandwidth files, else the gzipped copy vendored in `datasets/data`. Both
+ * overrides are optional: a clone reads the vendored copy.
  */
 export function findRealData(options: { readonly env?: Readonly<Record<string, string | undefined>>; readonly cwd?: string } = {}): RealDataLocation | null {
   checkObject('options', options);
   const env = options.env ?? process.env;
-  const candidates: string[] = [];
   const fromEnv = env.PINHOLE_DATA_DIR;
-  if (fromEnv !== undefined && fromEnv !== '') candidates.push(resolve(fromEnv));
-  else {
-    for (const start of [dirname(fileURLToPath(import.meta.url)), options.cwd ?? process.cwd()]) {
-      const root = repoRoot(start);
-      if (root !== null) candidates.push(join(root, '..', 'shared', 'datasets'));
-    }
+  if (fromEnv !== undefined && fromEnv !== '') return locate(resolve(fromEnv), 'env');
+  for (const start of [dirname(fileURLToPath(import.meta.url)), options.cwd ?? process.cwd()]) {
+    const root = repoRoot(start);
+    if (root === null) continue;
+    const shared = locate(join(root, '..', 'shared', 'datasets'), 'shared');
+    if (shared?.mobilebandwidth) return shared;
   }
-  for (const c of candidates) {
-    if (!isDir(c)) continue;
-    if (hasMobileBandwidth(c)) return { dir: dirname(c), mobilebandwidth: c };
-    const mb = join(c, MOBILEBANDWIDTH_FOLDER);
-    return { dir: c, mobilebandwidth: hasMobileBandwidth(mb) ? mb : null };
-  }
-  return null;
+  return locate(VENDORED_DATA_DIR, 'vendored');
 }

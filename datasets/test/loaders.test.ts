@@ -196,7 +196,7 @@ describe('parseColumnMap', () => {
 describe('findRealData and loadMobileBandwidth without the data', () => {
   it('follows PINHOLE_DATA_DIR and reports a missing folder as null', () => {
     expect(findRealData({ env: { PINHOLE_DATA_DIR: join(dir, 'nowhere') } })).toBeNull();
-    expect(findRealData({ env: { PINHOLE_DATA_DIR: dir } })).toEqual({ dir, mobilebandwidth: null });
+    expect(findRealData({ env: { PINHOLE_DATA_DIR: dir } })).toEqual({ dir, mobilebandwidth: null, source: 'env' });
     expect(findRealData({ env: {}, cwd: tmpdir() })?.mobilebandwidth ?? null).toBe(findRealData({ env: {} })?.mobilebandwidth ?? null);
   });
   it('refuses a folder without the files and bad options', () => {
