@@ -5,6 +5,8 @@
  */
 export {
   TABLE_NUMERIC_FIELDS,
+  TABLE_STREAMING_FIELDS,
+  TABLE_STREAMING_FIELD_NAMES,
   TIMESTAMP_PLACEHOLDER,
   checkTable,
   measurementAt,
@@ -17,6 +19,7 @@ export {
   type TableColumns,
   type TableDomains,
   type TableNumericField,
+  type TableStreamingField,
   type TableSource,
 } from './table.js';
 export * from './csv.js';
@@ -51,4 +54,20 @@ export {
   type OperatorSpec,
 } from './synthetic.js';
 export { CALIBRATION } from './calibration-data.js';
+export {
+  VIDEO_SESSION_SHARE,
+  VIDEO_REBUFFERING_SHARE,
+  VIDEO_MEAN_REBUFFER_RATIO,
+  VIDEO_STARTUP_OVER_2S,
+  VIDEO_STARTUP_SIGMA,
+  VIDEO_REBUFFERING_RISK,
+  VIDEO_DOWNLINK_CORRELATION,
+  VIDEO_LADDER_KBPS,
+  VIDEO_THROUGHPUT_SAFETY,
+  VIDEO_CAP_KBPS,
+  VIDEO_BITRATE_SIGMA,
+  videoModel,
+  videoRung,
+  type VideoModel,
+} from './video.js';
 export { type Knots } from './distributions.js';
