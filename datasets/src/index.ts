@@ -23,7 +23,28 @@ export {
   type TableSource,
 } from './table.js';
 export * from './csv.js';
-export { REJECT_REASONS, CLEAR_REASONS, DEFAULT_NETWORK_TYPE_NAMES, DEFAULT_OPERATOR_CODES, UNKNOWN_OPERATOR_VALUES, parseTimestamp, type RejectReason, type ClearReason, type ClearedField, type LoadReport, type LoadResult, type MultiValue, type SourceFile } from './ingest.js';
+export {
+  REJECT_REASONS,
+  CLEAR_REASONS,
+  DEFAULT_NETWORK_TYPE_NAMES,
+  DEFAULT_OPERATOR_CODES,
+  UNKNOWN_OPERATOR_VALUES,
+  PLACEHOLDERS,
+  parseTimestamp,
+  type RejectReason,
+  type ClearReason,
+  type ClearedField,
+  type LoadReport,
+  type LoadResult,
+  type MultiValue,
+  type SourceFile,
+  type Conversion,
+  type FieldStats,
+  type LoadWarning,
+  type WhereCondition,
+} from './ingest.js';
+export { FIELD_UNITS, canonicalUnit, unitFactor, unitsFor, type UnitDimension, type UnitField } from './units.js';
+export { OUT_OF_RANGE_WARNING_SHARE, PLAUSIBLE_MEDIAN } from './unit-checks.js';
 export * from './loaders.js';
 export { measureCalibration, knotsOf, quantileSorted, KNOT_LEVELS, type CalibrationFigures, type DownlinkFigures, type SignalFigures } from './calibrate.js';
 export {
@@ -71,3 +92,15 @@ export {
   type VideoModel,
 } from './video.js';
 export { type Knots } from './distributions.js';
+export {
+  OTHER_CELL,
+  otherCellOf,
+  restrictToDomains,
+  boundRowsPerUnit,
+  summarizeTable,
+  type PublicDomains,
+  type RestrictResult,
+  type BoundResult,
+  type TableSummary,
+  type FieldSummary,
+} from './transform.js';
