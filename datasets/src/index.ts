@@ -104,3 +104,4 @@ export {
   type TableSummary,
   type FieldSummary,
 } from './transform.js';
+export { MOBILEBANDWIDTH_OPERATORS, MOBILEBANDWIDTH_REGIONS, MOBILEBANDWIDTH_DOMAINS_SOURCE } from './public-domains.js';

@@ -440,7 +440,7 @@ export class TableBuilder {
  * core's `categoricalDomain` refuses an empty list; a table with no accepted rows still needs
  * domains, so an empty one is a frozen stand-in whose `index` always fails.
  */
-function categoricalDomainOrEmpty(name: string, values: readonly string[]): CategoricalDomain<string> {
+export function categoricalDomainOrEmpty(name: string, values: readonly string[]): CategoricalDomain<string> {
   if (values.length > 0) return categoricalDomain(name, values);
   return Object.freeze({
     kind: 'categorical' as const,

@@ -7,8 +7,8 @@
  *   uniformly, with the rows kept and dropped per unit reported;
  * - `summarizeTable`: what the mapped data holds (rows, units, groups, rows per unit, medians).
  */
-import { categoricalDomain, checkInteger, checkObject, deviceClassDomain, invalid, networkTypeDomain, NETWORK_TYPES, type Rng } from '@pinhole/core';
-import { type ExtraColumn, type MeasurementTable, TABLE_NUMERIC_FIELDS, TABLE_STREAMING_FIELD_NAMES, type TableColumns, type TableDomains } from './table.js';
+import { checkInteger, checkObject, deviceClassDomain, invalid, networkTypeDomain, NETWORK_TYPES, type Rng } from '@pinhole/core';
+import { categoricalDomainOrEmpty, type ExtraColumn, type MeasurementTable, TABLE_NUMERIC_FIELDS, TABLE_STREAMING_FIELD_NAMES, type TableColumns, type TableDomains } from './table.js';
 
 /** The label of the cell that gathers a region's cells outside the public cell domain. */
 export const OTHER_CELL = '(other)';
@@ -101,9 +101,10 @@ function checkLabels(param: string, value: unknown, allowEmpty = false): readonl
 export function restrictToDomains(table: MeasurementTable, domains: PublicDomains, options: { readonly otherCells?: boolean } = {}): RestrictResult {
   checkObject('domains', domains);
   checkObject('options', options);
-  const operators = checkLabels('domains.operators', domains.operators);
-  const regions = checkLabels('domains.regions', domains.regions);
-  const cells = checkLabels('domains.cells', domains.cells);
+  // an empty domain is allowed: a DP selection may keep nothing, and then no row is released
+  const operators = checkLabels('domains.operators', domains.operators, true);
+  const regions = checkLabels('domains.regions', domains.regions, true);
+  const cells = checkLabels('domains.cells', domains.cells, true);
   if (domains.cellRegion === null || typeof domains.cellRegion !== 'object' || domains.cellRegion.length !== cells.length) {
     throw invalid('domains.cellRegion', `a region index per cell (${cells.length})`, domains.cellRegion);
   }
@@ -145,10 +146,10 @@ export function restrictToDomains(table: MeasurementTable, domains: PublicDomain
   const newDomains: TableDomains = Object.freeze({
     networkType: networkTypeDomain,
     deviceClass: deviceClassDomain,
-    operator: categoricalDomain('operator', operators),
+    operator: categoricalDomainOrEmpty('operator', operators),
     operatorName: Object.freeze(operators.map((o) => names.get(o) ?? o)),
-    region: categoricalDomain('region', regions),
-    cell: categoricalDomain('cell', cells),
+    region: categoricalDomainOrEmpty('region', regions),
+    cell: categoricalDomainOrEmpty('cell', cells),
     cellRegion,
   });
   const rows = Uint32Array.from(keep);

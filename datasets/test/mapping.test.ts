@@ -206,7 +206,9 @@ describe('restricting to a public domain', () => {
   });
 
   it('refuses a malformed domain', () => {
-    expectPinholeError(() => restrictToDomains(r.table, { operators: [], regions: ['north'], cells: ['north/alpha'], cellRegion: [0] }), 'invalid_argument', 'domains.operators');
+    expectPinholeError(() => restrictToDomains(r.table, { operators: ['460-00', '460-00'], regions: ['north'], cells: ['north/alpha'], cellRegion: [0] }), 'invalid_argument', 'domains.operators');
+    // an empty domain (a DP selection that kept nothing) releases nothing
+    expect(restrictToDomains(r.table, { operators: [], regions: ['north'], cells: ['north/alpha'], cellRegion: [0] })).toMatchObject({ kept: 0, dropped: { operator_outside_domain: 5 } });
     expectPinholeError(() => restrictToDomains(r.table, { operators: ['460-00'], regions: ['north'], cells: ['north/alpha'], cellRegion: [1] }), 'invalid_argument', 'domains.cellRegion[0]');
     expectPinholeError(() => restrictToDomains(r.table, { operators: ['460-00'], regions: ['north', 'north'], cells: ['a'], cellRegion: [0] }), 'invalid_argument', 'domains.regions');
   });
