@@ -138,6 +138,8 @@ export async function writeResults(outDir: string, r: UtilityResults): Promise<s
   const plots = await renderPlots(r);
   const withPlots: UtilityResults = { ...r, plots: plots.map(({ svg: _svg, ...p }) => p) };
   await put('results.json', `${JSON.stringify(withPlots, null, 2)}\n`);
+  const config = r.reproduce?.config;
+  if (config !== undefined) await put('config.json', `${JSON.stringify(config, null, 2)}\n`);
   await put('results.csv', toCsv(r.points));
   await put('report.md', toMarkdown(withPlots));
   const svgs: Record<string, string> = {};

@@ -85,7 +85,7 @@ function mdTable(header: string[], rows: string[][], align?: string[]): string[]
 function reproduceLines(r: UtilityResults): string[] {
   const rep = r.reproduce as { command?: string; seed?: string; dataSha256?: string | null; dataFiles?: { name: string; sha256: string }[] | null; versions?: Record<string, string>; commit?: string | null; citation?: string | null } | undefined;
   if (!rep) return [];
-  const lines = ['```sh', rep.command ?? '', '```', ''];
+  const lines = ['```sh', rep.command ?? '', '# or, with every option spelled out (config.json beside this report):', 'npx pinhole-bench utility --config config.json --out <folder>', '```', ''];
   lines.push(`- seed: \`${rep.seed ?? r.seed}\``);
   lines.push(`- data: ${String(r.data.source)}, SHA-256 \`${rep.dataSha256 ?? 'n/a'}\`${rep.dataFiles ? ` (files: ${rep.dataFiles.map((f) => `${f.name} \`${f.sha256.slice(0, 16)}…\``).join(', ')})` : ''}`);
   lines.push(`- versions: ${Object.entries(rep.versions ?? r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}${rep.commit ? `; commit \`${rep.commit}\`` : ''}`);
@@ -197,7 +197,7 @@ ${st.length ? `<h3>Data</h3>${htmlTable(['step', 'rows in', 'kept', 'dropped (wh
 ${((r.data.warnings as { message: string }[] | undefined) ?? []).map((w) => `<p class="note"><strong>Warning:</strong> ${esc(w.message)}</p>`).join('')}
 ${(r.epsilonForTarget ?? []).length ? `<section id="epsilon-for-target"><h2>ε needed for a target error</h2><p>${esc(TARGET_RULE)}</p>${htmlTable(t.header, t.rows)}${svgs['epsilon-for-target.svg'] ? figure('epsilon-for-target.svg') : ''}<details><summary>Every pipeline</summary>${htmlTable(t.full.header, t.full.rows)}</details></section>` : ''}
 ${sections}
-${rep ? `<section id="reproduce"><h2>How to cite / reproduce</h2><pre>${esc(rep.command ?? '')}</pre><p>Seed <code>${esc(r.seed)}</code>; data SHA-256 <code>${esc(String(rep.dataSha256 ?? 'n/a'))}</code>; versions: ${esc(Object.entries(rep.versions ?? {}).map(([k, v]) => `${k} ${v}`).join(', '))}${rep.commit ? `; commit <code>${esc(rep.commit)}</code>` : ''}.</p>${rep.citation ? `<p>${esc(rep.citation)}</p>` : ''}</section>` : ''}
+${rep ? `<section id="reproduce"><h2>How to cite / reproduce</h2><pre>${esc(rep.command ?? '')}\n# or, with every option spelled out (<a href="config.json">config.json</a>):\nnpx pinhole-bench utility --config config.json --out &lt;folder&gt;</pre><p>Seed <code>${esc(r.seed)}</code>; data SHA-256 <code>${esc(String(rep.dataSha256 ?? 'n/a'))}</code>; versions: ${esc(Object.entries(rep.versions ?? {}).map(([k, v]) => `${k} ${v}`).join(', '))}${rep.commit ? `; commit <code>${esc(rep.commit)}</code>` : ''}.</p>${rep.citation ? `<p>${esc(rep.citation)}</p>` : ''}</section>` : ''}
 </body></html>
 `;
 }

@@ -456,8 +456,15 @@ export function openData(cfg: UtilityConfig): OpenedData {
     summary,
     steps,
   };
+  // the step that left nothing, when one did
+  const emptied = steps.find((st) => st.kept === 0 && st.rows > 0);
+  const noRows = emptied
+    ? `no row is left after the data steps (${emptied.step}: ${Object.entries(emptied.dropped).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')})`
+    : table.length === 0
+      ? 'the data has no rows'
+      : undefined;
   const round = (epsilon: number, delta: number, collections: number): Round => {
-    if (fixed) return { domains: fixed.insightDomains, tables: () => [fixed.table], selectionShare: 0, domainSteps: [] };
+    if (fixed) return { domains: fixed.insightDomains, tables: () => [fixed.table], selectionShare: 0, domainSteps: [], ...(noRows ? { emptyNote: noRows } : {}) };
     // the selection is one more step of the round: an equal share of its budget, as each collection gets
     const share = 1 / (collections + 1);
     const rng = seededRng(cfg.seed).stream(`domain-selection/epsilon=${epsilon}`);
@@ -537,7 +544,8 @@ export async function runUtilityCli(args: string[], ctx: { root: string; runId: 
       const prepared = prepareCollections(data.tables(), data.domains, collections, cfg.seed, cfg.mode === 'device');
       ctx.log(`data ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       const result = await sweep(prepared, { ...sweepConfig, epsilons: cfg.epsilons }, options);
-      for (const epsilon of cfg.epsilons) parts.push({ epsilon, data: prepared, result: { ...result, points: result.points.filter((p) => p.epsilon === epsilon) }, selectionShare: 0, steps: [] });
+      const emptyNote = data.round(cfg.epsilons[0] as number, cfg.delta, collections.length).emptyNote;
+      for (const epsilon of cfg.epsilons) parts.push({ epsilon, data: prepared, result: { ...result, points: result.points.filter((p) => p.epsilon === epsilon) }, selectionShare: 0, steps: [], ...(emptyNote ? { emptyNote } : {}) });
     } else {
       // Domains selected with DP: each round selects its own with a share of its budget, and the
       // collections split the rest (the sweep is told the rest, and the points the whole).
@@ -602,7 +610,8 @@ function annotate(parts: readonly { epsilon: number; data: CollectionData[]; res
     const baseline = new Map<string, number>();
     for (const p of part.result.points) {
       if (p.insight.startsWith('frequency-rmse.')) {
-        out.push(p);
+        const d = byCollection.get(p.insight.slice('frequency-rmse.'.length));
+        out.push(d && d.n === 0 ? { ...p, status: 'undefined', note: part.emptyNote ?? 'no device reports in this collection' } : p);
         continue;
       }
       const ins = getInsight(p.insight);
@@ -665,6 +674,9 @@ function reproduceBlock(args: readonly string[], cfg: UtilityConfig, data: Recor
   }
   return {
     command: `npx pinhole-bench utility ${flags.map(quote).join(' ')}`.trim(),
+    // every option with its value (defaults included), as config.json beside the results
+    config: effectiveConfig(cfg),
+    configCommand: 'npx pinhole-bench utility --config config.json --out <folder>',
     seed: cfg.seed,
     dataSha256: data.sha256 ?? null,
     dataFiles: data.files ?? null,
@@ -672,6 +684,33 @@ function reproduceBlock(args: readonly string[], cfg: UtilityConfig, data: Recor
     commit,
     citation: cfg.data === 'mobilebandwidth' ? MOBILEBANDWIDTH_CITATION : null,
   };
+}
+
+/** The run's options as a --config file: flag names, every default spelled out, the output folder left out. */
+export function effectiveConfig(cfg: UtilityConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    preset: cfg.preset,
+    data: cfg.data === 'synthetic' || cfg.data === 'mobilebandwidth' ? cfg.data : resolve(cfg.data),
+    devices: cfg.devices,
+    seed: cfg.seed,
+    insights: cfg.insights,
+    pipelines: cfg.pipelines,
+    epsilons: cfg.epsilons,
+    delta: cfg.delta,
+    k: cfg.k,
+    trials: cfg.trials,
+    mode: cfg.mode,
+    workers: cfg.workers,
+    targets: cfg.targets,
+  };
+  if (cfg.map !== undefined) out.map = cfg.map;
+  if (cfg.unitColumn !== undefined) out['unit-column'] = cfg.unitColumn;
+  if (cfg.rowsAreUnits) out['rows-are-units'] = true;
+  if (cfg.where.length) out.where = cfg.where;
+  if (cfg.defaults !== undefined) out.defaults = cfg.defaults;
+  if (cfg.domains !== undefined) out.domains = resolve(cfg.domains);
+  if (cfg.maxRowsPerUnit !== undefined) out['max-rows-per-unit'] = cfg.maxRowsPerUnit;
+  return out;
 }
 
 const MOBILEBANDWIDTH_CITATION =

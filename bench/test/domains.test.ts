@@ -92,4 +92,28 @@ describe('real-data domains are public (issue 16, item 5)', () => {
     }
     expect(readFileSync(join(r.config.out as string, 'report.md'), 'utf8')).toMatch(/DP partition selection/);
   });
+
+  it('declares the public vocabulary of mobilebandwidth (3 operators, 34 provinces) and selects its cities with DP', () => {
+    const out = mkdtempSync(join(tmpdir(), 'pinhole-domains-'));
+    const r = bench(['utility', '--data', 'mobilebandwidth', '--trials', '1', '--epsilons', '1,16', '--pipelines', 'raw,central-dp', '--insights', 'poor-share,worst-cells', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as UtilityResults;
+    const d = domainsOf(res);
+    expect(d?.operators).toMatchObject({ source: 'declared', values: ['460-00', '460-01', '460-11'] });
+    expect(d?.regions.source).toBe('declared');
+    expect(d?.regions.values).toHaveLength(35);
+    expect(d?.regions.values).not.toContain('zhonghuarenmingongheguo'); // in the rows (3 users), not a province
+    expect(d?.cells.source).toBe('dp-partition-selection');
+    // the selection gets the same share of each round as each of the 2 collections: a third
+    expect(res.config.domainSelectionShare).toBeCloseTo(1 / 3, 12);
+    const sel = (d?.cells as DomainInfo & { selection: { epsilon: number; epsilonSelection: number; selected: number; candidates: number }[] }).selection;
+    expect(sel.map((x) => x.epsilon)).toEqual([1, 16]);
+    for (const x of sel) expect(x.epsilonSelection).toBeCloseTo(x.epsilon / 3, 12);
+    expect(sel[1]?.selected).toBeGreaterThan(sel[0]?.selected as number); // more budget, more cities
+    // rows outside the declared provinces are dropped and counted, at every round
+    type Step = { step: string; dropped: Record<string, number> };
+    const rounds = (res.data.steps as Step[]).filter((st) => st.step.startsWith('public domain'));
+    expect(rounds).toHaveLength(2);
+    for (const st of rounds) expect(st.dropped.region_outside_domain).toBeGreaterThan(0);
+  });
 });

@@ -71,8 +71,9 @@ describe('quick preset: the ordering a researcher expects', () => {
         const first = pts[0]!;
         const last = pts[pts.length - 1]!;
         // A pipeline whose estimate is still noise at the largest epsilon stays flat: it may not rise
-        // beyond the two 95 % half-widths, and must not be counted as falling.
-        expect(last.error.mean, `${id} ${pl}`).toBeLessThan(first.error.mean + halfWidth(first) + halfWidth(last));
+        // beyond the two 95 % half-widths (a tie at a saturated miss rate of 1 is no rise), and must
+        // not be counted as falling.
+        expect(last.error.mean, `${id} ${pl}`).toBeLessThanOrEqual(first.error.mean + halfWidth(first) + halfWidth(last));
         if (last.error.hi < first.error.lo) significant++;
       }
       // Ranking the 10 worst of 342 cells needs more devices than the quick preset has: at its
@@ -107,7 +108,10 @@ describe('quick preset: the ordering a researcher expects', () => {
         const others = ldpIds()
           .map((pl) => at(ins.id, pl).find((p) => p.epsilon === auto.epsilon))
           .filter((p): p is ResultPoint => p !== undefined);
-        const best = others.reduce((a, b) => (a.error.mean < b.error.mean ? a : b));
+        // The best oracle is the one of least closed-form error: the smallest of eight measured
+        // means would be biased low (a minimum over noisy draws), so the 2e-3 rate of the
+        // two-interval check below holds only against an oracle chosen without looking at them.
+        const best = others.reduce((a, b) => ((a.theory ?? Infinity) <= (b.theory ?? Infinity) ? a : b));
         expect(auto.error.mean, `${ins.id} ε=${auto.epsilon} vs ${best.pipeline}`).toBeLessThanOrEqual(best.error.mean + halfWidth(best) + halfWidth(auto));
         // Its closed form is the smallest of all the oracles' (that is how it chooses).
         const bestTheory = Math.min(...others.map((p) => p.theory ?? Infinity));
