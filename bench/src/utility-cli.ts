@@ -421,7 +421,8 @@ export function openData(cfg: UtilityConfig): OpenedData {
   lines.unshift(`read ${loaded.sources.map((s) => `${s.name} (${num(s.bytes)} bytes, sha256 ${s.sha256.slice(0, 12)}…)`).join(', ')}`);
   for (const st of steps.slice(1)) lines.push(`step ${st.step}: kept ${num(st.kept)} of ${num(st.rows)}${Object.keys(st.dropped).length ? `; dropped ${Object.entries(st.dropped).map(([k, v]) => `${k} ${num(v)}`).join(', ')}` : ''}${st.note ? ` (${st.note})` : ''}`);
   for (const c of loaded.conversions) lines.push(`unit: ${c.field} ← ${c.column} in ${c.unit}${c.stated ? '' : ' (assumed: no unit stated)'}${c.factor === 1 ? '' : ` × ${c.factor}`} → ${c.schemaUnit}`);
-  const unitNote = cfg.data === 'mobilebandwidth' ? 'user_uid' : cfg.rowsAreUnits && cfg.unitColumn === undefined && !(cfg.map ?? '').includes('device=') ? 'every row (--rows-are-units)' : (cfg.unitColumn ?? parseColumnMap(cfg.map ?? 'downlink=downlink').map.device ?? 'every row');
+  const unitColumn = cfg.data === 'mobilebandwidth' ? 'user_uid' : (cfg.unitColumn ?? parseColumnMap(cfg.map ?? 'downlink=downlink').map.device);
+  const unitNote = unitColumn ?? 'every row (--rows-are-units)';
   lines.push(`privacy unit: ${unitNote}; each unit reports 1 measurement per collection (its other rows count only in the truth, weighted 1/rows)`);
   for (const w of loaded.warnings) lines.push(`WARNING: ${w.message}`);
 
@@ -553,7 +554,9 @@ export async function runUtilityCli(args: string[], ctx: { root: string; runId: 
         const round = data.round(epsilon, cfg.delta, collections.length);
         const prepared = prepareCollections(round.tables(), round.domains, collections, cfg.seed, cfg.mode === 'device');
         const rest = 1 - round.selectionShare;
-        const result = await sweep(prepared, { ...sweepConfig, epsilons: [epsilon * rest], delta: cfg.delta * rest }, options);
+        // the sweep sees the collections' part of the budget: its progress lines name the round's
+        const roundLog = (line: string) => ctx.log(line.replace(/ε=[0-9.e+-]+/, `round ε=${epsilon}`));
+        const result = await sweep(prepared, { ...sweepConfig, epsilons: [epsilon * rest], delta: cfg.delta * rest }, { ...options, log: roundLog });
         const points = result.points.map((p) => ({ ...p, epsilon, delta: cfg.delta }));
         parts.push({
           epsilon,
