@@ -192,11 +192,11 @@ export function ldpSpec(ins: InsightInfo, points: readonly ResultPoint[]): { spe
   const data = pipelines.flatMap((pl) => [...rows(ins, points, pl, pl).map((d) => ({ ...d, panel: pl, role: 'pipeline' })), ...ref.map((d) => ({ ...d, panel: pl, role: 'central-dp (reference)' }))]);
   const theory = data.filter((d) => d.role === 'pipeline' && d.theory !== null && Number.isFinite(d.theory) && (d.theory as number) > 0).map((d) => ({ ...d, error: d.theory as number, role: 'closed form' }));
   const { x, y } = axes(ins, data.map((d) => d.epsilon));
-  const color = { field: 'role', type: 'nominal' as const, title: null, scale: { domain: ['pipeline', 'central-dp (reference)'], range: [OKABE_ITO.vermillion, '#999999'] } };
+  const color = { field: 'role', type: 'nominal' as const, title: null, legend: { labelLimit: 220 }, scale: { domain: ['pipeline', 'central-dp (reference)'], range: [OKABE_ITO.vermillion, '#999999'] } };
   return {
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      title: { text: `${ins.title}: every LDP pipeline`, subtitle: 'one panel per pipeline; dashed: closed form; grey: central-dp for reference' },
+      title: { text: `${ins.title}: every LDP pipeline`, subtitle: 'one panel per pipeline; black dashed: closed form; grey: central-dp for reference' },
       data: { values: [...data, ...theory] },
       facet: { field: 'panel', type: 'nominal', title: null },
       columns: 4,
@@ -204,8 +204,9 @@ export function ldpSpec(ins: InsightInfo, points: readonly ResultPoint[]): { spe
         width: 170,
         height: 120,
         layer: [
-          { name: 'measured', transform: [{ filter: "datum.role !== 'closed form'" }], mark: { type: 'line', point: { size: 12 } }, encoding: { x, y, color, detail: { field: 'role' } } },
-          { name: 'theory', transform: [{ filter: "datum.role === 'closed form'" }], mark: { type: 'line', strokeDash: [4, 3], color: OKABE_ITO.vermillion }, encoding: { x, y } },
+          { name: 'measured', transform: [{ filter: "datum.role !== 'closed form'" }], mark: { type: 'line', strokeWidth: 2.5, point: { size: 12 } }, encoding: { x, y, color, detail: { field: 'role' } } },
+          // black and thin on top of the measured line, so agreement shows as a dashed line inside it
+          { name: 'theory', transform: [{ filter: "datum.role === 'closed form'" }], mark: { type: 'line', strokeDash: [3, 3], strokeWidth: 1, color: OKABE_ITO.black }, encoding: { x, y } },
         ],
       },
       resolve: { scale: { y: 'shared' } },
@@ -255,7 +256,7 @@ export function targetSpec(r: UtilityResults): { spec: TopLevelSpec; series: str
         {
           name: 'needed',
           mark: { type: 'point', filled: true, size: 70 },
-          encoding: { x, shape: { field: 'kind', type: 'nominal', title: null, scale: { domain: ['interpolated', 'at most (below target on the whole grid)', 'more than (above target on the whole grid)'], range: ['circle', 'triangle-left', 'triangle-right'] } } },
+          encoding: { x, shape: { field: 'kind', type: 'nominal', title: null, legend: { labelLimit: 320 }, scale: { domain: ['interpolated', 'at most (below target on the whole grid)', 'more than (above target on the whole grid)'], range: ['circle', 'triangle-left', 'triangle-right'] } } },
         },
       ],
     } as TopLevelSpec,
