@@ -573,7 +573,7 @@ export async function runUtilityCli(args: string[], ctx: { root: string; runId: 
     const describe: Record<string, unknown> = { ...data.describe, domains: data.domainReports() };
     const perRoundSteps = parts.flatMap((p) => p.steps);
     if (perRoundSteps.length > 0) describe.steps = [...(describe.steps as DataStep[]), ...perRoundSteps];
-    const insights = mergeInsights(parts.map((p) => p.result), points, parts);
+    const insights = mergeInsights(parts.map((p) => p.result), points);
     const pipelines = last.result.pipelines.length > 0 ? mergePipelines(parts.map((p) => p.result)) : [];
     const versions = readVersions(ctx.root);
     const results: UtilityResults = {
@@ -644,7 +644,7 @@ function annotate(parts: readonly { epsilon: number; data: CollectionData[]; res
 
 const fmtNum = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(2));
 
-function mergeInsights(results: readonly SweepResult[], points: readonly ResultPoint[], parts: readonly { data: CollectionData[] }[]): InsightInfo[] {
+function mergeInsights(results: readonly SweepResult[], points: readonly ResultPoint[]): InsightInfo[] {
   const seen = new Map<string, InsightInfo>();
   for (const r of results) for (const i of r.insights) if (!seen.has(i.id)) seen.set(i.id, i);
   // an insight the sweep left out (no point at all) is still listed when it has a reason
@@ -654,7 +654,6 @@ function mergeInsights(results: readonly SweepResult[], points: readonly ResultP
     const pts = points.filter((p) => p.insight === i.id);
     if (pts.length > 0 && pts.every((p) => p.status === 'undefined')) (i as { note?: string }).note = [...new Set(pts.map((p) => p.note as string))].join('; ');
   }
-  void parts;
   return out;
 }
 
