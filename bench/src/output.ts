@@ -1,12 +1,12 @@
 /**
- * Writes a utility run: results.json (the documented schema), results.csv, report.md, one SVG plot
- * per insight (vega-lite, rendered in Node without a browser) and index.html showing them all.
+ * Writes a utility run: results.json (the documented schema), results.csv, report.md, the SVG
+ * plots (vega-lite, rendered in Node without a browser) and index.html showing them all.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
-import type { TopLevelSpec } from 'vega-lite';
+import { type PlotFile, renderPlots } from './plots.js';
+import { toHtml, toMarkdown } from './report.js';
+import type { EpsilonForTarget } from './target.js';
 
 export interface ErrorSummary {
   readonly mean: number;
@@ -33,6 +33,15 @@ export interface ResultPoint {
   readonly released: number;
   /** reports (contributing devices) behind the estimate */
   readonly n: number;
+  /**
+   * absent when the point is an ordinary measurement; `undefined`: the statistic cannot be
+   * computed on this data (`note` says why, `error` is NaN); `partial`: computed on less than it
+   * asks for; `uninformative`: a private pipeline that says nothing at this epsilon
+   */
+  readonly status?: 'undefined' | 'partial' | 'uninformative';
+  readonly note?: string;
+  /** for an uninformative point that is also partial: the partial note */
+  readonly partial?: string;
 }
 
 export interface InsightInfo {
@@ -44,6 +53,8 @@ export interface InsightInfo {
   readonly collection: string;
   /** y axis on a log scale */
   readonly logScale: boolean;
+  /** why the insight cannot be computed on this data, when it cannot */
+  readonly note?: string;
 }
 
 export interface PipelineInfo {
@@ -68,6 +79,12 @@ export interface UtilityResults {
   readonly insights: readonly InsightInfo[];
   readonly pipelines: readonly PipelineInfo[];
   readonly points: readonly ResultPoint[];
+  /** per insight and pipeline: the smallest epsilon whose error is below the target (see target.ts) */
+  readonly epsilonForTarget?: readonly EpsilonForTarget[];
+  /** command line, seed, data hash, versions: what regenerates this run */
+  readonly reproduce?: Readonly<Record<string, unknown>>;
+  /** every plot written, with the series it draws (filled in by writeResults) */
+  readonly plots?: readonly PlotFile[];
 }
 
 const T95: Record<number, number> = { 1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228, 15: 2.131, 20: 2.086, 30: 2.042 };
@@ -79,8 +96,14 @@ function tQuantile(df: number): number {
   return 1.96;
 }
 
+/**
+ * Errors this close to 0 are the float residue of an exact computation (a distribution compared
+ * with itself after normalising gives 1e-14): every metric's meaningful resolution is far coarser.
+ */
+export const ZERO_RESIDUE = 1e-12;
+
 export function summarise(values: readonly number[]): ErrorSummary {
-  const xs = values.filter((v) => Number.isFinite(v));
+  const xs = values.filter((v) => Number.isFinite(v)).map((v) => (Math.abs(v) < ZERO_RESIDUE ? 0 : v));
   const n = xs.length;
   if (n === 0) return { mean: NaN, lo: NaN, hi: NaN, trials: 0 };
   const mean = xs.reduce((a, b) => a + b, 0) / n;
@@ -90,121 +113,23 @@ export function summarise(values: readonly number[]): ErrorSummary {
   return { mean, lo: Math.max(0, mean - half), hi: mean + half, trials: n };
 }
 
-function fmt(x: number | null): string {
+/** A number for a table: exact zeros (and float residue) as 0, `digits` significant digits otherwise, "—" when not a number. */
+export function formatNumber(x: number | null, digits = 2): string {
   if (x === null || !Number.isFinite(x)) return '—';
-  if (x === 0) return '0';
+  if (Math.abs(x) < ZERO_RESIDUE) return '0';
   const a = Math.abs(x);
-  return a >= 100 ? x.toFixed(0) : a >= 1 ? x.toFixed(2) : x.toPrecision(2);
+  if (a >= 10 ** digits) return x.toFixed(0);
+  if (a >= 1) return x.toFixed(Math.max(0, digits - 1 - Math.floor(Math.log10(a))));
+  return x.toPrecision(digits);
 }
 
 export function toCsv(points: readonly ResultPoint[]): string {
-  const head = 'insight,pipeline,epsilon,delta,k,epsilon_collection,delta_collection,error_mean,error_lo,error_hi,trials,theory,released,n';
+  const head = 'insight,pipeline,epsilon,delta,k,epsilon_collection,delta_collection,error_mean,error_lo,error_hi,trials,theory,released,n,status,note';
+  const esc = (s: string | undefined) => (s === undefined ? '' : /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const rows = points.map((p) =>
-    [p.insight, p.pipeline, p.epsilon, p.delta, p.k, p.epsilonCollection, p.deltaCollection, p.error.mean, p.error.lo, p.error.hi, p.error.trials, p.theory ?? '', p.released, p.n].join(','),
+    [p.insight, p.pipeline, p.epsilon, p.delta, p.k, p.epsilonCollection, p.deltaCollection, p.error.mean, p.error.lo, p.error.hi, p.error.trials, p.theory ?? '', p.released, p.n, p.status ?? '', esc(p.note)].join(','),
   );
   return `${[head, ...rows].join('\n')}\n`;
-}
-
-export function toMarkdown(r: UtilityResults): string {
-  const lines: string[] = [];
-  lines.push('# Pinhole utility report', '');
-  lines.push(`Seed \`${r.seed}\`, ${String(r.data.devices)} devices (${String(r.data.source)}), k = ${String(r.config.k)}, δ = ${String(r.config.delta)}, ${String(r.config.trials)} trials, mode ${String(r.config.mode)}.`);
-  lines.push(`ε is the whole budget of one device for the round, split equally over the ${String(r.config.collections)} collections the insights need.`);
-  lines.push(`Run ${new Date(r.startedAt).toISOString()} in ${(r.durationMs / 1000).toFixed(1)} s on ${String(r.machine.cpus)} × ${String(r.machine.cpu)}, Node ${String(r.machine.node)}.`, '');
-  lines.push('## Pipelines: threat model and what each treats as public', '');
-  lines.push('Epsilons are comparable only between pipelines that protect the same things.', '');
-  for (const pl of r.pipelines) {
-    lines.push(`- **${pl.id}** — ${pl.description}.`);
-    for (const t of pl.threatModel ?? []) lines.push(`  - threat model: ${t}`);
-    for (const p of pl.treatsAsPublic ?? []) lines.push(`  - public: ${p}`);
-  }
-  lines.push('');
-  const epsilons = [...new Set(r.points.map((p) => p.epsilon))].sort((a, b) => a - b);
-  for (const ins of r.insights) {
-    lines.push(`## ${ins.title}`, '', `${ins.question} Error: ${ins.metricDescription}.`, '');
-    lines.push(`| pipeline | ${epsilons.map((e) => `ε=${e}`).join(' | ')} | released |`);
-    lines.push(`|---|${epsilons.map(() => '---:').join('|')}|---:|`);
-    for (const pl of r.pipelines) {
-      const pts = r.points.filter((p) => p.insight === ins.id && p.pipeline === pl.id);
-      if (pts.length === 0) continue;
-      const cells = epsilons.map((e) => {
-        const p = pts.find((q) => q.epsilon === e);
-        if (!p) return '';
-        return `${fmt(p.error.mean)}${p.theory !== null ? ` (theory ${fmt(p.theory)})` : ''}`;
-      });
-      const released = pts.reduce((a, p) => a + p.released, 0) / pts.length;
-      lines.push(`| ${pl.id}${pl.private ? '' : ' ⚠ not private'} | ${cells.join(' | ')} | ${(released * 100).toFixed(0)} % |`);
-    }
-    lines.push('', `![${ins.title}](${ins.id}.svg)`, '');
-  }
-  lines.push('## Pipelines', '');
-  for (const pl of r.pipelines) lines.push(`- \`${pl.id}\`: ${pl.description}`);
-  lines.push('');
-  return lines.join('\n');
-}
-
-export function plotSpec(ins: InsightInfo, points: readonly ResultPoint[]): TopLevelSpec {
-  const data = points
-    // On a log axis an exact (or float-rounding) zero has no place: those pipelines are in the tables.
-    .filter((p) => p.insight === ins.id && Number.isFinite(p.error.mean) && (!ins.logScale || p.error.mean > 1e-12))
-    .map((p) => ({
-      epsilon: p.epsilon,
-      pipeline: p.pipeline,
-      error: p.error.mean,
-      lo: ins.logScale ? Math.max(p.error.lo, p.error.mean / 100) : Math.max(0, p.error.lo),
-      hi: ins.metric === 'miss_at_k' ? Math.min(1, p.error.hi) : p.error.hi,
-      theory: p.theory,
-      kind: 'measured',
-    }));
-  const epsilons = data.map((d) => d.epsilon);
-  const theory = data.filter((d) => d.theory !== null && Number.isFinite(d.theory) && (d.theory as number) > 0).map((d) => ({ ...d, error: d.theory, kind: 'theory' }));
-  const y = { field: 'error', type: 'quantitative' as const, title: ins.metric, scale: ins.logScale ? { type: 'log' as const } : { zero: true } };
-  const x = {
-    field: 'epsilon',
-    type: 'quantitative' as const,
-    title: 'ε (per device, per round)',
-    scale: { type: 'log' as const, domain: [Math.min(...epsilons), Math.max(...epsilons)], nice: false },
-    axis: { values: [...new Set(epsilons)] },
-  };
-  const color = { field: 'pipeline', type: 'nominal' as const, legend: { title: 'pipeline' }, scale: { scheme: 'category20' } };
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: ins.title, subtitle: `${ins.metric} vs ε; dashed: closed form; band: 95 % CI over trials` },
-    width: 520,
-    height: 320,
-    layer: [
-      { data: { values: data }, mark: { type: 'errorband', opacity: 0.08 }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },
-      { data: { values: data }, mark: { type: 'line', point: true }, encoding: { x, y, color } },
-      ...(theory.length ? [{ data: { values: theory }, mark: { type: 'line' as const, strokeDash: [5, 4], opacity: 0.8 }, encoding: { x, y, color } }] : []),
-    ],
-  } as TopLevelSpec;
-}
-
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const compiled = vl.compile(spec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
-}
-
-export function toHtml(r: UtilityResults, svgs: Readonly<Record<string, string>>): string {
-  const sections = r.insights
-    .map((ins) => `<section><h2>${escapeHtml(ins.title)}</h2><p>${escapeHtml(ins.question)} <em>Error: ${escapeHtml(ins.metricDescription)}.</em></p>${svgs[ins.id] ?? '<p>no plot</p>'}</section>`)
-    .join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Pinhole utility report</title>
-<style>body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}section{display:inline-block;vertical-align:top;margin:1em;max-width:560px}svg{max-width:100%;height:auto}</style>
-</head><body>
-<h1>Pinhole utility report</h1>
-<p>Seed <code>${escapeHtml(r.seed)}</code>, ${escapeHtml(String(r.data.devices))} devices (${escapeHtml(String(r.data.source))}), k = ${escapeHtml(String(r.config.k))}, δ = ${escapeHtml(String(r.config.delta))}, ${escapeHtml(String(r.config.trials))} trials. ε is one device's whole budget for the round. Tables: <a href="report.md">report.md</a>, data: <a href="results.json">results.json</a>, <a href="results.csv">results.csv</a>.</p>
-${sections}
-</body></html>
-`;
 }
 
 export async function writeResults(outDir: string, r: UtilityResults): Promise<string[]> {
@@ -214,15 +139,18 @@ export async function writeResults(outDir: string, r: UtilityResults): Promise<s
     await writeFile(join(outDir, name), text);
     files.push(name);
   };
-  await put('results.json', `${JSON.stringify(r, null, 2)}\n`);
+  const plots = await renderPlots(r);
+  const withPlots: UtilityResults = { ...r, plots: plots.map(({ svg: _svg, ...p }) => p) };
+  await put('results.json', `${JSON.stringify(withPlots, null, 2)}\n`);
+  const config = r.reproduce?.config;
+  if (config !== undefined) await put('config.json', `${JSON.stringify(config, null, 2)}\n`);
   await put('results.csv', toCsv(r.points));
-  await put('report.md', toMarkdown(r));
+  await put('report.md', toMarkdown(withPlots));
   const svgs: Record<string, string> = {};
-  for (const ins of r.insights) {
-    const svg = await renderSvg(plotSpec(ins, r.points));
-    svgs[ins.id] = svg;
-    await put(`${ins.id}.svg`, svg);
+  for (const p of plots) {
+    svgs[p.file] = p.svg;
+    await put(p.file, p.svg);
   }
-  await put('index.html', toHtml(r, svgs));
+  await put('index.html', toHtml(withPlots, svgs));
   return files;
 }

@@ -84,7 +84,7 @@ export class CollectionBuilder {
   /** Adds one table (or chunk). Rows of one device must be contiguous or at least all in this table. */
   add(table: MeasurementTable): void {
     const c = table.columns;
-    const row: InsightRow = { networkType: 0, deviceClass: 0, operator: 0, region: 0, cell: 0, downlinkMbps: 0, rttMs: NaN, rsrpDbm: NaN };
+    const row: InsightRow = { networkType: 0, deviceClass: 0, operator: 0, region: 0, cell: 0, downlinkMbps: 0, rttMs: NaN, rsrpDbm: NaN, video: 0, videoBitrateKbps: NaN, rebuffered: NaN };
     // Rows grouped by device: an index sort keeps order stable for any source.
     let sorted = true;
     for (let i = 1; i < table.length && sorted; i++) if ((c.device[i] as number) < (c.device[i - 1] as number)) sorted = false;
@@ -138,6 +138,12 @@ export class CollectionBuilder {
       row.downlinkMbps = c.downlinkMbps[i] as number;
       row.rttMs = c.rttMs[i] as number;
       row.rsrpDbm = c.rsrpDbm[i] as number;
+      row.video = c.activity[i] === 1 ? 1 : 0;
+      row.videoBitrateKbps = c.videoBitrateKbps[i] as number;
+      const stalls = c.stallCount[i] as number;
+      const stalled = c.rebufferRatio[i] as number;
+      // as core's hasRebuffering: unknown when neither is there
+      row.rebuffered = Number.isNaN(stalls) && Number.isNaN(stalled) ? NaN : stalls > 0 || stalled > 0 ? 1 : 0;
       this.#accs.forEach((acc, k) => {
         if (acc.kind === 'histogram') {
           const b = acc.collection.item(row, this.#domains);

@@ -93,7 +93,11 @@ export async function sweep(data: readonly CollectionData[], config: SweepConfig
           seen.threatModel.add(out.release.threatModel.description);
           for (const p of out.release.treatsAsPublic) seen.treatsAsPublic.add(p);
         };
-        for (let trial = 0; trial < config.trials; trial++) {
+        // No device reports in this collection (real data without its fields): nothing to estimate;
+        // the points stay NaN and the output explains why.
+        const trials = d.n === 0 ? 0 : config.trials;
+        if (d.n === 0) releasedSum = NaN;
+        for (let trial = 0; trial < trials; trial++) {
           const rng = seededRng(config.seed).stream(`trial=${trial}/pipeline=${pipeline.id}/collection=${d.collection.id}/epsilon=${epsilon}`);
           const input = { epsilon: epsilonC, delta: deltaC, k: config.k, rng, mode: config.mode, ...(options.pool ? { pool: options.pool } : {}) };
           try {

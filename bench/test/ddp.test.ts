@@ -118,9 +118,10 @@ describe('secagg-ddp on the quick preset (count-type insights)', () => {
         const l = bestLdp(id, s.epsilon);
         if (getInsight(id).metric === 'miss_at_k') {
           // A miss rate is bounded by 1 and every LDP pipeline stays near it (0.9+) on the quick
-          // preset. Where secagg-ddp also still misses most of the top 10 (>= 0.8, the smallest
-          // epsilons) the two may tie within noise; everywhere else their 95 % intervals are disjoint.
-          if (s.error.mean >= 0.8) expect(s.error.mean, `${id} ε=${s.epsilon}`).toBeLessThanOrEqual(l.error.mean + halfWidth(l) + halfWidth(s));
+          // preset. Where secagg-ddp may also still miss most of the top 10 (its 95 % interval
+          // reaches 0.8, the smallest epsilons) the two may tie within noise; everywhere else their
+          // 95 % intervals are disjoint.
+          if (s.error.hi >= 0.8) expect(s.error.mean, `${id} ε=${s.epsilon}`).toBeLessThanOrEqual(l.error.mean + halfWidth(l) + halfWidth(s));
           else expect(s.error.hi, `${id} ε=${s.epsilon}: secagg-ddp ${s.error.mean} vs ${l.pipeline} ${l.error.mean}`).toBeLessThan(l.error.lo);
           continue;
         }

@@ -5,6 +5,8 @@
  */
 export {
   TABLE_NUMERIC_FIELDS,
+  TABLE_STREAMING_FIELDS,
+  TABLE_STREAMING_FIELD_NAMES,
   TIMESTAMP_PLACEHOLDER,
   checkTable,
   measurementAt,
@@ -17,10 +19,32 @@ export {
   type TableColumns,
   type TableDomains,
   type TableNumericField,
+  type TableStreamingField,
   type TableSource,
 } from './table.js';
 export * from './csv.js';
-export { REJECT_REASONS, CLEAR_REASONS, DEFAULT_NETWORK_TYPE_NAMES, DEFAULT_OPERATOR_CODES, UNKNOWN_OPERATOR_VALUES, parseTimestamp, type RejectReason, type ClearReason, type ClearedField, type LoadReport, type LoadResult, type MultiValue } from './ingest.js';
+export {
+  REJECT_REASONS,
+  CLEAR_REASONS,
+  DEFAULT_NETWORK_TYPE_NAMES,
+  DEFAULT_OPERATOR_CODES,
+  UNKNOWN_OPERATOR_VALUES,
+  PLACEHOLDERS,
+  parseTimestamp,
+  type RejectReason,
+  type ClearReason,
+  type ClearedField,
+  type LoadReport,
+  type LoadResult,
+  type MultiValue,
+  type SourceFile,
+  type Conversion,
+  type FieldStats,
+  type LoadWarning,
+  type WhereCondition,
+} from './ingest.js';
+export { FIELD_UNITS, canonicalUnit, unitFactor, unitsFor, type UnitDimension, type UnitField } from './units.js';
+export { OUT_OF_RANGE_WARNING_SHARE, PLAUSIBLE_MEDIAN } from './unit-checks.js';
 export * from './loaders.js';
 export { measureCalibration, knotsOf, quantileSorted, KNOT_LEVELS, type CalibrationFigures, type DownlinkFigures, type SignalFigures } from './calibrate.js';
 export {
@@ -51,4 +75,33 @@ export {
   type OperatorSpec,
 } from './synthetic.js';
 export { CALIBRATION } from './calibration-data.js';
+export {
+  VIDEO_SESSION_SHARE,
+  VIDEO_REBUFFERING_SHARE,
+  VIDEO_MEAN_REBUFFER_RATIO,
+  VIDEO_STARTUP_OVER_2S,
+  VIDEO_STARTUP_SIGMA,
+  VIDEO_REBUFFERING_RISK,
+  VIDEO_DOWNLINK_CORRELATION,
+  VIDEO_LADDER_KBPS,
+  VIDEO_THROUGHPUT_SAFETY,
+  VIDEO_CAP_KBPS,
+  VIDEO_BITRATE_SIGMA,
+  videoModel,
+  videoRung,
+  type VideoModel,
+} from './video.js';
 export { type Knots } from './distributions.js';
+export {
+  OTHER_CELL,
+  otherCellOf,
+  restrictToDomains,
+  boundRowsPerUnit,
+  summarizeTable,
+  type PublicDomains,
+  type RestrictResult,
+  type BoundResult,
+  type TableSummary,
+  type FieldSummary,
+} from './transform.js';
+export { MOBILEBANDWIDTH_OPERATORS, MOBILEBANDWIDTH_REGIONS, MOBILEBANDWIDTH_DOMAINS_SOURCE } from './public-domains.js';

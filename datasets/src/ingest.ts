@@ -3,9 +3,10 @@
  * counted by reason (rejected), and every optional value that cannot be kept counted by field and
  * reason (cleared). Shared by the generic CSV loader and the real-data loaders (internal).
  */
-import { DEVICE_CLASSES, type DeviceClass, NETWORK_TYPES, type NetworkType, NUMERIC_FIELDS, PinholeError } from '@pinhole/core';
+import { ACTIVITIES, DEVICE_CLASSES, type DeviceClass, NETWORK_TYPES, type NetworkType, NUMERIC_FIELDS, PinholeError, STREAMING_FIELDS } from '@pinhole/core';
 import { type CsvRow } from './csv.js';
-import { Interner, type MeasurementTable, TableBuilder, type TableNumericField } from './table.js';
+import { unitWarnings } from './unit-checks.js';
+import { Interner, type MeasurementTable, TABLE_STREAMING_FIELDS, TableBuilder, type TableNumericField, type TableStreamingField } from './table.js';
 
 export const REJECT_REASONS = [
   'malformed_csv',
@@ -22,13 +23,38 @@ export const REJECT_REASONS = [
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
-export const CLEAR_REASONS = ['unavailable', 'not_a_number', 'out_of_range', 'wrong_network'] as const;
+export const CLEAR_REASONS = ['unavailable', 'not_a_number', 'out_of_range', 'wrong_network', 'wrong_activity'] as const;
 export type ClearReason = (typeof CLEAR_REASONS)[number];
-export type ClearedField = Exclude<TableNumericField, 'downlinkMbps'> | 'timestamp';
+export type ClearedField = Exclude<TableNumericField, 'downlinkMbps'> | TableStreamingField | 'timestamp';
+
+/** Cell values that mean "no value": read as absent, never as an error or a zero (compared trimmed, lower-cased). */
+export const PLACEHOLDERS: ReadonlySet<string> = new Set(['', '-', '--', 'nan', 'null', 'na', 'n/a']);
+
+/** A row filter on a raw column: keep rows whose value is (or, negated, is not) one of `values` (trimmed, case-insensitive). */
+export interface WhereCondition {
+  readonly column: string;
+  readonly values: readonly string[];
+  readonly negate?: boolean;
+}
+
+/** How the values of one mapped numeric column looked (before any row was rejected for another field). */
+export interface FieldStats {
+  /** the column it came from */
+  readonly column: string;
+  /** cells holding a number */
+  readonly values: number;
+  /** placeholders (`-`, empty, NaN, null, …) and sentinels: absent */
+  readonly absent: number;
+  readonly notANumber: number;
+  /** numbers outside the field's valid range after the unit conversion */
+  readonly outOfRange: number;
+}
 
 export interface LoadReport {
   /** data rows read (header excluded) */
   readonly rows: number;
+  /** rows removed by the row filters (`where`), counted under the first condition they failed */
+  readonly filtered: { readonly total: number; readonly byCondition: Readonly<Record<string, number>> };
   /** rows that did not fit the schema: none is dropped without a count here */
   readonly rejected: { readonly total: number; readonly byReason: Partial<Record<RejectReason, number>> };
   /** optional values set absent, by field and reason (the row itself was kept) */
@@ -37,8 +63,45 @@ export interface LoadReport {
   readonly notes: Readonly<Record<string, number>>;
 }
 
+/** What was read: the file's name, where it was found, and the SHA-256 of its (decompressed) content. */
+export interface SourceFile {
+  readonly name: string;
+  readonly path: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** The conversion applied to a mapped numeric column. */
+export interface Conversion {
+  readonly field: string;
+  readonly column: string;
+  /** the column's unit: stated in the mapping, or (stated = false) assumed to be the schema's */
+  readonly unit: string;
+  readonly stated: boolean;
+  /** value in the schema's unit = value in the column's unit × factor */
+  readonly factor: number;
+  readonly schemaUnit: string;
+}
+
+/** Something about the data that probably makes the figures wrong (a wrong unit is the usual cause). */
+export interface LoadWarning {
+  readonly field: string;
+  readonly column: string;
+  readonly message: string;
+  /** the unit the values look like they are in, when one fits */
+  readonly suggestedUnit?: string;
+}
+
 export interface LoadResult extends LoadReport {
   readonly table: MeasurementTable;
+  /** per mapped numeric field: the unit conversion applied */
+  readonly conversions: readonly Conversion[];
+  /** per mapped numeric field: how many values were present, absent, unreadable, out of range */
+  readonly fieldStats: Readonly<Record<string, FieldStats>>;
+  /** likely mistakes in the mapping (more than a few percent out of range, an implausible median) */
+  readonly warnings: readonly LoadWarning[];
+  /** every file read, in order, with the hash of its content (a figure can name the exact data) */
+  readonly sources: readonly SourceFile[];
   /** the same counts per input file (one entry for a single file) */
   readonly byFile: Readonly<Record<string, LoadReport>>;
 }
@@ -51,7 +114,14 @@ export interface RowSpec {
   readonly width: number;
   readonly downlink: number;
   readonly numeric: Partial<Record<Exclude<TableNumericField, 'downlinkMbps'>, number>>;
-  readonly scale: Partial<Record<TableNumericField, number>>;
+  /** streaming-context columns; `activity` says which rows are sessions (without it: a row with any of them) */
+  readonly streaming: Partial<Record<TableStreamingField, number>>;
+  readonly activity: number;
+  readonly scale: Partial<Record<TableNumericField | TableStreamingField, number>>;
+  /** row filters: column index, accepted values (lower-cased), negated, and the label counts go under */
+  readonly where: ReadonlyArray<{ readonly column: number; readonly values: ReadonlySet<string>; readonly negate: boolean; readonly label: string }>;
+  /** the mapped field name and column of every numeric table field (for the field statistics) */
+  readonly fieldNames: Readonly<Partial<Record<TableNumericField | TableStreamingField, readonly [field: string, column: string]>>>;
   readonly networkType: number;
   readonly operator: number;
   readonly region: number;
@@ -137,8 +207,24 @@ export class Ingest {
   private readonly total = new Counters();
   private readonly numBuf: number[] = [];
 
-  begin(file: string): Counters {
+  private readonly sources: SourceFile[] = [];
+  /** per mapped field: counts, and the first values read (before the unit conversion) for the unit checks */
+  readonly stats = new Map<string, { column: string; values: number; absent: number; notANumber: number; outOfRange: number; sample: number[] }>();
+
+  private stat(spec: RowSpec, field: TableNumericField | TableStreamingField): { column: string; values: number; absent: number; notANumber: number; outOfRange: number; sample: number[] } | undefined {
+    const names = spec.fieldNames[field];
+    if (names === undefined) return undefined;
+    let st = this.stats.get(names[0]);
+    if (!st) {
+      st = { column: names[1], values: 0, absent: 0, notANumber: 0, outOfRange: 0, sample: [] };
+      this.stats.set(names[0], st);
+    }
+    return st;
+  }
+
+  begin(file: string, source?: SourceFile): Counters {
     this.files.push(file);
+    if (source) this.sources.push(source);
     const c = new Counters();
     this.perFile.set(file, c);
     return c;
@@ -164,20 +250,43 @@ export class Ingest {
     if (row.malformed) return reject('malformed_csv');
     if (f.length !== spec.width) return reject('wrong_field_count');
 
+    // row filters, before any schema check: a filtered row is not a rejected one
+    for (const w of spec.where) {
+      const hit = w.values.has((f[w.column] as string).trim().toLowerCase());
+      if (hit === w.negate) {
+        counters.filter(w.label);
+        this.total.filter(w.label);
+        return;
+      }
+    }
+
     // required: downlink
+    const dlStat = this.stat(spec, 'downlinkMbps');
     const dlRaw = (f[spec.downlink] as string).trim();
-    if (dlRaw === '') return reject('downlink_missing');
     let dl = this.parseNumber(dlRaw, spec);
-    if (dl === UNAVAILABLE) return reject('downlink_missing');
-    if (dl === NOT_A_NUMBER) return reject('downlink_invalid');
+    if (dl === UNAVAILABLE) {
+      if (dlStat) dlStat.absent++;
+      return reject('downlink_missing');
+    }
+    if (dl === NOT_A_NUMBER) {
+      if (dlStat) dlStat.notANumber++;
+      return reject('downlink_invalid');
+    }
+    if (dlStat) {
+      dlStat.values++;
+      if (dlStat.sample.length < SAMPLE_MAX) dlStat.sample.push(dl);
+    }
     dl *= spec.scale.downlinkMbps ?? 1;
-    if (!(dl >= NUMERIC_FIELDS.downlinkMbps.min && dl <= NUMERIC_FIELDS.downlinkMbps.max)) return reject('downlink_out_of_range');
+    if (!(dl >= NUMERIC_FIELDS.downlinkMbps.min && dl <= NUMERIC_FIELDS.downlinkMbps.max)) {
+      if (dlStat) dlStat.outOfRange++;
+      return reject('downlink_out_of_range');
+    }
 
     // required: network type
     let nt: NetworkType;
     if (spec.networkType >= 0) {
       const raw = (f[spec.networkType] as string).trim().toLowerCase();
-      if (raw === '') return reject('network_type_missing');
+      if (PLACEHOLDERS.has(raw)) return reject('network_type_missing');
       const t = spec.networkTypes.get(raw);
       if (t === undefined) return reject('network_type_unknown');
       nt = t;
@@ -193,7 +302,7 @@ export class Ingest {
     if (spec.operator >= 0) {
       const raw = (f[spec.operator] as string).trim();
       const key = raw.toLowerCase();
-      if (UNKNOWN_OPERATOR_VALUES.has(key)) return reject('operator_unknown');
+      if (UNKNOWN_OPERATOR_VALUES.has(key) || PLACEHOLDERS.has(key)) return reject('operator_unknown');
       let code = spec.operators.get(key);
       if (code === undefined) {
         const m = MCC_MNC.exec(raw);
@@ -231,7 +340,7 @@ export class Ingest {
     let device: number;
     if (spec.device >= 0) {
       const raw = (f[spec.device] as string).trim();
-      if (raw === '' || raw.toLowerCase() === 'nan') return reject('device_missing');
+      if (PLACEHOLDERS.has(raw.toLowerCase())) return reject('device_missing');
       device = this.devices.index(raw);
     } else {
       device = -1; // minted below, once the row is accepted
@@ -241,7 +350,7 @@ export class Ingest {
     let region = spec.defaults.region ?? 'all';
     if (spec.region >= 0) {
       region = (f[spec.region] as string).trim();
-      if (region === '') {
+      if (PLACEHOLDERS.has(region.toLowerCase())) {
         region = 'unknown';
         note('region_empty');
       }
@@ -249,7 +358,7 @@ export class Ingest {
     let cellId: string;
     if (spec.cell >= 0) {
       let raw = (f[spec.cell] as string).trim();
-      if (raw === '') {
+      if (PLACEHOLDERS.has(raw.toLowerCase())) {
         raw = 'unknown';
         note('cell_empty');
       }
@@ -284,20 +393,28 @@ export class Ingest {
     c.downlinkMbps.data[i] = dl;
     const wifi = nt === 'wifi';
     for (const [field, col] of Object.entries(spec.numeric) as Array<[Exclude<TableNumericField, 'downlinkMbps'>, number]>) {
+      const st = this.stat(spec, field);
       const raw = (f[col] as string).trim();
-      if (raw === '') continue;
       let v = this.parseNumber(raw, spec);
       if (v === UNAVAILABLE) {
-        clear(field, 'unavailable');
+        if (st) st.absent++;
+        // a sentinel is counted as cleared; a placeholder is simply absent
+        if (!PLACEHOLDERS.has(raw.toLowerCase())) clear(field, 'unavailable');
         continue;
       }
       if (v === NOT_A_NUMBER) {
+        if (st) st.notANumber++;
         clear(field, 'not_a_number');
         continue;
+      }
+      if (st) {
+        st.values++;
+        if (st.sample.length < SAMPLE_MAX) st.sample.push(v);
       }
       v *= spec.scale[field] ?? 1;
       const range = NUMERIC_FIELDS[field];
       if (!(v >= range.min && v <= range.max)) {
+        if (st) st.outOfRange++;
         clear(field, 'out_of_range');
         continue;
       }
@@ -308,9 +425,10 @@ export class Ingest {
       }
       c[field].data[i] = Object.is(v, -0) ? 0 : v;
     }
+    this.streaming(f, spec, i, clear, note);
     if (spec.timestamp >= 0) {
       const raw = (f[spec.timestamp] as string).trim();
-      if (raw !== '') {
+      if (!PLACEHOLDERS.has(raw.toLowerCase())) {
         const ts = parseTimestamp(raw);
         if (Number.isNaN(ts)) clear('timestamp', 'not_a_number');
         else if (ts < TS_MIN || ts > TS_MAX) clear('timestamp', 'out_of_range');
@@ -332,11 +450,65 @@ export class Ingest {
     if (spec.cell >= 0 && (f[spec.cell] as string).trim() === 'weizhi') note('cell_unknown_kept');
   }
 
-  /** Numeric value of a cell, reducing ';'-separated readings; sentinels mean unavailable. */
+  /** The streaming context of an accepted row: whether it is a session, and its quality fields. */
+  private streaming(f: readonly string[], spec: RowSpec, i: number, clear: (field: ClearedField, reason: ClearReason) => void, note: (key: string) => void): void {
+    const entries = Object.entries(spec.streaming) as Array<[TableStreamingField, number]>;
+    if (spec.activity < 0 && entries.length === 0) return;
+    const c = this.builder.cols;
+    let session: boolean;
+    if (spec.activity >= 0) {
+      const raw = (f[spec.activity] as string).trim().toLowerCase();
+      const a = (ACTIVITIES as readonly string[]).indexOf(raw);
+      if (a < 0 && !PLACEHOLDERS.has(raw)) note('activity_unknown');
+      session = a >= 0;
+      if (session) c.activity.data[i] = a + 1;
+    } else {
+      session = entries.some(([, col]) => !PLACEHOLDERS.has((f[col] as string).trim().toLowerCase()));
+      if (session) c.activity.data[i] = 1; // a row with video fields and no activity column is a video session
+    }
+    for (const [field, col] of entries) {
+      const st = this.stat(spec, field);
+      const raw = (f[col] as string).trim();
+      let v = this.parseNumber(raw, spec);
+      if (v === UNAVAILABLE) {
+        if (st) st.absent++;
+        if (!PLACEHOLDERS.has(raw.toLowerCase())) clear(field, 'unavailable');
+        continue;
+      }
+      if (v === NOT_A_NUMBER) {
+        if (st) st.notANumber++;
+        clear(field, 'not_a_number');
+        continue;
+      }
+      if (st) {
+        st.values++;
+        if (st.sample.length < SAMPLE_MAX) st.sample.push(v);
+      }
+      v *= spec.scale[field] ?? 1;
+      const range = STREAMING_FIELDS[TABLE_STREAMING_FIELDS[field]];
+      if (!(v >= range.min && v <= range.max)) {
+        if (st) st.outOfRange++;
+        clear(field, 'out_of_range');
+        continue;
+      }
+      if (range.integer && !Number.isInteger(v)) {
+        clear(field, 'not_a_number');
+        continue;
+      }
+      if (!session) {
+        clear(field, 'wrong_activity');
+        continue;
+      }
+      c[field].data[i] = Object.is(v, -0) ? 0 : v;
+    }
+  }
+
+  /** Numeric value of a cell, reducing ';'-separated readings; placeholders and sentinels mean unavailable. */
   private parseNumber(raw: string, spec: RowSpec): number {
+    if (PLACEHOLDERS.has(raw.toLowerCase())) return UNAVAILABLE;
     if (raw.indexOf(';') < 0) {
       const v = Number(raw);
-      if (Number.isNaN(v) || !Number.isFinite(v)) return raw.toLowerCase() === 'nan' ? UNAVAILABLE : NOT_A_NUMBER;
+      if (Number.isNaN(v) || !Number.isFinite(v)) return NOT_A_NUMBER;
       return spec.unavailable.has(v) ? UNAVAILABLE : v;
     }
     const buf = this.numBuf;
@@ -344,7 +516,7 @@ export class Ingest {
     let bad = false;
     for (const part of raw.split(';')) {
       const t = part.trim();
-      if (t === '') continue;
+      if (PLACEHOLDERS.has(t.toLowerCase())) continue;
       const v = Number(t);
       if (!Number.isFinite(v)) {
         bad = true;
@@ -360,7 +532,8 @@ export class Ingest {
     return buf.length % 2 ? (buf[h] as number) : ((buf[h - 1] as number) + (buf[h] as number)) / 2;
   }
 
-  finish(): LoadResult {
+  /** The table and every count; `conversions` are the unit conversions the caller applied (for the report and the unit checks). */
+  finish(conversions: readonly Conversion[] = []): LoadResult {
     const devices = this.devices.values;
     const table = this.builder.finish({
       operators: this.operators.values,
@@ -379,11 +552,23 @@ export class Ingest {
     });
     const byFile: Record<string, LoadReport> = {};
     for (const [file, c] of this.perFile) byFile[file] = c.report();
-    return Object.freeze({ table, ...this.total.report(), byFile: Object.freeze(byFile) });
+    const fieldStats: Record<string, FieldStats> = {};
+    for (const [field, st] of this.stats) fieldStats[field] = Object.freeze({ column: st.column, values: st.values, absent: st.absent, notANumber: st.notANumber, outOfRange: st.outOfRange });
+    return Object.freeze({
+      table,
+      ...this.total.report(),
+      byFile: Object.freeze(byFile),
+      sources: Object.freeze(this.sources.slice()),
+      conversions: Object.freeze(conversions.slice()),
+      fieldStats: Object.freeze(fieldStats),
+      warnings: Object.freeze(unitWarnings(this.stats, conversions)),
+    });
   }
 }
 
 const UNAVAILABLE = Number.NEGATIVE_INFINITY;
+/** values kept per field for the unit checks */
+const SAMPLE_MAX = 100_000;
 const NOT_A_NUMBER = Number.POSITIVE_INFINITY;
 
 /** Epoch seconds (< 1e11) or milliseconds, or a date string `Date.parse` reads; NaN otherwise. */
@@ -397,11 +582,17 @@ export function parseTimestamp(raw: string): number {
 
 export class Counters {
   rows = 0;
+  filteredTotal = 0;
+  readonly byCondition: Record<string, number> = {};
   rejectedTotal = 0;
   readonly byReason: Partial<Record<RejectReason, number>> = {};
   clearedTotal = 0;
   readonly byField: Partial<Record<ClearedField, Partial<Record<ClearReason, number>>>> = {};
   readonly notes: Record<string, number> = {};
+  filter(label: string): void {
+    this.filteredTotal++;
+    this.byCondition[label] = (this.byCondition[label] ?? 0) + 1;
+  }
   reject(reason: RejectReason): void {
     this.rejectedTotal++;
     this.byReason[reason] = (this.byReason[reason] ?? 0) + 1;
@@ -417,6 +608,7 @@ export class Counters {
   report(): LoadReport {
     return Object.freeze({
       rows: this.rows,
+      filtered: Object.freeze({ total: this.filteredTotal, byCondition: Object.freeze({ ...this.byCondition }) }),
       rejected: Object.freeze({ total: this.rejectedTotal, byReason: Object.freeze({ ...this.byReason }) }),
       cleared: Object.freeze({ total: this.clearedTotal, byField: Object.freeze(JSON.parse(JSON.stringify(this.byField)) as LoadReport['cleared']['byField']) }),
       notes: Object.freeze({ ...this.notes }),

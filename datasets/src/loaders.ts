@@ -2,9 +2,11 @@
  * Loaders: any CSV with a column mapping (`loadCsv`), and the real mobilebandwidth data
  * (`loadMobileBandwidth`), found through `findRealData`. Node-only (reads files).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import {
   checkObject,
   checkOneOf,
@@ -24,8 +26,12 @@ import {
   type LoadResult,
   type MultiValue,
   type RowSpec,
+  type SourceFile,
+  type Conversion,
+  type WhereCondition,
 } from './ingest.js';
-import { type TableNumericField } from './table.js';
+import { type TableNumericField, type TableStreamingField } from './table.js';
+import { FIELD_UNITS, type UnitField, unitFactor } from './units.js';
 
 /** The table fields a CSV column can feed, by their short names (`--map downlink=DL_bitrate`). */
 export const MAP_FIELDS = [
@@ -43,9 +49,22 @@ export const MAP_FIELDS = [
   'deviceClass',
   'device',
   'timestamp',
+  'activity',
+  'videoBitrate',
+  'rebufferRatio',
+  'stallCount',
+  'startupDelay',
 ] as const;
 export type MapField = (typeof MAP_FIELDS)[number];
 export type ColumnMap = Partial<Record<MapField, string>>;
+/** Units stated per numeric field (`kbps`, `s`, `%`, …; see `FIELD_UNITS`). */
+export type UnitMap = Partial<Record<UnitField, string>>;
+
+/** A column mapping with the units stated in it. */
+export interface ColumnMapping {
+  readonly map: ColumnMap;
+  readonly units: UnitMap;
+}
 
 const NUMERIC_OF: Record<'downlink' | 'uplink' | 'rtt' | 'rsrp' | 'rsrq' | 'sinr' | 'wifiRssi', TableNumericField> = {
   downlink: 'downlinkMbps',
@@ -56,34 +75,75 @@ const NUMERIC_OF: Record<'downlink' | 'uplink' | 'rtt' | 'rsrp' | 'rsrq' | 'sinr
   sinr: 'sinrDb',
   wifiRssi: 'wifiRssiDbm',
 };
-/** `NetworkSample` names are accepted as aliases (downlinkMbps = downlink, …). */
+const STREAMING_OF: Record<'videoBitrate' | 'rebufferRatio' | 'stallCount' | 'startupDelay', TableStreamingField> = {
+  videoBitrate: 'videoBitrateKbps',
+  rebufferRatio: 'rebufferRatio',
+  stallCount: 'stallCount',
+  startupDelay: 'startupDelayMs',
+};
+/** `NetworkSample` and `StreamingContext` names are accepted as aliases (downlinkMbps = downlink, …). */
 const ALIASES: Record<string, MapField> = Object.fromEntries([
   ...MAP_FIELDS.map((f) => [f.toLowerCase(), f]),
   ...Object.entries(NUMERIC_OF).map(([short, long]) => [long.toLowerCase(), short]),
+  ...Object.entries(STREAMING_OF).map(([short, long]) => [long.toLowerCase(), short]),
+  ['bitratekbps', 'videoBitrate'],
 ]) as Record<string, MapField>;
 
 /**
- * Parses the CLI form `downlink=DL_bitrate,operator=Operator` (field names are case-insensitive,
- * column names are kept as written; a column name may not contain ',' or '=').
+ * Parses the CLI form `downlink=DL_bitrate:kbps,rtt=Ping:s,operator=Operator` (field names are
+ * case-insensitive, column names are kept as written; `:unit` after a numeric field's column states
+ * its unit; a column name may not contain ',' or '=').
  */
-export function parseColumnMap(text: string): ColumnMap {
+export function parseColumnMap(text: string): ColumnMapping {
   checkString('map', text, { nonEmpty: true });
-  const out: ColumnMap = {};
+  const map: ColumnMap = {};
+  const units: UnitMap = {};
   for (const part of text.split(',')) {
     const eq = part.indexOf('=');
     if (eq <= 0 || eq === part.length - 1 || part.indexOf('=', eq + 1) >= 0) throw invalid('map', 'comma-separated field=column pairs', part);
     const key = part.slice(0, eq).trim();
     const field = ALIASES[key.toLowerCase()];
     if (field === undefined) throw invalid(`map.${key}`, `one of ${MAP_FIELDS.join(', ')}`, key);
-    if (out[field] !== undefined) throw invalid(`map.${field}`, 'a field named once', part);
-    out[field] = part.slice(eq + 1).trim();
+    if (map[field] !== undefined) throw invalid(`map.${field}`, 'a field named once', part);
+    let column = part.slice(eq + 1).trim();
+    const colon = column.lastIndexOf(':');
+    if (colon > 0 && field in FIELD_UNITS) {
+      const unit = column.slice(colon + 1).trim();
+      unitFactor(field as UnitField, unit); // refuses an unknown unit here, naming the field
+      units[field as UnitField] = unit;
+      column = column.slice(0, colon).trim();
+    }
+    if (column === '') throw invalid(`map.${field}`, 'a column name', part);
+    map[field] = column;
   }
-  return out;
+  return { map, units };
+}
+
+/** Parses a row filter `column=a,b` (keep rows whose value is a or b) or `column!=a,b`. */
+export function parseWhere(text: string, param = 'where'): WhereCondition {
+  checkString(param, text, { nonEmpty: true });
+  const m = /^([^=!]+?)\s*(!?=)\s*(.+)$/.exec(text.trim());
+  if (!m) throw invalid(param, 'a filter column=value[,value…] or column!=value[,value…]', text);
+  const values = (m[3] as string).split(',').map((v) => v.trim());
+  if (values.some((v) => v === '')) throw invalid(param, 'non-empty values separated by commas', text);
+  return { column: (m[1] as string).trim(), values, negate: m[2] === '!=' };
 }
 
 export interface CsvLoadOptions {
-  /** which column feeds which field; `downlink` is required */
+  /** which column feeds which field (`downlink` is required), or the CLI string with optional `:unit`s */
   readonly map: ColumnMap | string;
+  /** units of numeric columns, e.g. `{ downlink: 'kbps', rtt: 's' }` (default: the schema's) */
+  readonly units?: UnitMap;
+  /**
+   * keep only rows matching every condition (`'NetworkMode=LTE,5G'`, `'Operator!=test'`, or
+   * `{ column, values, negate }`); a removed row is counted under its first failed condition
+   */
+  readonly where?: string | readonly (string | WhereCondition)[];
+  /**
+   * without a `device` column every row is its own privacy unit, which overstates how many people
+   * the data covers: a file without one is refused unless this says so
+   */
+  readonly rowsAreUnits?: boolean;
   /** one character, default "," */
   readonly delimiter?: string;
   /** constants for fields without a column */
@@ -102,8 +162,8 @@ export interface CsvLoadOptions {
   readonly multiValue?: MultiValue;
   /** values that mean "unavailable", default [2147483647] (Java Integer.MAX_VALUE) */
   readonly unavailable?: readonly number[];
-  /** multipliers into the schema's units, e.g. `{ downlink: 0.001 }` for kbit/s */
-  readonly scale?: Partial<Record<'downlink' | 'uplink' | 'rtt' | 'rsrp' | 'rsrq' | 'sinr' | 'wifiRssi', number>>;
+  /** raw multipliers into the schema's units, e.g. `{ downlink: 0.001 }` for kbit/s (prefer `units`) */
+  readonly scale?: Partial<Record<UnitField, number>>;
   /** columns kept as extra categorical columns (`table.extras[name]`) */
   readonly extras?: readonly string[];
 }
@@ -112,6 +172,10 @@ const MCC_MNC = /^\d{3}-\d{2,3}$/;
 
 interface ParsedOptions {
   map: ColumnMap;
+  /** per mapped numeric field: the unit and the factor into the schema's unit */
+  units: Partial<Record<UnitField, { unit: string; factor: number; stated: boolean }>>;
+  where: WhereCondition[];
+  rowsAreUnits: boolean;
   delimiter: string;
   defaults: RowSpec['defaults'];
   networkTypes: Map<string, NetworkType>;
@@ -119,17 +183,26 @@ interface ParsedOptions {
   unknownOperators: 'reject' | 'assign';
   multiValue: MultiValue;
   unavailable: Set<number>;
-  scale: Partial<Record<TableNumericField, number>>;
   extras: string[];
+}
+
+function conversionsOf(p: ParsedOptions): Conversion[] {
+  return (Object.entries(p.units) as Array<[UnitField, { unit: string; factor: number; stated: boolean }]>).map(([field, u]) =>
+    Object.freeze({ field, column: p.map[field] as string, unit: u.unit, stated: u.stated, factor: u.factor, schemaUnit: FIELD_UNITS[field] }),
+  );
 }
 
 function parseOptions(options: unknown): ParsedOptions {
   const o = checkObject('options', options);
-  const known = new Set(['map', 'delimiter', 'defaults', 'networkTypes', 'operators', 'unknownOperators', 'multiValue', 'unavailable', 'scale', 'extras']);
+  const known = new Set(['map', 'units', 'where', 'rowsAreUnits', 'delimiter', 'defaults', 'networkTypes', 'operators', 'unknownOperators', 'multiValue', 'unavailable', 'scale', 'extras']);
   for (const k of Object.keys(o)) if (!known.has(k)) throw invalid(`options.${k}`, 'no such option', o[k]);
   let map: ColumnMap;
-  if (typeof o.map === 'string') map = parseColumnMap(o.map);
-  else {
+  const stated: UnitMap = {};
+  if (typeof o.map === 'string') {
+    const parsed = parseColumnMap(o.map);
+    map = { ...parsed.map };
+    Object.assign(stated, parsed.units);
+  } else {
     const m = checkObject('options.map', o.map);
     map = {};
     for (const [k, v] of Object.entries(m)) {
@@ -139,6 +212,33 @@ function parseOptions(options: unknown): ParsedOptions {
     }
   }
   if (map.downlink === undefined) throw invalid('options.map.downlink', 'a column name (downlink is required)', undefined);
+  if (o.units !== undefined) {
+    for (const [k, v] of Object.entries(checkObject('options.units', o.units))) {
+      const field = ALIASES[k.toLowerCase()];
+      if (field === undefined || !(field in FIELD_UNITS)) throw invalid(`options.units.${k}`, `one of ${Object.keys(FIELD_UNITS).join(', ')}`, k);
+      if (stated[field as UnitField] !== undefined) throw invalid(`options.units.${k}`, 'a unit stated once (it is also in the map)', v);
+      stated[field as UnitField] = checkString(`options.units.${k}`, v, { nonEmpty: true });
+    }
+  }
+  if (o.rowsAreUnits !== undefined && typeof o.rowsAreUnits !== 'boolean') throw invalid('options.rowsAreUnits', 'a boolean', o.rowsAreUnits);
+  const rowsAreUnits = o.rowsAreUnits === true;
+  const where: WhereCondition[] = [];
+  if (o.where !== undefined) {
+    const list: unknown[] = typeof o.where === 'string' ? [o.where] : Array.isArray(o.where) ? o.where : [o.where];
+    list.forEach((w, i) => {
+      if (typeof w === 'string') where.push(parseWhere(w, `options.where[${i}]`));
+      else {
+        const c = checkObject(`options.where[${i}]`, w);
+        const values = c.values;
+        if (!Array.isArray(values) || values.length === 0) throw invalid(`options.where[${i}].values`, 'a non-empty array of strings', values);
+        where.push({
+          column: checkString(`options.where[${i}].column`, c.column, { nonEmpty: true }),
+          values: values.map((v: unknown, j: number) => checkString(`options.where[${i}].values[${j}]`, v)),
+          negate: c.negate === true,
+        });
+      }
+    });
+  }
   const delimiter = o.delimiter === undefined ? ',' : checkString('options.delimiter', o.delimiter, { nonEmpty: true });
 
   const d = o.defaults === undefined ? {} : checkObject('options.defaults', o.defaults);
@@ -177,21 +277,33 @@ function parseOptions(options: unknown): ParsedOptions {
       unavailable.add(v);
     });
   }
-  const scale: Partial<Record<TableNumericField, number>> = {};
+  const scale: Partial<Record<UnitField, number>> = {};
   if (o.scale !== undefined) {
     for (const [k, v] of Object.entries(checkObject('options.scale', o.scale))) {
-      const field = NUMERIC_OF[ALIASES[k.toLowerCase()] as keyof typeof NUMERIC_OF];
-      if (field === undefined) throw invalid(`options.scale.${k}`, `one of ${Object.keys(NUMERIC_OF).join(', ')}`, k);
+      const field = ALIASES[k.toLowerCase()];
+      if (field === undefined || !(field in FIELD_UNITS)) throw invalid(`options.scale.${k}`, `one of ${Object.keys(FIELD_UNITS).join(', ')}`, k);
       if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw invalid(`options.scale.${k}`, 'a finite number > 0', v);
-      scale[field] = v;
+      if (stated[field as UnitField] !== undefined) throw invalid(`options.scale.${k}`, 'either a unit or a scale for a field, not both', v);
+      scale[field as UnitField] = v;
     }
+  }
+  const units: ParsedOptions['units'] = {};
+  for (const field of Object.keys(FIELD_UNITS) as UnitField[]) {
+    if (map[field] === undefined) continue;
+    const unit = stated[field];
+    if (unit !== undefined) units[field] = { ...unitFactor(field, unit, `map.${field}`), stated: true };
+    else if (scale[field] !== undefined) units[field] = { unit: `× ${scale[field]}`, factor: scale[field] as number, stated: true };
+    else units[field] = { unit: FIELD_UNITS[field], factor: 1, stated: false };
   }
   let extras: string[] = [];
   if (o.extras !== undefined) {
     if (!Array.isArray(o.extras)) throw invalid('options.extras', 'an array of column names', o.extras);
     extras = o.extras.map((v: unknown, i: number) => checkString(`options.extras[${i}]`, v, { nonEmpty: true }));
   }
-  return { map, delimiter, defaults, networkTypes, operators, unknownOperators, multiValue, unavailable, scale, extras };
+  if (map.device === undefined && !rowsAreUnits) {
+    throw invalid('options.map.device', 'a column naming the privacy unit (a device or user id); a file without one is refused unless every row is its own unit (rowsAreUnits: true)', undefined);
+  }
+  return { map, units, where, rowsAreUnits, delimiter, defaults, networkTypes, operators, unknownOperators, multiValue, unavailable, extras };
 }
 
 function specFor(file: string, header: readonly string[], p: ParsedOptions): RowSpec {
@@ -211,16 +323,38 @@ function specFor(file: string, header: readonly string[], p: ParsedOptions): Row
     return i;
   };
   const numeric: Partial<Record<Exclude<TableNumericField, 'downlinkMbps'>, number>> = {};
+  const scale: Partial<Record<TableNumericField | TableStreamingField, number>> = {};
+  const fieldNames: Partial<Record<TableNumericField | TableStreamingField, readonly [string, string]>> = {};
   for (const short of ['uplink', 'rtt', 'rsrp', 'rsrq', 'sinr', 'wifiRssi'] as const) {
     const c = col(`map.${short}`, p.map[short]);
     if (c >= 0) numeric[NUMERIC_OF[short] as Exclude<TableNumericField, 'downlinkMbps'>] = c;
   }
+  const streaming: Partial<Record<TableStreamingField, number>> = {};
+  for (const short of ['videoBitrate', 'rebufferRatio', 'stallCount', 'startupDelay'] as const) {
+    const c = col(`map.${short}`, p.map[short]);
+    if (c >= 0) streaming[STREAMING_OF[short]] = c;
+  }
+  for (const [field, u] of Object.entries(p.units) as Array<[UnitField, { factor: number }]>) {
+    const target = field in NUMERIC_OF ? NUMERIC_OF[field as keyof typeof NUMERIC_OF] : STREAMING_OF[field as keyof typeof STREAMING_OF];
+    if (u.factor !== 1) scale[target] = u.factor;
+    fieldNames[target] = [field, p.map[field] as string];
+  }
+  const where = p.where.map((w, i) => ({
+    column: col(`where[${i}]`, w.column),
+    values: new Set(w.values.map((v) => v.trim().toLowerCase())),
+    negate: w.negate === true,
+    label: `${w.column}${w.negate ? '!=' : '='}${w.values.join(',')}`,
+  }));
   return {
     file,
     width: header.length,
     downlink: col('map.downlink', p.map.downlink),
     numeric,
-    scale: p.scale,
+    streaming,
+    activity: col('map.activity', p.map.activity),
+    where,
+    fieldNames,
+    scale,
     networkType: col('map.networkType', p.map.networkType),
     operator: col('map.operator', p.map.operator),
     region: col('map.region', p.map.region),
@@ -238,17 +372,32 @@ function specFor(file: string, header: readonly string[], p: ParsedOptions): Row
   };
 }
 
+/** A file's text; a name ending in `.gz` is gunzipped. */
 function readText(param: string, path: string): string {
+  let bytes: Buffer;
   try {
-    return readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     throw new PinholeError('invalid_argument', param, `"${param}" expected a readable file, got ${JSON.stringify(path)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
   }
+  if (path.endsWith('.gz')) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (err) {
+      throw new PinholeError('invalid_argument', param, `"${param}" expected a gzip file, got ${JSON.stringify(path)} (${(err as Error).message})`, { cause: err });
+    }
+  }
+  return bytes.toString('utf8');
+}
+
+function describeSource(name: string, path: string, text: string): SourceFile {
+  const buf = Buffer.from(text, 'utf8');
+  return Object.freeze({ name, path, bytes: buf.length, sha256: createHash('sha256').update(buf).digest('hex') });
 }
 
 /** Feeds one file through the parser into `ingest`; the first row is the header. */
-function ingestText(ingest: Ingest, file: string, text: string, makeSpec: (header: readonly string[]) => RowSpec, delimiter: string): void {
-  const counters = ingest.begin(file);
+function ingestText(ingest: Ingest, file: string, text: string, makeSpec: (header: readonly string[]) => RowSpec, delimiter: string, path = file): void {
+  const counters = ingest.begin(file, describeSource(file, path, text));
   let spec: RowSpec | undefined;
   const parser = new CsvParser(
     (row) => {
@@ -274,7 +423,7 @@ export function loadCsv(path: string, options: CsvLoadOptions): LoadResult {
   checkString('path', path, { nonEmpty: true });
   const p = parseOptions(options);
   const text = readText('path', path);
-  return loadCsvText(text, p, path);
+  return loadCsvText(text, p, path, resolve(path));
 }
 
 /** The same from a string already in memory (`name` labels it in the report). */
@@ -284,10 +433,10 @@ export function loadCsvString(text: string, options: CsvLoadOptions, name = 'inp
   return loadCsvText(text, parseOptions(options), name);
 }
 
-function loadCsvText(text: string, p: ParsedOptions, name: string): LoadResult {
+function loadCsvText(text: string, p: ParsedOptions, name: string, path = name): LoadResult {
   const ingest = new Ingest();
-  ingestText(ingest, name, text, (header) => specFor(name, header, p), p.delimiter);
-  return ingest.finish();
+  ingestText(ingest, name, text, (header) => specFor(name, header, p), p.delimiter, path);
+  return ingest.finish(conversionsOf(p));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,6 +471,15 @@ export const MOBILEBANDWIDTH_MAPS: Readonly<Record<MobileBandwidthFile, ColumnMa
   wifi6: { downlink: 'bandwidth_Mbps', networkType: 'network_type', operator: 'user_isp_id', region: 'user_region_id', cell: 'user_city_id', device: 'user_uid', wifiRssi: 'wifi_rssi' },
 });
 
+/** Units of the mapped columns, from the data set's column documentation (data/Readme.md). */
+const MOBILEBANDWIDTH_UNITS: Readonly<Record<MobileBandwidthFile, UnitMap>> = Object.freeze({
+  '4G': { downlink: 'Mbit/s', rsrp: 'dBm', rsrq: 'dB', sinr: 'dB' },
+  '5G': { downlink: 'Mbit/s' },
+  wifi4: { downlink: 'Mbit/s', wifiRssi: 'dBm' },
+  wifi5: { downlink: 'Mbit/s', wifiRssi: 'dBm' },
+  wifi6: { downlink: 'Mbit/s', wifiRssi: 'dBm' },
+});
+
 /**
  * Loads the mobilebandwidth files into one table: operator = `user_isp_id` (China Mobile 460-00,
  * China Unicom 460-01, China Telecom 460-11; the unknown-ISP mojibake and `nan` are rejected as
@@ -354,17 +512,19 @@ export function loadMobileBandwidth(options: MobileBandwidthOptions = {}): LoadR
       throw new PinholeError(
         'invalid_argument',
         'dir',
-        `"dir" expected a folder holding the ${MOBILEBANDWIDTH_FOLDER} files; none was given and none was found (set PINHOLE_DATA_DIR, or place the shared datasets at ../shared/datasets beside the repository)`,
+        `"dir" expected a folder holding the ${MOBILEBANDWIDTH_FOLDER} files; none was given and none was found (PINHOLE_DATA_DIR points elsewhere, or the vendored copy in datasets/data is missing)`,
       );
     }
     dir = found.mobilebandwidth;
   } else dir = checkString('options.dir', o.dir, { nonEmpty: true });
 
   const ingest = new Ingest();
+  const conversions: Conversion[] = [];
   for (const name of files) {
-    const path = join(dir, `${name}.csv`);
+    const path = mobileBandwidthFile(dir, name);
     const text = readText('options.dir', path);
-    const p = parseOptions({ map: MOBILEBANDWIDTH_MAPS[name], unknownOperators: 'reject', multiValue, extras: ['brand', 'model'] });
+    const p = parseOptions({ map: MOBILEBANDWIDTH_MAPS[name], units: MOBILEBANDWIDTH_UNITS[name], unknownOperators: 'reject', multiValue, extras: ['brand', 'model'] });
+    for (const c of conversionsOf(p)) if (!conversions.some((x) => x.field === c.field && x.column === c.column)) conversions.push(c);
     if (name === '5G') p.networkTypes.set('5g', fiveG === '5g-sa' ? '5g-sa' : '5g-nsa');
     ingestText(
       ingest,
@@ -384,9 +544,10 @@ export function loadMobileBandwidth(options: MobileBandwidthOptions = {}): LoadR
         };
       },
       ',',
+      path,
     );
   }
-  return ingest.finish();
+  return ingest.finish(conversions);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -395,8 +556,13 @@ export function loadMobileBandwidth(options: MobileBandwidthOptions = {}): LoadR
 export interface RealDataLocation {
   /** the datasets folder (holding one folder per data set) */
   readonly dir: string;
-  /** the mobilebandwidth folder when its five files are there, else null */
+  /** the mobilebandwidth folder when its five files are there (as .csv or .csv.gz), else null */
   readonly mobilebandwidth: string | null;
+  /**
+   * where it was found: `env` (PINHOLE_DATA_DIR), `shared` (../shared/datasets beside the
+   * repository) or `vendored` (the gzipped copy in datasets/data, always there in a clone)
+   */
+  readonly source: 'env' | 'shared' | 'vendored';
 }
 
 function isDir(p: string): boolean {
@@ -407,14 +573,22 @@ function isDir(p: string): boolean {
   }
 }
 
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The path of one mobilebandwidth file in `dir`: `<name>.csv`, else `<name>.csv.gz`. */
+function mobileBandwidthFile(dir: string, name: MobileBandwidthFile): string {
+  const plain = join(dir, `${name}.csv`);
+  return isFile(plain) || !isFile(`${plain}.gz`) ? plain : `${plain}.gz`;
+}
+
 function hasMobileBandwidth(dir: string): boolean {
-  return MOBILEBANDWIDTH_FILES.every((f) => {
-    try {
-      return statSync(join(dir, `${f}.csv`)).isFile();
-    } catch {
-      return false;
-    }
-  });
+  return MOBILEBANDWIDTH_FILES.every((f) => isFile(join(dir, `${f}.csv`)) || isFile(join(dir, `${f}.csv.gz`)));
 }
 
 function repoRoot(start: string): string | null {
@@ -432,29 +606,33 @@ function repoRoot(start: string): string | null {
   }
 }
 
+/** The copy shipped with this package: gzipped files, their licence and provenance (datasets/data). */
+export const VENDORED_DATA_DIR: string = join(dirname(fileURLToPath(import.meta.url)), '..', 'data');
+
+function locate(c: string, source: RealDataLocation['source']): RealDataLocation | null {
+  if (!isDir(c)) return null;
+  if (hasMobileBandwidth(c)) return { dir: dirname(c), mobilebandwidth: c, source };
+  const mb = join(c, MOBILEBANDWIDTH_FOLDER);
+  return { dir: c, mobilebandwidth: hasMobileBandwidth(mb) ? mb : null, source };
+}
+
 /**
- * Where the real data is: `PINHOLE_DATA_DIR` when set (the datasets folder, or the
- * mobilebandwidth folder itself), else `../shared/datasets` beside the repository root (found
- * from this module and from the working directory). null when there is none: the synthetic
- * default then stands in.
+ * Where the real data is. `PINHOLE_DATA_DIR` when set (the datasets folder, or the
+ * mobilebandwidth folder itself; null when it holds nothing). Otherwise `../shared/datasets`
+ * beside the repository root (found from this module and from the working directory) when it
+ * holds the mobilebandwidth files, else the gzipped copy vendored in `datasets/data`. Both
+ * overrides are optional: a clone reads the vendored copy.
  */
 export function findRealData(options: { readonly env?: Readonly<Record<string, string | undefined>>; readonly cwd?: string } = {}): RealDataLocation | null {
   checkObject('options', options);
   const env = options.env ?? process.env;
-  const candidates: string[] = [];
   const fromEnv = env.PINHOLE_DATA_DIR;
-  if (fromEnv !== undefined && fromEnv !== '') candidates.push(resolve(fromEnv));
-  else {
-    for (const start of [dirname(fileURLToPath(import.meta.url)), options.cwd ?? process.cwd()]) {
-      const root = repoRoot(start);
-      if (root !== null) candidates.push(join(root, '..', 'shared', 'datasets'));
-    }
+  if (fromEnv !== undefined && fromEnv !== '') return locate(resolve(fromEnv), 'env');
+  for (const start of [dirname(fileURLToPath(import.meta.url)), options.cwd ?? process.cwd()]) {
+    const root = repoRoot(start);
+    if (root === null) continue;
+    const shared = locate(join(root, '..', 'shared', 'datasets'), 'shared');
+    if (shared?.mobilebandwidth) return shared;
   }
-  for (const c of candidates) {
-    if (!isDir(c)) continue;
-    if (hasMobileBandwidth(c)) return { dir: dirname(c), mobilebandwidth: c };
-    const mb = join(c, MOBILEBANDWIDTH_FOLDER);
-    return { dir: c, mobilebandwidth: hasMobileBandwidth(mb) ? mb : null };
-  }
-  return null;
+  return locate(VENDORED_DATA_DIR, 'vendored');
 }

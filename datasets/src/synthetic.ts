@@ -45,6 +45,7 @@ import {
   tabulate,
 } from './distributions.js';
 import { type MeasurementTable, type Measurement, TableBuilder, type TableDomains, measurementAt } from './table.js';
+import { VIDEO_BITRATE_SIGMA, VIDEO_DOWNLINK_CORRELATION, VIDEO_SESSION_SHARE, VIDEO_STARTUP_SIGMA, videoModel, videoRung } from './video.js';
 
 // ---------------------------------------------------------------------------------------------
 // parameters
@@ -759,9 +760,16 @@ function generate(r: Resolved, m: Compiled, w: WorldIndex): MeasurementTable {
   const sinrC = Math.sqrt(1 - m.sinrRho * m.sinrRho);
   const rssiC = Math.sqrt(1 - m.rssiRho * m.rssiRho);
   const rttC = Math.sqrt(1 - m.rttRho * m.rttRho);
+  // Video sessions draw from their own per-device stream, so every other column is unchanged by them.
+  const videoKey: DeviceKey = deviceKey(seededRng(r.seed).stream('video'));
+  const vrng = new DeviceRng();
+  const video = videoModel(m.model.networkMix);
+  const vRho = VIDEO_DOWNLINK_CORRELATION;
+  const vC = Math.sqrt(1 - vRho * vRho);
   const end = r.deviceStart + r.devices;
   for (let dev = r.deviceStart; dev < end; dev++) {
     rng.reset(key, dev);
+    vrng.reset(videoKey, dev);
     // device-level draws, in a fixed order
     const k = pick(m.classCdf, rng.uniform());
     const op = pick(m.operatorCdf, rng.uniform());
@@ -816,6 +824,22 @@ function generate(r: Resolved, m: Compiled, w: WorldIndex): MeasurementTable {
       const hour = pick(hourCdf, uHour);
       const ts = r.start + day * DAY + ((hour - UTC_OFFSET_HOURS + 24) % 24) * HOUR + Math.floor(uIn * HOUR);
       c.timestamp.data[i] = ts < r.start ? r.start : ts >= r.end ? r.end - 1 : ts;
+      // video session draws, in a fixed order whether or not this is one
+      const uVideo = vrng.uniform();
+      const eStall = vrng.normal();
+      const uRatio = vrng.uniform();
+      const uStalls = vrng.uniform();
+      const eStart = vrng.normal();
+      const eRate = vrng.normal();
+      if (uVideo < VIDEO_SESSION_SHARE) {
+        c.activity.data[i] = 1;
+        c.videoBitrateKbps.data[i] = videoRung(dl, video.cap[k] as number) * Math.exp(VIDEO_BITRATE_SIGMA * eRate);
+        const stalled = -vRho * v + vC * eStall > (video.threshold[t] as number);
+        // a stalled session: exponential ratio (mean calibrated), 1 + geometric(1/2) stalls
+        c.rebufferRatio.data[i] = stalled ? Math.min(1, -video.stalledRatioMean * Math.log(1 - uRatio)) : 0;
+        c.stallCount.data[i] = stalled ? 1 + Math.floor(Math.log(1 - uStalls) / Math.log(0.5)) : 0;
+        c.startupDelayMs.data[i] = Math.round(video.startupMedianMs * Math.exp(VIDEO_STARTUP_SIGMA * (-vRho * v + vC * eStart)));
+      }
     }
   }
   return b.finish({

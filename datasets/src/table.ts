@@ -6,6 +6,8 @@
  * cost ~100 bytes of heap each, a row here costs 60.
  */
 import {
+  ACTIVITIES,
+  type Activity,
   type CategoricalDomain,
   type DeviceClass,
   type NetworkSample,
@@ -23,6 +25,16 @@ import {
 /** The numeric columns; each is a `NetworkSample` field of the same name and unit. */
 export const TABLE_NUMERIC_FIELDS = ['downlinkMbps', 'uplinkMbps', 'rttMs', 'rsrpDbm', 'rsrqDb', 'sinrDb', 'wifiRssiDbm'] as const;
 export type TableNumericField = (typeof TABLE_NUMERIC_FIELDS)[number];
+
+/** The streaming-context columns and the `StreamingContext` field each one holds (same unit). */
+export const TABLE_STREAMING_FIELDS = Object.freeze({
+  videoBitrateKbps: 'bitrateKbps',
+  rebufferRatio: 'rebufferRatio',
+  stallCount: 'stallCount',
+  startupDelayMs: 'startupDelayMs',
+} as const);
+export type TableStreamingField = keyof typeof TABLE_STREAMING_FIELDS;
+export const TABLE_STREAMING_FIELD_NAMES = Object.freeze(Object.keys(TABLE_STREAMING_FIELDS) as TableStreamingField[]);
 
 export interface TableDomains {
   /** always core's `networkTypeDomain` (the schema's closed list) */
@@ -68,6 +80,16 @@ export interface TableColumns {
   readonly wifiRssiDbm: Float32Array;
   /** milliseconds since the epoch; NaN = absent (the real files carry no time) */
   readonly timestamp: Float64Array;
+  /** 0 = no streaming context, else 1 + the index of the activity in core's ACTIVITIES (1 = video) */
+  readonly activity: Uint8Array;
+  /** streaming context (NaN = absent): delivered video bitrate, kbit/s */
+  readonly videoBitrateKbps: Float32Array;
+  /** share of playback time stalled, [0, 1] */
+  readonly rebufferRatio: Float32Array;
+  /** stalls after playback started */
+  readonly stallCount: Float32Array;
+  /** play request to first frame, ms */
+  readonly startupDelayMs: Float32Array;
 }
 
 /** Extra categorical columns a source keeps (brand, model, source file, …). */
@@ -146,6 +168,15 @@ function sampleAt(table: MeasurementTable, row: number, placeholder: number): Ne
     const v = c[f][row] as number;
     if (!Number.isNaN(v)) sample[f] = v;
   }
+  const activity = c.activity[row] as number;
+  if (activity > 0) {
+    const streaming: NonNullable<NetworkSample['streaming']> = { activity: ACTIVITIES[activity - 1] as Activity };
+    for (const f of TABLE_STREAMING_FIELD_NAMES) {
+      const v = c[f][row] as number;
+      if (!Number.isNaN(v)) streaming[TABLE_STREAMING_FIELDS[f]] = v;
+    }
+    sample.streaming = streaming;
+  }
   return sample;
 }
 
@@ -192,6 +223,11 @@ export function checkTable(value: unknown, param = 'table'): MeasurementTable {
     sinrDb: Float32Array,
     wifiRssiDbm: Float32Array,
     timestamp: Float64Array,
+    activity: Uint8Array,
+    videoBitrateKbps: Float32Array,
+    rebufferRatio: Float32Array,
+    stallCount: Float32Array,
+    startupDelayMs: Float32Array,
   };
   for (const [name, kind] of Object.entries(kinds)) {
     const col = (cols as unknown as Record<string, unknown>)[name];
@@ -220,6 +256,7 @@ export function checkTable(value: unknown, param = 'table'): MeasurementTable {
     if (dev < t.deviceStart || dev >= devEnd) throw bad('device', i, `a device index in [${t.deviceStart}, ${devEnd})`, dev);
     const v = cols.downlinkMbps[i] as number;
     if (!(v >= dl.min && v <= dl.max)) throw bad('downlinkMbps', i, `a number in [${dl.min}, ${dl.max}]`, v);
+    if ((cols.activity[i] as number) > ACTIVITIES.length) throw bad('activity', i, `an index <= ${ACTIVITIES.length}`, cols.activity[i]);
   }
   return t;
 }
@@ -286,6 +323,11 @@ export class TableBuilder {
     sinrDb: Column<Float32Array>;
     wifiRssiDbm: Column<Float32Array>;
     timestamp: Column<Float64Array>;
+    activity: Column<Uint8Array>;
+    videoBitrateKbps: Column<Float32Array>;
+    rebufferRatio: Column<Float32Array>;
+    stallCount: Column<Float32Array>;
+    startupDelayMs: Column<Float32Array>;
   };
   readonly extras = new Map<string, { interner: Interner; codes: Column<Uint32Array> }>();
 
@@ -307,6 +349,11 @@ export class TableBuilder {
       sinrDb: new Column(F32, c),
       wifiRssiDbm: new Column(F32, c),
       timestamp: new Column(F64, c),
+      activity: new Column(U8, c),
+      videoBitrateKbps: new Column(F32, c),
+      rebufferRatio: new Column(F32, c),
+      stallCount: new Column(F32, c),
+      startupDelayMs: new Column(F32, c),
     };
   }
 
@@ -374,6 +421,11 @@ export class TableBuilder {
         sinrDb: c.sinrDb.finish(n),
         wifiRssiDbm: c.wifiRssiDbm.finish(n),
         timestamp: c.timestamp.finish(n),
+        activity: c.activity.finish(n),
+        videoBitrateKbps: c.videoBitrateKbps.finish(n),
+        rebufferRatio: c.rebufferRatio.finish(n),
+        stallCount: c.stallCount.finish(n),
+        startupDelayMs: c.startupDelayMs.finish(n),
       }),
       extras: Object.freeze(extras),
       deviceStart: args.deviceStart,
@@ -388,7 +440,7 @@ export class TableBuilder {
  * core's `categoricalDomain` refuses an empty list; a table with no accepted rows still needs
  * domains, so an empty one is a frozen stand-in whose `index` always fails.
  */
-function categoricalDomainOrEmpty(name: string, values: readonly string[]): CategoricalDomain<string> {
+export function categoricalDomainOrEmpty(name: string, values: readonly string[]): CategoricalDomain<string> {
   if (values.length > 0) return categoricalDomain(name, values);
   return Object.freeze({
     kind: 'categorical' as const,

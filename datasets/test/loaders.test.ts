@@ -106,7 +106,7 @@ describe('loadCsv', () => {
 
   it('reduces multi-valued readings as asked and honours custom sentinels, scales and defaults', () => {
     const text = 'dl,rsrp\n1000,-90;-100;-71;2147483647\n2000,-60\n';
-    const mapped = { map: { downlinkMbps: 'dl', rsrp: 'rsrp' }, defaults: { networkType: '4g', operator: '262-01', region: 'de' }, scale: { downlink: 0.001 } } as const;
+    const mapped = { map: { downlinkMbps: 'dl', rsrp: 'rsrp' }, defaults: { networkType: '4g', operator: '262-01', region: 'de' }, scale: { downlink: 0.001 }, rowsAreUnits: true } as const;
     const first = loadCsvString(text, { ...mapped, multiValue: 'first' });
     const mean = loadCsvString(text, { ...mapped, multiValue: 'mean' });
     const median = loadCsvString(text, { ...mapped, unavailable: [2147483647, -60] });
@@ -120,26 +120,27 @@ describe('loadCsv', () => {
     expect(median.table.deviceCount).toBe(2);
     expect(median.notes).toEqual({ device_per_row: 2 });
     expect(toNetworkSample(median.table, 0)).toMatchObject({ operator: '262-01', cell: 'de', deviceClass: 'other', networkType: '4g' });
-    const rejectOps = loadCsvString('dl,op\n5,Foo\n5,262-02\n', { map: 'downlink=dl,operator=op', defaults: { networkType: 'wifi' }, unknownOperators: 'reject' });
+    const rejectOps = loadCsvString('dl,op\n5,Foo\n5,262-02\n', { map: 'downlink=dl,operator=op', defaults: { networkType: 'wifi' }, unknownOperators: 'reject', rowsAreUnits: true });
     expect(rejectOps.rejected.byReason).toEqual({ operator_unknown: 1 });
-    const named = loadCsvString('dl,op\n5,Foo\n', { map: 'downlink=dl,operator=op', defaults: { networkType: 'wifi' }, operators: { foo: '262-03' }, networkTypes: {} });
+    const named = loadCsvString('dl,op\n5,Foo\n', { map: 'downlink=dl,operator=op', defaults: { networkType: 'wifi' }, operators: { foo: '262-03' }, networkTypes: {}, rowsAreUnits: true });
     expect(named.table.domains.operator.values).toEqual(['262-03']);
-    const extras = loadCsvString('dl,brand\n5,vivo\n6,OPPO\n7,vivo\n', { map: 'downlink=dl', defaults: { networkType: 'wifi', operator: '460-00' }, extras: ['brand'] });
+    const extras = loadCsvString('dl,brand\n5,vivo\n6,OPPO\n7,vivo\n', { map: 'downlink=dl', defaults: { networkType: 'wifi', operator: '460-00' }, extras: ['brand'], rowsAreUnits: true });
     expect(extras.table.extras.brand?.values).toEqual(['vivo', 'OPPO']);
     expect([...(extras.table.extras.brand?.codes ?? [])]).toEqual([0, 1, 0]);
   });
 
   it('needs a network type and an operator from a column or a default', () => {
-    const r = loadCsvString('dl\n5\n', { map: 'downlink=dl' });
+    const r = loadCsvString('dl\n5\n', { map: 'downlink=dl', rowsAreUnits: true });
     expect(r.rejected.byReason).toEqual({ network_type_missing: 1 });
-    const r2 = loadCsvString('dl\n5\n', { map: 'downlink=dl', defaults: { networkType: '4g' } });
+    const r2 = loadCsvString('dl\n5\n', { map: 'downlink=dl', defaults: { networkType: '4g' }, rowsAreUnits: true });
     expect(r2.rejected.byReason).toEqual({ operator_unknown: 1 });
     expect(r2.table.length).toBe(0);
     checkTable(r2.table);
   });
 
   it('refuses bad options with the offending parameter', () => {
-    const bad = (options: unknown, param: string) => expectPinholeError(() => loadCsvString('dl,x\n1,2\n', options as never), 'invalid_argument', param);
+    const bad = (options: unknown, param: string) =>
+      expectPinholeError(() => loadCsvString('dl,x\n1,2\n', (options !== null && typeof options === 'object' ? { rowsAreUnits: true, ...options } : options) as never), 'invalid_argument', param);
     bad(null, 'options');
     bad({ map: 'downlink=dl', nope: 1 }, 'options.nope');
     bad({ map: {} }, 'options.map.downlink');
@@ -165,17 +166,34 @@ describe('loadCsv', () => {
     bad({ map: 'downlink=dl', scale: { speed: 2 } }, 'options.scale.speed');
     bad({ map: 'downlink=dl', extras: 'x' }, 'options.extras');
     bad({ map: 'downlink=dl', extras: ['missing'] }, 'extras.missing');
-    expectPinholeError(() => loadCsvString('dl,dl\n1,2\n', { map: 'downlink=dl' }), 'invalid_argument', 'header');
-    expectPinholeError(() => loadCsvString('', { map: 'downlink=dl' }), 'invalid_argument', 'path');
-    expectPinholeError(() => loadCsv(join(dir, 'does-not-exist.csv'), { map: 'downlink=dl' }), 'invalid_argument', 'path');
-    expectPinholeError(() => loadCsv('', { map: 'downlink=dl' }), 'invalid_argument', 'path');
-    expectPinholeError(() => loadCsvString('dl\n1\n', { map: 'downlink=dl' }, ''), 'invalid_argument', 'name');
+    const rows = { rowsAreUnits: true } as const;
+    expectPinholeError(() => loadCsvString('dl,dl\n1,2\n', { map: 'downlink=dl', ...rows }), 'invalid_argument', 'header');
+    expectPinholeError(() => loadCsvString('', { map: 'downlink=dl', ...rows }), 'invalid_argument', 'path');
+    expectPinholeError(() => loadCsv(join(dir, 'does-not-exist.csv'), { map: 'downlink=dl', ...rows }), 'invalid_argument', 'path');
+    expectPinholeError(() => loadCsv('', { map: 'downlink=dl', ...rows }), 'invalid_argument', 'path');
+    expectPinholeError(() => loadCsvString('dl\n1\n', { map: 'downlink=dl', ...rows }, ''), 'invalid_argument', 'name');
+    // no column for the privacy unit: refused unless every row is declared its own unit
+    expectPinholeError(() => loadCsvString('dl\n1\n', { map: 'downlink=dl' }), 'invalid_argument', 'options.map.device');
+    bad({ map: 'downlink=dl', rowsAreUnits: 'yes' }, 'options.rowsAreUnits');
+    bad({ map: 'downlink=dl:furlongs' }, 'map.downlink');
+    bad({ map: 'downlink=dl:ms' }, 'map.downlink');
+    bad({ map: 'downlink=dl', units: { downlink: 'kbps' }, scale: { downlink: 0.001 } }, 'options.scale.downlink');
+    bad({ map: 'downlink=dl:kbps', units: { downlink: 'kbps' } }, 'options.units.downlink');
+    bad({ map: 'downlink=dl', units: { speed: 'kbps' } }, 'options.units.speed');
+    bad({ map: 'downlink=dl', where: 'x' }, 'options.where[0]');
+    bad({ map: 'downlink=dl', where: ['dl=1,'] }, 'options.where[0]');
+    bad({ map: 'downlink=dl', where: [{ column: 'dl', values: [] }] }, 'options.where[0].values');
+    bad({ map: 'downlink=dl', where: 'missing=1' }, 'where[0]');
   });
 });
 
 describe('parseColumnMap', () => {
   it('reads field=column pairs, with NetworkSample names as aliases', () => {
-    expect(parseColumnMap('downlink=DL_bitrate, operator = Operator,rsrpDbm=RSRP')).toEqual({ downlink: 'DL_bitrate', operator: 'Operator', rsrp: 'RSRP' });
+    expect(parseColumnMap('downlink=DL_bitrate, operator = Operator,rsrpDbm=RSRP')).toEqual({ map: { downlink: 'DL_bitrate', operator: 'Operator', rsrp: 'RSRP' }, units: {} });
+    expect(parseColumnMap('downlink=DL_bitrate:kbps,rtt=Ping:s,cell=CellID:x,videoBitrate=br:Mbps')).toEqual({
+      map: { downlink: 'DL_bitrate', rtt: 'Ping', cell: 'CellID:x', videoBitrate: 'br' },
+      units: { downlink: 'kbps', rtt: 's', videoBitrate: 'Mbps' },
+    });
   });
   it('refuses malformed maps', () => {
     for (const [text, param] of [
@@ -196,7 +214,7 @@ describe('parseColumnMap', () => {
 describe('findRealData and loadMobileBandwidth without the data', () => {
   it('follows PINHOLE_DATA_DIR and reports a missing folder as null', () => {
     expect(findRealData({ env: { PINHOLE_DATA_DIR: join(dir, 'nowhere') } })).toBeNull();
-    expect(findRealData({ env: { PINHOLE_DATA_DIR: dir } })).toEqual({ dir, mobilebandwidth: null });
+    expect(findRealData({ env: { PINHOLE_DATA_DIR: dir } })).toEqual({ dir, mobilebandwidth: null, source: 'env' });
     expect(findRealData({ env: {}, cwd: tmpdir() })?.mobilebandwidth ?? null).toBe(findRealData({ env: {} })?.mobilebandwidth ?? null);
   });
   it('refuses a folder without the files and bad options', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DEVICE_CLASSES, NETWORK_TYPES, validateNetworkSample } from '@pinhole/core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,10 +12,19 @@ import {
   syntheticChunks,
   syntheticModel,
   syntheticWorld,
+  VIDEO_BITRATE_SIGMA,
+  VIDEO_CAP_KBPS,
+  VIDEO_MEAN_REBUFFER_RATIO,
+  VIDEO_REBUFFERING_SHARE,
+  VIDEO_SESSION_SHARE,
+  VIDEO_STARTUP_OVER_2S,
+  videoModel,
+  videoRung,
 } from '../src/index.js';
 import { BAD_NUMBERS, expectPinholeError, Z_1E5 } from './helpers.js';
 
-const COLUMNS = ['networkType', 'deviceClass', 'operator', 'region', 'cell', 'device', 'downlinkMbps', 'uplinkMbps', 'rttMs', 'rsrpDbm', 'rsrqDb', 'sinrDb', 'wifiRssiDbm', 'timestamp'] as const;
+const NETWORK_COLUMNS = ['networkType', 'deviceClass', 'operator', 'region', 'cell', 'device', 'downlinkMbps', 'uplinkMbps', 'rttMs', 'rsrpDbm', 'rsrqDb', 'sinrDb', 'wifiRssiDbm', 'timestamp'] as const;
+const COLUMNS = [...NETWORK_COLUMNS, 'activity', 'videoBitrateKbps', 'rebufferRatio', 'stallCount', 'startupDelayMs'] as const;
 
 function rowsEqual(a: MeasurementTable, aStart: number, b: MeasurementTable, bStart: number, n: number): boolean {
   for (const c of COLUMNS) {
@@ -286,5 +296,108 @@ describe('synthetic generator: bad input', () => {
     q({ networkType: '4g', field: 'downlinkMbps', below: 1, region: 'nowhere' }, 'query.region');
     q({ networkType: '4g', field: 'downlinkMbps', below: 1, cell: 'nowhere' }, 'query.cell');
     q({ networkType: '4g', field: 'downlinkMbps', below: 1, region: 'region-01', cell: syntheticWorld({ seed: 1 }).cells.at(-1) }, 'query');
+  });
+});
+
+describe('synthetic generator: video sessions', () => {
+  const t = generateSyntheticTable({ devices: 100_000, seed: 'video' });
+  const c = t.columns;
+
+  /**
+   * A share or mean over rows, with its standard error clustered by device (a device's sessions
+   * share its downlink effect, so rows are not independent): Var = sum_d (s_d - m n_d)^2 / N^2.
+   */
+  function clustered(include: (i: number) => boolean, value: (i: number) => number): { mean: number; se: number } {
+    const sums = new Map<number, [number, number]>();
+    let s = 0;
+    let n = 0;
+    for (let i = 0; i < t.length; i++) {
+      if (!include(i)) continue;
+      const x = value(i);
+      const d = c.device[i] as number;
+      const e = sums.get(d) ?? [0, 0];
+      e[0] += x;
+      e[1] += 1;
+      sums.set(d, e);
+      s += x;
+      n += 1;
+    }
+    const mean = s / n;
+    let v = 0;
+    for (const [sd, nd] of sums.values()) v += (sd - mean * nd) ** 2;
+    return { mean, se: Math.sqrt(v) / n };
+  }
+  const isVideo = (i: number) => c.activity[i] === 1;
+
+  it('leaves every network column exactly as it was before video sessions existed', () => {
+    // SHA-256 of the 14 network columns of 3,000 devices, seed "pinhole", computed with the
+    // generator of commit a2653b4 (before video sessions): the video draws use their own stream.
+    const small = generateSyntheticTable({ devices: 3000, seed: 'pinhole' });
+    const h = createHash('sha256');
+    for (const col of NETWORK_COLUMNS) {
+      const a = small.columns[col];
+      h.update(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+    }
+    expect(h.digest('hex')).toBe('e33f3e5d4d244ea385da6324630ed31a63fac781366f7af9a777aac8f6038c16');
+  });
+
+  // Each check below allows Z_1E5 = 4.42 clustered standard errors: a false failure about 1e-5 each.
+  it('has the assumed share of video sessions and the published share with rebuffering', () => {
+    const video = clustered(() => true, (i) => (isVideo(i) ? 1 : 0));
+    expect(Math.abs(video.mean - VIDEO_SESSION_SHARE)).toBeLessThan(Z_1E5 * video.se);
+    const stalled = clustered(isVideo, (i) => ((c.stallCount[i] as number) > 0 ? 1 : 0));
+    expect(Math.abs(stalled.mean - VIDEO_REBUFFERING_SHARE)).toBeLessThan(Z_1E5 * stalled.se);
+    // per network type the share follows the compiled model
+    const model = videoModel(syntheticModel({ seed: 'video' }).networkMix);
+    for (let ty = 0; ty < NETWORK_TYPES.length; ty++) {
+      const perType = clustered((i) => isVideo(i) && c.networkType[i] === ty, (i) => ((c.stallCount[i] as number) > 0 ? 1 : 0));
+      expect(Math.abs(perType.mean - (model.rebufferingShare[ty] as number)), NETWORK_TYPES[ty]).toBeLessThan(Z_1E5 * perType.se);
+    }
+  });
+
+  it('has the published mean rebuffering ratio and share of slow starts', () => {
+    const ratio = clustered(isVideo, (i) => c.rebufferRatio[i] as number);
+    // the exponential is capped at 1: E[min(X, 1)] = mu (1 - e^(-1/mu)), a 1.6e-4 relative shortfall here
+    const mu = VIDEO_MEAN_REBUFFER_RATIO / VIDEO_REBUFFERING_SHARE;
+    expect(Math.abs(ratio.mean - VIDEO_REBUFFERING_SHARE * mu * (1 - Math.exp(-1 / mu)))).toBeLessThan(Z_1E5 * ratio.se);
+    const slow = clustered(isVideo, (i) => ((c.startupDelayMs[i] as number) > 2000 ? 1 : 0));
+    expect(Math.abs(slow.mean - VIDEO_STARTUP_OVER_2S)).toBeLessThan(Z_1E5 * slow.se);
+  });
+
+  it('delivers a ladder rung the throughput and the screen allow, and is consistent within a session', () => {
+    let sumLog = 0;
+    let sumSq = 0;
+    let n = 0;
+    for (let i = 0; i < t.length; i++) {
+      if (!isVideo(i)) {
+        expect(Number.isNaN(c.videoBitrateKbps[i] as number) && Number.isNaN(c.stallCount[i] as number)).toBe(true);
+        continue;
+      }
+      const cap = VIDEO_CAP_KBPS[DEVICE_CLASSES[c.deviceClass[i] as number] as keyof typeof VIDEO_CAP_KBPS];
+      const z = Math.log((c.videoBitrateKbps[i] as number) / videoRung(c.downlinkMbps[i] as number, cap)) / VIDEO_BITRATE_SIGMA;
+      sumLog += z;
+      sumSq += z * z;
+      n++;
+      const stalls = c.stallCount[i] as number;
+      expect(Number.isInteger(stalls) && stalls >= 0).toBe(true);
+      expect(stalls > 0).toBe((c.rebufferRatio[i] as number) > 0);
+    }
+    // the session's average is its rung times exp(sigma Z), Z ~ N(0, 1) independent per session
+    expect(Math.abs(sumLog / n)).toBeLessThan(Z_1E5 / Math.sqrt(n));
+    expect(Math.abs(sumSq / n - 1)).toBeLessThan(Z_1E5 * Math.sqrt(2 / n));
+  });
+
+  it('turns into a valid streaming context on the sample', () => {
+    const small = generateSynthetic({ devices: 300, seed: 'video' });
+    let seen = 0;
+    for (const d of small.devices) {
+      for (const m of d.measurements) {
+        if (m.sample.streaming === undefined) continue;
+        seen++;
+        expect(validateNetworkSample(m.sample).streaming).toEqual(m.sample.streaming);
+        expect(m.sample.streaming.activity).toBe('video');
+      }
+    }
+    expect(seen).toBeGreaterThan(0);
   });
 });

@@ -14,7 +14,7 @@ describe('MeasurementTable helpers', () => {
   });
 
   it('uses the documented placeholder only when a row has no timestamp', () => {
-    const r = loadCsvString('dl\n5\n', { map: 'downlink=dl', defaults: { networkType: 'wifi', operator: '460-00' } });
+    const r = loadCsvString('dl\n5\n', { map: 'downlink=dl', defaults: { networkType: 'wifi', operator: '460-00' }, rowsAreUnits: true });
     expect(toNetworkSample(r.table, 0).timestamp).toBe(TIMESTAMP_PLACEHOLDER);
     expect(TIMESTAMP_PLACEHOLDER).toBe(Date.parse('2021-08-01T00:00:00Z'));
     expect(toNetworkSample(r.table, 0, { timestampPlaceholder: Date.UTC(2022, 0) }).timestamp).toBe(Date.UTC(2022, 0));

@@ -21,6 +21,12 @@ export interface InsightRow {
   downlinkMbps: number;
   rttMs: number;
   rsrpDbm: number;
+  /** 1 when the measurement belongs to a video session (it has a streaming context), else 0; absent = 0 */
+  video?: number;
+  /** delivered video bitrate, kbit/s; NaN or absent = unknown */
+  videoBitrateKbps?: number;
+  /** 1 when the video session rebuffered, 0 when it played without a stall; NaN or absent = unknown */
+  rebuffered?: number;
 }
 
 /** The public domains a collection plan is built over (a carrier knows its operators, regions and cells). */
@@ -94,20 +100,29 @@ export function isPoor(row: InsightRow): boolean {
 export const DOWNLINK_QUANTILE_EDGES: readonly number[] = Object.freeze([0, ...Array.from({ length: 41 }, (_, i) => Number((0.1 * 10 ** (i / 8)).toPrecision(6)))]);
 
 function downlinkBucket(x: number): number {
-  const e = DOWNLINK_QUANTILE_EDGES;
+  return logBucket(DOWNLINK_QUANTILE_EDGES, x);
+}
+
+const bucketLabels = (edges: readonly number[]) => edges.slice(0, -1).map((lo, i) => `[${lo}, ${edges[i + 1]})`);
+
+/** Log-spaced video bitrate buckets, 8 per decade from 100 kbit/s to 100 Mbit/s, plus [0, 100): kbit/s. */
+export const VIDEO_BITRATE_EDGES: readonly number[] = Object.freeze([0, ...Array.from({ length: 25 }, (_, i) => Number((100 * 10 ** (i / 8)).toPrecision(6)))]);
+
+function logBucket(edges: readonly number[], x: number): number {
   if (!(x >= 0)) return -1;
-  if (x >= (e[e.length - 1] as number)) return e.length - 2;
+  if (x >= (edges[edges.length - 1] as number)) return edges.length - 2;
   let a = 0;
-  let b = e.length - 2;
+  let b = edges.length - 2;
   while (a < b) {
     const mid = (a + b + 1) >> 1;
-    if ((e[mid] as number) <= x) a = mid;
+    if ((edges[mid] as number) <= x) a = mid;
     else b = mid - 1;
   }
   return a;
 }
 
-const bucketLabels = (edges: readonly number[]) => edges.slice(0, -1).map((lo, i) => `[${lo}, ${edges[i + 1]})`);
+/** Groups "operator|network type": a carrier compares its own 4G, 5G and WiFi sessions. */
+const operatorNetworkGroups = (d: InsightDomains) => d.operators.flatMap((o) => NETWORK_TYPES.map((t) => `${o}|${t}`));
 
 export const COLLECTIONS: readonly Collection[] = Object.freeze([
   {
@@ -157,6 +172,23 @@ export const COLLECTIONS: readonly Collection[] = Object.freeze([
     description: 'device class',
     layout: () => ({ groups: ['all'], buckets: DEVICE_CLASSES.slice() }),
     item: (r) => r.deviceClass,
+  },
+  {
+    kind: 'histogram',
+    id: 'video-rebuffering-by-operator-network',
+    description: 'whether one video session rebuffered (a stall after playback started), with its operator and network type; measurements without a video session do not apply',
+    layout: (d) => ({ groups: operatorNetworkGroups(d), buckets: ['smooth', 'rebuffered'] }),
+    item: (r) => (r.video === 1 && (r.rebuffered === 0 || r.rebuffered === 1) ? (r.operator * NETWORK_TYPES.length + r.networkType) * 2 + r.rebuffered : -1),
+  },
+  {
+    kind: 'histogram',
+    id: 'video-bitrate-by-operator-network',
+    description: 'delivered video bitrate bucket (8 per decade, kbit/s) of one video session, with its operator and network type',
+    layout: (d) => ({ groups: operatorNetworkGroups(d), buckets: bucketLabels(VIDEO_BITRATE_EDGES) }),
+    item: (r) => {
+      const b = r.video === 1 ? logBucket(VIDEO_BITRATE_EDGES, r.videoBitrateKbps ?? NaN) : -1;
+      return b < 0 ? -1 : (r.operator * NETWORK_TYPES.length + r.networkType) * (VIDEO_BITRATE_EDGES.length - 1) + b;
+    },
   },
 ] satisfies Collection[]);
 
@@ -216,6 +248,22 @@ export const INSIGHTS: readonly InsightDefinition[] = Object.freeze([
     collection: 'device-class',
     statistic: { kind: 'distribution' },
     metric: 'tvd',
+  },
+  {
+    id: 'video-rebuffering-share',
+    title: 'Share of video sessions with rebuffering per operator × network type',
+    question: 'What share of video sessions on each operator and network type stalled at least once after playback started?',
+    collection: 'video-rebuffering-by-operator-network',
+    statistic: { kind: 'share', bucket: 1 },
+    metric: 'absolute_pp',
+  },
+  {
+    id: 'video-bitrate-median',
+    title: 'Median delivered video bitrate per operator × network type',
+    question: 'What video bitrate does the median session on each operator and network type get delivered?',
+    collection: 'video-bitrate-by-operator-network',
+    statistic: { kind: 'quantile', q: 0.5, edges: VIDEO_BITRATE_EDGES },
+    metric: 'relative',
   },
 ] satisfies InsightDefinition[]);
 

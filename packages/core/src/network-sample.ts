@@ -29,6 +29,57 @@ export interface NetworkSample {
   deviceClass: DeviceClass;
   /** milliseconds since the Unix epoch */
   timestamp: number;
+  /** what the app was streaming while the measurement was taken, when it knows (optional) */
+  streaming?: StreamingContext;
+}
+
+/** Activities a streaming context can describe. */
+export const ACTIVITIES = ['video'] as const;
+export type Activity = (typeof ACTIVITIES)[number];
+
+/**
+ * The quality of a streaming session the measurement belongs to, as the app's player reports it
+ * (ITU-T P.1203 and the players' QoE metrics use the same notions). Every quality field is optional.
+ */
+export interface StreamingContext {
+  activity: Activity;
+  /** average delivered video bitrate over the session, kbit/s */
+  bitrateKbps?: number;
+  /** share of the session's playback time spent stalled (rebuffering), in [0, 1] */
+  rebufferRatio?: number;
+  /** stalls (rebuffering events) after playback started */
+  stallCount?: number;
+  /** time from the play request to the first frame, ms */
+  startupDelayMs?: number;
+}
+
+export type StreamingField = 'bitrateKbps' | 'rebufferRatio' | 'stallCount' | 'startupDelayMs';
+
+export interface StreamingFieldSpec {
+  readonly unit: string;
+  readonly min: number;
+  readonly max: number;
+  readonly integer: boolean;
+  readonly description: string;
+}
+
+export const STREAMING_FIELDS: Readonly<Record<StreamingField, StreamingFieldSpec>> = Object.freeze({
+  bitrateKbps: { unit: 'kbit/s', min: 0, max: 1_000_000, integer: false, description: 'average delivered video bitrate' },
+  rebufferRatio: { unit: 'ratio', min: 0, max: 1, integer: false, description: 'share of playback time spent stalled' },
+  stallCount: { unit: 'count', min: 0, max: 100_000, integer: true, description: 'stalls after playback started' },
+  startupDelayMs: { unit: 'ms', min: 0, max: 600_000, integer: false, description: 'time from play request to first frame' },
+});
+
+export const STREAMING_FIELD_NAMES = Object.freeze(Object.keys(STREAMING_FIELDS) as StreamingField[]);
+
+/**
+ * Whether a video session rebuffered: a stall after start (stallCount > 0) or stalled time
+ * (rebufferRatio > 0). undefined when the context carries neither.
+ */
+export function hasRebuffering(ctx: Pick<StreamingContext, 'stallCount' | 'rebufferRatio'>): boolean | undefined {
+  const known = ctx.stallCount !== undefined || ctx.rebufferRatio !== undefined;
+  if (!known) return undefined;
+  return (ctx.stallCount ?? 0) > 0 || (ctx.rebufferRatio ?? 0) > 0;
 }
 
 export type NumericField = 'downlinkMbps' | 'uplinkMbps' | 'rttMs' | 'rsrpDbm' | 'rsrqDb' | 'sinrDb' | 'wifiRssiDbm';
@@ -72,7 +123,27 @@ const CELL = /^[\x21-\x7e]{1,64}$/;
 const TIME_MIN = 946_684_800_000;
 const TIME_MAX = 4_102_444_800_000;
 
-const KNOWN_KEYS = new Set(['networkType', 'operator', 'cell', 'deviceClass', 'timestamp', ...NUMERIC_FIELD_NAMES]);
+const KNOWN_KEYS = new Set(['networkType', 'operator', 'cell', 'deviceClass', 'timestamp', 'streaming', ...NUMERIC_FIELD_NAMES]);
+
+function validateStreaming(value: unknown, param: string): StreamingContext {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidPrivate(param, 'an object', value);
+  const o = value as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (key !== 'activity' && !(STREAMING_FIELD_NAMES as readonly string[]).includes(key)) throw invalidPrivate(`${param}.${key}`, 'no such field (unknown fields are refused)', o[key]);
+  }
+  if (!(ACTIVITIES as readonly unknown[]).includes(o.activity)) throw invalidPrivate(`${param}.activity`, `one of ${ACTIVITIES.map((a) => JSON.stringify(a)).join(', ')}`, o.activity);
+  const out: Record<string, unknown> = { activity: o.activity };
+  for (const field of STREAMING_FIELD_NAMES) {
+    const spec = STREAMING_FIELDS[field];
+    const v = o[field];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < spec.min || v > spec.max || (spec.integer && !Number.isInteger(v))) {
+      throw invalidPrivate(`${param}.${field}`, `${spec.integer ? 'an integer' : 'a number'} in [${spec.min}, ${spec.max}] ${spec.unit}`, v);
+    }
+    out[field] = Object.is(v, -0) ? 0 : v;
+  }
+  return out as unknown as StreamingContext;
+}
 
 /**
  * Checks an untrusted value against the schema and returns it as a `NetworkSample` (a fresh object
@@ -126,5 +197,6 @@ export function validateNetworkSample(value: unknown, param = 'sample'): Network
   if (cellular && o.wifiRssiDbm !== undefined) {
     throw invalidPrivate(`${param}.wifiRssiDbm`, 'no value on a cellular sample (wifi only)', o.wifiRssiDbm);
   }
+  if (o.streaming !== undefined) out.streaming = validateStreaming(o.streaming, `${param}.streaming`);
   return out as unknown as NetworkSample;
 }

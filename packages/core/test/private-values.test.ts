@@ -40,6 +40,10 @@ describe('device-path validators keep the value out of the message', () => {
     hidden(() => validateNetworkSample({ ...VALID, timestamp: 123456789.5 }), '123456789.5', 'sample.timestamp');
     hidden(() => validateNetworkSample({ ...VALID, wifiRssiDbm: -67.891 }), '67.891', 'sample.wifiRssiDbm');
     hidden(() => validateNetworkSample({ ...VALID, secretField: 'secret-extra' }), 'secret-extra', 'sample.secretField');
+    hidden(() => validateNetworkSample({ ...VALID, streaming: { activity: 'video', bitrateKbps: -2350.75 } }), '2350.75', 'sample.streaming.bitrateKbps');
+    hidden(() => validateNetworkSample({ ...VALID, streaming: { activity: 'secret-activity' } }), 'secret-activity', 'sample.streaming.activity');
+    hidden(() => validateNetworkSample({ ...VALID, streaming: { activity: 'video', secretKey: 'secret-extra' } }), 'secret-extra', 'sample.streaming.secretKey');
+    hidden(() => validateNetworkSample({ ...VALID, streaming: 'secret-string' }), 'secret-string', 'sample.streaming');
   });
 
   it('domains: categorical index, bucketed index/bucketize, bounded clamp/toUnit', () => {

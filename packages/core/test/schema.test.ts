@@ -12,6 +12,9 @@ import {
   deviceClassDomain,
   networkTypeDomain,
   validateNetworkSample,
+  STREAMING_FIELDS,
+  STREAMING_FIELD_NAMES,
+  hasRebuffering,
 } from '@pinhole/core';
 import { BAD_NUMBERS, expectPinholeError } from './helpers.js';
 
@@ -144,5 +147,35 @@ describe('NetworkSample', () => {
     expectPinholeError(() => validateNetworkSample({ ...SAMPLE, networkType: 'wifi' }), 'invalid_argument', 'sample.rsrpDbm');
     for (const bad of [null, 3, 'x', []]) expectPinholeError(() => validateNetworkSample(bad), 'invalid_argument', 'sample');
     expectPinholeError(() => validateNetworkSample({ ...SAMPLE, rttMs: -3 }, 'reports[4]'), 'invalid_argument', 'reports[4].rttMs');
+  });
+
+  it('takes an optional streaming context, validated field by field', () => {
+    const streaming = { activity: 'video', bitrateKbps: 2350.5, rebufferRatio: 0.012, stallCount: 2, startupDelayMs: 1800 };
+    expect(validateNetworkSample({ ...SAMPLE, streaming }).streaming).toEqual(streaming);
+    expect(validateNetworkSample({ ...SAMPLE, streaming: { activity: 'video' } }).streaming).toEqual({ activity: 'video' });
+    expect(validateNetworkSample({ ...SAMPLE, streaming: { activity: 'video', rebufferRatio: -0 } }).streaming?.rebufferRatio).toBe(0);
+    const cases: [unknown, string][] = [
+      [null, 'sample.streaming'],
+      ['video', 'sample.streaming'],
+      [{}, 'sample.streaming.activity'],
+      [{ activity: 'audio' }, 'sample.streaming.activity'],
+      [{ activity: 'video', bitrateKbps: -1 }, 'sample.streaming.bitrateKbps'],
+      [{ activity: 'video', bitrateKbps: NaN }, 'sample.streaming.bitrateKbps'],
+      [{ activity: 'video', rebufferRatio: 1.5 }, 'sample.streaming.rebufferRatio'],
+      [{ activity: 'video', rebufferRatio: '0.1' }, 'sample.streaming.rebufferRatio'],
+      [{ activity: 'video', stallCount: 1.5 }, 'sample.streaming.stallCount'],
+      [{ activity: 'video', startupDelayMs: Infinity }, 'sample.streaming.startupDelayMs'],
+      [{ activity: 'video', fps: 30 }, 'sample.streaming.fps'],
+    ];
+    for (const [value, param] of cases) expectPinholeError(() => validateNetworkSample({ ...SAMPLE, streaming: value }), 'invalid_argument', param);
+    for (const f of STREAMING_FIELD_NAMES) expect(STREAMING_FIELDS[f].min).toBeLessThan(STREAMING_FIELDS[f].max);
+  });
+
+  it('says whether a session rebuffered, or that it cannot tell', () => {
+    expect(hasRebuffering({})).toBeUndefined();
+    expect(hasRebuffering({ stallCount: 0 })).toBe(false);
+    expect(hasRebuffering({ stallCount: 0, rebufferRatio: 0 })).toBe(false);
+    expect(hasRebuffering({ stallCount: 3 })).toBe(true);
+    expect(hasRebuffering({ rebufferRatio: 0.001 })).toBe(true);
   });
 });
