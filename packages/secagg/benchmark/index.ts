@@ -46,7 +46,7 @@ function estimatedSeconds(n: number, degree: number, length: number, threshold: 
 
 async function runPoint(p: Point, log: (l: string) => void, maxSeconds = DEFAULT_MAX_ESTIMATED_SECONDS): Promise<PerfRow> {
   const bits = chooseModulusBits({ n: p.n, maxValue: MAX_VALUE });
-  let graph: { kind: 'complete' } | { kind: 'harary'; degree: number; seed: Uint8Array } = { kind: 'complete' };
+  let graph: { kind: 'complete' } | { kind: 'harary'; degree: number } = { kind: 'complete' };
   let threshold = Math.floor(p.n / 2) + 1;
   let note = 'threshold floor(n/2)+1';
   let degree = p.n - 1;
@@ -56,7 +56,7 @@ async function runPoint(p: Point, log: (l: string) => void, maxSeconds = DEFAULT
       threshold = choice.threshold;
       degree = choice.degree;
       note = `k=${choice.degree} t=${choice.threshold} sec 2^-${choice.securityBits.toFixed(0)} corr 2^-${Math.min(999, choice.correctnessBits).toFixed(0)}`;
-      if (choice.graph === 'harary') graph = { kind: 'harary', degree: choice.degree, seed: seededRng(`graph-${p.n}`).bytes(32) };
+      if (choice.graph === 'harary') graph = { kind: 'harary', degree: choice.degree };
       else note += ' (complete graph chosen)';
     } catch {
       note = 'no SecAgg+ parameters reach 2^-40/2^-30 at this n: complete graph, t=floor(n/2)+1';
@@ -68,7 +68,16 @@ async function runPoint(p: Point, log: (l: string) => void, maxSeconds = DEFAULT
     log(`skip ${name}: estimated ${est.toFixed(0)} s of simulated client work`);
     return { suite: SUITE, name, opsPerSec: 0, unit: 'round', meanMs: NaN, extra: { skipped: `infeasible here: ~${est.toFixed(0)} s to simulate all clients sequentially`, params: note } };
   }
-  const config = makeRoundConfig({ roundId: `bench-${name}`, cohortSize: p.n, threshold, bits, vectorLength: p.length, graph });
+  const config = makeRoundConfig({
+    roundId: `bench-${name}`,
+    cohortSize: p.n,
+    threshold,
+    bits,
+    vectorLength: p.length,
+    graph,
+    threatModel: 'key-directory',
+    ...(p.graph === 'secagg+' && graph.kind === 'harary' ? { assumptions: { dropoutRate: p.dropout, corruptFraction: CORRUPT_FRACTION } } : {}),
+  });
   const rng = seededRng(`inputs-${name}`);
   const inputs = Array.from({ length: p.n }, () => Uint32Array.from({ length: p.length }, () => rng.int(MAX_VALUE + 1)));
   const dropouts = new Map<number, SimulationPhase>();

@@ -1,7 +1,7 @@
 /**
  * `@pinhole/secagg/node`: a crypto provider for servers and simulations on Node. AES-256-CTR
  * through node:crypto (OpenSSL, synchronous: about 7x faster than WebCrypto for 40 kB masks
- * because it skips the per-call promise and key-import round trip); X25519 through WebCrypto,
+ * because it skips the per-call promise and key-import round trip); X25519 and Ed25519 through WebCrypto,
  * whose batched calls run on libuv's thread pool. Phones never import this file.
  */
 import { createCipheriv } from 'node:crypto';
@@ -15,6 +15,8 @@ export function nodeCryptoProvider(): SecAggCrypto {
   return {
     name: 'node',
     x25519: (secretKey, publicKeys) => web.x25519(secretKey, publicKeys),
+    sign: (secretKey, message) => web.sign(secretKey, message),
+    verify: (publicKeys, messages, signatures) => web.verify(publicKeys, messages, signatures),
     async keystreams(keys, byteLength) {
       if (zeros.length !== byteLength) zeros = new Uint8Array(byteLength);
       return keys.map((k) => {
