@@ -102,10 +102,11 @@ function subtleCrypto(): SubtleCrypto {
 
 /**
  * WebCrypto: AES-CTR always; X25519 and Ed25519 when the platform has them (Node >= 20, recent
- * browsers and phones), else @noble/curves. Calls inside one batch run concurrently.
+ * browsers and phones), else @noble/curves. Calls inside one batch run concurrently. `subtle`
+ * replaces globalThis.crypto.subtle (tests of the fallback).
  */
-export function webCryptoProvider(): SecAggCrypto {
-  const subtle = subtleCrypto();
+export function webCryptoProvider(options: { subtle?: SubtleCrypto } = {}): SecAggCrypto {
+  const subtle = options.subtle ?? subtleCrypto();
   // WebCrypto's typings want ArrayBuffer-backed views; ours may be views of any buffer.
   const buf = (b: Uint8Array): Uint8Array<ArrayBuffer> => (b.buffer instanceof ArrayBuffer ? (b as Uint8Array<ArrayBuffer>) : new Uint8Array(b));
   let hasX25519: Promise<boolean> | undefined;

@@ -34,4 +34,18 @@ describe('large cohorts', () => {
     expect(r.result.contributors.length).toBe(n - [...drops.values()].filter((ph) => ph === 'advertise' || ph === 'share' || ph === 'masked').length);
     expect(Array.from(r.result.sum)).toEqual(Array.from(plainSum(inputs, bits, r.result.contributors)));
   });
+
+  it('n = 300 at 30 % dropout with the configuration of secAggPlusParameters (the complete graph, t = 160), with signatures and a directory', async () => {
+    const n = 300;
+    const p = secAggPlusParameters({ n, dropoutRate: 0.3, corruptFraction: 0.05 });
+    const bits = chooseModulusBits({ n, maxValue: 1000 });
+    const cfg = config({ roundId: 'slow-30', cohortSize: n, threshold: p.threshold, bits, vectorLength: 16, assumptions: { dropoutRate: 0.3, corruptFraction: 0.05 } });
+    const inputs = randomInputs('slow-30', n, 16, bits, 1000);
+    const rng = seededRng('slow-30');
+    const drops = new Map<number, SimulationPhase>();
+    while (drops.size < 90) drops.set(1 + rng.int(n), SIMULATION_PHASES[1 + rng.int(SIMULATION_PHASES.length - 1)] as SimulationPhase);
+    const r = await run(cfg, inputs, drops, 'slow-30');
+    expect(r.result.contributors.length).toBe(n - [...drops.values()].filter((ph) => ph === 'share' || ph === 'masked').length);
+    expect(Array.from(r.result.sum)).toEqual(Array.from(plainSum(inputs, bits, r.result.contributors)));
+  }, 900_000);
 });
