@@ -11,7 +11,7 @@
 import { pathToFileURL } from 'node:url';
 import type { PerfOptions, PerfRow, PerfSuite } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
-import { chooseModulusBits, makeRoundConfig, secAggPlusParameters, simulateRound, webCryptoProvider, type SimulationPhase } from '../src/index.js';
+import { chooseModulusBits, makeRoundConfig, nobleProvider, secAggPlusParameters, signingKeyFromSecret, simulateRound, webCryptoProvider, type SimulationPhase } from '../src/index.js';
 import { nodeCryptoProvider } from '../src/node.js';
 
 const SUITE = 'secagg/round';
@@ -88,7 +88,7 @@ async function runPoint(p: Point, log: (l: string) => void, maxSeconds = DEFAULT
   }
   for (const id of order.slice(0, Math.round(p.dropout * p.n))) dropouts.set(id, 'masked');
   const clientRng = seededRng(`clients-${name}`);
-  const t0 = performance.now();
+  const start = performance.now();
   const report = await simulateRound({
     config,
     inputs,
@@ -98,7 +98,7 @@ async function runPoint(p: Point, log: (l: string) => void, maxSeconds = DEFAULT
     clientCrypto: webCryptoProvider(),
     serverCrypto: nodeCryptoProvider(),
   });
-  const wall = performance.now() - t0;
+  const wall = performance.now() - start;
   const cms = [...report.clientMs].sort((a, b) => a - b);
   const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
   log(`${name}: server ${report.serverMs.toFixed(0)} ms, client mean ${mean(cms).toFixed(1)} ms (wall ${(wall / 1000).toFixed(1)} s)`);
@@ -145,6 +145,33 @@ async function keystreamBaseline(provider: 'webcrypto' | 'node'): Promise<PerfRo
   return { suite: SUITE, name: `baseline: AES-256-CTR mask of 10,000 words (${provider})`, opsPerSec: 1000 / ms, unit: 'mask', meanMs: ms, extra: { MBps: +((bytes / 1e6) / (ms / 1000)).toFixed(0) } };
 }
 
+/**
+ * Ed25519 cost on each client provider, and what one client of a SecAgg+ round at n = 1,000
+ * (k = 98) spends on it: 2 signatures, k advertisement verifications and about 0.9·(k + 1)
+ * consistency verifications at 10 % dropout.
+ */
+async function signatureBaseline(provider: 'webcrypto' | 'noble'): Promise<PerfRow> {
+  const c = provider === 'noble' ? nobleProvider() : webCryptoProvider();
+  const sk = seededRng('sig-bench').bytes(32);
+  const pks: Uint8Array[] = [];
+  const sigs: Uint8Array[] = [];
+  const message = seededRng('sig-msg').bytes(200);
+  const keys = Array.from({ length: 98 }, (_, i) => seededRng(`sig-${i}`).bytes(32));
+  for (const k of keys) {
+    pks.push(signingKeyFromSecret(k).publicKey);
+    sigs.push(await c.sign(k, message));
+  }
+  const reps = provider === 'noble' ? 2 : 10;
+  let t0 = performance.now();
+  for (let r = 0; r < reps * 10; r++) await c.sign(sk, message);
+  const signMs = (performance.now() - t0) / (reps * 10);
+  t0 = performance.now();
+  for (let r = 0; r < reps; r++) await c.verify(pks, [message], sigs);
+  const verifyMs = (performance.now() - t0) / (reps * pks.length);
+  const perRound = 2 * signMs + (98 + 0.9 * 99) * verifyMs;
+  return { suite: SUITE, name: `baseline: Ed25519 (${provider})`, opsPerSec: 1000 / verifyMs, unit: 'verify', meanMs: verifyMs, extra: { signMs: +signMs.toFixed(3), verifyMs: +verifyMs.toFixed(3), perClientRoundMs_k98: +perRound.toFixed(1) } };
+}
+
 function grid(quick: boolean): Point[] {
   const out: Point[] = [];
   const ns = quick ? [100] : [100, 1000, 10000];
@@ -159,7 +186,7 @@ async function gridSuite(options: PerfOptions, maxSeconds = DEFAULT_MAX_ESTIMATE
     const log = options.log ?? (() => undefined);
     const rows: PerfRow[] = [];
     const baselines = new Map<string, PerfRow>();
-    rows.push(await keystreamBaseline('webcrypto'), await keystreamBaseline('node'));
+    rows.push(await keystreamBaseline('webcrypto'), await keystreamBaseline('node'), await signatureBaseline('webcrypto'), await signatureBaseline('noble'));
     for (const p of grid(options.quick)) {
       const key = `${p.n}/${p.length}`;
       if (!baselines.has(key)) {
@@ -187,7 +214,12 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   if (only) {
     // --only=n,length,dropout,graph  e.g. --only=1000,10000,0.1,secagg+
     const [n, length, dropout, graph] = only.slice(7).split(',');
-    rows = [plainSumBaseline(Number(n), Number(length)), await runPoint({ n: Number(n), length: Number(length), dropout: Number(dropout), graph: graph as Point['graph'] }, log)];
+    rows = [
+      plainSumBaseline(Number(n), Number(length)),
+      await signatureBaseline('webcrypto'),
+      await signatureBaseline('noble'),
+      await runPoint({ n: Number(n), length: Number(length), dropout: Number(dropout), graph: graph as Point['graph'] }, log),
+    ];
   } else rows = await gridSuite({ quick, log }, maxSeconds);
   const extraText = (r: PerfRow): string => (r.extra ? Object.entries(r.extra).map(([k, v]) => `${k}=${v}`).join(' ') : '');
   console.log('| name | server ms / mean ms | ops/s | ratio | details |');
