@@ -143,7 +143,7 @@ describe('honest rounds with dropouts', () => {
   const cases = [
     { label: 'complete n = 100, 10 %', n: 100, rate: 0.1, graph: undefined, t: 51 },
     { label: 'complete n = 100, 30 %', n: 100, rate: 0.3, graph: undefined, t: 51 },
-    { label: 'SecAgg+ n = 300, 10 %', n: 300, rate: 0.1 },
+    { label: 'SecAgg+ n = 100, 10 % (k = 56, t = 32)', n: 100, rate: 0.1 },
   ];
   for (const c of cases) {
     it(c.label, async () => {
