@@ -417,8 +417,8 @@ export class SecAggClient {
   }
 
   /**
-   * Unmasking: takes the consistency signatures of this client's holders; with at least t valid
-   * signatures over the same U3 it committed to, reveals the share of b_v for each surviving holder
+   * Unmasking: takes the consistency signatures of this client's holders; with t valid
+   * signatures (the first t listed) over the same U3 it committed to, reveals the share of b_v for each surviving holder
    * and of s_v^SK for each dropped one, exactly as committed. Anything else is refused.
    */
   unmask(requestMessage: Uint8Array): Promise<Uint8Array> {
@@ -433,10 +433,13 @@ export class SecAggClient {
         if (!this.survivors.has(v)) throw violation(`signers[${i}]`, `"signers" lists ${v}, which is not a share holder of ${this.id} in the survivor set it signed`);
       }
       if (signers.length < t) throw violation('signers', `only ${signers.length} share holders of ${this.id} signed the survivor set, below the threshold ${t}`);
+      // t valid signatures from distinct holders are what the check needs: the first t listed are
+      // verified, and any of them failing is a refusal.
+      const checked = Array.from(signers.subarray(0, t));
       const valid = await this.crypto.verify(
-        Array.from(signers, (v) => this.vks.get(v) as Uint8Array),
+        checked.map((v) => this.vks.get(v) as Uint8Array),
         [this.signedU3],
-        Array.from(signers, (_, i) => sigs.subarray(64 * i, 64 * i + 64)),
+        checked.map((_, i) => sigs.subarray(64 * i, 64 * i + 64)),
       );
       const bad = valid.indexOf(false);
       if (bad >= 0) {
