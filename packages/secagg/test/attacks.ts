@@ -219,8 +219,7 @@ export async function keySubstitutionAttack(cfg: SecAggRoundConfig, u: number, s
     const [pub] = await nodeCrypto.x25519(sk, [X25519_BASE_POINT]);
     mine.set(v, sk);
     cPks.set(pub as Uint8Array, 32 * i);
-    vks.set(signer.publicKey, 32 * i);
-    // distinct signing keys per listed neighbour: derive one per v
+    // a signing key of the server's per substituted neighbour (keys must be distinct)
     const own = signingKeyFromSecret(sha256Bytes(Uint8Array.from([...signer.secretKey, v])));
     vks.set(own.publicKey, 32 * i);
     const ad = { id: v, identity: identities[i] as string, vk: own.publicKey, cPk: pub as Uint8Array, sPk: (pk.sPks as Uint8Array).slice(32 * i, 32 * i + 32), commitment: (pk.commitments as Uint8Array).slice(32 * i, 32 * i + 32) };
@@ -228,7 +227,6 @@ export async function keySubstitutionAttack(cfg: SecAggRoundConfig, u: number, s
     sigs.set(await nodeCrypto.sign(own.secretKey, transcript), 64 * i);
     digests.set(sha256Bytes(transcript), 32 * Array.from(advertised).indexOf(v));
   }
-  void graphSeed;
   const uc = clients.get(u) as SecAggClient;
   const forgedRoster = encodeEnvelope('secagg/roster', { ...r, digests });
   const shares = await attempt(u, 'share', refusals, () => uc.shareKeys(forgedRoster, encodeEnvelope('secagg/keys', { ...pk, vks, cPks, sigs })));
