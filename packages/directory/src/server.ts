@@ -9,11 +9,13 @@
  *   POST   /v1/keys/lookup              { identities: [...] } → { keys: [record | null] }
  *   POST   /v1/keys          (operator) { identity, publicKey, proof } → 201 record (200 if already so)
  *   DELETE /v1/keys/:identity (operator) → record, revoked
+ *   GET    /v1/openapi.json             the OpenAPI document of all of the above
  *
  * Errors are RFC 9457 problem+json with the PinholeError code and parameter; no stack traces.
  */
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { PinholeError, type PinholeErrorCode } from '@pinhole/core';
 import { DIRECTORY_LOOKUP_MAX } from '@pinhole/secagg';
@@ -73,6 +75,13 @@ export function buildDirectoryServer(options: DirectoryServerOptions): FastifyIn
   }
   const token = Buffer.from(options.adminToken);
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 256 * 1024, return503OnClosing: true });
+  // Registered before the routes so it sees them all; the document is generated from their schemas.
+  void app.register(swagger, {
+    openapi: {
+      info: { title: 'pinhole-directory', version: '1', description: 'Key directory for Pinhole secure aggregation, run apart from the aggregator.' },
+      components: { securitySchemes: { operator: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
 
   const operator = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const auth = req.headers.authorization;
@@ -91,76 +100,80 @@ export function buildDirectoryServer(options: DirectoryServerOptions): FastifyIn
   });
   app.setNotFoundHandler((req, reply) => problem(reply, 404, 'invalid_argument', 'path', `no route ${req.method} ${req.url.split('?')[0]}`));
 
-  app.get('/v1/health', async () => ({ status: 'ok', keys: store.size }));
+  // The routes are a plugin registered after swagger, so its onRoute hook sees every one of them.
+  void app.register(async (api) => {
+    api.get('/v1/health', async () => ({ status: 'ok', keys: store.size }));
+    api.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  app.get<{ Params: { identity: string } }>(
-    '/v1/keys/:identity',
-    { schema: { params: { type: 'object', properties: { identity: { type: 'string', pattern: IDENTITY } }, required: ['identity'] }, response: { 200: record } } },
-    async (req, reply) => {
-      const r = store.get(req.params.identity);
-      if (r === undefined) return problem(reply, 404, 'invalid_argument', 'identity', `no key is enrolled for ${req.params.identity}`);
-      return view(r);
-    },
-  );
-
-  app.post<{ Body: { identities: string[] } }>(
-    '/v1/keys/lookup',
-    {
-      schema: {
-        body: {
-          type: 'object',
-          properties: { identities: { type: 'array', maxItems: DIRECTORY_LOOKUP_MAX, items: { type: 'string', pattern: IDENTITY } } },
-          required: ['identities'],
-          additionalProperties: false,
-        },
-        response: { 200: { type: 'object', properties: { keys: { type: 'array', items: { anyOf: [record, { type: 'null' }] } } }, required: ['keys'] } },
+    api.get<{ Params: { identity: string } }>(
+      '/v1/keys/:identity',
+      { schema: { params: { type: 'object', properties: { identity: { type: 'string', pattern: IDENTITY } }, required: ['identity'] }, response: { 200: record } } },
+      async (req, reply) => {
+        const r = store.get(req.params.identity);
+        if (r === undefined) return problem(reply, 404, 'invalid_argument', 'identity', `no key is enrolled for ${req.params.identity}`);
+        return view(r);
       },
-    },
-    async (req) => ({ keys: req.body.identities.map((id) => (store.get(id) === undefined ? null : view(store.get(id) as KeyRecord))) }),
-  );
+    );
 
-  app.post<{ Body: { identity: string; publicKey: string; proof: string } }>(
-    '/v1/keys',
-    {
-      preHandler: operator,
-      schema: {
-        body: {
-          type: 'object',
-          properties: { identity: { type: 'string', pattern: IDENTITY }, publicKey: { type: 'string', pattern: HEX32 }, proof: { type: 'string', pattern: HEX64 } },
-          required: ['identity', 'publicKey', 'proof'],
-          additionalProperties: false,
+    api.post<{ Body: { identities: string[] } }>(
+      '/v1/keys/lookup',
+      {
+        schema: {
+          body: {
+            type: 'object',
+            properties: { identities: { type: 'array', maxItems: DIRECTORY_LOOKUP_MAX, items: { type: 'string', pattern: IDENTITY } } },
+            required: ['identities'],
+            additionalProperties: false,
+          },
+          response: { 200: { type: 'object', properties: { keys: { type: 'array', items: { anyOf: [record, { type: 'null' }] } } }, required: ['keys'] } },
         },
       },
-    },
-    async (req, reply) => {
-      const { identity, publicKey, proof } = req.body;
-      let valid = false;
-      try {
-        const pk = Uint8Array.from(Buffer.from(publicKey, 'hex'));
-        valid = ed25519.verify(Uint8Array.from(Buffer.from(proof, 'hex')), enrolmentMessage(identity, publicKey), pk, { zip215: false }) && !ed25519.Point.fromBytes(pk).isSmallOrder();
-      } catch {
-        valid = false;
-      }
-      if (!valid) return problem(reply, 400, 'verify_failed', 'proof', `"proof" is not a signature of the enrolment message by ${publicKey}`);
-      const prev = store.get(identity);
-      if (prev !== undefined && prev.status === 'active') {
-        if (prev.publicKey === publicKey) return reply.code(200).send(view(prev));
-        return problem(reply, 409, 'invalid_state', 'identity', `${identity} already has an active key: revoke it first`);
-      }
-      return reply.code(201).send(view(store.enrol(identity, publicKey)));
-    },
-  );
+      async (req) => ({ keys: req.body.identities.map((id) => (store.get(id) === undefined ? null : view(store.get(id) as KeyRecord))) }),
+    );
 
-  app.delete<{ Params: { identity: string } }>(
-    '/v1/keys/:identity',
-    { preHandler: operator, schema: { params: { type: 'object', properties: { identity: { type: 'string', pattern: IDENTITY } }, required: ['identity'] } } },
-    async (req, reply) => {
-      const prev = store.get(req.params.identity);
-      if (prev === undefined) return problem(reply, 404, 'invalid_argument', 'identity', `no key is enrolled for ${req.params.identity}`);
-      if (prev.status === 'revoked') return view(prev);
-      return view(store.revoke(req.params.identity));
-    },
-  );
+    api.post<{ Body: { identity: string; publicKey: string; proof: string } }>(
+      '/v1/keys',
+      {
+        preHandler: operator,
+        schema: {
+          body: {
+            type: 'object',
+            properties: { identity: { type: 'string', pattern: IDENTITY }, publicKey: { type: 'string', pattern: HEX32 }, proof: { type: 'string', pattern: HEX64 } },
+            required: ['identity', 'publicKey', 'proof'],
+            additionalProperties: false,
+          },
+        },
+      },
+      async (req, reply) => {
+        const { identity, publicKey, proof } = req.body;
+        let valid = false;
+        try {
+          const pk = Uint8Array.from(Buffer.from(publicKey, 'hex'));
+          valid = ed25519.verify(Uint8Array.from(Buffer.from(proof, 'hex')), enrolmentMessage(identity, publicKey), pk, { zip215: false }) && !ed25519.Point.fromBytes(pk).isSmallOrder();
+        } catch {
+          valid = false;
+        }
+        if (!valid) return problem(reply, 400, 'verify_failed', 'proof', `"proof" is not a signature of the enrolment message by ${publicKey}`);
+        const prev = store.get(identity);
+        if (prev !== undefined && prev.status === 'active') {
+          if (prev.publicKey === publicKey) return reply.code(200).send(view(prev));
+          return problem(reply, 409, 'invalid_state', 'identity', `${identity} already has an active key: revoke it first`);
+        }
+        return reply.code(201).send(view(store.enrol(identity, publicKey)));
+      },
+    );
+
+    api.delete<{ Params: { identity: string } }>(
+      '/v1/keys/:identity',
+      { preHandler: operator, schema: { params: { type: 'object', properties: { identity: { type: 'string', pattern: IDENTITY } }, required: ['identity'] } } },
+      async (req, reply) => {
+        const prev = store.get(req.params.identity);
+        if (prev === undefined) return problem(reply, 404, 'invalid_argument', 'identity', `no key is enrolled for ${req.params.identity}`);
+        if (prev.status === 'revoked') return view(prev);
+        return view(store.revoke(req.params.identity));
+      },
+    );
+  });
 
   app.addHook('onClose', async () => store.close());
   return app;

@@ -90,6 +90,13 @@ describe('pinhole-directory over HTTP', () => {
     expect(await d.verifyMany?.([{ identity: 'phone-1', publicKey: key(1) }, { identity: 'phone-1', publicKey: key(2) }, { identity: 'phone-8', publicKey: key(8) }, { identity: 'nobody', publicKey: key(1) }])).toEqual([true, false, false, false]);
   });
 
+  it('serves an OpenAPI document that lists every route', async () => {
+    const doc = (await (await fetch(`${server.url}/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(doc.openapi).toMatch(/^3\./);
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();
+    expect(routes).toEqual(['DELETE /v1/keys/{identity}', 'GET /v1/health', 'GET /v1/keys/{identity}', 'POST /v1/keys', 'POST /v1/keys/lookup']);
+  });
+
   it('answers hostile requests with problem+json and stays up, the log unchanged', async () => {
     const before = readFileSync(data, 'utf8');
     const post = (path: string, body: string, headers: Record<string, string> = {}) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
