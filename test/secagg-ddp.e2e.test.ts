@@ -103,7 +103,7 @@ describe('secure aggregation + distributed Skellam noise + the gate, end to end'
     const accountant = new PrivacyAccountant({ budget: { epsilon: 10, delta: 1e-4 } });
     const gate = makeGate({ selection: settlement.selection({ thresholdDelta: 1e-6 }), domain: KEYS, minCohortSize: 10 });
     const counts = Object.fromEntries(KEYS.map((k, j) => [k, finished.values[j] as number]));
-    const release = gate.decide(counts, { noiseVariance: settlement.noiseVariance, cohortSize: outcome.contributors.length, accountant });
+    const release = gate.decide(counts, { cohortSize: outcome.contributors.length, accountant });
     expect(release.status).toBe('released');
     const threshold = gate.selection.kind === 'noisy_count_threshold' ? gate.selection.threshold : NaN;
     const shouldRelease = KEYS.filter((_, j) => (noisy[j] as number) >= threshold);
@@ -140,7 +140,7 @@ describe('secure aggregation + distributed Skellam noise + the gate, end to end'
     const accountant = new PrivacyAccountant({ budget: { epsilon: 10, delta: 1e-4 } });
     const gate = makeGate({ selection: settlement.selection({ thresholdDelta: 1e-6 }), domain: KEYS });
     const decoded = plan.decode(outcome.sum);
-    const release = gate.decide(Object.fromEntries(KEYS.map((k, j) => [k, decoded[j] as number])), { noiseVariance: settlement.noiseVariance, accountant });
+    const release = gate.decide(Object.fromEntries(KEYS.map((k, j) => [k, decoded[j] as number])), { accountant });
     expect(release.status).toBe('refused');
     expect(release.refusal?.reason).toBe('noise_below_plan');
     expect(release.released).toHaveLength(0);
@@ -162,7 +162,7 @@ describe('secure aggregation + distributed Skellam noise + the gate, end to end'
     expect(Array.from(finished.values)).toEqual(noisy.map((v, j) => v + (finished.topUp![j] as number)));
     const release2 = makeGate({ selection: topped.selection({ thresholdDelta: 1e-6 }), domain: KEYS }).decide(
       Object.fromEntries(KEYS.map((k, j) => [k, finished.values[j] as number])),
-      { noiseVariance: topped.noiseVariance, accountant },
+      { accountant },
     );
     expect(release2.status).toBe('released');
     expect(accountant.entries()[0]!.loss).toEqual({ epsilon: topUpPlan.privacyLoss.epsilon, delta: topUpPlan.privacyLoss.delta + 1e-6 });

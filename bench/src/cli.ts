@@ -1,6 +1,7 @@
 /**
  * pinhole-bench: `utility` (default) sweeps error vs epsilon for every insight and pipeline;
- * `perf` runs every package's perf suite; `list` names what can be chosen.
+ * `perf` runs every package's perf suite; `plan` writes a deployable collection plan from the
+ * bench's settings; `list` names what can be chosen.
  */
 import { join } from 'node:path';
 import { dirname } from 'node:path';
@@ -39,12 +40,16 @@ async function main(argv: string[]): Promise<number> {
     const { runUtilityCli } = await import('./utility-cli.js');
     return runUtilityCli(args, { root: ROOT, runId: runId(), machine: machine(), log });
   }
+  if (command === 'plan') {
+    const { runPlanCli } = await import('./plan-cli.js');
+    return runPlanCli(args, log);
+  }
   if (command === 'list') {
     const { listCli } = await import('./utility-cli.js');
     process.stdout.write(listCli());
     return 0;
   }
-  throw new PinholeError('invalid_argument', 'command', `"command" expected one of "utility", "perf", "list", got ${JSON.stringify(command)}`);
+  throw new PinholeError('invalid_argument', 'command', `"command" expected one of "utility", "perf", "plan", "list", got ${JSON.stringify(command)}`);
 }
 
 main(process.argv.slice(2)).then(

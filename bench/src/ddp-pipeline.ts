@@ -1,31 +1,21 @@
 /**
  * `secagg-ddp`: secure aggregation with distributed Skellam noise (Agarwal, Kairouz, Liu, NeurIPS
- * 2021) through @pinhole/gate's distributed-noise plan. Every device adds its Skellam share for the
- * collection's (epsilon, delta) to its integer vector before masking; the server only unmasks the
- * modular sum of the survivors, decodes it signed, settles the plan for the survivors (refusing or
- * topping up a shortfall) and releases groups whose noisy total reaches k (post-processing over
- * the public domain, the same rule as central-dp).
+ * 2021), configured as a secure-aggregation plan of the aggregator's engine (which settles the
+ * survivors, tops up or refuses, decodes and releases). This file simulates what the engine
+ * receives: the survivors' modular sum.
  * - histogram: one-hot of the device's reported bucket (L1 = L2 = 1, add/remove a device);
  * - mean: per group two coordinates, the value on the grid [0, G] by unbiased randomized rounding
- *   and the count scaled to G (so both carry sensitivity G, like central-dp's equal rho split):
- *   L2 = G·sqrt(2), L1 = 2G. G is the largest grid (<= 1024) whose Skellam mass stays below
- *   MEAN_MU_CAP, since exact Poisson sampling costs O(mu); rounding adds at most n_g/4 grid units^2
- *   of variance per group (~2 % of the noise's at the cap).
+ *   and the count scaled to G (both carry sensitivity G); the plan picks G (<= 1024) so that the
+ *   Skellam mass stays below MEAN_MU_CAP; rounding adds at most n_g/4 grid units^2 of variance.
  * Modes: `aggregate` draws the clients' noise in the sum directly as Sk(s·mu_c) per coordinate
  * (exact by Poisson additivity) on top of the true counts; `device` sums every surviving device's
  * own share mod 2^b. The secure-aggregation masks cancel exactly, so they are not simulated here
  * (test/secagg-ddp.e2e.test.ts runs the real protocol).
  */
-import { PinholeError, type Rng, checkNumber, checkObject, checkOneOf } from '@pinhole/core';
-import { type DistributedNoisePlan, type ShortfallPolicy, makeDistributedNoisePlan, randomizedRound } from '@pinhole/gate';
-import type { HistogramOutput, MeanOutput, Pipeline, PipelineInput } from './pipelines.js';
+import { type DistributedNoiseMechanism, type Rng, checkNumber, checkObject, checkOneOf } from '@pinhole/core';
+import { type DistributedNoisePlan, randomizedRound } from '@pinhole/gate';
+import { type EngineConfig, type HistogramOutput, type MeanOutput, type Pipeline, type PipelineInput, engineFor, rawValues, releasedFlags } from './pipeline.js';
 import type { HistogramData, MeanData } from './prepare.js';
-import { releaseByTotals } from './simulate.js';
-
-/** Finest grid for mean values (as central-dp's MEAN_GRID). */
-export const MEAN_MAX_GRID = 1024;
-/** Largest total Skellam mu per coordinate the mean pipeline plans for (sampling cost). */
-export const MEAN_MU_CAP = 2 ** 17;
 
 export interface SecaggDdpOptions {
   /** probability that a device drops out of the round (independently); default 0 */
@@ -33,7 +23,7 @@ export interface SecaggDdpOptions {
   /** shares are sized for ceil(n · minSurvivorFraction) survivors; default 1 - dropoutRate */
   readonly minSurvivorFraction?: number;
   /** default 'top_up' */
-  readonly onShortfall?: ShortfallPolicy;
+  readonly onShortfall?: 'refuse' | 'top_up';
 }
 
 /** Bernoulli(1 - dropoutRate) survival per device (exact for rates that are multiples of 2^-32). */
@@ -49,45 +39,21 @@ function addModular(acc: Uint32Array, y: Uint32Array, modulus: number): void {
   }
 }
 
-interface Unmasked {
-  readonly values: Float64Array | null;
-  readonly noiseVariance: number;
-}
-
-/** Settles and finishes a round: the released values, or null when the plan refuses. */
-function finishRound(plan: DistributedNoisePlan, sum: Uint32Array, survivors: number, rng: Rng): Unmasked {
-  const settlement = plan.settle({ survivors });
-  if (settlement.status === 'refused') return { values: null, noiseVariance: settlement.noiseVariance };
-  return { values: plan.finish(sum, settlement, { rng }).values, noiseVariance: settlement.noiseVariance };
-}
-
 export function makeSecaggDdpPipeline(options: SecaggDdpOptions = {}): Pipeline {
   checkObject('options', options);
   const dropoutRate = options.dropoutRate === undefined ? 0 : checkNumber('dropoutRate', options.dropoutRate, { ge: 0, lt: 1 });
-  const minFraction = options.minSurvivorFraction === undefined ? 1 - dropoutRate : checkNumber('minSurvivorFraction', options.minSurvivorFraction, { gt: 0, le: 1 });
+  const minSurvivorFraction = options.minSurvivorFraction === undefined ? 1 - dropoutRate : checkNumber('minSurvivorFraction', options.minSurvivorFraction, { gt: 0, le: 1 });
   const onShortfall = options.onShortfall === undefined ? 'top_up' : checkOneOf('onShortfall', options.onShortfall, ['refuse', 'top_up'] as const);
-  const minSurvivors = (n: number) => Math.max(1, Math.min(n, Math.ceil(n * minFraction)));
+  const config: EngineConfig = { mode: 'secagg', secagg: { noise: 'skellam', dropoutRate, minSurvivorFraction, onShortfall } };
 
   async function histogram(input: PipelineInput<HistogramData>): Promise<HistogramOutput> {
     const { data, epsilon, delta, k, rng, mode } = input;
     const D = data.sampledCounts.length;
     const G = data.groups.length;
-    const B = data.buckets.length;
     const n = data.n;
-    if (n === 0) return { counts: new Float64Array(D), released: new Uint8Array(G), frequencyVariance: null };
-    const plan = makeDistributedNoisePlan({
-      mechanism: 'skellam',
-      epsilon,
-      delta,
-      l2Sensitivity: 1,
-      l1Sensitivity: 1,
-      vectorLength: D,
-      expectedClients: n,
-      minSurvivors: minSurvivors(n),
-      onShortfall,
-      clientValueBounds: [0, 1],
-      allowInsecureRng: true,
-    });
+    if (n === 0) return { counts: new Float64Array(D), released: new Uint8Array(G), frequencyVariance: null, insights: [], release: null };
+    const c = engineFor(config, data, epsilon, delta, k);
+    const plan = c.noisePlan as DistributedNoisePlan;
     const modulus = 2 ** plan.modulusBits;
     let sum: Uint32Array;
     let s = 0;
@@ -95,11 +61,11 @@ export function makeSecaggDdpPipeline(options: SecaggDdpOptions = {}): Pipeline 
       // the survivors' true counts, then their noise Sk(s·mu_c) in one draw per coordinate
       const truth = new Int32Array(D);
       for (let v = 0; v < D; v++) {
-        const c = data.sampledCounts[v] as number;
-        let kept = c;
+        const count = data.sampledCounts[v] as number;
+        let kept = count;
         if (dropoutRate > 0) {
           kept = 0;
-          for (let i = 0; i < c; i++) if (survives(dropoutRate, rng)) kept++;
+          for (let i = 0; i < count; i++) if (survives(dropoutRate, rng)) kept++;
         }
         truth[v] = kept;
         s += kept;
@@ -119,9 +85,17 @@ export function makeSecaggDdpPipeline(options: SecaggDdpOptions = {}): Pipeline 
         addModular(sum, plan.encode(share), modulus);
       }
     }
-    const out = finishRound(plan, sum, s, rng);
-    if (!out.values) return { counts: new Float64Array(D), released: new Uint8Array(G), frequencyVariance: null };
-    return { counts: out.values, released: releaseByTotals(out.values, G, B, k), frequencyVariance: out.noiseVariance / (n * n) };
+    const tally = c.createTally();
+    tally.setSecureSum(sum, s);
+    const est = c.estimate(tally, { rng });
+    const release = c.publish(est);
+    return {
+      counts: rawValues(est, D),
+      released: releasedFlags(release, G),
+      frequencyVariance: est.noiseVariance === null ? null : est.noiseVariance / (n * n),
+      insights: release.insights,
+      release,
+    };
   }
 
   async function mean(input: PipelineInput<MeanData>): Promise<MeanOutput> {
@@ -129,42 +103,11 @@ export function makeSecaggDdpPipeline(options: SecaggDdpOptions = {}): Pipeline 
     const groups = data.groups.length;
     const D = 2 * groups;
     const n = data.n;
-    const nan = () => ({ means: new Float64Array(groups).fill(NaN), released: new Uint8Array(groups), variance: null });
+    const nan = (): MeanOutput => ({ means: new Float64Array(groups).fill(NaN), released: new Uint8Array(groups), variance: null, insights: [], release: null });
     if (n === 0) return nan();
-    const planFor = (grid: number) =>
-      makeDistributedNoisePlan({
-        mechanism: 'skellam',
-        epsilon,
-        delta,
-        l2Sensitivity: grid * Math.SQRT2,
-        l1Sensitivity: 2 * grid,
-        vectorLength: D,
-        expectedClients: n,
-        minSurvivors: minSurvivors(n),
-        onShortfall,
-        clientValueBounds: [0, grid],
-        allowInsecureRng: true,
-      });
-    // the largest grid whose noise stays under the cap (mu grows about as grid^2)
-    let lo = 1;
-    let hi = MEAN_MAX_GRID;
-    const mass = (grid: number) => {
-      try {
-        const p = planFor(grid);
-        return p.minSurvivors * p.shareParameter;
-      } catch (err) {
-        if (err instanceof PinholeError && err.param === 'epsilon') return Infinity; // too much noise to sample
-        throw err;
-      }
-    };
-    if (mass(hi) <= MEAN_MU_CAP) lo = hi;
-    while (hi - lo > 1) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (mass(mid) <= MEAN_MU_CAP) lo = mid;
-      else hi = mid;
-    }
-    const grid = lo;
-    const plan = planFor(grid);
+    const c = engineFor(config, data, epsilon, delta, k);
+    const plan = c.noisePlan as DistributedNoisePlan;
+    const grid = (c.plan.mechanism as DistributedNoiseMechanism).clientValueBounds[1];
     const modulus = 2 ** plan.modulusBits;
     const [vlo, vhi] = data.collection.bounds;
     const width = vhi - vlo;
@@ -206,22 +149,20 @@ export function makeSecaggDdpPipeline(options: SecaggDdpOptions = {}): Pipeline 
       }
       sum = plan.encode(total);
     }
-    const out = finishRound(plan, sum, s, rng);
-    if (!out.values) return nan();
-    const means = new Float64Array(groups).fill(NaN);
-    const released = new Uint8Array(groups);
+    const tally = c.createTally();
+    tally.setSecureSum(sum, s);
+    const est = c.estimate(tally, { rng });
+    const release = c.publish(est);
+    if (est.refusal) return { ...nan(), release };
+    const noiseVariance = est.noiseVariance as number;
     const variance = new Float64Array(groups);
     for (let g = 0; g < groups; g++) {
-      const S = out.values[2 * g] as number;
-      const C = out.values[2 * g + 1] as number;
-      released[g] = C / grid >= k && C > 0 ? 1 : 0;
-      if (C > 0) means[g] = vlo + (S / C) * width;
       const m = data.devices[g] as number;
       // delta method as central-dp: Var(S/C) ≈ (Var S + t^2 Var C) / (m G)^2, t = the mean on [0, 1]
       const tm = m > 0 ? ((data.truth[g] as number) - vlo) / width : 0;
-      variance[g] = m > 0 ? ((out.noiseVariance + (roundingVar[g] as number) + tm * tm * out.noiseVariance) / (m * grid) ** 2) * width * width : NaN;
+      variance[g] = m > 0 ? ((noiseVariance + (roundingVar[g] as number) + tm * tm * noiseVariance) / (m * grid) ** 2) * width * width : NaN;
     }
-    return { means, released, variance };
+    return { means: rawValues(est, groups, NaN), released: releasedFlags(release, groups), variance, insights: release.insights, release };
   }
 
   return {

@@ -50,6 +50,10 @@ export interface PipelineInfo {
   readonly id: string;
   readonly description: string;
   readonly private: boolean;
+  /** the threat model each of its releases stated (the release engine's words) */
+  readonly threatModel: readonly string[];
+  /** what its releases treat as public (union over its collections) */
+  readonly treatsAsPublic: readonly string[];
 }
 
 export interface UtilityResults {
@@ -107,6 +111,14 @@ export function toMarkdown(r: UtilityResults): string {
   lines.push(`Seed \`${r.seed}\`, ${String(r.data.devices)} devices (${String(r.data.source)}), k = ${String(r.config.k)}, δ = ${String(r.config.delta)}, ${String(r.config.trials)} trials, mode ${String(r.config.mode)}.`);
   lines.push(`ε is the whole budget of one device for the round, split equally over the ${String(r.config.collections)} collections the insights need.`);
   lines.push(`Run ${new Date(r.startedAt).toISOString()} in ${(r.durationMs / 1000).toFixed(1)} s on ${String(r.machine.cpus)} × ${String(r.machine.cpu)}, Node ${String(r.machine.node)}.`, '');
+  lines.push('## Pipelines: threat model and what each treats as public', '');
+  lines.push('Epsilons are comparable only between pipelines that protect the same things.', '');
+  for (const pl of r.pipelines) {
+    lines.push(`- **${pl.id}** — ${pl.description}.`);
+    for (const t of pl.threatModel ?? []) lines.push(`  - threat model: ${t}`);
+    for (const p of pl.treatsAsPublic ?? []) lines.push(`  - public: ${p}`);
+  }
+  lines.push('');
   const epsilons = [...new Set(r.points.map((p) => p.epsilon))].sort((a, b) => a - b);
   for (const ins of r.insights) {
     lines.push(`## ${ins.title}`, '', `${ins.question} Error: ${ins.metricDescription}.`, '');

@@ -1,64 +1,34 @@
 /**
- * The pipelines the bench compares. Each turns one collection's data into estimates the way a
- * deployment would: `raw` is the truth; `kanon-only` publishes exact counts of groups with k
- * contributors (not private, shown so its lack of privacy is visible); `central-dp` is a trusted
- * curator adding exact discrete Gaussian noise; `ldp-<mechanism>` perturbs on the device.
- * Group selection by noisy counts is post-processing over the public domain, so it costs nothing.
+ * The pipelines the bench compares. `raw` is the truth and `kanon-only` publishes exact counts of
+ * groups with k contributors (not private, shown so its lack of privacy is visible): references
+ * outside the engine. Every private pipeline is a configuration of @pinhole/aggregator's release
+ * engine plus a simulation of its input: `central-dp` (a trusted curator: exact counts in, the
+ * engine adds the noise), `secagg-ddp` (ddp-pipeline.ts), `ldp-<mechanism>` and `ldp-auto` (the
+ * oracle's tally sampled from its law in aggregate mode, every device perturbed in device mode).
  */
-import { type Rng, discreteGaussianSampler } from '@pinhole/core';
+import { type AnyFrequencyOracle, type NumericMechanism, type NumericName, type NumericTally, type OracleName, NUMERIC_NAMES, ORACLE_NAMES } from '@pinhole/ldp';
+import { deviceMechanism, histogramInsight, meanInsight, toUnitInterval } from '@pinhole/aggregator';
+import { INSIGHTS } from '@pinhole/core';
 import { makeKAnonymity } from '@pinhole/gate';
-import { type AnyFrequencyOracle, NUMERIC_MECHANISMS, NUMERIC_NAMES, ORACLES, ORACLE_NAMES, type NumericName, type OracleName, recommendOracle } from '@pinhole/ldp';
-import { gaussianSigmaFor, rhoFor } from './calibrate.js';
 import { secaggDdp } from './ddp-pipeline.js';
-import { perturbAll, releaseByTotals } from './simulate.js';
+import { type EngineConfig, type HistogramOutput, type MeanOutput, type Pipeline, type PipelineInput, engineFor, rawValues, releasedFlags } from './pipeline.js';
 import type { HistogramData, MeanData } from './prepare.js';
-import type { WorkerPool } from './workers.js';
+import { perturbAll } from './simulate.js';
 
-export type SimulationMode = 'aggregate' | 'device';
-
-export interface PipelineInput<D> {
-  readonly data: D;
-  /** this collection's share of the round's budget */
-  readonly epsilon: number;
-  readonly delta: number;
-  readonly k: number;
-  readonly rng: Rng;
-  readonly mode: SimulationMode;
-  readonly pool?: WorkerPool;
-}
-
-export interface HistogramOutput {
-  readonly counts: Float64Array;
-  readonly released: Uint8Array;
-  /** closed-form mean per-bucket variance of the frequency estimate (counts / n), when known */
-  readonly frequencyVariance: number | null;
-}
-
-export interface MeanOutput {
-  readonly means: Float64Array;
-  readonly released: Uint8Array;
-  /** closed-form variance of each group's mean estimate, when known */
-  readonly variance: Float64Array | null;
-}
-
-export interface Pipeline {
-  readonly id: string;
-  readonly description: string;
-  readonly private: boolean;
-  histogram?(input: PipelineInput<HistogramData>): Promise<HistogramOutput>;
-  mean?(input: PipelineInput<MeanData>): Promise<MeanOutput>;
-}
-
+export { type SimulationMode, type PipelineInput, type HistogramOutput, type MeanOutput, type Pipeline, SkipPipeline } from './pipeline.js';
 
 const raw: Pipeline = {
   id: 'raw',
   description: 'the truth (device-weighted, every measurement): no privacy, the reference',
   private: false,
   async histogram({ data }) {
-    return { counts: Float64Array.from(data.truth), released: new Uint8Array(data.groups.length).fill(1), frequencyVariance: 0 };
+    const counts = Float64Array.from(data.truth);
+    const released = new Uint8Array(data.groups.length).fill(1);
+    return { counts, released, frequencyVariance: 0, insights: histogramInsights(data, counts, released), release: null };
   },
   async mean({ data }) {
-    return { means: Float64Array.from(data.truth), released: new Uint8Array(data.groups.length).fill(1), variance: new Float64Array(data.groups.length) };
+    const released = new Uint8Array(data.groups.length).fill(1);
+    return { means: Float64Array.from(data.truth), released, variance: new Float64Array(data.groups.length), insights: meanInsights(data, data.truth, released, data.devices), release: null };
   },
 };
 
@@ -76,7 +46,8 @@ const kanonOnly: Pipeline = {
       for (let b = 0; b < B; b++) t += data.sampledCounts[g * B + b] as number;
       released[g] = gate.select(t) ? 1 : 0;
     }
-    return { counts: Float64Array.from(data.sampledCounts), released, frequencyVariance: 0 };
+    const counts = Float64Array.from(data.sampledCounts);
+    return { counts, released, frequencyVariance: 0, insights: histogramInsights(data, counts, released), release: null };
   },
   async mean({ data, k }) {
     const gate = makeKAnonymity({ k });
@@ -90,60 +61,77 @@ const kanonOnly: Pipeline = {
       released[g] = gate.select(n) ? 1 : 0;
       if (n > 0) means[g] = (sums[g] as number) / n;
     }
-    return { means, released, variance: new Float64Array(G) };
+    return { means, released, variance: new Float64Array(G), insights: meanInsights(data, means, released, data.devices), release: null };
   },
 };
 
-/** Integer grid for central sums of bounded values: values map onto [0, MEAN_GRID]. */
-const MEAN_GRID = 1024;
+/** The engine's statistics over a reference pipeline's counts (post-processing: clipped at 0). */
+function histogramInsights(data: HistogramData, counts: Float64Array, released: Uint8Array) {
+  const B = data.buckets.length;
+  const groups = data.groups.map((key, g) => ({ key, released: released[g] === 1, counts: counts.slice(g * B, (g + 1) * B).map((x) => (x < 0 ? 0 : x)) }));
+  return insightsOf(data).map((ins) => histogramInsight(ins, groups, B));
+}
+
+function meanInsights(data: MeanData, means: ArrayLike<number>, released: Uint8Array, weights: ArrayLike<number>) {
+  const [lo, hi] = data.collection.bounds;
+  const groups = data.groups.map((key, g) => {
+    const m = means[g] as number;
+    return { key, released: released[g] === 1, mean: Number.isFinite(m) ? Math.min(hi, Math.max(lo, m)) : NaN, contributors: weights[g] as number };
+  });
+  return insightsOf(data).map((ins) => meanInsight(ins, groups));
+}
+
+function insightsOf(data: HistogramData | MeanData) {
+  return INSIGHTS.filter((i) => i.collection === data.collection.id);
+}
+
+const empty = (data: HistogramData): HistogramOutput => ({ counts: new Float64Array(data.sampledCounts.length), released: new Uint8Array(data.groups.length), frequencyVariance: null, insights: [], release: null });
+const emptyMean = (data: MeanData): MeanOutput => ({ means: new Float64Array(data.groups.length).fill(NaN), released: new Uint8Array(data.groups.length), variance: null, insights: [], release: null });
+
+/** The grid sum of one device's value, as the central curator's tally computes it (for the closed form). */
+function gridValue(v: number, bounds: readonly [number, number], grid: number): number {
+  const [lo, hi] = bounds;
+  const x = v < lo ? lo : v > hi ? hi : v;
+  return Math.round(((x - lo) / (hi - lo)) * grid);
+}
+
+const CENTRAL: EngineConfig = { mode: 'central' };
 
 const centralDp: Pipeline = {
   id: 'central-dp',
   description: 'a trusted curator adds exact discrete Gaussian noise to every count (tight CKS calibration) and releases groups whose noisy total reaches k',
   private: true,
   async histogram({ data, epsilon, delta, k, rng }) {
-    const sigma = gaussianSigmaFor(epsilon, delta);
-    const draw = discreteGaussianSampler(sigma);
-    const counts = new Float64Array(data.sampledCounts.length);
-    for (let v = 0; v < counts.length; v++) counts[v] = (data.sampledCounts[v] as number) + draw(rng);
-    return { counts, released: releaseByTotals(counts, data.groups.length, data.buckets.length, k), frequencyVariance: (sigma * sigma) / (data.n * data.n) };
+    if (data.n === 0) return empty(data);
+    const c = engineFor(CENTRAL, data, epsilon, delta, k);
+    const tally = c.createTally();
+    tally.addExactCounts(data.sampledCounts);
+    const est = c.estimate(tally, { rng });
+    const release = c.publish(est);
+    const sigma = (c.plan.mechanism as { sigma: number }).sigma;
+    return { counts: rawValues(est, data.sampledCounts.length), released: releasedFlags(release, data.groups.length), frequencyVariance: (sigma * sigma) / (data.n * data.n), insights: release.insights, release };
   },
   async mean({ data, epsilon, delta, k, rng }) {
-    // Per group a noisy sum of values on the grid [0, MEAN_GRID] and a noisy count; one device moves
-    // one group's sum by <= MEAN_GRID and its count by 1. zCDP splits rho equally between the two.
-    const rho = rhoFor(epsilon, delta);
-    const sigmaSum = MEAN_GRID / Math.sqrt(rho);
-    const sigmaCount = 1 / Math.sqrt(rho);
-    const drawSum = discreteGaussianSampler(sigmaSum);
-    const drawCount = discreteGaussianSampler(sigmaCount);
-    const [lo, hi] = data.collection.bounds;
+    if (data.n === 0) return emptyMean(data);
+    const c = engineFor(CENTRAL, data, epsilon, delta, k);
+    const tally = c.createTally();
+    tally.addExactValues(data.groupOf, data.values);
+    const est = c.estimate(tally, { rng });
+    const release = c.publish(est);
+    // Delta method, dominated by the sum's noise: Var(mean) ≈ (σ_S² + m²σ_C²)/n² on the grid.
+    const m = c.plan.mechanism as { sigmaSum: number; sigmaCount: number; grid: number; bounds: readonly [number, number] };
     const G = data.groups.length;
     const sums = new Float64Array(G);
-    for (let i = 0; i < data.n; i++) sums[data.groupOf[i] as number]! += Math.round((((data.values[i] as number) - lo) / (hi - lo)) * MEAN_GRID);
-    const means = new Float64Array(G).fill(NaN);
-    const released = new Uint8Array(G);
+    for (let i = 0; i < data.n; i++) sums[data.groupOf[i] as number]! += gridValue(data.values[i] as number, m.bounds, m.grid);
     const variance = new Float64Array(G);
     for (let g = 0; g < G; g++) {
-      const s = (sums[g] as number) + drawSum(rng);
-      const c = (data.devices[g] as number) + drawCount(rng);
-      released[g] = c >= k && c > 0 ? 1 : 0;
-      if (c > 0) means[g] = lo + ((s / c) / MEAN_GRID) * (hi - lo);
       const n = data.devices[g] as number;
-      // Delta method, dominated by the sum's noise: Var(mean) ≈ (σ_S² + m²σ_C²)/n² on the grid.
-      const m = n > 0 ? (sums[g] as number) / n : 0;
-      variance[g] = n > 0 ? ((sigmaSum * sigmaSum + m * m * sigmaCount * sigmaCount) / (n * n)) * ((hi - lo) / MEAN_GRID) ** 2 : NaN;
+      const mean = n > 0 ? (sums[g] as number) / n : 0;
+      variance[g] = n > 0 ? ((m.sigmaSum ** 2 + mean * mean * m.sigmaCount ** 2) / (n * n)) * ((m.bounds[1] - m.bounds[0]) / m.grid) ** 2 : NaN;
     }
-    return { means, released, variance };
+    return { means: rawValues(est, G, NaN), released: releasedFlags(release, G), variance, insights: release.insights, release };
   },
 };
-
-function makeOracle(name: OracleName, epsilon: number, domainSize: number): AnyFrequencyOracle | null {
-  try {
-    return ORACLES[name]({ epsilon, domainSize, allowInsecureRng: true });
-  } catch {
-    return null; // this oracle does not support this domain size or epsilon
-  }
-}
 
 function meanFrequencyVariance(oracle: AnyFrequencyOracle, data: HistogramData): number {
   let s = 0;
@@ -151,99 +139,82 @@ function meanFrequencyVariance(oracle: AnyFrequencyOracle, data: HistogramData):
   return s / data.sampledCounts.length;
 }
 
-async function runOracle(oracle: AnyFrequencyOracle, input: PipelineInput<HistogramData>): Promise<HistogramOutput> {
-  const { data, rng, mode, pool, k } = input;
-  let counts: Float64Array;
+async function ldpHistogram(config: EngineConfig, input: PipelineInput<HistogramData>): Promise<HistogramOutput> {
+  const { data, epsilon, delta, k, rng, mode, pool } = input;
+  if (data.n === 0) return empty(data);
+  const c = engineFor(config, data, epsilon, delta, k);
+  const oracle = c.oracle as AnyFrequencyOracle;
+  const tally = c.createTally();
   if (mode === 'aggregate' || data.items.length === 0) {
-    counts = oracle.estimateCounts(oracle.simulateTally(data.sampledCounts, rng));
+    tally.addOracleTally(oracle.simulateTally(data.sampledCounts, rng));
   } else if (pool) {
-    const vector = await pool.perturbAll(oracle.name, oracle.epsilon, oracle.domainSize, data.items, rng.u32());
-    const tally = oracle.createTally();
-    tally.addAggregate(vector, data.items.length);
-    counts = oracle.estimateCounts(tally);
+    tally.addAggregate(await pool.perturbAll(oracle.name, oracle.epsilon, oracle.domainSize, data.items, rng.u32()), data.items.length);
   } else {
-    counts = oracle.estimateCounts(perturbAll(oracle, data.items, rng));
+    tally.addOracleTally(perturbAll(deviceMechanism(c.plan, { allowInsecureRng: true }) as AnyFrequencyOracle, data.items, rng));
   }
-  return { counts, released: releaseByTotals(counts, data.groups.length, data.buckets.length, k), frequencyVariance: meanFrequencyVariance(oracle, data) };
+  const est = c.estimate(tally);
+  const release = c.publish(est);
+  return { counts: rawValues(est, data.sampledCounts.length), released: releasedFlags(release, data.groups.length), frequencyVariance: meanFrequencyVariance(oracle, data), insights: release.insights, release };
+}
+
+/** Every device perturbs its own (clamped) mean on [-1, 1]; reports are tallied per public group. */
+async function ldpMean(config: EngineConfig, input: PipelineInput<MeanData>): Promise<MeanOutput> {
+  const { data, epsilon, delta, k, rng } = input;
+  if (data.n === 0) return emptyMean(data);
+  const c = engineFor(config, data, epsilon, delta, k);
+  const mech = deviceMechanism(c.plan, { allowInsecureRng: true }) as NumericMechanism;
+  const bounds = data.collection.bounds;
+  const half = (bounds[1] - bounds[0]) / 2;
+  const G = data.groups.length;
+  const tallies: NumericTally[] = Array.from({ length: G }, () => mech.createTally());
+  const varSums = new Float64Array(G);
+  for (let i = 0; i < data.n; i++) {
+    const t = toUnitInterval(bounds, data.values[i] as number);
+    const g = data.groupOf[i] as number;
+    (tallies[g] as NumericTally).add(mech.perturb(t, rng));
+    varSums[g]! += mech.reportVariance(t);
+  }
+  const tally = c.createTally();
+  tallies.forEach((t, g) => tally.addNumericTally(g, t));
+  const est = c.estimate(tally);
+  const release = c.publish(est);
+  const variance = new Float64Array(G);
+  for (let g = 0; g < G; g++) {
+    const n = data.devices[g] as number;
+    variance[g] = n > 0 ? ((varSums[g] as number) / (n * n)) * half * half : NaN;
+  }
+  return { means: rawValues(est, G, NaN), released: releasedFlags(release, G), variance, insights: release.insights, release };
 }
 
 function ldpOracle(name: OracleName): Pipeline {
+  const config: EngineConfig = { mode: 'ldp', ldp: { oracle: name } };
   return {
     id: `ldp-${name}`,
     description: `local DP: each device perturbs its report with ${name}; the server decodes the unbiased counts`,
     private: true,
-    async histogram(input) {
-      const oracle = makeOracle(name, input.epsilon, input.data.sampledCounts.length);
-      if (!oracle) throw new SkipPipeline(`${name} does not support domain size ${input.data.sampledCounts.length}`);
-      return runOracle(oracle, input);
-    },
+    histogram: (input) => ldpHistogram(config, input),
   };
-}
-
-async function runNumeric(name: NumericName, input: PipelineInput<MeanData>): Promise<MeanOutput> {
-  const { data, epsilon, k, rng } = input;
-  const mech = NUMERIC_MECHANISMS[name]({ epsilon, allowInsecureRng: true });
-  const [lo, hi] = data.collection.bounds;
-  const half = (hi - lo) / 2;
-  const G = data.groups.length;
-  const sums = new Float64Array(G);
-  const varSums = new Float64Array(G);
-  for (let i = 0; i < data.n; i++) {
-    const t = ((data.values[i] as number) - lo) / half - 1;
-    const g = data.groupOf[i] as number;
-    sums[g]! += mech.unbias(mech.perturb(t, rng));
-    varSums[g]! += mech.reportVariance(t);
-  }
-  const means = new Float64Array(G).fill(NaN);
-  const released = new Uint8Array(G);
-  const variance = new Float64Array(G);
-  for (let g = 0; g < G; g++) {
-    const n = data.devices[g] as number;
-    released[g] = n >= k ? 1 : 0;
-    if (n > 0) means[g] = lo + ((sums[g] as number) / n + 1) * half;
-    variance[g] = n > 0 ? ((varSums[g] as number) / (n * n)) * half * half : NaN;
-  }
-  return { means, released, variance };
 }
 
 function ldpNumeric(name: NumericName): Pipeline {
+  const config: EngineConfig = { mode: 'ldp', ldp: { numeric: name } };
   return {
     id: `ldp-${name}`,
-    description: `local DP: each device perturbs its own mean with the ${name} mechanism; the operator is public`,
+    description: `local DP: each device perturbs its own mean with the ${name} mechanism; its operator travels in the clear (public)`,
     private: true,
-    mean: (input) => runNumeric(name, input),
+    mean: (input) => ldpMean(config, input),
   };
 }
 
-/** The numeric mechanism with the smallest worst-case report variance at this epsilon. */
-export function bestNumeric(epsilon: number): NumericName {
-  let best: NumericName = 'hybrid';
-  let bestVar = Infinity;
-  for (const name of NUMERIC_NAMES) {
-    const m = NUMERIC_MECHANISMS[name]({ epsilon });
-    let worst = 0;
-    for (const t of [-1, -0.5, 0, 0.5, 1]) worst = Math.max(worst, m.reportVariance(t));
-    if (worst < bestVar) {
-      bestVar = worst;
-      best = name;
-    }
-  }
-  return best;
-}
+const AUTO: EngineConfig = { mode: 'ldp', ldp: { oracle: 'auto', numeric: 'auto' } };
 
 const ldpAuto: Pipeline = {
   id: 'ldp-auto',
   description: 'local DP with the oracle recommendOracle() picks for the domain size, epsilon and n (numeric: the mechanism of least worst-case variance)',
   private: true,
-  async histogram(input) {
-    const rec = recommendOracle({ domainSize: input.data.sampledCounts.length, epsilon: input.epsilon, n: Math.max(1, input.data.n) });
-    const oracle = makeOracle(rec.oracle, input.epsilon, input.data.sampledCounts.length) as AnyFrequencyOracle;
-    return runOracle(oracle, input);
-  },
-  mean: (input) => runNumeric(bestNumeric(input.epsilon), input),
+  histogram: (input) => ldpHistogram(AUTO, input),
+  mean: (input) => ldpMean(AUTO, input),
 };
-
-export class SkipPipeline extends Error {}
 
 export function allPipelines(): Pipeline[] {
   return [raw, kanonOnly, centralDp, secaggDdp, ...ORACLE_NAMES.map(ldpOracle), ...NUMERIC_NAMES.map(ldpNumeric), ldpAuto];

@@ -10,6 +10,8 @@ import type { MeasurementTable } from '@pinhole/datasets';
 export interface HistogramData {
   readonly kind: 'histogram';
   readonly collection: Collection & { kind: 'histogram' };
+  /** the public domains the plan declares (groups and buckets are laid out over them) */
+  readonly domains: InsightDomains;
   readonly groups: readonly string[];
   readonly buckets: readonly string[];
   /** device-weighted truth: each device spreads weight 1 over its applicable measurements */
@@ -25,6 +27,7 @@ export interface HistogramData {
 export interface MeanData {
   readonly kind: 'mean';
   readonly collection: Collection & { kind: 'mean' };
+  readonly domains: InsightDomains;
   readonly groups: readonly string[];
   /** per contributing device: its mean value clamped to the bounds, and its group */
   readonly values: Float64Array;
@@ -155,10 +158,10 @@ export class CollectionBuilder {
   finish(): CollectionData[] {
     return this.#accs.map((acc) => {
       if (acc.kind === 'histogram') {
-        return { kind: 'histogram', collection: acc.collection, groups: acc.groups, buckets: acc.buckets, truth: acc.truth, sampledCounts: acc.counts, items: Int32Array.from(acc.items ?? []), n: acc.n };
+        return { kind: 'histogram', collection: acc.collection, domains: this.#domains, groups: acc.groups, buckets: acc.buckets, truth: acc.truth, sampledCounts: acc.counts, items: Int32Array.from(acc.items ?? []), n: acc.n };
       }
       const truth = acc.sum.map((s, g) => (acc.devices[g]! > 0 ? s / acc.devices[g]! : NaN));
-      return { kind: 'mean', collection: acc.collection, groups: acc.groups, values: Float64Array.from(acc.values), groupOf: Int32Array.from(acc.groupOf), truth, devices: acc.devices, n: acc.values.length };
+      return { kind: 'mean', collection: acc.collection, domains: this.#domains, groups: acc.groups, values: Float64Array.from(acc.values), groupOf: Int32Array.from(acc.groupOf), truth, devices: acc.devices, n: acc.values.length };
     });
   }
 }

@@ -3,6 +3,7 @@
  * random choice comes from a seeded stream labelled by what it is for, so a run is reproducible
  * from its seed (timings aside) and adding a pipeline does not change the others' numbers.
  */
+import type { CollectionRelease } from '@pinhole/aggregator';
 import { COLLECTIONS, ERROR_METRICS, type Collection, type InsightDefinition, type InsightDomains, getInsight } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
 import type { MeasurementTable } from '@pinhole/datasets';
@@ -68,6 +69,7 @@ export async function sweep(data: readonly CollectionData[], config: SweepConfig
       });
     }
   }
+  const models = new Map<string, { threatModel: Set<string>; treatsAsPublic: Set<string> }>();
   const total = config.epsilons.length * pipelines.length * data.length;
   let done = 0;
   const t0 = performance.now();
@@ -84,6 +86,13 @@ export async function sweep(data: readonly CollectionData[], config: SweepConfig
         let theoryMean: number | null = null;
         let releasedSum = 0;
         let skipped = false;
+        const seen = models.get(pipeline.id) ?? { threatModel: new Set<string>(), treatsAsPublic: new Set<string>() };
+        models.set(pipeline.id, seen);
+        const note = (out: { release: CollectionRelease | null }) => {
+          if (!out.release) return;
+          seen.threatModel.add(out.release.threatModel.description);
+          for (const p of out.release.treatsAsPublic) seen.treatsAsPublic.add(p);
+        };
         for (let trial = 0; trial < config.trials; trial++) {
           const rng = seededRng(config.seed).stream(`trial=${trial}/pipeline=${pipeline.id}/collection=${d.collection.id}/epsilon=${epsilon}`);
           const input = { epsilon: epsilonC, delta: deltaC, k: config.k, rng, mode: config.mode, ...(options.pool ? { pool: options.pool } : {}) };
@@ -94,6 +103,7 @@ export async function sweep(data: readonly CollectionData[], config: SweepConfig
                 break;
               }
               const out = await pipeline.histogram({ ...input, data: d });
+              note(out);
               for (const u of users) errors.get(u.id)?.push(scoreHistogram(u, d, out));
               freq.push(frequencyRmse(d, out.counts));
               if (out.frequencyVariance !== null) theoryFreq = Math.sqrt(out.frequencyVariance);
@@ -104,6 +114,7 @@ export async function sweep(data: readonly CollectionData[], config: SweepConfig
                 break;
               }
               const out = await pipeline.mean({ ...input, data: d });
+              note(out);
               for (const u of users) errors.get(u.id)?.push(scoreMean(d, out));
               if (out.variance) theoryMean = meanTheory(d, out.variance);
               releasedSum += out.released.reduce((a, b) => a + b, 0) / out.released.length;
@@ -134,7 +145,20 @@ export async function sweep(data: readonly CollectionData[], config: SweepConfig
   return {
     points,
     insights: infos.filter((i) => points.some((p) => p.insight === i.id)),
-    pipelines: pipelines.filter((p) => used.has(p.id)).map((p) => ({ id: p.id, description: p.description, private: p.private })),
+    pipelines: pipelines
+      .filter((p) => used.has(p.id))
+      .map((p) => {
+        const m = models.get(p.id);
+        const engine = m !== undefined && m.threatModel.size > 0;
+        return {
+          id: p.id,
+          description: p.description,
+          private: p.private,
+          // what each engine release stated; the references are not releases
+          threatModel: engine ? [...m.threatModel] : [p.private ? 'unknown' : 'none: not private (exact data, shown for reference)'],
+          treatsAsPublic: engine ? [...m.treatsAsPublic] : ['everything: exact data'],
+        };
+      }),
     collections: data.map((d) => ({ id: d.collection.id, n: d.n, domainSize: d.kind === 'histogram' ? d.sampledCounts.length : d.groups.length, epsilonShare: share })),
   };
 }

@@ -203,8 +203,18 @@ describe('secagg-ddp closed forms and modes', () => {
     const tolerant = makeSecaggDdpPipeline({ dropoutRate: 0.1, minSurvivorFraction: 0.8, onShortfall: 'refuse' });
     const full = await secaggDdp.histogram!({ ...base, rng: seededRng('full') });
     const t = await topped.histogram!({ ...base, rng: seededRng('t') });
-    // topped up to the plan for all n devices: the same closed-form variance as without dropouts
-    expect(t.frequencyVariance).toBe(full.frequencyVariance);
+    // topped up to the plan for all n devices. Issue 16 (6b): the aggregator unmasks the sum of the
+    // ~0.9 n survivors before it tops up, so devices are charged for what it sees at the 0.8 n floor;
+    // to fit epsilon = 1 there, the release's target (and its noise) is below the no-dropout one.
+    const tr = t.release!;
+    expect(tr.status).toBe('released');
+    const plan = tr.parameters;
+    expect(plan['mechanism.onShortfall']).toBe('top_up');
+    expect(t.frequencyVariance).toBe((plan['mechanism.minSurvivors'] as number) * 2 * (plan['mechanism.shareParameter'] as number) / (d.n * d.n));
+    expect(t.frequencyVariance!).toBeGreaterThan(full.frequencyVariance!);
+    expect(tr.privacyLoss.aggregator!.epsilon).toBeGreaterThan(tr.privacyLoss.release.epsilon);
+    expect(tr.privacyLoss.aggregator!.epsilon).toBeLessThanOrEqual(tr.spent.epsilon);
+    expect(tr.spent).toEqual({ epsilon: 1, delta: 1e-6 });
     expect(t.released.some((x) => x === 1)).toBe(true);
     const r = await refused.histogram!({ ...base, rng: seededRng('r') });
     expect(r.frequencyVariance).toBeNull();

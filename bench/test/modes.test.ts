@@ -17,6 +17,8 @@ function smallData(n: number): HistogramData {
   return {
     kind: 'histogram',
     collection,
+    // one region: network-type-by-region lays out the 6 network types of one group
+    domains: { operators: ['o'], regions: ['all'], cells: ['c'] },
     groups: ['all'],
     buckets: ['a', 'b', 'c', 'd', 'e', 'f'],
     truth: Float64Array.from(counts),

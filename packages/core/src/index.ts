@@ -1,6 +1,6 @@
 /**
  * @pinhole/core: errors, validators, randomness, exact noise samplers, privacy accounting,
- * measurement schema and the wire codec. Seeded (insecure) randomness: `@pinhole/core/testing`.
+ * measurement schema, the insight catalogue, collection plans, the report envelope and the wire codec. Seeded (insecure) randomness: `@pinhole/core/testing`.
  */
 export { PinholeError, PINHOLE_ERROR_CODES, isPinholeError, type PinholeErrorCode } from './errors.js';
 export {
@@ -17,12 +17,14 @@ export {
   checkProbability,
   checkString,
   checkUint8Array,
+  describeKind,
   describeValue,
   invalid,
+  invalidPrivate,
   type NumberBounds,
 } from './validate.js';
-export { type Rng, cryptoRng, rngFromU32, isRng, checkRng, requireSecureRng } from './rng.js';
-export { roundUpSignificant, toDyadic, toFraction, type Dyadic, type Fraction } from './rational.js';
+export { type Rng, cryptoRng, isRng, isSecureRng, checkRng, requireSecureRng } from './rng.js';
+export { roundUpSignificant, toDyadic, toFraction, expBounds, ratioWithinExp, type Dyadic, type Fraction, type ExactArgument } from './rational.js';
 export {
   sampleBernoulliExp,
   sampleDiscreteLaplace,
@@ -56,6 +58,7 @@ export {
   rdpToEpsilon,
   discreteGaussianZcdp,
   discreteGaussianDelta,
+  discreteGaussianSigma,
   discreteGaussianPrivacy,
   skellamRdp,
   skellamPrivacy,
@@ -118,3 +121,56 @@ export {
   checkInsightDomains,
 } from './insights.js';
 export { incompleteBeta, betaQuantile, logGamma } from './stats.js';
+export {
+  type Plan,
+  type PlanMode,
+  type PlanBudget,
+  type PlanSchedule,
+  type PlanDomains,
+  type PlanGate,
+  type PlanCollection,
+  type PlanSecagg,
+  type PlanChange,
+  type PlanOracleName,
+  type PlanNumericName,
+  type SecaggThreatModel,
+  type OracleMechanism,
+  type NumericMechanismSpec,
+  type CentralHistogramMechanism,
+  type CentralMeanMechanism,
+  type DistributedNoiseMechanism,
+  PLAN_FORMAT,
+  PLAN_VERSION,
+  SUPPORTED_PLAN_VERSIONS,
+  PLAN_MODES,
+  PLAN_ORACLES,
+  PLAN_NUMERIC_MECHANISMS,
+  PLAN_DISTRIBUTED_NOISE,
+  PLAN_SHORTFALL_POLICIES,
+  PLAN_GATE_MODES,
+  SECAGG_THREAT_MODELS,
+  checkPlan,
+  checkPlanChange,
+  planCollection,
+  planRoundLoss,
+  planPeriodLoss,
+  planPeriod,
+  roundsLeftInPeriod,
+  splitPrivacyLoss,
+  lossFits,
+} from './plan.js';
+export {
+  type ReportEntry,
+  type RoundReport,
+  REPORT_TYPE,
+  MAX_REPORT_BYTES,
+  MAX_REPORT_ENTRIES,
+  makeReportId,
+  isReportId,
+  encodeRoundReport,
+  decodeRoundReport,
+  encodeExactBucket,
+  decodeExactBucket,
+  encodeExactValue,
+  decodeExactValue,
+} from './report.js';

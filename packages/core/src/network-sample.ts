@@ -3,7 +3,7 @@
  * default bucketings are part of the schema so that the client, the aggregator and the bench agree.
  */
 import { bucketedDomain, type BucketedDomain, categoricalDomain, type CategoricalDomain } from './schema.js';
-import { checkObject, describeValue, invalid } from './validate.js';
+import { invalid, invalidPrivate } from './validate.js';
 
 export const NETWORK_TYPES = ['wifi', '2g', '3g', '4g', '5g-nsa', '5g-sa'] as const;
 export type NetworkType = (typeof NETWORK_TYPES)[number];
@@ -76,27 +76,29 @@ const KNOWN_KEYS = new Set(['networkType', 'operator', 'cell', 'deviceClass', 't
 
 /**
  * Checks an untrusted value against the schema and returns it as a `NetworkSample` (a fresh object
- * with only known fields). The error's `param` names the bad field, e.g. `sample.rttMs`.
+ * with only known fields). The error's `param` names the bad field, e.g. `sample.rttMs`; the
+ * message gives the rule but never the value (a measurement is private).
  */
 export function validateNetworkSample(value: unknown, param = 'sample'): NetworkSample {
-  const o = checkObject(param, value);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidPrivate(param, 'an object', value);
+  const o = value as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (!KNOWN_KEYS.has(key)) throw invalid(`${param}.${key}`, 'no such field (unknown fields are refused)', o[key]);
+    if (!KNOWN_KEYS.has(key)) throw invalidPrivate(`${param}.${key}`, 'no such field (unknown fields are refused)', o[key]);
   }
   if (!(NETWORK_TYPES as readonly unknown[]).includes(o.networkType)) {
-    throw invalid(`${param}.networkType`, `one of ${NETWORK_TYPES.map((t) => JSON.stringify(t)).join(', ')}`, o.networkType);
+    throw invalidPrivate(`${param}.networkType`, `one of ${NETWORK_TYPES.map((t) => JSON.stringify(t)).join(', ')}`, o.networkType);
   }
   if (typeof o.operator !== 'string' || !OPERATOR.test(o.operator)) {
-    throw invalid(`${param}.operator`, 'an MCC-MNC string like "460-01"', o.operator);
+    throw invalidPrivate(`${param}.operator`, 'an MCC-MNC string like "460-01"', o.operator);
   }
   if (typeof o.cell !== 'string' || !CELL.test(o.cell)) {
-    throw invalid(`${param}.cell`, 'a cell id of 1 to 64 printable ASCII characters', o.cell);
+    throw invalidPrivate(`${param}.cell`, 'a cell id of 1 to 64 printable ASCII characters', o.cell);
   }
   if (!(DEVICE_CLASSES as readonly unknown[]).includes(o.deviceClass)) {
-    throw invalid(`${param}.deviceClass`, `one of ${DEVICE_CLASSES.map((t) => JSON.stringify(t)).join(', ')}`, o.deviceClass);
+    throw invalidPrivate(`${param}.deviceClass`, `one of ${DEVICE_CLASSES.map((t) => JSON.stringify(t)).join(', ')}`, o.deviceClass);
   }
   if (typeof o.timestamp !== 'number' || !Number.isSafeInteger(o.timestamp) || o.timestamp < TIME_MIN || o.timestamp > TIME_MAX) {
-    throw invalid(`${param}.timestamp`, `an integer of milliseconds in [${TIME_MIN}, ${TIME_MAX}] (years 2000 to 2100)`, o.timestamp);
+    throw invalidPrivate(`${param}.timestamp`, `an integer of milliseconds in [${TIME_MIN}, ${TIME_MAX}] (years 2000 to 2100)`, o.timestamp);
   }
   const out: Record<string, unknown> = {
     networkType: o.networkType,
@@ -109,20 +111,20 @@ export function validateNetworkSample(value: unknown, param = 'sample'): Network
     const spec = NUMERIC_FIELDS[field];
     const v = o[field];
     if (v === undefined) {
-      if (!spec.optional) throw invalid(`${param}.${field}`, `a number in [${spec.min}, ${spec.max}] ${spec.unit} (required)`, v);
+      if (!spec.optional) throw invalidPrivate(`${param}.${field}`, `a number in [${spec.min}, ${spec.max}] ${spec.unit} (required)`, v);
       continue;
     }
     if (typeof v !== 'number' || !Number.isFinite(v) || v < spec.min || v > spec.max) {
-      throw invalid(`${param}.${field}`, `a number in [${spec.min}, ${spec.max}] ${spec.unit}`, v);
+      throw invalidPrivate(`${param}.${field}`, `a number in [${spec.min}, ${spec.max}] ${spec.unit}`, v);
     }
     out[field] = Object.is(v, -0) ? 0 : v;
   }
   const cellular = o.networkType !== 'wifi';
   for (const f of ['rsrpDbm', 'rsrqDb', 'sinrDb'] as const) {
-    if (!cellular && o[f] !== undefined) throw invalid(`${param}.${f}`, 'no value on a wifi sample (cellular only)', o[f]);
+    if (!cellular && o[f] !== undefined) throw invalidPrivate(`${param}.${f}`, 'no value on a wifi sample (cellular only)', o[f]);
   }
   if (cellular && o.wifiRssiDbm !== undefined) {
-    throw invalid(`${param}.wifiRssiDbm`, `no value on a ${describeValue(o.networkType)} sample (wifi only)`, o.wifiRssiDbm);
+    throw invalidPrivate(`${param}.wifiRssiDbm`, 'no value on a cellular sample (wifi only)', o.wifiRssiDbm);
   }
   return out as unknown as NetworkSample;
 }

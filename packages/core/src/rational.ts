@@ -1,6 +1,7 @@
 /**
- * Exact rational arithmetic for the samplers. Every finite double is a dyadic rational m·2^e, so
- * sampler parameters given as numbers are converted exactly, never rounded.
+ * Exact rational arithmetic for the samplers and the mechanisms' construction-time checks. Every
+ * finite double is a dyadic rational m·2^e, so parameters given as numbers are converted exactly,
+ * never rounded. e^x is irrational, so it is handled through certified rational bounds.
  */
 
 export interface Dyadic {
@@ -69,4 +70,60 @@ export function roundUpSignificant(x: number, bits = 20): number {
   const unit = 2 ** e;
   const r = Math.ceil(x / unit) * unit;
   return r < x ? r + unit : r;
+}
+
+/** A rational x >= 0 given as a double (its exact dyadic value) or as a fraction. */
+export type ExactArgument = number | Fraction;
+
+function fractionOf(x: ExactArgument): Fraction {
+  if (typeof x !== 'number') return x;
+  if (!(x >= 0) || !Number.isFinite(x)) throw new RangeError(`expected a finite number >= 0, got ${x}`);
+  return x === 0 ? { num: 0n, den: 1n } : toFraction(x);
+}
+
+/**
+ * Certified bounds lo <= e^x <= hi for a rational x >= 0 (a double is taken at its exact dyadic
+ * value), both fractions over 2^P with P = `bits` + the bits of x's denominator: the Taylor series
+ * in fixed point, every term rounded down for lo and up for hi, and for hi the dropped tail bounded
+ * by twice the next term (the terms at least halve once n + 2 > 2x). hi - lo is below about
+ * 2^-bits · e^x, relative to x's own resolution, so ratios within 2^-bits of e^x are resolved.
+ */
+export function expBounds(x: ExactArgument, bits = 96): { lo: Fraction; hi: Fraction } {
+  const { num: a, den: b } = fractionOf(x);
+  if (a === 0n) return { lo: { num: 1n, den: 1n }, hi: { num: 1n, den: 1n } };
+  const P = BigInt(bits + bitLength(b));
+  const one = 1n << P;
+  let lowTerm = one;
+  let highTerm = one;
+  let lo = one;
+  let hi = one;
+  // 2x < n + 2 from here on makes the tail after term n at most twice term n+1
+  const halving = (2n * a) / b;
+  for (let n = 1n; ; n++) {
+    lowTerm = (lowTerm * a) / (b * n);
+    highTerm = (highTerm * a + b * n - 1n) / (b * n);
+    lo += lowTerm;
+    hi += highTerm;
+    if (highTerm <= 1n && n + 2n > halving) {
+      // tail: Σ_{j>n} x^j/j! <= 2·x^{n+1}/(n+1)! <= 2·highTerm·x/(n+1) <= 2 (in units of 2^-P)
+      hi += 2n;
+      break;
+    }
+  }
+  return { lo: { num: lo, den: one }, hi: { num: hi, den: one } };
+}
+
+/**
+ * Whether num/den <= e^x, certified: true only when num/den is at most a rational lower bound of
+ * e^x. The precision is raised until the comparison is decided; a ratio still within 2^-1024 of e^x
+ * (e^x is irrational for rational x > 0, so never equal) is reported false, the safe answer.
+ */
+export function ratioWithinExp(num: bigint, den: bigint, x: ExactArgument): boolean {
+  if (den <= 0n || num < 0n) throw new RangeError('expected num >= 0 and den > 0');
+  for (let bits = 96; bits <= 1024; bits *= 2) {
+    const { lo, hi } = expBounds(x, bits);
+    if (num * lo.den <= lo.num * den) return true;
+    if (num * hi.den > hi.num * den) return false;
+  }
+  return false;
 }

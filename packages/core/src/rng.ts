@@ -1,10 +1,13 @@
 /**
  * Randomness. Privacy noise is drawn only from `cryptoRng()` (WebCrypto `getRandomValues`, on
- * phones, browsers and Node alike). Seeded generators live in `@pinhole/core/testing`, are marked
- * `insecure`, and are refused by client and server entry points unless explicitly allowed.
+ * phones, browsers and Node alike), the only Rng that counts as secure: `requireSecureRng` accepts
+ * exactly the frozen objects cryptoRng() made, so neither a hand-made object claiming
+ * `insecure: false` nor a wrapped word source can pass for it. Seeded generators and
+ * `rngFromU32` live in `@pinhole/core/testing`, are marked `insecure`, and are refused by client
+ * and server entry points unless explicitly allowed.
  */
 import { PinholeError } from './errors.js';
-import { invalid } from './validate.js';
+import { describeKind, invalid } from './validate.js';
 
 export interface Rng {
   /** true for seeded, reproducible generators: never acceptable for real privacy noise. */
@@ -22,8 +25,11 @@ export interface Rng {
 const TWO_32 = 2 ** 32;
 const TWO_53 = 2 ** 53;
 
+/** The Rngs cryptoRng() made: the only ones requireSecureRng takes as secure. */
+const secureRngs = new WeakSet<Rng>();
+
 /** Builds the derived methods of an `Rng` over a source of uniform 32-bit words. */
-export function rngFromU32(u32: () => number, insecure: boolean, bytes?: (n: number) => Uint8Array): Rng {
+function buildRng(u32: () => number, insecure: boolean, bytes?: (n: number) => Uint8Array): Rng {
   const int = (n: number): number => {
     if (!(n >= 1 && n <= TWO_53 && Number.isInteger(n))) throw invalid('n', `an integer >= 1 and <= ${TWO_53}`, n);
     if (n <= TWO_32) {
@@ -41,7 +47,7 @@ export function rngFromU32(u32: () => number, insecure: boolean, bytes?: (n: num
       if (x < limit) return x % n;
     }
   };
-  return {
+  return Object.freeze({
     insecure,
     u32,
     float64: () => ((u32() >>> 5) * 67108864 + (u32() >>> 6)) / 9007199254740992,
@@ -57,7 +63,20 @@ export function rngFromU32(u32: () => number, insecure: boolean, bytes?: (n: num
         }
         return out;
       }),
-  };
+  });
+}
+
+/**
+ * An INSECURE Rng over any source of uniform 32-bit words (simulations, tests, replaying fixed
+ * words): always marked `insecure: true`. Public through `@pinhole/core/testing` only; there is no
+ * way to label a word source as secure.
+ */
+export function rngFromU32(u32: () => number, bytes?: (n: number) => Uint8Array): Rng {
+  if (typeof u32 !== 'function') throw invalid('u32', 'a function returning uniform 32-bit words', u32);
+  if (bytes !== undefined && typeof bytes !== 'function') {
+    throw invalid('bytes', 'a function (n) => Uint8Array, or nothing (rngFromU32 always makes an insecure Rng; cryptoRng() is the secure one)', bytes);
+  }
+  return buildRng(u32, true, bytes);
 }
 
 const POOL_WORDS = 4096; // 16 KiB per getRandomValues call, under WebCrypto's 64 KiB limit
@@ -103,7 +122,9 @@ export function cryptoRng(): Rng {
     for (let i = 0; i < n; i += 65536) c.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
     return out;
   };
-  return rngFromU32(u32, false, bytes);
+  const rng = buildRng(u32, false, bytes);
+  secureRngs.add(rng);
+  return rng;
 }
 
 export function isRng(value: unknown): value is Rng {
@@ -120,22 +141,28 @@ export function isRng(value: unknown): value is Rng {
 }
 
 export function checkRng(param: string, value: unknown): Rng {
-  if (!isRng(value)) throw invalid(param, 'an Rng (cryptoRng() or seededRng(seed))', value);
+  // only the kind: a value passed in the rng's place by mistake may be the private input
+  if (!isRng(value)) throw new PinholeError('invalid_argument', param, `"${param}" expected an Rng (cryptoRng() or seededRng(seed)), got ${describeKind(value)}`);
   return value;
 }
 
+/** Whether `rng` is a cryptoRng(): the platform CSPRNG, not a wrapper or look-alike. */
+export function isSecureRng(rng: unknown): boolean {
+  return typeof rng === 'object' && rng !== null && secureRngs.has(rng as Rng);
+}
+
 /**
- * Entry points that produce real privacy noise call this: a seeded generator is refused with
- * `insecure_rng` unless the caller opted in (simulations, tests, the bench).
+ * Entry points that produce real privacy noise call this: anything but a cryptoRng() — a seeded
+ * generator, or an object that merely claims `insecure: false` — is refused with `insecure_rng`
+ * unless the caller opted in (simulations, tests, the bench).
  */
 export function requireSecureRng(rng: Rng, allowInsecureRng: boolean | undefined, param = 'rng'): Rng {
   checkRng(param, rng);
-  if (rng.insecure && allowInsecureRng !== true) {
-    throw new PinholeError(
-      'insecure_rng',
-      param,
-      `"${param}" is a seeded, insecure generator; privacy noise needs cryptoRng() (pass allowInsecureRng: true only for simulation and tests)`,
-    );
-  }
-  return rng;
+  if (allowInsecureRng === true || isSecureRng(rng)) return rng;
+  const what = rng.insecure ? 'is a seeded, insecure generator' : 'claims to be secure but is not a cryptoRng()';
+  throw new PinholeError(
+    'insecure_rng',
+    param,
+    `"${param}" ${what}; privacy noise needs cryptoRng() (pass allowInsecureRng: true only for simulation and tests)`,
+  );
 }

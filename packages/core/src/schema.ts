@@ -3,7 +3,7 @@
  * Every out-of-range decision is explicit and counted, never silent.
  */
 import { PinholeError } from './errors.js';
-import { checkIncreasing, checkNumber, checkObject, checkOneOf, checkString, invalid } from './validate.js';
+import { checkIncreasing, checkNumber, checkObject, checkOneOf, checkString, invalid, invalidPrivate } from './validate.js';
 
 /** A categorical domain: an explicit list of values; bucket i is values[i]. */
 export interface CategoricalDomain<T extends string = string> {
@@ -71,7 +71,7 @@ export function categoricalDomain<T extends string>(name: string, values: readon
     index(value: T | string): number {
       const i = lookup.get(value);
       if (i === undefined) {
-        throw invalid(name, `one of ${frozen.length <= 12 ? frozen.map((v) => JSON.stringify(v)).join(', ') : `${frozen.length} known values`}`, value);
+        throw invalidPrivate(name, `one of ${frozen.length <= 12 ? frozen.map((v) => JSON.stringify(v)).join(', ') : `${frozen.length} known values`}`, value);
       }
       return i;
     },
@@ -118,9 +118,9 @@ export function bucketedDomain(name: string, options: { edges: readonly number[]
   };
 
   const index = (value: number): number => {
-    if (typeof value !== 'number' || Number.isNaN(value)) throw invalid(name, 'a number (not NaN)', value);
+    if (typeof value !== 'number' || Number.isNaN(value)) throw invalidPrivate(name, 'a number (not NaN)', value);
     if (value < lo || value > hi) {
-      if (outOfRange === 'reject') throw invalid(name, `a number in [${lo}, ${hi}]`, value);
+      if (outOfRange === 'reject') throw invalidPrivate(name, `a number in [${lo}, ${hi}]`, value);
       if (outOfRange === 'clamp') return value < lo ? 0 : m - 1;
       return value < lo ? 0 : size - 1;
     }
@@ -146,7 +146,7 @@ export function bucketedDomain(name: string, options: { edges: readonly number[]
     },
     bucketize(values: ArrayLike<number>) {
       if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
-        throw invalid('values', 'an array of numbers', values);
+        throw invalidPrivate('values', 'an array of numbers', values);
       }
       const indices = new Int32Array(values.length);
       let underflow = 0;
@@ -158,7 +158,7 @@ export function bucketedDomain(name: string, options: { edges: readonly number[]
         try {
           indices[i] = index(v);
         } catch (err) {
-          if (err instanceof PinholeError) throw invalid(`values[${i}]`, `a number usable in "${name}"`, v);
+          if (err instanceof PinholeError) throw invalidPrivate(`values[${i}]`, `a number usable in "${name}"`, v);
           throw err;
         }
       }
@@ -176,7 +176,7 @@ export function boundedReal(name: string, options: { min: number; max: number; u
   const half = (max - min) / 2;
   const mid = min + half;
   const clamp = (value: number) => {
-    if (typeof value !== 'number' || Number.isNaN(value)) throw invalid(name, 'a number (not NaN)', value);
+    if (typeof value !== 'number' || Number.isNaN(value)) throw invalidPrivate(name, 'a number (not NaN)', value);
     if (value < min) return { value: min, clamped: -1 as const };
     if (value > max) return { value: max, clamped: 1 as const };
     return { value, clamped: 0 as const };

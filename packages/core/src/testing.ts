@@ -36,7 +36,7 @@ export function seededRng(seed: string | number): SeededRng {
   }
   const key = String(seed);
   const prng = seedrandom(key);
-  const base = rngFromU32(() => prng.int32() >>> 0, true);
+  const base = rngFromU32(() => prng.int32() >>> 0);
   return {
     ...base,
     insecure: true,
@@ -51,6 +51,8 @@ export function seededRng(seed: string | number): SeededRng {
     },
   };
 }
+
+export { rngFromU32 };
 
 export {
   normalQuantile,

@@ -1,6 +1,7 @@
 /**
  * Validators for public parameters. Messages follow one format, the rule then the value:
- * `"epsilon" expected a finite number > 0, got NaN`.
+ * `"epsilon" expected a finite number > 0, got NaN`. A private value (a measurement, the input of
+ * perturb, a report on the device) is never echoed: `invalidPrivate` names its kind only.
  */
 import { PinholeError } from './errors.js';
 
@@ -22,6 +23,24 @@ export function describeValue(value: unknown): string {
 
 export function invalid(param: string, rule: string, value: unknown): PinholeError {
   return new PinholeError('invalid_argument', param, `"${param}" expected ${rule}, got ${describeValue(value)}`);
+}
+
+/** The kind of a value without any of its content: 'a number', 'a string', 'null', 'a Uint8Array', … */
+export function describeKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (Array.isArray(value)) return 'an array';
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  const t = typeof value;
+  return t === 'object' ? 'an object' : `a ${t}`;
+}
+
+/**
+ * The error for a bad private value: it names the parameter, the rule and the value's kind, never
+ * the value, so an app that logs or uploads its errors does not leak what the device measured.
+ */
+export function invalidPrivate(param: string, rule: string, value: unknown): PinholeError {
+  return new PinholeError('invalid_argument', param, `"${param}" expected ${rule}, got ${describeKind(value)} (its value is private and not shown)`);
 }
 
 export interface NumberBounds {

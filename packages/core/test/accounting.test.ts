@@ -3,6 +3,7 @@ import {
   PrivacyAccountant,
   composeSequential,
   discreteGaussianDelta,
+  discreteGaussianSigma,
   discreteGaussianPrivacy,
   discreteGaussianZcdp,
   laplacePrivacy,
@@ -74,6 +75,24 @@ describe('privacy maps', () => {
     // The tight curve is never worse than the zCDP route.
     const { rho } = discreteGaussianZcdp({ sigma, l2Sensitivity: 1 });
     expect(discreteGaussianDelta(sigma, eps, 1)).toBeLessThanOrEqual(zcdpDelta(rho, eps));
+  });
+
+  it('discreteGaussianSigma is the smallest sigma on the exact curve (to 1e-5), below the zCDP route', () => {
+    for (const [eps, delta] of [[1, 1e-6], [0.5 / 6, 1e-6 / 6], [16 / 6, 1e-6 / 6], [0.1, 1e-9], [4, 1e-5], [1, 0.01]] as const) {
+      const sigma = discreteGaussianSigma(eps, delta);
+      expect(discreteGaussianDelta(sigma, eps, 1)).toBeLessThanOrEqual(delta);
+      // 1e-6 bisection plus rounding up onto 20 significant bits: 1e-5 lower already breaks the target
+      expect(discreteGaussianDelta(sigma * (1 - 1e-5), eps, 1)).toBeGreaterThan(delta);
+      // tighter than calibrating through zCDP and the CKS conversion
+      expect(sigma).toBeLessThan(1 / Math.sqrt(2 * zcdpRhoFor(eps, delta)));
+    }
+    // the figure of issue 18 (Google's library: 4.227): 4.231 at epsilon 1, delta 1e-6
+    expect(discreteGaussianSigma(1, 1e-6)).toBeCloseTo(4.231, 3);
+    // larger sensitivity needs proportionally more noise, about
+    expect(discreteGaussianSigma(1, 1e-6, 3) / discreteGaussianSigma(1, 1e-6)).toBeGreaterThan(2.9);
+    for (const bad of BAD_NUMBERS) expectPinholeError(() => discreteGaussianSigma(bad as number, 1e-6), 'invalid_argument', 'epsilon');
+    for (const bad of [...BAD_NUMBERS, 0, 1]) expectPinholeError(() => discreteGaussianSigma(1, bad as number), 'invalid_argument', 'delta');
+    expectPinholeError(() => discreteGaussianSigma(1, 1e-6, 1.5), 'invalid_argument', 'sensitivity');
   });
 
   it('discrete Gaussian zCDP is Δ²/(2σ²) and converts through CKS', () => {

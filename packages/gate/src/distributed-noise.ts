@@ -39,7 +39,7 @@ import {
   skellamPrivacy,
 } from '@pinhole/core';
 import { type NoiseDistribution, skellamNoise } from './noise.js';
-import { type ThresholdSelection, makeNoisyCountThreshold } from './noisy-threshold.js';
+import { type ThresholdSelection, makeNoisyCountThreshold, registerNoisyCountSource } from './noisy-threshold.js';
 
 export type DistributedMechanism = 'skellam' | 'discrete_gaussian';
 export type ShortfallPolicy = 'refuse' | 'top_up';
@@ -91,7 +91,12 @@ export interface DistributedNoiseSettlement {
   readonly plannedVariance: number;
   /** the distribution of the noise in the released values (refused: of the clients' noise; the planned one if none survived) */
   readonly noise: NoiseDistribution;
-  /** the privacy loss of the released values (refused: of the short sum, which is not released) */
+  /**
+   * the privacy loss of the released values (refused: of the short sum, which is not released).
+   * With s >= minSurvivors survivors it is at most the promised loss: the sum of s shares is the sum
+   * of minSurvivors shares plus independent noise (post-processing), so it is the smaller of the
+   * bound for s shares and the bound for minSurvivors shares.
+   */
   readonly privacyLoss: PrivacyLoss;
   /** against the server itself, which sees the sum before any top-up */
   readonly serverPrivacyLoss: PrivacyLoss;
@@ -100,11 +105,11 @@ export interface DistributedNoiseSettlement {
   /** records `privacyLoss` in the accountant; refused settlements release nothing and cannot be spent */
   spend(accountant: PrivacyAccountant, label?: string): LedgerEntry;
   /**
-   * The gate's threshold selection for these counts: planned noise and promised loss when refused
-   * (so `gate.decide(counts, { noiseVariance })` refuses with 'noise_below_plan'), else the noise
-   * actually released and its loss.
+   * The gate's threshold for these counts, `makeNoisyCountThreshold({ settlement: this, ... })`: the
+   * noise actually released and its loss; when refused, the planned noise and promised loss, and a
+   * gate that refuses every decision with 'noise_below_plan'.
    */
-  selection(params: { thresholdDelta?: number; threshold?: number; l0?: number }): ThresholdSelection;
+  selection(params: { thresholdDelta?: number; threshold?: number }): ThresholdSelection;
 }
 
 export interface FinishOptions {
@@ -532,12 +537,25 @@ export function makeDistributedNoisePlan(params: DistributedNoiseParams): Distri
   const plannedVariance = m * shareVariance;
   const sumDistribution = (count: number): NoiseDistribution =>
     mechanism === 'skellam' ? skellamDistribution(count * shareParameter) : discreteGaussianSumDistribution(shareParameter, count);
-  const lossFor = (count: number): PrivacyLoss => {
+  const boundFor = (count: number): PrivacyLoss => {
     if (count === 0) return { epsilon: Infinity, delta };
     return mechanism === 'skellam'
       ? skellamPrivacy({ mu: count * shareParameter, l2Sensitivity: l2, l1Sensitivity: l1 }, delta)
       : ddgPrivacy({ sigma: shareParameter, summands: count, l2Sensitivity: l2, dimension: d }, delta);
   };
+  // From m survivors on, the extra shares are independent noise added to a sum of m shares
+  // (post-processing): the loss is at most the promise, whichever bound is smaller. The DDG bound
+  // grows with the count (tau), Skellam's falls; the same rule serves both.
+  const lossFor = (count: number): PrivacyLoss => {
+    const direct = boundFor(count);
+    return count > m && !(direct.epsilon <= promised.epsilon) ? promised : direct;
+  };
+  // What one client can add to the counts (the noisy-count threshold's accounting): an integer
+  // vector within the plan's norms has at most min(d, floor(L1), floor(L2^2)) non-zero coordinates,
+  // each at most min(max bound, floor(L1), floor(L2)); addShare allows the norms a 1e-12 slack.
+  const slack = 1 + 1e-12;
+  const bucketsPerClient = Math.max(1, Math.min(d, Math.floor(l1 * slack), Math.floor(l2 * l2 * slack)));
+  const maxContribution = Math.max(1, Math.min(bounds[1], Math.floor(l1 * slack), Math.floor(Math.sqrt(l2 * l2 * slack))));
   const noise = sumDistribution(m);
 
   // Modulus bits: the true sum of s <= n clients lies in [n·lo, n·hi] (lo <= 0 <= hi), the noise of
@@ -710,16 +728,25 @@ export function makeDistributedNoisePlan(params: DistributedNoiseParams): Distri
           if (status === 'refused') throw new PinholeError('invalid_state', 'settlement', `a refused settlement releases nothing and spends nothing: ${message}`);
           return accountant.spend(loss, label);
         },
-        selection(sp: { thresholdDelta?: number; threshold?: number; l0?: number }): ThresholdSelection {
+        selection(sp: { thresholdDelta?: number; threshold?: number }): ThresholdSelection {
           checkObject('params', sp);
-          const base = {
+          const l0 = (sp as { l0?: unknown }).l0;
+          if (l0 !== undefined) {
+            throw invalid('l0', `undefined: the plan bounds the buckets one client touches (${bucketsPerClient}, from its vector length and norms)`, l0);
+          }
+          return makeNoisyCountThreshold({
+            settlement,
             ...(sp.thresholdDelta !== undefined ? { thresholdDelta: sp.thresholdDelta } : {}),
             ...(sp.threshold !== undefined ? { threshold: sp.threshold } : {}),
-            ...(sp.l0 !== undefined ? { l0: sp.l0 } : {}),
-          };
-          if (status === 'refused') return makeNoisyCountThreshold({ ...base, noise, noisePrivacyLoss: promised });
-          return makeNoisyCountThreshold({ ...base, noise: releasedNoise ?? noise, noisePrivacyLoss: loss });
+          });
         },
+      });
+      registerNoisyCountSource(settlement, {
+        noise: status === 'refused' ? noise : (releasedNoise ?? noise),
+        privacyLoss: status === 'refused' ? promised : loss,
+        l0: bucketsPerClient,
+        maxContribution,
+        refusal: status === 'refused' ? message : null,
       });
       issued.add(settlement);
       return settlement;

@@ -1,8 +1,10 @@
 /**
  * The gate: one release decision per bucket, turned into a `Release` a carrier can read. Order of
  * checks: validate everything (nothing is drawn or spent on bad input) -> minimum cohort ->
- * planned noise level (counts noised elsewhere) -> one privacy spend -> per-bucket selection ->
- * noisy values for released buckets.
+ * planned noise level (counts noised elsewhere: the settlement) -> one privacy spend -> per-bucket
+ * selection -> noisy values for released buckets. Without a public domain a key with no
+ * contributor does not exist: DP selections skip zero counts, so the keys one contributor creates
+ * are at most its l0 kept buckets, as their delta assumes.
  */
 import {
   PinholeError,
@@ -10,7 +12,6 @@ import {
   type PrivacyLoss,
   type Rng,
   checkInteger,
-  checkNumber,
   checkObject,
   checkRng,
   checkString,
@@ -24,7 +25,7 @@ import type { KAnonymity } from './k-anonymity.js';
 import { checkMinCohort } from './min-cohort.js';
 import type { NoisyValues } from './noisy-values.js';
 import type { OptimalSelection } from './optimal-selection.js';
-import type { ThresholdSelection } from './noisy-threshold.js';
+import { type ThresholdSelection, isNoisyCountThreshold } from './noisy-threshold.js';
 import {
   type GateMode,
   type Release,
@@ -40,7 +41,7 @@ import {
 export type Selection = KAnonymity | OptimalSelection | ThresholdSelection;
 
 export interface GateParams {
-  /** made by makeKAnonymity, makeOptimalSelection, make{Laplace,Gaussian}ThresholdSelection or makeNoisyCountThreshold */
+  /** made by makeKAnonymity, makeOptimalSelection, make{Laplace,Gaussian}ThresholdSelection or makeNoisyCountThreshold (which needs a domain) */
   readonly selection: Selection;
   /** refuse the whole release below this many reports in the round (DAP min_batch_size) */
   readonly minCohortSize?: number;
@@ -64,8 +65,6 @@ export interface DecideOptions {
   readonly cohortSize?: number;
   /** per value name, per bucket integers (missing buckets count as 0) */
   readonly values?: Readonly<Record<string, BucketValues>>;
-  /** noisy-count mode: the variance of the noise actually in the counts (e.g. from the survivors) */
-  readonly noiseVariance?: number;
 }
 
 export interface Gate {
@@ -79,7 +78,8 @@ export interface Gate {
   releaseProbability(contributors: number): number;
   /**
    * Decides every bucket. `counts` are distinct-contributor counts per bucket, or, for a
-   * noisy-count threshold, the already noisy counts.
+   * noisy-count threshold, the already noisy counts of its settlement's round. Without a domain,
+   * DP selections skip keys with count 0 (a key with no contributor does not exist).
    */
   decide(counts: BucketValues, options?: DecideOptions): Release;
   /**
@@ -111,6 +111,10 @@ function checkSelection(value: unknown): Selection {
   if (!kinds.includes(o.kind as string) || typeof o.select !== 'function' || typeof o.releaseProbability !== 'function') {
     throw invalid('selection', 'a selection made by makeKAnonymity, makeOptimalSelection or a make*Threshold function', value);
   }
+  // the noise in the counts is taken from a settlement, never described by the caller
+  if (o.kind === 'noisy_count_threshold' && !isNoisyCountThreshold(o)) {
+    throw invalid('selection', 'a noisy-count threshold made by makeNoisyCountThreshold (or a settlement’s selection())', value);
+  }
   return value as Selection;
 }
 
@@ -127,6 +131,11 @@ export function makeGate(params: GateParams): Gate {
   const selection = checkSelection(params.selection);
   const minCohortSize = params.minCohortSize === undefined ? undefined : checkInteger('minCohortSize', params.minCohortSize, { ge: 1 });
   const domain = params.domain === undefined ? undefined : checkDomain(params.domain);
+  if (selection.kind === 'noisy_count_threshold' && !domain) {
+    // the noisy counts carry no contributor counts: keys taken from the data could be any number
+    // of buckets one device made exist, which no threshold delta bounds
+    throw invalid('domain', 'the public bucket keys of the noised vector (a noisy-count threshold needs a domain)', params.domain);
+  }
   const domainSet = domain ? new Set(domain) : undefined;
   const valueMechs: [string, NoisyValues][] = [];
   if (params.values !== undefined) {
@@ -169,6 +178,7 @@ export function makeGate(params: GateParams): Gate {
   if (selection.kind !== 'k_anonymity' && selection.kind !== 'optimal_selection') baseNotes.push(NOTE_NOISY_COUNT);
   const reason: SuppressionReason = selection.kind === 'k_anonymity' ? 'below_k' : 'dp_selection';
   const noisyMode = selection.kind === 'noisy_count_threshold';
+  const skipZero = selection.kind !== 'k_anonymity';
   const needsRng = selection.kind !== 'k_anonymity' && !noisyMode;
   const mode: GateMode = selection.kind;
 
@@ -235,11 +245,9 @@ export function makeGate(params: GateParams): Gate {
       if (minCohortSize !== undefined && cohortSize === null) {
         throw invalid('cohortSize', 'the number of reports in the round (the gate has a minimum cohort size)', options.cohortSize);
       }
-      let noiseVariance: number | undefined;
-      if (noisyMode) {
-        noiseVariance = checkNumber('noiseVariance', options.noiseVariance, { ge: 0 });
-      } else if (options.noiseVariance !== undefined) {
-        throw invalid('noiseVariance', 'undefined (only a noisy-count threshold takes the actual noise variance)', options.noiseVariance);
+      const legacy = (options as { noiseVariance?: unknown }).noiseVariance;
+      if (legacy !== undefined) {
+        throw invalid('noiseVariance', 'undefined: a noisy-count threshold reads the noise from its settlement (makeNoisyCountThreshold({ settlement }))', legacy);
       }
       const valueData = new Map<string, ReadonlyMap<string, number>>();
       const givenValues = options.values === undefined ? {} : checkObject('options.values', options.values);
@@ -265,16 +273,8 @@ export function makeGate(params: GateParams): Gate {
         const d = checkMinCohort(cohortSize, { minCohortSize });
         if (!d.ok) return refuse(keys(), cohortSize, 'min_cohort', d.message);
       }
-      if (noisyMode && noiseVariance !== undefined) {
-        const planned = selection.noise.variance;
-        if (noiseVariance < planned) {
-          return refuse(
-            keys(),
-            cohortSize,
-            'noise_below_plan',
-            `the noise in the counts (variance ${noiseVariance}) is below the planned ${planned}: releasing would exceed the promised privacy loss`,
-          );
-        }
+      if (selection.kind === 'noisy_count_threshold' && selection.refusal !== null) {
+        return refuse(keys(), cohortSize, 'noise_below_plan', `${selection.refusal}: releasing would exceed the promised privacy loss`);
       }
 
       if (accountant && total) accountant.spend(total, label);
@@ -314,7 +314,9 @@ export function makeGate(params: GateParams): Gate {
           one(key, n ?? 0, n !== undefined);
         }
       } else {
-        counts.forEach((n, key) => one(key, n, true));
+        counts.forEach((n, key) => {
+          if (n !== 0 || !skipZero) one(key, n, true);
+        });
         // Input order is data (e.g. order of first report): publish released keys sorted instead.
         released.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       }

@@ -81,8 +81,10 @@ function checkId(param: string, id: unknown): string | number {
 /**
  * Distinct contributors per bucket. With `l0`, a contributor found in more than l0 buckets is kept
  * in l0 of them chosen uniformly at random (the choice depends only on that contributor's own
- * buckets, as the DP selections' sensitivity argument requires). Buckets left with 0 contributors
- * keep their key with count 0.
+ * buckets, as the DP selections' sensitivity argument requires). A bucket with no contributor left
+ * (an empty list, or every contributor kept elsewhere) is not in the result: a key exists only
+ * through its contributors, so one contributor creates at most l0 keys, which is what the DP
+ * selections' delta accounts for. Keys keep the input order.
  */
 export function countContributors(ids: ContributorIds, options: CountContributorsOptions = {}): Map<string, number> {
   if (typeof options !== 'object' || options === null) throw invalid('options', 'an object', options);
@@ -126,5 +128,7 @@ export function countContributors(ids: ContributorIds, options: CountContributor
     }
     for (const k of kept) counts.set(k, (counts.get(k) ?? 0) + 1);
   }
+  // set to 0 above only to keep the input order
+  for (const [k, n] of counts) if (n === 0) counts.delete(k);
   return counts;
 }

@@ -9,9 +9,11 @@
  * - Laplace: discrete Laplace of scale l0/epsilon (L1 sensitivity l0), pure epsilon, delta = delta_threshold.
  * - Gaussian: discrete Gaussian with rho = l0 / (2 sigma^2) (L2 sensitivity sqrt(l0)), converted to
  *   (epsilon, delta_noise) with core's zCDP conversion; delta = delta_noise + delta_threshold.
- * - External: counts noised elsewhere (e.g. distributed noise through secure aggregation) with a
- *   described distribution and a stated privacy loss; the gate only thresholds.
- * Proof: noisy-threshold.proof.md.
+ * - Noisy counts: counts noised by distributed noise through secure aggregation, described by the
+ *   round's settlement (the noise actually in the sum, its privacy loss, and the plan's bound on
+ *   what one client adds to a bucket and to how many buckets); the gate only thresholds.
+ * Every mode relies on a key existing only through its contributors (no zero-count keys without a
+ * public domain): the gate and countContributors enforce it. Proof: noisy-threshold.proof.md.
  */
 import {
   type PrivacyLoss,
@@ -27,6 +29,7 @@ import {
   zcdpDelta,
   zcdpToEpsilon,
 } from '@pinhole/core';
+import type { DistributedNoiseSettlement } from './distributed-noise.js';
 import { GAUSSIAN_TAIL_MAX_SIGMA, type NoiseDistribution, calibrateThreshold, discreteGaussianNoise, discreteLaplaceNoise } from './noise.js';
 
 export interface ThresholdSelection {
@@ -44,6 +47,8 @@ export interface ThresholdSelection {
   readonly zcdp: ZcdpLoss | null;
   readonly parameters: Readonly<Record<string, string | number | boolean>>;
   readonly suppressionMessage: string;
+  /** noisy-count threshold of a refused settlement: why its counts may not be released (the gate refuses with 'noise_below_plan'); else null */
+  readonly refusal: string | null;
   /** P[n + Z >= threshold], from the noise's tail */
   releaseProbability(contributors: number): number;
   /** n + Z (hot path; only when the gate samples the noise itself) */
@@ -65,6 +70,7 @@ function build(
   privacyLoss: PrivacyLoss,
   zcdp: ZcdpLoss | null,
   extra: Record<string, string | number | boolean>,
+  refusal: string | null = null,
 ): ThresholdSelection {
   const sample = noise.sample;
   const noisyCount = (n: number, rng: Rng): number => {
@@ -93,6 +99,7 @@ function build(
       ...extra,
     }),
     suppressionMessage: `not selected by DP bucket selection: noisy contributor count (${noise.name}, scale ${noise.scale}) below the threshold ${threshold}`,
+    refusal,
     releaseProbability: (n: number) => noise.tail(threshold - checkInteger('contributors', n, { ge: 0 })),
     noisyCount,
     passes: (x: number) => x >= threshold,
@@ -164,33 +171,57 @@ export function makeGaussianThresholdSelection(params: GaussianThresholdParams):
   return build('gaussian_threshold', noise, threshold, l0, thresholdDelta, { epsilon: noiseEpsilon, delta }, { rho }, { noiseDelta });
 }
 
-export interface NoisyCountThresholdParams {
-  /** the distribution of the noise already in the counts (as planned) */
+/**
+ * What a distributed-noise settlement tells a noisy-count threshold. Registered by the plan that
+ * issued the settlement (never by a caller), so the noise the gate thresholds against is the noise
+ * the plan says is in the counts.
+ */
+export interface NoisyCountSource {
+  /** the noise in the released counts (refused: the planned noise) */
   readonly noise: NoiseDistribution;
-  /** the privacy loss of the noisy counts themselves (their accounting, e.g. distributed noise) */
-  readonly noisePrivacyLoss: PrivacyLoss;
-  /** rho of the noisy counts when zCDP, for the record */
-  readonly noiseZcdp?: ZcdpLoss;
-  readonly l0?: number;
-  /** calibrate the threshold for this delta (a one-contributor bucket passes w.p. <= thresholdDelta / l0) ... */
+  /** the loss of the released counts (refused: the promised loss) */
+  readonly privacyLoss: PrivacyLoss;
+  /** the most buckets one client's vector makes non-zero */
+  readonly l0: number;
+  /** the most one client adds to one bucket */
+  readonly maxContribution: number;
+  /** set when the settlement is refused: nothing may be released */
+  readonly refusal: string | null;
+}
+
+const sources = new WeakMap<object, NoisyCountSource>();
+const issued = new WeakSet<object>();
+
+export function registerNoisyCountSource(settlement: object, source: NoisyCountSource): void {
+  sources.set(settlement, Object.freeze({ ...source }));
+}
+
+/** true for a selection made by makeNoisyCountThreshold (the gate accepts no other noisy-count selection) */
+export function isNoisyCountThreshold(selection: object): boolean {
+  return issued.has(selection);
+}
+
+export interface NoisyCountThresholdParams {
+  /** the round's settlement (`DistributedNoisePlan.settle`): the noise actually in the counts and its loss */
+  readonly settlement: DistributedNoiseSettlement;
+  /** calibrate the threshold for this delta (the buckets one client creates pass w.p. <= thresholdDelta in all) ... */
   readonly thresholdDelta?: number;
   /** ... or use this integer threshold and report the delta it implies */
   readonly threshold?: number;
 }
 
-/** A threshold on counts noised elsewhere; the gate adds no noise. */
+/**
+ * A threshold on counts noised by distributed noise; the gate adds no noise. One client makes at
+ * most l0 buckets non-zero and adds at most c to each (both from the plan's sensitivity and value
+ * bounds), so T is calibrated for P[c + Z >= T] <= thresholdDelta / l0. A refused settlement gives
+ * a selection with the planned noise whose gate refuses every decision with 'noise_below_plan'.
+ */
 export function makeNoisyCountThreshold(params: NoisyCountThresholdParams): ThresholdSelection {
   checkObject('params', params);
-  const noise = checkNoise(params.noise);
-  const np = checkObject('noisePrivacyLoss', params.noisePrivacyLoss);
-  const noiseEpsilon = checkNumber('noisePrivacyLoss.epsilon', np.epsilon, { ge: 0 });
-  const noiseDelta = checkNumber('noisePrivacyLoss.delta', np.delta, { ge: 0, lt: 1 });
-  let zcdp: ZcdpLoss | null = null;
-  if (params.noiseZcdp !== undefined) {
-    const z = checkObject('noiseZcdp', params.noiseZcdp);
-    zcdp = { rho: checkNumber('noiseZcdp.rho', z.rho, { ge: 0 }) };
-  }
-  const l0 = readL0(params.l0);
+  const settlement = params.settlement as unknown;
+  const source = typeof settlement === 'object' && settlement !== null ? sources.get(settlement) : undefined;
+  if (!source) throw invalid('settlement', 'a settlement made by a DistributedNoisePlan’s settle()', settlement);
+  const { noise, l0, maxContribution: c } = source;
   if ((params.thresholdDelta === undefined) === (params.threshold === undefined)) {
     throw invalid('thresholdDelta', 'exactly one of thresholdDelta and threshold', params.thresholdDelta);
   }
@@ -198,23 +229,27 @@ export function makeNoisyCountThreshold(params: NoisyCountThresholdParams): Thre
   let thresholdDelta: number;
   if (params.threshold !== undefined) {
     threshold = checkInteger('threshold', params.threshold, { ge: 1 });
-    thresholdDelta = Math.min(1, l0 * noise.tail(threshold - 1) * (1 + 1e-9));
-    if (!(thresholdDelta < 1)) throw invalid('threshold', 'a threshold a one-contributor bucket passes with probability < 1/l0', threshold);
+    thresholdDelta = Math.min(1, l0 * noise.tail(threshold - c) * (1 + 1e-9));
+    if (!(thresholdDelta < 1)) throw invalid('threshold', `a threshold that ${l0} buckets with ${c} each pass with probability < 1 in all`, threshold);
   } else {
     thresholdDelta = checkNumber('thresholdDelta', params.thresholdDelta, { ge: 1e-100, lt: 1 });
-    threshold = calibrateThreshold(noise, (thresholdDelta / l0) * (1 - 2 ** -50));
+    // calibrateThreshold bounds P[1 + Z >= T]; shifting by c - 1 bounds P[c + Z >= T]
+    threshold = calibrateThreshold(noise, (thresholdDelta / l0) * (1 - 2 ** -50)) + (c - 1);
   }
+  const noiseDelta = source.privacyLoss.delta;
   const delta = noiseDelta + thresholdDelta;
   if (!(delta < 1)) throw invalid('thresholdDelta', 'a delta that keeps the total delta below 1', thresholdDelta);
-  return build('noisy_count_threshold', noise, threshold, l0, thresholdDelta, { epsilon: noiseEpsilon, delta }, zcdp, { noiseDelta });
-}
-
-function checkNoise(value: unknown): NoiseDistribution {
-  const o = checkObject('noise', value);
-  if (typeof o.name !== 'string' || o.name.length === 0) throw invalid('noise.name', 'a non-empty string', o.name);
-  checkNumber('noise.scale', o.scale, { gt: 0 });
-  checkNumber('noise.variance', o.variance, { gt: 0 });
-  if (typeof o.tail !== 'function') throw invalid('noise.tail', 'a function k -> P[Z >= k]', o.tail);
-  if (o.sample !== undefined && typeof o.sample !== 'function') throw invalid('noise.sample', 'a function of an Rng', o.sample);
-  return o as unknown as NoiseDistribution;
+  const selection = build(
+    'noisy_count_threshold',
+    noise,
+    threshold,
+    l0,
+    thresholdDelta,
+    { epsilon: source.privacyLoss.epsilon, delta },
+    null,
+    { noiseDelta, maxContribution: c },
+    source.refusal,
+  );
+  issued.add(selection);
+  return selection;
 }

@@ -63,6 +63,15 @@ function expectLaw(values: ArrayLike<number>, pmf: (k: number) => number, lo: nu
   expect(stat, `${what}: chi-square with ${starts.length - 1} df`).toBeLessThan(chiSquareCritical(starts.length - 1, 1e-5));
 }
 
+/** KLS 2021 Prop. 14 (two terms), written out independently of the module. */
+function klsEpsilon(sigma: number, s: number, l2: number, d: number, delta: number): number {
+  let tau = 0;
+  for (let k = 1; k < s; k++) tau += Math.exp(-2 * Math.PI ** 2 * sigma ** 2 * (k / (k + 1)));
+  tau *= 10;
+  const rdp = (a: number) => Math.min((a * l2 ** 2) / (2 * s * sigma ** 2) + tau * d, (a / 2) * (l2 / (Math.sqrt(s) * sigma) + tau * Math.sqrt(d)) ** 2);
+  return rdpToEpsilon(rdp, delta);
+}
+
 describe('Skellam plan: the sum of the clients’ shares', () => {
   it('is calibrated: promised epsilon <= target, within the 20-bit rounding of the share', () => {
     const p = skellam();
@@ -130,15 +139,6 @@ describe('Skellam plan: the sum of the clients’ shares', () => {
 describe('distributed discrete Gaussian plan', () => {
   const ddg = (over: Partial<DistributedNoiseParams> = {}) => skellam({ mechanism: 'discrete_gaussian', ...over });
 
-  /** KLS 2021 Prop. 14 (two terms), written out here independently of the module. */
-  function klsEpsilon(sigma: number, s: number, l2: number, d: number, delta: number): number {
-    let tau = 0;
-    for (let k = 1; k < s; k++) tau += Math.exp(-2 * Math.PI ** 2 * sigma ** 2 * (k / (k + 1)));
-    tau *= 10;
-    const rdp = (a: number) => Math.min((a * l2 ** 2) / (2 * s * sigma ** 2) + tau * d, (a / 2) * (l2 / (Math.sqrt(s) * sigma) + tau * Math.sqrt(d)) ** 2);
-    return rdpToEpsilon(rdp, delta);
-  }
-
   it('meets the target by the KLS bound, sigma >= 1/2 per client', () => {
     const p = ddg();
     expect(p.shareParameter).toBeGreaterThanOrEqual(0.5);
@@ -168,9 +168,12 @@ describe('distributed discrete Gaussian plan', () => {
     expectMoments(sums, p.plannedVariance, 0.1, 'ddg sum');
   });
 
-  it('settles survivors with the KLS bound for that many summands', () => {
+  it('settles survivors with the KLS bound for that many summands, never above the promise', () => {
     const p = ddg({ minSurvivors: 30, onShortfall: 'top_up' });
-    for (const s of [30, 35, 40]) expect(p.settle({ survivors: s }).privacyLoss.epsilon).toBeCloseTo(klsEpsilon(p.shareParameter, s, 1, 16, 1e-6), 10);
+    const promised = klsEpsilon(p.shareParameter, 30, 1, 16, 1e-6);
+    for (const s of [30, 35, 40]) {
+      expect(p.settle({ survivors: s }).privacyLoss.epsilon).toBeCloseTo(Math.min(promised, klsEpsilon(p.shareParameter, s, 1, 16, 1e-6)), 10);
+    }
     const short = p.settle({ survivors: 20 });
     expect(short.status).toBe('topped_up');
     expect(short.privacyLoss).toEqual(p.privacyLoss);
@@ -215,7 +218,7 @@ describe('settling a round for its survivors', () => {
     const keys = Array.from({ length: 16 }, (_, i) => `b${i}`);
     const gate = makeGate({ selection: st.selection({ thresholdDelta: 1e-6 }), domain: keys });
     const counts = Object.fromEntries(keys.map((k, i) => [k, Array.from(p.decode(sum))[i] as number]));
-    const release = gate.decide(counts, { noiseVariance: st.noiseVariance, accountant: acc });
+    const release = gate.decide(counts, { accountant: acc });
     expect(release.status).toBe('refused');
     expect(release.refusal?.reason).toBe('noise_below_plan');
     expect(release.released).toHaveLength(0);
@@ -264,11 +267,51 @@ describe('settling a round for its survivors', () => {
     expect(sel.privacyLoss.delta).toBeCloseTo(1e-6 + 1e-6, 18);
     const acc = new PrivacyAccountant({ budget: { epsilon: 10, delta: 1e-3 } });
     const keys = ['a', 'b'];
-    const release = makeGate({ selection: sel, domain: keys }).decide({ a: 36, b: 0 }, { noiseVariance: st.noiseVariance, accountant: acc });
+    const release = makeGate({ selection: sel, domain: keys }).decide({ a: 36, b: 0 }, { accountant: acc });
     expect(release.status).toBe('released');
     expect(release.released.map((b) => b.key)).toEqual(['a']);
     expect(acc.entries()[0]?.loss).toEqual(sel.privacyLoss);
   });
+});
+
+describe('more survivors than planned (s >> m): the loss is at most the planned one', () => {
+  // Shares sized for m = 100 of 1000 clients. The KLS bound for s summands grows with s through
+  // its tau term (1.10 at s = 900 against the promised 0.997), but a sum of s >= m shares is a sum
+  // of m shares plus independent noise: post-processing, so the loss is at most the bound at m.
+  const base = { epsilon: 1, delta: 1e-6, l2Sensitivity: 1, l1Sensitivity: 1, vectorLength: 16, expectedClients: 1000, minSurvivors: 100 } as const;
+  const keys = Array.from({ length: 16 }, (_, i) => `b${i}`);
+
+  for (const mechanism of ['discrete_gaussian', 'skellam'] as const) {
+    it(`${mechanism}: spend() fits a budget of epsilon 1 at s = 900 and 1000, and the gate publishes at most the promise`, () => {
+      const p = skellam({ ...base, mechanism });
+      expect(p.privacyLoss.epsilon).toBeLessThanOrEqual(1);
+      for (const s of [100, 150, 900, 1000]) {
+        const st = p.settle({ survivors: s });
+        expect(st.status).toBe('as_planned');
+        // the direct bound for s summands, computed independently of the settlement
+        const direct =
+          mechanism === 'skellam'
+            ? skellamPrivacy({ mu: s * p.shareParameter, l2Sensitivity: 1, l1Sensitivity: 1 }, 1e-6).epsilon
+            : klsEpsilon(p.shareParameter, s, 1, 16, 1e-6);
+        expect(st.privacyLoss.epsilon).toBeCloseTo(Math.min(direct, p.privacyLoss.epsilon), 12);
+        expect(st.privacyLoss.epsilon).toBeLessThanOrEqual(p.privacyLoss.epsilon);
+        expect(st.privacyLoss.delta).toBe(1e-6);
+        expect(st.serverPrivacyLoss).toEqual(st.privacyLoss);
+        const acc = new PrivacyAccountant({ budget: { epsilon: 1, delta: 1e-5 } });
+        expect(st.spend(acc, `round s=${s}`).loss).toEqual(st.privacyLoss);
+        const gate = makeGate({ selection: st.selection({ thresholdDelta: 1e-6 }), domain: keys });
+        const counts = Object.fromEntries(keys.map((k) => [k, 0]));
+        const release = gate.decide(counts);
+        expect(release.privacyLoss?.epsilon).toBe(st.privacyLoss.epsilon);
+        expect(release.privacyLoss?.epsilon).toBeLessThanOrEqual(p.privacyLoss.epsilon);
+      }
+      if (mechanism === 'discrete_gaussian') {
+        // the case found in review: the bound at s summands exceeds the promise
+        expect(klsEpsilon(p.shareParameter, 900, 1, 16, 1e-6)).toBeGreaterThan(1);
+        expect(p.settle({ survivors: 900 }).privacyLoss).toEqual(p.privacyLoss);
+      }
+    });
+  }
 });
 
 describe('modulus bits, wrap-around and signed decoding', () => {

@@ -5,6 +5,7 @@ import {
   calibrateThreshold,
   discreteGaussianNoise,
   discreteLaplaceNoise,
+  makeDistributedNoisePlan,
   makeGate,
   makeGaussianThresholdSelection,
   makeKAnonymity,
@@ -22,6 +23,23 @@ const BAD_EPSILON = [...BAD_NUMBERS, 0, -1, 101];
 const BAD_DELTA = [...BAD_NUMBERS, 0, 1, -1e-6, 1e-101, 2];
 const BAD_L0 = [...BAD_NUMBERS.filter((v) => v !== undefined), 0, -1, 1.5, 2 ** 20 + 1];
 const BAD_INT_COUNT = [-1, 1.5, NaN, Infinity, -Infinity, -0, '3', null, undefined, {}, 2 ** 53];
+
+const planParams = {
+  mechanism: 'skellam',
+  epsilon: 1,
+  delta: 1e-6,
+  l2Sensitivity: 1,
+  l1Sensitivity: 1,
+  vectorLength: 2,
+  expectedClients: 40,
+  onShortfall: 'refuse',
+  clientValueBounds: [0, 1],
+  allowInsecureRng: true,
+} as const;
+/** one-hot counts: a client adds 1 to one bucket */
+const onePlan = makeDistributedNoisePlan(planParams);
+/** a client adds up to 2 to each of up to 4 buckets */
+const widePlan = makeDistributedNoisePlan({ ...planParams, l2Sensitivity: 2, l1Sensitivity: 4, vectorLength: 4, clientValueBounds: [0, 2] });
 
 describe('selection constructors', () => {
   it('makeKAnonymity: k', () => {
@@ -60,32 +78,26 @@ describe('selection constructors', () => {
     }
   });
 
-  it('makeNoisyCountThreshold: noise, losses, threshold xor thresholdDelta', () => {
-    const noise = discreteGaussianNoise(5);
-    const ok = { noise, noisePrivacyLoss: { epsilon: 1, delta: 1e-6 }, thresholdDelta: 1e-6 };
-    expectPinholeError(() => makeNoisyCountThreshold({ ...ok, noise: null as never }), 'invalid_argument', 'noise');
-    expectPinholeError(() => makeNoisyCountThreshold({ ...ok, noise: { ...noise, name: '' } }), 'invalid_argument', 'noise.name');
-    expectPinholeError(() => makeNoisyCountThreshold({ ...ok, noise: { ...noise, tail: 3 as never } }), 'invalid_argument', 'noise.tail');
-    expectPinholeError(() => makeNoisyCountThreshold({ ...ok, noise: { ...noise, variance: NaN } }), 'invalid_argument', 'noise.variance');
-    expectPinholeError(() => makeNoisyCountThreshold({ ...ok, noise: { ...noise, scale: -1 } }), 'invalid_argument', 'noise.scale');
-    expectPinholeError(() => makeNoisyCountThreshold({ ...ok, noise: { ...noise, sample: 1 as never } }), 'invalid_argument', 'noise.sample');
-    for (const e of [NaN, -1, Infinity, '1']) {
-      expectPinholeError(() => makeNoisyCountThreshold({ ...ok, noisePrivacyLoss: { epsilon: e as number, delta: 0 } }), 'invalid_argument', 'noisePrivacyLoss.epsilon');
+  it('makeNoisyCountThreshold: settlement, threshold xor thresholdDelta', () => {
+    const settlement = onePlan.settle({ survivors: 40 });
+    const ok = { settlement, thresholdDelta: 1e-6 };
+    // only a settlement the plan issued: not a copy, not a caller's description of the noise
+    for (const bad of [null, undefined, {}, 3, { ...settlement }, { noise: discreteGaussianNoise(5), privacyLoss: { epsilon: 1, delta: 1e-6 } }]) {
+      expectPinholeError(() => makeNoisyCountThreshold({ ...ok, settlement: bad as never }), 'invalid_argument', 'settlement');
     }
-    for (const d of [NaN, -1, 1, '0']) {
-      expectPinholeError(() => makeNoisyCountThreshold({ ...ok, noisePrivacyLoss: { epsilon: 1, delta: d as number } }), 'invalid_argument', 'noisePrivacyLoss.delta');
-    }
-    expectPinholeError(() => makeNoisyCountThreshold({ ...ok, noiseZcdp: { rho: -1 } }), 'invalid_argument', 'noiseZcdp.rho');
-    expectPinholeError(() => makeNoisyCountThreshold({ noise, noisePrivacyLoss: ok.noisePrivacyLoss }), 'invalid_argument', 'thresholdDelta');
+    expectPinholeError(() => makeNoisyCountThreshold(null as never), 'invalid_argument', 'params');
+    expectPinholeError(() => makeNoisyCountThreshold({ settlement }), 'invalid_argument', 'thresholdDelta');
     expectPinholeError(() => makeNoisyCountThreshold({ ...ok, threshold: 10 }), 'invalid_argument', 'thresholdDelta');
     for (const t of [0, -3, 2.5, NaN, '9']) {
-      expectPinholeError(() => makeNoisyCountThreshold({ noise, noisePrivacyLoss: ok.noisePrivacyLoss, threshold: t as number }), 'invalid_argument', 'threshold');
+      expectPinholeError(() => makeNoisyCountThreshold({ settlement, threshold: t as number }), 'invalid_argument', 'threshold');
     }
-    // a threshold so low that a one-contributor bucket is released with probability >= 1/l0
-    expectPinholeError(() => makeNoisyCountThreshold({ noise, noisePrivacyLoss: ok.noisePrivacyLoss, threshold: 1, l0: 3 }), 'invalid_argument', 'threshold');
+    // a threshold so low that the 4 buckets one client can fill (2 in each) pass with probability >= 1 in all
+    expectPinholeError(() => makeNoisyCountThreshold({ settlement: widePlan.settle({ survivors: 40 }), threshold: 1 }), 'invalid_argument', 'threshold');
     for (const d of [0, 1, NaN, -1e-3]) {
       expectPinholeError(() => makeNoisyCountThreshold({ ...ok, thresholdDelta: d }), 'invalid_argument', 'thresholdDelta');
     }
+    // the settlement's shortcut takes no l0: the plan bounds what one client touches
+    expectPinholeError(() => settlement.selection({ thresholdDelta: 1e-6, l0: 2 } as never), 'invalid_argument', 'l0');
   });
 });
 
@@ -159,13 +171,19 @@ describe('makeGate and decide', () => {
     expectPinholeError(() => gate.decide({ a: 1 }, { ...ok, values: {} }), 'invalid_argument', 'options.values.count');
     expectPinholeError(() => gate.decide({ a: 1 }, { ...ok, values: { count: { a: 1 }, other: {} } }), 'invalid_argument', 'options.values');
     expectPinholeError(() => gate.decide({ a: 1 }, { ...ok, values: { count: { a: 0.5 } } }), 'invalid_argument', 'options.values.count["a"]');
-    expectPinholeError(() => gate.decide({ a: 1 }, { ...ok, noiseVariance: 3 }), 'invalid_argument', 'noiseVariance');
+    // the noise level comes from the settlement, never from the caller
+    expectPinholeError(() => gate.decide({ a: 1 }, { ...ok, noiseVariance: 3 } as never), 'invalid_argument', 'noiseVariance');
     expectPinholeError(() => gate.decide({ a: 1 }, { ...ok, label: 'x'.repeat(201) }), 'invalid_argument', 'label');
     expectPinholeError(() => gate.decide({ a: 1 }, { ...ok, accountant: {} as never }), 'invalid_argument', 'accountant');
-    const noisy = makeGate({ selection: makeNoisyCountThreshold({ noise: discreteGaussianNoise(3), noisePrivacyLoss: { epsilon: 1, delta: 1e-6 }, thresholdDelta: 1e-6 }) });
-    for (const v of [undefined, NaN, -1, Infinity, '2']) expectPinholeError(() => noisy.decide({ a: 1 }, { noiseVariance: v as number }), 'invalid_argument', 'noiseVariance');
+    const noisySelection = onePlan.settle({ survivors: 40 }).selection({ thresholdDelta: 1e-6 });
+    const noisy = makeGate({ selection: noisySelection, domain: ['a', 'b'] });
+    for (const v of [NaN, -1, Infinity, '2', 9]) expectPinholeError(() => noisy.decide({ a: 1 }, { noiseVariance: v } as never), 'invalid_argument', 'noiseVariance');
     // noisy counts may be negative integers, but must be integers
-    expectPinholeError(() => noisy.decide({ a: -1.5 }, { noiseVariance: 9 }), 'invalid_argument', 'counts["a"]');
+    expectPinholeError(() => noisy.decide({ a: -1.5 }), 'invalid_argument', 'counts["a"]');
+    expect(noisy.decide({ a: -3, b: 0 }).status).toBe('released');
+    // a noisy-count threshold needs the public keys of the noised vector, and must come from a settlement
+    expectPinholeError(() => makeGate({ selection: noisySelection }), 'invalid_argument', 'domain');
+    expectPinholeError(() => makeGate({ selection: { ...noisySelection }, domain: ['a'] }), 'invalid_argument', 'selection');
   });
 
   it('bad input loses nothing: the gate and the accountant stay usable', () => {

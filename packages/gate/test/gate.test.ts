@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { PrivacyAccountant, composeSequential } from '@pinhole/core';
 import {
   type Release,
-  discreteGaussianNoise,
   findReleased,
+  makeDistributedNoisePlan,
   makeGate,
   makeGaussianThresholdSelection,
   makeKAnonymity,
@@ -81,6 +81,19 @@ describe('DP selection gate', () => {
     const b = gate.decide(new Map([['m', n], ['z', n], ['a', n]]), insecure('order-2'));
     expect(a.released.map((x) => x.key)).toEqual(['a', 'm', 'z']);
     expect(b.released.map((x) => x.key)).toEqual(['a', 'm', 'z']);
+  });
+
+  it('without a domain, a key given with count 0 does not exist: nothing is drawn or released for it', () => {
+    for (const sel of [makeLaplaceThresholdSelection({ epsilon: 1, delta: 0.4 }), makeGaussianThresholdSelection({ epsilon: 1, delta: 0.4 }), makeOptimalSelection({ epsilon: 1, delta: 0.4 })]) {
+      const rng = countingRng(seededRng(`zero-${sel.kind}`));
+      const r = makeGate({ selection: sel }).decide(new Map(Array.from({ length: 200 }, (_, i) => [`z${i}`, 0])), { rng, allowInsecureRng: true });
+      expect(r.released).toEqual([]);
+      expect(rng.draws()).toBe(0);
+      // with a public domain the same keys exist (count 0) and are decided
+      const withDomain = countingRng(seededRng(`zero-domain-${sel.kind}`));
+      makeGate({ selection: sel, domain: ['z0'] }).decide({ z0: 0 }, { rng: withDomain, allowInsecureRng: true });
+      if (sel.kind !== 'optimal_selection') expect(withDomain.draws()).toBeGreaterThan(0); // pi(0) = 0 needs no coin
+    }
   });
 
   it('withholds suppressed keys without a public domain', () => {
@@ -211,32 +224,58 @@ describe('minimum cohort', () => {
   });
 });
 
-describe('noisy-count threshold (counts noised elsewhere, e.g. distributed noise)', () => {
-  const noise = discreteGaussianNoise(10);
-  const selection = makeNoisyCountThreshold({ noise, noisePrivacyLoss: { epsilon: 0.8, delta: 1e-7 }, noiseZcdp: { rho: 0.005 }, thresholdDelta: 1e-7 });
+describe('noisy-count threshold (counts noised by distributed noise, read from the settlement)', () => {
+  const planParams = {
+    mechanism: 'skellam',
+    epsilon: 1,
+    delta: 1e-6,
+    l2Sensitivity: 1,
+    l1Sensitivity: 1,
+    vectorLength: 3,
+    expectedClients: 40,
+    minSurvivors: 30,
+    onShortfall: 'refuse',
+    clientValueBounds: [0, 1],
+    allowInsecureRng: true,
+  } as const;
+  const plan = makeDistributedNoisePlan(planParams);
+  const settlement = plan.settle({ survivors: 36 });
+  const selection = settlement.selection({ thresholdDelta: 1e-7 });
   const gate = makeGate({ selection, domain: ['a', 'b', 'c'] });
 
-  it('thresholds the given noisy counts without drawing noise', () => {
+  it('thresholds the given noisy counts without drawing noise, with the settlement’s noise and loss', () => {
     const rng = countingRng(seededRng('noisy'));
-    const r = gate.decide({ a: selection.threshold, b: selection.threshold - 1, c: -7 }, { rng, allowInsecureRng: true, noiseVariance: noise.variance });
+    const r = gate.decide({ a: selection.threshold, b: selection.threshold - 1, c: -7 }, { rng, allowInsecureRng: true });
     expect(rng.draws()).toBe(0);
     expect(keysOf(r)).toEqual(['a']);
-    expect(findReleased(r, 'a')?.values.contributors).toEqual({ raw: selection.threshold, value: selection.threshold, noise: 'discrete_gaussian', scale: 10, variance: noise.variance });
+    const noise = settlement.noise;
+    expect(noise.variance).toBe(36 * plan.shareVariance);
+    expect(findReleased(r, 'a')?.values.contributors).toEqual({ raw: selection.threshold, value: selection.threshold, noise: 'skellam', scale: noise.scale, variance: noise.variance });
     expect(r.suppressed.map((s) => s.reason)).toEqual(['dp_selection', 'dp_selection']);
-    expect(r.privacyLoss?.epsilon).toBe(0.8);
+    expect(r.privacyLoss).toEqual({ epsilon: settlement.privacyLoss.epsilon, delta: settlement.privacyLoss.delta + 1e-7 });
   });
 
-  it('refuses with noise_below_plan when the noise actually in the sum is below the plan', () => {
-    const r = gate.decide({ a: 1000 }, { noiseVariance: noise.variance * 0.9 });
+  it('refuses with noise_below_plan when the settlement is refused (too few survivors)', () => {
+    const short = plan.settle({ survivors: 29 });
+    expect(short.status).toBe('refused');
+    const acc = new PrivacyAccountant({ budget: { epsilon: 10, delta: 1e-3 } });
+    const r = makeGate({ selection: short.selection({ thresholdDelta: 1e-7 }), domain: ['a', 'b', 'c'] }).decide({ a: 1000 }, { accountant: acc });
     expect(r.status).toBe('refused');
     expect(r.refusal?.reason).toBe('noise_below_plan');
+    expect(r.refusal?.message).toContain(short.message);
     expect(r.released).toEqual([]);
-    expect(r.suppressed.every((s) => s.reason === 'noise_below_plan')).toBe(true);
+    expect(r.suppressed.map((s) => [s.key, s.reason])).toEqual([
+      ['a', 'noise_below_plan'],
+      ['b', 'noise_below_plan'],
+      ['c', 'noise_below_plan'],
+    ]);
     expect(r.privacyLoss).toEqual({ epsilon: 0, delta: 0 });
+    expect(acc.entries()).toHaveLength(0);
   });
 
-  it('requires the actual noise variance', () => {
-    expectPinholeError(() => gate.decide({ a: 1 }), 'invalid_argument', 'noiseVariance');
+  it('takes no caller-supplied noise level, and needs a public domain', () => {
+    expectPinholeError(() => gate.decide({ a: 1 }, { noiseVariance: settlement.noiseVariance } as never), 'invalid_argument', 'noiseVariance');
+    expectPinholeError(() => makeGate({ selection }), 'invalid_argument', 'domain');
   });
 });
 
@@ -268,7 +307,8 @@ describe('deciding from contributor ids', () => {
   });
 
   it('refuses ids for a noisy-count threshold (exact counts are not noisy)', () => {
-    const sel = makeNoisyCountThreshold({ noise: discreteGaussianNoise(5), noisePrivacyLoss: { epsilon: 1, delta: 1e-6 }, thresholdDelta: 1e-6 });
-    expectPinholeError(() => makeGate({ selection: sel }).decideContributors({ a: ['u'] }, { noiseVariance: 25 }), 'unsupported', 'ids');
+    const plan = makeDistributedNoisePlan({ mechanism: 'skellam', epsilon: 1, delta: 1e-6, l2Sensitivity: 1, vectorLength: 1, expectedClients: 40, onShortfall: 'refuse', allowInsecureRng: true });
+    const sel = makeNoisyCountThreshold({ settlement: plan.settle({ survivors: 40 }), thresholdDelta: 1e-6 });
+    expectPinholeError(() => makeGate({ selection: sel, domain: ['a'] }).decideContributors({ a: ['u'] }), 'unsupported', 'ids');
   });
 });

@@ -5,10 +5,10 @@ import { expectPinholeError } from './helpers.js';
 
 describe('countContributors', () => {
   it('counts distinct ids per bucket, from a Map of Sets or an object of arrays', () => {
+    // 'y' has no contributor: it does not exist
     const a = countContributors({ x: ['u1', 'u2', 'u1', 3], y: [], z: [3] });
     expect([...a]).toEqual([
       ['x', 3],
-      ['y', 0],
       ['z', 1],
     ]);
     const b = countContributors(new Map([['x', new Set(['u1', 'u2'])]]));
@@ -24,7 +24,7 @@ describe('countContributors', () => {
       const c = countContributors({ a: ['h'], b: ['h'], c: ['h'], d: ['h', 'other'] }, { l0: 1, rng });
       let total = 0;
       ['a', 'b', 'c', 'd'].forEach((k, j) => {
-        const hasH = (c.get(k) as number) - (k === 'd' ? 1 : 0);
+        const hasH = (c.get(k) ?? 0) - (k === 'd' ? 1 : 0);
         kept[j] = (kept[j] as number) + hasH;
         total += hasH;
       });
@@ -33,6 +33,23 @@ describe('countContributors', () => {
     }
     // each share: sd sqrt(p(1-p)/N); two-sided 1e-5 per bucket
     for (const k of kept) expect(Math.abs(k / N - 0.25)).toBeLessThanOrEqual(twoSidedZ(1e-5) * Math.sqrt((0.25 * 0.75) / N));
+  });
+
+  it('with l0, a bucket whose only contributors were kept elsewhere does not exist (one contributor creates <= l0 keys)', () => {
+    const ids: Record<string, string[]> = { shared: ['h', 'v'] };
+    for (let j = 0; j < 50; j++) ids[`alone-${j}`] = ['h'];
+    for (const l0 of [1, 3]) {
+      for (let r = 0; r < 20; r++) {
+        const c = countContributors(ids, { l0, rng: seededRng(`alone-${l0}-${r}`) });
+        expect([...c.values()].every((n) => n >= 1)).toBe(true);
+        // 'shared' always exists (v is only there); h's l0 kept buckets, one of which may be 'shared'
+        expect(c.get('shared')).toBeGreaterThanOrEqual(1);
+        const hKeys = [...c.keys()].filter((k) => k.startsWith('alone-'));
+        expect(hKeys.length === l0 || (hKeys.length === l0 - 1 && c.get('shared') === 2)).toBe(true);
+        // input order is kept
+        expect([...c.keys()]).toEqual(Object.keys(ids).filter((k) => c.has(k)));
+      }
+    }
   });
 
   it('rejects bad ids, keys and options with the offending param', () => {

@@ -6,12 +6,27 @@ import {
   discreteLaplaceNoise,
   makeGaussianThresholdSelection,
   makeLaplaceThresholdSelection,
+  makeDistributedNoisePlan,
   makeNoisyCountThreshold,
   skellamNoise,
 } from '@pinhole/gate';
 import { seededRng } from '@pinhole/core/testing';
 import vectors from './vectors/gate-vectors.json' with { type: 'json' };
 import { expectBinomial } from './helpers.js';
+
+/** one-hot counts through distributed Skellam noise, 40 clients */
+const PLAN = {
+  mechanism: 'skellam',
+  epsilon: 1,
+  delta: 1e-6,
+  l2Sensitivity: 1,
+  l1Sensitivity: 1,
+  vectorLength: 4,
+  expectedClients: 40,
+  onShortfall: 'refuse',
+  clientValueBounds: [0, 1],
+  allowInsecureRng: true,
+} as const;
 
 describe('noise tails against mpmath golden vectors', () => {
   it('discrete Laplace tail P[Z >= k] to 1e-12 relative', () => {
@@ -97,8 +112,17 @@ describe('empirical release rates match releaseProbability(n)', () => {
     for (let i = 0; i < N; i++) if (laplace.select(n, rng)) hits++;
     expectBinomial(hits, N, laplace.releaseProbability(n), 1e-5, `laplace n=${n}`);
   });
-  const skellam = makeNoisyCountThreshold({ noise: skellamNoise(12.5), noisePrivacyLoss: { epsilon: 1, delta: 0 }, thresholdDelta: 0.05 });
-  it.each([1, 4, 8, 12])('Skellam (mu 12.5) noisy-count threshold, n = %i', (n) => {
+  // counts noised by distributed Skellam shares: the settlement's noise is Sk(40 mu_c)
+  const skellamPlan = makeDistributedNoisePlan(PLAN);
+  const skellam = skellamPlan.settle({ survivors: 40 }).selection({ thresholdDelta: 0.05 });
+  it('Skellam noisy-count threshold: the settlement’s noise', () => {
+    expect(skellam.noise.name).toBe('skellam');
+    expect(skellam.noise.scale).toBe(40 * skellamPlan.shareParameter);
+    expect(skellam.threshold).toBeGreaterThan(6); // so the n below span the curve
+  });
+  const around: Record<string, number> = { '1': 1, 'T - 3': skellam.threshold - 3, T: skellam.threshold, 'T + 3': skellam.threshold + 3 };
+  it.each(Object.keys(around))('Skellam noisy-count threshold, n = %s', (name) => {
+    const n = around[name] as number;
     const rng = seededRng(`sk-rate-${n}`);
     const N = 50_000;
     let hits = 0;
@@ -114,18 +138,49 @@ describe('empirical release rates match releaseProbability(n)', () => {
   });
 });
 
-describe('thresholds on counts noised elsewhere', () => {
+describe('thresholds on counts noised by distributed noise (taken from the settlement)', () => {
   it('calibrates from thresholdDelta, or reports the delta a given threshold implies', () => {
-    const noise = discreteGaussianNoise(8);
-    const a = makeNoisyCountThreshold({ noise, noisePrivacyLoss: { epsilon: 0.7, delta: 1e-7 }, thresholdDelta: 1e-7 });
-    expect(a.threshold).toBe(calibrateThreshold(noise, 1e-7 * (1 - 2 ** -50)));
-    expect(a.privacyLoss.epsilon).toBe(0.7);
-    expect(a.privacyLoss.delta).toBeCloseTo(2e-7, 20);
-    const b = makeNoisyCountThreshold({ noise, noisePrivacyLoss: { epsilon: 0.7, delta: 1e-7 }, threshold: a.threshold, l0: 2 });
+    const plan = makeDistributedNoisePlan(PLAN);
+    const st = plan.settle({ survivors: 40 });
+    const a = makeNoisyCountThreshold({ settlement: st, thresholdDelta: 1e-7 });
+    // one-hot counts: one client, one bucket, adding 1
+    expect(a.l0).toBe(1);
+    expect(a.noise).toBe(st.noise);
+    expect(a.threshold).toBe(calibrateThreshold(st.noise, 1e-7 * (1 - 2 ** -50)));
+    expect(a.privacyLoss.epsilon).toBe(st.privacyLoss.epsilon);
+    expect(a.privacyLoss.delta).toBeCloseTo(1e-6 + 1e-7, 20);
+    expect(a.refusal).toBeNull();
+    expect(st.selection({ thresholdDelta: 1e-7 }).threshold).toBe(a.threshold);
+    const b = makeNoisyCountThreshold({ settlement: st, threshold: a.threshold });
     // l0 * P[Z >= T - 1], raised by the 1e-9 relative margin that covers the tail's float error
-    expect(b.thresholdDelta).toBeGreaterThanOrEqual(2 * noise.tail(a.threshold - 1));
-    expect(b.thresholdDelta).toBeLessThanOrEqual(2 * noise.tail(a.threshold - 1) * (1 + 2e-9));
+    expect(b.thresholdDelta).toBeGreaterThanOrEqual(st.noise.tail(a.threshold - 1));
+    expect(b.thresholdDelta).toBeLessThanOrEqual(st.noise.tail(a.threshold - 1) * (1 + 2e-9));
     expect(b.passes(a.threshold)).toBe(true);
     expect(b.passes(a.threshold - 1)).toBe(false);
+  });
+
+  it('accounts for what one client can add: at most l0 buckets, at most c in each (from the plan)', () => {
+    // L1 4, L2 2, values in [0, 2]: (1,1,1,1) or (2,2,0,0) are the extremes -> l0 = 4, c = 2
+    const plan = makeDistributedNoisePlan({ ...PLAN, l2Sensitivity: 2, l1Sensitivity: 4, vectorLength: 4, clientValueBounds: [0, 2] });
+    const st = plan.settle({ survivors: 40 });
+    const s = st.selection({ thresholdDelta: 1e-3 });
+    expect(s.l0).toBe(4);
+    expect(s.parameters.maxContribution).toBe(2);
+    expect(4 * s.releaseProbability(2)).toBeLessThanOrEqual(1e-3);
+    expect(s.threshold).toBe(calibrateThreshold(st.noise, (1e-3 / 4) * (1 - 2 ** -50)) + 1); // T - 1 would not do
+    // a plan whose L2 caps a coordinate below its value bound: (3, 0, ...) has L2 3 > 2.5
+    const capped = makeDistributedNoisePlan({ ...PLAN, l2Sensitivity: 2.5, l1Sensitivity: 3, vectorLength: 8, clientValueBounds: [-5, 5] });
+    const c = capped.settle({ survivors: 40 }).selection({ thresholdDelta: 1e-3 });
+    expect(c.l0).toBe(3);
+    expect(c.parameters.maxContribution).toBe(2);
+  });
+
+  it('a refused settlement gives the planned noise, the promised loss and a refusal', () => {
+    const plan = makeDistributedNoisePlan({ ...PLAN, minSurvivors: 30 });
+    const st = plan.settle({ survivors: 29 });
+    const s = st.selection({ thresholdDelta: 1e-6 });
+    expect(s.refusal).toBe(st.message);
+    expect(s.noise).toBe(plan.noise);
+    expect(s.privacyLoss.epsilon).toBe(plan.privacyLoss.epsilon);
   });
 });

@@ -3,12 +3,15 @@
  * node --conditions=pinhole-source --import tsx packages/ldp/benchmark/index.ts [--quick]).
  *  - ldp/client: perturb + encode per report, every oracle at d = 16, 1024, 65536, and the numeric
  *    mechanisms; baseline: one cryptoRng().u32() draw.
+ *  - ldp/construct: makeX for every mechanism over (ε, d) configurations, extremes included (the
+ *    exact-arithmetic threshold choice and checks run here, once per mechanism); baseline: one
+ *    certified bound of e^ε (expBounds).
  *  - ldp/server: tally (addBatch) + estimate per report, every oracle at the same d; baseline: the
  *    reference local-hashing decoder at d = 1024. Also the issue-3 goals (OLH decoding of 100,000
  *    reports, GRR/OUE tallies of 1,000,000 reports, at d = 1024), simulateTally of 10 million
  *    devices, and Square Wave EM on tfjs against the Float64Array reference.
  */
-import { type PerfOptions, type PerfRow, type PerfSuite, cryptoRng } from '@pinhole/core';
+import { type PerfOptions, type PerfRow, type PerfSuite, cryptoRng, expBounds } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
 import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
@@ -131,6 +134,48 @@ export const clientSuite: PerfSuite = async (options) => {
   return rows;
 };
 
+export const constructSuite: PerfSuite = async (options) => {
+  const suite = 'ldp/construct';
+  const rows: PerfRow[] = [];
+  const base = await measure(() => expBounds(EPSILON), 1, options);
+  const baseline = { name: 'expBounds(1): one certified bound of e^ε', opsPerSec: base.opsPerSec };
+  rows.push(row(suite, baseline.name, 'bound', base));
+  const configs: [string, () => unknown, number, number][] = [];
+  for (const name of ORACLE_NAMES) {
+    for (const [epsilon, d] of [
+      [1, 1024],
+      [1e-6, 1024],
+      [30, 1024],
+      [1, 65536],
+      [30, 65536],
+      [0.1, 2 ** 31],
+    ] as const) {
+      try {
+        ORACLES[name]({ epsilon, domainSize: d });
+      } catch {
+        continue; // not offered at this domain size
+      }
+      configs.push([name, () => ORACLES[name]({ epsilon, domainSize: d }), epsilon, d]);
+    }
+  }
+  for (const name of NUMERIC_NAMES) {
+    for (const epsilon of [1e-12, 0.01, 1, 30]) {
+      try {
+        NUMERIC_MECHANISMS[name]({ epsilon });
+      } catch {
+        continue; // below the mechanism's minimum epsilon
+      }
+      configs.push([name, () => NUMERIC_MECHANISMS[name]({ epsilon }), epsilon, 0]);
+    }
+  }
+  for (const [name, make, epsilon, d] of configs) {
+    options.log?.(`ldp/construct ${name} ε=${epsilon}${d ? ` d=${d}` : ''}`);
+    const m = await measure(make, 1, options);
+    rows.push(row(suite, `make ${name} ε=${epsilon}${d ? ` d=${d}` : ''}`, 'mechanism', m, baseline, { epsilon, ...(d ? { domainSize: d } : {}), msPerConstruction: m.meanMs }));
+  }
+  return rows;
+};
+
 export const serverSuite: PerfSuite = async (options) => {
   const suite = 'ldp/server';
   const rows: PerfRow[] = [];
@@ -226,7 +271,7 @@ export const serverSuite: PerfSuite = async (options) => {
   return rows;
 };
 
-export const suites: PerfSuite[] = [clientSuite, serverSuite];
+export const suites: PerfSuite[] = [clientSuite, constructSuite, serverSuite];
 
 function printTable(rows: PerfRow[]): void {
   const lines = rows.map((r) => [

@@ -3,7 +3,7 @@
  * padding bits of the last byte are zero. Batches are tallied through a per-byte-position
  * histogram (one increment per report byte, not per bit) that is expanded into bit counts once.
  */
-import { invalid } from '@pinhole/core';
+import { invalidPrivate } from '@pinhole/core';
 import { decodeFailed } from './wire.js';
 
 export function packedLength(d: number): number {
@@ -22,7 +22,7 @@ export function isPacked(report: unknown, d: number): report is Uint8Array {
 }
 
 export function checkPacked(report: unknown, d: number, param: string): void {
-  if (!isPacked(report, d)) throw invalid(param, `a Uint8Array of ${packedLength(d)} bytes with the ${d} bucket bits (padding bits zero)`, report);
+  if (!isPacked(report, d)) throw invalidPrivate(param, `a Uint8Array of ${packedLength(d)} bytes with the ${d} bucket bits (padding bits zero)`, report);
 }
 
 export function decodePacked(payload: unknown, d: number): Uint8Array {

@@ -4,7 +4,8 @@
  * Wang, Blocki, Li, Jha, "Locally Differentially Private Protocols for Frequency Estimation",
  * USENIX Security 2017, §4.1. Proof and variance: grr.proof.md.
  */
-import { type Rng, requireSecureRng } from '@pinhole/core';
+import { type Rng, invalidPrivate, requireSecureRng } from '@pinhole/core';
+import { randomizedResponse, requireWithinEpsilon, withProfile } from './exact.js';
 import {
   type FrequencyOracle,
   type OracleTally,
@@ -14,10 +15,9 @@ import {
   tallyFromAggregate,
 } from './oracle.js';
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
-import { TWO_32, thresholdDown } from './probability.js';
+import { bernoulli, threshold } from './probability.js';
 import { binomial as sampleBinomial, multinomialUniform as uniformMultinomial } from './simulate.js';
 import { indexReportParts } from './wire.js';
-import { invalid } from '@pinhole/core';
 
 /** A GRR report: the reported bucket. */
 export type GrrReport = number;
@@ -29,10 +29,11 @@ export function makeGrr(params: OracleParams): FrequencyOracle<GrrReport> {
   const epsilon = checkEpsilonParam(o);
   const d = checkDomainSize(o, GRR_MAX_DOMAIN);
   const allowInsecureRng = checkAllowInsecure(o);
-  const e = Math.exp(epsilon);
-  // Rounded down: the achieved ratio p / q = T (d-1) / (2^32 - T) stays <= e^ε.
-  const keep = thresholdDown(e / (e + d - 1));
-  const pStar = keep / TWO_32;
+  // Keep threshold over 2^64, the largest with T(d-1)/(2^64-T) <= e^ε; the inverse ratio and
+  // p* > q* are checked too (at large d and small ε they are what fails).
+  const profile = requireWithinEpsilon(`grr with domainSize ${d}`, epsilon, (e) => randomizedResponse(e, d), 'the 2^-64 probability grid');
+  const keep = threshold(profile.keep);
+  const pStar = keep.p;
   const qStar = (1 - pStar) / (d - 1);
   const key = `grr/${epsilon}/${d}`;
   const spec: TallySpec<GrrReport> = {
@@ -43,7 +44,7 @@ export function makeGrr(params: OracleParams): FrequencyOracle<GrrReport> {
     signed: false,
     checkReport(report, param) {
       if (typeof report !== 'number' || !Number.isInteger(report) || report < 0 || report >= d) {
-        throw invalid(param, `an integer >= 0 and < ${d}`, report);
+        throw invalidPrivate(param, `an integer >= 0 and < ${d}`, report);
       }
     },
     accumulate(acc, reports) {
@@ -54,7 +55,7 @@ export function makeGrr(params: OracleParams): FrequencyOracle<GrrReport> {
     },
   };
   const common = oracleCommon(spec, epsilon, pStar, qStar);
-  return Object.freeze({
+  const oracle = Object.freeze({
     name: 'grr' as const,
     epsilon,
     domainSize: d,
@@ -66,7 +67,7 @@ export function makeGrr(params: OracleParams): FrequencyOracle<GrrReport> {
     perturb(value: number, rng: Rng): GrrReport {
       checkBucketValue(value, d);
       requireSecureRng(rng, allowInsecureRng);
-      if (rng.u32() < keep) return value;
+      if (bernoulli(keep, rng)) return value;
       const r = rng.int(d - 1);
       return r >= value ? r + 1 : r;
     },
@@ -88,4 +89,5 @@ export function makeGrr(params: OracleParams): FrequencyOracle<GrrReport> {
       return tallyFromAggregate(spec, acc, n);
     },
   });
+  return withProfile(oracle, profile);
 }

@@ -7,12 +7,13 @@
  * one-bit scheme in Acharya, Sun, Zhang, AISTATS 2019. Support counts from one fast Walsh–Hadamard
  * transform of the per-row signed sums S: C(v) = (n + (H S)[v]) / 2. Proof: hadamard-one-bit.proof.md.
  */
-import { type Rng, invalid, requireSecureRng } from '@pinhole/core';
+import { type Rng, invalidPrivate, requireSecureRng } from '@pinhole/core';
 import { fwht, hadamardEntry, nextPowerOfTwo, parity } from './hadamard.js';
 import type { HadamardOracle } from './hadamard-response.js';
 import { type TallySpec, checkTrueCounts, oracleCommon, tallyFromAggregate, type OracleTally } from './oracle.js';
 import { checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams, type OracleParams } from './params.js';
-import { TWO_32, thresholdDown } from './probability.js';
+import { bernoulli, threshold } from './probability.js';
+import { randomizedResponse, requireWithinEpsilon, withProfile } from './exact.js';
 import { binomial as sampleBinomial, multinomialUniform as uniformMultinomial } from './simulate.js';
 import { decodeIndex, decodeReportPayload, encodeReportPayload } from './wire.js';
 
@@ -27,9 +28,10 @@ export function makeHadamardOneBit(params: OracleParams): HadamardOracle<Hadamar
   const d = checkDomainSize(o, HADAMARD_ONE_BIT_MAX_DOMAIN);
   const allowInsecureRng = checkAllowInsecure(o);
   const K = nextPowerOfTwo(d);
-  const e = Math.exp(epsilon);
-  const keep = thresholdDown(e / (e + 1));
-  const pStar = keep / TWO_32;
+  // inside/outside the own half (kept/flipped bit): randomized response over two outcomes
+  const profile = requireWithinEpsilon(`hadamard-one-bit with domainSize ${d}`, epsilon, (e) => randomizedResponse(e, 2), 'the 2^-64 probability grid');
+  const keep = threshold(profile.keep);
+  const pStar = keep.p;
   const qStar = 0.5; // columns x ≠ v agree on exactly K/2 rows
   const key = `hadamard-one-bit/${epsilon}/${d}`;
   const limit = 2 * K;
@@ -41,7 +43,7 @@ export function makeHadamardOneBit(params: OracleParams): HadamardOracle<Hadamar
     signed: true,
     checkReport(report, param) {
       if (typeof report !== 'number' || !Number.isInteger(report) || report < 0 || report >= limit || Object.is(report, -0)) {
-        throw invalid(param, `an integer >= 0 and < ${limit} (2·row + bit)`, report);
+        throw invalidPrivate(param, `an integer >= 0 and < ${limit} (2·row + bit)`, report);
       }
     },
     accumulate(acc, reports) {
@@ -58,7 +60,7 @@ export function makeHadamardOneBit(params: OracleParams): HadamardOracle<Hadamar
     },
   };
   const common = oracleCommon(spec, epsilon, pStar, qStar);
-  return Object.freeze({
+  const oracle = Object.freeze({
     name: 'hadamard-one-bit' as const,
     epsilon,
     domainSize: d,
@@ -73,7 +75,7 @@ export function makeHadamardOneBit(params: OracleParams): HadamardOracle<Hadamar
       requireSecureRng(rng, allowInsecureRng);
       const j = rng.int(K);
       let bit = parity(j & value) === 0 ? 1 : 0;
-      if (rng.u32() >= keep) bit ^= 1;
+      if (!bernoulli(keep, rng)) bit ^= 1;
       return 2 * j + bit;
     },
     encodeReport(report: HadamardOneBitReport): Uint8Array {
@@ -108,4 +110,5 @@ export function makeHadamardOneBit(params: OracleParams): HadamardOracle<Hadamar
       return tallyFromAggregate(spec, acc, n);
     },
   });
+  return withProfile(oracle, profile);
 }

@@ -8,7 +8,7 @@
  * fast Walsh–Hadamard transform of the output histogram: C(v) = (n + (H T)[v+1]) / 2.
  * Proof: hadamard-response.proof.md.
  */
-import { type Rng, invalid, requireSecureRng } from '@pinhole/core';
+import { type Rng, invalidPrivate, requireSecureRng } from '@pinhole/core';
 import { fwht, nextPowerOfTwo, parity } from './hadamard.js';
 import {
   type FrequencyOracle,
@@ -19,7 +19,8 @@ import {
   tallyFromAggregate,
 } from './oracle.js';
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
-import { TWO_32, thresholdDown } from './probability.js';
+import { bernoulli, threshold } from './probability.js';
+import { randomizedResponse, requireWithinEpsilon, withProfile } from './exact.js';
 import { binomial as sampleBinomial, multinomialUniform as uniformMultinomial } from './simulate.js';
 import { indexReportParts } from './wire.js';
 
@@ -46,9 +47,10 @@ export function makeHadamardResponse(params: OracleParams): HadamardOracle<Hadam
   const d = checkDomainSize(o, HADAMARD_MAX_DOMAIN);
   const allowInsecureRng = checkAllowInsecure(o);
   const K = nextPowerOfTwo(d + 1);
-  const e = Math.exp(epsilon);
-  const keep = thresholdDown(e / (e + 1));
-  const pStar = keep / TWO_32;
+  // inside/outside the own half (kept/flipped bit): randomized response over two outcomes
+  const profile = requireWithinEpsilon(`hadamard-response with domainSize ${d}`, epsilon, (e) => randomizedResponse(e, 2), 'the 2^-64 probability grid');
+  const keep = threshold(profile.keep);
+  const pStar = keep.p;
   const qStar = 0.5; // |C_x ∩ C_v| = K/4 for x ≠ v
   const key = `hadamard-response/${epsilon}/${d}`;
   const spec: TallySpec<HadamardResponseReport> = {
@@ -59,7 +61,7 @@ export function makeHadamardResponse(params: OracleParams): HadamardOracle<Hadam
     signed: false,
     checkReport(report, param) {
       if (typeof report !== 'number' || !Number.isInteger(report) || report < 0 || report >= K || Object.is(report, -0)) {
-        throw invalid(param, `an integer >= 0 and < ${K}`, report);
+        throw invalidPrivate(param, `an integer >= 0 and < ${K}`, report);
       }
     },
     accumulate(acc, reports) {
@@ -73,7 +75,7 @@ export function makeHadamardResponse(params: OracleParams): HadamardOracle<Hadam
     },
   };
   const common = oracleCommon(spec, epsilon, pStar, qStar);
-  return Object.freeze({
+  const oracle = Object.freeze({
     name: 'hadamard-response' as const,
     epsilon,
     domainSize: d,
@@ -87,7 +89,7 @@ export function makeHadamardResponse(params: OracleParams): HadamardOracle<Hadam
       checkBucketValue(value, d);
       requireSecureRng(rng, allowInsecureRng);
       const row = value + 1;
-      const want = rng.u32() < keep ? 0 : 1; // 0: inside C_x (H = +1)
+      const want = bernoulli(keep, rng) ? 0 : 1; // 0: inside C_x (H = +1)
       let y = rng.int(K);
       if (parity(row & y) !== want) y ^= row & -row; // flipping row's lowest bit flips the parity
       return y;
@@ -112,4 +114,5 @@ export function makeHadamardResponse(params: OracleParams): HadamardOracle<Hadam
       return tallyFromAggregate(spec, acc, n);
     },
   });
+  return withProfile(oracle, profile);
 }

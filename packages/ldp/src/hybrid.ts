@@ -4,57 +4,64 @@
  * the mixing coin does not depend on the input, so HM is ε-LDP with Var = α·Var_PM + (1-α)·Var_Duchi.
  * Wang et al., ICDE 2019, §III-C, Lemma 3 and Eq. (6). Proof: hybrid.proof.md.
  */
-import { invalid } from '@pinhole/core';
-import { duchiCore } from './duchi.js';
-import {
-  NUMERIC_GRID,
-  type NumericMechanism,
-  decodeNumber,
-  unbiasedNumericParts,
-} from './numeric.js';
-import { type BaseParams, checkAllowInsecure, checkEpsilonParam, checkParams } from './params.js';
+import { invalidPrivate } from '@pinhole/core';
+import { DUCHI_MIN_EPSILON, duchiCore } from './duchi.js';
+import { withProfile } from './exact.js';
+import { type NumericMechanism, unbiasedNumericParts } from './numeric.js';
+import { type BaseParams, checkAllowInsecure, checkEpsilonParam, checkMinEpsilon, checkParams } from './params.js';
 import { piecewiseCore } from './piecewise.js';
 import { decodeFailed, decodeReportPayload, encodeReportPayload } from './wire.js';
 
 export const HYBRID_EPSILON_STAR = 0.61;
 
+/** Hybrid is Duchi's mechanism below ε*, so it shares Duchi's minimum. */
+export const HYBRID_MIN_EPSILON = DUCHI_MIN_EPSILON;
+
 export interface HybridMechanism extends NumericMechanism {
-  /** probability of using the Piecewise Mechanism */
+  /** probability of using the Piecewise Mechanism (on the 2^-53 grid of the coin) */
   readonly alpha: number;
 }
 
 export function makeHybrid(params: BaseParams): HybridMechanism {
   const o = checkParams(params, ['epsilon', 'allowInsecureRng']);
-  const epsilon = checkEpsilonParam(o);
+  const epsilon = checkMinEpsilon(checkEpsilonParam(o), HYBRID_MIN_EPSILON, 'hybrid');
   const allowInsecureRng = checkAllowInsecure(o);
-  const pm = piecewiseCore(epsilon);
-  const du = duchiCore(epsilon);
-  const alpha = epsilon > HYBRID_EPSILON_STAR ? 1 - Math.exp(-epsilon / 2) : 0;
+  const du = duchiCore(epsilon, 'hybrid (its Duchi part)');
+  const pm = epsilon > HYBRID_EPSILON_STAR ? piecewiseCore(epsilon, 'hybrid (its Piecewise part)') : undefined;
+  // the coin float64() < α takes α rounded up to its 2^-53 grid: the variance uses that value
+  const alpha = pm ? Math.ceil(-Math.expm1(-epsilon / 2) * 2 ** 53) / 2 ** 53 : 0;
   const key = `hybrid/${epsilon}`;
-  const hi = Math.max(pm.hi, du.c);
-  const valid = (r: unknown): r is number =>
-    typeof r === 'number' &&
-    (r === du.c || r === -du.c || (alpha > 0 && Number.isFinite(r) && r >= -pm.hi && r <= pm.hi && Number.isInteger(r / NUMERIC_GRID)));
+  const hi = Math.max(pm?.c ?? 0, du.c);
+  const valid = (r: unknown): r is number => r === du.c || r === -du.c || (pm !== undefined && pm.isReport(r));
+  const rule = `${-du.c} or ${du.c}${pm ? ' or a Piecewise report' : ''}`;
   const check = (r: unknown, param: string): number => {
-    if (!valid(r)) throw invalid(param, `${-du.c}, ${du.c}${alpha > 0 ? ` or a multiple of ${NUMERIC_GRID} in [${-pm.hi}, ${pm.hi}]` : ''}`, r);
+    if (!valid(r)) throw invalidPrivate(param, rule, r);
     return r;
   };
-  const variance = (t: number) => alpha * pm.variance(t) + (1 - alpha) * du.variance(t);
-  return Object.freeze({
+  const variance = (t: number) => (pm ? alpha * pm.variance(t) : 0) + (1 - alpha) * du.variance(t);
+  const mechanism = Object.freeze({
     name: 'hybrid' as const,
     epsilon,
     alpha,
     outputRange: Object.freeze([-hi, hi] as const),
-    ...unbiasedNumericParts({ name: 'hybrid', epsilon, key, allowInsecureRng, check, sample: (t, rng) => (alpha > 0 && rng.float64() < alpha ? pm.sample(t, rng) : du.sample(t, rng)), variance: variance, worst: [0, 1] }),
+    ...unbiasedNumericParts({
+      name: 'hybrid',
+      epsilon,
+      key,
+      allowInsecureRng,
+      check,
+      sample: (t, rng) => (pm && rng.float64() < alpha ? pm.sample(t, rng) : du.sample(t, rng)),
+      variance,
+      worst: [-1, 0, 1],
+    }),
     encodeReport(report: number): Uint8Array {
-      check(report, 'report');
-      return encodeReportPayload('hybrid', report);
+      return encodeReportPayload('hybrid', check(report, 'report'));
     },
     decodeReport(bytes: Uint8Array): number {
       const p = decodeReportPayload('hybrid', bytes);
-      if (p === du.c || p === -du.c) return p;
-      if (alpha === 0) throw decodeFailed(`${-du.c} or ${du.c}`, p);
-      return decodeNumber(p, -pm.hi, pm.hi, NUMERIC_GRID);
+      if (!valid(p)) throw decodeFailed(rule, p);
+      return p;
     },
   });
+  return withProfile(mechanism, pm ? { kind: 'mixture', parts: [pm.profile, du.profile] } : { kind: 'mixture', parts: [du.profile] });
 }

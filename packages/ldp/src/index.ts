@@ -15,11 +15,10 @@ export { makeSubsetSelection, type SubsetReport, type SubsetSelectionOracle, SUB
 export { makeHadamardResponse, type HadamardResponseReport, type HadamardOracle, HADAMARD_MAX_DOMAIN } from './hadamard-response.js';
 export { makeHadamardOneBit, type HadamardOneBitReport, HADAMARD_ONE_BIT_MAX_DOMAIN } from './hadamard-one-bit.js';
 export type { NumericName, NumericMechanism, NumericTally } from './numeric.js';
-export { NUMERIC_GRID } from './numeric.js';
-export { makeLaplaceNumeric, type LaplaceNumericMechanism } from './laplace-numeric.js';
-export { makeDuchi, type DuchiMechanism } from './duchi.js';
-export { makePiecewise, type PiecewiseMechanism } from './piecewise.js';
-export { makeHybrid, type HybridMechanism, HYBRID_EPSILON_STAR } from './hybrid.js';
+export { makeLaplaceNumeric, type LaplaceNumericMechanism, LAPLACE_NUMERIC_MIN_EPSILON } from './laplace-numeric.js';
+export { makeDuchi, type DuchiMechanism, DUCHI_MIN_EPSILON } from './duchi.js';
+export { makePiecewise, type PiecewiseMechanism, PIECEWISE_MIN_EPSILON } from './piecewise.js';
+export { makeHybrid, type HybridMechanism, HYBRID_EPSILON_STAR, HYBRID_MIN_EPSILON } from './hybrid.js';
 export {
   makeSquareWave,
   type SquareWaveMechanism,

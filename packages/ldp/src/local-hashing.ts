@@ -9,11 +9,12 @@
  * addition and an interval test (no multiply, no division); the reference decoder evaluates
  * hashBucket directly. Both count exactly the same integers.
  */
-import { type Rng, invalid, requireSecureRng } from '@pinhole/core';
+import { type Rng, invalidPrivate, requireSecureRng } from '@pinhole/core';
+import { randomizedResponse, requireWithinEpsilon, withProfile } from './exact.js';
 import { HASH_DOMAIN_LIMIT, HASH_RANGE_LIMIT, bucketInterval, collisionProbability, hashBucket } from './hash.js';
 import { type FrequencyOracle, type OracleTally, type TallySpec, oracleCommon, simulatePerBucket } from './oracle.js';
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
-import { TWO_32, thresholdDown } from './probability.js';
+import { TWO_32, bernoulli, threshold } from './probability.js';
 import { decodeFailed, decodeReportPayload, encodeReportPayload } from './wire.js';
 
 /** A local-hashing report: the hash seed (a, b), two 32-bit words, and the hashed, perturbed value y in [0, g). */
@@ -89,9 +90,10 @@ function makeLocalHash(name: 'blh' | 'olh', params: OracleParams): LocalHashOrac
   const allowInsecureRng = checkAllowInsecure(o);
   const e = Math.exp(epsilon);
   const g = name === 'blh' ? 2 : Math.min(HASH_RANGE_LIMIT, Math.max(2, Math.round(e + 1)));
-  // GRR over [0, g): keep rounded down so the achieved ratio stays <= e^ε.
-  const keep = thresholdDown(e / (e + g - 1));
-  const pStar = keep / TWO_32;
+  // GRR over [0, g): the seed is independent of the value, so the ratio is GRR's over g outputs.
+  const profile = requireWithinEpsilon(`${name} with g = ${g}`, epsilon, (eps) => randomizedResponse(eps, g), 'the 2^-64 probability grid');
+  const keep = threshold(profile.keep);
+  const pStar = keep.p;
   // Another bucket u is supported when H(u) = y: collide (κ) and kept, or not collide and y lands on H(u).
   const kappa = collisionProbability(g);
   const qStar = kappa * pStar + ((1 - kappa) * (1 - pStar)) / (g - 1);
@@ -103,7 +105,7 @@ function makeLocalHash(name: 'blh' | 'olh', params: OracleParams): LocalHashOrac
     vectorLength: d,
     signed: false,
     checkReport(report, param) {
-      if (!isReport(report, g)) throw invalid(param, `a report { a, b: integers in [0, 2^32), y: an integer in [0, ${g}) }`, report);
+      if (!isReport(report, g)) throw invalidPrivate(param, `a report { a, b: integers in [0, 2^32), y: an integer in [0, ${g}) }`, report);
     },
     accumulate(acc, reports) {
       if (reports.length < 16) {
@@ -125,7 +127,7 @@ function makeLocalHash(name: 'blh' | 'olh', params: OracleParams): LocalHashOrac
     support: (acc) => acc.slice(),
   };
   const common = oracleCommon(spec, epsilon, pStar, qStar);
-  return Object.freeze({
+  const oracle = Object.freeze({
     name,
     epsilon,
     domainSize: d,
@@ -142,7 +144,7 @@ function makeLocalHash(name: 'blh' | 'olh', params: OracleParams): LocalHashOrac
       const b = rng.u32();
       const h = hashBucket(a, b, value, g);
       let y = h;
-      if (rng.u32() >= keep) {
+      if (!bernoulli(keep, rng)) {
         const r = rng.int(g - 1);
         y = r >= h ? r + 1 : r;
       }
@@ -168,6 +170,7 @@ function makeLocalHash(name: 'blh' | 'olh', params: OracleParams): LocalHashOrac
     ...common,
     simulateTally: (trueCounts: Int32Array | readonly number[], rng: Rng): OracleTally<LocalHashReport> => simulatePerBucket(spec, trueCounts, pStar, qStar, rng),
   });
+  return withProfile(oracle, profile);
 }
 
 export function makeBlh(params: OracleParams): LocalHashOracle {

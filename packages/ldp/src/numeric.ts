@@ -1,21 +1,14 @@
 /**
  * What the numeric mechanisms share. Inputs are reals in [-1, 1] (core's BoundedReal.toUnit maps a
  * measurement there); each report is an unbiased estimate of its input, so the mean of the reports
- * is an unbiased estimate of the mean input. Continuous outputs are snapped to the grid
- * NUMERIC_GRID = 2^-20: snapping is post-processing (privacy unchanged) and it hides the low-order
- * bits of the floating-point arithmetic that placed the sample, which could otherwise tell inputs
- * apart (Mironov, CCS 2012). Its effect on mean and variance is below 1e-12.
+ * is an unbiased estimate of the mean input. Every report is a point of a fixed lattice drawn with
+ * integer arithmetic (±C, a discrete Laplace grid, or a window grid: window.ts), so no
+ * floating-point rounding shapes the output distribution (Mironov, CCS 2012) and the ratio is exact.
  */
-import { type PrivacyLoss, type Rng, PinholeError, checkInteger, invalid, requireSecureRng } from '@pinhole/core';
+import { type PrivacyLoss, type Rng, PinholeError, checkInteger, checkNumber, invalid, invalidPrivate, requireSecureRng } from '@pinhole/core';
 import { decodeFailed } from './wire.js';
 
 export type NumericName = 'laplace' | 'duchi' | 'piecewise' | 'hybrid' | 'square-wave';
-
-export const NUMERIC_GRID = 2 ** -20;
-
-export function snap(x: number): number {
-  return Math.round(x / NUMERIC_GRID) * NUMERIC_GRID;
-}
 
 export interface NumericTally {
   readonly mechanism: NumericName;
@@ -48,11 +41,17 @@ export interface NumericMechanism {
   privacyMap(): PrivacyLoss;
 }
 
-export function checkUnitValue(value: unknown, param = 'value'): number {
+/** The private input of perturb: a finite number in [-1, 1]. Errors do not echo it. */
+export function checkUnitValue(value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < -1 || value > 1) {
-    throw invalid(param, 'a finite number >= -1 and <= 1', value);
+    throw invalidPrivate('value', 'a finite number >= -1 and <= 1', value);
   }
   return value;
+}
+
+/** An analyst's input for a variance: a public parameter in [-1, 1]. */
+export function checkTrueValue(value: unknown): number {
+  return checkNumber('trueValue', value, { ge: -1, le: 1 });
 }
 
 export class SumTally implements NumericTally {
@@ -88,7 +87,7 @@ export class SumTally implements NumericTally {
     this.#n += 1;
   }
   addBatch(reports: readonly number[] | Float64Array): void {
-    if (!(Array.isArray(reports) || reports instanceof Float64Array)) throw invalid('reports', 'an array or Float64Array of reports', reports);
+    if (!(Array.isArray(reports) || reports instanceof Float64Array)) throw invalidPrivate('reports', 'an array or Float64Array of reports', reports);
     const values = new Float64Array(reports.length);
     for (let i = 0; i < reports.length; i++) values[i] = this.#check(reports[i], `reports[${i}]`);
     for (let i = 0; i < values.length; i++) this.#addValue(values[i] as number);
@@ -109,7 +108,7 @@ export function checkNumericTally(tally: unknown, key: string): SumTally {
 
 export function checkVarianceArgs(n: unknown, t: unknown): { n: number; t: number | undefined } {
   const nn = checkInteger('n', n, { ge: 1 });
-  return { n: nn, t: t === undefined ? undefined : checkUnitValue(t, 'trueValue') };
+  return { n: nn, t: t === undefined ? undefined : checkTrueValue(t) };
 }
 
 /** A numeric report payload: a finite number in [lo, hi] on the snapping grid (when `grid`). */
@@ -120,16 +119,12 @@ export function decodeNumber(payload: unknown, lo: number, hi: number, grid: num
   return payload;
 }
 
-export function checkReportNumber(report: unknown, param: string, lo: number, hi: number): number {
-  if (typeof report !== 'number' || !Number.isFinite(report) || report < lo || report > hi) {
-    throw invalid(param, `a finite number >= ${lo} and <= ${hi}`, report);
+/** A report in [lo, hi] on multiples of `grid`. A report may be a raw value passed by mistake: errors do not echo it. */
+export function checkReportNumber(report: unknown, param: string, lo: number, hi: number, grid: number): number {
+  if (typeof report !== 'number' || !Number.isFinite(report) || report < lo || report > hi || !Number.isInteger(report / grid)) {
+    throw invalidPrivate(param, `a finite multiple of ${grid} >= ${lo} and <= ${hi}`, report);
   }
   return report;
-}
-
-/** floor(x · 2^53) / 2^53: a probability on the grid rng.float64() draws from, rounded down. */
-export function dyadic53(x: number): number {
-  return Math.floor(x * 2 ** 53) / 2 ** 53;
 }
 
 /**
@@ -159,7 +154,7 @@ export function unbiasedNumericParts(o: {
       const t = checkNumericTally(tally, o.key);
       return t.sum / t.n;
     },
-    reportVariance: (t: number) => o.variance(checkUnitValue(t, 'trueValue')),
+    reportVariance: (t: number) => o.variance(checkTrueValue(t)),
     variance(n: number, trueValue?: number): number {
       const a = checkVarianceArgs(n, trueValue);
       return (a.t !== undefined ? o.variance(a.t) : Math.max(...o.worst.map(o.variance))) / a.n;

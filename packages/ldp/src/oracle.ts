@@ -8,7 +8,7 @@
  * A tally keeps the sum of the reports' *aggregate vectors* (what a device would also feed to
  * secure aggregation) and turns it into support counts when asked.
  */
-import { type PrivacyLoss, type Rng, PinholeError, checkInteger, checkNumber, invalid } from '@pinhole/core';
+import { type PrivacyLoss, type Rng, PinholeError, checkInteger, checkNumber, invalid, invalidPrivate } from '@pinhole/core';
 import { binomial as sampleBinomial } from './simulate.js';
 
 export type OracleName = 'grr' | 'sue' | 'oue' | 'blh' | 'olh' | 'subset-selection' | 'hadamard-response' | 'hadamard-one-bit';
@@ -125,7 +125,7 @@ export class AggregateTally<R> implements OracleTally<R> {
   }
 
   addBatch(reports: readonly R[]): void {
-    if (!Array.isArray(reports)) throw invalid('reports', 'an array of reports', reports);
+    if (!Array.isArray(reports)) throw invalidPrivate('reports', 'an array of reports', reports);
     for (let i = 0; i < reports.length; i++) this.#spec.checkReport(reports[i], `reports[${i}]`);
     this.#spec.accumulate(this.#acc, reports);
     this.#n += reports.length;

@@ -5,67 +5,84 @@
  * E[report] = t and Var = t²/(h - 1) + (h + 3)/(3(h - 1)²).
  * Wang, Xiao, Yang, Zhao, Hui, Shin, Shin, Yu, "Collecting and Analyzing Multidimensional Data
  * with Local Differential Privacy", ICDE 2019, §III-B, Algorithm 2 and Lemma 1.
- * Outputs are snapped to NUMERIC_GRID (numeric.ts). Proof: piecewise.proof.md.
+ * Here on an integer grid (window.ts): W = 2^20 points for [l, r] and M = round(W·h) for the rest,
+ * so that the ratio is checked exactly; report (2j - (N-1))/(κM) is unbiased and travels as that number. Proof: piecewise.proof.md.
  */
-import { type Rng, } from '@pinhole/core';
-import {
-  NUMERIC_GRID,
-  type NumericMechanism,
-  checkReportNumber,
-  decodeNumber,
-  snap,
-  unbiasedNumericParts,
-} from './numeric.js';
-import { type BaseParams, checkAllowInsecure, checkEpsilonParam, checkParams } from './params.js';
-import { decodeReportPayload, encodeReportPayload } from './wire.js';
+import { type Rng, invalidPrivate } from '@pinhole/core';
+import { withProfile } from './exact.js';
+import { type NumericMechanism, unbiasedNumericParts } from './numeric.js';
+import { type BaseParams, checkAllowInsecure, checkEpsilonParam, checkMinEpsilon, checkParams } from './params.js';
+import { decodeFailed, decodeReportPayload, encodeReportPayload } from './wire.js';
+import { makeWindow } from './window.js';
 
 export interface PiecewiseMechanism extends NumericMechanism {
-  /** reports lie in [-c, c] (up to the snapping grid) */
+  /** reports lie in [-c, c]: (N-1)/(κM), the achieved C */
   readonly c: number;
 }
 
+/**
+ * Below this the 2^-64 centre probability holds π - 1/2 ≈ ε/4 to worse than 1% (it cannot keep a
+ * ratio above 1 at all below about 2.2e-19).
+ */
+export const PIECEWISE_MIN_EPSILON = 1e-16;
+
+/** Points in the window [l, r]: its resolution relative to the window's width. */
+const WINDOW_POINTS = 2 ** 20;
+
 /** The PM randomizer's pieces, shared with Hybrid. */
-export function piecewiseCore(epsilon: number) {
+export function piecewiseCore(epsilon: number, what: string) {
   const h = Math.exp(epsilon / 2);
-  const c = (h + 1) / (h - 1);
-  const pCenter = h / (h + 1);
-  const hi = c + NUMERIC_GRID; // the snapped range
+  // outside/window lengths (C+1)/(C-1) = h; rounding M only changes the shape, π keeps the ratio exact
+  const win = makeWindow(what, epsilon, WINDOW_POINTS, Math.max(WINDOW_POINTS, Math.round(WINDOW_POINTS * h)));
+  const { N, M } = win;
+  const sigma = 1 / (win.kappa * M);
+  const c = (N - 1) * sigma;
+  const valueOf = (j: number) => (2 * j - (N - 1)) * sigma;
+  /** The lattice index of a report, or -1 when it is not a report. */
+  const indexOf = (x: unknown): number => {
+    if (typeof x !== 'number' || !Number.isFinite(x)) return -1;
+    const k = Math.round(x / sigma);
+    if (!(k >= -(N - 1) && k <= N - 1) || (k + N - 1) % 2 !== 0) return -1;
+    const j = (k + N - 1) / 2;
+    return valueOf(j) === x ? j : -1;
+  };
   return {
     c,
-    hi,
-    sample(t: number, rng: Rng): number {
-      const l = ((c + 1) / 2) * t - (c - 1) / 2;
-      let x: number;
-      if (rng.float64() < pCenter) x = l + rng.float64() * (c - 1);
-      else {
-        const z = -c + rng.float64() * (c + 1); // the outside has total length (c + 1)
-        x = z < l ? z : z + (c - 1);
-      }
-      return snap(x);
-    },
-    variance: (t: number) => (t * t) / (h - 1) + (h + 3) / (3 * (h - 1) * (h - 1)),
+    window: win,
+    profile: win.profile,
+    isReport: (x: unknown) => indexOf(x) >= 0,
+    indexOf,
+    valueOf,
+    sample: (t: number, rng: Rng): number => valueOf(win.sample((t + 1) / 2, rng)),
+    variance: (t: number) => 4 * sigma * sigma * win.varianceY((t + 1) / 2),
   };
 }
 
 export function makePiecewise(params: BaseParams): PiecewiseMechanism {
   const o = checkParams(params, ['epsilon', 'allowInsecureRng']);
-  const epsilon = checkEpsilonParam(o);
+  const epsilon = checkMinEpsilon(checkEpsilonParam(o), PIECEWISE_MIN_EPSILON, 'piecewise');
   const allowInsecureRng = checkAllowInsecure(o);
-  const core = piecewiseCore(epsilon);
+  const core = piecewiseCore(epsilon, 'piecewise');
   const key = `piecewise/${epsilon}`;
-  const check = (r: unknown, param: string) => checkReportNumber(r, param, -core.hi, core.hi);
-  return Object.freeze({
+  const rule = `a Piecewise report: (2j - ${core.window.N - 1})·${1 / (core.window.kappa * core.window.M)} for an integer j in [0, ${core.window.N})`;
+  const check = (r: unknown, param: string): number => {
+    if (!core.isReport(r)) throw invalidPrivate(param, rule, r);
+    return r as number;
+  };
+  const mechanism = Object.freeze({
     name: 'piecewise' as const,
     epsilon,
     c: core.c,
-    outputRange: Object.freeze([-core.hi, core.hi] as const),
-    ...unbiasedNumericParts({ name: 'piecewise', epsilon, key, allowInsecureRng, check, sample: (t, rng) => core.sample(t, rng), variance: core.variance, worst: [1] }),
+    outputRange: Object.freeze([-core.c, core.c] as const),
+    ...unbiasedNumericParts({ name: 'piecewise', epsilon, key, allowInsecureRng, check, sample: core.sample, variance: core.variance, worst: [-1, 1] }),
     encodeReport(report: number): Uint8Array {
-      check(report, 'report');
-      return encodeReportPayload('piecewise', report);
+      return encodeReportPayload('piecewise', check(report, 'report'));
     },
     decodeReport(bytes: Uint8Array): number {
-      return decodeNumber(decodeReportPayload('piecewise', bytes), -core.hi, core.hi, NUMERIC_GRID);
+      const x = decodeReportPayload('piecewise', bytes);
+      if (!core.isReport(x)) throw decodeFailed(rule, x);
+      return x as number;
     },
   });
+  return withProfile(mechanism, core.profile);
 }

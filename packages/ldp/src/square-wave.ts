@@ -5,23 +5,24 @@
  * Li, Wang, Lopuhaä-Zwakenberg, Li, Škorić, Li, "Estimating Numerical Distributions under Local
  * Differential Privacy", SIGMOD 2020, §4 (Eq. 4-5); reconstruction by EM/EMS (§5) lives on the
  * server entry (square-wave-em.ts). The report is also debiased into an unbiased mean estimate:
- * E[x | v] = q(1 + 2b)/2 + 2b(p - q)·v. Outputs are snapped to NUMERIC_GRID. Proof: square-wave.proof.md.
+ * E[x | v] = q(1 + 2b)/2 + 2b(p - q)·v. Here on an integer grid (window.ts): M = 2^20 shifts of a
+ * window of W = round(2b·M) points, reports at the points' centres (2j + 1 - W)/2^21, and b, p, q,
+ * the moments and the EM transition matrix are those of that grid. Proof: square-wave.proof.md.
  */
-import { type Rng, checkInteger, invalid, requireSecureRng } from '@pinhole/core';
+import { type Rng, checkInteger, invalidPrivate, requireSecureRng } from '@pinhole/core';
+import { withProfile } from './exact.js';
 import {
-  NUMERIC_GRID,
   type NumericMechanism,
   type NumericTally,
   SumTally,
   checkNumericTally,
-  checkReportNumber,
+  checkTrueValue,
   checkUnitValue,
   checkVarianceArgs,
-  decodeNumber,
-  snap,
 } from './numeric.js';
-import { type BaseParams, checkAllowInsecure, checkEpsilonParam, checkParams } from './params.js';
-import { decodeReportPayload, encodeReportPayload } from './wire.js';
+import { type BaseParams, checkAllowInsecure, checkEpsilonParam, checkMinEpsilon, checkParams } from './params.js';
+import { decodeFailed, decodeReportPayload, encodeReportPayload } from './wire.js';
+import { makeWindow } from './window.js';
 
 export interface SquareWaveParams extends BaseParams {
   /** number of input bins of the reconstructed distribution over [0, 1] (default 64) */
@@ -34,10 +35,11 @@ export interface SquareWaveTally extends NumericTally {
 }
 
 export interface SquareWaveMechanism extends NumericMechanism {
+  /** the window's half-width W/(2M) as achieved on the grid */
   readonly b: number;
-  /** density on [v - b, v + b] */
+  /** density on [v - b, v + b] (as achieved: π·M/W) */
   readonly pHigh: number;
-  /** density elsewhere */
+  /** density elsewhere (as achieved: 1 - π) */
   readonly pLow: number;
   readonly bins: number;
   readonly outputBins: number;
@@ -48,7 +50,11 @@ export interface SquareWaveMechanism extends NumericMechanism {
   transitionMatrix(): Float64Array;
 }
 
+/** Below this b's closed form loses precision (cancellation in ε e^ε - e^ε + 1). */
 export const SQUARE_WAVE_MIN_EPSILON = 0.01;
+
+/** Window shifts: the grid step of the reports is 1/(2M) = 2^-21. */
+const SHIFTS = 2 ** 20;
 
 export function squareWaveB(epsilon: number): number {
   const e = Math.exp(epsilon);
@@ -57,31 +63,41 @@ export function squareWaveB(epsilon: number): number {
 
 export function makeSquareWave(params: SquareWaveParams): SquareWaveMechanism {
   const o = checkParams(params, ['epsilon', 'bins', 'allowInsecureRng']);
-  const epsilon = checkEpsilonParam(o);
-  if (epsilon < SQUARE_WAVE_MIN_EPSILON) throw invalid('epsilon', `a finite number >= ${SQUARE_WAVE_MIN_EPSILON} (b loses precision below)`, epsilon);
+  const epsilon = checkMinEpsilon(checkEpsilonParam(o), SQUARE_WAVE_MIN_EPSILON, 'square-wave');
   const bins = o.bins === undefined ? 64 : checkInteger('bins', o.bins, { ge: 2, le: 4096 });
   const allowInsecureRng = checkAllowInsecure(o);
-  const e = Math.exp(epsilon);
-  const b = squareWaveB(epsilon);
-  const pHigh = e / (2 * b * e + 1);
-  const pLow = 1 / (2 * b * e + 1);
-  const pCenter = 2 * b * pHigh;
-  const A = (pLow * (1 + 2 * b)) / 2;
-  const B = 2 * b * (pHigh - pLow);
-  const outputBins = Math.ceil((1 + 2 * b) * bins);
-  const lo = -b - NUMERIC_GRID;
-  const hi = 1 + b + NUMERIC_GRID;
+  const M = SHIFTS;
+  const win = makeWindow('square-wave', epsilon, Math.max(1, Math.round(2 * squareWaveB(epsilon) * M)), M);
+  const { W, N, kappa, pi } = win;
+  const b = W / (2 * M);
+  const pHigh = (pi * M) / W;
+  const pLow = 1 - pi;
+  // E[x | v] = A + B v with x = y/M + 1/2 and E[y | v] = κ(vM - M/2)
+  const A = (1 - kappa) / 2;
+  const B = kappa;
+  const valueOf = (j: number) => (2 * j + 1 - W) / (2 * M); // exact: integers over a power of two
+  const indexOf = (x: unknown): number => {
+    if (typeof x !== 'number' || !Number.isFinite(x)) return -1;
+    const k = x * 2 * M + W - 1; // 2j, exactly when x is a report
+    return Number.isInteger(k) && k % 2 === 0 && k >= 0 && k <= 2 * (N - 1) ? k / 2 : -1;
+  };
+  const lo = valueOf(0);
+  const hi = valueOf(N - 1);
+  const outputBins = Math.ceil((N * bins) / M); // (1 + 2b)·bins
   const key = `square-wave/${epsilon}/${bins}`;
-  const check = (r: unknown, param: string) => checkReportNumber(r, param, lo, hi);
+  const rule = `a Square Wave report: (2j + 1 - ${W})/${2 * M} for an integer j in [0, ${N})`;
+  const check = (r: unknown, param: string): number => {
+    if (indexOf(r) < 0) throw invalidPrivate(param, rule, r);
+    return r as number;
+  };
   const unbias = (x: number) => 2 * ((x - A) / B) - 1;
   const moments = (t: number) => {
     const v = (t + 1) / 2;
-    const mean = A + B * v;
-    const m2 = (pLow * ((1 + b) ** 3 + b ** 3)) / 3 + ((pHigh - pLow) * (6 * v * v * b + 2 * b ** 3)) / 3;
-    return { mean, variance: m2 - mean * mean };
+    return { mean: A + B * v, variance: win.varianceY(v) / (M * M) };
   };
   const reportVariance = (t: number) => (4 * moments(t).variance) / (B * B);
-  const binOf = (x: number) => Math.min(outputBins - 1, Math.max(0, Math.floor(((x + b) / (1 + 2 * b)) * outputBins)));
+  // out-bin of a (checked) report x_j: its centre (j + 1/2)/N of the way across [-b, 1 + b], with 2j + 1 = 2M·x + W
+  const binOf = (x: number) => Math.floor(((x * 2 * M + W) * outputBins) / (2 * N));
 
   class Tally extends SumTally implements SquareWaveTally {
     readonly #hist = new Float64Array(outputBins);
@@ -106,7 +122,7 @@ export function makeSquareWave(params: SquareWaveParams): SquareWaveMechanism {
     }
   }
 
-  return Object.freeze({
+  const mechanism = Object.freeze({
     name: 'square-wave' as const,
     epsilon,
     b,
@@ -118,48 +134,50 @@ export function makeSquareWave(params: SquareWaveParams): SquareWaveMechanism {
     perturb(value: number, rng: Rng): number {
       const v = (checkUnitValue(value) + 1) / 2;
       requireSecureRng(rng, allowInsecureRng);
-      let x: number;
-      if (rng.float64() < pCenter) x = v - b + rng.float64() * 2 * b;
-      else {
-        const z = -b + rng.float64(); // the outside has total length 1
-        x = z < v - b ? z : z + 2 * b;
-      }
-      return snap(x);
+      return valueOf(win.sample(v, rng));
     },
     unbias: (report: number) => unbias(check(report, 'report')),
     encodeReport(report: number): Uint8Array {
-      check(report, 'report');
-      return encodeReportPayload('square-wave', report);
+      return encodeReportPayload('square-wave', check(report, 'report'));
     },
     decodeReport(bytes: Uint8Array): number {
-      return decodeNumber(decodeReportPayload('square-wave', bytes), lo, hi, NUMERIC_GRID);
+      const x = decodeReportPayload('square-wave', bytes);
+      if (indexOf(x) < 0) throw decodeFailed(rule, x);
+      return x as number;
     },
     createTally: () => new Tally(),
     estimate(tally: NumericTally): number {
       const t = checkNumericTally(tally, key);
       return t.sum / t.n;
     },
-    reportMoments: (t: number) => moments(checkUnitValue(t, 'trueValue')),
-    reportVariance: (t: number) => reportVariance(checkUnitValue(t, 'trueValue')),
+    reportMoments: (t: number) => moments(checkTrueValue(t)),
+    reportVariance: (t: number) => reportVariance(checkTrueValue(t)),
     variance(n: number, trueValue?: number): number {
       const a = checkVarianceArgs(n, trueValue);
       if (a.t !== undefined) return reportVariance(a.t) / a.n;
       return Math.max(reportVariance(-1), reportVariance(0), reportVariance(1)) / a.n;
     },
     transitionMatrix(): Float64Array {
+      // out-bin J holds the points [first(J), first(J+1)); a point has mass a in the window, bOut outside,
+      // and the randomized window start makes the expected overlap linear in s = vM
+      const a = pi / W;
+      const bOut = (1 - pi) / M;
+      const first = new Float64Array(outputBins + 1);
+      for (let J = 0; J < outputBins; J++) first[J] = Math.max(0, Math.ceil((2 * N * J - outputBins) / (2 * outputBins)));
+      first[outputBins] = N;
       const m = new Float64Array(outputBins * bins);
-      const w = (1 + 2 * b) / outputBins;
       for (let i = 0; i < bins; i++) {
-        const c = (i + 0.5) / bins;
-        for (let j = 0; j < outputBins; j++) {
-          const x0 = -b + j * w;
-          const x1 = x0 + w;
-          const overlap = Math.max(0, Math.min(x1, c + b) - Math.max(x0, c - b));
-          m[j * bins + i] = pLow * w + (pHigh - pLow) * overlap;
+        const s = ((i + 0.5) / bins) * M;
+        for (let J = 0; J < outputBins; J++) {
+          const p0 = first[J] as number;
+          const p1 = first[J + 1] as number;
+          const overlap = Math.max(0, Math.min(s + W, p1) - Math.max(s, p0));
+          m[J * bins + i] = bOut * (p1 - p0) + (a - bOut) * overlap;
         }
       }
       return m;
     },
     privacyMap: () => Object.freeze({ epsilon, delta: 0 }),
   });
+  return withProfile(mechanism, win.profile);
 }

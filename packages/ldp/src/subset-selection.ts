@@ -6,11 +6,12 @@
  * privacy", IEEE Trans. Inf. Theory 2018 (also Wang et al., "Mutual information optimally local
  * private discrete distribution estimation", 2016). Proof: subset-selection.proof.md.
  */
-import { type Rng, invalid, requireSecureRng } from '@pinhole/core';
+import { type Rng, invalidPrivate, requireSecureRng } from '@pinhole/core';
+import { expLower, requireWithinEpsilon, splitThreshold, withProfile } from './exact.js';
 import { accumulatePacked, decodePacked, isPacked, packedLength, packedToVector, popcountPacked } from './bits.js';
 import { type FrequencyOracle, type OracleTally, type TallySpec, oracleCommon, simulatePerBucket } from './oracle.js';
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
-import { TWO_32, thresholdDown } from './probability.js';
+import { bernoulli, threshold } from './probability.js';
 import { decodeFailed, decodeReportPayload, encodeReportPayload } from './wire.js';
 
 /** A subset-selection report: the subset as d packed bits with exactly k set. */
@@ -30,9 +31,14 @@ export function makeSubsetSelection(params: OracleParams): SubsetSelectionOracle
   const allowInsecureRng = checkAllowInsecure(o);
   const e = Math.exp(epsilon);
   const k = Math.max(1, Math.min(d - 1, Math.round(d / (e + 1))));
-  // p_in rounded down: the ratio p_in/(1-p_in) · (d-k)/k stays <= e^ε.
-  const keep = thresholdDown((k * e) / (k * e + d - k));
-  const pStar = keep / TWO_32;
+  // p_in = T/2^64, the largest with p_in/(1-p_in) · (d-k)/k <= e^ε: T = floor(2^64 kL/(kL + d - k)), L <= e^ε.
+  const design = (eps: number) => {
+    const l = expLower(eps);
+    return { kind: 'subset' as const, keep: splitThreshold(BigInt(k) * l.num, l.den, BigInt(d - k), 1n), domainSize: d, k };
+  };
+  const profile = requireWithinEpsilon(`subset-selection with domainSize ${d} (k = ${k})`, epsilon, design, 'the 2^-64 probability grid');
+  const keep = threshold(profile.keep);
+  const pStar = keep.p;
   const qStar = (pStar * (k - 1)) / (d - 1) + ((1 - pStar) * k) / (d - 1);
   const nb = packedLength(d);
   const key = `subset-selection/${epsilon}/${d}`;
@@ -44,13 +50,13 @@ export function makeSubsetSelection(params: OracleParams): SubsetSelectionOracle
     vectorLength: d,
     signed: false,
     checkReport(report, param) {
-      if (!valid(report)) throw invalid(param, `a Uint8Array of ${nb} bytes with exactly ${k} of the ${d} bucket bits set`, report);
+      if (!valid(report)) throw invalidPrivate(param, `a Uint8Array of ${nb} bytes with exactly ${k} of the ${d} bucket bits set`, report);
     },
     accumulate: (acc, reports) => accumulatePacked(acc, reports, d),
     support: (acc) => acc.slice(),
   };
   const common = oracleCommon(spec, epsilon, pStar, qStar);
-  return Object.freeze({
+  const oracle = Object.freeze({
     name: 'subset-selection' as const,
     epsilon,
     domainSize: d,
@@ -64,7 +70,7 @@ export function makeSubsetSelection(params: OracleParams): SubsetSelectionOracle
       checkBucketValue(value, d);
       requireSecureRng(rng, allowInsecureRng);
       const out = new Uint8Array(nb);
-      const include = rng.u32() < keep;
+      const include = bernoulli(keep, rng);
       const m = include ? k - 1 : k;
       // Floyd's algorithm: m distinct indices of [0, d-1), mapped past the true bucket.
       const N = d - 1;
@@ -96,4 +102,5 @@ export function makeSubsetSelection(params: OracleParams): SubsetSelectionOracle
     ...common,
     simulateTally: (trueCounts: Int32Array | readonly number[], rng: Rng): OracleTally<SubsetReport> => simulatePerBucket(spec, trueCounts, pStar, qStar, rng),
   });
+  return withProfile(oracle, profile);
 }

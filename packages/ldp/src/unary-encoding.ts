@@ -6,11 +6,12 @@
  *  - OUE (optimized; Wang et al., USENIX Security 2017, §4.3): p = 1/2, q = 1 / (e^ε + 1).
  * Proofs and variance: unary-encoding.proof.md.
  */
-import { type Rng, requireSecureRng } from '@pinhole/core';
+import { type Fraction, type Rng, requireSecureRng } from '@pinhole/core';
 import { accumulatePacked, checkPacked, decodePacked, packedLength, packedToVector } from './bits.js';
 import { type FrequencyOracle, type OracleTally, type TallySpec, oracleCommon, simulatePerBucket } from './oracle.js';
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
-import { TWO_32, thresholdDown, thresholdUp } from './probability.js';
+import { expLower, half, profileProblems, requireWithinEpsilon, splitThreshold, withProfile, type PrivacyProfile } from './exact.js';
+import { TWO_64, bernoulli, threshold } from './probability.js';
 import { decodeReportPayload, encodeReportPayload } from './wire.js';
 
 /** A unary-encoding report: d bits, packed (bucket v is bit v & 7 of byte v >> 3). */
@@ -32,29 +33,47 @@ export function randomWords(rng: Rng, n: number): Uint32Array {
   return new Uint32Array(bytes.slice().buffer, 0, n);
 }
 
+/**
+ * The bit probabilities over 2^64 for ε, and the words the q-draws use. SUE: p = floor(2^64·L/(L+1))
+ * with L <= e^{ε/2} and q = 1 - p, so p(1-q)/(q(1-p)) = (p/(1-p))² <= L² <= e^ε. OUE: p = 1/2 and
+ * q = ceil(2^64/(L+1)) with L <= e^ε, so (1-q)/q <= L. q is then rounded up to 16 bits (half the
+ * randomness) when that still passes the exact check, q >= 2^-8, and the rounding costs under 1% of
+ * the signal p - q; otherwise the d - 1 draws compare 32-bit words with the 64-bit threshold.
+ */
+function unaryDesign(name: 'sue' | 'oue', epsilon: number): Extract<PrivacyProfile, { kind: 'unary' }> {
+  let p: Fraction;
+  let q: Fraction;
+  if (name === 'sue') {
+    const l = expLower(half(epsilon));
+    const t = splitThreshold(l.num, l.den, 1n, 1n);
+    p = { num: t, den: TWO_64 };
+    q = { num: TWO_64 - t, den: TWO_64 };
+  } else {
+    const l = expLower(epsilon);
+    p = { num: TWO_64 / 2n, den: TWO_64 };
+    q = { num: (TWO_64 * l.den + l.num + l.den - 1n) / (l.num + l.den), den: TWO_64 };
+  }
+  const fine = { kind: 'unary' as const, p, q };
+  const q16 = (q.num + (1n << 48n) - 1n) >> 48n;
+  const cost = (q16 << 48n) - q.num; // how much the 16-bit rounding raises q (over 2^64)
+  const coarse = { kind: 'unary' as const, p, q: { num: q16, den: 65536n } };
+  if (q16 >= 256n && 100n * cost < p.num - q.num && profileProblems(coarse, epsilon).length === 0) return coarse;
+  return fine;
+}
+
 function makeUnary(name: 'sue' | 'oue', params: OracleParams): FrequencyOracle<UnaryReport> {
   const o = checkParams(params, ['epsilon', 'domainSize', 'allowInsecureRng']);
   const epsilon = checkEpsilonParam(o);
   const d = checkDomainSize(o, UNARY_MAX_DOMAIN);
   const allowInsecureRng = checkAllowInsecure(o);
-  let tp: number;
-  let q: number;
-  if (name === 'sue') {
-    const h = Math.exp(epsilon / 2);
-    // p rounded down and q >= 1 - p: the achieved ratio p(1-q)/(q(1-p)) stays <= e^ε.
-    tp = thresholdDown(h / (h + 1));
-    q = 1 - tp / TWO_32;
-  } else {
-    // p = 1/2 exactly; q rounded up: p(1-q)/(q(1-p)) = (1-q)/q stays <= e^ε.
-    tp = TWO_32 / 2;
-    q = 1 / (Math.exp(epsilon) + 1);
-  }
-  // The d - 1 "other" bits are the bulk of the randomness: 16-bit draws (q rounded up to 2^-16)
-  // halve it while q >= 2^-8 (ε up to about 5.5, a relative change of q below 0.4%); 32-bit beyond.
-  const wide = Math.ceil(q * 65536) < 256;
-  const tq = wide ? thresholdUp(q) : Math.ceil(q * 65536);
-  const pStar = tp / TWO_32;
-  const qStar = wide ? tq / TWO_32 : tq / 65536;
+  const profile = requireWithinEpsilon(`${name} with domainSize ${d}`, epsilon, (e) => unaryDesign(name, e), 'the 2^-64 probability grid');
+  const tp = threshold(profile.p.num);
+  const wide = profile.q.den === TWO_64;
+  // 32-bit words compared with a 64-bit threshold (a tie asks for a second word), or 16-bit words
+  const tq = threshold(wide ? profile.q.num : profile.q.num << 48n);
+  const tq16 = wide ? 0 : Number(profile.q.num);
+  const pStar = tp.p;
+  const qStar = tq.p;
   const nb = packedLength(d);
   const key = `${name}/${epsilon}/${d}`;
   const spec: TallySpec<UnaryReport> = {
@@ -68,7 +87,7 @@ function makeUnary(name: 'sue' | 'oue', params: OracleParams): FrequencyOracle<U
     support: (acc) => acc.slice(),
   };
   const common = oracleCommon(spec, epsilon, pStar, qStar);
-  return Object.freeze({
+  const oracle = Object.freeze({
     name,
     epsilon,
     domainSize: d,
@@ -84,16 +103,25 @@ function makeUnary(name: 'sue' | 'oue', params: OracleParams): FrequencyOracle<U
       // One uniform 16- or 32-bit word per bucket, fetched in one call (a CSPRNG call per word costs more than the test).
       const words = wide ? randomWords(rng, d) : randomHalfWords(rng, d);
       let w = 0;
+      const qHi = tq.hi;
+      const qLo = tq.lo;
       for (let k = 0; k < nb; k++) {
         const lim = Math.min(8, d - (k << 3));
         let byte = 0;
-        for (let j = 0; j < lim; j++) if ((words[w++] as number) < tq) byte |= 1 << j;
+        if (wide) {
+          for (let j = 0; j < lim; j++) {
+            const x = words[w++] as number;
+            if (x < qHi || (x === qHi && qLo !== 0 && rng.u32() < qLo)) byte |= 1 << j;
+          }
+        } else {
+          for (let j = 0; j < lim; j++) if ((words[w++] as number) < tq16) byte |= 1 << j;
+        }
         out[k] = byte;
       }
       // The true bucket's bit is redrawn with p (its q-draw above is discarded).
       const mask = 1 << (value & 7);
       const at = value >>> 3;
-      out[at] = rng.u32() < tp ? (out[at] as number) | mask : (out[at] as number) & ~mask;
+      out[at] = bernoulli(tp, rng) ? (out[at] as number) | mask : (out[at] as number) & ~mask;
       return out;
     },
     encodeReport(report: UnaryReport): Uint8Array {
@@ -110,6 +138,7 @@ function makeUnary(name: 'sue' | 'oue', params: OracleParams): FrequencyOracle<U
     ...common,
     simulateTally: (trueCounts: Int32Array | readonly number[], rng: Rng): OracleTally<UnaryReport> => simulatePerBucket(spec, trueCounts, pStar, qStar, rng),
   });
+  return withProfile(oracle, profile);
 }
 
 /** Symmetric unary encoding (basic one-time RAPPOR). */

@@ -2,9 +2,11 @@
  * Every oracle through its real client path at one grid point each (the full grid is in
  * oracles.slow.test.ts), plus the invariants of the tallies and the estimator.
  */
+import type { Fraction } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
 import { describe, expect, it } from 'vitest';
 import { ORACLES, ORACLE_NAMES } from '../src/index.js';
+import { privacyProfile } from '../src/exact.js';
 import { checkOracleStatistics } from './oracle-stats.js';
 
 describe('frequency oracles: MSE equals the closed-form variance, estimates are unbiased', () => {
@@ -62,16 +64,18 @@ describe('tallies', () => {
     expect(est[1]).toBeCloseTo((0 - 20 * q) / (20 * (p - q)), 12);
   });
 
-  it('achieved probabilities keep p*/q* within e^epsilon for GRR and the local-hashing GRR step', () => {
+  it('the rounded thresholds lose almost nothing: the achieved ratio is e^ε to within 1e-6 (its upper bound is exact-profile.test.ts)', () => {
+    // the ratio from the exact 2^-64 thresholds (doubles would lose it to cancellation in 1 - p* near ε = 30)
+    const ratio = (num: bigint, den: bigint) => Number((num * 10n ** 18n) / den) / 1e18;
     for (const epsilon of [0.1, 1, 4, 10, 30]) {
-      const grr = ORACLES.grr({ epsilon, domainSize: 8 });
-      expect(grr.pStar / grr.qStar).toBeLessThanOrEqual(Math.exp(epsilon));
-      // 2^-32 thresholds: the achieved loss is the nominal one to 1e-6 up to epsilon = 10, and only lower beyond
-      if (epsilon <= 10) expect(grr.pStar / grr.qStar).toBeGreaterThan(Math.exp(epsilon) * (1 - 1e-6));
-      const oue = ORACLES.oue({ epsilon, domainSize: 8 });
-      expect((oue.pStar * (1 - oue.qStar)) / (oue.qStar * (1 - oue.pStar))).toBeLessThanOrEqual(Math.exp(epsilon));
-      const sue = ORACLES.sue({ epsilon, domainSize: 8 });
-      expect((sue.pStar * (1 - sue.qStar)) / (sue.qStar * (1 - sue.pStar))).toBeLessThanOrEqual(Math.exp(epsilon));
+      const grr = privacyProfile(ORACLES.grr({ epsilon, domainSize: 8 })) as { keep: bigint };
+      expect(ratio(grr.keep * 7n, 2n ** 64n - grr.keep) / Math.exp(epsilon)).toBeGreaterThan(1 - 1e-6);
+      for (const name of ['sue', 'oue'] as const) {
+        const u = privacyProfile(ORACLES[name]({ epsilon, domainSize: 8 })) as { p: Fraction; q: Fraction };
+        const r = ratio(u.p.num * (u.q.den - u.q.num), u.q.num * (u.p.den - u.p.num));
+        // 16-bit q words cost up to 1% of the signal by design (unary-encoding.ts); 64-bit ones nothing
+        expect(r / Math.exp(epsilon), `${name} ε = ${epsilon}`).toBeGreaterThan(u.q.den === 65536n ? 0.99 : 1 - 1e-6);
+      }
     }
   });
 });

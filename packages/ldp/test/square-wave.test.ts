@@ -28,6 +28,36 @@ describe('Square Wave reconstruction', () => {
     }
   });
 
+  it('transition matrix is the exact law of the grid sampler (brute force over every output point)', () => {
+    // Square Wave samples points j in [0, N) (N = M + W, M = 2^20 window starts, W = 2b·M window
+    // points) reported as (2j + 1 - W)/2^21; point j falls in out-bin floor((2j+1)·outputBins/(2N)).
+    const m = makeSquareWave({ epsilon: 2, bins: 16 });
+    const M = 2 ** 20;
+    const W = Math.round(m.b * 2 * M);
+    const N = M + W;
+    const a = m.pHigh / M; // per point, inside the window
+    const bOut = m.pLow / M; // per point, outside
+    expect(a * W + bOut * M).toBeCloseTo(1, 12);
+    for (const j of [0, 1, 12345, M, N - 1]) {
+      const t = m.createTally();
+      t.add((2 * j + 1 - W) / (2 * M));
+      expect(t.histogram().indexOf(1)).toBe(Math.floor(((2 * j + 1) * m.outputBins) / (2 * N)));
+    }
+    const matrix = m.transitionMatrix();
+    for (let i = 0; i < m.bins; i++) {
+      const mu = ((i + 0.5) / m.bins) * M; // window start for v = centre of in-bin i
+      const s0 = Math.floor(mu);
+      const f = mu - s0;
+      const col = new Float64Array(m.outputBins);
+      for (let j = 0; j < N; j++) {
+        const inside0 = j >= s0 && j < s0 + W ? a : bOut;
+        const inside1 = j >= s0 + 1 && j < s0 + 1 + W ? a : bOut;
+        col[Math.floor(((2 * j + 1) * m.outputBins) / (2 * N))]! += (1 - f) * inside0 + f * inside1;
+      }
+      for (let J = 0; J < m.outputBins; J++) expect(matrix[J * m.bins + i]).toBeCloseTo(col[J] as number, 12);
+    }
+  });
+
   it('tfjs EM/EMS equals the Float64Array reference (same iterations, float32 tolerance)', async () => {
     const m = makeSquareWave({ epsilon: 1, bins: 32, allowInsecureRng: true });
     const { values } = sampleInputs(20_000, 'sw-agree');

@@ -1,0 +1,454 @@
+/**
+ * The release engine for one collection of a plan: tally → estimate → post-process → gate.
+ * - estimate: the oracle's unbiased counts (local DP), the mean of each public group's unbiased
+ *   reports (local DP means), exact counts plus discrete Gaussian noise (central), or the decoded
+ *   modular sum settled for its survivors, topped up when the plan says so (secure aggregation);
+ * - post-process: counts clipped at 0, means clamped to the bounds (no privacy cost);
+ * - gate: a group is released when its estimated contributors reach k (post-processing of the
+ *   private estimate over the public domain; local DP means: the public exact count).
+ * Construction checks the plan's resolved parameters against the libraries (the same shares, the
+ * same noise, losses within what devices are charged), so a plan made by another version is
+ * refused instead of silently estimated with other parameters.
+ */
+import {
+  type InsightDefinition,
+  type Plan,
+  type PlanCollection,
+  type PrivacyLoss,
+  type ReportEntry,
+  type Rng,
+  COLLECTIONS,
+  INSIGHTS,
+  PinholeError,
+  checkObject,
+  cryptoRng,
+  decodeExactBucket,
+  decodeExactValue,
+  discreteGaussianDelta,
+  discreteGaussianSampler,
+  discreteGaussianVariance,
+  lossFits,
+  requireSecureRng,
+  zcdpDelta,
+} from '@pinhole/core';
+import { type DistributedNoisePlan, type SuppressionReason, checkMinCohort, makeDistributedNoisePlan } from '@pinhole/gate';
+import { type AnyFrequencyOracle, type NumericMechanism, type NumericTally, NUMERIC_MECHANISMS, ORACLES } from '@pinhole/ldp';
+import { type CollectionRelease, type InsightRelease, type ReleasedGroup, freezeDeep } from './release.js';
+import { type HistogramGroupEstimate, type MeanGroupEstimate, histogramInsight, meanInsight } from './statistics.js';
+import { type DecodedEntry, CollectionTally, TALLY_STATE } from './tally.js';
+import { threatModelOf, treatsAsPublic } from './threat-model.js';
+
+export interface EstimateOptions {
+  /** noise of central releases and secure-aggregation top-ups; default cryptoRng() (seeded only with the engine's allowInsecureRng) */
+  readonly rng?: Rng;
+}
+
+/**
+ * The estimates before post-processing and the gate. Internal to the aggregator: it holds the
+ * estimates of groups the gate will withhold, so a server never persists or serves it.
+ */
+export interface CollectionEstimate {
+  readonly collection: string;
+  readonly cohort: number;
+  readonly refusal: { readonly reason: SuppressionReason; readonly message: string } | null;
+  /** histogram: raw count per bucket (groups × buckets); mean: raw mean per group (NaN: no contributor); null when refused */
+  readonly values: Float64Array | null;
+  /** per group: the estimated contributors the gate compares with k; null when refused */
+  readonly contributors: Float64Array | null;
+  /** central histogram: the discrete Gaussian's variance per count; secure aggregation: the noise variance per coordinate; else null */
+  readonly noiseVariance: number | null;
+  readonly privacyLoss: { readonly release: PrivacyLoss; readonly aggregator: PrivacyLoss | null };
+  /** secure aggregation: how the survivors settled; else null */
+  readonly settlement: 'as_planned' | 'topped_up' | 'refused' | null;
+  readonly notes: readonly string[];
+}
+
+export interface CollectionEngine {
+  readonly id: string;
+  readonly plan: PlanCollection;
+  readonly kind: 'histogram' | 'mean';
+  readonly mode: PlanCollection['mode'];
+  /** the public group labels, in domain order */
+  readonly groups: readonly string[];
+  /** histogram: the bucket labels of a group */
+  readonly buckets: readonly string[] | null;
+  readonly insights: readonly InsightDefinition[];
+  /** local DP histogram: the oracle reports are decoded and tallied with */
+  readonly oracle: AnyFrequencyOracle | null;
+  /** local DP mean: the numeric mechanism */
+  readonly numeric: NumericMechanism | null;
+  /** secure aggregation: the gate's distributed-noise plan (devices' shares, encoding, settlement) */
+  readonly noisePlan: DistributedNoisePlan | null;
+  createTally(): CollectionTally;
+  /** decodes one report entry against the mechanism; malformed is `decode_failed`, misplaced `invalid_argument`, both naming `param` */
+  decodeEntry(entry: ReportEntry, param?: string): DecodedEntry;
+  estimate(tally: CollectionTally, options?: EstimateOptions): CollectionEstimate;
+  /** post-processing, the gate and the insight statistics */
+  publish(estimate: CollectionEstimate): CollectionRelease;
+  release(tally: CollectionTally, options?: EstimateOptions): CollectionRelease;
+  /** a refused release (used for a round that failed its minimum cohort) */
+  refused(reason: SuppressionReason, message: string, cohort: number): CollectionRelease;
+  /**
+   * The guard before unmasking a secure-aggregation sum (or closing any round): throws
+   * `invalid_state` (param `cohort`) when the cohort is below the collection's minCohort.
+   */
+  checkCohort(cohort: number): void;
+}
+
+function planInvalid(param: string, message: string): PinholeError {
+  return new PinholeError('invalid_state', param, `"${param}" ${message}: regenerate the plan with this version of @pinhole/aggregator`);
+}
+
+function rewrap(err: unknown, param: string): never {
+  if (err instanceof PinholeError) throw new PinholeError(err.code, param, `"${param}": ${err.message}`, { cause: err });
+  throw err;
+}
+
+export function makeCollectionEngine(plan: Plan, index: number, options: { readonly allowInsecureRng: boolean }): CollectionEngine {
+  const c = plan.collections[index] as PlanCollection;
+  const param = `plan.collections[${index}]`;
+  const cat = COLLECTIONS.find((x) => x.id === c.id);
+  if (!cat) throw planInvalid(`${param}.id`, 'is not in the catalogue');
+  const groups = cat.kind === 'histogram' ? cat.layout(plan.domains).groups : cat.groups(plan.domains);
+  const buckets = cat.kind === 'histogram' ? cat.layout(plan.domains).buckets : null;
+  const insights = plan.insights.map((id) => INSIGHTS.find((d) => d.id === id) as InsightDefinition).filter((d) => d.collection === c.id);
+  const k = c.gate.k;
+  const allowInsecure = options.allowInsecureRng;
+  const notes: string[] = [];
+
+  let oracle: AnyFrequencyOracle | null = null;
+  let numeric: NumericMechanism | null = null;
+  let noisePlan: DistributedNoisePlan | null = null;
+  let chargedCheck: PrivacyLoss;
+  if (c.mode === 'ldp' && c.kind === 'histogram') {
+    oracle = ORACLES[c.mechanism.name]({ epsilon: c.mechanism.epsilon, domainSize: c.mechanism.domainSize });
+    chargedCheck = oracle.privacyMap();
+  } else if (c.mode === 'ldp') {
+    numeric = NUMERIC_MECHANISMS[c.mechanism.name]({ epsilon: c.mechanism.epsilon });
+    chargedCheck = numeric.privacyMap();
+  } else if (c.mode === 'central' && c.kind === 'histogram') {
+    const m = c.mechanism;
+    if (!(discreteGaussianDelta(m.sigma, m.epsilon, 1) <= m.delta)) throw planInvalid(`${param}.mechanism.sigma`, `does not give (epsilon ${m.epsilon}, delta ${m.delta}) on a sensitivity-1 count`);
+    chargedCheck = { epsilon: m.epsilon, delta: m.delta };
+  } else if (c.mode === 'central') {
+    const m = c.mechanism;
+    // one device moves its group's sum by <= grid and its count by 1: rho adds over the two
+    const rho = (m.grid * m.grid) / (2 * m.sigmaSum * m.sigmaSum) + 1 / (2 * m.sigmaCount * m.sigmaCount);
+    if (!(zcdpDelta(rho, m.epsilon) <= m.delta)) throw planInvalid(`${param}.mechanism`, `sigmas do not give (epsilon ${m.epsilon}, delta ${m.delta}) for a sum of sensitivity ${m.grid} and a count`);
+    chargedCheck = { epsilon: m.epsilon, delta: m.delta };
+  } else {
+    const m = c.mechanism;
+    noisePlan = makeDistributedNoisePlan({
+      mechanism: m.noise,
+      epsilon: m.epsilon,
+      delta: m.delta,
+      l2Sensitivity: m.l2Sensitivity,
+      l1Sensitivity: m.l1Sensitivity,
+      vectorLength: m.vectorLength,
+      expectedClients: m.expectedClients,
+      minSurvivors: m.minSurvivors,
+      onShortfall: m.onShortfall,
+      clientValueBounds: [m.clientValueBounds[0], m.clientValueBounds[1]],
+      wrapProbability: m.wrapProbability,
+      allowInsecureRng: allowInsecure,
+    });
+    if (noisePlan.shareParameter !== m.shareParameter) throw planInvalid(`${param}.mechanism.shareParameter`, `is ${m.shareParameter} but the gate resolves ${noisePlan.shareParameter} for these parameters`);
+    if (noisePlan.modulusBits !== m.modulusBits) throw planInvalid(`${param}.mechanism.modulusBits`, `is ${m.modulusBits} but the gate resolves ${noisePlan.modulusBits} for these parameters`);
+    chargedCheck = noisePlan.privacyLoss;
+    if (m.onShortfall === 'top_up' && c.minCohort < m.minSurvivors) {
+      // the aggregator unmasks the sum of as few as minCohort shares before it tops up
+      const worst = noisePlan.settle({ survivors: c.minCohort }).serverPrivacyLoss;
+      if (!lossFits(worst, c.privacyLoss)) {
+        throw new PinholeError(
+          'budget_exceeded',
+          `${param}.privacyLoss`,
+          `"${param}.privacyLoss" expected to cover the aggregator's loss on a sum of minCohort = ${c.minCohort} shares (epsilon ${worst.epsilon}, delta ${worst.delta}) with top-up, got epsilon ${c.privacyLoss.epsilon}, delta ${c.privacyLoss.delta}`,
+        );
+      }
+      notes.push(
+        `with fewer than ${m.minSurvivors} survivors the aggregator adds the missing noise before release; devices are charged for what the aggregator itself sees at the floor of ${c.minCohort} survivors`,
+      );
+    }
+  }
+  if (!lossFits(chargedCheck, c.privacyLoss)) {
+    throw new PinholeError('budget_exceeded', `${param}.privacyLoss`, `"${param}.privacyLoss" expected to cover the mechanism's loss (epsilon ${chargedCheck.epsilon}, delta ${chargedCheck.delta}), got epsilon ${c.privacyLoss.epsilon}, delta ${c.privacyLoss.delta}`);
+  }
+
+  const threatModel = threatModelOf(c);
+  const publicList = treatsAsPublic(c);
+  const parameters: Record<string, string | number | boolean> = { mode: c.mode, ...Object.fromEntries(Object.entries(c.mechanism).map(([key, v]) => [`mechanism.${key}`, Array.isArray(v) ? v.join(',') : (v as string | number | boolean)])) };
+  parameters['gate.mode'] = c.gate.mode;
+  parameters['gate.k'] = k;
+  parameters.minCohort = c.minCohort;
+  if (c.mode === 'secagg') for (const [key, v] of Object.entries(c.secagg)) parameters[`secagg.${key}`] = v;
+  Object.freeze(parameters);
+  const unit = cat.kind === 'mean' ? cat.unit : null;
+  const localLoss: PrivacyLoss | null = oracle ? oracle.privacyMap() : numeric ? numeric.privacyMap() : null;
+
+  const ctx = { plan: c, oracle, numeric, modulusBits: c.mode === 'secagg' ? c.mechanism.modulusBits : 0 };
+  const rngOf = (rng: Rng | undefined): Rng => requireSecureRng(rng ?? cryptoRng(), allowInsecure);
+
+  function checkTally(tally: unknown): CollectionTally {
+    if (!(tally instanceof CollectionTally) || tally.collection !== c.id) {
+      throw new PinholeError('invalid_argument', 'tally', `"tally" expected a tally made by createTally() of collection "${c.id}"`);
+    }
+    return tally;
+  }
+
+  function decodeEntry(entry: ReportEntry, p = 'entry'): DecodedEntry {
+    const e = checkObject(p, entry) as unknown as ReportEntry;
+    const needsGroup = c.kind === 'mean' && c.mode !== 'secagg';
+    if (c.mode === 'secagg') {
+      throw new PinholeError('invalid_argument', `${p}.collection`, `"${p}.collection" "${c.id}" is collected by secure aggregation: its input arrives as the unmasked sum, not as report entries`);
+    }
+    if (needsGroup) {
+      if (typeof e.group !== 'number' || !Number.isSafeInteger(e.group) || e.group < 0 || e.group >= c.groups) {
+        throw new PinholeError('decode_failed', `${p}.group`, `"${p}.group" expected the device's group index, an integer >= 0 and < ${c.groups}`);
+      }
+    } else if (e.group !== undefined) {
+      throw new PinholeError('decode_failed', `${p}.group`, `"${p}.group" expected no group: collection "${c.id}" keeps the group inside the private report`);
+    }
+    let report: unknown;
+    try {
+      if (oracle) report = oracle.decodeReport(e.bytes);
+      else if (numeric) report = numeric.decodeReport(e.bytes);
+      else if (c.kind === 'histogram') report = decodeExactBucket(e.bytes, c.domainSize);
+      else report = decodeExactValue(e.bytes);
+    } catch (err) {
+      rewrap(err, `${p}.bytes`);
+    }
+    return { collection: c.id, group: needsGroup ? (e.group as number) : null, report };
+  }
+
+  const refusedEstimate = (cohort: number, reason: SuppressionReason, message: string, aggregator: PrivacyLoss | null, extra: Partial<CollectionEstimate> = {}): CollectionEstimate =>
+    freezeDeep({
+      collection: c.id,
+      cohort,
+      refusal: { reason, message },
+      values: null,
+      contributors: null,
+      noiseVariance: null,
+      privacyLoss: { release: { epsilon: 0, delta: 0 }, aggregator },
+      settlement: null,
+      notes: [...notes],
+      ...extra,
+    });
+
+  function estimate(tallyInput: CollectionTally, options: EstimateOptions = {}): CollectionEstimate {
+    const tally = checkTally(tallyInput);
+    checkObject('options', options);
+    const s = tally[TALLY_STATE];
+    const cohort = tally.cohort;
+    const cohortDecision = checkMinCohort(cohort, { minCohortSize: c.minCohort });
+    if (!cohortDecision.ok) {
+      // local DP reports were already seen by the aggregator; nothing else should have been unmasked
+      if (s.type === 'secagg' && s.sum !== null && s.survivors > 0) {
+        const seen = (noisePlan as DistributedNoisePlan).settle({ survivors: s.survivors }).serverPrivacyLoss;
+        return refusedEstimate(cohort, 'min_cohort', cohortDecision.message, seen, {
+          notes: [...notes, `the sum of ${s.survivors} devices was unmasked below the minimum cohort of ${c.minCohort}: the aggregator saw more than devices were charged for; check the cohort before unmasking (CollectionEngine.checkCohort)`],
+        });
+      }
+      return refusedEstimate(cohort, 'min_cohort', cohortDecision.message, localLoss);
+    }
+    const G = c.groups;
+    const contributors = new Float64Array(G);
+    const base = { collection: c.id, cohort, refusal: null, notes: [...notes] };
+    switch (s.type) {
+      case 'ldp-histogram': {
+        const values = (oracle as AnyFrequencyOracle).estimateCounts(s.tally);
+        totals(values, contributors);
+        return freezeDeep({ ...base, values, contributors, noiseVariance: null, privacyLoss: { release: localLoss as PrivacyLoss, aggregator: localLoss }, settlement: null });
+      }
+      case 'ldp-mean': {
+        const m = c.mechanism as { bounds: readonly [number, number] };
+        const [lo, hi] = m.bounds;
+        const half = (hi - lo) / 2;
+        const values = new Float64Array(G).fill(NaN);
+        s.tallies.forEach((t: NumericTally, g) => {
+          contributors[g] = t.n;
+          if (t.n > 0) values[g] = lo + ((numeric as NumericMechanism).estimate(t) + 1) * half;
+        });
+        return freezeDeep({ ...base, values, contributors, noiseVariance: null, privacyLoss: { release: localLoss as PrivacyLoss, aggregator: localLoss }, settlement: null });
+      }
+      case 'central-histogram': {
+        const m = c.mechanism as { sigma: number; epsilon: number; delta: number };
+        const rng = rngOf(options.rng);
+        const draw = discreteGaussianSampler(m.sigma);
+        const values = new Float64Array(s.counts.length);
+        for (let v = 0; v < values.length; v++) values[v] = (s.counts[v] as number) + draw(rng);
+        totals(values, contributors);
+        return freezeDeep({ ...base, values, contributors, noiseVariance: discreteGaussianVariance(m.sigma), privacyLoss: { release: { epsilon: m.epsilon, delta: m.delta }, aggregator: null }, settlement: null });
+      }
+      case 'central-mean': {
+        const m = c.mechanism as { sigmaSum: number; sigmaCount: number; grid: number; bounds: readonly [number, number]; epsilon: number; delta: number };
+        const rng = rngOf(options.rng);
+        const drawSum = discreteGaussianSampler(m.sigmaSum);
+        const drawCount = discreteGaussianSampler(m.sigmaCount);
+        const [lo, hi] = m.bounds;
+        const values = new Float64Array(G).fill(NaN);
+        for (let g = 0; g < G; g++) {
+          const sum = (s.sums[g] as number) + drawSum(rng);
+          const count = (s.counts[g] as number) + drawCount(rng);
+          contributors[g] = count;
+          if (count > 0) values[g] = lo + (sum / count / m.grid) * (hi - lo);
+        }
+        return freezeDeep({ ...base, values, contributors, noiseVariance: null, privacyLoss: { release: { epsilon: m.epsilon, delta: m.delta }, aggregator: null }, settlement: null });
+      }
+      case 'secagg': {
+        const np = noisePlan as DistributedNoisePlan;
+        if (s.sum === null) throw new PinholeError('invalid_state', 'tally', `collection "${c.id}" has no secure-aggregation sum for this round (setSecureSum)`);
+        const settlement = np.settle({ survivors: s.survivors });
+        if (settlement.status === 'refused') {
+          return refusedEstimate(cohort, 'noise_below_plan', settlement.message, settlement.serverPrivacyLoss, { settlement: 'refused', notes: [...notes, ...settlement.notes] });
+        }
+        const finished = np.finish(s.sum, settlement, { rng: rngOf(options.rng) });
+        const raw = finished.values;
+        let values: Float64Array;
+        if (c.kind === 'histogram') {
+          values = raw;
+          totals(values, contributors);
+        } else {
+          const m = c.mechanism as { grid: number; bounds: readonly [number, number] };
+          const [lo, hi] = m.bounds;
+          values = new Float64Array(G).fill(NaN);
+          for (let g = 0; g < G; g++) {
+            const S = raw[2 * g] as number;
+            const C = raw[2 * g + 1] as number;
+            contributors[g] = C / m.grid;
+            if (C > 0) values[g] = lo + (S / C) * (hi - lo);
+          }
+        }
+        return freezeDeep({
+          ...base,
+          values,
+          contributors,
+          noiseVariance: settlement.noiseVariance,
+          privacyLoss: { release: settlement.privacyLoss, aggregator: settlement.serverPrivacyLoss },
+          settlement: settlement.status,
+          notes: [...notes, ...settlement.notes],
+        });
+      }
+    }
+  }
+
+  function totals(values: Float64Array, out: Float64Array): void {
+    const B = (buckets as readonly string[]).length;
+    for (let g = 0; g < c.groups; g++) {
+      let t = 0;
+      for (let b = 0; b < B; b++) t += values[g * B + b] as number;
+      out[g] = t;
+    }
+  }
+
+  const common = () => ({
+    collection: c.id,
+    kind: c.kind,
+    mode: c.mode,
+    privacyUnit: 'device' as const,
+    spent: c.privacyLoss,
+    threatModel,
+    treatsAsPublic: publicList,
+    parameters,
+    buckets,
+    unit,
+  });
+
+  function refused(reason: SuppressionReason, message: string, cohort: number, aggregator: PrivacyLoss | null = null, extraNotes: readonly string[] = notes): CollectionRelease {
+    return freezeDeep({
+      ...common(),
+      status: 'refused' as const,
+      refusal: { reason, message },
+      privacyLoss: { release: { epsilon: 0, delta: 0 }, aggregator },
+      cohort,
+      noiseVariance: null,
+      groups: [],
+      insights: [],
+      notes: [...extraNotes],
+    });
+  }
+
+  const belowK =
+    c.mode === 'ldp' && c.kind === 'mean'
+      ? `fewer than k = ${k} devices reported for this group (the group is public for this collection)`
+      : `estimated contributors below k = ${k} (a threshold on the private estimate: post-processing, no privacy cost)`;
+
+  function publish(est: CollectionEstimate): CollectionRelease {
+    if (typeof est !== 'object' || est === null || est.collection !== c.id) {
+      throw new PinholeError('invalid_argument', 'estimate', `"estimate" expected an estimate of collection "${c.id}"`);
+    }
+    if (est.refusal) return refused(est.refusal.reason, est.refusal.message, est.cohort, est.privacyLoss.aggregator, est.notes);
+    const values = est.values as Float64Array;
+    const contributors = est.contributors as Float64Array;
+    const released: ReleasedGroup[] = [];
+    let insightList: InsightRelease[];
+    if (c.kind === 'histogram') {
+      const B = (buckets as readonly string[]).length;
+      const estimates: HistogramGroupEstimate[] = [];
+      for (let g = 0; g < c.groups; g++) {
+        const raw = values.subarray(g * B, (g + 1) * B);
+        const clipped = raw.map((x) => (x < 0 ? 0 : x));
+        const ok = (contributors[g] as number) >= k;
+        estimates.push({ key: groups[g] as string, released: ok, counts: clipped });
+        released.push(
+          ok
+            ? { key: groups[g] as string, released: true, reason: null, message: null, contributors: contributors[g] as number, counts: Array.from(clipped), rawCounts: Array.from(raw), mean: null, rawMean: null }
+            : suppressed(groups[g] as string),
+        );
+      }
+      insightList = insights.map((ins) => histogramInsight(ins, estimates, B));
+    } else {
+      const [lo, hi] = (c.mechanism as { bounds: readonly [number, number] }).bounds;
+      const estimates: MeanGroupEstimate[] = [];
+      for (let g = 0; g < c.groups; g++) {
+        const raw = values[g] as number;
+        const ok = (contributors[g] as number) >= k;
+        const mean = Number.isFinite(raw) ? Math.min(hi, Math.max(lo, raw)) : NaN;
+        estimates.push({ key: groups[g] as string, released: ok, mean, contributors: contributors[g] as number });
+        released.push(
+          ok
+            ? { key: groups[g] as string, released: true, reason: null, message: null, contributors: contributors[g] as number, counts: null, rawCounts: null, mean: Number.isFinite(mean) ? mean : null, rawMean: Number.isFinite(raw) ? raw : null }
+            : suppressed(groups[g] as string),
+        );
+      }
+      insightList = insights.map((ins) => meanInsight(ins, estimates));
+    }
+    return freezeDeep({
+      ...common(),
+      status: 'released' as const,
+      refusal: null,
+      privacyLoss: est.privacyLoss,
+      cohort: est.cohort,
+      noiseVariance: est.noiseVariance,
+      groups: released,
+      insights: insightList,
+      notes: [...est.notes],
+    });
+  }
+
+  function suppressed(key: string): ReleasedGroup {
+    return { key, released: false, reason: 'below_k', message: belowK, contributors: null, counts: null, rawCounts: null, mean: null, rawMean: null };
+  }
+
+  return Object.freeze({
+    id: c.id,
+    plan: c,
+    kind: c.kind,
+    mode: c.mode,
+    groups: Object.freeze(groups.slice()),
+    buckets: buckets ? Object.freeze(buckets.slice()) : null,
+    insights: Object.freeze(insights),
+    oracle,
+    numeric,
+    noisePlan,
+    createTally: () => new CollectionTally(ctx),
+    decodeEntry,
+    estimate,
+    publish,
+    release: (tally: CollectionTally, opts?: EstimateOptions) => publish(estimate(tally, opts)),
+    refused: (reason: SuppressionReason, message: string, cohort: number) => refused(reason, message, cohort, localLoss),
+    checkCohort(cohort: number): void {
+      const d = checkMinCohort(cohort, { minCohortSize: c.minCohort });
+      if (!d.ok) throw new PinholeError('invalid_state', 'cohort', `"cohort" expected at least ${c.minCohort} devices for collection "${c.id}" before unmasking or release: ${d.message}`);
+    },
+  });
+}

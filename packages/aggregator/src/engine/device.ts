@@ -1,0 +1,87 @@
+/**
+ * What a device computes for one collection of a plan, for simulations, tests and as the reference
+ * the client SDK follows: the mechanism it perturbs with, the entry it uploads (local DP and
+ * central modes) and the integer vector it feeds to secure aggregation. Device-side errors name the
+ * rule, never the value (the value is the device's private data).
+ */
+import { type PlanCollection, type ReportEntry, type Rng, PinholeError, encodeExactBucket, encodeExactValue, requireSecureRng } from '@pinhole/core';
+import { randomizedRound } from '@pinhole/gate';
+import { type AnyFrequencyOracle, type NumericMechanism, NUMERIC_MECHANISMS, ORACLES } from '@pinhole/ldp';
+
+/** A device's input for one collection: its bucket (histogram) or its group and value (mean). */
+export type DeviceInput = { readonly bucket: number } | { readonly group: number; readonly value: number };
+
+function privateInvalid(param: string, rule: string): PinholeError {
+  return new PinholeError('invalid_argument', param, `"${param}" expected ${rule}`);
+}
+
+function checkBucket(c: PlanCollection, input: DeviceInput): number {
+  const b = (input as { bucket?: unknown }).bucket;
+  if (typeof b !== 'number' || !Number.isSafeInteger(b) || b < 0 || b >= c.domainSize) throw privateInvalid('input.bucket', `an integer >= 0 and < ${c.domainSize}`);
+  return b;
+}
+
+function checkGroupValue(c: PlanCollection, input: DeviceInput): { group: number; value: number } {
+  const { group, value } = input as { group?: unknown; value?: unknown };
+  if (typeof group !== 'number' || !Number.isSafeInteger(group) || group < 0 || group >= c.groups) throw privateInvalid('input.group', `an integer >= 0 and < ${c.groups}`);
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw privateInvalid('input.value', 'a finite number');
+  return { group, value };
+}
+
+/** The local mechanism of an ldp collection (an oracle for histograms, a numeric mechanism for means). */
+export function deviceMechanism(c: PlanCollection, options: { readonly allowInsecureRng?: boolean } = {}): AnyFrequencyOracle | NumericMechanism {
+  const allowInsecureRng = options.allowInsecureRng === true;
+  if (c.mode !== 'ldp') throw new PinholeError('invalid_argument', 'collection', `"collection" expected a local-DP collection, got mode "${c.mode}"`);
+  if (c.kind === 'histogram') return ORACLES[c.mechanism.name]({ epsilon: c.mechanism.epsilon, domainSize: c.mechanism.domainSize, allowInsecureRng });
+  return NUMERIC_MECHANISMS[c.mechanism.name]({ epsilon: c.mechanism.epsilon, allowInsecureRng });
+}
+
+/** A mean value clamped to [lo, hi] and mapped onto [-1, 1], the input of a numeric mechanism. */
+export function toUnitInterval(bounds: readonly [number, number], value: number): number {
+  const [lo, hi] = bounds;
+  const v = value < lo ? lo : value > hi ? hi : value;
+  return ((v - lo) / (hi - lo)) * 2 - 1;
+}
+
+/**
+ * The report entry of one collection: perturbed on the device (ldp) or exact (central). `mechanism`
+ * may be passed to reuse one built with deviceMechanism.
+ */
+export function deviceEntry(c: PlanCollection, input: DeviceInput, rng: Rng, options: { readonly allowInsecureRng?: boolean; readonly mechanism?: AnyFrequencyOracle | NumericMechanism } = {}): ReportEntry {
+  if (c.mode === 'secagg') throw new PinholeError('invalid_argument', 'collection', `"collection" "${c.id}" is collected by secure aggregation (deviceVector), not by report entries`);
+  if (c.mode === 'central') {
+    if (c.kind === 'histogram') return { collection: c.id, bytes: encodeExactBucket(checkBucket(c, input)) };
+    const { group, value } = checkGroupValue(c, input);
+    return { collection: c.id, group, bytes: encodeExactValue(value) };
+  }
+  const mech = options.mechanism ?? deviceMechanism(c, options);
+  if (c.kind === 'histogram') {
+    const oracle = mech as AnyFrequencyOracle;
+    return { collection: c.id, bytes: oracle.encodeReport(oracle.perturb(checkBucket(c, input), rng)) };
+  }
+  const { group, value } = checkGroupValue(c, input);
+  const numeric = mech as NumericMechanism;
+  return { collection: c.id, group, bytes: numeric.encodeReport(numeric.perturb(toUnitInterval(c.mechanism.bounds, value), rng)) };
+}
+
+/**
+ * The integer vector a device feeds to secure aggregation before adding its noise share:
+ * histogram: the one-hot of its bucket; mean: in its group's two slots, its value on the grid
+ * [0, grid] by unbiased randomized rounding and the grid itself (the count, scaled).
+ */
+export function deviceVector(c: PlanCollection, input: DeviceInput, rng: Rng, options: { readonly allowInsecureRng?: boolean } = {}): Int32Array {
+  if (c.mode !== 'secagg') throw new PinholeError('invalid_argument', 'collection', `"collection" expected a secure-aggregation collection, got mode "${c.mode}"`);
+  const out = new Int32Array(c.mechanism.vectorLength);
+  if (c.kind === 'histogram') {
+    out[checkBucket(c, input)] = 1;
+    return out;
+  }
+  const { group, value } = checkGroupValue(c, input);
+  const r = requireSecureRng(rng, options.allowInsecureRng);
+  const grid = c.mechanism.grid as number;
+  const [lo, hi] = c.mechanism.bounds as readonly [number, number];
+  const v = value < lo ? lo : value > hi ? hi : value;
+  out[2 * group] = randomizedRound([((v - lo) / (hi - lo)) * grid], 1, r)[0] as number;
+  out[2 * group + 1] = grid;
+  return out;
+}

@@ -1,0 +1,152 @@
+/**
+ * The report envelope: what one device uploads for one round of a plan. It names the plan (id and
+ * revision) and the round, carries a random report id (a retried upload is the same report, so the
+ * server stores it once) and one entry per collection with that collection's mechanism bytes:
+ * - ldp histogram: the oracle's report (`oracle.encodeReport`);
+ * - ldp mean: the numeric mechanism's report, with the device's group index in the clear (the plan
+ *   declares that group public);
+ * - central: the exact bucket (`encodeExactBucket`) or the exact value with its group
+ *   (`encodeExactValue`), for a trusted curator.
+ * Secure-aggregation collections travel in their own protocol messages, not here.
+ * Layout: core's wire envelope of type "pinhole/report" with payload
+ * { plan, revision, round, id, entries: [{ collection, group?, bytes }] }.
+ */
+import { decodeEnvelope, encodeEnvelope } from './codec.js';
+import { PinholeError } from './errors.js';
+import { type Rng, cryptoRng, requireSecureRng } from './rng.js';
+import { checkInteger, checkObject, describeValue, invalid } from './validate.js';
+
+export const REPORT_TYPE = 'pinhole/report';
+export const EXACT_BUCKET_TYPE = 'central/bucket';
+export const EXACT_VALUE_TYPE = 'central/value';
+/** A report is a handful of small entries; a larger body is refused before parsing. */
+export const MAX_REPORT_BYTES = 1 << 20;
+export const MAX_REPORT_ENTRIES = 64;
+const REPORT_ID = /^[0-9a-f]{32}$/;
+const ROUND_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const PLAN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export interface ReportEntry {
+  /** a collection of the plan */
+  readonly collection: string;
+  /** the device's group index, only where the plan declares the group public (ldp means) */
+  readonly group?: number;
+  /** the mechanism's own wire bytes */
+  readonly bytes: Uint8Array;
+}
+
+export interface RoundReport {
+  readonly planId: string;
+  readonly planRevision: number;
+  readonly roundId: string;
+  /** 32 lowercase hex digits from a CSPRNG: the idempotence key of the upload */
+  readonly reportId: string;
+  readonly entries: readonly ReportEntry[];
+}
+
+/** A fresh report id: 128 random bits as 32 hex digits. Predictable ids would let anyone pre-empt a device's upload, so the rng must be secure. */
+export function makeReportId(rng: Rng = cryptoRng(), options: { allowInsecureRng?: boolean } = {}): string {
+  const r = requireSecureRng(rng, options.allowInsecureRng);
+  let out = '';
+  for (const b of r.bytes(16)) out += b.toString(16).padStart(2, '0');
+  return out;
+}
+
+function checkRoundReport(value: unknown, param: string, fail: (param: string, rule: string, v: unknown) => PinholeError): RoundReport {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail(param, 'an object', value);
+  const o = value as Record<string, unknown>;
+  const str = (key: string, pattern: RegExp, rule: string): string => {
+    const v = o[key];
+    if (typeof v !== 'string' || !pattern.test(v)) throw fail(`${param}.${key}`, rule, v);
+    return v;
+  };
+  const planId = str('planId', PLAN_ID, 'a plan id');
+  const planRevision = o.planRevision;
+  if (typeof planRevision !== 'number' || !Number.isSafeInteger(planRevision) || planRevision < 1) throw fail(`${param}.planRevision`, 'an integer >= 1', planRevision);
+  const roundId = str('roundId', ROUND_ID, 'a round id of 1 to 128 letters, digits, ".", "_", ":" or "-"');
+  const reportId = str('reportId', REPORT_ID, '32 lowercase hex digits');
+  const list = o.entries;
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_REPORT_ENTRIES) throw fail(`${param}.entries`, `an array of 1 to ${MAX_REPORT_ENTRIES} entries`, list);
+  const seen = new Set<string>();
+  const entries = list.map((e: unknown, i): ReportEntry => {
+    const p = `${param}.entries[${i}]`;
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) throw fail(p, 'an object { collection, group?, bytes }', e);
+    const x = e as Record<string, unknown>;
+    for (const key of Object.keys(x)) if (!['collection', 'group', 'bytes'].includes(key)) throw fail(`${p}.${key}`, 'no such field (known: collection, group, bytes)', x[key]);
+    const collection = x.collection;
+    if (typeof collection !== 'string' || collection.length === 0 || collection.length > 64) throw fail(`${p}.collection`, 'a collection id', collection);
+    if (seen.has(collection)) throw fail(`${p}.collection`, 'one entry per collection', collection);
+    seen.add(collection);
+    const bytes = x.bytes;
+    if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw fail(`${p}.bytes`, 'non-empty bytes', bytes);
+    if (x.group === undefined) return { collection, bytes };
+    const group = x.group;
+    if (typeof group !== 'number' || !Number.isSafeInteger(group) || group < 0 || group >= 2 ** 31) throw fail(`${p}.group`, 'an integer >= 0 and < 2^31', group);
+    return { collection, group, bytes };
+  });
+  return { planId, planRevision, roundId, reportId, entries };
+}
+
+/** The envelope bytes of a round report; the report is validated first. */
+export function encodeRoundReport(report: RoundReport): Uint8Array {
+  const r = checkRoundReport(report, 'report', invalid);
+  const entries = r.entries.map((e) => (e.group === undefined ? { collection: e.collection, bytes: e.bytes } : { collection: e.collection, group: e.group, bytes: e.bytes }));
+  return encodeEnvelope(REPORT_TYPE, { plan: r.planId, revision: r.planRevision, round: r.roundId, id: r.reportId, entries });
+}
+
+function decodeFailure(param: string, rule: string, value: unknown): PinholeError {
+  return new PinholeError('decode_failed', param, `"${param}" expected ${rule}, got ${describeValue(value)}`);
+}
+
+/**
+ * Decodes and checks the structure of a round report (not its entries' mechanism bytes, which the
+ * aggregator decodes against the plan). Anything malformed is `decode_failed` naming the field.
+ */
+export function decodeRoundReport(bytes: Uint8Array, options: { maxBytes?: number } = {}): RoundReport {
+  checkObject('options', options);
+  const maxBytes = options.maxBytes === undefined ? MAX_REPORT_BYTES : checkInteger('options.maxBytes', options.maxBytes, { ge: 16 });
+  const { payload } = decodeEnvelope(bytes, { type: REPORT_TYPE, maxBytes });
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload) || ArrayBuffer.isView(payload)) throw decodeFailure('report', 'an object', payload);
+  const p = payload as Record<string, unknown>;
+  for (const key of Object.keys(p)) if (!['plan', 'revision', 'round', 'id', 'entries'].includes(key)) throw decodeFailure(`report.${key}`, 'no such field', p[key]);
+  const r = checkRoundReport({ planId: p.plan, planRevision: p.revision, roundId: p.round, reportId: p.id, entries: p.entries }, 'report', decodeFailure);
+  return Object.freeze({ ...r, entries: Object.freeze(r.entries.map((e) => Object.freeze(e))) });
+}
+
+/** Device-side errors name the rule, never the value: the value is the device's private data. */
+function privateInvalid(param: string, rule: string): PinholeError {
+  return new PinholeError('invalid_argument', param, `"${param}" expected ${rule}`);
+}
+
+/** A trusted curator's entry for a histogram collection: the device's exact bucket index. */
+export function encodeExactBucket(index: number): Uint8Array {
+  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0 || index >= 2 ** 31 || Object.is(index, -0)) {
+    throw privateInvalid('index', 'an integer >= 0 and < 2^31');
+  }
+  return encodeEnvelope(EXACT_BUCKET_TYPE, index);
+}
+
+export function decodeExactBucket(bytes: Uint8Array, domainSize: number): number {
+  const v = decodeEnvelope(bytes, { type: EXACT_BUCKET_TYPE, maxBytes: 64 }).payload;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v >= domainSize) {
+    throw new PinholeError('decode_failed', 'bytes', `"bytes" expected a bucket index >= 0 and < ${domainSize}`);
+  }
+  return v;
+}
+
+/** A trusted curator's entry for a mean collection: the device's exact value (its group goes in the entry). */
+export function encodeExactValue(value: number): Uint8Array {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw privateInvalid('value', 'a finite number');
+  return encodeEnvelope(EXACT_VALUE_TYPE, value);
+}
+
+export function decodeExactValue(bytes: Uint8Array): number {
+  const v = decodeEnvelope(bytes, { type: EXACT_VALUE_TYPE, maxBytes: 64 }).payload;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new PinholeError('decode_failed', 'bytes', '"bytes" expected a finite number');
+  return v;
+}
+
+/** Whether a value has the report-id form (servers check ids in URLs and logs with it). */
+export function isReportId(value: unknown): value is string {
+  return typeof value === 'string' && REPORT_ID.test(value);
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import {
+  MAX_REPORT_ENTRIES,
+  decodeExactBucket,
+  decodeExactValue,
+  decodeRoundReport,
+  encodeEnvelope,
+  encodeExactBucket,
+  encodeExactValue,
+  encodeRoundReport,
+  isReportId,
+  makeReportId,
+} from '@pinhole/core';
+import { seededRng } from '@pinhole/core/testing';
+import { expectPinholeError } from './helpers.js';
+
+const ID = '0123456789abcdef0123456789abcdef';
+const report = () => ({
+  planId: 'carrier',
+  planRevision: 2,
+  roundId: '2025-01-06.r1',
+  reportId: ID,
+  entries: [
+    { collection: 'network-type-by-region', bytes: new Uint8Array([1, 2, 3]) },
+    { collection: 'rtt-by-operator', group: 3, bytes: new Uint8Array([9]) },
+  ],
+});
+
+describe('round report envelope', () => {
+  it('round-trips', () => {
+    const bytes = encodeRoundReport(report());
+    const back = decodeRoundReport(bytes);
+    expect(back).toEqual(report());
+    expect(Object.isFrozen(back.entries[0])).toBe(true);
+  });
+
+  it('makes 128-bit report ids from a secure rng only', () => {
+    const a = makeReportId();
+    const b = makeReportId();
+    expect(isReportId(a)).toBe(true);
+    expect(a).not.toBe(b);
+    expectPinholeError(() => makeReportId(seededRng('x')), 'insecure_rng');
+    expect(isReportId(makeReportId(seededRng('x'), { allowInsecureRng: true }))).toBe(true);
+    expect(isReportId('ABC')).toBe(false);
+  });
+
+  it('refuses bad reports when encoding, naming the field', () => {
+    const bad: [string, (r: any) => void][] = [
+      ['report.planId', (r) => (r.planId = '')],
+      ['report.planRevision', (r) => (r.planRevision = 0)],
+      ['report.planRevision', (r) => (r.planRevision = NaN)],
+      ['report.roundId', (r) => (r.roundId = 'has space')],
+      ['report.reportId', (r) => (r.reportId = ID.toUpperCase())],
+      ['report.entries', (r) => (r.entries = [])],
+      ['report.entries[1].collection', (r) => (r.entries[1].collection = 'network-type-by-region')],
+      ['report.entries[0].bytes', (r) => (r.entries[0].bytes = [1, 2])],
+      ['report.entries[1].group', (r) => (r.entries[1].group = -1)],
+      ['report.entries[1].group', (r) => (r.entries[1].group = 1.5)],
+      ['report.entries[0].extra', (r) => (r.entries[0].extra = 1)],
+    ];
+    for (const [param, mutate] of bad) {
+      const r = report();
+      mutate(r);
+      expectPinholeError(() => encodeRoundReport(r as never), 'invalid_argument', param);
+    }
+    const many = report();
+    many.entries = Array.from({ length: MAX_REPORT_ENTRIES + 1 }, (_, i) => ({ collection: `c${i}`, bytes: new Uint8Array([1]) }));
+    expectPinholeError(() => encodeRoundReport(many), 'invalid_argument', 'report.entries');
+  });
+
+  it('decodes garbage, truncated or foreign bytes as decode_failed', () => {
+    const good = encodeRoundReport(report());
+    for (let cut = 0; cut < good.length; cut += 7) expectPinholeError(() => decodeRoundReport(good.subarray(0, cut)), 'decode_failed');
+    expectPinholeError(() => decodeRoundReport(new Uint8Array(100).fill(0xc1)), 'decode_failed', 'bytes');
+    expectPinholeError(() => decodeRoundReport(encodeEnvelope('ldp/oue', 1)), 'decode_failed', 'bytes');
+    expectPinholeError(() => decodeRoundReport(encodeEnvelope('pinhole/report', [1, 2])), 'decode_failed', 'report');
+    expectPinholeError(
+      () => decodeRoundReport(encodeEnvelope('pinhole/report', { plan: 'p', revision: 1, round: 'r', id: ID, entries: [{ collection: 'c', bytes: 'x' }] })),
+      'decode_failed',
+      'report.entries[0].bytes',
+    );
+    expectPinholeError(() => decodeRoundReport(encodeEnvelope('pinhole/report', { plan: 'p', revision: 1, round: 'r', id: 'nope', entries: [] })), 'decode_failed', 'report.reportId');
+    expectPinholeError(() => decodeRoundReport(encodeEnvelope('pinhole/report', { plan: 'p', revision: 1, round: 'r', id: ID, entries: [], more: 1 })), 'decode_failed', 'report.more');
+    expectPinholeError(() => decodeRoundReport(good, { maxBytes: 16 }), 'decode_failed', 'bytes');
+    expectPinholeError(() => decodeRoundReport('x' as never), 'decode_failed', 'bytes');
+  });
+
+  it('exact entries for a trusted curator, whose errors never echo the private value', () => {
+    expect(decodeExactBucket(encodeExactBucket(7), 10)).toBe(7);
+    expect(decodeExactValue(encodeExactValue(31.5))).toBe(31.5);
+    const e = expectPinholeError(() => encodeExactBucket(-3), 'invalid_argument', 'index');
+    expect(e.message).not.toMatch(/-3/);
+    const v = expectPinholeError(() => encodeExactValue(NaN), 'invalid_argument', 'value');
+    expect(v.message).not.toMatch(/NaN/);
+    const d = expectPinholeError(() => decodeExactBucket(encodeExactBucket(12), 10), 'decode_failed', 'bytes');
+    expect(d.message).not.toMatch(/12/);
+    expectPinholeError(() => decodeExactValue(encodeExactBucket(1)), 'decode_failed', 'bytes');
+  });
+});
