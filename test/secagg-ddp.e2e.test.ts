@@ -39,7 +39,7 @@ interface RoundOutcome {
  * the others reveal what is needed to unmask it).
  */
 async function runRound(plan: DistributedNoisePlan, roundId: string, dropBeforeMasking: number[], dropAfterMasking: number[]): Promise<RoundOutcome> {
-  const config = makeRoundConfig({ roundId, cohortSize: N, threshold: 12, bits: plan.modulusBits, vectorLength: KEYS.length, threatModel: 'key-directory' });
+  const config = makeRoundConfig({ roundId, cohortSize: N, threshold: 12, bits: plan.modulusBits, vectorLength: KEYS.length, threatModel: 'key_directory' });
   // Each phone's long-term signing key, vouched for by a pinned directory (a party other than the server).
   const signing = Array.from({ length: N }, (_, i) => signingKeyFromSecret(seededRng('e2e/signing').stream(i + 1).bytes(32)));
   const directory = pinnedKeyDirectory(signing.map((k, i) => [`phone-${i + 1}`, k.publicKey] as const));
@@ -70,7 +70,7 @@ async function runRound(plan: DistributedNoisePlan, roundId: string, dropBeforeM
   const requests = server.closeConsistencyCheck();
   for (const [id, msg] of requests) await server.receive(await clients.get(id)!.unmask(msg), id);
   const result = await server.closeUnmasking();
-  expect(result.threatModel).toBe('key-directory');
+  expect(result.threatModel).toBe('key_directory');
   return { sum: result.sum, contributors: result.contributors, shares };
 }
 

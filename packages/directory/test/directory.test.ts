@@ -136,7 +136,7 @@ describe('pinhole-directory over HTTP', () => {
 
 describe('secure aggregation with the directory service', () => {
   const n = 6;
-  const config = (roundId: string) => makeRoundConfig({ roundId, cohortSize: n, threshold: 4, bits: 16, vectorLength: 4, threatModel: 'key-directory' });
+  const config = (roundId: string) => makeRoundConfig({ roundId, cohortSize: n, threshold: 4, bits: 16, vectorLength: 4, threatModel: 'key_directory' });
   const inputs = Array.from({ length: n }, (_, i) => Uint32Array.from([i, 1, 2, 3]));
 
   it('an honest round whose clients ask the directory over HTTP completes with the exact sum', async () => {
@@ -150,7 +150,7 @@ describe('secure aggregation with the directory service', () => {
       signingKeys: (id) => ({ identity: identity(id), secretKey: secret(id) }),
     });
     expect(Array.from(report.result.sum)).toEqual([15, 6, 12, 18]);
-    expect(report.result.threatModel).toBe('key-directory');
+    expect(report.result.threatModel).toBe('key_directory');
   });
 
   it('a device whose key is not the enrolled one is refused by its neighbours', async () => {

@@ -85,7 +85,7 @@ async function runPoint(p: Point, log: (l: string) => void, maxSeconds = DEFAULT
     bits,
     vectorLength: p.length,
     graph,
-    threatModel: 'key-directory',
+    threatModel: 'key_directory',
     ...(p.graph === 'secagg+' && graph.kind === 'harary' ? { assumptions: { dropoutRate: p.dropout, corruptFraction: CORRUPT_FRACTION } } : {}),
   });
   const rng = seededRng(`inputs-${name}`);

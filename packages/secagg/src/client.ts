@@ -69,10 +69,10 @@ export interface SecAggClientOptions {
   signingKey?: Uint8Array;
   /** the identity the directory knows the signing key under; required with a directory */
   identity?: string;
-  /** who vouches for the neighbours' signing keys; required for a `key-directory` round */
+  /** who vouches for the neighbours' signing keys; required for a `key_directory` round */
   directory?: KeyDirectory;
   /**
-   * Take part in an `honest-but-curious` round (no directory): the caller accepts that a server
+   * Take part in an `honest_but_curious` round (no directory): the caller accepts that a server
    * that deviates from the protocol can read this device's input. Without it such a round is refused.
    */
   honestButCurious?: boolean;
@@ -135,14 +135,14 @@ export class SecAggClient {
     this.crypto = options.crypto ?? webCryptoProvider();
     if (options.directory !== undefined && !isKeyDirectory(options.directory)) throw invalid('directory', 'a KeyDirectory (verify(identity, publicKey))', options.directory);
     const hbc = options.honestButCurious === undefined ? false : checkBoolean('honestButCurious', options.honestButCurious);
-    if (this.config.threatModel === 'key-directory') {
-      if (options.directory === undefined) throw invalid('directory', 'a KeyDirectory: the round config is "key-directory"', options.directory);
+    if (this.config.threatModel === 'key_directory') {
+      if (options.directory === undefined) throw invalid('directory', 'a KeyDirectory: the round config is "key_directory"', options.directory);
       this.directory = options.directory;
     } else {
       if (options.directory !== undefined) {
-        throw new PinholeError('protocol_violation', 'threatModel', 'the round config is "honest-but-curious" but this client has a key directory: downgrade refused');
+        throw new PinholeError('protocol_violation', 'threatModel', 'the round config is "honest_but_curious" but this client has a key directory: downgrade refused');
       }
-      if (!hbc) throw invalid('honestButCurious', 'true to take part in an "honest-but-curious" round (no key directory: a deviating server can read the input)', options.honestButCurious);
+      if (!hbc) throw invalid('honestButCurious', 'true to take part in an "honest_but_curious" round (no key directory: a deviating server can read the input)', options.honestButCurious);
       this.directory = undefined;
     }
     if (options.signingKey === undefined) {

@@ -7,7 +7,19 @@
  * signature of the round covers its digest (`configDigest`), so two clients shown different
  * configurations cannot complete a round together.
  */
-import { PinholeError, checkInteger, checkNumber, checkObject, checkOneOf, checkString, decodeEnvelope, encodeEnvelope, invalid } from '@pinhole/core';
+import {
+  PinholeError,
+  SECAGG_THREAT_MODELS,
+  type SecaggThreatModel,
+  checkInteger,
+  checkNumber,
+  checkObject,
+  checkOneOf,
+  checkString,
+  decodeEnvelope,
+  encodeEnvelope,
+  invalid,
+} from '@pinhole/core';
 import { sha256Bytes } from './crypto.js';
 import { secAggSecurityBits } from './parameters.js';
 import { SHAMIR_PRIME } from './shamir.js';
@@ -18,12 +30,13 @@ export const MAX_COHORT = 2 ** 20;
 export const MAX_VECTOR_LENGTH = 2 ** 24;
 
 /**
- * `key-directory`: every signing key is vouched for by a `KeyDirectory` run by a party other than
- * the aggregator (malicious-server model). `honest-but-curious`: no directory, so a server that
- * substitutes keys reads every input; only a server that follows the protocol is covered.
+ * `key_directory`: every signing key is vouched for by a `KeyDirectory` run by a party other than
+ * the aggregator (malicious-server model). `honest_but_curious`: no directory, so a server that
+ * substitutes keys reads every input; only a server that follows the protocol is covered. The
+ * same names as a collection plan's `secagg.threatModel` (core), so a plan's value passes as is.
  */
-export type ThreatModel = 'key-directory' | 'honest-but-curious';
-export const THREAT_MODELS: readonly ThreatModel[] = ['key-directory', 'honest-but-curious'];
+export type ThreatModel = SecaggThreatModel;
+export const THREAT_MODELS: readonly ThreatModel[] = SECAGG_THREAT_MODELS;
 
 export type SecAggGraphSpec = { readonly kind: 'complete' } | { readonly kind: 'harary'; readonly degree: number };
 
@@ -152,7 +165,7 @@ export function configDigest(config: SecAggRoundConfig): Uint8Array {
   view.setUint8(o++, config.graph.kind === 'complete' ? 0 : 1);
   view.setUint32(o, config.graph.kind === 'complete' ? config.cohortSize - 1 : config.graph.degree, true);
   o += 4;
-  view.setUint8(o++, config.threatModel === 'key-directory' ? 1 : 0);
+  view.setUint8(o++, config.threatModel === 'key_directory' ? 1 : 0);
   for (const v of [config.assumptions.dropoutRate, config.assumptions.corruptFraction, config.assumptions.securityBits]) {
     view.setFloat64(o, v, true);
     o += 8;

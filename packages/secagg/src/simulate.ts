@@ -69,10 +69,10 @@ export async function simulateRound(params: SimulationParams): Promise<Simulatio
   for (let id = 1; id <= n; id++) {
     const rng = params.clientRng(id);
     rngs.set(id, rng);
-    if (config.threatModel === 'key-directory') identity.set(id, params.signingKeys ? params.signingKeys(id) : { identity: `device-${id}`, secretKey: rng.bytes(32) });
+    if (config.threatModel === 'key_directory') identity.set(id, params.signingKeys ? params.signingKeys(id) : { identity: `device-${id}`, secretKey: rng.bytes(32) });
   }
   let directory = params.directory;
-  if (config.threatModel === 'key-directory' && directory === undefined) {
+  if (config.threatModel === 'key_directory' && directory === undefined) {
     directory = pinnedKeyDirectory([...identity.values()].map((k) => [k.identity, signingKeyFromSecret(k.secretKey).publicKey] as const));
   }
   for (let id = 1; id <= n; id++) {

@@ -42,7 +42,7 @@ describe('key substitution', () => {
   });
 
   it('without a directory a client refuses the round unless it opts in to honest-but-curious, where the attack works and the result says so', async () => {
-    const hbc = makeRoundConfig({ roundId: 'subst-hbc', cohortSize: 5, threshold: 3, bits: 16, vectorLength: 8, threatModel: 'honest-but-curious' });
+    const hbc = makeRoundConfig({ roundId: 'subst-hbc', cohortSize: 5, threshold: 3, bits: 16, vectorLength: 8, threatModel: 'honest_but_curious' });
     const { SecAggClient } = await import('../src/index.js');
     expect(await failure(() => new SecAggClient(hbc, 2, {}))).toMatchObject({ code: 'invalid_argument', param: 'honestButCurious' });
     // Opted in (no one vouches for keys), a deviating server reads the input: the mode exists only

@@ -30,7 +30,7 @@ export function hararySeed(label: string): Uint8Array {
 }
 
 export function config(over: Partial<Parameters<typeof makeRoundConfig>[0]> & { cohortSize: number; threshold: number }): SecAggRoundConfig {
-  return makeRoundConfig({ roundId: 'round-1', bits: 32, vectorLength: 8, threatModel: 'key-directory', ...over });
+  return makeRoundConfig({ roundId: 'round-1', bits: 32, vectorLength: 8, threatModel: 'key_directory', ...over });
 }
 
 /** Long-term signing keys of a simulated fleet (seeded: tests only) and a pinned directory of them. */
@@ -52,7 +52,7 @@ import { SecAggClient, SecAggServer } from '../src/index.js';
 /** The options of simulated client `id` of a fleet: its key and the fleet's directory, or honest-but-curious. */
 export function clientOptions(cfg: SecAggRoundConfig, id: number, f: ReturnType<typeof fleet>, rng: ReturnType<typeof seededRng>): SecAggClientOptions {
   const base: SecAggClientOptions = { rng, allowInsecureRng: true, crypto: nodeCrypto };
-  return cfg.threatModel === 'key-directory' ? { ...base, identity: f.identity(id), signingKey: f.secret(id), directory: f.directory } : { ...base, honestButCurious: true };
+  return cfg.threatModel === 'key_directory' ? { ...base, identity: f.identity(id), signingKey: f.secret(id), directory: f.directory } : { ...base, honestButCurious: true };
 }
 
 /** Drives a round by hand, phase by phase, so tests can tamper with messages in between. */

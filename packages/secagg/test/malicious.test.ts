@@ -14,26 +14,26 @@ const payloadOf = (b: Uint8Array) => decodeEnvelope(b).payload as Record<string,
 describe('weak parameters', () => {
   const strong = { dropoutRate: 0.1, corruptFraction: 0.05 };
   it('n = 1,000 with k = 2, t = 2 is refused under the stated assumptions, and a chosen (all-zero) seed is refused', () => {
-    expect(() => makeRoundConfig({ roundId: 'w', cohortSize: 1000, threshold: 2, bits: 16, vectorLength: 4, graph: { kind: 'harary', degree: 2 }, threatModel: 'key-directory', assumptions: strong })).toThrow(
+    expect(() => makeRoundConfig({ roundId: 'w', cohortSize: 1000, threshold: 2, bits: 16, vectorLength: 4, graph: { kind: 'harary', degree: 2 }, threatModel: 'key_directory', assumptions: strong })).toThrow(
       expect.objectContaining({ code: 'invalid_argument', param: 'graph.degree' }),
     );
-    expect(() => makeRoundConfig({ roundId: 'w', cohortSize: 1000, threshold: 63, bits: 16, vectorLength: 4, graph: { kind: 'harary', degree: 98, seed: new Uint8Array(32) } as never, threatModel: 'key-directory' })).toThrow(
+    expect(() => makeRoundConfig({ roundId: 'w', cohortSize: 1000, threshold: 63, bits: 16, vectorLength: 4, graph: { kind: 'harary', degree: 98, seed: new Uint8Array(32) } as never, threatModel: 'key_directory' })).toThrow(
       expect.objectContaining({ code: 'invalid_argument', param: 'graph.seed' }),
     );
   });
   it('a server that states weaker assumptions meets the client floors: protocol_violation, no client state', () => {
     const f = fleet(1000, 'weak');
-    const weak = makeRoundConfig({ roundId: 'w', cohortSize: 1000, threshold: 2, bits: 16, vectorLength: 4, graph: { kind: 'harary', degree: 2 }, threatModel: 'key-directory' });
+    const weak = makeRoundConfig({ roundId: 'w', cohortSize: 1000, threshold: 2, bits: 16, vectorLength: 4, graph: { kind: 'harary', degree: 2 }, threatModel: 'key_directory' });
     const options = { identity: f.identity(1), signingKey: f.secret(1), directory: f.directory, crypto: nodeCrypto, minimums: strong };
     expect(() => new SecAggClient(weak, 1, options)).toThrow(expect.objectContaining({ code: 'protocol_violation', param: 'graph.degree' }));
     // The same floors accept what secAggPlusParameters chooses for them.
     const p = secAggPlusParameters({ n: 1000, ...strong });
-    const good = makeRoundConfig({ roundId: 'w', cohortSize: 1000, threshold: p.threshold, bits: 16, vectorLength: 4, graph: { kind: 'harary', degree: p.degree }, threatModel: 'key-directory', assumptions: strong });
+    const good = makeRoundConfig({ roundId: 'w', cohortSize: 1000, threshold: p.threshold, bits: 16, vectorLength: 4, graph: { kind: 'harary', degree: p.degree }, threatModel: 'key_directory', assumptions: strong });
     expect(new SecAggClient(good, 1, options).phase).toBe('advertise');
     // A smaller threshold at the same degree, or the complete graph with too small a threshold, is weaker.
-    const lower = makeRoundConfig({ roundId: 'w', cohortSize: 1000, threshold: 50, bits: 16, vectorLength: 4, graph: { kind: 'harary', degree: 98 }, threatModel: 'key-directory' });
+    const lower = makeRoundConfig({ roundId: 'w', cohortSize: 1000, threshold: 50, bits: 16, vectorLength: 4, graph: { kind: 'harary', degree: 98 }, threatModel: 'key_directory' });
     expect(() => new SecAggClient(lower, 1, options)).toThrow(expect.objectContaining({ code: 'protocol_violation', param: 'graph.degree' }));
-    const complete = makeRoundConfig({ roundId: 'w', cohortSize: 1000, threshold: 501, bits: 16, vectorLength: 4, threatModel: 'key-directory' });
+    const complete = makeRoundConfig({ roundId: 'w', cohortSize: 1000, threshold: 501, bits: 16, vectorLength: 4, threatModel: 'key_directory' });
     expect(() => new SecAggClient(complete, 1, options)).toThrow(expect.objectContaining({ code: 'protocol_violation', param: 'threshold' }));
     // On the wire: a config that claims assumptions its (k, t) do not meet does not even decode.
     const bytes = encodeRoundConfig(weak);

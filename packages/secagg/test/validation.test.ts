@@ -5,7 +5,7 @@ import { seededRng } from '@pinhole/core/testing';
 import { SecAggClient, SecAggServer, decodeRoundConfig, encodeRoundConfig, makeRoundConfig, pinnedKeyDirectory, simulateRound } from '../src/index.js';
 import { Harness, config, failure } from './helpers.js';
 
-const good = { roundId: 'r', cohortSize: 10, threshold: 6, bits: 16, vectorLength: 4, threatModel: 'key-directory' as const };
+const good = { roundId: 'r', cohortSize: 10, threshold: 6, bits: 16, vectorLength: 4, threatModel: 'key_directory' as const };
 const seed = new Uint8Array(32).fill(7);
 const directory = pinnedKeyDirectory([]);
 const signingKey = new Uint8Array(32).fill(3);
@@ -84,7 +84,7 @@ describe('constructors', () => {
     expect(new SecAggClient(cfg, 1, { ...ok, rng: seededRng(1), allowInsecureRng: true }).phase).toBe('advertise');
   });
   it('honest-but-curious rounds need the explicit opt-in, and a client with a directory refuses the downgrade', () => {
-    const hbc = makeRoundConfig({ ...good, threatModel: 'honest-but-curious' });
+    const hbc = makeRoundConfig({ ...good, threatModel: 'honest_but_curious' });
     expect(() => new SecAggClient(hbc, 1, {})).toThrow(expect.objectContaining({ code: 'invalid_argument', param: 'honestButCurious' }));
     expect(() => new SecAggClient(hbc, 1, { honestButCurious: 'yes' as never })).toThrow(expect.objectContaining({ code: 'invalid_argument', param: 'honestButCurious' }));
     expect(() => new SecAggClient(hbc, 1, { honestButCurious: true, directory })).toThrow(expect.objectContaining({ code: 'protocol_violation', param: 'threatModel' }));
@@ -124,7 +124,7 @@ describe('maskInput input', () => {
 
 describe('simulateRound', () => {
   it('validates its parameters', async () => {
-    const cfg = makeRoundConfig({ ...good, cohortSize: 3, threshold: 2, threatModel: 'honest-but-curious' });
+    const cfg = makeRoundConfig({ ...good, cohortSize: 3, threshold: 2, threatModel: 'honest_but_curious' });
     const inputs = [new Uint32Array(4), new Uint32Array(4), new Uint32Array(4)];
     const clientRng = () => seededRng(1);
     expect(await failure(() => simulateRound(null as never))).toMatchObject({ code: 'invalid_argument', param: 'params' });
