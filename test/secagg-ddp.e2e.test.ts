@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PrivacyAccountant, isPinholeError } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
 import { type DistributedNoiseParams, type DistributedNoisePlan, findReleased, makeDistributedNoisePlan, makeGate } from '@pinhole/gate';
-import { SecAggClient, SecAggServer, makeRoundConfig } from '@pinhole/secagg';
+import { SecAggClient, SecAggServer, makeRoundConfig, pinnedKeyDirectory, signingKeyFromSecret } from '@pinhole/secagg';
 
 // End to end: 20 phones each add their Skellam share to a one-hot network-type vector, mask it
 // with the real SecAgg state machines (wire bytes in between), some drop out, the server unmasks
@@ -39,15 +39,21 @@ interface RoundOutcome {
  * the others reveal what is needed to unmask it).
  */
 async function runRound(plan: DistributedNoisePlan, roundId: string, dropBeforeMasking: number[], dropAfterMasking: number[]): Promise<RoundOutcome> {
-  const config = makeRoundConfig({ roundId, cohortSize: N, threshold: 12, bits: plan.modulusBits, vectorLength: KEYS.length });
-  const server = new SecAggServer(config);
+  const config = makeRoundConfig({ roundId, cohortSize: N, threshold: 12, bits: plan.modulusBits, vectorLength: KEYS.length, threatModel: 'key_directory' });
+  // Each phone's long-term signing key, vouched for by a pinned directory (a party other than the server).
+  const signing = Array.from({ length: N }, (_, i) => signingKeyFromSecret(seededRng('e2e/signing').stream(i + 1).bytes(32)));
+  const directory = pinnedKeyDirectory(signing.map((k, i) => [`phone-${i + 1}`, k.publicKey] as const));
+  const server = new SecAggServer(config, { directory });
   const shares = new Map<number, Int32Array>();
   const clients = new Map<number, SecAggClient>();
-  for (let id = 1; id <= N; id++) clients.set(id, new SecAggClient(config, id, { rng: seededRng(`${roundId}/masks`).stream(id), allowInsecureRng: true }));
+  for (let id = 1; id <= N; id++) {
+    const options = { rng: seededRng(`${roundId}/masks`).stream(id), allowInsecureRng: true, identity: `phone-${id}`, signingKey: signing[id - 1]!.secretKey, directory };
+    clients.set(id, new SecAggClient(config, id, options));
+  }
 
-  for (const c of clients.values()) server.receive(await c.advertiseKeys());
-  const keys = server.closeAdvertiseKeys();
-  for (const [id, c] of clients) server.receive(await c.shareKeys(keys.get(id)!));
+  for (const [id, c] of clients) await server.receive(await c.advertiseKeys(), id);
+  const { roster, keys } = server.closeAdvertiseKeys();
+  for (const [id, c] of clients) await server.receive(await c.shareKeys(roster, keys.get(id)!), id);
   const inboxes = server.closeShareKeys();
   for (const [id, c] of clients) {
     if (dropBeforeMasking.includes(id)) continue;
@@ -57,13 +63,14 @@ async function runRound(plan: DistributedNoisePlan, roundId: string, dropBeforeM
     const x = new Array<number>(KEYS.length).fill(0);
     x[BUCKET(id)] = 1;
     const noisy = x.map((v, j) => v + (share[j] as number));
-    server.receive(await c.maskInput(inboxes.get(id)!, plan.encode(noisy)));
+    await server.receive(await c.maskInput(inboxes.get(id)!, plan.encode(noisy)), id);
   }
   const survivors = server.closeMaskedInputCollection();
-  for (const [id, msg] of survivors) if (!dropAfterMasking.includes(id)) server.receive(await clients.get(id)!.consistencyCheck(msg));
+  for (const [id, msg] of survivors) if (!dropAfterMasking.includes(id)) await server.receive(await clients.get(id)!.consistencyCheck(msg), id);
   const requests = server.closeConsistencyCheck();
-  for (const [id, msg] of requests) server.receive(await clients.get(id)!.unmask(msg));
+  for (const [id, msg] of requests) await server.receive(await clients.get(id)!.unmask(msg), id);
   const result = await server.closeUnmasking();
+  expect(result.threatModel).toBe('key_directory');
   return { sum: result.sum, contributors: result.contributors, shares };
 }
 

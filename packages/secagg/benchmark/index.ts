@@ -11,7 +11,7 @@
 import { pathToFileURL } from 'node:url';
 import type { PerfOptions, PerfRow, PerfSuite } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
-import { chooseModulusBits, makeRoundConfig, secAggPlusParameters, simulateRound, webCryptoProvider, type SimulationPhase } from '../src/index.js';
+import { chooseModulusBits, makeRoundConfig, nobleProvider, secAggPlusParameters, signingKeyFromSecret, simulateRound, webCryptoProvider, type SimulationPhase } from '../src/index.js';
 import { nodeCryptoProvider } from '../src/node.js';
 
 const SUITE = 'secagg/round';
@@ -44,9 +44,19 @@ function estimatedSeconds(n: number, degree: number, length: number, threshold: 
   return n * degree * (250e-6 + 10e-9 * length + 1.5e-6 * threshold);
 }
 
+/**
+ * `--clock=cpu` times with the process CPU clock (user + system, all threads) instead of the wall
+ * clock: on a machine shared with other jobs it is not inflated by their load. Default wall.
+ */
+const CPU_CLOCK = process.argv.includes('--clock=cpu');
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 async function runPoint(p: Point, log: (l: string) => void, maxSeconds = DEFAULT_MAX_ESTIMATED_SECONDS): Promise<PerfRow> {
   const bits = chooseModulusBits({ n: p.n, maxValue: MAX_VALUE });
-  let graph: { kind: 'complete' } | { kind: 'harary'; degree: number; seed: Uint8Array } = { kind: 'complete' };
+  let graph: { kind: 'complete' } | { kind: 'harary'; degree: number } = { kind: 'complete' };
   let threshold = Math.floor(p.n / 2) + 1;
   let note = 'threshold floor(n/2)+1';
   let degree = p.n - 1;
@@ -56,7 +66,7 @@ async function runPoint(p: Point, log: (l: string) => void, maxSeconds = DEFAULT
       threshold = choice.threshold;
       degree = choice.degree;
       note = `k=${choice.degree} t=${choice.threshold} sec 2^-${choice.securityBits.toFixed(0)} corr 2^-${Math.min(999, choice.correctnessBits).toFixed(0)}`;
-      if (choice.graph === 'harary') graph = { kind: 'harary', degree: choice.degree, seed: seededRng(`graph-${p.n}`).bytes(32) };
+      if (choice.graph === 'harary') graph = { kind: 'harary', degree: choice.degree };
       else note += ' (complete graph chosen)';
     } catch {
       note = 'no SecAgg+ parameters reach 2^-40/2^-30 at this n: complete graph, t=floor(n/2)+1';
@@ -68,7 +78,16 @@ async function runPoint(p: Point, log: (l: string) => void, maxSeconds = DEFAULT
     log(`skip ${name}: estimated ${est.toFixed(0)} s of simulated client work`);
     return { suite: SUITE, name, opsPerSec: 0, unit: 'round', meanMs: NaN, extra: { skipped: `infeasible here: ~${est.toFixed(0)} s to simulate all clients sequentially`, params: note } };
   }
-  const config = makeRoundConfig({ roundId: `bench-${name}`, cohortSize: p.n, threshold, bits, vectorLength: p.length, graph });
+  const config = makeRoundConfig({
+    roundId: `bench-${name}`,
+    cohortSize: p.n,
+    threshold,
+    bits,
+    vectorLength: p.length,
+    graph,
+    threatModel: 'key_directory',
+    ...(p.graph === 'secagg+' && graph.kind === 'harary' ? { assumptions: { dropoutRate: p.dropout, corruptFraction: CORRUPT_FRACTION } } : {}),
+  });
   const rng = seededRng(`inputs-${name}`);
   const inputs = Array.from({ length: p.n }, () => Uint32Array.from({ length: p.length }, () => rng.int(MAX_VALUE + 1)));
   const dropouts = new Map<number, SimulationPhase>();
@@ -79,7 +98,7 @@ async function runPoint(p: Point, log: (l: string) => void, maxSeconds = DEFAULT
   }
   for (const id of order.slice(0, Math.round(p.dropout * p.n))) dropouts.set(id, 'masked');
   const clientRng = seededRng(`clients-${name}`);
-  const t0 = performance.now();
+  const start = performance.now();
   const report = await simulateRound({
     config,
     inputs,
@@ -88,11 +107,12 @@ async function runPoint(p: Point, log: (l: string) => void, maxSeconds = DEFAULT
     allowInsecureRng: true,
     clientCrypto: webCryptoProvider(),
     serverCrypto: nodeCryptoProvider(),
+    ...(CPU_CLOCK ? { clock: cpuMs } : {}),
   });
-  const wall = performance.now() - t0;
+  const wall = performance.now() - start;
   const cms = [...report.clientMs].sort((a, b) => a - b);
   const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
-  log(`${name}: server ${report.serverMs.toFixed(0)} ms, client mean ${mean(cms).toFixed(1)} ms (wall ${(wall / 1000).toFixed(1)} s)`);
+  log(`${name}: server ${report.serverMs.toFixed(0)} ms, client mean ${mean(cms).toFixed(1)} ms (${CPU_CLOCK ? 'CPU' : 'wall'} clock) (wall ${(wall / 1000).toFixed(1)} s)`);
   return {
     suite: SUITE,
     name,
@@ -136,6 +156,33 @@ async function keystreamBaseline(provider: 'webcrypto' | 'node'): Promise<PerfRo
   return { suite: SUITE, name: `baseline: AES-256-CTR mask of 10,000 words (${provider})`, opsPerSec: 1000 / ms, unit: 'mask', meanMs: ms, extra: { MBps: +((bytes / 1e6) / (ms / 1000)).toFixed(0) } };
 }
 
+/**
+ * Ed25519 cost on each client provider, and what one client of a SecAgg+ round at n = 1,000
+ * (k = 98, t = 63) spends on it: 2 signatures, k advertisement verifications and t consistency
+ * verifications.
+ */
+async function signatureBaseline(provider: 'webcrypto' | 'noble'): Promise<PerfRow> {
+  const c = provider === 'noble' ? nobleProvider() : webCryptoProvider();
+  const sk = seededRng('sig-bench').bytes(32);
+  const pks: Uint8Array[] = [];
+  const sigs: Uint8Array[] = [];
+  const message = seededRng('sig-msg').bytes(200);
+  const keys = Array.from({ length: 98 }, (_, i) => seededRng(`sig-${i}`).bytes(32));
+  for (const k of keys) {
+    pks.push(signingKeyFromSecret(k).publicKey);
+    sigs.push(await c.sign(k, message));
+  }
+  const reps = provider === 'noble' ? 2 : 10;
+  let t0 = performance.now();
+  for (let r = 0; r < reps * 10; r++) await c.sign(sk, message);
+  const signMs = (performance.now() - t0) / (reps * 10);
+  t0 = performance.now();
+  for (let r = 0; r < reps; r++) await c.verify(pks, [message], sigs);
+  const verifyMs = (performance.now() - t0) / (reps * pks.length);
+  const perRound = 2 * signMs + (98 + 63) * verifyMs;
+  return { suite: SUITE, name: `baseline: Ed25519 (${provider})`, opsPerSec: 1000 / verifyMs, unit: 'verify', meanMs: verifyMs, extra: { signMs: +signMs.toFixed(3), verifyMs: +verifyMs.toFixed(3), perClientRoundMs_k98: +perRound.toFixed(1) } };
+}
+
 function grid(quick: boolean): Point[] {
   const out: Point[] = [];
   const ns = quick ? [100] : [100, 1000, 10000];
@@ -150,7 +197,7 @@ async function gridSuite(options: PerfOptions, maxSeconds = DEFAULT_MAX_ESTIMATE
     const log = options.log ?? (() => undefined);
     const rows: PerfRow[] = [];
     const baselines = new Map<string, PerfRow>();
-    rows.push(await keystreamBaseline('webcrypto'), await keystreamBaseline('node'));
+    rows.push(await keystreamBaseline('webcrypto'), await keystreamBaseline('node'), await signatureBaseline('webcrypto'), await signatureBaseline('noble'));
     for (const p of grid(options.quick)) {
       const key = `${p.n}/${p.length}`;
       if (!baselines.has(key)) {
@@ -178,7 +225,12 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   if (only) {
     // --only=n,length,dropout,graph  e.g. --only=1000,10000,0.1,secagg+
     const [n, length, dropout, graph] = only.slice(7).split(',');
-    rows = [plainSumBaseline(Number(n), Number(length)), await runPoint({ n: Number(n), length: Number(length), dropout: Number(dropout), graph: graph as Point['graph'] }, log)];
+    rows = [
+      plainSumBaseline(Number(n), Number(length)),
+      await signatureBaseline('webcrypto'),
+      await signatureBaseline('noble'),
+      await runPoint({ n: Number(n), length: Number(length), dropout: Number(dropout), graph: graph as Point['graph'] }, log),
+    ];
   } else rows = await gridSuite({ quick, log }, maxSeconds);
   const extraText = (r: PerfRow): string => (r.extra ? Object.entries(r.extra).map(([k, v]) => `${k}=${v}`).join(' ') : '');
   console.log('| name | server ms / mean ms | ops/s | ratio | details |');

@@ -1,38 +1,62 @@
 /**
- * The client of one secure-aggregation round (Bonawitz et al., CCS 2017, Fig. 4; the sparse
- * neighbourhoods of SecAgg+, Bell et al., CCS 2020, Alg. 2), as a state machine without I/O: each
- * method takes the server's message for a phase and returns this client's reply as wire bytes.
+ * The client of one secure-aggregation round (Bonawitz et al., CCS 2017, Fig. 4 with the active-
+ * model steps of §6; the sparse neighbourhoods of SecAgg+, Bell et al., CCS 2020), as a state
+ * machine without I/O: each method takes the server's message for a phase and returns this
+ * client's reply as wire bytes.
  *
- *   advertiseKeys()             -> c_u^PK, s_u^PK                        (AdvertiseKeys)
- *   shareKeys(keys)             -> Enc_{c_uv}(u, v, [b_u]_v, [s_u^SK]_v)  (ShareKeys)
- *   maskInput(inbox, x)         -> y_u = x + PRG(b_u) + sum_v ±PRG(s_uv)  (MaskedInputCollection)
- *   consistencyCheck(survivors) -> ack, commits to the survivor set U3    (ConsistencyCheck)
- *   unmask(request)             -> [b_v] for v in U3, [s_v^SK] for v in U2 \ U3   (Unmasking)
+ *   advertiseKeys()              -> signed (id, identity, vk, c_u^PK, s_u^PK, commit(b_u))   (AdvertiseKeys)
+ *   shareKeys(roster, keys)      -> Enc_{c_uv}(u, v, [b_u]_v, [s_u^SK]_v)                     (ShareKeys)
+ *   maskInput(inbox, x)          -> y_u = x + PRG(b_u) + sum_v ±PRG(s_uv)                     (MaskedInputCollection)
+ *   consistencyCheck(survivors)  -> SIG(U3): commits to the survivor set U3                   (ConsistencyCheck)
+ *   unmask(signatures)           -> [b_v] for v in U3, [s_v^SK] for v in U2 \ U3              (Unmasking)
  *
- * A client never reveals both kinds of share for one peer: after the consistency check it answers
- * only for the survivor set it committed to. A refused message (protocol_violation) changes no
- * state, so the client stays usable.
+ * Before sharing, the client verifies every neighbour's signature and asks the key directory to
+ * vouch for every signing key; it derives the neighbour graph itself from the hash of all signed
+ * advertisements; it refuses a configuration weaker than its floors. Before unmasking it needs
+ * signatures over the same U3 from at least t of its share holders, so a server that shows
+ * different survivor sets to different clients gets a refusal, never shares. A refused message
+ * (protocol_violation, verify_failed) changes no state, so the client stays usable.
  */
-import { PinholeError, type Rng, checkInteger, checkObject, cryptoRng, describeValue, invalid, requireSecureRng } from '@pinhole/core';
-import { type SecAggRoundConfig, makeRoundConfig, type RoundConfigParams } from './config.js';
-import { type SecAggCrypto, X25519_BASE_POINT, gcmOpen, gcmSeal, isSecAggCrypto, isSmallOrderPoint, toHex, webCryptoProvider } from './crypto.js';
+import { PinholeError, type Rng, checkBoolean, checkInteger, checkNumber, checkObject, cryptoRng, describeValue, invalid, requireSecureRng } from '@pinhole/core';
+import { type RoundConfigParams, type SecAggAssumptions, type SecAggRoundConfig, checkFloors, configDigest, makeRoundConfig } from './config.js';
+import { type SecAggCrypto, X25519_BASE_POINT, gcmOpen, gcmSeal, isSecAggCrypto, isSmallOrderPoint, sha256Bytes, toHex, webCryptoProvider } from './crypto.js';
+import { type KeyDirectory, isKeyDirectory, verifyWithDirectory } from './directory.js';
 import { Neighbourhoods } from './graph.js';
+import { type SigningKeyPair, signingKeyFromSecret } from './identity.js';
 import { addMasks, channelKey, pairMaskKey, pairSign, reduceBits, roundSalt, selfMaskKey } from './masks.js';
 import {
+  DIGEST_BYTES,
+  IDENTITY_PATTERN,
   KEY_BYTES,
   MSG,
   SHARE_CIPHERTEXT_BYTES,
   SHARE_PLAINTEXT_BYTES,
+  SIGNATURE_BYTES,
+  bitmapCount,
+  bitmapHas,
   openServerMessage,
+  readBitmap,
   readBytes,
   readId,
+  readIdentities,
   readIds,
   seal,
+  verifyFailed,
   violation,
 } from './messages.js';
 import { SHARE_CHUNKS, shamirSplit } from './shamir.js';
+import { type Advertisement, advertisementTranscript, consistencyTranscript, graphSeed, selfMaskCommitment } from './transcript.js';
 
 export type ClientPhase = 'advertise' | 'share' | 'masked' | 'consistency' | 'unmask' | 'done';
+
+/** Floors the client enforces whatever the server's configuration says. */
+export interface SecAggClientMinimums {
+  dropoutRate?: number;
+  corruptFraction?: number;
+  securityBits?: number;
+  /** the fewest contributors (|U3|) this client unmasks a sum for */
+  contributors?: number;
+}
 
 export interface SecAggClientOptions {
   /** randomness for keys, b_u and share polynomials; cryptoRng() by default */
@@ -41,6 +65,18 @@ export interface SecAggClientOptions {
   allowInsecureRng?: boolean;
   /** webCryptoProvider() by default */
   crypto?: SecAggCrypto;
+  /** the device's long-term Ed25519 secret key (32 bytes); required with a directory */
+  signingKey?: Uint8Array;
+  /** the identity the directory knows the signing key under; required with a directory */
+  identity?: string;
+  /** who vouches for the neighbours' signing keys; required for a `key_directory` round */
+  directory?: KeyDirectory;
+  /**
+   * Take part in an `honest_but_curious` round (no directory): the caller accepts that a server
+   * that deviates from the protocol can read this device's input. Without it such a round is refused.
+   */
+  honestButCurious?: boolean;
+  minimums?: SecAggClientMinimums;
 }
 
 function nonce(from: number, to: number): Uint8Array {
@@ -51,30 +87,44 @@ function nonce(from: number, to: number): Uint8Array {
   return out;
 }
 
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class SecAggClient {
   readonly config: SecAggRoundConfig;
   readonly id: number;
+  /** the identity this client advertises (its directory name; `slot-<id>` in honest-but-curious rounds without one) */
+  readonly identity: string;
   private readonly rng: Rng;
   private readonly crypto: SecAggCrypto;
-  private readonly graph: Neighbourhoods;
+  private readonly directory: KeyDirectory | undefined;
+  private readonly signing: SigningKeyPair;
+  private readonly digest: Uint8Array;
   private readonly salt: Uint8Array;
+  private readonly minContributors: number;
   private state: ClientPhase = 'advertise';
   private busy = false;
   private cSecret: Uint8Array = new Uint8Array(0);
   private sSecret: Uint8Array = new Uint8Array(0);
-  private cPublic: Uint8Array = new Uint8Array(0);
-  private sPublic: Uint8Array = new Uint8Array(0);
   private selfSecret: Uint8Array = new Uint8Array(0);
+  private adDigest: Uint8Array = new Uint8Array(0);
+  private seed: Uint8Array = new Uint8Array(0);
   /** U1 as this client saw it: holders of its shares (itself included), sorted */
   private holders: number[] = [];
+  /** verified signing keys of the holders */
+  private vks = new Map<number, Uint8Array>();
   private channel = new Map<number, Uint8Array>();
   private pairKey = new Map<number, Uint8Array>();
   private ownShares: { b: Uint32Array; s: Uint32Array } | undefined;
   /** ciphertexts received in MaskedInputCollection: U2 ∩ N(u) */
   private inbox = new Map<number, Uint8Array>();
-  /** committed at ConsistencyCheck: survivors and dropped among this client's U2 view */
+  /** committed at ConsistencyCheck: survivors and dropped among this client's holders */
   private survivors = new Set<number>();
   private dropped = new Set<number>();
+  private signedU3: Uint8Array = new Uint8Array(0);
 
   constructor(config: SecAggRoundConfig, id: number, options: SecAggClientOptions = {}) {
     this.config = makeRoundConfig(config as RoundConfigParams);
@@ -83,12 +133,47 @@ export class SecAggClient {
     this.rng = requireSecureRng(options.rng ?? cryptoRng(), options.allowInsecureRng);
     if (options.crypto !== undefined && !isSecAggCrypto(options.crypto)) throw invalid('crypto', 'a SecAggCrypto provider', options.crypto);
     this.crypto = options.crypto ?? webCryptoProvider();
-    this.graph = new Neighbourhoods(this.config.cohortSize, this.config.graph);
+    if (options.directory !== undefined && !isKeyDirectory(options.directory)) throw invalid('directory', 'a KeyDirectory (verify(identity, publicKey))', options.directory);
+    const hbc = options.honestButCurious === undefined ? false : checkBoolean('honestButCurious', options.honestButCurious);
+    if (this.config.threatModel === 'key_directory') {
+      if (options.directory === undefined) throw invalid('directory', 'a KeyDirectory: the round config is "key_directory"', options.directory);
+      this.directory = options.directory;
+    } else {
+      if (options.directory !== undefined) {
+        throw new PinholeError('protocol_violation', 'threatModel', 'the round config is "honest_but_curious" but this client has a key directory: downgrade refused');
+      }
+      if (!hbc) throw invalid('honestButCurious', 'true to take part in an "honest_but_curious" round (no key directory: a deviating server can read the input)', options.honestButCurious);
+      this.directory = undefined;
+    }
+    if (options.signingKey === undefined) {
+      if (this.directory !== undefined) throw invalid('signingKey', "the device's 32-byte Ed25519 secret key (required with a directory)", options.signingKey);
+      this.signing = signingKeyFromSecret(this.rng.bytes(32));
+    } else this.signing = signingKeyFromSecret(options.signingKey);
+    if (options.identity === undefined && this.directory !== undefined) throw invalid('identity', 'the identity the directory knows this device under', options.identity);
+    const identity = options.identity ?? `slot-${this.id}`;
+    if (typeof identity !== 'string' || !IDENTITY_PATTERN.test(identity)) throw invalid('identity', 'an identity of 1-128 characters [A-Za-z0-9._:@-]', identity);
+    this.identity = identity;
+    const m = options.minimums === undefined ? {} : checkObject('minimums', options.minimums);
+    const a = this.config.assumptions;
+    const floors: SecAggAssumptions = {
+      dropoutRate: Math.max(a.dropoutRate, checkNumber('minimums.dropoutRate', m.dropoutRate === undefined ? 0 : m.dropoutRate, { ge: 0, lt: 1 })),
+      corruptFraction: Math.max(a.corruptFraction, checkNumber('minimums.corruptFraction', m.corruptFraction === undefined ? 0 : m.corruptFraction, { ge: 0, lt: 1 })),
+      securityBits: Math.max(a.securityBits, checkNumber('minimums.securityBits', m.securityBits === undefined ? 0 : m.securityBits, { ge: 0, le: 1000 })),
+    };
+    const weak = checkFloors(this.config, floors);
+    if (weak !== null) throw new PinholeError('protocol_violation', weak.param, `refused: ${weak.message}`);
+    this.minContributors = Math.max(this.config.minContributors, checkInteger('minimums.contributors', m.contributors === undefined ? 0 : m.contributors, { ge: 0, le: this.config.cohortSize }));
+    this.digest = configDigest(this.config);
     this.salt = roundSalt(this.config.roundId);
   }
 
   get phase(): ClientPhase {
     return this.state;
+  }
+
+  /** This device's signing public key (what the directory must vouch for). */
+  get signingPublicKey(): Uint8Array {
+    return Uint8Array.from(this.signing.publicKey);
   }
 
   /** Sorted ids whose shares of this client's secrets exist (neighbours and itself), once known. */
@@ -107,50 +192,102 @@ export class SecAggClient {
     }
   }
 
-  /** AdvertiseKeys: fresh X25519 key pairs for the channel (c) and the masks (s). */
+  /** AdvertiseKeys: fresh X25519 key pairs (c, s) and the self-mask seed b_u, signed with the long-term key. */
   advertiseKeys(): Promise<Uint8Array> {
     return this.step('advertise', 'advertiseKeys', async () => {
       const c = this.rng.bytes(KEY_BYTES);
       const s = this.rng.bytes(KEY_BYTES);
+      const b = this.rng.bytes(32);
       const [cp] = await this.crypto.x25519(c, [X25519_BASE_POINT]);
       const [sp] = await this.crypto.x25519(s, [X25519_BASE_POINT]);
+      const ad: Advertisement = { id: this.id, identity: this.identity, vk: this.signing.publicKey, cPk: cp as Uint8Array, sPk: sp as Uint8Array, commitment: selfMaskCommitment(this.digest, this.id, b) };
+      const transcript = advertisementTranscript(this.digest, ad);
+      const sig = await this.crypto.sign(this.signing.secretKey, transcript);
       this.cSecret = c;
       this.sSecret = s;
-      this.cPublic = cp as Uint8Array;
-      this.sPublic = sp as Uint8Array;
+      this.selfSecret = b;
+      this.adDigest = sha256Bytes(transcript);
       this.state = 'share';
-      return seal(MSG.advertise, { round: this.config.roundId, id: this.id, cPk: this.cPublic, sPk: this.sPublic });
+      return seal(MSG.advertise, { round: this.config.roundId, id: this.id, identity: ad.identity, vk: ad.vk, cPk: ad.cPk, sPk: ad.sPk, commitment: ad.commitment, sig });
     });
   }
 
-  /** ShareKeys: takes the neighbours' keys (U1), returns encrypted shares of b_u and s_u^SK. */
-  shareKeys(keysMessage: Uint8Array): Promise<Uint8Array> {
+  /**
+   * ShareKeys: takes the round's roster (every advertiser and the digest of its advertisement,
+   * the same message for every client) and this client's keys message (the signed advertisements
+   * of its live neighbours, U1); returns encrypted shares of b_u and s_u^SK.
+   */
+  shareKeys(rosterMessage: Uint8Array, keysMessage: Uint8Array): Promise<Uint8Array> {
     return this.step('share', 'shareKeys', async () => {
       const { roundId, cohortSize: n, threshold: t } = this.config;
+      const r = openServerMessage(rosterMessage, MSG.roster, roundId, 'share');
+      const advertised = readIds(r, 'advertised', n);
+      const digests = readBytes(r, 'digests', advertised.length * DIGEST_BYTES);
+      const position = new Map<number, number>();
+      advertised.forEach((v, i) => position.set(v, i));
+      const own = position.get(this.id);
+      if (own === undefined || !equalBytes(digests.subarray(32 * own, 32 * own + 32), this.adDigest)) {
+        throw violation('digests', `the roster does not list this client's (${this.id}) advertisement as it was sent`);
+      }
+      const seed = graphSeed(this.digest, advertised, digests);
+      const spec = this.config.graph;
+      const graph = new Neighbourhoods(n, spec.kind === 'complete' ? spec : { kind: 'harary', degree: spec.degree, seed });
+
       const p = openServerMessage(keysMessage, MSG.keys, roundId, 'share');
       if (readId(p, 'to', n) !== this.id) throw violation('to', `"to" expected ${this.id}, got ${describeValue(p.to)}`);
       const ids = readIds(p, 'ids', n);
       const m = ids.length;
+      const identities = readIdentities(p, 'identities', m);
+      const vks = readBytes(p, 'vks', m * KEY_BYTES);
       const cPks = readBytes(p, 'cPks', m * KEY_BYTES);
       const sPks = readBytes(p, 'sPks', m * KEY_BYTES);
+      const commitments = readBytes(p, 'commitments', m * DIGEST_BYTES);
+      const sigs = readBytes(p, 'sigs', m * SIGNATURE_BYTES);
+      const key = (a: Uint8Array, i: number): Uint8Array => a.subarray(32 * i, 32 * i + 32);
       const seen = new Set<string>();
+      const names = new Set<string>();
+      const transcripts: Uint8Array[] = [];
       let self = -1;
       for (let i = 0; i < m; i++) {
         const v = ids[i] as number;
         if (v === this.id) self = i;
-        else if (!this.graph.isNeighbour(this.id, v)) throw violation(`ids[${i}]`, `"ids" lists ${v}, which is not a neighbour of ${this.id}`);
-        for (const pk of [cPks.subarray(32 * i, 32 * i + 32), sPks.subarray(32 * i, 32 * i + 32)]) {
+        else if (!graph.isNeighbour(this.id, v)) throw violation(`ids[${i}]`, `"ids" lists ${v}, which is not a neighbour of ${this.id} in the graph derived from the roster`);
+        for (const pk of [key(vks, i), key(cPks, i), key(sPks, i)]) {
           const hex = toHex(pk);
           if (seen.has(hex)) throw violation(`ids[${i}]`, `the keys of ${v} repeat a key already listed: every public key in a round must be distinct`);
-          if (isSmallOrderPoint(pk)) throw violation(`ids[${i}]`, `the key of ${v} is a small-order point`);
           seen.add(hex);
         }
+        if (isSmallOrderPoint(key(cPks, i)) || isSmallOrderPoint(key(sPks, i))) throw violation(`ids[${i}]`, `a key of ${v} is a small-order point`);
+        if (names.has(identities[i] as string)) throw violation(`identities[${i}]`, `identity ${identities[i]} holds two places among the neighbours of ${this.id}`);
+        names.add(identities[i] as string);
+        const at = position.get(v);
+        const transcript = advertisementTranscript(this.digest, { id: v, identity: identities[i] as string, vk: key(vks, i), cPk: key(cPks, i), sPk: key(sPks, i), commitment: key(commitments, i) });
+        if (at === undefined || !equalBytes(sha256Bytes(transcript), digests.subarray(32 * at, 32 * at + 32))) {
+          throw violation(`ids[${i}]`, `the advertisement of ${v} is not the one the roster lists`);
+        }
+        transcripts.push(transcript);
       }
       if (self < 0) throw violation('ids', `"ids" must list this client (${this.id}) itself`);
-      if (toHex(cPks.subarray(32 * self, 32 * self + 32)) !== toHex(this.cPublic) || toHex(sPks.subarray(32 * self, 32 * self + 32)) !== toHex(this.sPublic)) {
-        throw violation('ids', `the keys listed for this client (${this.id}) are not the ones it advertised`);
-      }
       if (m < t) throw violation('ids', `"ids" lists ${m} share holders, below the threshold ${t}: the round cannot continue`);
+      const valid = await this.crypto.verify(
+        Array.from({ length: m }, (_, i) => key(vks, i)),
+        transcripts,
+        Array.from({ length: m }, (_, i) => sigs.subarray(64 * i, 64 * i + 64)),
+      );
+      const bad = valid.indexOf(false);
+      if (bad >= 0) throw verifyFailed(`sigs[${bad}]`, `the advertisement of ${ids[bad]} does not carry a valid signature by the key it names: refused`);
+      if (this.directory !== undefined) {
+        const others = Array.from({ length: m }, (_, i) => i).filter((i) => i !== self);
+        const vouched = await verifyWithDirectory(
+          this.directory,
+          others.map((i) => ({ identity: identities[i] as string, publicKey: Uint8Array.from(key(vks, i)) })),
+        );
+        const j = vouched.indexOf(false);
+        if (j >= 0) {
+          const i = others[j] as number;
+          throw verifyFailed(`vks[${i}]`, `the key directory does not vouch for the signing key of ${ids[i]} (identity ${identities[i]}): refused, a substituted key would let the server read the shares`);
+        }
+      }
       const holders = Array.from(ids);
       const others = holders.filter((v) => v !== this.id);
       const otherIdx = others.map((v) => holders.indexOf(v));
@@ -162,31 +299,34 @@ export class SecAggClient {
       } catch (err) {
         throw violation('ids', 'a listed public key gives no valid X25519 agreement', err);
       }
-      const b = this.rng.bytes(32);
-      const bShares = shamirSplit(b, holders, t, this.rng);
+      const bShares = shamirSplit(this.selfSecret, holders, t, this.rng);
       const sShares = shamirSplit(this.sSecret, holders, t, this.rng);
       const to = new Uint32Array(others);
       const ct = new Uint8Array(others.length * SHARE_CIPHERTEXT_BYTES);
       const channel = new Map<number, Uint8Array>();
       const pairKey = new Map<number, Uint8Array>();
+      const vkOf = new Map<number, Uint8Array>();
       const plain = new Uint8Array(SHARE_PLAINTEXT_BYTES);
       const plainView = new DataView(plain.buffer);
       for (let j = 0; j < others.length; j++) {
         const v = others[j] as number;
         const i = otherIdx[j] as number;
-        const key = channelKey(this.salt, cAgreed[j] as Uint8Array, this.id, v);
-        channel.set(v, key);
+        const k = channelKey(this.salt, cAgreed[j] as Uint8Array, this.id, v);
+        channel.set(v, k);
         pairKey.set(v, pairMaskKey(this.salt, sAgreed[j] as Uint8Array, this.id, v));
+        vkOf.set(v, vks.slice(32 * i, 32 * i + 32));
         plainView.setUint32(0, this.id, true);
         plainView.setUint32(4, v, true);
         for (let c = 0; c < SHARE_CHUNKS; c++) {
           plainView.setUint32(8 + 4 * c, (bShares[i] as Uint32Array)[c] as number, true);
           plainView.setUint32(8 + 4 * SHARE_CHUNKS + 4 * c, (sShares[i] as Uint32Array)[c] as number, true);
         }
-        ct.set(gcmSeal(key, nonce(this.id, v), plain, this.salt), j * SHARE_CIPHERTEXT_BYTES);
+        ct.set(gcmSeal(k, nonce(this.id, v), plain, this.salt), j * SHARE_CIPHERTEXT_BYTES);
       }
-      this.selfSecret = b;
+      vkOf.set(this.id, this.signing.publicKey);
+      this.seed = seed;
       this.holders = holders;
+      this.vks = vkOf;
       this.channel = channel;
       this.pairKey = pairKey;
       this.ownShares = { b: bShares[self] as Uint32Array, s: sShares[self] as Uint32Array };
@@ -243,62 +383,70 @@ export class SecAggClient {
     return input instanceof Uint32Array ? input : Uint32Array.from(input as number[]);
   }
 
-  /** ConsistencyCheck: takes the survivors U3 among this client's holders and commits to them. */
+  /**
+   * ConsistencyCheck: takes the survivor set U3 of the whole round (a bitmap, the same message for
+   * every client), checks it against what this client saw, commits to it and signs it.
+   */
   consistencyCheck(survivorsMessage: Uint8Array): Promise<Uint8Array> {
     return this.step('consistency', 'consistencyCheck', async () => {
       const { roundId, cohortSize: n, threshold: t } = this.config;
       const p = openServerMessage(survivorsMessage, MSG.survivors, roundId, 'consistency');
-      if (readId(p, 'to', n) !== this.id) throw violation('to', `"to" expected ${this.id}, got ${describeValue(p.to)}`);
-      const survivors = readIds(p, 'survivors', n);
+      const u3 = readBitmap(p, 'survivors', n);
+      if (!bitmapHas(u3, this.id)) throw violation('survivors', `"survivors" must list this client (${this.id}), whose masked input was sent`);
       const set = new Set<number>();
-      for (let i = 0; i < survivors.length; i++) {
-        const v = survivors[i] as number;
-        if (v !== this.id && !this.inbox.has(v)) throw violation(`survivors[${i}]`, `"survivors" lists ${v}, which sent this client no share`);
+      for (const v of this.holders) {
+        if (!bitmapHas(u3, v)) continue;
+        if (v !== this.id && !this.inbox.has(v)) throw violation('survivors', `"survivors" lists ${v}, a holder that sent this client no share`);
         set.add(v);
       }
-      if (!set.has(this.id)) throw violation('survivors', `"survivors" must list this client (${this.id}), whose masked input was sent`);
       if (set.size < t) throw violation('survivors', `only ${set.size} of the share holders of ${this.id} survive, below the threshold ${t}: the round cannot continue`);
+      const total = bitmapCount(u3);
+      if (total < this.minContributors) {
+        throw violation('survivors', `only ${total} contributors survive, below the minimum ${this.minContributors}: this client does not help unmask so small a sum`);
+      }
+      const message = consistencyTranscript(this.digest, this.seed, u3);
+      const sig = await this.crypto.sign(this.signing.secretKey, message);
       const dropped = new Set<number>();
       for (const v of this.inbox.keys()) if (!set.has(v)) dropped.add(v);
       this.survivors = set;
       this.dropped = dropped;
+      this.signedU3 = message;
       this.state = 'unmask';
-      return seal(MSG.ack, { round: roundId, id: this.id });
+      return seal(MSG.ack, { round: roundId, id: this.id, sig });
     });
   }
 
   /**
-   * Unmasking: reveals the share of b_v for each survivor v and of s_v^SK for each dropped v the
-   * server asks for, exactly as committed in the consistency check; asking for both kinds for one
-   * peer, or for a kind that contradicts the committed survivor set, is refused.
+   * Unmasking: takes the consistency signatures of this client's holders; with t valid
+   * signatures (the first t listed) over the same U3 it committed to, reveals the share of b_v for each surviving holder
+   * and of s_v^SK for each dropped one, exactly as committed. Anything else is refused.
    */
   unmask(requestMessage: Uint8Array): Promise<Uint8Array> {
     return this.step('unmask', 'unmask', async () => {
       const { roundId, cohortSize: n, threshold: t } = this.config;
       const p = openServerMessage(requestMessage, MSG.unmaskRequest, roundId, 'unmask');
       if (readId(p, 'to', n) !== this.id) throw violation('to', `"to" expected ${this.id}, got ${describeValue(p.to)}`);
-      const selfMaskOf = readIds(p, 'selfMaskOf', n);
-      const keyOf = readIds(p, 'keyOf', n);
-      const responders = readIds(p, 'responders', n);
-      const asked = new Set<number>(selfMaskOf);
-      for (let i = 0; i < keyOf.length; i++) {
-        const v = keyOf[i] as number;
-        if (asked.has(v)) throw violation(`keyOf[${i}]`, `the server asks for both the self-mask share and the key share of ${v}: refused, that would reveal its input`);
-        if (!this.dropped.has(v)) {
-          throw violation(`keyOf[${i}]`, `the server asks for the key share of ${v}, which ${this.survivors.has(v) ? 'survived (as committed in the consistency check)' : 'is not a dropped holder'}: refused`);
-        }
+      const signers = readIds(p, 'signers', n);
+      const sigs = readBytes(p, 'sigs', signers.length * SIGNATURE_BYTES);
+      for (let i = 0; i < signers.length; i++) {
+        const v = signers[i] as number;
+        if (!this.survivors.has(v)) throw violation(`signers[${i}]`, `"signers" lists ${v}, which is not a share holder of ${this.id} in the survivor set it signed`);
       }
-      for (let i = 0; i < selfMaskOf.length; i++) {
-        const v = selfMaskOf[i] as number;
-        if (!this.survivors.has(v)) throw violation(`selfMaskOf[${i}]`, `the server asks for the self-mask share of ${v}, which is not a committed survivor: refused`);
+      if (signers.length < t) throw violation('signers', `only ${signers.length} share holders of ${this.id} signed the survivor set, below the threshold ${t}`);
+      // t valid signatures from distinct holders are what the check needs: the first t listed are
+      // verified, and any of them failing is a refusal.
+      const checked = Array.from(signers.subarray(0, t));
+      const valid = await this.crypto.verify(
+        checked.map((v) => this.vks.get(v) as Uint8Array),
+        [this.signedU3],
+        checked.map((_, i) => sigs.subarray(64 * i, 64 * i + 64)),
+      );
+      const bad = valid.indexOf(false);
+      if (bad >= 0) {
+        throw verifyFailed(`sigs[${bad}]`, `the consistency signature of ${signers[bad]} is not over the survivor set ${this.id} signed: the server showed different survivor sets, refused`);
       }
-      let live = 0;
-      for (let i = 0; i < responders.length; i++) {
-        const v = responders[i] as number;
-        if (!this.survivors.has(v)) throw violation(`responders[${i}]`, `"responders" lists ${v}, which is not a committed survivor`);
-        live++;
-      }
-      if (live < t) throw violation('responders', `only ${live} share holders of ${this.id} respond, below the threshold ${t}`);
+      const selfMaskOf = Uint32Array.from([...this.survivors].sort((a, b) => a - b));
+      const keyOf = Uint32Array.from([...this.dropped].sort((a, b) => a - b));
       const bOut = new Uint32Array(selfMaskOf.length * SHARE_CHUNKS);
       const sOut = new Uint32Array(keyOf.length * SHARE_CHUNKS);
       const fill = (out: Uint32Array, ids: Uint32Array, offset: number): void => {

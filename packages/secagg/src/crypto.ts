@@ -1,14 +1,16 @@
 /**
  * The cryptographic primitives of the protocol behind one small interface, so the platform's fast
- * implementation is used where there is one: X25519 key agreement (RFC 7748) and the AES-256-CTR
- * keystream that expands a 256-bit seed into a mask (the PRG of Bonawitz et al., CCS 2017, §4).
+ * implementation is used where there is one: X25519 key agreement (RFC 7748), the AES-256-CTR
+ * keystream that expands a 256-bit seed into a mask (the PRG of Bonawitz et al., CCS 2017, §4) and
+ * Ed25519 signatures (RFC 8032) for the authenticated advertisements and the consistency check.
  * `webCryptoProvider()` runs on phones and browsers (WebCrypto through globalThis.crypto, with the
- * audited @noble/curves X25519 where WebCrypto lacks it); `nobleProvider()` is pure JavaScript.
+ * audited @noble/curves X25519 and Ed25519 where WebCrypto lacks them); `nobleProvider()` is pure
+ * JavaScript.
  * HKDF-SHA256 (RFC 5869) and AES-256-GCM for the share ciphertexts are small and synchronous:
  * they always run on @noble/hashes and @noble/ciphers.
  */
 import { PinholeError } from '@pinhole/core';
-import { x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
+import { ed25519, x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
 import { ctr, gcm } from '@noble/ciphers/aes.js';
 import { hkdf as nobleHkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -22,6 +24,14 @@ export interface SecAggCrypto {
   x25519(secretKey: Uint8Array, publicKeys: readonly Uint8Array[]): Promise<Uint8Array[]>;
   /** The first `byteLength` bytes of the AES-256-CTR keystream (initial counter block 0) under each 32-byte key. */
   keystreams(keys: readonly Uint8Array[], byteLength: number): Promise<Uint8Array[]>;
+  /** Ed25519 signature (64 bytes) of `message` under a 32-byte secret key (RFC 8032 seed). */
+  sign(secretKey: Uint8Array, message: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Ed25519 verification of one signature per public key, all over the same message or each over
+   * its own (`messages` of length 1 or of the same length as `publicKeys`). Never rejects: a
+   * malformed key or signature verifies as false.
+   */
+  verify(publicKeys: readonly Uint8Array[], messages: readonly Uint8Array[], signatures: readonly Uint8Array[]): Promise<boolean[]>;
 }
 
 /** The X25519 base point: X25519(k, BASE) is the public key of k. */
@@ -39,24 +49,50 @@ function nobleAgree(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Pure JavaScript (@noble/*): slow for long masks, but runs anywhere. */
+function nobleVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    // RFC 8032 (cofactorless, canonical encodings), as OpenSSL and WebCrypto verify.
+    return publicKey.length === 32 && signature.length === 64 && ed25519.verify(signature, message, publicKey, { zip215: false });
+  } catch {
+    return false;
+  }
+}
+
+function nobleVerifyAll(publicKeys: readonly Uint8Array[], messages: readonly Uint8Array[], signatures: readonly Uint8Array[]): boolean[] {
+  return publicKeys.map((pk, i) => nobleVerify(pk, (messages.length === 1 ? messages[0] : messages[i]) as Uint8Array, signatures[i] as Uint8Array));
+}
+
+/** Pure JavaScript (@noble/*): slow for long masks and signatures, but runs anywhere. */
 export function nobleProvider(): SecAggCrypto {
   return {
     name: 'noble',
     x25519: async (secretKey, publicKeys) => publicKeys.map((pk) => nobleAgree(secretKey, pk)),
     keystreams: async (keys, byteLength) => keys.map((k) => nobleKeystream(k, byteLength)),
+    sign: async (secretKey, message) => ed25519.sign(message, secretKey),
+    verify: async (publicKeys, messages, signatures) => nobleVerifyAll(publicKeys, messages, signatures),
   };
+}
+
+/** The Ed25519 public key of a 32-byte secret key (RFC 8032 §5.1.5). */
+export function ed25519PublicKey(secretKey: Uint8Array): Uint8Array {
+  return ed25519.getPublicKey(secretKey);
 }
 
 // PKCS#8 wrapping of a raw X25519 private key (RFC 8410): WebCrypto imports private keys only so.
 const PKCS8_X25519_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
 
-function pkcs8(secretKey: Uint8Array): Uint8Array {
+// The same for Ed25519 (OID 1.3.101.112).
+const PKCS8_ED25519_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
+
+function pkcs8(secretKey: Uint8Array, prefix = PKCS8_X25519_PREFIX): Uint8Array {
   const out = new Uint8Array(48);
-  out.set(PKCS8_X25519_PREFIX);
+  out.set(prefix);
   out.set(secretKey, 16);
   return out;
 }
+
+/** Imported verification keys are reused: a client checks each neighbour's key twice per round. */
+const VERIFY_KEY_CACHE = 4096;
 
 function subtleCrypto(): SubtleCrypto {
   const subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;
@@ -65,11 +101,12 @@ function subtleCrypto(): SubtleCrypto {
 }
 
 /**
- * WebCrypto: AES-CTR always; X25519 when the platform has it (Node >= 20, recent browsers and
- * phones), else @noble/curves. Calls inside one batch run concurrently.
+ * WebCrypto: AES-CTR always; X25519 and Ed25519 when the platform has them (Node >= 20, recent
+ * browsers and phones), else @noble/curves. Calls inside one batch run concurrently. `subtle`
+ * replaces globalThis.crypto.subtle (tests of the fallback).
  */
-export function webCryptoProvider(): SecAggCrypto {
-  const subtle = subtleCrypto();
+export function webCryptoProvider(options: { subtle?: SubtleCrypto } = {}): SecAggCrypto {
+  const subtle = options.subtle ?? subtleCrypto();
   // WebCrypto's typings want ArrayBuffer-backed views; ours may be views of any buffer.
   const buf = (b: Uint8Array): Uint8Array<ArrayBuffer> => (b.buffer instanceof ArrayBuffer ? (b as Uint8Array<ArrayBuffer>) : new Uint8Array(b));
   let hasX25519: Promise<boolean> | undefined;
@@ -78,8 +115,49 @@ export function webCryptoProvider(): SecAggCrypto {
       .importKey('raw', buf(X25519_BASE_POINT), { name: 'X25519' }, true, [])
       .then(() => true)
       .catch(() => false));
+  let hasEd25519: Promise<boolean> | undefined;
+  const probeEd = (): Promise<boolean> =>
+    (hasEd25519 ??= subtle
+      .generateKey({ name: 'Ed25519' } as unknown as AlgorithmIdentifier, false, ['sign', 'verify'])
+      .then(() => true)
+      .catch(() => false));
+  // Keyed by the secret's array object, so no copy of the secret is kept as a string.
+  const signKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+  const verifyKeys = new Map<string, Promise<CryptoKey | null>>();
+  const verifyKey = (pk: Uint8Array): Promise<CryptoKey | null> => {
+    const hex = toHex(pk);
+    let k = verifyKeys.get(hex);
+    if (k === undefined) {
+      if (verifyKeys.size >= VERIFY_KEY_CACHE) verifyKeys.clear();
+      k = subtle.importKey('raw', buf(pk), { name: 'Ed25519' }, false, ['verify']).catch(() => null);
+      verifyKeys.set(hex, k);
+    }
+    return k;
+  };
   return {
     name: 'webcrypto',
+    async sign(secretKey, message) {
+      if (!(await probeEd())) return ed25519.sign(message, secretKey);
+      let key = signKeys.get(secretKey);
+      if (key === undefined) {
+        key = subtle.importKey('pkcs8', buf(pkcs8(secretKey, PKCS8_ED25519_PREFIX)), { name: 'Ed25519' }, false, ['sign']);
+        signKeys.set(secretKey, key);
+      }
+      return new Uint8Array(await subtle.sign({ name: 'Ed25519' }, await key, buf(message)));
+    },
+    async verify(publicKeys, messages, signatures) {
+      if (!(await probeEd())) return nobleVerifyAll(publicKeys, messages, signatures);
+      return Promise.all(
+        publicKeys.map(async (pk, i) => {
+          const sig = signatures[i] as Uint8Array;
+          if (pk.length !== 32 || sig.length !== 64) return false;
+          const key = await verifyKey(pk);
+          if (key === null) return false;
+          const message = (messages.length === 1 ? messages[0] : messages[i]) as Uint8Array;
+          return subtle.verify({ name: 'Ed25519' }, key, buf(sig), buf(message)).catch(() => false);
+        }),
+      );
+    },
     async x25519(secretKey, publicKeys) {
       if (!(await probe())) return publicKeys.map((pk) => nobleAgree(secretKey, pk));
       const priv = await subtle.importKey('pkcs8', buf(pkcs8(secretKey)), { name: 'X25519' }, false, ['deriveBits']);
@@ -106,7 +184,15 @@ export function webCryptoProvider(): SecAggCrypto {
 
 export function isSecAggCrypto(value: unknown): value is SecAggCrypto {
   const c = value as Partial<SecAggCrypto> | null;
-  return typeof c === 'object' && c !== null && typeof c.x25519 === 'function' && typeof c.keystreams === 'function' && typeof c.name === 'string';
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.x25519 === 'function' &&
+    typeof c.keystreams === 'function' &&
+    typeof c.sign === 'function' &&
+    typeof c.verify === 'function' &&
+    typeof c.name === 'string'
+  );
 }
 
 /** HKDF-SHA256 (RFC 5869) to 32 bytes. */
@@ -147,9 +233,11 @@ const SMALL_ORDER_HEX = [
 ];
 const SMALL_ORDER = new Set(SMALL_ORDER_HEX);
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function toHex(bytes: Uint8Array): string {
   let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i] as number] as string;
   return s;
 }
 

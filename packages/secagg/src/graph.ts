@@ -3,7 +3,9 @@
  * client masks with and holds shares for every other. SecAgg+ (Bell et al., CCS 2020, §3)
  * replaces it with a sparse k-regular graph; here the Harary graph H(n, k) (a ring where each
  * position links to the k/2 nearest on each side) under a uniformly random relabelling drawn from
- * a public 256-bit seed, so a client's neighbourhood is a uniform k-subset of the others.
+ * a public 256-bit seed, so a client's neighbourhood is a uniform k-subset of the others. The seed
+ * is the hash of every signed advertisement of the round (transcript.ts), so the server cannot
+ * choose it; the AES-CTR words are read little-endian on every platform.
  */
 import { ctr } from '@noble/ciphers/aes.js';
 
@@ -21,7 +23,9 @@ export function seededPermutation(n: number, seed: Uint8Array): Uint32Array {
       const iv = new Uint8Array(16);
       new DataView(iv.buffer).setUint32(0, blockIndex++);
       const bytes = ctr(seed, iv).encrypt(new Uint8Array(words * 4));
-      block = new Uint32Array(bytes.buffer, bytes.byteOffset, words);
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      block = new Uint32Array(words);
+      for (let i = 0; i < words; i++) block[i] = view.getUint32(4 * i, true);
       pos = 0;
     }
     return block[pos++] as number;

@@ -9,6 +9,7 @@ import { SHARE_CHUNKS, SHAMIR_PRIME } from './shamir.js';
 
 export const MSG = {
   advertise: 'secagg/advertise',
+  roster: 'secagg/roster',
   keys: 'secagg/keys',
   shares: 'secagg/shares',
   inbox: 'secagg/inbox',
@@ -20,9 +21,13 @@ export const MSG = {
 } as const;
 export type MessageType = (typeof MSG)[keyof typeof MSG];
 const CLIENT_TYPES: readonly string[] = [MSG.advertise, MSG.shares, MSG.masked, MSG.ack, MSG.unmask];
-const SERVER_TYPES: readonly string[] = [MSG.keys, MSG.inbox, MSG.survivors, MSG.unmaskRequest];
+const SERVER_TYPES: readonly string[] = [MSG.roster, MSG.keys, MSG.inbox, MSG.survivors, MSG.unmaskRequest];
 
 export const KEY_BYTES = 32;
+export const SIGNATURE_BYTES = 64;
+export const DIGEST_BYTES = 32;
+/** Directory identities: short printable names, the same rule on client, server and directory. */
+export const IDENTITY_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
 /** from (4) | to (4) | share of b_u | share of s_u^SK, each SHARE_CHUNKS 32-bit words */
 export const SHARE_PLAINTEXT_BYTES = 8 + 2 * 4 * SHARE_CHUNKS;
 export const SHARE_CIPHERTEXT_BYTES = SHARE_PLAINTEXT_BYTES + 16;
@@ -81,6 +86,49 @@ export function readIds(p: Payload, name: string, n: number): Uint32Array {
     }
   }
   return v;
+}
+
+export function verifyFailed(param: string, message: string, cause?: unknown): PinholeError {
+  return new PinholeError('verify_failed', param, message, cause === undefined ? undefined : { cause });
+}
+
+/** `count` directory identities. */
+export function readIdentities(p: Payload, name: string, count: number): string[] {
+  const v = p[name];
+  if (!Array.isArray(v) || v.length !== count) throw violation(name, `"${name}" expected an array of ${count} identities, got ${describeValue(v)}`);
+  return v.map((x: unknown, i) => {
+    if (typeof x !== 'string' || !IDENTITY_PATTERN.test(x)) throw violation(`${name}[${i}]`, `"${name}" expected identities of 1-128 characters [A-Za-z0-9._:@-], got ${describeValue(x)} at index ${i}`);
+    return x;
+  });
+}
+
+/** A set of ids in [1, n] as a bitmap of ceil(n/8) bytes, bit (id - 1); padding bits must be 0. */
+export function readBitmap(p: Payload, name: string, n: number): Uint8Array {
+  const v = readBytes(p, name, Math.ceil(n / 8));
+  if (n % 8 !== 0 && ((v[v.length - 1] as number) >> (n % 8)) !== 0) throw violation(name, `"${name}" sets bits beyond id ${n}`);
+  return v;
+}
+
+export function bitmapHas(bitmap: Uint8Array, id: number): boolean {
+  return (((bitmap[(id - 1) >> 3] as number) >> ((id - 1) & 7)) & 1) === 1;
+}
+
+export function bitmapOf(ids: Iterable<number>, n: number): Uint8Array {
+  const out = new Uint8Array(Math.ceil(n / 8));
+  for (const id of ids) out[(id - 1) >> 3] = (out[(id - 1) >> 3] as number) | (1 << ((id - 1) & 7));
+  return out;
+}
+
+export function bitmapCount(bitmap: Uint8Array): number {
+  let c = 0;
+  for (const b of bitmap) {
+    let x = b;
+    while (x) {
+      x &= x - 1;
+      c++;
+    }
+  }
+  return c;
 }
 
 export function readBytes(p: Payload, name: string, length: number): Uint8Array {

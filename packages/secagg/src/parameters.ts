@@ -105,6 +105,39 @@ function lnAdd(a: number, b: number): number {
   return lnSumExp([a, b]);
 }
 
+/** ln of the security failure bound of Claim 4 for one (degree, threshold); 0 means no guarantee. */
+function lnSecurityFailure(n: number, degree: number, threshold: number, delta: number, gamma: number): number {
+  const corrupt = Math.floor(gamma * n);
+  if (degree >= n - 1) return corrupt < 2 * threshold - n ? -Infinity : 0;
+  const rho = gamma + delta - gamma * delta;
+  const lnDisconnect = Math.log(n) + (degree / 2) * Math.log(rho);
+  return Math.min(0, lnAdd(Math.log(n) + lnHypergeometricUpperTail(n - 1, corrupt, degree, 2 * threshold - (degree + 1)), lnDisconnect));
+}
+
+export interface SecAggSecurityParams {
+  n: number;
+  /** neighbours per client; n - 1 (or more) is the complete graph */
+  degree: number;
+  threshold: number;
+  dropoutRate: number;
+  corruptFraction: number;
+}
+
+/**
+ * -log2 of the security failure bound (secagg.proof.md, Claim 4) of a given degree and threshold:
+ * the same formula `secAggPlusParameters` minimises, so a client can check the configuration a
+ * server sends against the assumptions it accepts. Infinity when the bound is 0.
+ */
+export function secAggSecurityBits(params: SecAggSecurityParams): number {
+  checkObject('params', params);
+  const n = checkInteger('n', params.n, { ge: 2, le: MAX_COHORT });
+  const degree = checkInteger('degree', params.degree, { ge: 1 });
+  const threshold = checkInteger('threshold', params.threshold, { ge: 1 });
+  const delta = checkNumber('dropoutRate', params.dropoutRate, { ge: 0, lt: 1 });
+  const gamma = checkNumber('corruptFraction', params.corruptFraction, { ge: 0, lt: 1 });
+  return -lnSecurityFailure(n, Math.min(degree, n - 1), threshold, delta, gamma) * LOG2E;
+}
+
 /**
  * The smallest even degree k (and, for it, the largest threshold t > (k+1)/2 that still meets
  * correctness) with security failure ≤ 2^-sigma and correctness failure ≤ 2^-eta; the complete
@@ -143,7 +176,7 @@ export function secAggPlusParameters(params: SecAggPlusParams): SecAggPlusChoice
     while (t > H / 2 && Math.min(0, lnN + (lower[t] as number)) > lnCor) t--;
     if (!(t > H / 2)) continue;
     const lnC = Math.min(0, lnN + (lower[t] as number));
-    const lnS = Math.min(0, lnAdd(lnN + lnHypergeometricUpperTail(n - 1, corrupt, k, 2 * t - H), lnDisconnect));
+    const lnS = lnSecurityFailure(n, k, t, delta, gamma);
     if (lnS <= lnSec) return make('harary', k, t, lnS, lnC);
   }
   // Complete graph: one holder set for everyone, exactly `corrupt` of them corrupt.

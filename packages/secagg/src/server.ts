@@ -1,29 +1,67 @@
 /**
- * The server of one secure-aggregation round (Bonawitz et al., CCS 2017, Fig. 4; SecAgg+
- * neighbourhoods, Bell et al., CCS 2020), as a state machine without I/O. `receive(bytes)` takes
- * any client message; a `close…()` call ends a phase (the caller decides when: a timeout, or
- * everyone answered), fixes who dropped, and returns the messages for the next phase per client.
- * The last close reconstructs the self masks of survivors and the pairwise keys of dropped
+ * The server of one secure-aggregation round (Bonawitz et al., CCS 2017, Fig. 4 and §6; SecAgg+
+ * neighbourhoods, Bell et al., CCS 2020), as a state machine without I/O. `receive(bytes, sender)`
+ * takes any client message together with the sender the transport authenticated; a `close…()`
+ * call ends a phase (the caller decides when: a timeout, or everyone answered), fixes who dropped,
+ * and returns the messages for the next phase per client. The last close reconstructs the self
+ * masks of survivors (each checked against its commitment) and the pairwise keys of dropped
  * clients and returns the sum of the survivors' inputs mod 2^bits, and nothing else.
  *
- * Refused with protocol_violation, without any change of state: unparseable bytes, messages of
- * another round (replays), of another phase, from ids outside the phase's participants, and
- * duplicates. A close that leaves some client with fewer than `threshold` live share holders
- * aborts the round with invalid_state; every later call repeats that error.
+ * Refused with protocol_violation (verify_failed for a bad signature or a key the directory does
+ * not vouch for), without any change of state: unparseable bytes, a payload id that is not the
+ * authenticated sender, messages of another round (replays), of another phase, from ids outside
+ * the phase's participants, and duplicates. A close that leaves some client with fewer than
+ * `threshold` live share holders, or fewer contributors than `minContributors`, aborts the round
+ * with invalid_state; a reconstructed secret that does not match its commitment or advertised key
+ * aborts it with verify_failed; every later call repeats that error.
  */
-import { PinholeError, checkObject, invalid } from '@pinhole/core';
-import { type RoundConfigParams, type SecAggRoundConfig, makeRoundConfig } from './config.js';
-import { type SecAggCrypto, X25519_BASE_POINT, isSecAggCrypto, isSmallOrderPoint, toHex, webCryptoProvider } from './crypto.js';
+import { PinholeError, checkObject, describeValue, invalid } from '@pinhole/core';
+import { type RoundConfigParams, type SecAggRoundConfig, type ThreatModel, configDigest, makeRoundConfig } from './config.js';
+import { type SecAggCrypto, X25519_BASE_POINT, isSecAggCrypto, isSmallOrderPoint, sha256Bytes, toHex, webCryptoProvider } from './crypto.js';
+import { type KeyDirectory, isKeyDirectory, verifyWithDirectory } from './directory.js';
 import { Neighbourhoods } from './graph.js';
 import { addMasks, pairMaskKey, pairSign, reduceBits, roundSalt, selfMaskKey } from './masks.js';
-import { KEY_BYTES, MSG, type MessageType, SHARE_CIPHERTEXT_BYTES, openClientMessage, readBytes, readId, readIds, readShares, readVector, seal, violation } from './messages.js';
+import {
+  DIGEST_BYTES,
+  IDENTITY_PATTERN,
+  KEY_BYTES,
+  MSG,
+  type MessageType,
+  SHARE_CIPHERTEXT_BYTES,
+  SIGNATURE_BYTES,
+  bitmapOf,
+  openClientMessage,
+  readBytes,
+  readId,
+  readIds,
+  readShares,
+  readVector,
+  seal,
+  verifyFailed,
+  violation,
+} from './messages.js';
 import { SHARE_CHUNKS, lagrangeAtZero, shamirCombine } from './shamir.js';
+import { type Advertisement, advertisementTranscript, consistencyTranscript, graphSeed, selfMaskCommitment } from './transcript.js';
 
 export type ServerPhase = 'advertise' | 'share' | 'masked' | 'consistency' | 'unmask' | 'done' | 'aborted';
 
 export interface SecAggServerOptions {
   /** webCryptoProvider() by default; nodeCryptoProvider() from '@pinhole/secagg/node' is faster on Node */
   crypto?: SecAggCrypto;
+  /**
+   * Refuse advertisements whose signing key this directory does not vouch for (key-directory
+   * rounds). Optional: the clients check the directory themselves; this only keeps a bad
+   * advertisement from making its neighbours refuse.
+   */
+  directory?: KeyDirectory;
+}
+
+/** What closeAdvertiseKeys returns: one roster for every client, and each client's keys message. */
+export interface AdvertiseKeysOutcome {
+  /** every advertiser and the digest of its signed advertisement: the same bytes for every client of U1 */
+  readonly roster: Uint8Array;
+  /** per client of U1: the signed advertisements of its live share holders */
+  readonly keys: Map<number, Uint8Array>;
 }
 
 export interface SecAggResult {
@@ -33,6 +71,8 @@ export interface SecAggResult {
   readonly contributors: readonly number[];
   /** U2 \ U3: clients that shared keys but whose input is not in the sum, sorted */
   readonly dropped: readonly number[];
+  /** the threat model of the round, for the release to carry */
+  readonly threatModel: ThreatModel;
 }
 
 const PHASE_OF: Record<string, ServerPhase> = {
@@ -50,20 +90,29 @@ function sortedIds(set: Iterable<number>): number[] {
 export class SecAggServer {
   readonly config: SecAggRoundConfig;
   private readonly crypto: SecAggCrypto;
-  private readonly graph: Neighbourhoods;
+  private readonly directory: KeyDirectory | undefined;
+  private graph: Neighbourhoods;
   private readonly salt: Uint8Array;
+  private readonly digest: Uint8Array;
   private state: ServerPhase = 'advertise';
   private busy = false;
   private abortReason = '';
+  private abortCode: 'invalid_state' | 'verify_failed' = 'invalid_state';
   private readonly keys = new Map<number, { c: Uint8Array; s: Uint8Array }>();
+  private readonly ads = new Map<number, { ad: Advertisement; sig: Uint8Array; digest: Uint8Array }>();
   private readonly keyHex = new Set<string>();
+  private readonly identities = new Set<string>();
+  /** ids that are being verified (async) in AdvertiseKeys and ConsistencyCheck */
+  private readonly pending = new Set<number>();
+  private seed: Uint8Array = new Uint8Array(0);
+  private consistency: Uint8Array = new Uint8Array(0);
+  private readonly consistencySigs = new Map<number, Uint8Array>();
   private u1 = new Set<number>();
   private readonly shares = new Map<number, { to: Uint32Array; ct: Uint8Array }>();
   private u2 = new Set<number>();
   private readonly sum: Uint32Array;
   private readonly masked = new Set<number>();
   private u3 = new Set<number>();
-  private readonly acks = new Set<number>();
   private u4 = new Set<number>();
   private readonly unmasks = new Map<number, { selfMaskShares: Uint32Array; keyShares: Uint32Array }>();
   private expectedRequest = new Map<number, { selfMaskOf: number[]; keyOf: number[] }>();
@@ -73,8 +122,12 @@ export class SecAggServer {
     checkObject('options', options);
     if (options.crypto !== undefined && !isSecAggCrypto(options.crypto)) throw invalid('crypto', 'a SecAggCrypto provider', options.crypto);
     this.crypto = options.crypto ?? webCryptoProvider();
-    this.graph = new Neighbourhoods(this.config.cohortSize, this.config.graph);
+    if (options.directory !== undefined && !isKeyDirectory(options.directory)) throw invalid('directory', 'a KeyDirectory (verify(identity, publicKey))', options.directory);
+    this.directory = options.directory;
+    // The complete graph needs no seed; a sparse one is built when AdvertiseKeys closes.
+    this.graph = new Neighbourhoods(this.config.cohortSize, { kind: 'complete' });
     this.salt = roundSalt(this.config.roundId);
+    this.digest = configDigest(this.config);
     this.sum = new Uint32Array(this.config.vectorLength);
   }
 
@@ -88,7 +141,7 @@ export class SecAggServer {
       advertised: sortedIds(this.keys.keys()),
       sharedKeys: sortedIds(this.shares.keys()),
       maskedInput: sortedIds(this.masked),
-      acknowledged: sortedIds(this.acks),
+      acknowledged: sortedIds(this.consistencySigs.keys()),
       unmasked: sortedIds(this.unmasks.keys()),
     };
   }
@@ -104,42 +157,73 @@ export class SecAggServer {
   }
 
   private checkUsable(what: string, phase?: ServerPhase): void {
-    if (this.state === 'aborted') throw new PinholeError('invalid_state', 'phase', `the round was aborted: ${this.abortReason}`);
+    if (this.state === 'aborted') throw new PinholeError(this.abortCode, 'phase', `the round was aborted: ${this.abortReason}`);
     if (this.busy) throw new PinholeError('invalid_state', 'phase', `"${what}" called while the server is unmasking`);
     if (phase !== undefined && this.state !== phase) throw new PinholeError('invalid_state', 'phase', `"${what}" belongs to phase ${phase}, but the server is in phase ${this.state}`);
   }
 
-  private abort(reason: string): never {
+  private abort(reason: string, code: 'invalid_state' | 'verify_failed' = 'invalid_state', param = 'threshold'): never {
     this.state = 'aborted';
     this.abortReason = reason;
-    throw new PinholeError('invalid_state', 'threshold', `the round was aborted: ${reason}`);
+    this.abortCode = code;
+    throw new PinholeError(code, param, `the round was aborted: ${reason}`);
   }
 
   /**
-   * Takes one client message. Returns its sender and type; throws protocol_violation (state
-   * unchanged) for anything that does not belong to this round and phase.
+   * Takes one client message and the id the transport authenticated as its sender. Returns its
+   * sender and type; throws protocol_violation or verify_failed (state unchanged) for anything that
+   * does not belong to this round and phase, or whose id is not the sender's.
    */
-  receive(bytes: Uint8Array): { from: number; type: MessageType } {
+  async receive(bytes: Uint8Array, sender: number): Promise<{ from: number; type: MessageType }> {
     this.checkUsable('receive');
     const { roundId, cohortSize: n } = this.config;
+    if (typeof sender !== 'number' || !Number.isInteger(sender) || sender < 1 || sender > n) throw invalid('sender', `the authenticated sender, a participant id in [1, ${n}]`, sender);
     const { type, payload: p } = openClientMessage(bytes, roundId);
     const from = readId(p, 'id', n);
+    if (from !== sender) throw violation('id', `the message names ${from} but the transport authenticated ${sender} as its sender: refused`);
     const phase = PHASE_OF[type] as ServerPhase;
     if (phase !== this.state) {
       throw violation('message', `a "${type}" message from ${from} belongs to phase ${phase}, but the server is in phase ${this.state}: out of phase, late or replayed`);
     }
+    if (this.pending.has(from)) throw violation('id', `a message of ${from} is still being verified: duplicate`);
     switch (type) {
       case MSG.advertise: {
         if (this.keys.has(from)) throw violation('id', `${from} already advertised keys: duplicate`);
+        const identity = p.identity;
+        if (typeof identity !== 'string' || !IDENTITY_PATTERN.test(identity)) throw violation('identity', `"identity" expected 1-128 characters [A-Za-z0-9._:@-], got ${describeValue(identity)}`);
+        const vk = readBytes(p, 'vk', KEY_BYTES);
         const c = readBytes(p, 'cPk', KEY_BYTES);
         const s = readBytes(p, 'sPk', KEY_BYTES);
-        const ch = toHex(c);
-        const sh = toHex(s);
-        if (ch === sh || this.keyHex.has(ch) || this.keyHex.has(sh)) throw violation('cPk', `the keys of ${from} repeat a key already advertised in this round`);
+        const commitment = readBytes(p, 'commitment', DIGEST_BYTES);
+        const sig = readBytes(p, 'sig', SIGNATURE_BYTES);
+        const fresh = (): void => {
+          const hex = [toHex(vk), toHex(c), toHex(s)];
+          if (new Set(hex).size !== 3 || hex.some((h) => this.keyHex.has(h))) throw violation('cPk', `the keys of ${from} repeat a key already advertised in this round`);
+          if (this.identities.has(identity)) throw violation('identity', `identity ${identity} already holds a place in this round`);
+        };
+        fresh();
         if (isSmallOrderPoint(c) || isSmallOrderPoint(s)) throw violation('cPk', `a key of ${from} is a small-order point`);
-        this.keys.set(from, { c: Uint8Array.from(c), s: Uint8Array.from(s) });
-        this.keyHex.add(ch);
-        this.keyHex.add(sh);
+        const ad: Advertisement = { id: from, identity, vk: Uint8Array.from(vk), cPk: Uint8Array.from(c), sPk: Uint8Array.from(s), commitment: Uint8Array.from(commitment) };
+        const transcript = advertisementTranscript(this.digest, ad);
+        this.pending.add(from);
+        let valid: boolean;
+        let vouched = true;
+        try {
+          [valid] = (await this.crypto.verify([ad.vk], [transcript], [sig])) as [boolean];
+          if (valid && this.directory !== undefined) [vouched] = (await verifyWithDirectory(this.directory, [{ identity, publicKey: ad.vk }])) as [boolean];
+        } finally {
+          this.pending.delete(from);
+        }
+        if (!valid) throw verifyFailed('sig', `the advertisement of ${from} is not signed by the key it names`);
+        if (!vouched) throw verifyFailed('vk', `the key directory does not vouch for the signing key of ${from} (identity ${identity})`);
+        // The state may have moved on while the signature was checked.
+        this.checkUsable('receive', 'advertise');
+        if (this.keys.has(from)) throw violation('id', `${from} already advertised keys: duplicate`);
+        fresh();
+        this.keys.set(from, { c: ad.cPk, s: ad.sPk });
+        this.ads.set(from, { ad, sig: Uint8Array.from(sig), digest: sha256Bytes(transcript) });
+        for (const k of [vk, c, s]) this.keyHex.add(toHex(k));
+        this.identities.add(identity);
         break;
       }
       case MSG.shares: {
@@ -165,8 +249,20 @@ export class SecAggServer {
       }
       case MSG.ack: {
         if (!this.u3.has(from)) throw violation('id', `${from} is not a participant of ConsistencyCheck`);
-        if (this.acks.has(from)) throw violation('id', `${from} already acknowledged: duplicate`);
-        this.acks.add(from);
+        if (this.consistencySigs.has(from)) throw violation('id', `${from} already signed the survivor set: duplicate`);
+        const sig = readBytes(p, 'sig', SIGNATURE_BYTES);
+        const vk = (this.ads.get(from) as { ad: Advertisement }).ad.vk;
+        this.pending.add(from);
+        let valid: boolean;
+        try {
+          [valid] = (await this.crypto.verify([vk], [this.consistency], [sig])) as [boolean];
+        } finally {
+          this.pending.delete(from);
+        }
+        if (!valid) throw verifyFailed('sig', `the consistency signature of ${from} is not over the survivor set of this round`);
+        this.checkUsable('receive', 'consistency');
+        if (this.consistencySigs.has(from)) throw violation('id', `${from} already signed the survivor set: duplicate`);
+        this.consistencySigs.set(from, Uint8Array.from(sig));
         break;
       }
       case MSG.unmask: {
@@ -215,26 +311,52 @@ export class SecAggServer {
     }
   }
 
-  /** Ends AdvertiseKeys: U1, and for each client in it the keys of its live neighbours. */
-  closeAdvertiseKeys(): Map<number, Uint8Array> {
+  /**
+   * Ends AdvertiseKeys: derives the graph seed from every signed advertisement, fixes U1, and
+   * returns the roster (for every client) and each client's keys message.
+   */
+  closeAdvertiseKeys(): AdvertiseKeysOutcome {
     this.checkUsable('closeAdvertiseKeys', 'advertise');
+    if (this.pending.size > 0) throw new PinholeError('invalid_state', 'phase', `"closeAdvertiseKeys" called while ${this.pending.size} advertisements are still being verified`);
+    const advertised = new Uint32Array(sortedIds(this.ads.keys()));
+    const digests = new Uint8Array(advertised.length * DIGEST_BYTES);
+    advertised.forEach((v, i) => digests.set((this.ads.get(v) as { digest: Uint8Array }).digest, i * DIGEST_BYTES));
+    const seed = graphSeed(this.digest, advertised, digests);
+    const spec = this.config.graph;
+    const graph = new Neighbourhoods(this.config.cohortSize, spec.kind === 'complete' ? spec : { kind: 'harary', degree: spec.degree, seed });
+    const previous = this.graph;
+    this.graph = graph;
     const u1 = this.prune(new Set(this.keys.keys()));
-    if (u1.size < this.config.threshold) this.abort(`only ${this.keys.size} clients advertised keys (${u1.size} with enough live neighbours), below the threshold ${this.config.threshold}`);
+    if (u1.size < this.config.threshold) {
+      this.graph = previous;
+      this.abort(`only ${this.keys.size} clients advertised keys (${u1.size} with enough live neighbours), below the threshold ${this.config.threshold}`);
+    }
+    this.seed = seed;
     this.u1 = u1;
+    const roster = seal(MSG.roster, { round: this.config.roundId, advertised, digests });
     const out = new Map<number, Uint8Array>();
     for (const u of sortedIds(u1)) {
       const ids = this.holdersIn(u, u1);
-      const cPks = new Uint8Array(ids.length * KEY_BYTES);
-      const sPks = new Uint8Array(ids.length * KEY_BYTES);
+      const m = ids.length;
+      const vks = new Uint8Array(m * KEY_BYTES);
+      const cPks = new Uint8Array(m * KEY_BYTES);
+      const sPks = new Uint8Array(m * KEY_BYTES);
+      const commitments = new Uint8Array(m * DIGEST_BYTES);
+      const sigs = new Uint8Array(m * SIGNATURE_BYTES);
+      const identities: string[] = [];
       ids.forEach((v, i) => {
-        const k = this.keys.get(v) as { c: Uint8Array; s: Uint8Array };
-        cPks.set(k.c, i * KEY_BYTES);
-        sPks.set(k.s, i * KEY_BYTES);
+        const { ad, sig } = this.ads.get(v) as { ad: Advertisement; sig: Uint8Array };
+        identities.push(ad.identity);
+        vks.set(ad.vk, i * KEY_BYTES);
+        cPks.set(ad.cPk, i * KEY_BYTES);
+        sPks.set(ad.sPk, i * KEY_BYTES);
+        commitments.set(ad.commitment, i * DIGEST_BYTES);
+        sigs.set(sig, i * SIGNATURE_BYTES);
       });
-      out.set(u, seal(MSG.keys, { round: this.config.roundId, to: u, ids: new Uint32Array(ids), cPks, sPks }));
+      out.set(u, seal(MSG.keys, { round: this.config.roundId, to: u, ids: new Uint32Array(ids), identities, vks, cPks, sPks, commitments, sigs }));
     }
     this.state = 'share';
-    return out;
+    return { roster, keys: out };
   }
 
   /** Ends ShareKeys: U2, and for each client in it the ciphertexts its live neighbours sent it. */
@@ -270,24 +392,30 @@ export class SecAggServer {
     return out;
   }
 
-  /** Ends MaskedInputCollection: U3 (whose inputs are summed), sent to each survivor. */
+  /**
+   * Ends MaskedInputCollection: U3 (whose inputs are summed), as one bitmap message that every
+   * survivor gets and signs.
+   */
   closeMaskedInputCollection(): Map<number, Uint8Array> {
     this.checkUsable('closeMaskedInputCollection', 'masked');
     const u3 = new Set(this.masked);
     this.requireHolders(u3, this.u2, 'sent masked input');
+    if (u3.size < this.config.minContributors) this.abort(`only ${u3.size} clients sent masked input, below the minimum of ${this.config.minContributors} contributors`, 'invalid_state', 'minContributors');
     this.u3 = u3;
+    const bitmap = bitmapOf(u3, this.config.cohortSize);
+    this.consistency = consistencyTranscript(this.digest, this.seed, bitmap);
+    const message = seal(MSG.survivors, { round: this.config.roundId, survivors: bitmap });
     const out = new Map<number, Uint8Array>();
-    for (const u of sortedIds(u3)) {
-      out.set(u, seal(MSG.survivors, { round: this.config.roundId, to: u, survivors: new Uint32Array(this.holdersIn(u, u3)) }));
-    }
+    for (const u of sortedIds(u3)) out.set(u, message);
     this.state = 'consistency';
     return out;
   }
 
-  /** Ends ConsistencyCheck: U4, and for each client in it the request for its shares. */
+  /** Ends ConsistencyCheck: U4, and for each client in it the consistency signatures of its holders. */
   closeConsistencyCheck(): Map<number, Uint8Array> {
     this.checkUsable('closeConsistencyCheck', 'consistency');
-    const u4 = new Set(this.acks);
+    if (this.pending.size > 0) throw new PinholeError('invalid_state', 'phase', `"closeConsistencyCheck" called while ${this.pending.size} signatures are still being verified`);
+    const u4 = new Set(this.consistencySigs.keys());
     this.requireHolders(u4, this.u2, 'passed the consistency check');
     this.u4 = u4;
     const out = new Map<number, Uint8Array>();
@@ -296,16 +424,10 @@ export class SecAggServer {
       const selfMaskOf = holders.filter((u) => this.u3.has(u));
       const keyOf = holders.filter((u) => this.u2.has(u) && !this.u3.has(u));
       this.expectedRequest.set(v, { selfMaskOf, keyOf });
-      out.set(
-        v,
-        seal(MSG.unmaskRequest, {
-          round: this.config.roundId,
-          to: v,
-          selfMaskOf: new Uint32Array(selfMaskOf),
-          keyOf: new Uint32Array(keyOf),
-          responders: new Uint32Array(holders.filter((u) => u4.has(u))),
-        }),
-      );
+      const signers = holders.filter((u) => u4.has(u));
+      const sigs = new Uint8Array(signers.length * SIGNATURE_BYTES);
+      signers.forEach((u, i) => sigs.set(this.consistencySigs.get(u) as Uint8Array, i * SIGNATURE_BYTES));
+      out.set(v, seal(MSG.unmaskRequest, { round: this.config.roundId, to: v, signers: new Uint32Array(signers), sigs }));
     }
     this.state = 'unmask';
     return out;
@@ -356,7 +478,16 @@ export class SecAggServer {
       const keys: Uint8Array[] = [];
       const signs: number[] = [];
       for (const u of sortedIds(this.u3)) {
-        keys.push(selfMaskKey(this.salt, secret(u), u));
+        const b = secret(u);
+        const { ad } = this.ads.get(u) as { ad: Advertisement };
+        if (toHex(selfMaskCommitment(this.digest, u, b)) !== toHex(ad.commitment)) {
+          this.abort(
+            `the self-mask seed of client ${u} rebuilt from the shares of ${(xs.get(u) as number[]).join(', ')} does not match its signed commitment: a corrupt share, no sum released`,
+            'verify_failed',
+            'selfMaskShares',
+          );
+        }
+        keys.push(selfMaskKey(this.salt, b, u));
         signs.push(-1);
       }
       for (const u of sortedIds(this.u2)) {
@@ -364,9 +495,7 @@ export class SecAggServer {
         const sk = secret(u);
         const [pk] = await this.crypto.x25519(sk, [X25519_BASE_POINT]);
         if (toHex(pk as Uint8Array) !== toHex((this.keys.get(u) as { s: Uint8Array }).s)) {
-          this.state = 'aborted';
-          this.abortReason = `the reconstructed key of dropped client ${u} does not match its advertised key: corrupt shares`;
-          throw new PinholeError('verify_failed', 'keyShares', this.abortReason);
+          this.abort(`the mask key of dropped client ${u} rebuilt from the shares of ${(xs.get(u) as number[]).join(', ')} does not match its signed advertised key: a corrupt share, no sum released`, 'verify_failed', 'keyShares');
         }
         const live = this.graph.of(u).filter((v) => this.u3.has(v));
         const agreed = await this.crypto.x25519(sk, live.map((v) => (this.keys.get(v) as { s: Uint8Array }).s));
@@ -378,7 +507,7 @@ export class SecAggServer {
       const sum = Uint32Array.from(this.sum);
       await addMasks(this.crypto, sum, keys, signs);
       this.state = 'done';
-      return Object.freeze({ sum: reduceBits(sum, bits), contributors: sortedIds(this.u3), dropped: sortedIds(this.u2).filter((u) => !this.u3.has(u)) });
+      return Object.freeze({ sum: reduceBits(sum, bits), contributors: sortedIds(this.u3), dropped: sortedIds(this.u2).filter((u) => !this.u3.has(u)), threatModel: this.config.threatModel });
     } finally {
       this.busy = false;
     }

@@ -7,14 +7,14 @@ import { readFileSync } from 'node:fs';
 import { ctr } from '@noble/ciphers/aes.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { seededRng } from '@pinhole/core/testing';
-import { webCryptoProvider, nobleProvider, type SecAggCrypto } from '../src/index.js';
+import { webCryptoProvider, nobleProvider, generateSigningKey, signingKeyFromSecret, type SecAggCrypto } from '../src/index.js';
 import { nodeCryptoProvider } from '../src/node.js';
 import { X25519_BASE_POINT, gcmOpen, gcmSeal, hkdf32, isSmallOrderPoint, toHex } from '../src/crypto.js';
 import { channelKey, pairMaskKey, roundSalt, selfMaskKey, addMasks } from '../src/masks.js';
 
 const vectors = JSON.parse(readFileSync(new URL('./vectors/primitives.json', import.meta.url), 'utf8'));
 const golden = JSON.parse(readFileSync(new URL('./vectors/derivation.json', import.meta.url), 'utf8'));
-const hex = (s: string) => Uint8Array.from(s.match(/../g) as string[], (h) => parseInt(h, 16));
+const hex = (s: string) => Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16));
 const providers: SecAggCrypto[] = [webCryptoProvider(), nobleProvider(), nodeCryptoProvider()];
 
 describe('published vectors', () => {
@@ -117,5 +117,58 @@ describe('share encryption', () => {
       bad[i] = (bad[i] as number) ^ 0x10;
       expect(gcmOpen(key, nonce, bad, Uint8Array.from([9]))).toBeNull();
     }
+  });
+});
+
+describe('Ed25519 (RFC 8032)', () => {
+  // A platform without WebCrypto Ed25519: every Ed25519 call rejects, so the provider must fall back to noble.
+  const real = globalThis.crypto.subtle;
+  const noEd: SubtleCrypto = new Proxy(real, {
+    get(target, prop) {
+      const f = Reflect.get(target, prop) as unknown;
+      if (typeof f !== 'function') return f;
+      return (...args: unknown[]) => {
+        const alg = args.find((a) => typeof a === 'object' && a !== null && 'name' in (a as object)) as { name?: string } | undefined;
+        if (alg?.name === 'Ed25519') return Promise.reject(new Error('Ed25519 not supported'));
+        return (f as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  const signers: SecAggCrypto[] = [...providers, webCryptoProvider({ subtle: noEd })];
+  for (const p of signers) {
+    const label = p === signers[3] ? 'webcrypto without Ed25519 (noble fallback)' : p.name;
+    it(`signs and verifies the published vectors, refuses tampering (${label})`, async () => {
+      for (const v of vectors.ed25519 as { secretKey: string; publicKey: string; message: string; signature: string }[]) {
+        const sig = await p.sign(hex(v.secretKey), hex(v.message));
+        expect(toHex(sig)).toBe(v.signature);
+        expect(toHex(signingKeyFromSecret(hex(v.secretKey)).publicKey)).toBe(v.publicKey);
+        const bad = hex(v.signature);
+        bad[10] = (bad[10] as number) ^ 1;
+        const otherMessage = Uint8Array.from([...hex(v.message), 0]);
+        expect(await p.verify([hex(v.publicKey), hex(v.publicKey), hex(v.publicKey), new Uint8Array(31)], [hex(v.message), hex(v.message), otherMessage, hex(v.message)], [hex(v.signature), bad, hex(v.signature), hex(v.signature)])).toEqual([true, false, false, false]);
+      }
+    });
+  }
+  it('every provider verifies what every other signs; a non-canonical S is refused by all', async () => {
+    const sk = seededRng('ed-cross').bytes(32);
+    const pk = signingKeyFromSecret(sk).publicKey;
+    const msg = seededRng('ed-msg').bytes(300);
+    for (const a of signers) {
+      const sig = await a.sign(sk, msg);
+      for (const b of signers) expect(await b.verify([pk], [msg], [sig]), `${a.name} -> ${b.name}`).toEqual([true]);
+      // S + L (the group order) is the same scalar but a non-canonical encoding: RFC 8032 refuses it.
+      const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+      let s = 0n;
+      for (let i = 31; i >= 0; i--) s = (s << 8n) | BigInt(sig[32 + i] as number);
+      s += L;
+      const malleated = Uint8Array.from(sig);
+      for (let i = 0; i < 32; i++) malleated[32 + i] = Number((s >> BigInt(8 * i)) & 0xffn);
+      for (const b of signers) expect(await b.verify([pk], [msg], [malleated]), `malleated ${b.name}`).toEqual([false]);
+    }
+  });
+  it('generateSigningKey refuses a seeded rng unless allowed', () => {
+    expect(() => generateSigningKey({ rng: seededRng('k') })).toThrow(expect.objectContaining({ code: 'insecure_rng' }));
+    expect(generateSigningKey({ rng: seededRng('k'), allowInsecureRng: true }).publicKey.length).toBe(32);
+    expect(generateSigningKey().secretKey.length).toBe(32);
   });
 });

@@ -1,5 +1,9 @@
+import { decodeEnvelope, type WireValue } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
-import { type SecAggRoundConfig, type SimulationPhase, makeRoundConfig, simulateRound, nobleProvider } from '../src/index.js';
+import { configDigest } from '../src/config.js';
+import { Neighbourhoods } from '../src/graph.js';
+import { graphSeed } from '../src/transcript.js';
+import { type AdvertiseKeysOutcome, type KeyDirectory, type SecAggClientOptions, type SecAggRoundConfig, type SimulationPhase, makeRoundConfig, simulateRound, nobleProvider, pinnedKeyDirectory, signingKeyFromSecret } from '../src/index.js';
 import { nodeCryptoProvider } from '../src/node.js';
 
 export const nodeCrypto = nodeCryptoProvider();
@@ -26,7 +30,16 @@ export function hararySeed(label: string): Uint8Array {
 }
 
 export function config(over: Partial<Parameters<typeof makeRoundConfig>[0]> & { cohortSize: number; threshold: number }): SecAggRoundConfig {
-  return makeRoundConfig({ roundId: 'round-1', bits: 32, vectorLength: 8, ...over });
+  return makeRoundConfig({ roundId: 'round-1', bits: 32, vectorLength: 8, threatModel: 'key_directory', ...over });
+}
+
+/** Long-term signing keys of a simulated fleet (seeded: tests only) and a pinned directory of them. */
+export function fleet(n: number, seed = 'fleet'): { secret: (id: number) => Uint8Array; identity: (id: number) => string; directory: KeyDirectory } {
+  const rng = seededRng(`signing-${seed}`);
+  const secrets = Array.from({ length: n }, () => rng.bytes(32));
+  const identity = (id: number): string => `device-${id}`;
+  const directory = pinnedKeyDirectory(secrets.map((s, i) => [identity(i + 1), signingKeyFromSecret(s).publicKey] as const));
+  return { secret: (id) => secrets[id - 1] as Uint8Array, identity, directory };
 }
 
 export async function run(cfg: SecAggRoundConfig, inputs: Uint32Array[], dropouts: Map<number, SimulationPhase> = new Map(), seed = 'clients') {
@@ -36,17 +49,26 @@ export async function run(cfg: SecAggRoundConfig, inputs: Uint32Array[], dropout
 
 import { SecAggClient, SecAggServer } from '../src/index.js';
 
+/** The options of simulated client `id` of a fleet: its key and the fleet's directory, or honest-but-curious. */
+export function clientOptions(cfg: SecAggRoundConfig, id: number, f: ReturnType<typeof fleet>, rng: ReturnType<typeof seededRng>): SecAggClientOptions {
+  const base: SecAggClientOptions = { rng, allowInsecureRng: true, crypto: nodeCrypto };
+  return cfg.threatModel === 'key_directory' ? { ...base, identity: f.identity(id), signingKey: f.secret(id), directory: f.directory } : { ...base, honestButCurious: true };
+}
+
 /** Drives a round by hand, phase by phase, so tests can tamper with messages in between. */
 export class Harness {
   readonly server: SecAggServer;
   readonly clients = new Map<number, SecAggClient>();
+  readonly fleet: ReturnType<typeof fleet>;
   /** the last replies each client sent */
   readonly sent = new Map<number, Uint8Array>();
+  roster: Uint8Array = new Uint8Array(0);
 
   constructor(readonly cfg: SecAggRoundConfig, seed = 'harness') {
     this.server = new SecAggServer(cfg, { crypto: nodeCrypto });
+    this.fleet = fleet(cfg.cohortSize, seed);
     const base = seededRng(seed);
-    for (let id = 1; id <= cfg.cohortSize; id++) this.clients.set(id, new SecAggClient(cfg, id, { rng: base.stream(id), allowInsecureRng: true, crypto: nodeCrypto }));
+    for (let id = 1; id <= cfg.cohortSize; id++) this.clients.set(id, new SecAggClient(cfg, id, clientOptions(cfg, id, this.fleet, base.stream(id))));
   }
 
   client(id: number): SecAggClient {
@@ -57,7 +79,7 @@ export class Harness {
     for (const id of ids) {
       const reply = await act(this.client(id));
       this.sent.set(id, reply);
-      if (deliver) this.server.receive(reply);
+      if (deliver) await this.server.receive(reply, id);
     }
   }
 
@@ -69,8 +91,15 @@ export class Harness {
     return this.each(ids, (c) => c.advertiseKeys());
   }
 
+  /** closeAdvertiseKeys, remembering the roster; returns the keys messages */
+  closeAdvertise(): Map<number, Uint8Array> {
+    const out: AdvertiseKeysOutcome = this.server.closeAdvertiseKeys();
+    this.roster = out.roster;
+    return out.keys;
+  }
+
   share(msgs: Map<number, Uint8Array>, ids = [...msgs.keys()]): Promise<void> {
-    return this.each(ids, (c) => c.shareKeys(msgs.get(c.id) as Uint8Array));
+    return this.each(ids, (c) => c.shareKeys(this.roster, msgs.get(c.id) as Uint8Array));
   }
 
   mask(msgs: Map<number, Uint8Array>, inputs: readonly Uint32Array[], ids = [...msgs.keys()], deliver = true): Promise<void> {
@@ -95,4 +124,12 @@ export async function failure(f: () => unknown): Promise<{ code: string; param: 
     return { code: e.code ?? 'not a PinholeError', param: e.param ?? '', message: e.message };
   }
   return { code: 'no error', param: '', message: '' };
+}
+
+/** The neighbour graph of a harness's round, derived from its roster as the clients derive it. */
+export function graphOf(h: Harness): Neighbourhoods {
+  const p = decodeEnvelope(h.roster).payload as Record<string, WireValue>;
+  const seed = graphSeed(configDigest(h.cfg), p.advertised as Uint32Array, p.digests as Uint8Array);
+  const spec = h.cfg.graph;
+  return new Neighbourhoods(h.cfg.cohortSize, spec.kind === 'complete' ? spec : { kind: 'harary', degree: spec.degree, seed });
 }

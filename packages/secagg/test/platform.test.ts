@@ -20,8 +20,8 @@ describe('phone-safe sources', () => {
 
 describe('one call at a time', () => {
   it('a second call while one is running is invalid_state, and the first completes', async () => {
-    const cfg = makeRoundConfig({ roundId: 'busy', cohortSize: 3, threshold: 2, bits: 8, vectorLength: 2 });
-    const c = new SecAggClient(cfg, 1, { rng: seededRng('busy'), allowInsecureRng: true, crypto: nodeCrypto });
+    const cfg = makeRoundConfig({ roundId: 'busy', cohortSize: 3, threshold: 2, bits: 8, vectorLength: 2, threatModel: 'honest_but_curious' });
+    const c = new SecAggClient(cfg, 1, { rng: seededRng('busy'), allowInsecureRng: true, crypto: nodeCrypto, honestButCurious: true });
     const first = c.advertiseKeys();
     expect(await failure(() => c.advertiseKeys())).toMatchObject({ code: 'invalid_state', param: 'phase' });
     expect((await first).length).toBeGreaterThan(64);

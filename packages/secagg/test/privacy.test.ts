@@ -53,7 +53,7 @@ function payloadOf(bytes: Uint8Array): Record<string, WireValue> {
 
 async function fullRound(h: Harness, inputs: Uint32Array[]): Promise<Uint32Array> {
   await h.advertise();
-  await h.share(h.server.closeAdvertiseKeys());
+  await h.share(h.closeAdvertise());
   await h.mask(h.server.closeShareKeys(), inputs);
   await h.check(h.server.closeMaskedInputCollection());
   await h.unmask(h.server.closeConsistencyCheck());
@@ -84,7 +84,7 @@ describe('the server view depends only on the sum', () => {
     const capture = async (id: string, inputs: Uint32Array[]) => {
       const h = new Harness(config({ roundId: id, cohortSize: n, threshold: 5, bits: BITS, vectorLength: LENGTH }), id);
       await h.advertise();
-      await h.share(h.server.closeAdvertiseKeys());
+      await h.share(h.closeAdvertise());
       await h.mask(h.server.closeShareKeys(), inputs);
       return h.all().map((u) => payloadOf(h.sent.get(u) as Uint8Array).y as Uint32Array);
     };
@@ -103,28 +103,42 @@ describe('a client never reveals both shares of one peer', () => {
     const h = new Harness(config({ roundId: 'both', cohortSize: 5, threshold: 3, bits: 16, vectorLength: 4 }), 'both');
     const inputs = Array.from({ length: 5 }, (_, i) => Uint32Array.from([i, 10 * i, 100, 7]));
     await h.advertise();
-    await h.share(h.server.closeAdvertiseKeys());
+    await h.share(h.closeAdvertise());
     await h.mask(h.server.closeShareKeys(), inputs, [1, 2, 3, 4]); // 5 drops before masking
     await h.check(h.server.closeMaskedInputCollection());
     return { h, inputs, requests: h.server.closeConsistencyCheck() };
   }
   const craft = (genuine: Uint8Array, change: Record<string, WireValue>) => encodeEnvelope('secagg/unmask-request', { ...payloadOf(genuine), ...change });
 
-  it('refuses both kinds for one peer, a key share of a survivor, a self-mask share of a dropped client; then answers the genuine request', async () => {
+  it('reveals b-shares of committed survivors and s-shares of committed dropouts only, whatever the request asks', async () => {
     const { h, requests } = await toUnmask();
     const genuine = requests.get(1) as Uint8Array;
     const c1 = h.client(1);
-    const both = await failure(() => c1.unmask(craft(genuine, { selfMaskOf: Uint32Array.from([1, 2, 3, 4]), keyOf: Uint32Array.from([2, 5]) })));
-    expect(both).toMatchObject({ code: 'protocol_violation', param: 'keyOf[0]' });
-    expect(both.message).toMatch(/both the self-mask share and the key share of 2/);
-    const survivorKey = await failure(() => c1.unmask(craft(genuine, { selfMaskOf: Uint32Array.from([1, 3, 4]), keyOf: Uint32Array.from([2, 5]) })));
-    expect(survivorKey).toMatchObject({ code: 'protocol_violation', param: 'keyOf[0]' });
-    const droppedSelf = await failure(() => c1.unmask(craft(genuine, { selfMaskOf: Uint32Array.from([1, 2, 3, 4, 5]), keyOf: Uint32Array.from([]) })));
-    expect(droppedSelf).toMatchObject({ code: 'protocol_violation', param: 'selfMaskOf[4]' });
-    expect(c1.phase).toBe('unmask');
-    await h.unmask(requests);
+    // Lists of the old request format are ignored: the client decides from what it signed.
+    const asked = await c1.unmask(craft(genuine, { selfMaskOf: Uint32Array.from([1, 2, 3, 4, 5]), keyOf: Uint32Array.from([2, 5]) }));
+    const p = payloadOf(asked);
+    expect(Array.from(p.selfMaskOf as Uint32Array)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(p.keyOf as Uint32Array)).toEqual([5]);
+    await h.server.receive(asked, 1);
+    await h.unmask(requests, [2, 3, 4]);
     const result = await h.server.closeUnmasking();
     expect(Array.from(result.sum)).toEqual([0 + 1 + 2 + 3, 0 + 10 + 20 + 30, 400, 28]);
+  });
+
+  it('refuses a request whose signers include a client outside its committed survivors, or that carries too few signatures', async () => {
+    const { h, requests } = await toUnmask();
+    const genuine = requests.get(1) as Uint8Array;
+    const g = payloadOf(genuine);
+    const c1 = h.client(1);
+    const sigs = g.sigs as Uint8Array;
+    const withDropped = craft(genuine, { signers: Uint32Array.from([1, 2, 3, 4, 5]), sigs: Uint8Array.from([...sigs, ...sigs.subarray(0, 64)]) });
+    expect(await failure(() => c1.unmask(withDropped))).toMatchObject({ code: 'protocol_violation', param: 'signers[4]' });
+    const tooFew = craft(genuine, { signers: Uint32Array.from([1, 2]), sigs: sigs.slice(0, 128) });
+    expect(await failure(() => c1.unmask(tooFew))).toMatchObject({ code: 'protocol_violation', param: 'signers' });
+    const swapped = Uint8Array.from(sigs);
+    swapped.set(sigs.subarray(0, 64), 64);
+    expect(await failure(() => c1.unmask(craft(genuine, { sigs: swapped })))).toMatchObject({ code: 'verify_failed', param: 'sigs[1]' });
+    expect(c1.phase).toBe('unmask');
   });
 });
 
@@ -137,7 +151,7 @@ describe('a server that claims a live client dropped cannot unmask its input', (
     const inputs = Array.from({ length: n }, (_, i) => new Uint32Array(LENGTH).fill(i === victim - 1 ? 17 : i));
     await h.advertise();
     const advertised = new Map(h.all().map((u) => [u, payloadOf(h.sent.get(u) as Uint8Array)]));
-    await h.share(h.server.closeAdvertiseKeys());
+    await h.share(h.closeAdvertise());
     const inboxes = h.server.closeShareKeys();
     await h.mask(inboxes, inputs, [1, 2, 3, 4, 5]);
     // The victim's masked input reaches the adversary, who pretends it never arrived.
@@ -145,11 +159,19 @@ describe('a server that claims a live client dropped cannot unmask its input', (
     const yVictim = payloadOf(h.sent.get(victim) as Uint8Array).y as Uint32Array;
     await h.check(h.server.closeMaskedInputCollection());
     const requests = h.server.closeConsistencyCheck();
-    // Asking the others for the victim's self-mask share is refused by every one of them.
+    // Signatures over another survivor set (one that includes the victim) are refused by every
+    // client: to get the victim's self-mask share the server would need them over the set each signed.
+    const { consistencyTranscript } = await import('../src/transcript.js');
+    const { configDigest } = await import('../src/config.js');
+    const { graphSeed } = await import('../src/transcript.js');
+    const roster = payloadOf(h.roster);
+    const seed = graphSeed(configDigest(cfg), roster.advertised as Uint32Array, roster.digests as Uint8Array);
+    const withVictim = consistencyTranscript(configDigest(cfg), seed, Uint8Array.from([0b111111]));
+    const forgedSigs = new Uint8Array(6 * 64);
+    for (let v = 1; v <= 6; v++) forgedSigs.set(await nodeCrypto.sign(h.fleet.secret(v), withVictim), (v - 1) * 64);
     for (let u = 1; u <= 5; u++) {
-      const genuine = payloadOf(requests.get(u) as Uint8Array);
-      const forged = encodeEnvelope('secagg/unmask-request', { ...genuine, selfMaskOf: Uint32Array.from([1, 2, 3, 4, 5, victim]), keyOf: Uint32Array.from([]) });
-      expect(await failure(() => h.client(u).unmask(forged))).toMatchObject({ code: 'protocol_violation', param: 'selfMaskOf[5]' });
+      const forged = encodeEnvelope('secagg/unmask-request', { round: cfg.roundId, to: u, signers: Uint32Array.from([1, 2, 3, 4, 5]), sigs: forgedSigs.slice(0, 5 * 64) });
+      expect(await failure(() => h.client(u).unmask(forged))).toMatchObject({ code: 'verify_failed', param: 'sigs[0]' });
     }
     await h.unmask(requests);
     const result = await h.server.closeUnmasking();

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRng } from '@pinhole/core/testing';
 import { SIMULATION_PHASES, type SimulationPhase } from '../src/index.js';
-import { config, hararySeed, plainSum, randomInputs, run, failure } from './helpers.js';
+import { config, plainSum, randomInputs, run, failure } from './helpers.js';
 
 type Case = { n: number; t: number; length: number; bits: number; degree?: number; drops: [number, SimulationPhase][] };
 
@@ -41,7 +41,7 @@ describe('unmasked sum equals the plain sum', () => {
         threshold: c.t,
         bits: c.bits,
         vectorLength: c.length,
-        ...(c.degree ? { graph: { kind: 'harary' as const, degree: c.degree, seed: hararySeed(label) } } : {}),
+        ...(c.degree ? { graph: { kind: 'harary' as const, degree: c.degree } } : {}),
       });
       const inputs = randomInputs(label, c.n, c.length, c.bits);
       const report = await run(cfg, inputs, new Map(c.drops), label);
@@ -63,7 +63,7 @@ describe('unmasked sum equals the plain sum', () => {
       const length = 1 + rng.int(40);
       const bits = 1 + rng.int(32);
       const label = `rand-${r}`;
-      const cfg = config({ roundId: label, cohortSize: n, threshold: t, bits, vectorLength: length, ...(harary ? { graph: { kind: 'harary' as const, degree, seed: hararySeed(label) } } : {}) });
+      const cfg = config({ roundId: label, cohortSize: n, threshold: t, bits, vectorLength: length, ...(harary ? { graph: { kind: 'harary' as const, degree } } : {}) });
       // Few enough dropouts (at most holders - t over all phases) that every neighbourhood keeps t.
       const drops = new Map<number, SimulationPhase>();
       const budget = rng.int(holders - t + 1);
@@ -104,23 +104,32 @@ describe('below the threshold the round aborts cleanly', () => {
     const first = await failure(() => h.server.closeAdvertiseKeys());
     expect(first).toMatchObject({ code: 'invalid_state', param: 'threshold' });
     expect(h.server.phase).toBe('aborted');
-    const again = await failure(() => h.server.receive(h.sent.get(1) as Uint8Array));
+    const again = await failure(() => h.server.receive(h.sent.get(1) as Uint8Array, 1));
     expect(again.code).toBe('invalid_state');
     expect(again.message).toMatch(/only 2 clients advertised keys \(0 with enough live neighbours\), below the threshold 3/);
   });
 
   it('a SecAgg+ client whose neighbourhood falls below t is pruned, the rest completes', async () => {
-    // Harary k=4: holders = 5, t = 3. Dropping two neighbours of one client in AdvertiseKeys
-    // leaves it 3 holders (ok); dropping three leaves 2: it is pruned, and the others finish.
+    // Harary k=4: holders = 5, t = 3. Three neighbours of one client going silent in ShareKeys
+    // leave it 2 holders: it is pruned, and the others finish.
     const label = 'prune';
-    const cfg = config({ roundId: label, cohortSize: 16, threshold: 3, graph: { kind: 'harary', degree: 4, seed: hararySeed(label) } });
-    const { Neighbourhoods } = await import('../src/graph.js');
-    const nb = new Neighbourhoods(16, cfg.graph);
-    const victim = 1;
-    const [a, b, c] = nb.of(victim);
+    const cfg = config({ roundId: label, cohortSize: 16, threshold: 3, graph: { kind: 'harary', degree: 4 } });
+    const { Harness, graphOf } = await import('./helpers.js');
+    const h = new Harness(cfg, label);
     const inputs = randomInputs(label, 16, 8, 32);
-    const report = await run(cfg, inputs, new Map<number, SimulationPhase>([[a as number, 'advertise'], [b as number, 'advertise'], [c as number, 'advertise']]), label);
-    expect(report.result.contributors).not.toContain(victim);
-    expect(Array.from(report.result.sum)).toEqual(Array.from(plainSum(inputs, 32, report.result.contributors)));
+    await h.advertise();
+    const keys = h.closeAdvertise();
+    const victim = 1;
+    const silent = graphOf(h).of(victim).slice(0, 3);
+    await h.share(keys, h.all().filter((id) => !silent.includes(id)));
+    const inboxes = h.server.closeShareKeys();
+    expect(inboxes.has(victim)).toBe(false);
+    await h.mask(inboxes, inputs);
+    await h.check(h.server.closeMaskedInputCollection());
+    await h.unmask(h.server.closeConsistencyCheck());
+    const result = await h.server.closeUnmasking();
+    expect(result.contributors).not.toContain(victim);
+    expect(result.contributors.length).toBeGreaterThan(10);
+    expect(Array.from(result.sum)).toEqual(Array.from(plainSum(inputs, 32, result.contributors)));
   });
 });

@@ -23,8 +23,16 @@ describe('the server refuses bad messages and stays usable', () => {
     const other = new Harness(config({ roundId: 'other', cohortSize: 6, threshold: 4, bits: 20, vectorLength: 5 }), 'other');
     const inputs = randomInputs('viol', 6, 5, 20, 1000);
     const s = h.server;
+    const senderOf = (bytes: unknown): number => {
+      try {
+        const id = payloadOf(bytes as Uint8Array).id;
+        return typeof id === 'number' && Number.isInteger(id) && id >= 1 && id <= 6 ? id : 1;
+      } catch {
+        return 1;
+      }
+    };
     const expectViolation = async (bytes: unknown, param: string | RegExp) => {
-      const err = await failure(() => s.receive(bytes as Uint8Array));
+      const err = await failure(() => s.receive(bytes as Uint8Array, senderOf(bytes)));
       expect(err.code).toBe('protocol_violation');
       if (typeof param === 'string') expect(err.param).toBe(param);
       else expect(err.param).toMatch(param);
@@ -49,7 +57,9 @@ describe('the server refuses bad messages and stays usable', () => {
     await expectViolation(h.sent.get(1), 'id'); // duplicate
     await expectViolation(other.sent.get(1), 'round'); // replay from another round
     await expectViolation(retype(h.sent.get(2) as Uint8Array, 'secagg/advertise', { id: 2 }), 'id');
-    const keys = s.closeAdvertiseKeys();
+    // The authenticated sender must be the id the message names; a refused impostor changes nothing.
+    expect(await failure(() => s.receive(other.sent.get(3) as Uint8Array, 4))).toMatchObject({ code: 'protocol_violation', param: 'round' });
+    const keys = h.closeAdvertise();
     await expectViolation(h.sent.get(3), 'message'); // AdvertiseKeys is over: out of phase
 
     // ShareKeys
@@ -89,7 +99,7 @@ describe('the server refuses bad messages and stays usable', () => {
     const genuine4 = payloadOf(await h.client(4).unmask(requests.get(4) as Uint8Array));
     await expectViolation(encodeEnvelope('secagg/unmask', { ...genuine4, keyShares: new Uint32Array(11).fill(2 ** 27) }), 'keyShares[0]');
     await expectViolation(encodeEnvelope('secagg/unmask', { ...genuine4, keyShares: new Uint32Array(3) }), 'keyShares');
-    s.receive(encodeEnvelope('secagg/unmask', genuine4));
+    await s.receive(encodeEnvelope('secagg/unmask', genuine4), 4);
     await expect(s.closeUnmasking()).resolves.toBeDefined();
     expect(s.phase).toBe('done');
   });
@@ -100,11 +110,11 @@ describe('the server refuses bad messages and stays usable', () => {
     const h = new Harness(cfg, 'clean');
     const inputs = randomInputs('viol', 6, 5, 20, 1000);
     await h.advertise();
-    await expect(failure(() => h.server.receive(garbage))).resolves.toMatchObject({ code: 'protocol_violation' });
-    await h.share(h.server.closeAdvertiseKeys());
-    await expect(failure(() => h.server.receive(h.sent.get(1) as Uint8Array))).resolves.toMatchObject({ code: 'protocol_violation', param: 'id' });
+    await expect(failure(() => h.server.receive(garbage, 1))).resolves.toMatchObject({ code: 'protocol_violation' });
+    await h.share(h.closeAdvertise());
+    await expect(failure(() => h.server.receive(h.sent.get(1) as Uint8Array, 1))).resolves.toMatchObject({ code: 'protocol_violation', param: 'id' });
     await h.mask(h.server.closeShareKeys(), inputs, [1, 2, 3, 4, 5]);
-    await expect(failure(() => h.server.receive(h.sent.get(5) as Uint8Array))).resolves.toMatchObject({ code: 'protocol_violation', param: 'id' });
+    await expect(failure(() => h.server.receive(h.sent.get(5) as Uint8Array, 5))).resolves.toMatchObject({ code: 'protocol_violation', param: 'id' });
     await h.check(h.server.closeMaskedInputCollection());
     await h.unmask(h.server.closeConsistencyCheck());
     const r = await h.server.closeUnmasking();
@@ -136,38 +146,65 @@ describe('the client refuses bad server messages and stays usable', () => {
       expect(c1.phase).toBe(phase);
     };
     // Out of phase: every method but advertiseKeys before AdvertiseKeys.
-    await refuse(() => c1.shareKeys(garbage), 'phase');
+    await refuse(() => c1.shareKeys(garbage, garbage), 'phase');
     await refuse(() => c1.maskInput(garbage, inputs[0] as Uint32Array), 'phase');
     await refuse(() => c1.consistencyCheck(garbage), 'phase');
     await refuse(() => c1.unmask(garbage), 'phase');
     await h.advertise();
     await other.advertise();
     await refuse(() => c1.advertiseKeys(), 'phase');
-    const keys = h.server.closeAdvertiseKeys();
-    const otherKeys = other.server.closeAdvertiseKeys();
+    const keys = h.closeAdvertise();
+    const roster = h.roster;
+    const otherKeys = other.closeAdvertise();
     const k1 = keys.get(1) as Uint8Array;
     const p = payloadOf(k1);
-    await refuse(() => c1.shareKeys(garbage), 'bytes');
-    await refuse(() => c1.shareKeys(k1.subarray(0, 40)), 'bytes');
-    await refuse(() => c1.shareKeys(otherKeys.get(1) as Uint8Array), 'round');
-    await refuse(() => c1.shareKeys(keys.get(2) as Uint8Array), 'to');
-    await refuse(() => c1.shareKeys(retype(k1, 'secagg/inbox')), 'message');
-    await refuse(() => c1.shareKeys(retype(k1, 'secagg/advertise')), 'bytes'); // a client message
-    await refuse(() => c1.shareKeys(retype(k1, 'secagg/keys', { ids: Uint32Array.from([2, 3, 4, 5]), cPks: (p.cPks as Uint8Array).slice(32), sPks: (p.sPks as Uint8Array).slice(32) })), 'ids');
-    await refuse(() => c1.shareKeys(retype(k1, 'secagg/keys', { ids: Uint32Array.from([1, 2, 3]), cPks: (p.cPks as Uint8Array).slice(0, 96), sPks: (p.sPks as Uint8Array).slice(0, 64) })), 'sPks');
+    /** k1 with only the holders at `keep` (indices into its lists), every parallel list cut alike */
+    const subset = (keep: number[]): Uint8Array => {
+      const cut = (name: string, size: number) => {
+        const a = p[name] as Uint8Array;
+        const out = new Uint8Array(keep.length * size);
+        keep.forEach((i, j) => out.set(a.subarray(i * size, (i + 1) * size), j * size));
+        return out;
+      };
+      return retype(k1, 'secagg/keys', {
+        ids: Uint32Array.from(keep, (i) => (p.ids as Uint32Array)[i] as number),
+        identities: keep.map((i) => (p.identities as string[])[i] as string),
+        vks: cut('vks', 32), cPks: cut('cPks', 32), sPks: cut('sPks', 32), commitments: cut('commitments', 32), sigs: cut('sigs', 64),
+      });
+    };
+    await refuse(() => c1.shareKeys(roster, garbage), 'bytes');
+    await refuse(() => c1.shareKeys(garbage, k1), 'bytes');
+    await refuse(() => c1.shareKeys(roster, k1.subarray(0, 40)), 'bytes');
+    await refuse(() => c1.shareKeys(roster, otherKeys.get(1) as Uint8Array), 'round');
+    await refuse(() => c1.shareKeys(other.roster, k1), 'round');
+    await refuse(() => c1.shareKeys(k1, k1), 'message');
+    await refuse(() => c1.shareKeys(roster, keys.get(2) as Uint8Array), 'to');
+    await refuse(() => c1.shareKeys(roster, retype(k1, 'secagg/inbox')), 'message');
+    await refuse(() => c1.shareKeys(roster, retype(k1, 'secagg/advertise')), 'bytes'); // a client message
+    const r = payloadOf(roster);
+    const noSelf = retype(roster, 'secagg/roster', { advertised: (r.advertised as Uint32Array).slice(1), digests: (r.digests as Uint8Array).slice(32) });
+    await refuse(() => c1.shareKeys(noSelf, k1), 'digests');
+    await refuse(() => c1.shareKeys(roster, subset([1, 2, 3, 4])), 'ids');
+    await refuse(() => c1.shareKeys(roster, retype(k1, 'secagg/keys', { sPks: (p.sPks as Uint8Array).slice(0, 64) })), 'sPks');
+    await refuse(() => c1.shareKeys(roster, retype(k1, 'secagg/keys', { identities: ['device-1', 'device-2', 'device-2', 'device-4', 'device-5'] })), 'identities[2]');
+    await refuse(() => c1.shareKeys(roster, retype(k1, 'secagg/keys', { identities: ['device-1', 'device-2', 'no spaces', 'device-4', 'device-5'] })), 'identities[2]');
     const dupKeys = Uint8Array.from(p.cPks as Uint8Array);
     dupKeys.set(dupKeys.subarray(32, 64), 64);
-    await refuse(() => c1.shareKeys(retype(k1, 'secagg/keys', { cPks: dupKeys })), 'ids[2]');
+    await refuse(() => c1.shareKeys(roster, retype(k1, 'secagg/keys', { cPks: dupKeys })), 'ids[2]');
     const smallOrder = Uint8Array.from(p.sPks as Uint8Array);
     smallOrder.fill(0, 64, 96);
-    await refuse(() => c1.shareKeys(retype(k1, 'secagg/keys', { sPks: smallOrder })), 'ids[2]');
-    const twoHolders = { ids: Uint32Array.from([1, 2]), cPks: (p.cPks as Uint8Array).slice(0, 64), sPks: (p.sPks as Uint8Array).slice(0, 64) };
-    await refuse(() => c1.shareKeys(retype(k1, 'secagg/keys', twoHolders)), 'ids');
+    await refuse(() => c1.shareKeys(roster, retype(k1, 'secagg/keys', { sPks: smallOrder })), 'ids[2]');
+    // Any changed byte of an advertisement breaks its roster digest, before the signature is checked.
+    const changed = Uint8Array.from(p.commitments as Uint8Array);
+    changed[70] = (changed[70] as number) ^ 1;
+    await refuse(() => c1.shareKeys(roster, retype(k1, 'secagg/keys', { commitments: changed })), 'ids[2]');
+    await refuse(() => c1.shareKeys(roster, subset([0, 1])), 'ids');
     await h.share(keys);
     const inboxes = h.server.closeShareKeys();
     const i1 = inboxes.get(1) as Uint8Array;
     const ip = payloadOf(i1);
     await refuse(() => c1.maskInput(keys.get(1) as Uint8Array, inputs[0] as Uint32Array), 'message'); // replayed keys message
+    await refuse(() => c1.shareKeys(roster, k1), 'phase'); // replayed after the phase
     await refuse(() => c1.maskInput(inboxes.get(2) as Uint8Array, inputs[0] as Uint32Array), 'to');
     await refuse(() => c1.maskInput(retype(i1, 'secagg/inbox', { ct: (ip.ct as Uint8Array).slice(1) }), inputs[0] as Uint32Array), 'ct');
     await refuse(() => c1.maskInput(retype(i1, 'secagg/inbox', { from: Uint32Array.from([2]), ct: (ip.ct as Uint8Array).slice(0, 112) }), inputs[0] as Uint32Array), 'from');
@@ -178,24 +215,30 @@ describe('the client refuses bad server messages and stays usable', () => {
     const survivors = h.server.closeMaskedInputCollection();
     const s1 = survivors.get(1) as Uint8Array;
     await refuse(() => c1.consistencyCheck(inboxes.get(1) as Uint8Array), 'message');
-    await refuse(() => c1.consistencyCheck(retype(s1, 'secagg/survivors', { survivors: Uint32Array.from([2, 3, 4, 5]) })), 'survivors');
-    await refuse(() => c1.consistencyCheck(retype(s1, 'secagg/survivors', { survivors: Uint32Array.from([1, 2]) })), 'survivors');
-    await refuse(() => c1.consistencyCheck(retype(s1, 'secagg/survivors', { survivors: Uint32Array.from([1, 2, 9]) })), 'survivors[2]');
+    // bitmaps over ids 1..5: bit (id - 1)
+    await refuse(() => c1.consistencyCheck(retype(s1, 'secagg/survivors', { survivors: Uint8Array.from([0b11110]) })), 'survivors'); // without itself
+    await refuse(() => c1.consistencyCheck(retype(s1, 'secagg/survivors', { survivors: Uint8Array.from([0b00011]) })), 'survivors'); // below t
+    await refuse(() => c1.consistencyCheck(retype(s1, 'secagg/survivors', { survivors: Uint8Array.from([0b100111]) })), 'survivors'); // id 6 of 5
+    await refuse(() => c1.consistencyCheck(retype(s1, 'secagg/survivors', { survivors: Uint8Array.from([0b111, 0]) })), 'survivors'); // wrong length
+    await refuse(() => c1.consistencyCheck(retype(s1, 'secagg/survivors', { survivors: [1, 2, 3] })), 'survivors');
     await h.check(survivors);
     const requests = h.server.closeConsistencyCheck();
     const r1 = requests.get(1) as Uint8Array;
     await refuse(() => c1.unmask(survivors.get(1) as Uint8Array), 'message');
-    await refuse(() => c1.unmask(retype(r1, 'secagg/unmask-request', { responders: Uint32Array.from([1, 2]) })), 'responders');
+    const rp = payloadOf(r1);
+    await refuse(() => c1.unmask(retype(r1, 'secagg/unmask-request', { signers: Uint32Array.from([1, 2]), sigs: (rp.sigs as Uint8Array).slice(0, 128) })), 'signers');
+    await refuse(() => c1.unmask(retype(r1, 'secagg/unmask-request', { sigs: (rp.sigs as Uint8Array).slice(1) })), 'sigs');
+    await refuse(() => c1.unmask(retype(r1, 'secagg/unmask-request', { to: 2 })), 'to');
     await h.unmask(requests);
-    const r = await h.server.closeUnmasking();
-    expect(Array.from(r.sum)).toEqual(Array.from(plainSum(inputs, 16)));
+    const result = await h.server.closeUnmasking();
+    expect(Array.from(result.sum)).toEqual(Array.from(plainSum(inputs, 16)));
     await refuse(() => c1.unmask(r1), 'phase'); // a replayed request after the round
   });
 
   it('a tampered share ciphertext is detected at unmasking', async () => {
     const h = new Harness(config({ roundId: 'tamper', cohortSize: 4, threshold: 3, bits: 8, vectorLength: 2 }), 'tamper');
     await h.advertise();
-    await h.share(h.server.closeAdvertiseKeys());
+    await h.share(h.closeAdvertise());
     const inboxes = h.server.closeShareKeys();
     const p = payloadOf(inboxes.get(1) as Uint8Array);
     const ct = Uint8Array.from(p.ct as Uint8Array);
