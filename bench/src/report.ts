@@ -161,7 +161,7 @@ export function toMarkdown(r: UtilityResults): string {
   lines.push('## Pipelines: threat model and what each treats as public', '');
   lines.push('Epsilons are comparable only between pipelines that protect the same things.', '');
   for (const pl of r.pipelines) {
-    lines.push(`- \`${pl.id}\`: ${pl.description}.`);
+    lines.push(`- **${pl.id}** — ${pl.description}.`);
     for (const t of pl.threatModel ?? []) lines.push(`  - threat model: ${t}`);
     for (const p of pl.treatsAsPublic ?? []) lines.push(`  - public: ${p}`);
   }
