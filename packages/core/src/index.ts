@@ -155,6 +155,7 @@ export {
   planPeriod,
   roundsLeftInPeriod,
   splitPrivacyLoss,
+  addPrivacyLosses,
   lossFits,
 } from './plan.js';
 export {
@@ -163,8 +164,12 @@ export {
   REPORT_TYPE,
   MAX_REPORT_BYTES,
   MAX_REPORT_ENTRIES,
+  MIN_CONTRIBUTOR_SECRET_BYTES,
   makeReportId,
   isReportId,
+  makeContributorSecret,
+  contributorToken,
+  isContributorToken,
   encodeRoundReport,
   decodeRoundReport,
   encodeExactBucket,
