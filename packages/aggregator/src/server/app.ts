@@ -141,6 +141,13 @@ function outcomeProblem(outcome: CommitOutcome, roundId: string): HttpProblem | 
   }
 }
 
+const ROUTES = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
+
+/** Every route the app registered (method, path), for checking them against the OpenAPI document. */
+export function registeredRoutes(app: FastifyInstance): readonly { readonly method: string; readonly url: string }[] {
+  return ROUTES.get(app) ?? [];
+}
+
 export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   const raw = (status: number, code: 'invalid_argument' | 'not_found', param: string, detail: string) =>
     JSON.stringify({ type: `https://pinhole.dev/problems/${code}`, title: code.replace(/_/g, ' '), status, detail, code, param });
@@ -159,11 +166,18 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     bodyLimit: o.maxBodyBytes,
     trustProxy: o.trustProxy,
     exposeHeadRoutes: false,
+    // an unknown query field is refused, not silently dropped
+    ajv: { customOptions: { removeAdditional: false } },
     return503OnClosing: false,
     // a body is read only up to the limit; a slow client does not hold a connection forever
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     keepAliveTimeout: 10_000,
+  });
+  const routes: { method: string; url: string }[] = [];
+  ROUTES.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method: String(method), url: r.url });
   });
   let closing = false;
   app.addHook('onClose', async () => {
@@ -177,6 +191,10 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     const { problem, headers, internal } = toProblem(error);
     if (internal) request.log.error({ err: error }, 'internal error');
     o.metrics.problems.inc({ status: String(problem.status), code: problem.code });
+    // Fastify closes the connection after an unread body; closing with the client's bytes still
+    // arriving resets it, and the client loses this answer. Keep it open: Node discards the rest of
+    // the declared body (bounded by requestTimeout) and the client reads the 413.
+    if (problem.status === 413) reply.removeHeader('connection');
     void reply.code(problem.status).headers(headers).type(PROBLEM_TYPE).send(problem);
   });
   app.setNotFoundHandler((request, reply) => {
