@@ -89,13 +89,13 @@ interface Run {
   readonly load1: string;
 }
 
-async function load(url: string, bodies: Buffer[], seconds: number): Promise<Run> {
+async function load(url: string, bodies: Buffer[], seconds: number, connections = CONNECTIONS): Promise<Run> {
   let next = 0;
   const before = loadavg()[0] as number;
   const result = await autocannon({
     url: `${url}/v1/reports`,
     method: 'POST',
-    connections: CONNECTIONS,
+    connections,
     duration: seconds,
     headers: { 'content-type': 'application/msgpack' },
     requests: [
@@ -133,8 +133,9 @@ export const suites: PerfSuite[] = [
   async (options: PerfOptions): Promise<PerfRow[]> => {
     const log = options.log ?? (() => undefined);
     const seconds = options.quick ? 3 : 10;
-    const batches = options.quick ? [1, 1024] : [1, 16, 128, 1024];
-    const bodies = makeBodies(options.quick ? 40_000 : 160_000);
+    // [commit batch, connections]: the batch sizes at 64 connections, then the default with more uploads in flight
+    const runs: [number, number][] = options.quick ? [[1, 64], [1024, 64]] : [[1, 64], [16, 64], [128, 64], [1024, 64], [1024, 128]];
+    const bodies = makeBodies(options.quick ? 40_000 : 200_000);
     const dir = mkdtempSync(join(tmpdir(), 'pinhole-ingest-'));
     const planFile = join(dir, 'plan.json');
     writeFileSync(planFile, JSON.stringify(plan));
@@ -150,13 +151,13 @@ export const suites: PerfSuite[] = [
       const baseName = 'bare Fastify route answering 201 (no decode, no storage)';
       rows.push({ suite: SUITE, name: baseName, opsPerSec: base.perSecond, unit: 'request', meanMs: base.meanMs, extra: { p50Ms: base.p50Ms, p99Ms: base.p99Ms, connections: CONNECTIONS, load1: base.load1 } });
       log(`perf: aggregator baseline ${base.perSecond.toFixed(0)}/s p99 ${base.p99Ms} ms (load ${base.load1})`);
-      for (const batch of batches) {
-        const db = join(dir, `batch-${batch}.db`);
+      for (const [batch, connections] of runs) {
+        const db = join(dir, `batch-${batch}-${connections}.db`);
         const server = await start([CLI, 'serve', '--db', db, '--plan', planFile, '--port', '0', '--rate-limit', '0', '--log-level', 'info', '--commit-batch', String(batch)]);
         let run: Run;
         let meanBatch: number;
         try {
-          run = await load(server.url, bodies, seconds);
+          run = await load(server.url, bodies, seconds, connections);
           meanBatch = (await metric(server.url, 'pinhole_commit_batch_rows_sum')) / (await metric(server.url, 'pinhole_commit_batch_rows_count'));
         } finally {
           await stop(server.proc);
@@ -165,20 +166,20 @@ export const suites: PerfSuite[] = [
         const d = new Database(db, { readonly: true });
         const stored = (d.prepare('SELECT count(*) AS n FROM reports').get() as { n: number }).n;
         d.close();
-        if (stored < run.created || stored > run.created + CONNECTIONS || run.non2xx !== 0 || run.duplicates !== 0) {
+        if (stored < run.created || stored > run.created + connections || run.non2xx !== 0 || run.duplicates !== 0) {
           throw new PinholeError('invalid_state', 'benchmark', `batch ${batch}: ${run.created} stored (201), ${run.duplicates} duplicates (200), ${stored} rows, ${run.non2xx} refused`);
         }
         rows.push({
           suite: SUITE,
-          name: `POST /v1/reports, SQLite WAL synchronous=FULL, group commit <= ${batch}`,
+          name: `POST /v1/reports, SQLite WAL synchronous=FULL, group commit <= ${batch}, ${connections} connections`,
           opsPerSec: run.perSecond,
           unit: 'report',
           meanMs: run.meanMs,
           baseline: baseName,
           ratio: run.perSecond / base.perSecond,
-          extra: { p50Ms: run.p50Ms, p99Ms: run.p99Ms, meanBatch, connections: CONNECTIONS, errors: run.errors, load1: run.load1 },
+          extra: { p50Ms: run.p50Ms, p99Ms: run.p99Ms, meanBatch, connections, errors: run.errors, load1: run.load1 },
         });
-        log(`perf: aggregator batch<=${batch}: ${run.perSecond.toFixed(0)} reports/s, p99 ${run.p99Ms} ms, mean batch ${meanBatch.toFixed(1)} (load ${run.load1})`);
+        log(`perf: aggregator batch<=${batch}, ${connections} connections: ${run.perSecond.toFixed(0)} reports/s, p99 ${run.p99Ms} ms, mean batch ${meanBatch.toFixed(1)} (load ${run.load1})`);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
