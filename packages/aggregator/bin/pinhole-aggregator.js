@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'src', 'cli.ts');
-const child = spawn(process.execPath, ['--conditions=pinhole-source', '--import', 'tsx', cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+// resolved from here, so the bin works from any working directory
+const tsx = import.meta.resolve('tsx');
+const child = spawn(process.execPath, ['--conditions=pinhole-source', '--import', tsx, cli, ...process.argv.slice(2)], { stdio: 'inherit' });
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
