@@ -12,13 +12,6 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-export interface GroupCommitStats {
-  /** committed transactions */
-  batches: number;
-  /** rows in them */
-  rows: number;
-}
-
 export class GroupCommit {
   readonly #storage: Storage;
   readonly #maxBatch: number;
