@@ -398,6 +398,19 @@ describe('rounds, refusals and plan changes', () => {
     expect(unknown.code).toBe(1);
   }, 120_000);
 
+  it('refuses to start with a short or shared token, without echoing it', async () => {
+    const dir = tempDir('tokens');
+    const planFile = writePlan(dir, basePlan({ id: 'tok' }));
+    const short = await runCli(['serve', '--db', join(dir, 'p.db'), '--plan', planFile, '--port', '0'], { PINHOLE_CARRIER_TOKENS: 'acme=tooshort123' });
+    expect(short.code).toBe(1);
+    expect(short.stderr).toMatch(/invalid_argument \(carriers\[0\]\.token\)/);
+    expect(short.stderr).not.toContain('tooshort123');
+    const shared = await runCli(['serve', '--db', join(dir, 'p.db'), '--plan', planFile, '--port', '0'], { PINHOLE_CARRIER_TOKENS: `a=${CARRIER},b=${CARRIER}` });
+    expect(shared.code).toBe(1);
+    expect(shared.stderr).toMatch(/invalid_argument \(carriers\)/);
+    expect(shared.stderr).not.toContain(CARRIER);
+  }, 60_000);
+
   it('answers over-rate clients with 429 problem+json', async () => {
     const dir = tempDir('rate');
     const server = await startServer({ db: join(dir, 'p.db'), plan: writePlan(dir, basePlan({ id: 'rate' })), args: ['--rate-limit', '5'] });
