@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type CollectionRelease, type DeviceInput, type RoundRelease, deviceEntry, deviceMechanism, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
 import { type HistogramCollection, type InsightRow, type MeanCollection, type PlanCollection, COLLECTIONS, contributorToken, encodeRoundReport, makeReportId, planRoundLoss } from '@pinhole/core';
 import { seededRng, twoSidedZ } from '@pinhole/core/testing';
@@ -7,7 +7,7 @@ import { generateSyntheticTable } from '@pinhole/datasets';
 import { type AnyFrequencyOracle, type NumericMechanism } from '@pinhole/ldp';
 import { allPipelines } from '../bench/src/pipelines.js';
 import type { HistogramData, MeanData } from '../bench/src/prepare.js';
-import { CARRIER, closeRound, get, pool, secretOf, startServer, tempDir, upload, writePlan } from '../packages/aggregator/test/support/server.js';
+import { CARRIER, closeRound, get, pool, removeTempDirs, secretOf, startServer, tempDir, upload, writePlan } from '../packages/aggregator/test/support/server.js';
 
 // End to end over HTTP: a plan made by makePlan, the server started as a process on 127.0.0.1 with
 // a SQLite file, 10,000 synthetic devices each perturbing its reports with @pinhole/ldp and
@@ -187,3 +187,5 @@ describe('server end to end: 10,000 devices over HTTP vs the bench’s aggregate
     expect(Math.abs(chi / M - 1)).toBeLessThan(twoSidedZ(1e-6) * Math.sqrt(2 / M));
   }, 300_000);
 });
+
+afterAll(removeTempDirs);

@@ -7,11 +7,11 @@
  * answering), and the round's release must count every device exactly once.
  */
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { decodeRoundReport } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
 import { makePlan } from '@pinhole/aggregator';
-import { CARRIER, closeRound, deviceReport, get, query, secretOf, startServer, tempDir, upload, writePlan } from './support/server.js';
+import { CARRIER, closeRound, deviceReport, get, query, removeTempDirs, secretOf, startServer, tempDir, upload, writePlan } from './support/server.js';
 
 const N = 1500;
 /**
@@ -116,3 +116,5 @@ describe('SIGKILL during concurrent uploads', () => {
     }
   }, 300_000);
 });
+
+afterAll(removeTempDirs);

@@ -21,6 +21,7 @@ import {
   get,
   pool,
   query,
+  removeTempDirs,
   runCli,
   secretOf,
   startServer,
@@ -454,3 +455,5 @@ describe('OpenAPI document', () => {
     }
   });
 });
+
+afterAll(removeTempDirs);

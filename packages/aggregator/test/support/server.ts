@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,8 +18,17 @@ export const CARRIER = 'carrier-token-0123456789abcdef';
 export const OPERATOR = 'operator-token-0123456789abcdef';
 export const TOKENS_ENV = { PINHOLE_CARRIER_TOKENS: `acme=${CARRIER}`, PINHOLE_OPERATOR_TOKENS: `ops=${OPERATOR}` };
 
+const dirs: string[] = [];
+
 export function tempDir(label: string): string {
-  return mkdtempSync(join(tmpdir(), `pinhole-${label}-`));
+  const dir = mkdtempSync(join(tmpdir(), `pinhole-${label}-`));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Removes the temporary directories (databases, plans) this test file made. */
+export function removeTempDirs(): void {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
 export function writePlan(dir: string, plan: Plan, name = 'plan.json'): string {
