@@ -57,6 +57,8 @@ export interface Pipeline {
   readonly id: string;
   readonly description: string;
   readonly private: boolean;
+  /** the engine configuration of a private pipeline (absent for the references): what the auditor and the poisoning experiment run */
+  readonly config?: EngineConfig;
   histogram?(input: PipelineInput<HistogramData>): Promise<HistogramOutput>;
   mean?(input: PipelineInput<MeanData>): Promise<MeanOutput>;
 }
