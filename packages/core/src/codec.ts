@@ -48,7 +48,7 @@ function isTyped(v: object): boolean {
 }
 
 /** Walks a tree and returns the path of the first value that is not a `WireValue`, or null. */
-function firstBadPath(value: unknown, path: string, depth: number): { path: string; value: unknown } | null {
+function firstBadPath(value: unknown, path: string, depth: number): { path: string; value: unknown; rule?: string } | null {
   if (depth > MAX_DEPTH) return { path, value: `nesting deeper than ${MAX_DEPTH}` };
   switch (typeof value) {
     case 'undefined':
@@ -70,6 +70,8 @@ function firstBadPath(value: unknown, path: string, depth: number): { path: stri
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) return { path, value };
       for (const [k, v] of Object.entries(value)) {
+        // msgpackr renames this key on decode (a prototype guard): it could not round-trip
+        if (k === '__proto__') return { path: `${path}.${k}`, value: k, rule: 'an object key other than "__proto__"' };
         const bad = firstBadPath(v, `${path}.${k}`, depth + 1);
         if (bad) return bad;
       }
@@ -84,7 +86,7 @@ function firstBadPath(value: unknown, path: string, depth: number): { path: stri
 export function encodeEnvelope(type: string, payload: WireValue): Uint8Array {
   checkString('type', type, { nonEmpty: true, maxLength: 128 });
   const bad = firstBadPath(payload, 'payload', 0);
-  if (bad) throw invalid(bad.path, 'a wire value (null, boolean, number, bigint, string, typed array, array or plain object)', bad.value);
+  if (bad) throw invalid(bad.path, bad.rule ?? 'a wire value (null, boolean, number, bigint, string, typed array, array or plain object)', bad.value);
   const body = packr.pack([type, payload]);
   const out = new Uint8Array(body.length + 3);
   out[0] = MAGIC0;
