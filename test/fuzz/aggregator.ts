@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { type DeviceInput, type ReleaseEngine, deviceEntry, deviceMechanism, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
 import { type Plan, REPORT_TYPE, type ReportEntry, checkPlan, encodeEnvelope, encodeRoundReport, makeReportId } from '@pinhole/core';
 import { type AnyFrequencyOracle, type NumericMechanism } from '@pinhole/ldp';
-import { type FuzzTarget, acceptOrReject, anything, caseRng, must, mustReject, mutate, mutations, target, wirePayload } from './arbitraries.js';
+import { type FuzzTarget, acceptOrReject, anything, caseRng, must, mutate, mutations, target, wirePayload } from './arbitraries.js';
 
 const DOMAINS = { operators: ['460-00', '460-01'], regions: ['north', 'south'], cells: ['n1', 's1'] };
 
@@ -50,9 +50,11 @@ function applyEdit(doc: Record<string, unknown>, all: (string | number)[][], e: 
   let parent: Record<string | number, unknown> = doc;
   for (const k of path.slice(0, -1)) {
     const next = parent[k];
-    if (!next || typeof next !== 'object') return;
+    // only plain objects and arrays: an edit may have put a typed array or a frozen value on the path
+    if (!next || typeof next !== 'object' || ArrayBuffer.isView(next) || Object.isFrozen(next)) return;
     parent = next as Record<string | number, unknown>;
   }
+  if (ArrayBuffer.isView(parent) || Object.isFrozen(parent)) return;
   const last = path[path.length - 1] as string | number;
   if (e.action === 'delete') {
     if (Array.isArray(parent)) parent.splice(Number(last), 1);
@@ -187,7 +189,7 @@ function uploadOf(engine: ReleaseEngine, roundId: string, u: Upload, last: Uint8
 
 function roundModel(which: 0 | 1): FuzzTarget {
   const engine = ENGINES[which] as ReleaseEngine;
-  return target(`engine: decodeReport and round.add (${engine.plan.id})`, fc.tuple(fc.array(upload, { minLength: 1, maxLength: 6 }), fc.integer()), ([uploads, seed]) => {
+  return target(`engine: decodeReport and round.add (${engine.plan.id})`, fc.tuple(fc.array(upload, { minLength: 1, maxLength: 4 }), fc.integer()), ([uploads, seed]) => {
     const a = engine.openRound({ roundId: 'r1' });
     const b = engine.openRound({ roundId: 'r1' });
     let last: Uint8Array | null = null;
@@ -208,8 +210,6 @@ function roundModel(which: 0 | 1): FuzzTarget {
         continue;
       }
       must(a.reports === reports && !a.closed, 'a refused upload changed the round');
-      // the engine's decoder refuses it the same way on its own
-      if (input instanceof Uint8Array) mustReject(() => engine.decodeReport(input, { roundId: 'r1' }), ['decode_failed', 'protocol_violation'], 'decodeReport');
     }
     // the estimates (what the release is made from) of both rounds, drawn with the same noise
     for (const c of engine.collections) {
