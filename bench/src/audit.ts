@@ -289,7 +289,9 @@ export function audit<O>(target: AuditTarget<O>, options: AuditOptions): AuditOu
     const epsilonEstimate = pf > delta ? (pn === 0 ? Infinity : Math.log((pf - delta) / pn)) : 0;
     return { feature: c.feature, favours: c.favours, description: c.description, events: kf, neighbourEvents: kn, trials, lower, upper, epsilonLower, epsilonEstimate };
   });
-  const best = events.reduce((a, b) => (b.epsilonLower > a.epsilonLower ? b : a), events[0] as AuditEvent);
+  // the event that proves most; among events that prove nothing, the one whose point estimate is largest
+  const finite = (e: AuditEvent) => (Number.isFinite(e.epsilonEstimate) ? e.epsilonEstimate : Number.MAX_VALUE);
+  const best = events.reduce((a, b) => (b.epsilonLower > a.epsilonLower || (b.epsilonLower === a.epsilonLower && finite(b) > finite(a)) ? b : a), events[0] as AuditEvent);
   const verdict = best.epsilonLower > target.claimed.epsilon ? 'fail' : 'pass';
   return {
     id: target.id,

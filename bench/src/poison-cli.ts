@@ -29,7 +29,7 @@ export const POISON_DEFAULTS: Omit<PoisonConfig, 'pipelines'> = {
   seed: 'pinhole',
   epsilons: [1, 4],
   fractions: [0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05],
-  trials: 5,
+  trials: 10,
   delta: 1e-6,
   k: 20,
 };
