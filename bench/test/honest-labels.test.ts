@@ -44,7 +44,7 @@ describe('the report says what each pipeline treats as public (6a)', () => {
     };
     await writeResults(out, results);
     const md = readFileSync(join(out, 'report.md'), 'utf8');
-    expect(md).toMatch(/`ldp-duchi`[\s\S]*public: the group \(operator\) of each reporting device/);
+    expect(md).toMatch(/\*\*ldp-duchi\*\*[\s\S]*public: the group \(operator\) of each reporting device/);
     const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as UtilityResults;
     expect(json.pipelines.find((p) => p.id === 'ldp-duchi')!.treatsAsPublic.join(' ')).toMatch(/operator/);
   });
