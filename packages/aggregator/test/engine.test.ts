@@ -12,7 +12,8 @@ import {
 } from '@pinhole/core';
 import { seededRng, twoSidedZ } from '@pinhole/core/testing';
 import { type AnyFrequencyOracle, type NumericMechanism } from '@pinhole/ldp';
-import { type DeviceInput, type Round, deviceEntry, deviceMechanism, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
+import { type Round, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
+import { type DeviceInput, deviceEntry, deviceMechanism } from '@pinhole/client';
 import { expectPinholeError } from '../../core/test/helpers.js';
 
 const DOMAINS = { operators: ['op-a', 'op-b'], regions: ['r1', 'r2', 'r3'], cells: ['c1', 'c2', 'c3', 'c4'] };
