@@ -303,6 +303,25 @@ describe('secure aggregation with distributed noise', () => {
     expect(rel!.notes.join(' ')).toMatch(/added the missing noise centrally/);
   });
 
+  it('a round whose protocol aborted is refused whole with its reason, and nothing was unmasked', () => {
+    const engine = makeReleaseEngine(planFor({ dropoutRate: 0.1 }), { allowInsecureRng: true });
+    const round = engine.openRound({ roundId: 's-aborted' });
+    const r = round.refuse({ reason: 'round_aborted', message: 'client 7 has only 40 share holders that sent masked input, below the threshold 63' }, 950);
+    expect(r.status).toBe('refused');
+    expect(r.refusal).toEqual({ reason: 'round_aborted', message: 'client 7 has only 40 share holders that sent masked input, below the threshold 63' });
+    expect(r.spent).toEqual({ epsilon: 1, delta: 1e-6 });
+    const rel = r.collections[0]!;
+    expect(rel).toMatchObject({ status: 'refused', cohort: 950, groups: [], insights: [], refusal: { reason: 'round_aborted' } });
+    expect(rel.privacyLoss.aggregator).toBeNull();
+    expect(rel.threatModel.kind).toBe('secure_aggregation');
+    expect(round.closed).toBe(true);
+    expectPinholeError(() => round.release(), 'invalid_state', 'round');
+    const other = engine.openRound({ roundId: 's-bad' });
+    expectPinholeError(() => other.refuse({ reason: 'because' as never, message: 'x' }, 1), 'invalid_argument', 'refusal.reason');
+    expectPinholeError(() => other.refuse({ reason: 'min_cohort', message: '' }, 1), 'invalid_argument', 'refusal.message');
+    expectPinholeError(() => other.refuse({ reason: 'min_cohort', message: 'x' }, -1), 'invalid_argument', 'cohort');
+  });
+
   it('takes its input only as one well-formed modular sum', () => {
     const plan = planFor({});
     const engine = makeReleaseEngine(plan, { allowInsecureRng: true });
