@@ -166,6 +166,7 @@ export {
   planPeriod,
   roundsLeftInPeriod,
   splitPrivacyLoss,
+  addPrivacyLosses,
   lossFits,
 } from './plan.js';
 export {
@@ -174,8 +175,12 @@ export {
   REPORT_TYPE,
   MAX_REPORT_BYTES,
   MAX_REPORT_ENTRIES,
+  MIN_CONTRIBUTOR_SECRET_BYTES,
   makeReportId,
   isReportId,
+  makeContributorSecret,
+  contributorToken,
+  isContributorToken,
   encodeRoundReport,
   decodeRoundReport,
   encodeExactBucket,

@@ -228,6 +228,35 @@ export function splitPrivacyLoss(loss: PrivacyLoss, parts: number): PrivacyLoss 
   return Object.freeze({ epsilon: splitDown(epsilon, n), delta: splitDown(delta, n) });
 }
 
+/** The double at or above an exact decimal whose own decimal reading is not below it. */
+function numberAtLeast(a: Decimal): number {
+  let x = decimalToNumber(a);
+  while (decimalCompare(decimalOf(x), a) < 0) x = nextUp(x);
+  return x;
+}
+
+function nextUp(x: number): number {
+  if (x === 0) return Number.MIN_VALUE;
+  f64[0] = x;
+  u64[0] = (u64[0] as bigint) + (x > 0 ? 1n : -1n);
+  return f64[0] as number;
+}
+
+/**
+ * The exact decimal sum of losses (a ledger's spend), as numbers whose decimal readings are never
+ * below it: equal whenever the sum has a double of that reading (0.1 + 0.2 is 0.3), one ulp above
+ * otherwise. What a ledger passes to `roundsLeftInPeriod` so a float sum never hides an overspend.
+ */
+export function addPrivacyLosses(losses: readonly PrivacyLoss[]): PrivacyLoss {
+  if (!Array.isArray(losses)) throw invalid('losses', 'an array of privacy losses', losses);
+  const checked = losses.map((l, i) => {
+    const o = checkObject(`losses[${i}]`, l);
+    return { epsilon: checkNumber(`losses[${i}].epsilon`, o.epsilon, { ge: 0 }), delta: checkNumber(`losses[${i}].delta`, o.delta, { ge: 0, le: 1 }) };
+  });
+  const [e, d] = sumLosses(checked);
+  return Object.freeze({ epsilon: numberAtLeast(e), delta: numberAtLeast(d) });
+}
+
 /** What one round charges every device: the exact sum over the plan's collections. */
 export function planRoundLoss(plan: Plan): PrivacyLoss {
   const [e, d] = sumLosses(plan.collections.map((c) => c.privacyLoss));

@@ -8,9 +8,14 @@
  * - central: the exact bucket (`encodeExactBucket`) or the exact value with its group
  *   (`encodeExactValue`), for a trusted curator.
  * Secure-aggregation collections travel in their own protocol messages, not here.
+ * A contributor token (optional in the envelope, required by the aggregator's server) bounds a
+ * device to one report per round without naming it: an HMAC of a secret the device keeps and the
+ * round, so it is stable across retries and unlinkable across rounds.
  * Layout: core's wire envelope of type "pinhole/report" with payload
- * { plan, revision, round, id, entries: [{ collection, group?, bytes }] }.
+ * { plan, revision, round, id, contributor?, entries: [{ collection, group?, bytes }] }.
  */
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { decodeEnvelope, encodeEnvelope } from './codec.js';
 import { PinholeError } from './errors.js';
 import { type Rng, cryptoRng, requireSecureRng } from './rng.js';
@@ -23,6 +28,10 @@ export const EXACT_VALUE_TYPE = 'central/value';
 export const MAX_REPORT_BYTES = 1 << 20;
 export const MAX_REPORT_ENTRIES = 64;
 const REPORT_ID = /^[0-9a-f]{32}$/;
+const CONTRIBUTOR = /^[0-9a-f]{32}$/;
+/** A device secret of fewer bytes would make contributor tokens guessable. */
+export const MIN_CONTRIBUTOR_SECRET_BYTES = 16;
+const CONTRIBUTOR_LABEL = 'pinhole/contributor/v1';
 const ROUND_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const PLAN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -41,15 +50,54 @@ export interface RoundReport {
   readonly roundId: string;
   /** 32 lowercase hex digits from a CSPRNG: the idempotence key of the upload */
   readonly reportId: string;
+  /**
+   * The device's contributor token for this round (`contributorToken`): 32 lowercase hex digits,
+   * the same on every retry, different in every round. The server stores at most one report per
+   * token and round.
+   */
+  readonly contributor?: string;
   readonly entries: readonly ReportEntry[];
 }
 
 /** A fresh report id: 128 random bits as 32 hex digits. Predictable ids would let anyone pre-empt a device's upload, so the rng must be secure. */
 export function makeReportId(rng: Rng = cryptoRng(), options: { allowInsecureRng?: boolean } = {}): string {
-  const r = requireSecureRng(rng, options.allowInsecureRng);
+  return hex(requireSecureRng(rng, options.allowInsecureRng).bytes(16));
+}
+
+function hex(bytes: Uint8Array): string {
   let out = '';
-  for (const b of r.bytes(16)) out += b.toString(16).padStart(2, '0');
+  for (const b of bytes) out += b.toString(16).padStart(2, '0');
   return out;
+}
+
+/**
+ * A fresh device secret for contributor tokens (32 bytes from a CSPRNG). The device keeps it in its
+ * own storage and never sends it.
+ */
+export function makeContributorSecret(rng: Rng = cryptoRng(), options: { allowInsecureRng?: boolean } = {}): Uint8Array {
+  return requireSecureRng(rng, options.allowInsecureRng).bytes(32);
+}
+
+/**
+ * The device's contributor token for one round of one plan: the first 128 bits of
+ * HMAC-SHA256(secret, "pinhole/contributor/v1" 0 planId 0 roundId), as 32 hex digits. Without the
+ * secret, tokens of different rounds cannot be linked to each other or to the device; with it,
+ * a retry gets the same token, so the server can keep one report per device per round.
+ */
+export function contributorToken(secret: Uint8Array, round: { readonly planId: string; readonly roundId: string }): string {
+  if (!(secret instanceof Uint8Array) || secret.length < MIN_CONTRIBUTOR_SECRET_BYTES) {
+    throw privateInvalid('secret', `a Uint8Array of at least ${MIN_CONTRIBUTOR_SECRET_BYTES} bytes`);
+  }
+  const r = checkObject('round', round);
+  if (typeof r.planId !== 'string' || !PLAN_ID.test(r.planId)) throw invalid('round.planId', 'a plan id', r.planId);
+  if (typeof r.roundId !== 'string' || !ROUND_ID.test(r.roundId)) throw invalid('round.roundId', 'a round id', r.roundId);
+  const message = new TextEncoder().encode(`${CONTRIBUTOR_LABEL}\0${r.planId}\0${r.roundId}`);
+  return hex(hmac(sha256, secret, message).subarray(0, 16));
+}
+
+/** Whether a value has the contributor-token form. */
+export function isContributorToken(value: unknown): value is string {
+  return typeof value === 'string' && CONTRIBUTOR.test(value);
 }
 
 function checkRoundReport(value: unknown, param: string, fail: (param: string, rule: string, v: unknown) => PinholeError): RoundReport {
@@ -65,6 +113,7 @@ function checkRoundReport(value: unknown, param: string, fail: (param: string, r
   if (typeof planRevision !== 'number' || !Number.isSafeInteger(planRevision) || planRevision < 1) throw fail(`${param}.planRevision`, 'an integer >= 1', planRevision);
   const roundId = str('roundId', ROUND_ID, 'a round id of 1 to 128 letters, digits, ".", "_", ":" or "-"');
   const reportId = str('reportId', REPORT_ID, '32 lowercase hex digits');
+  const contributor = o.contributor === undefined ? undefined : str('contributor', CONTRIBUTOR, 'a contributor token of 32 lowercase hex digits');
   const list = o.entries;
   if (!Array.isArray(list) || list.length === 0 || list.length > MAX_REPORT_ENTRIES) throw fail(`${param}.entries`, `an array of 1 to ${MAX_REPORT_ENTRIES} entries`, list);
   const seen = new Set<string>();
@@ -84,14 +133,21 @@ function checkRoundReport(value: unknown, param: string, fail: (param: string, r
     if (typeof group !== 'number' || !Number.isSafeInteger(group) || group < 0 || group >= 2 ** 31) throw fail(`${p}.group`, 'an integer >= 0 and < 2^31', group);
     return { collection, group, bytes };
   });
-  return { planId, planRevision, roundId, reportId, entries };
+  return { planId, planRevision, roundId, reportId, ...(contributor === undefined ? {} : { contributor }), entries };
 }
 
 /** The envelope bytes of a round report; the report is validated first. */
 export function encodeRoundReport(report: RoundReport): Uint8Array {
   const r = checkRoundReport(report, 'report', invalid);
   const entries = r.entries.map((e) => (e.group === undefined ? { collection: e.collection, bytes: e.bytes } : { collection: e.collection, group: e.group, bytes: e.bytes }));
-  return encodeEnvelope(REPORT_TYPE, { plan: r.planId, revision: r.planRevision, round: r.roundId, id: r.reportId, entries });
+  return encodeEnvelope(REPORT_TYPE, {
+    plan: r.planId,
+    revision: r.planRevision,
+    round: r.roundId,
+    id: r.reportId,
+    ...(r.contributor === undefined ? {} : { contributor: r.contributor }),
+    entries,
+  });
 }
 
 function decodeFailure(param: string, rule: string, value: unknown): PinholeError {
@@ -108,8 +164,12 @@ export function decodeRoundReport(bytes: Uint8Array, options: { maxBytes?: numbe
   const { payload } = decodeEnvelope(bytes, { type: REPORT_TYPE, maxBytes });
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload) || ArrayBuffer.isView(payload)) throw decodeFailure('report', 'an object', payload);
   const p = payload as Record<string, unknown>;
-  for (const key of Object.keys(p)) if (!['plan', 'revision', 'round', 'id', 'entries'].includes(key)) throw decodeFailure(`report.${key}`, 'no such field', p[key]);
-  const r = checkRoundReport({ planId: p.plan, planRevision: p.revision, roundId: p.round, reportId: p.id, entries: p.entries }, 'report', decodeFailure);
+  for (const key of Object.keys(p)) if (!['plan', 'revision', 'round', 'id', 'contributor', 'entries'].includes(key)) throw decodeFailure(`report.${key}`, 'no such field', p[key]);
+  const r = checkRoundReport(
+    { planId: p.plan, planRevision: p.revision, roundId: p.round, reportId: p.id, ...(p.contributor === undefined ? {} : { contributor: p.contributor }), entries: p.entries },
+    'report',
+    decodeFailure,
+  );
   return Object.freeze({ ...r, entries: Object.freeze(r.entries.map((e) => Object.freeze(e))) });
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type Plan,
   PinholeError,
+  addPrivacyLosses,
   checkPlan,
   checkPlanChange,
   planCollection,
@@ -234,6 +235,22 @@ describe('budget arithmetic', () => {
     expect(roundsLeftInPeriod(plan, { spent: { epsilon: 0, delta: 0 }, rounds: 2 })).toBe(0);
     expectPinholeError(() => roundsLeftInPeriod(plan, { spent: { epsilon: -1, delta: 0 }, rounds: 0 }), 'invalid_argument', 'used.spent.epsilon');
     expectPinholeError(() => roundsLeftInPeriod(plan, { spent: { epsilon: 0, delta: 0 }, rounds: 0.5 }), 'invalid_argument', 'used.rounds');
+  });
+
+  it('adds a ledger’s losses exactly, never below their decimal sum', () => {
+    expect(addPrivacyLosses([])).toEqual({ epsilon: 0, delta: 0 });
+    expect(addPrivacyLosses([{ epsilon: 0.1, delta: 0 }, { epsilon: 0.2, delta: 1e-7 }])).toEqual({ epsilon: 0.3, delta: 1e-7 });
+    expect(addPrivacyLosses(Array.from({ length: 10 }, () => ({ epsilon: 0.1, delta: 1e-7 })))).toEqual({ epsilon: 1, delta: 1e-6 });
+    // a sum with no double of its decimal reading comes back one ulp above, never below
+    const s = addPrivacyLosses([{ epsilon: 0.1, delta: 0 }, { epsilon: 1e-17, delta: 0 }]);
+    expect(s.epsilon).toBeGreaterThan(0.1);
+    const plan = checkPlan(fixture());
+    // what a server's ledger does: two rounds' spend summed, then the rounds left
+    expect(roundsLeftInPeriod(plan, { spent: addPrivacyLosses([planRoundLoss(plan)]), rounds: 1 })).toBe(1);
+    expect(roundsLeftInPeriod(plan, { spent: addPrivacyLosses([planRoundLoss(plan), planRoundLoss(plan)]), rounds: 2 })).toBe(0);
+    expect(roundsLeftInPeriod(plan, { spent: addPrivacyLosses([{ epsilon: 0.25, delta: 0 }, { epsilon: 0.25, delta: 5e-7 }]), rounds: 0 })).toBe(1);
+    expectPinholeError(() => addPrivacyLosses([{ epsilon: NaN, delta: 0 }]), 'invalid_argument', 'losses[0].epsilon');
+    expectPinholeError(() => addPrivacyLosses('x' as never), 'invalid_argument', 'losses');
   });
 
   it('finds the period of a time', () => {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   MAX_REPORT_ENTRIES,
+  contributorToken,
+  isContributorToken,
+  makeContributorSecret,
   decodeExactBucket,
   decodeExactValue,
   decodeRoundReport,
@@ -95,5 +98,37 @@ describe('round report envelope', () => {
     const d = expectPinholeError(() => decodeExactBucket(encodeExactBucket(12), 10), 'decode_failed', 'bytes');
     expect(d.message).not.toMatch(/12/);
     expectPinholeError(() => decodeExactValue(encodeExactBucket(1)), 'decode_failed', 'bytes');
+  });
+
+  it('carries a contributor token: stable for a device and round, different across rounds and devices', () => {
+    const secret = makeContributorSecret();
+    expect(secret.length).toBe(32);
+    const t1 = contributorToken(secret, { planId: 'carrier', roundId: 'r1' });
+    expect(isContributorToken(t1)).toBe(true);
+    expect(contributorToken(secret, { planId: 'carrier', roundId: 'r1' })).toBe(t1);
+    expect(contributorToken(secret, { planId: 'carrier', roundId: 'r2' })).not.toBe(t1);
+    expect(contributorToken(secret, { planId: 'other', roundId: 'r1' })).not.toBe(t1);
+    expect(contributorToken(makeContributorSecret(), { planId: 'carrier', roundId: 'r1' })).not.toBe(t1);
+    // a fixed vector (node:crypto's createHmac('sha256', secret) gives the same), for the client SDK
+    const fixed = Uint8Array.from({ length: 32 }, (_, i) => i);
+    expect(contributorToken(fixed, { planId: 'carrier', roundId: '2025-01-06.r1' })).toBe('c98999c4df87a910b1ef16493168ad02');
+    const bytes = encodeRoundReport({ ...report(), contributor: t1 });
+    expect(decodeRoundReport(bytes)).toEqual({ ...report(), contributor: t1 });
+    expect(decodeRoundReport(encodeRoundReport(report())).contributor).toBeUndefined();
+  });
+
+  it('refuses bad contributor tokens and secrets without echoing the secret', () => {
+    expectPinholeError(() => encodeRoundReport({ ...report(), contributor: 'ABC' }), 'invalid_argument', 'report.contributor');
+    expectPinholeError(
+      () => decodeRoundReport(encodeEnvelope('pinhole/report', { plan: 'p', revision: 1, round: 'r', id: ID, contributor: 7, entries: [{ collection: 'c', bytes: new Uint8Array([1]) }] })),
+      'decode_failed',
+      'report.contributor',
+    );
+    const e = expectPinholeError(() => contributorToken(new Uint8Array(15).fill(0xab), { planId: 'p', roundId: 'r' }), 'invalid_argument', 'secret');
+    expect(e.message).not.toMatch(/171|ab/i);
+    expectPinholeError(() => contributorToken('secret' as never, { planId: 'p', roundId: 'r' }), 'invalid_argument', 'secret');
+    expectPinholeError(() => contributorToken(new Uint8Array(16), { planId: '', roundId: 'r' }), 'invalid_argument', 'round.planId');
+    expectPinholeError(() => contributorToken(new Uint8Array(16), { planId: 'p', roundId: 'a b' }), 'invalid_argument', 'round.roundId');
+    expectPinholeError(() => makeContributorSecret(seededRng('x')), 'insecure_rng');
   });
 });

@@ -1,0 +1,241 @@
+/**
+ * The Storage interface over Kysely. Queries are written once, in Kysely's portable forms (multi-row
+ * inserts with ON CONFLICT DO NOTHING … RETURNING, conditional UPDATEs as claims), so a PostgreSQL
+ * dialect needs only its own connection setup (see sqlite.ts for SQLite's).
+ */
+import { type Kysely, type Selectable, Migrator } from 'kysely';
+import { type Database, migrationProvider } from './migrations.js';
+import type { CommitOutcome, OpenRoundRequest, ReleaseSummary, ReportRow, RoundStatus, Storage, StoredPlan, StoredRound } from './storage.js';
+
+type RoundRow = Selectable<Database['rounds']>;
+
+function toRound(r: RoundRow): StoredRound {
+  return {
+    roundId: r.round_id,
+    planId: r.plan_id,
+    planRevision: Number(r.plan_revision),
+    periodStart: Number(r.period_start),
+    periodEnd: Number(r.period_end),
+    status: r.status as RoundStatus,
+    openedAt: Number(r.opened_at),
+    closesAt: r.closes_at === null ? null : Number(r.closes_at),
+    closeAtReports: r.close_at_reports === null ? null : Number(r.close_at_reports),
+    reports: Number(r.reports),
+    spent: { epsilon: Number(r.spent_epsilon), delta: Number(r.spent_delta) },
+    closedAt: r.closed_at === null ? null : Number(r.closed_at),
+  };
+}
+
+/** Bound parameters per statement stay well under SQLite's (32,766) and PostgreSQL's (65,535) limits. */
+const MAX_IN_LIST = 500;
+
+function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', onClose: () => Promise<void> | void = () => db.destroy()): Storage {
+  return {
+    kind: dialect,
+
+    async migrate() {
+      const migrator = new Migrator({ db, provider: migrationProvider(dialect), migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) throw error instanceof Error ? error : new Error(String(error));
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    },
+
+    async plans() {
+      const rows = await db.selectFrom('plans').selectAll().orderBy('deployed_at').orderBy('plan_id').orderBy('revision').execute();
+      return rows.map((r): StoredPlan => ({ planId: r.plan_id, revision: Number(r.revision), document: r.document, deployedAt: Number(r.deployed_at), effectiveFrom: Number(r.effective_from) }));
+    },
+
+    async insertPlan(p) {
+      await db.insertInto('plans').values({ plan_id: p.planId, revision: p.revision, document: p.document, deployed_at: p.deployedAt, effective_from: p.effectiveFrom }).execute();
+    },
+
+    async periodRounds(periodStart, periodEnd) {
+      const rows = await db.selectFrom('rounds').selectAll().where('period_start', '=', periodStart).where('period_end', '=', periodEnd).orderBy('opened_at').execute();
+      return rows.map(toRound);
+    },
+
+    async openRound(req: OpenRoundRequest, allow) {
+      return db.transaction().execute(async (trx) => {
+        const active = await trx.selectFrom('rounds').select('round_id').where('status', 'in', ['collecting', 'closing']).limit(1).execute();
+        if (active.length > 0) return null;
+        const ledger = (await trx.selectFrom('rounds').selectAll().where('period_start', '=', req.periodStart).where('period_end', '=', req.periodEnd).execute()).map(toRound);
+        if (!allow(ledger)) return null;
+        const row = {
+          round_id: req.roundId,
+          plan_id: req.planId,
+          plan_revision: req.planRevision,
+          period_start: req.periodStart,
+          period_end: req.periodEnd,
+          status: 'collecting',
+          opened_at: req.openedAt,
+          closes_at: req.closesAt,
+          close_at_reports: req.closeAtReports,
+          reports: 0,
+          spent_epsilon: req.spent.epsilon,
+          spent_delta: req.spent.delta,
+          closed_at: null,
+          claimed_by: null,
+          claim_expires: null,
+        };
+        await trx.insertInto('rounds').values(row).execute();
+        return toRound(row);
+      });
+    },
+
+    async round(roundId) {
+      const r = await db.selectFrom('rounds').selectAll().where('round_id', '=', roundId).executeTakeFirst();
+      return r ? toRound(r) : null;
+    },
+
+    async rounds(statuses) {
+      if (statuses.length === 0) return [];
+      const rows = await db.selectFrom('rounds').selectAll().where('status', 'in', [...statuses]).orderBy('opened_at').execute();
+      return rows.map(toRound);
+    },
+
+    async commitReports(rows: readonly ReportRow[]) {
+      const outcomes: CommitOutcome[] = new Array<CommitOutcome>(rows.length).fill('unknown_round');
+      if (rows.length === 0) return outcomes;
+      const now = Date.now();
+      await db.transaction().execute(async (trx) => {
+        const byRound = new Map<string, number[]>();
+        rows.forEach((r, i) => {
+          const list = byRound.get(r.roundId) ?? [];
+          list.push(i);
+          byRound.set(r.roundId, list);
+        });
+        for (const [roundId, indices] of byRound) {
+          const round = await trx.selectFrom('rounds').select(['status', 'reports', 'close_at_reports']).where('round_id', '=', roundId).executeTakeFirst();
+          if (!round) continue;
+          if (round.status !== 'collecting') {
+            for (const i of indices) outcomes[i] = 'round_closed';
+            continue;
+          }
+          // report ids already stored: a retry with the same bytes is a duplicate, other bytes a conflict
+          const existing = new Map<string, string>();
+          for (const part of chunks(indices, MAX_IN_LIST)) {
+            const found = await trx
+              .selectFrom('reports')
+              .select(['report_id', 'digest'])
+              .where('round_id', '=', roundId)
+              .where('report_id', 'in', part.map((i) => (rows[i] as ReportRow).reportId))
+              .execute();
+            for (const f of found) existing.set(f.report_id, f.digest);
+          }
+          const fresh: number[] = [];
+          const inBatch = new Map<string, string>();
+          for (const i of indices) {
+            const r = rows[i] as ReportRow;
+            const prior = existing.get(r.reportId) ?? inBatch.get(r.reportId);
+            if (prior !== undefined) outcomes[i] = prior === r.digest ? 'duplicate' : 'conflict_report';
+            else {
+              inBatch.set(r.reportId, r.digest);
+              fresh.push(i);
+            }
+          }
+          // a round closes at its report count: reports past it find the round closed
+          const room = round.close_at_reports === null ? Infinity : Math.max(0, Number(round.close_at_reports) - Number(round.reports));
+          const admitted = fresh.slice(0, room === Infinity ? fresh.length : room);
+          for (const i of fresh.slice(admitted.length)) outcomes[i] = 'round_closed';
+          let stored = 0;
+          for (const part of chunks(admitted, Math.floor(MAX_IN_LIST / 2))) {
+            const inserted = await trx
+              .insertInto('reports')
+              .values(
+                part.map((i) => {
+                  const r = rows[i] as ReportRow;
+                  return { round_id: roundId, report_id: r.reportId, contributor: r.contributor, digest: r.digest, bytes: r.bytes, received_at: now };
+                }),
+              )
+              .onConflict((oc) => oc.doNothing())
+              .returning('report_id')
+              .execute();
+            const ids = new Set(inserted.map((x) => x.report_id));
+            // not inserted: the contributor already has a report in this round (the report id was checked above)
+            for (const i of part) outcomes[i] = ids.has((rows[i] as ReportRow).reportId) ? 'stored' : 'conflict_contributor';
+            stored += ids.size;
+          }
+          // retries of a report id stored earlier in this batch are acknowledged once it is stored
+          for (const i of indices) {
+            if (outcomes[i] !== 'duplicate' || existing.has((rows[i] as ReportRow).reportId)) continue;
+            const first = indices.find((j) => (rows[j] as ReportRow).reportId === (rows[i] as ReportRow).reportId);
+            if (first !== undefined && outcomes[first] !== 'stored') outcomes[i] = outcomes[first] as CommitOutcome;
+          }
+          if (stored > 0) {
+            const total = Number(round.reports) + stored;
+            const full = round.close_at_reports !== null && total >= Number(round.close_at_reports);
+            await trx
+              .updateTable('rounds')
+              .set({ reports: total, ...(full ? { status: 'closing' } : {}) })
+              .where('round_id', '=', roundId)
+              .execute();
+          }
+        }
+      });
+      return outcomes;
+    },
+
+    async claimClose(roundId, owner, now, leaseMs, options = {}) {
+      const r = await db
+        .updateTable('rounds')
+        .set({ status: 'closing', claimed_by: owner, claim_expires: now + leaseMs })
+        .where('round_id', '=', roundId)
+        .where((eb) =>
+          eb.or([
+            eb('status', '=', 'collecting'),
+            eb.and([eb('status', '=', 'closing'), options.force ? eb.val(true) : eb.or([eb('claimed_by', 'is', null), eb('claim_expires', '<', now), eb('claimed_by', '=', owner)])]),
+          ]),
+        )
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
+    async *reportPages(roundId, pageSize) {
+      let after = '';
+      for (;;) {
+        const page = await db.selectFrom('reports').select(['report_id', 'bytes']).where('round_id', '=', roundId).where('report_id', '>', after).orderBy('report_id').limit(pageSize).execute();
+        if (page.length === 0) return;
+        yield page.map((p) => new Uint8Array(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength));
+        after = (page[page.length - 1] as { report_id: string }).report_id;
+        if (page.length < pageSize) return;
+      }
+    },
+
+    async publish(roundId, owner, release, deleteReports) {
+      return db.transaction().execute(async (trx) => {
+        const round = await trx.selectFrom('rounds').selectAll().where('round_id', '=', roundId).executeTakeFirst();
+        if (!round || round.status !== 'closing' || round.claimed_by !== owner) return false;
+        await trx
+          .insertInto('releases')
+          .values({ round_id: roundId, plan_id: round.plan_id, plan_revision: round.plan_revision, status: release.status, published_at: release.at, document: release.document })
+          .execute();
+        await trx.updateTable('rounds').set({ status: release.status, closed_at: release.at, claimed_by: null, claim_expires: null }).where('round_id', '=', roundId).execute();
+        if (deleteReports) await trx.deleteFrom('reports').where('round_id', '=', roundId).execute();
+        return true;
+      });
+    },
+
+    async releases({ limit, before }) {
+      let q = db.selectFrom('releases').select(['round_id', 'plan_id', 'plan_revision', 'status', 'published_at']);
+      if (before !== undefined) q = q.where('published_at', '<', before);
+      const rows = await q.orderBy('published_at', 'desc').orderBy('round_id', 'desc').limit(limit).execute();
+      return rows.map((r): ReleaseSummary => ({ roundId: r.round_id, planId: r.plan_id, planRevision: Number(r.plan_revision), status: r.status as 'released' | 'refused', publishedAt: Number(r.published_at) }));
+    },
+
+    async release(roundId) {
+      const r = await db.selectFrom('releases').selectAll().where('round_id', '=', roundId).executeTakeFirst();
+      if (!r) return null;
+      return { roundId: r.round_id, planId: r.plan_id, planRevision: Number(r.plan_revision), status: r.status as 'released' | 'refused', publishedAt: Number(r.published_at), document: r.document };
+    },
+
+    async close() {
+      await onClose();
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * Rounds as a small persisted state machine: collecting → closing → released | refused. A round
+ * opens when the period ledger (the rounds table) says one more round of the plan fits the
+ * period's budget, collects until its time or report count, is claimed for closing by one owner
+ * (a conditional UPDATE, so a second instance or a restart cannot release it twice), and is
+ * released through the plan's release engine; the release and the round's new state commit in
+ * one transaction with the deletion of its raw reports. Secure-aggregation phases will be further
+ * states between collecting and closing, each with its deadline.
+ */
+import { randomBytes } from 'node:crypto';
+import { type Plan, addPrivacyLosses, checkPlan, planPeriod, planRoundLoss, roundsLeftInPeriod } from '@pinhole/core';
+import { type ReleaseEngine, makeReleaseEngine } from '../engine/engine.js';
+import type { Storage, StoredPlan, StoredRound } from './storage.js';
+
+export interface RoundEvents {
+  opened(round: StoredRound): void;
+  released(round: StoredRound, status: 'released' | 'refused', seconds: number): void;
+  failed(roundId: string, error: unknown): void;
+}
+
+export interface RoundManagerOptions {
+  /** delete a round's raw reports when its release is published (default true) */
+  readonly retention: boolean;
+  /** how often deadlines are checked, ms */
+  readonly tickMs: number;
+  /** a claim for closing expires after this long (another instance may then take it over), ms */
+  readonly leaseMs: number;
+  readonly now?: () => number;
+  readonly events: RoundEvents;
+}
+
+export class RoundManager {
+  readonly owner = randomBytes(8).toString('hex');
+  readonly #storage: Storage;
+  readonly #deployed: StoredPlan;
+  readonly #plan: Plan;
+  readonly #engines = new Map<string, ReleaseEngine>();
+  readonly #options: RoundManagerOptions;
+  readonly #now: () => number;
+  #current: StoredRound | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #closing = new Map<string, Promise<boolean>>();
+  #ticking: Promise<void> | null = null;
+  #stopped = false;
+
+  constructor(storage: Storage, deployed: StoredPlan, engine: ReleaseEngine, options: RoundManagerOptions) {
+    this.#storage = storage;
+    this.#deployed = deployed;
+    this.#plan = engine.plan;
+    this.#engines.set(`${deployed.planId}#${deployed.revision}`, engine);
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get plan(): Plan {
+    return this.#plan;
+  }
+
+  get engine(): ReleaseEngine {
+    return this.#engines.get(`${this.#deployed.planId}#${this.#deployed.revision}`) as ReleaseEngine;
+  }
+
+  /** the round devices report to now, or null between rounds */
+  get current(): StoredRound | null {
+    return this.#current;
+  }
+
+  /** The engine of a round's plan revision (rounds of an earlier revision close with their own plan). */
+  async engineFor(planId: string, revision: number): Promise<ReleaseEngine> {
+    const key = `${planId}#${revision}`;
+    let e = this.#engines.get(key);
+    if (!e) {
+      const stored = (await this.#storage.plans()).find((p) => p.planId === planId && p.revision === revision);
+      if (!stored) throw new Error(`plan ${key} of a stored round is missing`);
+      e = makeReleaseEngine(checkPlan(JSON.parse(stored.document)));
+      this.#engines.set(key, e);
+    }
+    return e;
+  }
+
+  /** Recovers after a restart (rounds left closing, rounds of an earlier plan, deadlines passed), opens a round if one fits, and starts the clock. */
+  async start(): Promise<void> {
+    for (const r of await this.#storage.rounds(['closing'])) await this.close(r.roundId, { force: true });
+    for (const r of await this.#storage.rounds(['collecting'])) {
+      if (r.planId !== this.#deployed.planId || r.planRevision !== this.#deployed.revision) await this.close(r.roundId);
+    }
+    await this.tick();
+    this.#timer = setInterval(() => void this.tick(), this.#options.tickMs);
+    this.#timer.unref();
+  }
+
+  /** Closes what is due and opens the next round when the ledger allows one. */
+  async tick(): Promise<void> {
+    if (this.#ticking) return this.#ticking;
+    this.#ticking = (async () => {
+      try {
+        const now = this.#now();
+        for (const r of await this.#storage.rounds(['collecting', 'closing'])) {
+          if (r.status === 'closing' || (r.closesAt !== null && now >= r.closesAt)) await this.close(r.roundId);
+        }
+        if (!this.#stopped) await this.#openIfDue(now);
+        await this.refresh();
+      } catch (e) {
+        this.#options.events.failed(this.#current?.roundId ?? '', e);
+      } finally {
+        this.#ticking = null;
+      }
+    })();
+    return this.#ticking;
+  }
+
+  /** Re-reads the current round (after commits that may have reached its report count). */
+  async refresh(): Promise<void> {
+    const active = await this.#storage.rounds(['collecting']);
+    this.#current = active[0] ?? null;
+  }
+
+  async #openIfDue(now: number): Promise<void> {
+    const plan = this.#plan;
+    if (now < this.#deployed.effectiveFrom || now < Date.parse(plan.budget.periodStart)) return;
+    const period = planPeriod(plan, now);
+    const loss = addPrivacyLosses([planRoundLoss(plan)]);
+    const closesAt = Math.min(period.endMs, plan.schedule.roundSeconds === null ? period.endMs : now + plan.schedule.roundSeconds * 1000);
+    let opened: StoredRound | null = null;
+    const rounds = await this.#storage.periodRounds(period.startMs, period.endMs);
+    const roundId = `${plan.id}.p${period.index}.r${rounds.length + 1}`;
+    opened = await this.#storage.openRound(
+      {
+        roundId,
+        planId: plan.id,
+        planRevision: plan.revision,
+        periodStart: period.startMs,
+        periodEnd: period.endMs,
+        openedAt: now,
+        closesAt,
+        closeAtReports: plan.schedule.closeAtReports,
+        spent: loss,
+      },
+      // the ledger: spend of every round of this period, under any plan revision
+      (ledger) => ledger.length === rounds.length && roundsLeftInPeriod(plan, { spent: addPrivacyLosses(ledger.map((r) => r.spent)), rounds: ledger.length }) > 0,
+    );
+    if (opened) {
+      this.#current = opened;
+      this.#options.events.opened(opened);
+    }
+  }
+
+  /**
+   * Claims the round, releases it through its plan's engine and publishes the release (status
+   * released or refused). False when another owner holds the claim or the round is already done.
+   */
+  close(roundId: string, options: { readonly force?: boolean } = {}): Promise<boolean> {
+    const running = this.#closing.get(roundId);
+    if (running) return running;
+    const p = this.#close(roundId, options.force === true).finally(() => this.#closing.delete(roundId));
+    this.#closing.set(roundId, p);
+    return p;
+  }
+
+  async #close(roundId: string, force: boolean): Promise<boolean> {
+    const t0 = performance.now();
+    const claimed = await this.#storage.claimClose(roundId, this.owner, this.#now(), this.#options.leaseMs, { force });
+    if (!claimed) return false;
+    if (this.#current?.roundId === roundId) this.#current = null;
+    try {
+      const round = (await this.#storage.round(roundId)) as StoredRound;
+      const engine = await this.engineFor(round.planId, round.planRevision);
+      const r = engine.openRound({ roundId });
+      for await (const page of this.#storage.reportPages(roundId, 2000)) for (const bytes of page) r.add(bytes);
+      // the default CSPRNG: central noise and top-ups are never drawn from a seeded generator here
+      const release = r.release();
+      const ok = await this.#storage.publish(roundId, this.owner, { status: release.status, document: JSON.stringify(release), at: this.#now() }, this.#options.retention);
+      if (ok) this.#options.events.released(round, release.status, (performance.now() - t0) / 1000);
+      return ok;
+    } catch (e) {
+      this.#options.events.failed(roundId, e);
+      return false;
+    }
+  }
+
+  /** Stops the clock and waits for closings in progress. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#ticking) await this.#ticking;
+    await Promise.all([...this.#closing.values()]);
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Starting and stopping a server: open and migrate the storage, deploy the plan (a change goes
+ * through checkPlanChange), recover rounds, listen; on close, stop taking requests, let in-flight
+ * uploads reach their commit, finish closings, close the database.
+ */
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { type Plan, PinholeError, checkPlan, checkPlanChange } from '@pinhole/core';
+import { makeReleaseEngine } from '../engine/engine.js';
+import { loadTokens } from './access.js';
+import { buildApp } from './app.js';
+import { GroupCommit } from './group-commit.js';
+import { Metrics } from './metrics.js';
+import { RoundManager } from './rounds.js';
+import { openSqliteStorage } from './sqlite.js';
+import type { Storage, StoredPlan } from './storage.js';
+
+export interface ServeOptions {
+  readonly db: string;
+  /** a plan file path, or the plan document */
+  readonly plan: string | unknown;
+  readonly port: number;
+  readonly host?: string;
+  /** JSON file with carrier (and operator) tokens */
+  readonly tokens?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly maxBodyBytes?: number;
+  /** requests per client per minute; 0 or null: no limit */
+  readonly rateLimit?: number | null;
+  /** most reports in one group-commit transaction */
+  readonly commitBatch?: number;
+  /** extra wait before a transaction, to gather a larger batch (ms) */
+  readonly commitDelayMs?: number;
+  /** delete a round's raw reports once released (default true) */
+  readonly retention?: boolean;
+  readonly tickMs?: number;
+  readonly leaseMs?: number;
+  readonly logger?: Exclude<FastifyServerOptions['logger'], undefined>;
+  readonly logRequests?: boolean;
+  readonly trustProxy?: boolean;
+  readonly version?: string;
+  readonly now?: () => number;
+}
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  readonly storage: Storage;
+  readonly rounds: RoundManager;
+  /** graceful: no new requests; in-flight commits finish; closings finish; the database closes */
+  close(): Promise<void>;
+}
+
+export const DEFAULTS = Object.freeze({ maxBodyBytes: 256 * 1024, rateLimit: 1200, commitBatch: 1024, commitDelayMs: 0, tickMs: 1000, leaseMs: 120_000 });
+
+function readPlan(source: string | unknown): Plan {
+  if (typeof source !== 'string') return checkPlan(source);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(source, 'utf8'));
+  } catch (e) {
+    throw new PinholeError('invalid_argument', '--plan', `"--plan" expected a readable JSON plan file: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return checkPlan(json);
+}
+
+/**
+ * Records the plan as deployed. The same (id, revision) must be the same document; another plan
+ * must pass checkPlanChange against the latest deployed one (so no device can overspend its period
+ * budget), and takes effect from what that returns.
+ */
+export async function deployPlan(storage: Storage, plan: Plan, now: number): Promise<StoredPlan> {
+  const document = JSON.stringify(plan);
+  const plans = await storage.plans();
+  const latest = plans[plans.length - 1];
+  const same = plans.find((p) => p.planId === plan.id && p.revision === plan.revision);
+  if (same) {
+    if (same.document !== document) {
+      throw new PinholeError('invalid_argument', 'plan.revision', `"plan.revision" ${plan.revision} of plan "${plan.id}" is already deployed with other content: give the changed plan a higher revision`);
+    }
+    if (latest && latest !== same) {
+      throw new PinholeError('invalid_state', 'plan', `plan "${plan.id}" revision ${plan.revision} was replaced by "${latest.planId}" revision ${latest.revision}: a plan cannot go back`);
+    }
+    return same;
+  }
+  let effectiveFrom = now;
+  if (latest) effectiveFrom = checkPlanChange(checkPlan(JSON.parse(latest.document)), plan, { now }).effectiveFromMs;
+  const stored: StoredPlan = { planId: plan.id, revision: plan.revision, document, deployedAt: now, effectiveFrom };
+  await storage.insertPlan(stored);
+  return stored;
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const env = options.env ?? process.env;
+  const plan = readPlan(options.plan);
+  const engine = makeReleaseEngine(plan);
+  const { carriers, operators } = loadTokens(options.tokens, env);
+  const now = options.now ?? Date.now;
+  const storage = openSqliteStorage(options.db);
+  const logger = options.logger ?? false;
+  try {
+    await storage.migrate();
+    const deployed = await deployPlan(storage, plan, now());
+    const metrics = new Metrics();
+    // the round manager's events log through the app, built after it
+    let app: FastifyInstance | undefined;
+    const log = () => app?.log;
+    const rounds = new RoundManager(storage, deployed, engine, {
+      retention: options.retention ?? true,
+      tickMs: options.tickMs ?? DEFAULTS.tickMs,
+      leaseMs: options.leaseMs ?? DEFAULTS.leaseMs,
+      now,
+      events: {
+        opened: (r) => {
+          metrics.roundsOpened.inc();
+          log()?.info({ roundId: r.roundId, closesAt: r.closesAt === null ? null : new Date(r.closesAt).toISOString(), closeAtReports: r.closeAtReports }, 'round opened');
+        },
+        released: (r, status, seconds) => {
+          metrics.rounds.inc({ status });
+          metrics.closeSeconds.observe(seconds);
+          log()?.info({ roundId: r.roundId, status, seconds }, 'round closed');
+        },
+        failed: (roundId, err) => log()?.error({ roundId, err }, 'round step failed'),
+      },
+    });
+    const closeAt = plan.schedule.closeAtReports;
+    const commits = new GroupCommit(storage, {
+      maxBatch: options.commitBatch ?? DEFAULTS.commitBatch,
+      delayMs: options.commitDelayMs ?? DEFAULTS.commitDelayMs,
+      onBatch: (size, seconds) => {
+        metrics.batchSize.observe(size);
+        metrics.commitSeconds.observe(seconds);
+        // a round that reached its report count was marked closing in the same transaction
+        if (closeAt !== null) void rounds.tick();
+      },
+    });
+    const rate = options.rateLimit === undefined ? DEFAULTS.rateLimit : options.rateLimit;
+    const built = await buildApp({
+      storage,
+      rounds,
+      commits,
+      metrics,
+      carriers,
+      operators,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+      rateLimit: rate === null || rate === 0 ? null : rate,
+      trustProxy: options.trustProxy ?? false,
+      logger,
+      logRequests: options.logRequests ?? false,
+      version: options.version ?? '0.1.0',
+    });
+    app = built;
+    if (carriers.size === 0) built.log.warn('no carrier tokens configured: nobody can read releases');
+    await rounds.start();
+    const url = await built.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
+    built.log.info({ url, plan: { id: plan.id, revision: plan.revision }, storage: storage.kind, round: rounds.current?.roundId ?? null }, 'pinhole aggregator ready');
+    let closed: Promise<void> | null = null;
+    return {
+      app: built,
+      url,
+      storage,
+      rounds,
+      close() {
+        closed ??= (async () => {
+          await built.close(); // stops accepting; in-flight requests (and so their commits) finish first
+          await commits.close();
+          await rounds.stop();
+          await storage.close();
+        })();
+        return closed;
+      },
+    };
+  } catch (e) {
+    await storage.close();
+    throw e;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * What the server keeps, behind one small interface: deployed plans, rounds (which are also the
+ * period ledger: each round records the loss every device of it was charged), the raw reports of
+ * rounds not yet released, and the published releases. Implemented with Kysely, so the same
+ * migrations and queries serve SQLite (the embedded default) and, later, PostgreSQL.
+ * Every method that changes state runs in one transaction; a report is acknowledged only after
+ * `commitReports` resolved, i.e. after its transaction committed.
+ */
+import type { PrivacyLoss } from '@pinhole/core';
+
+/** collecting → closing → released | refused (secure-aggregation phases will add states between). */
+export type RoundStatus = 'collecting' | 'closing' | 'released' | 'refused';
+
+export interface StoredPlan {
+  readonly planId: string;
+  readonly revision: number;
+  /** the plan document exactly as deployed (canonical JSON of the checked plan) */
+  readonly document: string;
+  readonly deployedAt: number;
+  /** rounds of this plan open from here (ms since the epoch) */
+  readonly effectiveFrom: number;
+}
+
+export interface StoredRound {
+  readonly roundId: string;
+  readonly planId: string;
+  readonly planRevision: number;
+  readonly periodStart: number;
+  readonly periodEnd: number;
+  readonly status: RoundStatus;
+  readonly openedAt: number;
+  /** the round closes at this time (ms), or null: only by report count */
+  readonly closesAt: number | null;
+  readonly closeAtReports: number | null;
+  readonly reports: number;
+  /** what every device reporting in this round is charged (the ledger's entry) */
+  readonly spent: PrivacyLoss;
+  readonly closedAt: number | null;
+}
+
+export interface ReportRow {
+  readonly roundId: string;
+  readonly reportId: string;
+  readonly contributor: string;
+  /** SHA-256 of the upload's bytes, hex: a retry must carry the same bytes */
+  readonly digest: string;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * stored: committed now (201); duplicate: this report id was committed before with the same bytes
+ * (200); conflict_report: the report id exists with other bytes; conflict_contributor: the
+ * contributor already reported in this round; round_closed: the round no longer collects.
+ */
+export type CommitOutcome = 'stored' | 'duplicate' | 'conflict_report' | 'conflict_contributor' | 'round_closed' | 'unknown_round';
+
+export interface ReleaseSummary {
+  readonly roundId: string;
+  readonly planId: string;
+  readonly planRevision: number;
+  readonly status: 'released' | 'refused';
+  readonly publishedAt: number;
+}
+
+export interface OpenRoundRequest {
+  readonly roundId: string;
+  readonly planId: string;
+  readonly planRevision: number;
+  readonly periodStart: number;
+  readonly periodEnd: number;
+  readonly openedAt: number;
+  readonly closesAt: number | null;
+  readonly closeAtReports: number | null;
+  readonly spent: PrivacyLoss;
+}
+
+export interface Storage {
+  /** the dialect, for logs and health */
+  readonly kind: string;
+  /** applies pending migrations (versioned, in order); returns the names applied */
+  migrate(): Promise<string[]>;
+  plans(): Promise<StoredPlan[]>;
+  insertPlan(plan: StoredPlan): Promise<void>;
+  /** the rounds of a period (the ledger) */
+  periodRounds(periodStart: number, periodEnd: number): Promise<StoredRound[]>;
+  /**
+   * In one transaction: reads the period's rounds, asks `allow(rounds)` whether one more fits, and
+   * inserts the round if so. Returns the round, or null when `allow` said no or a round is still
+   * collecting or closing.
+   */
+  openRound(request: OpenRoundRequest, allow: (periodRounds: readonly StoredRound[]) => boolean): Promise<StoredRound | null>;
+  round(roundId: string): Promise<StoredRound | null>;
+  /** rounds in any of these states, oldest first */
+  rounds(statuses: readonly RoundStatus[]): Promise<StoredRound[]>;
+  /** one transaction for the whole batch; one outcome per row, in order */
+  commitReports(rows: readonly ReportRow[]): Promise<CommitOutcome[]>;
+  /**
+   * Claims a round for closing: collecting → closing, or a closing round whose claim expired (or
+   * any closing round with `force`, for a single instance recovering after a restart). True when
+   * this owner holds the claim.
+   */
+  claimClose(roundId: string, owner: string, now: number, leaseMs: number, options?: { readonly force?: boolean }): Promise<boolean>;
+  /** the stored report bytes of a round, in report-id order, a page at a time */
+  reportPages(roundId: string, pageSize: number): AsyncIterable<Uint8Array[]>;
+  /**
+   * In one transaction: inserts the release (immutable: a second one for the round is refused),
+   * moves the round to released/refused, and with `deleteReports` deletes its raw reports.
+   * False when this owner no longer holds the claim.
+   */
+  publish(roundId: string, owner: string, release: { readonly status: 'released' | 'refused'; readonly document: string; readonly at: number }, deleteReports: boolean): Promise<boolean>;
+  releases(options: { readonly limit: number; readonly before?: number }): Promise<ReleaseSummary[]>;
+  release(roundId: string): Promise<(ReleaseSummary & { readonly document: string }) | null>;
+  close(): Promise<void>;
+}
