@@ -21,3 +21,4 @@ export { type RetryPolicy, type Fetch, type FetchResponse, DEFAULT_RETRY } from 
 export { type DeviceInput, deviceMechanism, deviceEntry, toUnitInterval } from './device.js';
 export { type DeviceInputs, deviceInputs } from './inputs.js';
 export { type RoundView, type SecureAggregation, type SecureAggregationContext, type SecureAggregationOutcome } from './plugin.js';
+export type { NetworkSample, NetworkType, DeviceClass, StreamingContext, PrivacyLoss, Plan, Rng } from '@pinhole/core';

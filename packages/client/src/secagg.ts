@@ -22,6 +22,7 @@ import type { Fetch } from './transport.js';
 import type { KeyValueStorage } from './storage.js';
 
 export { deviceVector } from './device-vector.js';
+export type { KeyDirectory, SecAggCrypto } from '@pinhole/secagg';
 export { type SecaggStep, STEP_TYPE, SECAGG_PHASES, roundVector, secaggLayout, noisePlanOf } from './secagg-round.js';
 
 export interface SecureAggregationOptions {

@@ -54,7 +54,7 @@ describe('storage adapters', () => {
     }
     let e: unknown;
     try {
-      indexedDbStorage({ indexedDB: undefined });
+      indexedDbStorage();
     } catch (x) {
       e = x;
     }
