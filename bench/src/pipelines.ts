@@ -7,7 +7,8 @@
  * oracle's tally sampled from its law in aggregate mode, every device perturbed in device mode).
  */
 import { type AnyFrequencyOracle, type NumericMechanism, type NumericName, type NumericTally, type OracleName, NUMERIC_NAMES, ORACLE_NAMES } from '@pinhole/ldp';
-import { deviceMechanism, histogramInsight, meanInsight, toUnitInterval } from '@pinhole/aggregator';
+import { histogramInsight, meanInsight } from '@pinhole/aggregator';
+import { deviceMechanism, toUnitInterval } from '@pinhole/client';
 import { INSIGHTS } from '@pinhole/core';
 import { makeKAnonymity } from '@pinhole/gate';
 import { secaggDdp } from './ddp-pipeline.js';

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { type Plan, type Rng, contributorToken, encodeRoundReport, makeReportId } from '@pinhole/core';
-import { deviceEntry, deviceMechanism } from '@pinhole/aggregator';
+import { deviceEntry, deviceMechanism } from '@pinhole/client';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.ts');
 
