@@ -18,17 +18,9 @@
  * release's threat model, so the features read only the group's released values and its gate
  * decision.
  */
-import {
-  type CollectionEngine,
-  type ReleaseEngine,
-  type ReleasedGroup,
-  deviceEntry,
-  deviceMechanism,
-  deviceVector,
-  makePlan,
-  makeReleaseEngine,
-  toUnitInterval,
-} from '@pinhole/aggregator';
+import { type CollectionEngine, type ReleaseEngine, type ReleasedGroup, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
+import { deviceEntry, deviceMechanism, toUnitInterval } from '@pinhole/client';
+import { deviceVector } from '@pinhole/client/secagg';
 import { type PrivacyLoss, type Rng, NUMERIC_FIELDS, encodeRoundReport, makeReportId } from '@pinhole/core';
 import type { DistributedNoisePlan } from '@pinhole/gate';
 import type { AnyFrequencyOracle, NumericMechanism } from '@pinhole/ldp';

@@ -24,7 +24,8 @@
  * Attackers join the honest devices: with fraction f of all reporting devices, m = round(f·N/(1-f))
  * attackers join N honest ones, and every plan is made for N + m devices.
  */
-import { type CollectionEngine, type CollectionRelease, type ReleasedGroup, deviceMechanism } from '@pinhole/aggregator';
+import { type CollectionEngine, type CollectionRelease, type ReleasedGroup } from '@pinhole/aggregator';
+import { deviceMechanism } from '@pinhole/client';
 import { type WireValue, encodeEnvelope, encodeExactBucket, encodeExactValue } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
 import type { DistributedNoisePlan } from '@pinhole/gate';

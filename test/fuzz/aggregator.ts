@@ -9,7 +9,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { type DeviceInput, type ReleaseEngine, deviceEntry, deviceMechanism, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
+import { type ReleaseEngine, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
+import { type DeviceInput, deviceEntry, deviceMechanism } from '@pinhole/client';
 import { type Plan, REPORT_TYPE, type ReportEntry, checkPlan, encodeEnvelope, encodeRoundReport, makeReportId } from '@pinhole/core';
 import { type AnyFrequencyOracle, type NumericMechanism } from '@pinhole/ldp';
 import { type FuzzTarget, acceptOrReject, anything, caseRng, must, mutate, mutations, target, wirePayload } from './arbitraries.js';
