@@ -23,8 +23,9 @@ import {
   checkOneOf,
   checkPlan,
   checkString,
-  discreteGaussianSigma,
+  discreteGaussianSwapSigma,
   invalid,
+  centralMeanSensitivity,
   roundUpSignificant,
   splitPrivacyLoss,
   zcdpRhoFor,
@@ -266,7 +267,8 @@ function secaggCollection(
   } else {
     const maxGrid = opts.meanMaxGrid === undefined ? MEAN_MAX_GRID : checkInteger('secagg.meanMaxGrid', opts.meanMaxGrid, { ge: 1, le: 2 ** 20 });
     const cap = opts.meanNoiseCap === undefined ? MEAN_MU_CAP : checkNumber('secagg.meanNoiseCap', opts.meanNoiseCap, { gt: 0 });
-    // per group a value slot (on the grid, by unbiased randomized rounding) and a count slot (grid)
+    // per group a value slot (on the grid, by unbiased randomized rounding) and a count slot (grid):
+    // one device's vector has these norms; the gate calibrates for replace-one from them
     const at = (g: number) => calibrateDistributed(s, budget, { vectorLength: 2 * base.groups, l2: g * Math.SQRT2, l1: 2 * g, grid: g }, n);
     const mass = (g: number): number => {
       try {
@@ -378,17 +380,20 @@ export function makeCollectionPlan(options: CollectionPlanOptions): PlanCollecti
     if (layout.kind === 'histogram') {
       return {
         id: collection, kind: 'histogram', groups, buckets: layout.buckets, domainSize, mode: 'central', privacyLoss: budget, gate, minCohort: minCohort ?? k,
-        mechanism: { kind: 'discrete_gaussian', epsilon: budget.epsilon, delta: budget.delta, sigma: discreteGaussianSigma(budget.epsilon, budget.delta, 1) },
+        // one-hot counts: a device moving to another bucket changes two counts by 1 (the exact curve)
+        mechanism: { kind: 'discrete_gaussian', epsilon: budget.epsilon, delta: budget.delta, sigma: discreteGaussianSwapSigma(budget.epsilon, budget.delta, 1) },
       };
     }
     const grid = c.meanGrid === undefined ? MEAN_MAX_GRID : checkInteger('central.meanGrid', c.meanGrid, { ge: 1, le: 2 ** 20 });
-    // zCDP split equally between the sum (sensitivity grid) and the count (sensitivity 1); sigmas rounded up
+    // zCDP split equally between the sums and the counts; a device moving to another group changes
+    // two sums by <= grid and two counts by 1 (replace-one); sigmas rounded up
     const rho = zcdpRhoFor(budget.epsilon, budget.delta);
+    const sum = centralMeanSensitivity(grid);
     return {
       id: collection, kind: 'mean', groups, domainSize, mode: 'central', privacyLoss: budget, gate, minCohort: minCohort ?? k,
       mechanism: {
         kind: 'discrete_gaussian', epsilon: budget.epsilon, delta: budget.delta, bounds: layout.bounds as [number, number], grid,
-        sigmaSum: roundUpSignificant(grid / Math.sqrt(rho)), sigmaCount: roundUpSignificant(1 / Math.sqrt(rho)),
+        sigmaSum: roundUpSignificant(sum.sum / Math.sqrt(rho)), sigmaCount: roundUpSignificant(sum.count / Math.sqrt(rho)),
       },
     };
   }

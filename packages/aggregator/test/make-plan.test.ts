@@ -5,8 +5,8 @@ import {
   type Plan,
   type PlanCollection,
   checkPlan,
-  discreteGaussianDelta,
-  discreteGaussianSigma,
+  discreteGaussianSwapDelta,
+  discreteGaussianSwapSigma,
   lossFits,
   planPeriodLoss,
   skellamPrivacy,
@@ -64,13 +64,15 @@ describe('makePlan', () => {
     expectPinholeError(() => makeCollectionPlan({ collection: 'device-class', mode: 'ldp', budget: { epsilon: 40, delta: 0 }, domains: DOMAINS, expectedDevices: 10, ldp: { oracle: 'oue' } }), 'invalid_argument', 'epsilon');
   });
 
-  it('central: the tight discrete-Gaussian sigma for counts, rounded-up sigmas for a mean’s sum and count', () => {
+  it('central: the tight discrete-Gaussian sigma for counts, rounded-up sigmas for a mean’s sum and count (replace-one)', () => {
     const p = plan({ mode: 'central' });
     const c = p.collections[0] as Extract<PlanCollection, { mode: 'central'; kind: 'histogram' }>;
-    expect(c.mechanism.sigma).toBe(discreteGaussianSigma(c.privacyLoss.epsilon, c.privacyLoss.delta));
+    // a device moving to another bucket changes two counts by 1
+    expect(c.mechanism.sigma).toBe(discreteGaussianSwapSigma(c.privacyLoss.epsilon, c.privacyLoss.delta));
     const m = p.collections[3] as Extract<PlanCollection, { mode: 'central'; kind: 'mean' }>;
     expect(m.mechanism.grid).toBe(1024);
-    const rho = (1024 * 1024) / (2 * m.mechanism.sigmaSum ** 2) + 1 / (2 * m.mechanism.sigmaCount ** 2);
+    // a device moving to another group changes two sums by <= 1024 (L2 1024·sqrt(2)) and two counts by 1 (L2 sqrt(2))
+    const rho = (2 * 1024 * 1024) / (2 * m.mechanism.sigmaSum ** 2) + 2 / (2 * m.mechanism.sigmaCount ** 2);
     expect(zcdpDelta(rho, m.privacyLoss.epsilon)).toBeLessThanOrEqual(m.privacyLoss.delta);
     expectPinholeError(() => plan({ mode: 'central', budget: { epsilon: 1, delta: 0 } }), 'invalid_argument', 'budget.delta');
   });
@@ -101,7 +103,8 @@ describe('makePlan', () => {
     expect(topUp.mechanism.minSurvivors).toBe(10_000);
     // the release's promise is calibrated below the charge so that 8,500 shares fit the charge
     expect(topUp.mechanism.epsilon).toBeLessThan(topUp.privacyLoss.epsilon);
-    const atFloor = skellamPrivacy({ mu: 8500 * topUp.mechanism.shareParameter, l2Sensitivity: 1, l1Sensitivity: 1 }, topUp.privacyLoss.delta);
+    // replace-one: a device's one-hot vector replaced by another (L2 sqrt(2), L1 2)
+    const atFloor = skellamPrivacy({ mu: 8500 * topUp.mechanism.shareParameter, l2Sensitivity: Math.SQRT2, l1Sensitivity: 2 }, topUp.privacyLoss.delta);
     expect(atFloor.epsilon).toBeLessThanOrEqual(topUp.privacyLoss.epsilon);
     // and not needlessly far below it (bisection to 1e-4 relative on the target)
     expect(atFloor.epsilon).toBeGreaterThan(topUp.privacyLoss.epsilon * 0.99);
@@ -139,7 +142,7 @@ describe('the engine checks a plan’s resolved parameters against the libraries
     const c = plan({ mode: 'central' });
     const sigma = (c.collections[0]!.mechanism as { sigma: number }).sigma;
     // a sigma 1 % short of the calibration breaks (epsilon, delta) on the exact curve
-    expect(discreteGaussianDelta(sigma * 0.99, c.collections[0]!.privacyLoss.epsilon, 1)).toBeGreaterThan(c.collections[0]!.privacyLoss.delta);
+    expect(discreteGaussianSwapDelta(sigma * 0.99, c.collections[0]!.privacyLoss.epsilon, 1)).toBeGreaterThan(c.collections[0]!.privacyLoss.delta);
     expectPinholeError(() => makeReleaseEngine(mutate(c, 0, (x) => (x.mechanism.sigma = sigma * 0.99))), 'invalid_state', 'plan.collections[0].mechanism.sigma');
     expectPinholeError(() => makeReleaseEngine(mutate(c, 3, (x) => (x.mechanism.sigmaSum *= 0.9))), 'invalid_state', 'plan.collections[3].mechanism');
   });

@@ -177,18 +177,40 @@ export function discreteGaussianDelta(sigma: number, epsilon: number, sensitivit
 }
 
 /**
- * The smallest sigma for which discrete Gaussian noise N_Z(0, sigma^2) on an integer query of
- * one-dimensional sensitivity `sensitivity` is (epsilon, delta)-DP by the exact curve of
- * `discreteGaussianDelta` (CKS 2020, Thm. 7). A histogram whose contributor changes one count by
- * one (add/remove) has this one-dimensional loss. Bisected to 1e-6 relative, then rounded up onto
- * 20 significant bits (the samplers' fast path); the returned sigma always meets the target.
+ * The exact (epsilon, delta) curve of independent N_Z(0, sigma^2) noise on integer counts whose
+ * neighbours move `sensitivity` from one count to another (+Δ in one coordinate, -Δ in another):
+ * a one-hot histogram under replace-one (neighbours.ts). The privacy loss of an output is
+ * (Δ^2 + Δ(z1 + z2)) / sigma^2 for the two noises z1, z2 (symmetric, so their signs do not matter), and
+ * delta = E[(1 - e^(epsilon - loss))_+] = sum_z1 p(z1) [P(Z >= t) - e^(epsilon - Δ^2/2sigma^2 - Δ z1/sigma^2) P(Z >= t + Δ)]
+ * with t = floor(epsilon sigma^2/Δ - Δ - z1) + 1, using p(z) e^(-Δ z/sigma^2) = e^(Δ^2/2sigma^2) p(z + Δ).
+ * Mass beyond 40 sigma (< e^-800) is left out; tails are summed smallest first.
  */
-export function discreteGaussianSigma(epsilon: number, delta: number, sensitivity = 1): number {
-  checkNumber('epsilon', epsilon, { gt: 0, le: 1000 });
-  checkNumber('delta', delta, { gt: 0, lt: 1 });
-  const s = checkNumber('sensitivity', sensitivity, { gt: 0, le: 2 ** 20 });
-  if (!Number.isInteger(s)) throw invalid('sensitivity', 'an integer > 0', sensitivity);
-  const meets = (sigma: number) => discreteGaussianDelta(sigma, epsilon, s) <= delta;
+export function discreteGaussianSwapDelta(sigma: number, epsilon: number, sensitivity = 1): number {
+  checkNumber('sigma', sigma, { gt: 0, le: 2 ** 24 });
+  checkNumber('epsilon', epsilon, { ge: 0 });
+  const d = checkNumber('sensitivity', sensitivity, { gt: 0, le: 2 ** 20 });
+  if (!Number.isInteger(d)) throw invalid('sensitivity', 'an integer > 0', sensitivity);
+  const s2 = sigma * sigma;
+  const K = Math.ceil(40 * sigma) + 2;
+  const n = 2 * K + 1;
+  // tail[i] = P(Z >= i - K) for i in [0, n]; tail[n] = 0
+  const tail = new Float64Array(n + 1);
+  for (let i = n - 1; i >= 0; i--) tail[i] = (tail[i + 1] as number) + Math.exp(-((i - K) ** 2) / (2 * s2));
+  const norm = tail[0] as number;
+  const tailAt = (t: number): number => (t <= -K ? 1 : t > K ? 0 : (tail[t + K] as number) / norm);
+  const shift = (epsilon * s2) / d - d;
+  let delta = 0;
+  for (let z1 = -K; z1 <= K; z1++) {
+    const t = Math.floor(shift - z1) + 1;
+    if (t > K) continue;
+    const inner = tailAt(t) - Math.exp(epsilon - (d * d) / (2 * s2) - (d * z1) / s2) * tailAt(t + d);
+    if (inner > 0) delta += (Math.exp(-(z1 * z1) / (2 * s2)) / norm) * inner;
+  }
+  return Math.max(0, Math.min(1, delta));
+}
+
+/** The smallest sigma (bisected to 1e-6 relative, rounded up onto 20 significant bits) whose curve meets delta. */
+function smallestSigma(epsilon: number, delta: number, meets: (sigma: number) => boolean): number {
   let lo = 2 ** -10;
   if (meets(lo)) return lo;
   let hi = 1;
@@ -206,6 +228,35 @@ export function discreteGaussianSigma(epsilon: number, delta: number, sensitivit
   // rounding up only adds noise; the loop guards the float evaluation of the curve all the same
   while (!meets(sigma)) sigma = roundUpSignificant(sigma * (1 + 2 ** -20), 20);
   return sigma;
+}
+
+/**
+ * The smallest sigma for which discrete Gaussian noise N_Z(0, sigma^2) on an integer query of
+ * one-dimensional sensitivity `sensitivity` is (epsilon, delta)-DP by the exact curve of
+ * `discreteGaussianDelta` (CKS 2020, Thm. 7): one count that a neighbour changes by Δ. A histogram
+ * under replace-one moves two counts: `discreteGaussianSwapSigma`. Bisected to 1e-6 relative, then
+ * rounded up onto 20 significant bits (the samplers' fast path); the returned sigma always meets
+ * the target.
+ */
+export function discreteGaussianSigma(epsilon: number, delta: number, sensitivity = 1): number {
+  checkNumber('epsilon', epsilon, { gt: 0, le: 1000 });
+  checkNumber('delta', delta, { gt: 0, lt: 1 });
+  const s = checkNumber('sensitivity', sensitivity, { gt: 0, le: 2 ** 20 });
+  if (!Number.isInteger(s)) throw invalid('sensitivity', 'an integer > 0', sensitivity);
+  return smallestSigma(epsilon, delta, (sigma) => discreteGaussianDelta(sigma, epsilon, s) <= delta);
+}
+
+/**
+ * The smallest sigma for which N_Z(0, sigma^2) per count is (epsilon, delta)-DP when neighbours
+ * move Δ from one count to another, by the exact curve of `discreteGaussianSwapDelta`; rounded as
+ * `discreteGaussianSigma`. About sqrt(2) times the one-count sigma.
+ */
+export function discreteGaussianSwapSigma(epsilon: number, delta: number, sensitivity = 1): number {
+  checkNumber('epsilon', epsilon, { gt: 0, le: 1000 });
+  checkNumber('delta', delta, { gt: 0, lt: 1 });
+  const s = checkNumber('sensitivity', sensitivity, { gt: 0, le: 2 ** 20 });
+  if (!Number.isInteger(s)) throw invalid('sensitivity', 'an integer > 0', sensitivity);
+  return smallestSigma(epsilon, delta, (sigma) => discreteGaussianSwapDelta(sigma, epsilon, s) <= delta);
 }
 
 /**

@@ -59,12 +59,15 @@ export {
   discreteGaussianZcdp,
   discreteGaussianDelta,
   discreteGaussianSigma,
+  discreteGaussianSwapDelta,
+  discreteGaussianSwapSigma,
   discreteGaussianPrivacy,
   skellamRdp,
   skellamPrivacy,
   laplacePrivacy,
   PrivacyAccountant,
 } from './accounting.js';
+export { NEIGHBOUR_RELATION, NEIGHBOUR_STATEMENT, type NeighbourRelation, centralMeanSensitivity, replaceOneSensitivity } from './neighbours.js';
 export {
   type CategoricalDomain,
   type BucketedDomain,

@@ -8,6 +8,8 @@
  * - Distributed discrete Gaussian (Kairouz, Liu, Steinke, ICML 2021): each client adds
  *   N_Z(0, sigma_c^2); the sum of s shares is NOT a discrete Gaussian, its RDP is bounded by their
  *   Prop. 14 (Eq. 17) with the tau term of Thm. 1.
+ * Neighbours are replace-one (the server counts the survivors, so the cohort size is public): the
+ * noise is calibrated for one client's vector replaced by another within the plan's per-client norms.
  * Plus contribution bounding (count bounding, clipping, unbiased randomized rounding onto an integer
  * grid with its sensitivity bound), the modulus bits for a stated wrap-around probability, signed
  * decoding, and the settlement of a round for its survivors: fewer survivors means less noise, so
@@ -16,6 +18,7 @@
  */
 import {
   type LedgerEntry,
+  type NeighbourRelation,
   type PrivacyAccountant,
   type PrivacyLoss,
   type Rng,
@@ -30,7 +33,9 @@ import {
   discreteGaussianSampler,
   discreteGaussianVariance,
   invalid,
+  NEIGHBOUR_RELATION,
   rdpToEpsilon,
+  replaceOneSensitivity,
   requireSecureRng,
   roundUpSignificant,
   samplePoisson,
@@ -58,7 +63,11 @@ export interface DistributedNoiseParams {
   /** the promised (epsilon, delta) of the released sum, with at least minSurvivors shares in it */
   readonly epsilon: number;
   readonly delta: number;
-  /** the largest L2 norm of one client's integer vector (add/remove-one-client neighbours) */
+  /**
+   * the largest L2 norm of one client's integer vector (its add/remove sensitivity; addShare
+   * enforces it). The plan accounts for replace-one neighbours (core's NEIGHBOUR_RELATION: the
+   * server counts the survivors), whose sensitivity replaceOneSensitivity derives from these norms.
+   */
   readonly l2Sensitivity: number;
   /** the largest L1 norm (>= l2Sensitivity); default max(l2, l2^2), valid for integer vectors; Skellam uses it */
   readonly l1Sensitivity?: number;
@@ -129,8 +138,11 @@ export interface DistributedNoisePlan {
   readonly mechanism: DistributedMechanism;
   readonly epsilon: number;
   readonly delta: number;
+  /** the largest norms of one client's vector (addShare enforces them) */
   readonly l2Sensitivity: number;
   readonly l1Sensitivity: number;
+  /** the sensitivity of the sum the noise is calibrated for: replace-one neighbours, from the norms and clientValueBounds */
+  readonly neighbours: { readonly relation: NeighbourRelation; readonly l2Sensitivity: number; readonly l1Sensitivity: number };
   readonly vectorLength: number;
   readonly expectedClients: number;
   readonly minSurvivors: number;
@@ -505,6 +517,8 @@ export function makeDistributedNoisePlan(params: DistributedNoiseParams): Distri
     const hi = checkInteger('clientValueBounds[1]', cb[1], { ge: 0, le: 2 ** 31 - 1 });
     bounds = [lo === 0 ? 0 : lo, hi];
   }
+  // the sum's sensitivity: one client's vector replaced by another within the same norms and bounds
+  const { l2Sensitivity: l2n, l1Sensitivity: l1n } = replaceOneSensitivity({ l1, l2, nonNegative: bounds[0] >= 0 });
   const wrapTarget = params.wrapProbability === undefined ? DEFAULT_WRAP_PROBABILITY : checkNumber('wrapProbability', params.wrapProbability, { ge: 1e-300, lt: 1 });
   const allowInsecure = params.allowInsecureRng === undefined ? false : checkBoolean('allowInsecureRng', params.allowInsecureRng);
 
@@ -514,7 +528,7 @@ export function makeDistributedNoisePlan(params: DistributedNoiseParams): Distri
   let promised: PrivacyLoss;
   let calibrated: number;
   if (mechanism === 'skellam') {
-    calibrated = calibrateSkellam(epsilon, delta, l2, l1);
+    calibrated = calibrateSkellam(epsilon, delta, l2n, l1n);
     // 20 significant bits, rounded up: never below the target, and sums of shares stay exact doubles
     shareParameter = roundUpSignificant(calibrated / m, SKELLAM_SHARE_BITS);
     shareVariance = 2 * shareParameter;
@@ -525,13 +539,13 @@ export function makeDistributedNoisePlan(params: DistributedNoiseParams): Distri
     if (!(shareParameter * d >= SKELLAM_MIN_MU)) {
       throw invalid('expectedClients', `a cohort whose per-client share can be sampled exactly (vectorLength · mu per share >= 2^-20, got ${shareParameter * d})`, n);
     }
-    promised = skellamPrivacy({ mu: m * shareParameter, l2Sensitivity: l2, l1Sensitivity: l1 }, delta);
+    promised = skellamPrivacy({ mu: m * shareParameter, l2Sensitivity: l2n, l1Sensitivity: l1n }, delta);
   } else {
-    calibrated = calibrateDdg(epsilon, delta, l2, m, d);
+    calibrated = calibrateDdg(epsilon, delta, l2n, m, d);
     // 10 significant bits, rounded up: more noise only, and the exact sampler's fast path
     shareParameter = roundUpSignificant(calibrated, 10);
     shareVariance = discreteGaussianVariance(shareParameter);
-    promised = ddgPrivacy({ sigma: shareParameter, summands: m, l2Sensitivity: l2, dimension: d }, delta);
+    promised = ddgPrivacy({ sigma: shareParameter, summands: m, l2Sensitivity: l2n, dimension: d }, delta);
   }
   if (!(promised.epsilon <= epsilon)) throw new PinholeError('invalid_state', 'epsilon', `calibration missed the target epsilon ${epsilon} (got ${promised.epsilon})`);
   const plannedVariance = m * shareVariance;
@@ -540,8 +554,8 @@ export function makeDistributedNoisePlan(params: DistributedNoiseParams): Distri
   const boundFor = (count: number): PrivacyLoss => {
     if (count === 0) return { epsilon: Infinity, delta };
     return mechanism === 'skellam'
-      ? skellamPrivacy({ mu: count * shareParameter, l2Sensitivity: l2, l1Sensitivity: l1 }, delta)
-      : ddgPrivacy({ sigma: shareParameter, summands: count, l2Sensitivity: l2, dimension: d }, delta);
+      ? skellamPrivacy({ mu: count * shareParameter, l2Sensitivity: l2n, l1Sensitivity: l1n }, delta)
+      : ddgPrivacy({ sigma: shareParameter, summands: count, l2Sensitivity: l2n, dimension: d }, delta);
   };
   // From m survivors on, the extra shares are independent noise added to a sum of m shares
   // (post-processing): the loss is at most the promise, whichever bound is smaller. The DDG bound
@@ -587,6 +601,9 @@ export function makeDistributedNoisePlan(params: DistributedNoiseParams): Distri
     targetEpsilon: epsilon,
     l2Sensitivity: l2,
     l1Sensitivity: l1,
+    neighbours: NEIGHBOUR_RELATION,
+    neighbourL2Sensitivity: l2n,
+    neighbourL1Sensitivity: l1n,
     vectorLength: d,
     expectedClients: n,
     minSurvivors: m,
@@ -623,6 +640,7 @@ export function makeDistributedNoisePlan(params: DistributedNoiseParams): Distri
     delta,
     l2Sensitivity: l2,
     l1Sensitivity: l1,
+    neighbours: Object.freeze({ relation: NEIGHBOUR_RELATION, l2Sensitivity: l2n, l1Sensitivity: l1n }),
     vectorLength: d,
     expectedClients: n,
     minSurvivors: m,
@@ -661,7 +679,7 @@ export function makeDistributedNoisePlan(params: DistributedNoiseParams): Distri
         s2 += v * v;
       }
       if (s2 > l2 * l2 * (1 + 1e-12) || s1 > l1 * (1 + 1e-12)) {
-        throw invalid('vector', `a vector with L2 norm <= ${l2} and L1 norm <= ${l1} (the plan's sensitivity)`, vector);
+        throw invalid('vector', `a vector with L2 norm <= ${l2} and L1 norm <= ${l1} (the plan's per-client norms)`, vector);
       }
       const r = rngOf(rng);
       addShares(x, 1, r);

@@ -20,12 +20,13 @@ import {
   COLLECTIONS,
   INSIGHTS,
   PinholeError,
+  centralMeanSensitivity,
   checkObject,
   cryptoRng,
   decodeExactBucket,
   decodeExactValue,
-  discreteGaussianDelta,
   discreteGaussianSampler,
+  discreteGaussianSwapDelta,
   discreteGaussianVariance,
   lossFits,
   requireSecureRng,
@@ -128,13 +129,15 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
     chargedCheck = numeric.privacyMap();
   } else if (c.mode === 'central' && c.kind === 'histogram') {
     const m = c.mechanism;
-    if (!(discreteGaussianDelta(m.sigma, m.epsilon, 1) <= m.delta)) throw planInvalid(`${param}.mechanism.sigma`, `does not give (epsilon ${m.epsilon}, delta ${m.delta}) on a sensitivity-1 count`);
+    // replace-one: a device moving to another bucket changes two counts by 1
+    if (!(discreteGaussianSwapDelta(m.sigma, m.epsilon, 1) <= m.delta)) throw planInvalid(`${param}.mechanism.sigma`, `does not give (epsilon ${m.epsilon}, delta ${m.delta}) for a device moving between two counts`);
     chargedCheck = { epsilon: m.epsilon, delta: m.delta };
   } else if (c.mode === 'central') {
     const m = c.mechanism;
-    // one device moves its group's sum by <= grid and its count by 1: rho adds over the two
-    const rho = (m.grid * m.grid) / (2 * m.sigmaSum * m.sigmaSum) + 1 / (2 * m.sigmaCount * m.sigmaCount);
-    if (!(zcdpDelta(rho, m.epsilon) <= m.delta)) throw planInvalid(`${param}.mechanism`, `sigmas do not give (epsilon ${m.epsilon}, delta ${m.delta}) for a sum of sensitivity ${m.grid} and a count`);
+    // replace-one: a device moving to another group changes two sums by <= grid and two counts by 1; rho adds over the two
+    const s = centralMeanSensitivity(m.grid);
+    const rho = (s.sum * s.sum) / (2 * m.sigmaSum * m.sigmaSum) + (s.count * s.count) / (2 * m.sigmaCount * m.sigmaCount);
+    if (!(zcdpDelta(rho, m.epsilon) <= m.delta)) throw planInvalid(`${param}.mechanism`, `sigmas do not give (epsilon ${m.epsilon}, delta ${m.delta}) for sums of L2 sensitivity ${s.sum} and counts of ${s.count}`);
     chargedCheck = { epsilon: m.epsilon, delta: m.delta };
   } else {
     const m = c.mechanism;
