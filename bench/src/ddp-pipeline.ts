@@ -3,9 +3,10 @@
  * 2021), configured as a secure-aggregation plan of the aggregator's engine (which settles the
  * survivors, tops up or refuses, decodes and releases). This file simulates what the engine
  * receives: the survivors' modular sum.
- * - histogram: one-hot of the device's reported bucket (L1 = L2 = 1, add/remove a device);
+ * - histogram: one-hot of the device's reported bucket (norms L1 = L2 = 1; replace-one moves two
+ *   counts: L2 sqrt(2), L1 2, the relation the plan's noise is calibrated for);
  * - mean: per group two coordinates, the value on the grid [0, G] by unbiased randomized rounding
- *   and the count scaled to G (both carry sensitivity G); the plan picks G (<= 1024) so that the
+ *   and the count scaled to G (norms L2 G·sqrt(2), L1 2G; replace-one doubles them in two groups); the plan picks G (<= 1024) so that the
  *   Skellam mass stays below MEAN_MU_CAP; rounding adds at most n_g/4 grid units^2 of variance.
  * Modes: `aggregate` draws the clients' noise in the sum directly as Sk(s·mu_c) per coordinate
  * (exact by Poisson additivity) on top of the true counts; `device` sums every surviving device's
@@ -168,7 +169,7 @@ export function makeSecaggDdpPipeline(options: SecaggDdpOptions = {}): Pipeline 
   return {
     id: 'secagg-ddp',
     description:
-      'secure aggregation with distributed Skellam noise: every device adds its share before masking, the server unmasks only the noisy sum (no trusted curator) and releases groups whose noisy total reaches k',
+      'secure aggregation with distributed Skellam noise calibrated for replace-one (the server counts the survivors): every device adds its share before masking, the server unmasks only the noisy sum (no trusted curator) and releases groups whose noisy total reaches k',
     private: true,
     config,
     histogram,

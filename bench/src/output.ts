@@ -65,6 +65,8 @@ export interface PipelineInfo {
   readonly threatModel: readonly string[];
   /** what its releases treat as public (union over its collections) */
   readonly treatsAsPublic: readonly string[];
+  /** the neighbour relation its releases' epsilon holds for (the release engine's words) */
+  readonly neighbours?: readonly string[];
 }
 
 export interface UtilityResults {

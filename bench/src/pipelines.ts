@@ -100,7 +100,7 @@ const CENTRAL: EngineConfig = { mode: 'central' };
 
 const centralDp: Pipeline = {
   id: 'central-dp',
-  description: 'a trusted curator adds exact discrete Gaussian noise to every count (tight CKS calibration) and releases groups whose noisy total reaches k',
+  description: 'a trusted curator adds exact discrete Gaussian noise to every count (tight calibration for replace-one: a device moving between two counts; the cohort size is public) and releases groups whose noisy total reaches k',
   private: true,
   config: CENTRAL,
   async histogram({ data, epsilon, delta, k, rng }) {

@@ -163,6 +163,7 @@ export function toMarkdown(r: UtilityResults): string {
   for (const pl of r.pipelines) {
     lines.push(`- **${pl.id}** — ${pl.description}.`);
     for (const t of pl.threatModel ?? []) lines.push(`  - threat model: ${t}`);
+    for (const nb of pl.neighbours ?? []) lines.push(`  - neighbours: ${nb}`);
     for (const p of pl.treatsAsPublic ?? []) lines.push(`  - public: ${p}`);
   }
   lines.push('');

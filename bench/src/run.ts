@@ -69,7 +69,7 @@ export async function sweep(data: readonly CollectionData[], config: SweepConfig
       });
     }
   }
-  const models = new Map<string, { threatModel: Set<string>; treatsAsPublic: Set<string> }>();
+  const models = new Map<string, { threatModel: Set<string>; treatsAsPublic: Set<string>; neighbours: Set<string> }>();
   const total = config.epsilons.length * pipelines.length * data.length;
   let done = 0;
   const t0 = performance.now();
@@ -86,11 +86,12 @@ export async function sweep(data: readonly CollectionData[], config: SweepConfig
         let theoryMean: number | null = null;
         let releasedSum = 0;
         let skipped = false;
-        const seen = models.get(pipeline.id) ?? { threatModel: new Set<string>(), treatsAsPublic: new Set<string>() };
+        const seen = models.get(pipeline.id) ?? { threatModel: new Set<string>(), treatsAsPublic: new Set<string>(), neighbours: new Set<string>() };
         models.set(pipeline.id, seen);
         const note = (out: { release: CollectionRelease | null }) => {
           if (!out.release) return;
           seen.threatModel.add(out.release.threatModel.description);
+          seen.neighbours.add(out.release.neighbours);
           for (const p of out.release.treatsAsPublic) seen.treatsAsPublic.add(p);
         };
         // No device reports in this collection (real data without its fields): nothing to estimate;
@@ -161,6 +162,7 @@ export async function sweep(data: readonly CollectionData[], config: SweepConfig
           // what each engine release stated; the references are not releases
           threatModel: engine ? [...m.threatModel] : [p.private ? 'unknown' : 'none: not private (exact data, shown for reference)'],
           treatsAsPublic: engine ? [...m.treatsAsPublic] : ['everything: exact data'],
+          ...(engine ? { neighbours: [...m.neighbours] } : {}),
         };
       }),
     collections: data.map((d) => ({ id: d.collection.id, n: d.n, domainSize: d.kind === 'histogram' ? d.sampledCounts.length : d.groups.length, epsilonShare: share })),

@@ -11,6 +11,7 @@ import type { PrivacyLoss } from './accounting.js';
 import { type Decimal, decimalAdd, decimalCompare, decimalOf, decimalToNumber } from './decimal.js';
 import { PinholeError } from './errors.js';
 import { type Collection, type InsightDomains, COLLECTIONS, INSIGHTS } from './insights.js';
+import { type NeighbourRelation, NEIGHBOUR_RELATION } from './neighbours.js';
 import { checkInteger, checkNumber, checkObject, checkOneOf, checkString, describeValue, invalid } from './validate.js';
 
 export const PLAN_FORMAT = 'pinhole-plan';
@@ -93,7 +94,7 @@ export interface CentralHistogramMechanism {
   readonly kind: 'discrete_gaussian';
   readonly epsilon: number;
   readonly delta: number;
-  /** one device changes one count by one */
+  /** per count; a device moving to another bucket changes two counts by one (discreteGaussianSwapSigma) */
   readonly sigma: number;
 }
 
@@ -102,7 +103,7 @@ export interface CentralMeanMechanism {
   readonly epsilon: number;
   readonly delta: number;
   readonly bounds: readonly [number, number];
-  /** values map onto the integers [0, grid]; one device moves its group's sum by <= grid and its count by 1 */
+  /** values map onto the integers [0, grid]; a device moving to another group changes two sums by <= grid and two counts by 1 (centralMeanSensitivity) */
   readonly grid: number;
   readonly sigmaSum: number;
   readonly sigmaCount: number;
@@ -118,6 +119,7 @@ export interface DistributedNoiseMechanism {
   /** the promised loss of the released sum with at least minSurvivors shares */
   readonly epsilon: number;
   readonly delta: number;
+  /** the largest norms of one device's vector; the noise is calibrated for replace-one from them (replaceOneSensitivity) */
   readonly l2Sensitivity: number;
   readonly l1Sensitivity: number;
   readonly vectorLength: number;
@@ -179,6 +181,11 @@ export interface Plan {
   readonly revision: number;
   readonly description?: string;
   readonly privacyUnit: 'device';
+  /**
+   * the neighbour relation every collection's loss holds for: replace-one device (the cohort size
+   * is public); optional in a document, always written
+   */
+  readonly neighbours: NeighbourRelation;
   readonly budget: PlanBudget;
   readonly schedule: PlanSchedule;
   readonly domains: PlanDomains;
@@ -631,11 +638,12 @@ export function checkPlan(json: unknown): Plan {
   if (!SUPPORTED_PLAN_VERSIONS.includes(version)) {
     throw new PinholeError('unsupported', 'plan.version', `"plan.version" expected one of ${SUPPORTED_PLAN_VERSIONS.join(', ')}, got ${describeValue(version)}`);
   }
-  only('plan', o, ['format', 'version', 'id', 'revision', 'description', 'privacyUnit', 'budget', 'schedule', 'domains', 'insights', 'collections']);
+  only('plan', o, ['format', 'version', 'id', 'revision', 'description', 'privacyUnit', 'neighbours', 'budget', 'schedule', 'domains', 'insights', 'collections']);
   const planId = id('plan.id', o.id);
   const revision = checkInteger('plan.revision', o.revision, { ge: 1, le: 2 ** 31 });
   const description = o.description === undefined ? undefined : checkString('plan.description', o.description, { maxLength: 2000 });
   checkOneOf('plan.privacyUnit', o.privacyUnit, ['device'] as const);
+  if (o.neighbours !== undefined) checkOneOf('plan.neighbours', o.neighbours, [NEIGHBOUR_RELATION] as const);
   const budget = checkBudget('plan.budget', o.budget);
   const schedule = checkSchedule('plan.schedule', o.schedule, budget);
   const domains = checkDomains('plan.domains', o.domains);
@@ -667,6 +675,7 @@ export function checkPlan(json: unknown): Plan {
     revision,
     ...(description === undefined ? {} : { description }),
     privacyUnit: 'device',
+    neighbours: NEIGHBOUR_RELATION,
     budget,
     schedule,
     domains,

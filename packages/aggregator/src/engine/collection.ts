@@ -37,7 +37,7 @@ import { type AnyFrequencyOracle, type NumericMechanism, type NumericTally, NUME
 import { type CollectionRelease, type InsightRelease, type ReleasedGroup, freezeDeep } from './release.js';
 import { type HistogramGroupEstimate, type MeanGroupEstimate, histogramInsight, meanInsight } from './statistics.js';
 import { type DecodedEntry, CollectionTally, TALLY_STATE } from './tally.js';
-import { threatModelOf, treatsAsPublic } from './threat-model.js';
+import { neighboursOf, threatModelOf, treatsAsPublic } from './threat-model.js';
 
 export interface EstimateOptions {
   /** noise of central releases and secure-aggregation top-ups; default cryptoRng() (seeded only with the engine's allowInsecureRng) */
@@ -179,6 +179,7 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
 
   const threatModel = threatModelOf(c);
   const publicList = treatsAsPublic(c);
+  const neighbours = neighboursOf(c);
   const parameters: Record<string, string | number | boolean> = { mode: c.mode, ...Object.fromEntries(Object.entries(c.mechanism).map(([key, v]) => [`mechanism.${key}`, Array.isArray(v) ? v.join(',') : (v as string | number | boolean)])) };
   parameters['gate.mode'] = c.gate.mode;
   parameters['gate.k'] = k;
@@ -348,6 +349,7 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
     kind: c.kind,
     mode: c.mode,
     privacyUnit: 'device' as const,
+    neighbours,
     spent: c.privacyLoss,
     threatModel,
     treatsAsPublic: publicList,

@@ -129,6 +129,7 @@ export function makeReleaseEngine(planInput: unknown, options: EngineOptions = {
         status: refusal ? 'refused' : 'released',
         refusal,
         privacyUnit: 'device',
+        neighbours: plan.neighbours,
         spent: roundLoss,
         reports: seen.size,
         collections: out,

@@ -5,7 +5,7 @@
  * was charged, the loss actually achieved against the carriers and against the aggregator, the
  * threat model and what the release treats as public. `RoundRelease` bundles a round.
  */
-import type { PlanMode, PrivacyLoss } from '@pinhole/core';
+import type { NeighbourRelation, PlanMode, PrivacyLoss } from '@pinhole/core';
 import type { SuppressionReason } from '@pinhole/gate';
 
 export const RELEASE_FORMAT = 'pinhole-release';
@@ -62,6 +62,8 @@ export interface CollectionRelease {
   readonly status: 'released' | 'refused';
   readonly refusal: { readonly reason: SuppressionReason; readonly message: string } | null;
   readonly privacyUnit: 'device';
+  /** the neighbour relation the loss holds for, in words (central and secure aggregation: replace-one device, the cohort size public) */
+  readonly neighbours: string;
   /** what every device of the round was charged for this collection (the plan's figure; charged when it reported) */
   readonly spent: PrivacyLoss;
   /**
@@ -97,6 +99,8 @@ export interface RoundRelease {
   readonly status: 'released' | 'refused';
   readonly refusal: { readonly reason: SuppressionReason; readonly message: string } | null;
   readonly privacyUnit: 'device';
+  /** the plan's neighbour relation: replace-one device, the cohort size (reports) public */
+  readonly neighbours: NeighbourRelation;
   /** what each device of the round was charged (all collections), whether or not the round was released */
   readonly spent: PrivacyLoss;
   /** reports accepted in the round (duplicates not counted) */

@@ -2,7 +2,7 @@
  * The threat model of each mode and what a release treats as public, stated in every release and
  * in the bench's report header, so that two epsilons are compared only where they mean the same.
  */
-import type { PlanCollection } from '@pinhole/core';
+import { type PlanCollection, NEIGHBOUR_STATEMENT } from '@pinhole/core';
 import type { ThreatModel } from './release.js';
 
 const COMMON_PUBLIC = [
@@ -41,6 +41,13 @@ export function threatModelOf(c: PlanCollection): ThreatModel {
         description: 'central differential privacy: a trusted curator adds exact discrete Gaussian noise before anything is released; carriers see only the noisy release',
       };
   }
+}
+
+/** The neighbour relation the release's loss holds for, in words. */
+export function neighboursOf(c: PlanCollection): string {
+  return c.mode === 'ldp'
+    ? `any two values of one device's report (local DP, per report), which covers ${NEIGHBOUR_STATEMENT}`
+    : NEIGHBOUR_STATEMENT;
 }
 
 export function treatsAsPublic(c: PlanCollection): string[] {
