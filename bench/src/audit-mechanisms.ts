@@ -9,8 +9,11 @@
  *
  * Neighbours: local mechanisms take any two inputs (x = bucket 0 and x' = bucket 1; t = 1 and
  * t' = -1, the ends of the input range), the relation local DP promises. Central counts, sums and
- * selections take a count with and without one device (add/remove), the relation their
- * sensitivity is computed for (a device changing its value is two such steps).
+ * selections take a count with and without one device (add/remove): one of the two steps of the
+ * replace-one relation plans are calibrated for (core's NEIGHBOUR_RELATION; a device changing its
+ * value leaves one count and joins another). The selections are audited as made for add/remove,
+ * whose single step is then the whole claim (replace-one with l0 is add/remove with 2·l0); the
+ * distributed plans account for replace-one only, so their one-count audit is the looser one.
  */
 import { type Rng, discreteGaussianSampler, type PrivacyLoss } from '@pinhole/core';
 import {
@@ -202,7 +205,7 @@ export function distributedTarget(mechanism: DistributedMechanism, epsilon: numb
     description: `${mechanism} shares of ${others} (+1) clients summed mod 2^${plan.modulusBits} and decoded by the gate's distributed-noise plan`,
     epsilon,
     claimed,
-    neighbours: `${others} clients with and without the audited one (its count 1 and its share: add/remove a client)`,
+    neighbours: `${others} clients with and without the audited one (its count 1 and its share: add/remove a client; the plan is calibrated for replace-one, which covers it)`,
     run: (input, rng) => {
       const noise = plan.simulateSumNoise(others, rng);
       let sum = ((othersValue + (noise[0] as number)) % modulus + modulus) % modulus;
@@ -236,7 +239,7 @@ function pickContributors(p: (n: number) => number, maxN: number): number {
 
 /** The optimal partition selection (Desfontaines et al.): selected or not, for n and n - 1 contributors. */
 export function optimalSelectionTarget(epsilon: number, delta = AUDIT_DELTA): AuditTarget<boolean> {
-  const sel = makeOptimalSelection({ epsilon, delta });
+  const sel = makeOptimalSelection({ epsilon, delta, neighbours: 'add_remove' });
   const n = pickContributors((k) => sel.releaseProbability(k), Math.min(sel.alwaysReleasedFrom, 10_000));
   return {
     id: 'selection/optimal',
@@ -252,7 +255,7 @@ export function optimalSelectionTarget(epsilon: number, delta = AUDIT_DELTA): Au
 
 /** A noisy threshold (Laplace or Gaussian): the noisy count is published when it passes, so the output is that count or "withheld". */
 export function thresholdSelectionTarget(kind: 'laplace' | 'gaussian', epsilon: number, delta = AUDIT_DELTA): AuditTarget<number> {
-  const sel = kind === 'laplace' ? makeLaplaceThresholdSelection({ epsilon, delta }) : makeGaussianThresholdSelection({ epsilon, delta });
+  const sel = kind === 'laplace' ? makeLaplaceThresholdSelection({ epsilon, delta, neighbours: 'add_remove' }) : makeGaussianThresholdSelection({ epsilon, delta, neighbours: 'add_remove' });
   // around the threshold, where half the buckets pass and the noisy counts are published
   const n = Math.max(1, Math.ceil(sel.threshold));
   return {

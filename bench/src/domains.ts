@@ -3,11 +3,12 @@
  * not come from the private rows: each is declared (a domain file, the data set's public
  * vocabulary, a constant the user set) or selected with DP partition selection whose privacy loss
  * is charged to the round's budget (Desfontaines, Voss, Gipson, Mandayam, PoPETs 2022, the optimal
- * rule; each privacy unit votes for one of its values, l0 = 1). The synthetic generator's world is
+ * rule; each privacy unit votes for one of its values, l0 = 1; calibrated for replace-one, as every
+ * release publishes its cohort size: a unit changing its vote moves two buckets). The synthetic generator's world is
  * built from the seed before any device exists, so its domains are public by construction.
  */
 import { readFileSync } from 'node:fs';
-import { PinholeError, type Rng, checkObject, invalid } from '@pinhole/core';
+import { NEIGHBOUR_RELATION, PinholeError, type Rng, checkObject, invalid } from '@pinhole/core';
 import { type MeasurementTable, type PublicDomains, otherCellOf } from '@pinhole/datasets';
 import { makeOptimalSelection } from '@pinhole/gate';
 
@@ -87,7 +88,7 @@ function selectValues(table: MeasurementTable, column: Uint16Array | Uint32Array
     const v = list[list.length === 1 ? 0 : rng.int(list.length)] as number;
     votes.set(v, (votes.get(v) ?? 0) + 1);
   }
-  const selection = makeOptimalSelection({ epsilon, delta, l0: 1 });
+  const selection = makeOptimalSelection({ epsilon, delta, l0: 1, neighbours: NEIGHBOUR_RELATION });
   const kept: string[] = [];
   for (const v of [...votes.keys()].sort((a, b) => a - b)) if (selection.select(votes.get(v) as number, rng)) kept.push(labels[v] as string);
   return { values: kept.sort(), candidates: votes.size };

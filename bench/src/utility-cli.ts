@@ -489,7 +489,7 @@ export function openData(cfg: UtilityConfig): OpenedData {
         for (const s of selections) for (const v of s.selected[key]?.values ?? []) all.add(v);
         out[key] = {
           source: 'dp-partition-selection',
-          from: `DP partition selection (optimal rule, Desfontaines et al. 2022; each unit votes for one of its ${key}, l0 = 1), an equal share of each round's budget, split over the ${toSelect.length} selected domain${toSelect.length > 1 ? 's' : ''}${key === 'cells' ? '; cells not selected go to their region\'s "(other)" cell' : ''}`,
+          from: `DP partition selection (optimal rule, Desfontaines et al. 2022; each unit votes for one of its ${key}, l0 = 1, calibrated for replace-one: a unit changing its vote moves two buckets), an equal share of each round's budget, split over the ${toSelect.length} selected domain${toSelect.length > 1 ? 's' : ''}${key === 'cells' ? '; cells not selected go to their region\'s "(other)" cell' : ''}`,
           values: [...all].sort(),
           selection: selections.map((s) => ({
             epsilon: s.epsilon,

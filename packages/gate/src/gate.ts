@@ -130,6 +130,11 @@ export function makeGate(params: GateParams): Gate {
   checkObject('params', params);
   const selection = checkSelection(params.selection);
   const minCohortSize = params.minCohortSize === undefined ? undefined : checkInteger('minCohortSize', params.minCohortSize, { ge: 1 });
+  // a release that states its cohort size holds only for replace-one neighbours
+  const addRemove = selection.kind !== 'k_anonymity' && selection.neighbours === 'add_remove';
+  if (addRemove && minCohortSize !== undefined) {
+    throw invalid('minCohortSize', 'undefined with a selection calibrated for add/remove neighbours (the release would state its cohort size; calibrate with neighbours: "replace_one")', minCohortSize);
+  }
   const domain = params.domain === undefined ? undefined : checkDomain(params.domain);
   if (selection.kind === 'noisy_count_threshold' && !domain) {
     // the noisy counts carry no contributor counts: keys taken from the data could be any number
@@ -242,6 +247,9 @@ export function makeGate(params: GateParams): Gate {
       const label = options.label === undefined ? 'gate release' : checkString('label', options.label, { maxLength: 200 });
       let cohortSize: number | null = null;
       if (options.cohortSize !== undefined) cohortSize = checkInteger('cohortSize', options.cohortSize, { ge: 0 });
+      if (addRemove && cohortSize !== null) {
+        throw invalid('cohortSize', 'undefined with a selection calibrated for add/remove neighbours (the release would state its cohort size; calibrate with neighbours: "replace_one")', options.cohortSize);
+      }
       if (minCohortSize !== undefined && cohortSize === null) {
         throw invalid('cohortSize', 'the number of reports in the round (the gate has a minimum cohort size)', options.cohortSize);
       }

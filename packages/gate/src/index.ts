@@ -44,6 +44,7 @@ export {
   makeNoisyCountThreshold,
 } from './noisy-threshold.js';
 export { type MinCohortRule, type MinCohortDecision, makeMinCohortRule, checkMinCohort, requireMinCohort } from './min-cohort.js';
+export { type SelectionNeighbours } from './neighbours.js';
 export { type NoisyValues, type NoisyValuesParams, type ApplyOptions, makeNoisyValues } from './noisy-values.js';
 export { type Gate, type GateParams, type DecideOptions, type Selection, makeGate } from './gate.js';
 export {

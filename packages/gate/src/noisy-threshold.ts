@@ -4,10 +4,13 @@
  * integer noise Z to each bucket's distinct-contributor count n and release the bucket when
  * n + Z >= T. The noise makes the counts of buckets present with and without a contributor
  * (epsilon, delta_noise)-close; the threshold T is calibrated so a bucket that exists only because
- * of that contributor (n = 1) passes with probability <= delta_threshold / l0, so the <= l0 such
- * buckets add delta_threshold. The noisy count of a released bucket may be published as is.
- * - Laplace: discrete Laplace of scale l0/epsilon (L1 sensitivity l0), pure epsilon, delta = delta_threshold.
- * - Gaussian: discrete Gaussian with rho = l0 / (2 sigma^2) (L2 sensitivity sqrt(l0)), converted to
+ * of that contributor (n = 1) passes with probability <= delta_threshold / c, so the <= c such
+ * buckets add delta_threshold. c is the number of buckets whose counts differ between neighbours:
+ * 2·l0 for replace-one (the default: the contributor leaves up to l0 buckets and joins up to l0
+ * others, and the cohort size may be published), l0 for add/remove. The noisy count of a released
+ * bucket may be published as is.
+ * - Laplace: discrete Laplace of scale c/epsilon (L1 sensitivity c), pure epsilon, delta = delta_threshold.
+ * - Gaussian: discrete Gaussian with rho = c / (2 sigma^2) (L2 sensitivity sqrt(c)), converted to
  *   (epsilon, delta_noise) with core's zCDP conversion; delta = delta_noise + delta_threshold.
  * - Noisy counts: counts noised by distributed noise through secure aggregation, described by the
  *   round's settlement (the noise actually in the sum, its privacy loss, and the plan's bound on
@@ -24,12 +27,14 @@ import {
   checkObject,
   invalid,
   laplacePrivacy,
+  NEIGHBOUR_RELATION,
   roundUpSignificant,
   SAMPLER_MAX_SCALE,
   zcdpDelta,
   zcdpToEpsilon,
 } from '@pinhole/core';
 import type { DistributedNoiseSettlement } from './distributed-noise.js';
+import { type SelectionNeighbours, bucketsChanged, readNeighbours } from './neighbours.js';
 import { GAUSSIAN_TAIL_MAX_SIGMA, type NoiseDistribution, calibrateThreshold, discreteGaussianNoise, discreteLaplaceNoise } from './noise.js';
 
 export interface ThresholdSelection {
@@ -39,6 +44,8 @@ export interface ThresholdSelection {
   /** release when the noisy count is >= threshold */
   readonly threshold: number;
   readonly l0: number;
+  /** the neighbour relation the noise and threshold are calibrated for (noisy counts: the plan's, replace-one) */
+  readonly neighbours: SelectionNeighbours;
   /** the delta spent by the threshold (buckets created by one contributor) */
   readonly thresholdDelta: number;
   /** the total (epsilon, delta) of one selection (noise + threshold) */
@@ -66,6 +73,7 @@ function build(
   noise: NoiseDistribution,
   threshold: number,
   l0: number,
+  neighbours: SelectionNeighbours,
   thresholdDelta: number,
   privacyLoss: PrivacyLoss,
   zcdp: ZcdpLoss | null,
@@ -83,6 +91,7 @@ function build(
     noise,
     threshold,
     l0,
+    neighbours,
     thresholdDelta,
     privacyLoss: Object.freeze({ ...privacyLoss }),
     zcdp: zcdp ? Object.freeze({ ...zcdp }) : null,
@@ -92,6 +101,7 @@ function build(
       scale: noise.scale,
       threshold,
       l0,
+      neighbours,
       epsilon: privacyLoss.epsilon,
       delta: privacyLoss.delta,
       thresholdDelta,
@@ -109,9 +119,11 @@ function build(
 
 export interface LaplaceThresholdParams {
   readonly epsilon: number;
-  /** the threshold's delta: a bucket with one contributor is released with probability <= delta / l0 */
+  /** the threshold's delta: a bucket with one contributor is released with probability <= delta / c (c = 2·l0 for replace-one, l0 for add/remove) */
   readonly delta: number;
   readonly l0?: number;
+  /** default 'replace_one' (the cohort size may be published); 'add_remove' only if nothing publishes it */
+  readonly neighbours?: SelectionNeighbours;
 }
 
 export function makeLaplaceThresholdSelection(params: LaplaceThresholdParams): ThresholdSelection {
@@ -119,13 +131,15 @@ export function makeLaplaceThresholdSelection(params: LaplaceThresholdParams): T
   const epsilon = checkNumber('epsilon', params.epsilon, { gt: 0, le: 100 });
   const delta = checkNumber('delta', params.delta, { ge: 1e-100, lt: 1 });
   const l0 = readL0(params.l0);
+  const neighbours = readNeighbours(params.neighbours);
+  const changed = bucketsChanged(l0, neighbours);
   // A scale rounded up to 20 significant bits: never less noise, and a fast exact sampler.
-  const scale = roundUpSignificant(l0 / epsilon, 20);
-  if (!(scale <= SAMPLER_MAX_SCALE)) throw invalid('epsilon', `an epsilon >= l0 / 2^40 (the exact sampler's largest scale)`, epsilon);
+  const scale = roundUpSignificant(changed / epsilon, 20);
+  if (!(scale <= SAMPLER_MAX_SCALE)) throw invalid('epsilon', `an epsilon >= ${changed} / 2^40 (the exact sampler's largest scale)`, epsilon);
   const noise = discreteLaplaceNoise(scale);
-  const threshold = calibrateThreshold(noise, (delta / l0) * (1 - 2 ** -50));
-  const loss = laplacePrivacy({ scale, l1Sensitivity: l0 });
-  return build('laplace_threshold', noise, threshold, l0, delta, { epsilon: loss.epsilon, delta }, null, {});
+  const threshold = calibrateThreshold(noise, (delta / changed) * (1 - 2 ** -50));
+  const loss = laplacePrivacy({ scale, l1Sensitivity: changed });
+  return build('laplace_threshold', noise, threshold, l0, neighbours, delta, { epsilon: loss.epsilon, delta }, null, {});
 }
 
 export interface GaussianThresholdParams {
@@ -133,6 +147,8 @@ export interface GaussianThresholdParams {
   /** total delta: a share goes to the threshold, the rest to the Gaussian noise */
   readonly delta: number;
   readonly l0?: number;
+  /** default 'replace_one' (the cohort size may be published); 'add_remove' only if nothing publishes it */
+  readonly neighbours?: SelectionNeighbours;
   /** the share of delta given to the threshold, in (0, 1); default 0.5 */
   readonly thresholdDeltaShare?: number;
 }
@@ -154,21 +170,23 @@ export function makeGaussianThresholdSelection(params: GaussianThresholdParams):
   const epsilon = checkNumber('epsilon', params.epsilon, { gt: 0, le: 100 });
   const delta = checkNumber('delta', params.delta, { ge: 1e-100, lt: 1 });
   const l0 = readL0(params.l0);
+  const neighbours = readNeighbours(params.neighbours);
+  const changed = bucketsChanged(l0, neighbours);
   const share = params.thresholdDeltaShare === undefined ? 0.5 : checkNumber('thresholdDeltaShare', params.thresholdDeltaShare, { gt: 0, lt: 1 });
   const thresholdDelta = delta * share;
   const noiseDelta = delta - thresholdDelta;
   const rhoMax = maxRho(epsilon, noiseDelta);
   if (!(rhoMax > 0)) throw invalid('epsilon', 'an epsilon large enough for Gaussian noise at this delta', epsilon);
   // sigma rounded up to 10 significant bits: more noise only, and the sampler's fast path.
-  const sigma = roundUpSignificant(Math.sqrt(l0 / (2 * rhoMax)), 10);
+  const sigma = roundUpSignificant(Math.sqrt(changed / (2 * rhoMax)), 10);
   if (!(sigma <= GAUSSIAN_TAIL_MAX_SIGMA)) {
     throw invalid('epsilon', `an epsilon large enough that sigma <= ${GAUSSIAN_TAIL_MAX_SIGMA} (got sigma ${sigma})`, epsilon);
   }
   const noise = discreteGaussianNoise(sigma);
-  const rho = l0 / (2 * sigma * sigma); // CKS Thm. 14 with L2 sensitivity sqrt(l0)
+  const rho = changed / (2 * sigma * sigma); // CKS Thm. 14 with L2 sensitivity sqrt(c)
   const noiseEpsilon = zcdpToEpsilon(rho, noiseDelta);
-  const threshold = calibrateThreshold(noise, (thresholdDelta / l0) * (1 - 2 ** -50));
-  return build('gaussian_threshold', noise, threshold, l0, thresholdDelta, { epsilon: noiseEpsilon, delta }, { rho }, { noiseDelta });
+  const threshold = calibrateThreshold(noise, (thresholdDelta / changed) * (1 - 2 ** -50));
+  return build('gaussian_threshold', noise, threshold, l0, neighbours, thresholdDelta, { epsilon: noiseEpsilon, delta }, { rho }, { noiseDelta });
 }
 
 /**
@@ -244,6 +262,7 @@ export function makeNoisyCountThreshold(params: NoisyCountThresholdParams): Thre
     noise,
     threshold,
     l0,
+    NEIGHBOUR_RELATION,
     thresholdDelta,
     { epsilon: source.privacyLoss.epsilon, delta },
     null,

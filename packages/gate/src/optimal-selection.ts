@@ -4,8 +4,10 @@
  * contributors is released with probability pi(n), the largest function with pi(0) = 0 that
  * satisfies both (epsilon, delta)-DP constraints between n - 1 and n:
  *   pi(n) = min( e^eps pi(n-1) + delta,  1 - e^-eps (1 - pi(n-1) - delta),  1 ).
- * A contributor touching up to l0 buckets: each bucket uses (epsilon/l0, delta/l0) and basic
- * composition over the l0 buckets gives (epsilon, delta) (paper, Sec. 5).
+ * A contributor touching up to l0 buckets: each bucket uses (epsilon/c, delta/c) and basic
+ * composition over the c buckets whose counts differ gives (epsilon, delta) (paper, Sec. 5), with
+ * c = 2·l0 for replace-one neighbours (the default: the contributor leaves up to l0 buckets and
+ * joins up to l0 others; each bucket's constraint holds between any n and n ± 1) and c = l0 for add/remove.
  *
  * The table is computed exactly: e^eps is replaced by a double r <= e^eps, every step is evaluated
  * in exact rational arithmetic on the previous stored double and rounded toward release
@@ -14,6 +16,7 @@
  */
 import { type Rng, PinholeError, checkInteger, checkNumber, checkObject, toFraction } from '@pinhole/core';
 import { bernoulliExact } from './bernoulli.js';
+import { type SelectionNeighbours, bucketsChanged, readNeighbours } from './neighbours.js';
 
 export interface OptimalSelectionParams {
   /** total epsilon for the selection, over all buckets a contributor touches */
@@ -22,6 +25,8 @@ export interface OptimalSelectionParams {
   readonly delta: number;
   /** the most buckets one contributor is counted in (after contribution bounding), default 1 */
   readonly l0?: number;
+  /** default 'replace_one' (the cohort size may be published); 'add_remove' only if nothing publishes it */
+  readonly neighbours?: SelectionNeighbours;
 }
 
 export interface OptimalSelection {
@@ -30,7 +35,8 @@ export interface OptimalSelection {
   readonly epsilon: number;
   readonly delta: number;
   readonly l0: number;
-  /** the per-bucket budget epsilon / l0 and delta / l0 */
+  readonly neighbours: SelectionNeighbours;
+  /** the per-bucket budget epsilon / c and delta / c, c the buckets neighbours differ in (2·l0 for replace-one, l0 for add/remove) */
   readonly epsilonPerBucket: number;
   readonly deltaPerBucket: number;
   /** the smallest n with pi(n) = 1 */
@@ -189,11 +195,13 @@ export function makeOptimalSelection(params: OptimalSelectionParams): OptimalSel
   const epsilon = checkNumber('epsilon', params.epsilon, { gt: 0, le: 100 });
   const delta = checkNumber('delta', params.delta, { ge: 1e-100, lt: 1 });
   const l0 = params.l0 === undefined ? 1 : checkInteger('l0', params.l0, { ge: 1, le: 1 << 20 });
-  // Per-bucket budget, rounded down so that l0 of them never exceed the total.
-  const epsilonPerBucket = (epsilon / l0) * (1 - 2 ** -50);
-  const deltaPerBucket = (delta / l0) * (1 - 2 ** -50);
+  const neighbours = readNeighbours(params.neighbours);
+  const changed = bucketsChanged(l0, neighbours);
+  // Per-bucket budget, rounded down so that the changed buckets never exceed the total.
+  const epsilonPerBucket = (epsilon / changed) * (1 - 2 ** -50);
+  const deltaPerBucket = (delta / changed) * (1 - 2 ** -50);
   if (!(epsilonPerBucket >= 2 ** -30)) {
-    throw new PinholeError('invalid_argument', 'epsilon', `"epsilon" expected epsilon/l0 >= 2^-30, got ${epsilon}/${l0}`);
+    throw new PinholeError('invalid_argument', 'epsilon', `"epsilon" expected epsilon/${changed} >= 2^-30 (${changed} buckets differ between ${neighbours} neighbours), got ${epsilon}`);
   }
   // Estimated table length (paper's crossovers n1 + (n2 - n1)), to refuse huge tables up front.
   const estimate =
@@ -225,11 +233,12 @@ export function makeOptimalSelection(params: OptimalSelectionParams): OptimalSel
     epsilon,
     delta,
     l0,
+    neighbours,
     epsilonPerBucket,
     deltaPerBucket,
     alwaysReleasedFrom: length,
-    parameters: Object.freeze({ mode: 'optimal_selection', epsilon, delta, l0, epsilonPerBucket, deltaPerBucket, alwaysReleasedFrom: length }),
-    suppressionMessage: `not selected by DP bucket selection (optimal partition selection, epsilon=${epsilon}, delta=${delta}, l0=${l0}); buckets with fewer contributors are released with lower probability, and from ${length} contributors always`,
+    parameters: Object.freeze({ mode: 'optimal_selection', epsilon, delta, l0, neighbours, epsilonPerBucket, deltaPerBucket, alwaysReleasedFrom: length }),
+    suppressionMessage: `not selected by DP bucket selection (optimal partition selection, epsilon=${epsilon}, delta=${delta}, l0=${l0}, ${neighbours}); buckets with fewer contributors are released with lower probability, and from ${length} contributors always`,
     releaseProbability,
     suppressionProbability,
     select,

@@ -312,3 +312,36 @@ describe('deciding from contributor ids', () => {
     expectPinholeError(() => makeGate({ selection: sel, domain: ['a'] }).decideContributors({ a: ['u'] }), 'unsupported', 'ids');
   });
 });
+
+describe('the neighbour relation of a DP selection', () => {
+  const makers = [
+    (n?: 'replace_one' | 'add_remove') => makeOptimalSelection({ epsilon: 1, delta: 1e-6, ...(n ? { neighbours: n } : {}) }),
+    (n?: 'replace_one' | 'add_remove') => makeLaplaceThresholdSelection({ epsilon: 1, delta: 1e-6, ...(n ? { neighbours: n } : {}) }),
+    (n?: 'replace_one' | 'add_remove') => makeGaussianThresholdSelection({ epsilon: 1, delta: 1e-6, ...(n ? { neighbours: n } : {}) }),
+  ];
+
+  it('is replace-one by default, so a release may state its cohort size', () => {
+    for (const make of makers) {
+      const s = make();
+      expect(s.neighbours).toBe('replace_one');
+      const release = makeGate({ selection: s, minCohortSize: 2 }).decide({ a: 5 }, { cohortSize: 5, rng: seededRng('nb'), allowInsecureRng: true });
+      expect(release.cohortSize).toBe(5);
+    }
+  });
+
+  it('add/remove holds only while nothing states the cohort size: the gate refuses one', () => {
+    for (const make of makers) {
+      const s = make('add_remove');
+      expectPinholeError(() => makeGate({ selection: s, minCohortSize: 2 }), 'invalid_argument', 'minCohortSize');
+      const gate = makeGate({ selection: s });
+      expectPinholeError(() => gate.decide({ a: 5 }, { cohortSize: 5, rng: seededRng('nb'), allowInsecureRng: true }), 'invalid_argument', 'cohortSize');
+      expect(gate.decide({ a: 5 }, { rng: seededRng('nb'), allowInsecureRng: true }).cohortSize).toBeNull();
+    }
+  });
+
+  it('refuses an unknown relation, naming it', () => {
+    expectPinholeError(() => makeOptimalSelection({ epsilon: 1, delta: 1e-6, neighbours: 'swap' as never }), 'invalid_argument', 'neighbours');
+    expectPinholeError(() => makeLaplaceThresholdSelection({ epsilon: 1, delta: 1e-6, neighbours: 1 as never }), 'invalid_argument', 'neighbours');
+    expectPinholeError(() => makeGaussianThresholdSelection({ epsilon: 1, delta: 1e-6, neighbours: null as never }), 'invalid_argument', 'neighbours');
+  });
+});

@@ -62,19 +62,28 @@ describe('noise tails against mpmath golden vectors', () => {
   });
 });
 
+/**
+ * Buckets whose counts differ between neighbours: replace-one (the default) moves a contributor out
+ * of up to l0 buckets and into up to l0 others, so c = 2·l0 (add/remove: l0).
+ */
+const changed = (p: { l0: number; neighbours?: 'replace_one' | 'add_remove' }) => (p.neighbours === 'add_remove' ? p.l0 : 2 * p.l0);
+
 describe('Laplace noisy threshold', () => {
   it.each([
     { epsilon: 1, delta: 1e-6, l0: 1 },
     { epsilon: 0.3, delta: 1e-9, l0: 3 },
-  ])('one-contributor buckets pass with probability <= delta/l0 and the threshold is the smallest such: %o', (p) => {
+    { epsilon: 1, delta: 1e-6, l0: 2, neighbours: 'add_remove' as const },
+  ])('one-contributor buckets pass with probability <= delta/c and the threshold is the smallest such: %o', (p) => {
     const s = makeLaplaceThresholdSelection(p);
-    expect(s.noise.scale).toBeGreaterThanOrEqual(p.l0 / p.epsilon);
+    const c = changed(p);
+    expect(s.neighbours).toBe(p.neighbours ?? 'replace_one');
+    expect(s.noise.scale).toBeGreaterThanOrEqual(c / p.epsilon);
     expect(s.privacyLoss.epsilon).toBeLessThanOrEqual(p.epsilon);
     expect(s.privacyLoss.epsilon).toBeGreaterThan(p.epsilon * (1 - 1e-5)); // 20-bit rounding of the scale
     expect(s.privacyLoss.delta).toBe(p.delta);
     expect(s.zcdp).toBeNull();
-    expect(s.releaseProbability(1)).toBeLessThanOrEqual(p.delta / p.l0);
-    expect(s.noise.tail(s.threshold - 2)).toBeGreaterThan(p.delta / p.l0); // T - 1 would not do
+    expect(s.releaseProbability(1)).toBeLessThanOrEqual(p.delta / c);
+    expect(s.noise.tail(s.threshold - 2)).toBeGreaterThan(p.delta / c); // T - 1 would not do
     expect(s.releaseProbability(s.threshold)).toBeGreaterThan(0.5);
   });
 });
@@ -83,19 +92,21 @@ describe('Gaussian noisy threshold', () => {
   it.each([
     { epsilon: 1, delta: 1e-6, l0: 1 },
     { epsilon: 0.5, delta: 1e-8, l0: 4, thresholdDeltaShare: 0.25 },
+    { epsilon: 1, delta: 1e-6, l0: 2, neighbours: 'add_remove' as const },
   ])('accounts (epsilon, delta) through zCDP and calibrates the threshold: %o', (p) => {
     const s = makeGaussianThresholdSelection(p);
-    const share = p.thresholdDeltaShare ?? 0.5;
+    const c = changed(p);
+    const share = (p as { thresholdDeltaShare?: number }).thresholdDeltaShare ?? 0.5;
     const rho = s.zcdp?.rho as number;
-    expect(rho).toBeCloseTo(p.l0 / (2 * s.noise.scale ** 2), 15);
+    expect(rho).toBeCloseTo(c / (2 * s.noise.scale ** 2), 15);
     // the noise's epsilon at delta_noise is within the budget, and the conversion is core's
     expect(s.privacyLoss.epsilon).toBeLessThanOrEqual(p.epsilon);
     expect(s.privacyLoss.epsilon).toBeCloseTo(zcdpToEpsilon(rho, p.delta * (1 - share)), 12);
     expect(zcdpDelta(rho, p.epsilon)).toBeLessThanOrEqual(p.delta * (1 - share));
     expect(s.privacyLoss.delta).toBe(p.delta);
     expect(s.thresholdDelta).toBeCloseTo(p.delta * share, 20);
-    expect(s.releaseProbability(1)).toBeLessThanOrEqual((p.delta * share) / p.l0);
-    expect(s.noise.tail(s.threshold - 2)).toBeGreaterThan((p.delta * share) / p.l0);
+    expect(s.releaseProbability(1)).toBeLessThanOrEqual((p.delta * share) / c);
+    expect(s.noise.tail(s.threshold - 2)).toBeGreaterThan((p.delta * share) / c);
   });
 });
 
