@@ -14,7 +14,8 @@
  * "rtt-by-operator" (one operator) for mean pipelines. Neighbours: local DP pipelines change the
  * audited device's value (bucket 0 vs 1; RTT 0 vs 60,000 ms, the ends of the schema's range);
  * central and secure-aggregation pipelines add or remove the audited device (bucket 0, or RTT
- * 60,000 ms), the relation their noise is calibrated for. The cohort size is public in every
+ * 60,000 ms): one of the two steps of the replace-one relation their noise is calibrated for (a
+ * one-step audit, the looser one). The cohort size is public in every
  * release's threat model, so the features read only the group's released values and its gate
  * decision.
  */
