@@ -112,7 +112,7 @@ describe('secagg-ddp on the quick preset (count-type insights)', () => {
     }
   });
 
-  it('is far below the best ldp-* pipeline: at most a third of its error, and disjoint intervals (miss rates: see below)', () => {
+  it('is far below the best ldp-* pipeline: at most sqrt(2)/3 of its error, and disjoint intervals (miss rates: see below)', () => {
     for (const id of COUNT_INSIGHTS) {
       for (const s of at(id, 'secagg-ddp')) {
         const l = bestLdp(id, s.epsilon);
@@ -125,7 +125,10 @@ describe('secagg-ddp on the quick preset (count-type insights)', () => {
           else expect(s.error.hi, `${id} ε=${s.epsilon}: secagg-ddp ${s.error.mean} vs ${l.pipeline} ${l.error.mean}`).toBeLessThan(l.error.lo);
           continue;
         }
-        expect(s.error.mean, `${id} ε=${s.epsilon}: secagg-ddp ${s.error.mean} vs ${l.pipeline} ${l.error.mean}`).toBeLessThanOrEqual(l.error.mean / 3);
+        // a third of the LDP error under the add/remove calibration; replace-one moves two counts, so
+        // the same epsilon carries sqrt(2) times the noise sd (the error of a noise-dominated point
+        // scales with it): sqrt(2)/3
+        expect(s.error.mean, `${id} ε=${s.epsilon}: secagg-ddp ${s.error.mean} vs ${l.pipeline} ${l.error.mean}`).toBeLessThanOrEqual((Math.SQRT2 * l.error.mean) / 3);
         expect(s.error.hi, `${id} ε=${s.epsilon}`).toBeLessThan(l.error.lo);
       }
     }
