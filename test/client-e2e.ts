@@ -231,6 +231,7 @@ export async function clientEndToEnd(o: EndToEndOptions): Promise<void> {
         await enrolDevices(directory.url, devices);
         const results = await syncAll(devices);
         const outcomes = tally(results.map((r) => r.outcome));
+        if (outcomes.round_aborted) console.log(server.lines.filter((l) => l.includes('phase')).slice(-8).join('\n'));
         expect(outcomes, `secure-aggregation sync outcomes (${results.find((r) => r.outcome === 'round_aborted')?.error?.message ?? ''})`).toEqual({ reported: N - dropouts, dropped_out: dropouts });
         for (const [i, r] of results.entries()) {
           // a device that dropped out before masking spent nothing

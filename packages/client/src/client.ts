@@ -164,6 +164,10 @@ interface State {
 const MSGPACK = 'application/msgpack';
 
 function syncError(e: unknown): SyncError {
+  if (typeof e === 'object' && e !== null && !(e instanceof Error) && typeof (e as SyncError).code === 'string' && typeof (e as SyncError).message === 'string') {
+    const x = e as SyncError;
+    return { code: x.code, param: String(x.param), message: x.message, status: typeof x.status === 'number' ? x.status : null };
+  }
   if (e instanceof ServerProblem) return { code: e.code, param: e.param, message: e.message, status: e.status };
   if (e instanceof Unreachable) return { code: 'unreachable', param: 'serverUrl', message: e.message, status: e.status };
   if (e instanceof Aborted) return { code: 'aborted', param: 'signal', message: e.message, status: null };
