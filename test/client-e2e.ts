@@ -120,6 +120,8 @@ export interface EndToEndOptions {
    * below the plan's minimum and abort the round)
    */
   readonly quietMs: number;
+  /** each protocol phase's deadline: 1,000 devices sharing keys with 98 neighbours each need minutes on a loaded 2-core machine */
+  readonly phaseSeconds: number;
 }
 
 export async function clientEndToEnd(o: EndToEndOptions): Promise<void> {
@@ -205,7 +207,7 @@ export async function clientEndToEnd(o: EndToEndOptions): Promise<void> {
     // ---- the secure-aggregation round ----------------------------------------------------------
     {
       const db = join(tmp.dir, 'secagg.db');
-      const server = await startAggregator({ db, plan: secagg, dir: tmp.dir, args: ['--keep-reports', '--secagg-quiet-ms', String(o.quietMs), '--secagg-phase-seconds', '300'] });
+      const server = await startAggregator({ db, plan: secagg, dir: tmp.dir, args: ['--keep-reports', '--secagg-quiet-ms', String(o.quietMs), '--secagg-phase-seconds', String(o.phaseSeconds)] });
       let release: RoundRelease;
       const afterAdvertise = new Set(order.slice(0, Math.floor(dropouts / 2)));
       const afterShare = new Set(order.slice(Math.floor(dropouts / 2), dropouts));
