@@ -2,7 +2,7 @@
  * A fleet of simulated devices against a real aggregator: the server (`pinhole-aggregator serve`)
  * and, for key-directory plans, the key directory (`pinhole-directory`) as child processes on
  * 127.0.0.1, and N devices running the real @pinhole/client over real HTTP, each with its own
- * storage. Used by examples/simulate.ts, the end-to-end tests and the client's benchmark.
+ * storage. Used by examples/simulate.ts and the end-to-end tests.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -20,12 +20,16 @@ export const CARRIER_INSIGHTS = ['network-type-share', 'poor-share', 'downlink-m
 /** where the example runs its key directory */
 export const EXAMPLE_DIRECTORY = 'http://127.0.0.1:8787';
 
-export function carrierPlans(): { ldp: Plan; secagg: Plan } {
+/**
+ * The example plans; `devices` (default 1,000) and `keyDirectory` (default EXAMPLE_DIRECTORY) let
+ * a test or a smaller fleet make the same plans for its own cohort and directory.
+ */
+export function carrierPlans(o: { readonly devices?: number; readonly keyDirectory?: string } = {}): { ldp: Plan; secagg: Plan } {
   const common = {
     insights: CARRIER_INSIGHTS,
     domains: mobileBandwidthDomains(),
     budget: { epsilon: 8, delta: 1e-6 },
-    expectedDevices: 1000,
+    expectedDevices: o.devices ?? 1000,
   } as const;
   const ldp = makePlan({ ...common, id: 'carrier-ldp', description: 'example: carrier insights, local DP (examples/plans.ts)', mode: 'ldp' });
   const secagg = makePlan({
@@ -33,7 +37,7 @@ export function carrierPlans(): { ldp: Plan; secagg: Plan } {
     id: 'carrier-secagg',
     description: 'example: carrier insights, secure aggregation with Skellam noise and a key directory (examples/plans.ts)',
     mode: 'secagg',
-    secagg: { noise: 'skellam', dropoutRate: 0.1, keyDirectory: EXAMPLE_DIRECTORY },
+    secagg: { noise: 'skellam', dropoutRate: 0.1, keyDirectory: o.keyDirectory ?? EXAMPLE_DIRECTORY },
   });
   // the engine accepts them: every resolved parameter checked against the libraries
   makeReleaseEngine(ldp);

@@ -11,7 +11,7 @@ import type { PerfRow, PerfSuite } from '@pinhole/core';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The packages whose benchmark/index.ts export `suites`. */
-export const PERF_PACKAGES = ['core', 'ldp', 'secagg', 'gate', 'prio3', 'aggregator', 'datasets'] as const;
+export const PERF_PACKAGES = ['core', 'ldp', 'secagg', 'gate', 'prio3', 'client', 'aggregator', 'datasets'] as const;
 
 export async function loadSuites(only?: readonly string[]): Promise<{ pkg: string; suites: PerfSuite[] }[]> {
   const out: { pkg: string; suites: PerfSuite[] }[] = [];

@@ -7,18 +7,15 @@
  * how to install it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, launchChromium } from '../../test/support/chromium.js';
 import type { ResultPoint, UtilityResults } from '../src/output.js';
 
 const BIN = fileURLToPath(new URL('../bin/pinhole-bench.js', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
-const SETUP = fileURLToPath(new URL('../../scripts/setup-chromium.sh', import.meta.url));
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 function run(args: string[]): UtilityResults & { dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'pinhole-shot-'));
@@ -40,7 +37,7 @@ interface DrawnPlot {
 }
 
 async function render(dir: string): Promise<DrawnPlot[]> {
-  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'pinhole-chromium-')), { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1300, height: 900 } });
+  const context = await launchChromium({ viewport: { width: 1300, height: 900 } });
   try {
     const page = await context.newPage();
     await page.goto(`file://${join(dir, 'index.html')}`);
@@ -66,7 +63,7 @@ async function render(dir: string): Promise<DrawnPlot[]> {
       }),
     );
   } finally {
-    await context.close();
+    await context.dispose();
   }
 }
 
@@ -80,7 +77,7 @@ describe('index.html in headless Chromium', () => {
 
   beforeAll(() => {
     // fail, do not skip: the CI installs Chromium with this script
-    expect(existsSync(CHROMIUM), `Chromium is missing: run ${SETUP} (apt-get install -y chromium)`).toBe(true);
+    expect(chromiumMissing()).toBeNull();
     synthetic = run(['--devices', '8000', '--trials', '2', '--epsilons', '1,4,16', '--pipelines', 'raw,kanon-only,central-dp,secagg-ddp,ldp-oue,ldp-olh,ldp-grr,ldp-auto,ldp-hybrid,ldp-duchi', '--insights', 'poor-share,rtt-mean,device-class-share,video-bitrate-median']);
     // a CSV without video sessions: the video insight cannot be computed and says why
     const dir = mkdtempSync(join(tmpdir(), 'pinhole-shot-csv-'));

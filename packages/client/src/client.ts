@@ -164,6 +164,10 @@ interface State {
 const MSGPACK = 'application/msgpack';
 
 function syncError(e: unknown): SyncError {
+  if (typeof e === 'object' && e !== null && !(e instanceof Error) && typeof (e as SyncError).code === 'string' && typeof (e as SyncError).message === 'string') {
+    const x = e as SyncError;
+    return { code: x.code, param: String(x.param), message: x.message, status: typeof x.status === 'number' ? x.status : null };
+  }
   if (e instanceof ServerProblem) return { code: e.code, param: e.param, message: e.message, status: e.status };
   if (e instanceof Unreachable) return { code: 'unreachable', param: 'serverUrl', message: e.message, status: e.status };
   if (e instanceof Aborted) return { code: 'aborted', param: 'signal', message: e.message, status: null };
@@ -311,9 +315,10 @@ export function createClient(options: ClientOptions): PinholeClient {
     return accepted;
   }
 
-  /** Tries every queued report once (each with the retry policy). Returns how many were delivered and whether the server was unreachable. */
-  async function flush(st: State, signal: AbortSignal | undefined): Promise<{ delivered: number; offline: boolean }> {
+  /** Tries every queued report once (each with the retry policy). Returns how many were delivered, whether the server was unreachable, and the server's refusals by report id. */
+  async function flush(st: State, signal: AbortSignal | undefined): Promise<{ delivered: number; offline: boolean; refusals: Map<string, ServerProblem> }> {
     let delivered = 0;
+    const refusals = new Map<string, ServerProblem>();
     for (const item of [...st.queue.items]) {
       try {
         await st.queue.attempted(item.reportId);
@@ -321,17 +326,18 @@ export function createClient(options: ClientOptions): PinholeClient {
         await st.queue.settle(item.reportId, 'delivered');
         delivered++;
       } catch (e) {
-        if (e instanceof Unreachable) return { delivered, offline: true };
+        if (e instanceof Unreachable) return { delivered, offline: true, refusals };
         if (e instanceof ServerProblem) {
           // 409 invalid_state / 404: the round no longer takes reports; anything else is a refusal for good
           const closed = (e.status === 409 && e.code === 'invalid_state') || e.status === 404;
           await st.queue.settle(item.reportId, closed ? 'expired' : 'refused');
+          refusals.set(item.reportId, e);
           continue;
         }
         throw e;
       }
     }
-    return { delivered, offline: false };
+    return { delivered, offline: false, refusals };
   }
 
   function usableSamples(st: State, plan: Plan, now: number): NetworkSample[] {
@@ -441,6 +447,9 @@ export function createClient(options: ClientOptions): PinholeClient {
       const sent = await flush(st, signal);
       delivered += sent.delivered;
       if (st.queue.has(round.roundId)) return result('queued', sent.offline ? new Unreachable('the report is queued: the server is unreachable', null) : null);
+      // refused (or the round closed meanwhile): its budget stays spent, and the caller hears why
+      const refusal = sent.refusals.get(reportId);
+      if (refusal) return result('failed', refusal);
       return result('reported');
     } catch (e) {
       if (e instanceof Aborted) return result('aborted', e);

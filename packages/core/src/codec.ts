@@ -123,7 +123,10 @@ export function decodeEnvelope(bytes: Uint8Array, options: { type?: string | rea
   let values: unknown[];
   try {
     // A fresh copy: msgpackr may keep views into its input, and the caller may reuse the buffer.
-    values = packr.unpackMultiple(Uint8Array.prototype.slice.call(bytes, 3)) as unknown[];
+    // A plain Uint8Array even when the input is a Node Buffer (a server's request body): msgpackr
+    // hands out `bin` values (what a browser's msgpackr writes for a Uint8Array) as slices of its
+    // input's class, and a Buffer is not a wire value.
+    values = packr.unpackMultiple(new Uint8Array(bytes.subarray(3))) as unknown[];
   } catch (err) {
     throw fail('are not valid MessagePack (truncated or corrupt)', err);
   }

@@ -1,3 +1,4 @@
+import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { PinholeError, WIRE_VERSION, decodeEnvelope, encodeEnvelope, type WireValue } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
@@ -27,6 +28,17 @@ const VALUES: [string, WireValue][] = [
 ];
 
 describe('wire codec', () => {
+  it('a Node Buffer holding bytes written as MessagePack bin (as a browser writes a Uint8Array) decodes to plain Uint8Arrays', () => {
+    // a Packr without moreTypes writes a Uint8Array as bin, as msgpackr's browser build does
+    const body = new Packr({ useRecords: false, moreTypes: false }).pack(['pinhole/test', { bytes: new Uint8Array([1, 2, 3]), list: [new Uint8Array([4])] }]);
+    // a server receives the request body as a Buffer
+    const envelope = Buffer.from([0x50, 0x48, WIRE_VERSION, ...body]);
+    const payload = decodeEnvelope(envelope, { type: 'pinhole/test' }).payload as unknown as { bytes: Uint8Array; list: Uint8Array[] };
+    expect(payload.bytes.constructor).toBe(Uint8Array);
+    expect([...payload.bytes]).toEqual([1, 2, 3]);
+    expect(payload.list[0]!.constructor).toBe(Uint8Array);
+  });
+
   it.each(VALUES)('round-trips %s', (_name, value) => {
     const bytes = encodeEnvelope('test.value', value);
     expect(Array.from(bytes.subarray(0, 3))).toEqual([0x50, 0x48, WIRE_VERSION]);
