@@ -1,9 +1,22 @@
 /**
  * The Storage interface over Kysely. Queries are written once, in Kysely's portable forms (multi-row
- * inserts with ON CONFLICT DO NOTHING … RETURNING, conditional UPDATEs as claims), so a PostgreSQL
- * dialect needs only its own connection setup (see sqlite.ts for SQLite's).
+ * inserts with ON CONFLICT DO NOTHING … RETURNING, conditional UPDATEs as claims); the dialects
+ * differ only in how a transaction excludes the others. SQLite has one writer at a time (BEGIN
+ * IMMEDIATE, see sqlite.ts). On PostgreSQL several instances write at once, so:
+ * - ingestion holds a shared lock on its round's row (SELECT … FOR SHARE): commits of every instance
+ *   run side by side, and a claim for closing (an UPDATE of that row) waits until the commits in
+ *   flight have finished, after which no commit finds the round collecting. So the reports a closer
+ *   reads after its claim are exactly the reports ever acknowledged for the round. A round that
+ *   closes at a report count is locked FOR UPDATE instead: its room must be counted exactly;
+ * - closing is a lease on the round row (claimed_by, claim_expires): one instance holds it, renews it
+ *   while it computes, and publishes only while it still holds it; a crashed holder's lease expires
+ *   and another instance takes the round over. The release's primary key makes a second release of
+ *   a round impossible whatever happens;
+ * - opening a round takes a transaction-scoped advisory lock, so two instances never open two rounds
+ *   or charge the period ledger twice;
+ * - every transaction is retried on transient failures (postgres.ts).
  */
-import { type Kysely, type Selectable, Migrator } from 'kysely';
+import { type Kysely, type Selectable, Migrator, sql } from 'kysely';
 import { type Database, migrationProvider } from './migrations.js';
 import type { CommitOutcome, OpenRoundRequest, ReleaseSummary, ReportRow, RoundStatus, Storage, StoredPlan, StoredRound } from './storage.js';
 
@@ -35,9 +48,22 @@ function chunks<T>(list: readonly T[], size: number): T[][] {
   return out;
 }
 
-export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', onClose: () => Promise<void> | void = () => db.destroy()): Storage {
+/** A key for pg_advisory_xact_lock: the opening of rounds (any fixed 64-bit number not used elsewhere in the database). */
+const OPEN_ROUND_LOCK = 0x70696e686f6c65n; // "pinhole"
+
+export interface KyselyStorageOptions {
+  /** runs one transaction (or single statement), retrying it on transient failures; default: once */
+  readonly retry?: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', onClose: () => Promise<void> | void = () => db.destroy(), options: KyselyStorageOptions = {}): Storage {
+  const shared = dialect === 'postgres';
+  const retry = options.retry ?? (<T>(fn: () => Promise<T>) => fn());
+  /** a round's report count limit never changes once it is open: read once, then known before locking */
+  const limits = new Map<string, number | null>();
   return {
     kind: dialect,
+    shared,
 
     async migrate() {
       const migrator = new Migrator({ db, provider: migrationProvider(dialect), migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
@@ -52,7 +78,14 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
     },
 
     async insertPlan(p) {
-      await db.insertInto('plans').values({ plan_id: p.planId, revision: p.revision, document: p.document, deployed_at: p.deployedAt, effective_from: p.effectiveFrom }).execute();
+      // instances starting together deploy the same plan: the first insert wins, the caller re-reads
+      await retry(() =>
+        db
+          .insertInto('plans')
+          .values({ plan_id: p.planId, revision: p.revision, document: p.document, deployed_at: p.deployedAt, effective_from: p.effectiveFrom })
+          .onConflict((oc) => oc.doNothing())
+          .execute(),
+      );
     },
 
     async periodRounds(periodStart, periodEnd) {
@@ -61,7 +94,8 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
     },
 
     async openRound(req: OpenRoundRequest, allow) {
-      return db.transaction().execute(async (trx) => {
+      return retry(() => db.transaction().execute(async (trx) => {
+        if (shared) await sql`select pg_advisory_xact_lock(${sql.lit(OPEN_ROUND_LOCK)})`.execute(trx);
         const active = await trx.selectFrom('rounds').select('round_id').where('status', 'in', ['collecting', 'closing']).limit(1).execute();
         if (active.length > 0) return null;
         const ledger = (await trx.selectFrom('rounds').selectAll().where('period_start', '=', req.periodStart).where('period_end', '=', req.periodEnd).execute()).map(toRound);
@@ -85,7 +119,7 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
         };
         await trx.insertInto('rounds').values(row).execute();
         return toRound(row);
-      });
+      }));
     },
 
     async round(roundId) {
@@ -100,18 +134,25 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
     },
 
     async commitReports(rows: readonly ReportRow[]) {
-      const outcomes: CommitOutcome[] = new Array<CommitOutcome>(rows.length).fill('unknown_round');
-      if (rows.length === 0) return outcomes;
+      if (rows.length === 0) return [];
+      const byRound = new Map<string, number[]>();
+      rows.forEach((r, i) => {
+        const list = byRound.get(r.roundId) ?? [];
+        list.push(i);
+        byRound.set(r.roundId, list);
+      });
       const now = Date.now();
-      await db.transaction().execute(async (trx) => {
-        const byRound = new Map<string, number[]>();
-        rows.forEach((r, i) => {
-          const list = byRound.get(r.roundId) ?? [];
-          list.push(i);
-          byRound.set(r.roundId, list);
-        });
+      return retry(() => db.transaction().execute(async (trx) => {
+        const outcomes: CommitOutcome[] = new Array<CommitOutcome>(rows.length).fill('unknown_round');
         for (const [roundId, indices] of byRound) {
-          const round = await trx.selectFrom('rounds').select(['status', 'reports', 'close_at_reports']).where('round_id', '=', roundId).executeTakeFirst();
+          if (shared && !limits.has(roundId)) {
+            const r = await trx.selectFrom('rounds').select('close_at_reports').where('round_id', '=', roundId).executeTakeFirst();
+            if (r) limits.set(roundId, r.close_at_reports === null ? null : Number(r.close_at_reports));
+          }
+          const capped = limits.get(roundId) !== null;
+          const q = trx.selectFrom('rounds').select(['status', 'reports', 'close_at_reports']).where('round_id', '=', roundId);
+          // see the header: shared while committing, exclusive where the room is counted
+          const round = await (shared ? (capped ? q.forUpdate() : q.forShare()) : q).executeTakeFirst();
           if (!round) continue;
           if (round.status !== 'collecting') {
             for (const i of indices) outcomes[i] = 'round_closed';
@@ -144,11 +185,14 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
           const admitted = fresh.slice(0, room === Infinity ? fresh.length : room);
           for (const i of fresh.slice(admitted.length)) outcomes[i] = 'round_closed';
           let stored = 0;
+          const missed: number[] = [];
           for (const part of chunks(admitted, Math.floor(MAX_IN_LIST / 2))) {
+            // one key order for every instance's inserts, so two batches holding the same reports cannot deadlock
+            const ordered = [...part].sort((a, b) => ((rows[a] as ReportRow).reportId < (rows[b] as ReportRow).reportId ? -1 : 1));
             const inserted = await trx
               .insertInto('reports')
               .values(
-                part.map((i) => {
+                ordered.map((i) => {
                   const r = rows[i] as ReportRow;
                   return { round_id: roundId, report_id: r.reportId, contributor: r.contributor, digest: r.digest, bytes: r.bytes, received_at: now };
                 }),
@@ -157,19 +201,41 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
               .returning('report_id')
               .execute();
             const ids = new Set(inserted.map((x) => x.report_id));
-            // not inserted: the contributor already has a report in this round (the report id was checked above)
-            for (const i of part) outcomes[i] = ids.has((rows[i] as ReportRow).reportId) ? 'stored' : 'conflict_contributor';
+            for (const i of part) {
+              if (ids.has((rows[i] as ReportRow).reportId)) outcomes[i] = 'stored';
+              else missed.push(i);
+            }
             stored += ids.size;
+          }
+          if (missed.length > 0) {
+            // Not inserted: the report id or the contributor is taken. On PostgreSQL that may be by a
+            // commit of another instance that finished after our first look; this statement sees it.
+            const taken = new Map<string, string>();
+            for (const part of chunks(missed, MAX_IN_LIST)) {
+              const found = await trx
+                .selectFrom('reports')
+                .select(['report_id', 'digest'])
+                .where('round_id', '=', roundId)
+                .where('report_id', 'in', part.map((i) => (rows[i] as ReportRow).reportId))
+                .execute();
+              for (const f of found) taken.set(f.report_id, f.digest);
+            }
+            for (const i of missed) {
+              const r = rows[i] as ReportRow;
+              const digest = taken.get(r.reportId);
+              outcomes[i] = digest === undefined ? 'conflict_contributor' : digest === r.digest ? 'duplicate' : 'conflict_report';
+            }
           }
           // retries of a report id stored earlier in this batch are acknowledged once it is stored
           for (const i of indices) {
             if (outcomes[i] !== 'duplicate' || existing.has((rows[i] as ReportRow).reportId)) continue;
             const first = indices.find((j) => (rows[j] as ReportRow).reportId === (rows[i] as ReportRow).reportId);
-            if (first !== undefined && outcomes[first] !== 'stored') outcomes[i] = outcomes[first] as CommitOutcome;
+            if (first !== undefined && first !== i && outcomes[first] !== 'stored') outcomes[i] = outcomes[first] as CommitOutcome;
           }
-          if (stored > 0) {
+          // the running count matters where the round closes at a count (the final count is written at publication)
+          if (stored > 0 && round.close_at_reports !== null) {
             const total = Number(round.reports) + stored;
-            const full = round.close_at_reports !== null && total >= Number(round.close_at_reports);
+            const full = total >= Number(round.close_at_reports);
             await trx
               .updateTable('rounds')
               .set({ reports: total, ...(full ? { status: 'closing' } : {}) })
@@ -177,22 +243,24 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
               .execute();
           }
         }
-      });
-      return outcomes;
+        return outcomes;
+      }));
     },
 
     async claimClose(roundId, owner, now, leaseMs, options = {}) {
-      const r = await db
-        .updateTable('rounds')
-        .set({ status: 'closing', claimed_by: owner, claim_expires: now + leaseMs })
-        .where('round_id', '=', roundId)
-        .where((eb) =>
-          eb.or([
-            eb('status', '=', 'collecting'),
-            eb.and([eb('status', '=', 'closing'), options.force ? eb.val(true) : eb.or([eb('claimed_by', 'is', null), eb('claim_expires', '<', now), eb('claimed_by', '=', owner)])]),
-          ]),
-        )
-        .executeTakeFirst();
+      const r = await retry(() =>
+        db
+          .updateTable('rounds')
+          .set({ status: 'closing', claimed_by: owner, claim_expires: now + leaseMs })
+          .where('round_id', '=', roundId)
+          .where((eb) =>
+            eb.or([
+              eb('status', '=', 'collecting'),
+              eb.and([eb('status', '=', 'closing'), options.force ? eb.val(true) : eb.or([eb('claimed_by', 'is', null), eb('claim_expires', '<', now), eb('claimed_by', '=', owner)])]),
+            ]),
+          )
+          .executeTakeFirst(),
+      );
       return Number(r.numUpdatedRows) === 1;
     },
 
@@ -208,17 +276,25 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
     },
 
     async publish(roundId, owner, release, deleteReports) {
-      return db.transaction().execute(async (trx) => {
-        const round = await trx.selectFrom('rounds').selectAll().where('round_id', '=', roundId).executeTakeFirst();
-        if (!round || round.status !== 'closing' || round.claimed_by !== owner) return false;
+      return retry(() => db.transaction().execute(async (trx) => {
+        // only the claim's holder publishes: the UPDATE locks the row and checks the claim in one step
+        const round = await trx
+          .updateTable('rounds')
+          .set({ status: release.status, closed_at: release.at, claimed_by: null, claim_expires: null, reports: sql<number>`(select count(*) from reports where round_id = ${roundId})` })
+          .where('round_id', '=', roundId)
+          .where('status', '=', 'closing')
+          .where('claimed_by', '=', owner)
+          .returning(['plan_id', 'plan_revision'])
+          .executeTakeFirst();
+        if (!round) return false;
         await trx
           .insertInto('releases')
           .values({ round_id: roundId, plan_id: round.plan_id, plan_revision: round.plan_revision, status: release.status, published_at: release.at, document: release.document })
           .execute();
-        await trx.updateTable('rounds').set({ status: release.status, closed_at: release.at, claimed_by: null, claim_expires: null }).where('round_id', '=', roundId).execute();
         if (deleteReports) await trx.deleteFrom('reports').where('round_id', '=', roundId).execute();
+        limits.delete(roundId);
         return true;
-      });
+      }));
     },
 
     async releases({ limit, before }) {

@@ -2,7 +2,8 @@
  * Rounds as a small persisted state machine: collecting → closing → released | refused. A round
  * opens when the period ledger (the rounds table) says one more round of the plan fits the
  * period's budget, collects until its time or report count, is claimed for closing by one owner
- * (a conditional UPDATE, so a second instance or a restart cannot release it twice), and is
+ * (a conditional UPDATE with a lease that its holder renews while it computes, so a second instance
+ * or a restart cannot release it twice, and a crashed holder's round is taken over), and is
  * released through the plan's release engine; the release and the round's new state commit in
  * one transaction with the deletion of its raw reports. Secure-aggregation phases will be further
  * states between collecting and closing, each with its deadline.
@@ -80,7 +81,8 @@ export class RoundManager {
 
   /** Recovers after a restart (rounds left closing, rounds of an earlier plan, deadlines passed), opens a round if one fits, and starts the clock. */
   async start(): Promise<void> {
-    for (const r of await this.#storage.rounds(['closing'])) await this.close(r.roundId, { force: true });
+    // alone on its storage, a restarted server's old claims are its own; shared, they may be a live instance's
+    for (const r of await this.#storage.rounds(['closing'])) await this.close(r.roundId, { force: !this.#storage.shared });
     for (const r of await this.#storage.rounds(['collecting'])) {
       if (r.planId !== this.#deployed.planId || r.planRevision !== this.#deployed.revision) await this.close(r.roundId);
     }
@@ -118,6 +120,9 @@ export class RoundManager {
   async #openIfDue(now: number): Promise<void> {
     const plan = this.#plan;
     if (now < this.#deployed.effectiveFrom || now < Date.parse(plan.budget.periodStart)) return;
+    // instances sharing a database during a plan rollout: one still on an older revision opens no more rounds
+    const latest = (await this.#storage.plans()).at(-1);
+    if (latest && (latest.planId !== this.#deployed.planId || latest.revision !== this.#deployed.revision)) return;
     const period = planPeriod(plan, now);
     const loss = addPrivacyLosses([planRoundLoss(plan)]);
     const closesAt = Math.min(period.endMs, plan.schedule.roundSeconds === null ? period.endMs : now + plan.schedule.roundSeconds * 1000);
@@ -162,6 +167,9 @@ export class RoundManager {
     const claimed = await this.#storage.claimClose(roundId, this.owner, this.#now(), this.#options.leaseMs, { force });
     if (!claimed) return false;
     if (this.#current?.roundId === roundId) this.#current = null;
+    // keep the lease while computing, so no other instance takes over a live closing
+    const renew = setInterval(() => void this.#storage.claimClose(roundId, this.owner, this.#now(), this.#options.leaseMs).catch(() => undefined), Math.max(1, Math.floor(this.#options.leaseMs / 3)));
+    renew.unref();
     try {
       const round = (await this.#storage.round(roundId)) as StoredRound;
       const engine = await this.engineFor(round.planId, round.planRevision);
@@ -175,6 +183,8 @@ export class RoundManager {
     } catch (e) {
       this.#options.events.failed(roundId, e);
       return false;
+    } finally {
+      clearInterval(renew);
     }
   }
 

@@ -2,7 +2,8 @@
  * What the server keeps, behind one small interface: deployed plans, rounds (which are also the
  * period ledger: each round records the loss every device of it was charged), the raw reports of
  * rounds not yet released, and the published releases. Implemented with Kysely, so the same
- * migrations and queries serve SQLite (the embedded default) and, later, PostgreSQL.
+ * migrations and queries serve SQLite (the embedded default, one instance) and PostgreSQL (several
+ * instances sharing one database; see kysely-storage.ts for how they exclude each other).
  * Every method that changes state runs in one transaction; a report is acknowledged only after
  * `commitReports` resolved, i.e. after its transaction committed.
  */
@@ -32,6 +33,7 @@ export interface StoredRound {
   /** the round closes at this time (ms), or null: only by report count */
   readonly closesAt: number | null;
   readonly closeAtReports: number | null;
+  /** reports committed so far where the round closes at a count; for every round, the final count once published */
   readonly reports: number;
   /** what every device reporting in this round is charged (the ledger's entry) */
   readonly spent: PrivacyLoss;
@@ -77,9 +79,15 @@ export interface OpenRoundRequest {
 export interface Storage {
   /** the dialect, for logs and health */
   readonly kind: string;
+  /**
+   * Several instances may use this storage at once (PostgreSQL): a claim held by another owner is
+   * that instance's until its lease expires, even right after this one restarts.
+   */
+  readonly shared: boolean;
   /** applies pending migrations (versioned, in order); returns the names applied */
   migrate(): Promise<string[]>;
   plans(): Promise<StoredPlan[]>;
+  /** records a plan; does nothing when that (id, revision) is already stored (the caller re-reads) */
   insertPlan(plan: StoredPlan): Promise<void>;
   /** the rounds of a period (the ledger) */
   periodRounds(periodStart: number, periodEnd: number): Promise<StoredRound[]>;
@@ -103,9 +111,9 @@ export interface Storage {
   /** the stored report bytes of a round, in report-id order, a page at a time */
   reportPages(roundId: string, pageSize: number): AsyncIterable<Uint8Array[]>;
   /**
-   * In one transaction: inserts the release (immutable: a second one for the round is refused),
-   * moves the round to released/refused, and with `deleteReports` deletes its raw reports.
-   * False when this owner no longer holds the claim.
+   * In one transaction: moves the round to released/refused (with its final report count), inserts
+   * the release (immutable: a second one for the round is refused), and with `deleteReports` deletes
+   * its raw reports. False, with nothing changed, when this owner no longer holds the claim.
    */
   publish(roundId: string, owner: string, release: { readonly status: 'released' | 'refused'; readonly document: string; readonly at: number }, deleteReports: boolean): Promise<boolean>;
   releases(options: { readonly limit: number; readonly before?: number }): Promise<ReleaseSummary[]>;
