@@ -3,11 +3,13 @@
  * inserts with ON CONFLICT DO NOTHING … RETURNING, conditional UPDATEs as claims); the dialects
  * differ only in how a transaction excludes the others. SQLite has one writer at a time (BEGIN
  * IMMEDIATE, see sqlite.ts). On PostgreSQL several instances write at once, so:
- * - ingestion holds a shared lock on its round's row (SELECT … FOR SHARE): commits of every instance
- *   run side by side, and a claim for closing (an UPDATE of that row) waits until the commits in
- *   flight have finished, after which no commit finds the round collecting. So the reports a closer
- *   reads after its claim are exactly the reports ever acknowledged for the round. A round that
- *   closes at a report count is locked FOR UPDATE instead: its room must be counted exactly;
+ * - ingestion holds a shared transaction-scoped advisory lock keyed by its round (not FOR SHARE on
+ *   the round's row: many concurrent sharers of one row turn every commit into a MultiXact write).
+ *   Commits of every instance run side by side; a claim for closing takes the same lock exclusively
+ *   before its UPDATE, so it waits until the commits in flight have finished, after which no commit
+ *   finds the round collecting. So the reports a closer reads after its claim are exactly the
+ *   reports ever acknowledged for the round. A round that closes at a report count also locks its
+ *   row FOR UPDATE: its room must be counted exactly;
  * - closing is a lease on the round row (claimed_by, claim_expires): one instance holds it, renews it
  *   while it computes, and publishes only while it still holds it; a crashed holder's lease expires
  *   and another instance takes the round over. The release's primary key makes a second release of
@@ -50,6 +52,8 @@ function chunks<T>(list: readonly T[], size: number): T[][] {
 
 /** A key for pg_advisory_xact_lock: the opening of rounds (any fixed 64-bit number not used elsewhere in the database). */
 const OPEN_ROUND_LOCK = 0x70696e686f6c65n; // "pinhole"
+/** The first half of the two-part advisory lock key of a round (the second is hashtext(round_id)); a space apart from OPEN_ROUND_LOCK. */
+const ROUND_LOCK_CLASS = 0x70686f6c; // "phol"
 
 export interface KyselyStorageOptions {
   /** runs one transaction (or single statement), retrying it on transient failures; default: once */
@@ -150,9 +154,10 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
             if (r) limits.set(roundId, r.close_at_reports === null ? null : Number(r.close_at_reports));
           }
           const capped = limits.get(roundId) !== null;
-          const q = trx.selectFrom('rounds').select(['status', 'reports', 'close_at_reports']).where('round_id', '=', roundId);
           // see the header: shared while committing, exclusive where the room is counted
-          const round = await (shared ? (capped ? q.forUpdate() : q.forShare()) : q).executeTakeFirst();
+          if (shared) await sql`select pg_advisory_xact_lock_shared(${sql.lit(ROUND_LOCK_CLASS)}, hashtext(${roundId}))`.execute(trx);
+          const q = trx.selectFrom('rounds').select(['status', 'reports', 'close_at_reports']).where('round_id', '=', roundId);
+          const round = await (shared && capped ? q.forUpdate() : q).executeTakeFirst();
           if (!round) continue;
           if (round.status !== 'collecting') {
             for (const i of indices) outcomes[i] = 'round_closed';
@@ -248,8 +253,10 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
     },
 
     async claimClose(roundId, owner, now, leaseMs, options = {}) {
-      const r = await retry(() =>
-        db
+      const r = await retry(() => db.transaction().execute(async (trx) => {
+        // waits for the commits in flight on this round (see the header)
+        if (shared) await sql`select pg_advisory_xact_lock(${sql.lit(ROUND_LOCK_CLASS)}, hashtext(${roundId}))`.execute(trx);
+        return trx
           .updateTable('rounds')
           .set({ status: 'closing', claimed_by: owner, claim_expires: now + leaseMs })
           .where('round_id', '=', roundId)
@@ -259,8 +266,8 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
               eb.and([eb('status', '=', 'closing'), options.force ? eb.val(true) : eb.or([eb('claimed_by', 'is', null), eb('claim_expires', '<', now), eb('claimed_by', '=', owner)])]),
             ]),
           )
-          .executeTakeFirst(),
-      );
+          .executeTakeFirst();
+      }));
       return Number(r.numUpdatedRows) === 1;
     },
 

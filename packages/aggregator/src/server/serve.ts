@@ -175,7 +175,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (carriers.size === 0) built.log.warn('no carrier tokens configured: nobody can read releases');
     await rounds.start();
     const url = await built.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
-    built.log.info({ url, plan: { id: plan.id, revision: plan.revision }, storage: storage.kind, round: rounds.current?.roundId ?? null }, 'pinhole aggregator ready');
+    built.log.info({ url, plan: { id: plan.id, revision: plan.revision }, storage: storage.kind, instance: rounds.owner, round: rounds.current?.roundId ?? null }, 'pinhole aggregator ready');
     let closed: Promise<void> | null = null;
     return {
       app: built,
