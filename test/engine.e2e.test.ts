@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type CollectionRelease, type DeviceInput, deviceEntry, deviceMechanism, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
+import { type CollectionRelease, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
+import { type DeviceInput, deviceEntry, deviceMechanism } from '@pinhole/client';
 import { type HistogramCollection, type InsightRow, type MeanCollection, type PlanCollection, COLLECTIONS, encodeRoundReport, makeReportId } from '@pinhole/core';
 import { seededRng, twoSidedZ } from '@pinhole/core/testing';
 import { generateSyntheticTable } from '@pinhole/datasets';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CollectionRelease, type DeviceInput, type RoundRelease, deviceEntry, deviceMechanism, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
+import { type CollectionRelease, type RoundRelease, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
+import { type DeviceInput, deviceEntry, deviceMechanism } from '@pinhole/client';
 import { type HistogramCollection, type InsightRow, type MeanCollection, type PlanCollection, COLLECTIONS, contributorToken, encodeRoundReport, makeReportId, planRoundLoss } from '@pinhole/core';
 import { seededRng, twoSidedZ } from '@pinhole/core/testing';
 import { generateSyntheticTable } from '@pinhole/datasets';

@@ -1,5 +1,7 @@
 /**
  * pinhole-bench: `utility` (default) sweeps error vs epsilon for every insight and pipeline;
+ * `audit` bounds every mechanism's and pipeline's privacy loss empirically against its claim;
+ * `poison` measures how far malicious devices move a published figure in every pipeline;
  * `perf` runs every package's perf suite; `plan` writes a deployable collection plan from the
  * bench's settings; `list` names what can be chosen.
  */
@@ -40,6 +42,14 @@ async function main(argv: string[]): Promise<number> {
     const { runUtilityCli } = await import('./utility-cli.js');
     return runUtilityCli(args, { root: ROOT, runId: runId(), machine: machine(), log });
   }
+  if (command === 'audit') {
+    const { runAuditCli } = await import('./audit-cli.js');
+    return runAuditCli(args, { root: ROOT, runId: runId(), machine: machine(), log });
+  }
+  if (command === 'poison') {
+    const { runPoisonCli } = await import('./poison-cli.js');
+    return runPoisonCli(args, { root: ROOT, runId: runId(), machine: machine(), log });
+  }
   if (command === 'plan') {
     const { runPlanCli } = await import('./plan-cli.js');
     return runPlanCli(args, log);
@@ -49,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(listCli());
     return 0;
   }
-  throw new PinholeError('invalid_argument', 'command', `"command" expected one of "utility", "perf", "plan", "list", got ${JSON.stringify(command)}`);
+  throw new PinholeError('invalid_argument', 'command', `"command" expected one of "utility", "audit", "poison", "perf", "plan", "list", got ${JSON.stringify(command)}`);
 }
 
 main(process.argv.slice(2)).then(

@@ -170,6 +170,7 @@ export function makeSecaggDdpPipeline(options: SecaggDdpOptions = {}): Pipeline 
     description:
       'secure aggregation with distributed Skellam noise: every device adds its share before masking, the server unmasks only the noisy sum (no trusted curator) and releases groups whose noisy total reaches k',
     private: true,
+    config,
     histogram,
     mean,
   };

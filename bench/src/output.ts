@@ -102,7 +102,8 @@ function tQuantile(df: number): number {
  */
 export const ZERO_RESIDUE = 1e-12;
 
-export function summarise(values: readonly number[]): ErrorSummary {
+/** Mean and 95 % interval over trials; an error's interval is clipped at 0, a `signed` quantity's is not. */
+export function summarise(values: readonly number[], options: { readonly signed?: boolean } = {}): ErrorSummary {
   const xs = values.filter((v) => Number.isFinite(v)).map((v) => (Math.abs(v) < ZERO_RESIDUE ? 0 : v));
   const n = xs.length;
   if (n === 0) return { mean: NaN, lo: NaN, hi: NaN, trials: 0 };
@@ -110,7 +111,7 @@ export function summarise(values: readonly number[]): ErrorSummary {
   if (n === 1) return { mean, lo: mean, hi: mean, trials: 1 };
   const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
   const half = tQuantile(n - 1) * (sd / Math.sqrt(n));
-  return { mean, lo: Math.max(0, mean - half), hi: mean + half, trials: n };
+  return { mean, lo: options.signed ? mean - half : Math.max(0, mean - half), hi: mean + half, trials: n };
 }
 
 /** A number for a table: exact zeros (and float residue) as 0, `digits` significant digits otherwise, "—" when not a number. */

@@ -57,6 +57,8 @@ export interface Pipeline {
   readonly id: string;
   readonly description: string;
   readonly private: boolean;
+  /** the engine configuration of a private pipeline (absent for the references): what the auditor and the poisoning experiment run */
+  readonly config?: EngineConfig;
   histogram?(input: PipelineInput<HistogramData>): Promise<HistogramOutput>;
   mean?(input: PipelineInput<MeanData>): Promise<MeanOutput>;
 }
@@ -72,8 +74,8 @@ const engines = new Map<string, ReleaseEngine>();
  * reads the collection), cached: trials reuse it. A mechanism that cannot serve the collection
  * (an oracle and a domain size it does not support) skips the pipeline.
  */
-export function engineFor(config: EngineConfig, data: HistogramData | MeanData, epsilon: number, delta: number, k: number): CollectionEngine {
-  const key = JSON.stringify([config, data.collection.id, epsilon, delta, k, data.n, domainsKey(data.domains)]);
+export function engineFor(config: EngineConfig, data: HistogramData | MeanData, epsilon: number, delta: number, k: number, expectedDevices = data.n): CollectionEngine {
+  const key = JSON.stringify([config, data.collection.id, epsilon, delta, k, expectedDevices, domainsKey(data.domains)]);
   let engine = engines.get(key);
   if (!engine) {
     let plan;
@@ -83,7 +85,7 @@ export function engineFor(config: EngineConfig, data: HistogramData | MeanData, 
         insights: INSIGHTS.filter((i) => i.collection === data.collection.id).map((i) => i.id),
         domains: data.domains,
         budget: { epsilon, delta },
-        expectedDevices: data.n,
+        expectedDevices,
         k,
         ...config,
       });

@@ -7,7 +7,8 @@
  * oracle's tally sampled from its law in aggregate mode, every device perturbed in device mode).
  */
 import { type AnyFrequencyOracle, type NumericMechanism, type NumericName, type NumericTally, type OracleName, NUMERIC_NAMES, ORACLE_NAMES } from '@pinhole/ldp';
-import { deviceMechanism, histogramInsight, meanInsight, toUnitInterval } from '@pinhole/aggregator';
+import { histogramInsight, meanInsight } from '@pinhole/aggregator';
+import { deviceMechanism, toUnitInterval } from '@pinhole/client';
 import { INSIGHTS } from '@pinhole/core';
 import { makeKAnonymity } from '@pinhole/gate';
 import { secaggDdp } from './ddp-pipeline.js';
@@ -101,6 +102,7 @@ const centralDp: Pipeline = {
   id: 'central-dp',
   description: 'a trusted curator adds exact discrete Gaussian noise to every count (tight CKS calibration) and releases groups whose noisy total reaches k',
   private: true,
+  config: CENTRAL,
   async histogram({ data, epsilon, delta, k, rng }) {
     if (data.n === 0) return empty(data);
     const c = engineFor(CENTRAL, data, epsilon, delta, k);
@@ -192,6 +194,7 @@ function ldpOracle(name: OracleName): Pipeline {
     id: `ldp-${name}`,
     description: `local DP: each device perturbs its report with ${name}; the server decodes the unbiased counts`,
     private: true,
+    config,
     histogram: (input) => ldpHistogram(config, input),
   };
 }
@@ -202,6 +205,7 @@ function ldpNumeric(name: NumericName): Pipeline {
     id: `ldp-${name}`,
     description: `local DP: each device perturbs its own mean with the ${name} mechanism; its operator travels in the clear (public)`,
     private: true,
+    config,
     mean: (input) => ldpMean(config, input),
   };
 }
@@ -212,6 +216,7 @@ const ldpAuto: Pipeline = {
   id: 'ldp-auto',
   description: 'local DP with the oracle recommendOracle() picks for the domain size, epsilon and n (numeric: the mechanism of least worst-case variance)',
   private: true,
+  config: AUTO,
   histogram: (input) => ldpHistogram(AUTO, input),
   mean: (input) => ldpMean(AUTO, input),
 };

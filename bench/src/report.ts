@@ -78,7 +78,7 @@ function targetTable(r: UtilityResults): { header: string[]; rows: string[][]; f
   return { header, rows, full };
 }
 
-function mdTable(header: string[], rows: string[][], align?: string[]): string[] {
+export function mdTable(header: string[], rows: string[][], align?: string[]): string[] {
   return [`| ${header.join(' | ')} |`, `|${(align ?? header.map(() => '---')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
 }
 
@@ -171,11 +171,11 @@ export function toMarkdown(r: UtilityResults): string {
   return lines.join('\n');
 }
 
-function esc(s: string): string {
+export function esc(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
 }
 
-function htmlTable(header: string[], rows: string[][]): string {
+export function htmlTable(header: string[], rows: string[][]): string {
   return `<table><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 

@@ -718,7 +718,7 @@ export function effectiveConfig(cfg: UtilityConfig): Record<string, unknown> {
 const MOBILEBANDWIDTH_CITATION =
   'Data: mobilebandwidth-sigcomm22 (https://github.com/mobilebandwidth/mobilebandwidth.github.io, commit ac6aed5d8fd7c20f776b4fe8c848b79966cf773f, Apache-2.0), released with "Mobile Access Bandwidth in Practice: Measurement, Analysis, and Implications", ACM SIGCOMM 2022 (check the author list before citing: datasets/data/mobilebandwidth-sigcomm22/PROVENANCE.md).';
 
-function readVersions(root: string): Record<string, string> {
+export function readVersions(root: string): Record<string, string> {
   const out: Record<string, string> = { node: process.version };
   for (const p of ['packages/core', 'packages/ldp', 'packages/gate', 'packages/secagg', 'datasets', 'bench']) {
     try {

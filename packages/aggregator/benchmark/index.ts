@@ -16,7 +16,8 @@ import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { type PerfOptions, type PerfRow, type PerfSuite, PinholeError, contributorToken, encodeRoundReport, makeReportId, planPeriod } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
-import { deviceEntry, deviceMechanism, makePlan } from '@pinhole/aggregator';
+import { makePlan } from '@pinhole/aggregator';
+import { deviceEntry, deviceMechanism } from '@pinhole/client';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLI = join(HERE, '..', 'src', 'cli.ts');

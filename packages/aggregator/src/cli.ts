@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { isPinholeError, planPeriodLoss, planRoundLoss } from '@pinhole/core';
 import { makeReleaseEngine } from './engine/engine.js';
+import { DEFAULT_SECAGG_TIMING } from './server/secagg.js';
 import { DEFAULTS, startServer } from './server/serve.js';
 
 const HELP: Record<string, string> = {
@@ -47,7 +48,14 @@ Usage: pinhole-aggregator serve --db FILE|URL --plan FILE --port N [options]
   --trust-proxy         take the client address from X-Forwarded-For (behind a reverse proxy)
   --commit-batch N      most reports in one group-commit transaction (default ${DEFAULTS.commitBatch})
   --commit-delay-ms N   wait this long to gather a larger batch (default ${DEFAULTS.commitDelayMs})
-  --keep-reports        keep raw reports after their round is released (default: delete them)
+  --keep-reports        keep raw reports (and secure-aggregation messages) after their round is released
+                        (default: delete them)
+  --cors-origin ORIGIN  let web pages of ORIGIN call the API from a browser (repeat, or comma-separate)
+  --secagg-join-seconds N   secure aggregation: the join phase closes after N s at the latest, or when
+                        the cohort is full (default ${DEFAULT_SECAGG_TIMING.joinMs / 1000})
+  --secagg-phase-seconds N  deadline of each protocol phase (default ${DEFAULT_SECAGG_TIMING.phaseMs / 1000})
+  --secagg-quiet-ms N   close a phase early once (1 - dropoutRate) of its devices answered and none for
+                        N ms; the silent ones are dropouts (default ${DEFAULT_SECAGG_TIMING.quietMs})
   --log-level LEVEL     fatal|error|warn|info|debug|trace|silent (default info); JSON lines on stdout
   --log-requests        log every request (method, route, status, time; never bodies or tokens)
 
@@ -97,6 +105,10 @@ async function serve(argv: string[]): Promise<void> {
       'commit-batch': { type: 'string' },
       'commit-delay-ms': { type: 'string' },
       'keep-reports': { type: 'boolean' },
+      'cors-origin': { type: 'string', multiple: true },
+      'secagg-join-seconds': { type: 'string' },
+      'secagg-phase-seconds': { type: 'string' },
+      'secagg-quiet-ms': { type: 'string' },
       'log-level': { type: 'string' },
       'log-requests': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -121,6 +133,11 @@ async function serve(argv: string[]): Promise<void> {
   const dbStatementTimeoutMs = int('db-statement-timeout-ms', values['db-statement-timeout-ms'], 1);
   const leaseMs = int('lease-ms', values['lease-ms'], 100);
   const tickMs = int('tick-ms', values['tick-ms'], 10);
+  const joinSeconds = int('secagg-join-seconds', values['secagg-join-seconds'], 1);
+  const phaseSeconds = int('secagg-phase-seconds', values['secagg-phase-seconds'], 1);
+  const quietMs = int('secagg-quiet-ms', values['secagg-quiet-ms'], 0);
+  const corsOrigins = (values['cors-origin'] ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x.length > 0);
+  for (const origin of corsOrigins) if (!/^https?:\/\/[^/\s]+$/.test(origin)) fail(`--cors-origin expected an origin such as https://app.example.org, got ${JSON.stringify(origin)}`);
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({
@@ -138,6 +155,12 @@ async function serve(argv: string[]): Promise<void> {
       ...(leaseMs === undefined ? {} : { leaseMs }),
       ...(tickMs === undefined ? {} : { tickMs }),
       retention: !values['keep-reports'],
+      corsOrigins,
+      secagg: {
+        ...(joinSeconds === undefined ? {} : { joinMs: joinSeconds * 1000 }),
+        ...(phaseSeconds === undefined ? {} : { phaseMs: phaseSeconds * 1000 }),
+        ...(quietMs === undefined ? {} : { quietMs }),
+      },
       trustProxy: values['trust-proxy'] === true,
       logRequests: values['log-requests'] === true,
       // pino: JSON lines; the request serializer has no headers, so no token is ever logged

@@ -44,4 +44,3 @@ export {
   bucketShare,
 } from './engine/statistics.js';
 export { threatModelOf, treatsAsPublic } from './engine/threat-model.js';
-export { type DeviceInput, deviceMechanism, deviceEntry, deviceVector, toUnitInterval } from './engine/device.js';

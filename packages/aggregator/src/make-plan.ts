@@ -74,8 +74,10 @@ export interface SecaggOptions {
   readonly securityBits?: number;
   /** default 30 */
   readonly correctnessBits?: number;
-  /** default 'honest_but_curious' */
+  /** default 'key_directory' when keyDirectory is given, else 'honest_but_curious' */
   readonly threatModel?: SecaggThreatModel;
+  /** the base URL of the key directory devices check keys with (written into the plan; key_directory only) */
+  readonly keyDirectory?: string;
   readonly wrapProbability?: number;
   /** largest grid of mean values; default 1024 */
   readonly meanMaxGrid?: number;
@@ -162,10 +164,10 @@ interface SecaggResolved {
   readonly wrapProbability: number;
 }
 
-function resolveSecagg(o: SecaggOptions, n: number): SecaggResolved & { dropoutRate: number; corruptFraction: number; securityBits: number; correctnessBits: number; threatModel: SecaggThreatModel } {
+function resolveSecagg(o: SecaggOptions, n: number): SecaggResolved & { dropoutRate: number; corruptFraction: number; securityBits: number; correctnessBits: number; threatModel: SecaggThreatModel; keyDirectory?: string } {
   checkObject('secagg', o);
   only('secagg', o as Record<string, unknown>, [
-    'noise', 'dropoutRate', 'minSurvivorFraction', 'onShortfall', 'minCohortFraction', 'corruptFraction', 'securityBits', 'correctnessBits', 'threatModel', 'wrapProbability', 'meanMaxGrid', 'meanNoiseCap',
+    'noise', 'dropoutRate', 'minSurvivorFraction', 'onShortfall', 'minCohortFraction', 'corruptFraction', 'securityBits', 'correctnessBits', 'threatModel', 'keyDirectory', 'wrapProbability', 'meanMaxGrid', 'meanNoiseCap',
   ]);
   const dropoutRate = o.dropoutRate === undefined ? 0 : checkNumber('secagg.dropoutRate', o.dropoutRate, { ge: 0, lt: 1 });
   const minFraction = o.minSurvivorFraction === undefined ? 1 - dropoutRate : checkNumber('secagg.minSurvivorFraction', o.minSurvivorFraction, { gt: 0, le: 1 });
@@ -187,7 +189,8 @@ function resolveSecagg(o: SecaggOptions, n: number): SecaggResolved & { dropoutR
     corruptFraction: o.corruptFraction === undefined ? 0.05 : checkNumber('secagg.corruptFraction', o.corruptFraction, { ge: 0, lt: 1 }),
     securityBits: o.securityBits === undefined ? 40 : checkNumber('secagg.securityBits', o.securityBits, { gt: 0, le: 1000 }),
     correctnessBits: o.correctnessBits === undefined ? 30 : checkNumber('secagg.correctnessBits', o.correctnessBits, { gt: 0, le: 1000 }),
-    threatModel: o.threatModel === undefined ? 'honest_but_curious' : checkOneOf('secagg.threatModel', o.threatModel, ['honest_but_curious', 'key_directory'] as const),
+    threatModel: o.threatModel === undefined ? (o.keyDirectory === undefined ? 'honest_but_curious' : 'key_directory') : checkOneOf('secagg.threatModel', o.threatModel, ['honest_but_curious', 'key_directory'] as const),
+    ...(o.keyDirectory === undefined ? {} : { keyDirectory: checkString('secagg.keyDirectory', o.keyDirectory, { nonEmpty: true, maxLength: 2048 }) }),
     wrapProbability: o.wrapProbability === undefined ? DEFAULT_WRAP_PROBABILITY : checkNumber('secagg.wrapProbability', o.wrapProbability, { gt: 0, lt: 1 }),
   };
 }
@@ -314,6 +317,7 @@ function secaggCollection(
     securityBits: s.securityBits,
     correctnessBits: s.correctnessBits,
     threatModel: s.threatModel,
+    ...(s.keyDirectory === undefined ? {} : { keyDirectory: s.keyDirectory }),
     graph: choice.graph,
     degree: choice.degree,
     threshold: choice.threshold,

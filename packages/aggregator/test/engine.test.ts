@@ -12,7 +12,8 @@ import {
 } from '@pinhole/core';
 import { seededRng, twoSidedZ } from '@pinhole/core/testing';
 import { type AnyFrequencyOracle, type NumericMechanism } from '@pinhole/ldp';
-import { type DeviceInput, type Round, deviceEntry, deviceMechanism, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
+import { type Round, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
+import { type DeviceInput, deviceEntry, deviceMechanism } from '@pinhole/client';
 import { expectPinholeError } from '../../core/test/helpers.js';
 
 const DOMAINS = { operators: ['op-a', 'op-b'], regions: ['r1', 'r2', 'r3'], cells: ['c1', 'c2', 'c3', 'c4'] };
@@ -300,6 +301,25 @@ describe('secure aggregation with distributed noise', () => {
     expect(rel!.privacyLoss.aggregator!.epsilon).toBeLessThanOrEqual(rel!.spent.epsilon);
     expect(rel!.spent).toEqual({ epsilon: 1, delta: 1e-6 });
     expect(rel!.notes.join(' ')).toMatch(/added the missing noise centrally/);
+  });
+
+  it('a round whose protocol aborted is refused whole with its reason, and nothing was unmasked', () => {
+    const engine = makeReleaseEngine(planFor({ dropoutRate: 0.1 }), { allowInsecureRng: true });
+    const round = engine.openRound({ roundId: 's-aborted' });
+    const r = round.refuse({ reason: 'round_aborted', message: 'client 7 has only 40 share holders that sent masked input, below the threshold 63' }, 950);
+    expect(r.status).toBe('refused');
+    expect(r.refusal).toEqual({ reason: 'round_aborted', message: 'client 7 has only 40 share holders that sent masked input, below the threshold 63' });
+    expect(r.spent).toEqual({ epsilon: 1, delta: 1e-6 });
+    const rel = r.collections[0]!;
+    expect(rel).toMatchObject({ status: 'refused', cohort: 950, groups: [], insights: [], refusal: { reason: 'round_aborted' } });
+    expect(rel.privacyLoss.aggregator).toBeNull();
+    expect(rel.threatModel.kind).toBe('secure_aggregation');
+    expect(round.closed).toBe(true);
+    expectPinholeError(() => round.release(), 'invalid_state', 'round');
+    const other = engine.openRound({ roundId: 's-bad' });
+    expectPinholeError(() => other.refuse({ reason: 'because' as never, message: 'x' }, 1), 'invalid_argument', 'refusal.reason');
+    expectPinholeError(() => other.refuse({ reason: 'min_cohort', message: '' }, 1), 'invalid_argument', 'refusal.message');
+    expectPinholeError(() => other.refuse({ reason: 'min_cohort', message: 'x' }, -1), 'invalid_argument', 'cohort');
   });
 
   it('takes its input only as one well-formed modular sum', () => {

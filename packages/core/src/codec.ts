@@ -36,6 +36,7 @@ export const SUPPORTED_WIRE_VERSIONS: readonly number[] = Object.freeze([1]);
 const MAGIC0 = 0x50; // 'P'
 const MAGIC1 = 0x48; // 'H'
 const MAX_DEPTH = 64;
+const MAX_TYPE_LENGTH = 128;
 export const DEFAULT_MAX_WIRE_BYTES = 64 * 1024 * 1024;
 
 const OPTIONS = { useRecords: false, moreTypes: true, int64AsType: 'bigint', mapsAsObjects: true } as const;
@@ -48,7 +49,7 @@ function isTyped(v: object): boolean {
 }
 
 /** Walks a tree and returns the path of the first value that is not a `WireValue`, or null. */
-function firstBadPath(value: unknown, path: string, depth: number): { path: string; value: unknown } | null {
+function firstBadPath(value: unknown, path: string, depth: number): { path: string; value: unknown; rule?: string } | null {
   if (depth > MAX_DEPTH) return { path, value: `nesting deeper than ${MAX_DEPTH}` };
   switch (typeof value) {
     case 'undefined':
@@ -70,6 +71,8 @@ function firstBadPath(value: unknown, path: string, depth: number): { path: stri
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) return { path, value };
       for (const [k, v] of Object.entries(value)) {
+        // msgpackr renames this key on decode (a prototype guard): it could not round-trip
+        if (k === '__proto__') return { path: `${path}.${k}`, value: k, rule: 'an object key other than "__proto__"' };
         const bad = firstBadPath(v, `${path}.${k}`, depth + 1);
         if (bad) return bad;
       }
@@ -82,9 +85,9 @@ function firstBadPath(value: unknown, path: string, depth: number): { path: stri
 
 /** Encodes a payload of the given message type into a versioned envelope. */
 export function encodeEnvelope(type: string, payload: WireValue): Uint8Array {
-  checkString('type', type, { nonEmpty: true, maxLength: 128 });
+  checkString('type', type, { nonEmpty: true, maxLength: MAX_TYPE_LENGTH });
   const bad = firstBadPath(payload, 'payload', 0);
-  if (bad) throw invalid(bad.path, 'a wire value (null, boolean, number, bigint, string, typed array, array or plain object)', bad.value);
+  if (bad) throw invalid(bad.path, bad.rule ?? 'a wire value (null, boolean, number, bigint, string, typed array, array or plain object)', bad.value);
   const body = packr.pack([type, payload]);
   const out = new Uint8Array(body.length + 3);
   out[0] = MAGIC0;
@@ -126,7 +129,10 @@ export function decodeEnvelope(bytes: Uint8Array, options: { type?: string | rea
   }
   if (!Array.isArray(values) || values.length !== 1) throw fail(`expected exactly one message, got ${Array.isArray(values) ? values.length : 0}`);
   const body = values[0];
-  if (!Array.isArray(body) || body.length !== 2 || typeof body[0] !== 'string') throw fail('expected [type, payload] inside the envelope');
+  // the type as the encoder allows it (found by fuzzing: an empty type decoded but could not be re-encoded)
+  if (!Array.isArray(body) || body.length !== 2 || typeof body[0] !== 'string' || body[0].length === 0 || body[0].length > MAX_TYPE_LENGTH) {
+    throw fail(`expected [type, payload] inside the envelope, the type a string of 1 to ${MAX_TYPE_LENGTH} characters`);
+  }
   const [type, payload] = body as [string, unknown];
   const bad = firstBadPath(payload, 'payload', 0);
   if (bad) throw fail(`contain a value that is not a wire value at ${bad.path}`);

@@ -141,6 +141,12 @@ export interface PlanSecagg {
   readonly securityBits: number;
   readonly correctnessBits: number;
   readonly threatModel: SecaggThreatModel;
+  /**
+   * key_directory only: the base URL of the key directory the plan's devices are expected to use.
+   * A device checks keys with the directory its app trusts and refuses a plan naming another one;
+   * the server may pre-check advertisements with it.
+   */
+  readonly keyDirectory?: string;
   readonly graph: 'harary' | 'complete';
   readonly degree: number;
   readonly threshold: number;
@@ -420,7 +426,7 @@ function checkGate(param: string, v: unknown): PlanGate {
 
 function checkSecagg(param: string, v: unknown, mech: DistributedNoiseMechanism): PlanSecagg {
   const o = checkObject(param, v);
-  only(param, o, ['cohort', 'dropoutRate', 'corruptFraction', 'securityBits', 'correctnessBits', 'threatModel', 'graph', 'degree', 'threshold']);
+  only(param, o, ['cohort', 'dropoutRate', 'corruptFraction', 'securityBits', 'correctnessBits', 'threatModel', 'keyDirectory', 'graph', 'degree', 'threshold']);
   const cohort = checkInteger(`${param}.cohort`, o.cohort, { ge: 2, le: 2 ** 20 });
   if (cohort !== mech.expectedClients) throw invalid(`${param}.cohort`, `the noise plan's expectedClients (${mech.expectedClients})`, cohort);
   const graph = checkOneOf(`${param}.graph`, o.graph, ['harary', 'complete'] as const);
@@ -430,13 +436,21 @@ function checkSecagg(param: string, v: unknown, mech: DistributedNoiseMechanism)
   const holders = degree + 1;
   const threshold = checkInteger(`${param}.threshold`, o.threshold, { gt: holders / 2, le: holders });
   if (threshold < 2) throw invalid(`${param}.threshold`, 'an integer >= 2', threshold);
+  const threatModel = checkOneOf(`${param}.threatModel`, o.threatModel, SECAGG_THREAT_MODELS);
+  let keyDirectory: string | undefined;
+  if (o.keyDirectory !== undefined) {
+    keyDirectory = checkString(`${param}.keyDirectory`, o.keyDirectory, { nonEmpty: true, maxLength: 2048 });
+    if (!/^https?:\/\/[^\s/]+[^\s]*$/.test(keyDirectory)) throw invalid(`${param}.keyDirectory`, 'an http(s) URL of a key directory', keyDirectory);
+    if (threatModel !== 'key_directory') throw invalid(`${param}.keyDirectory`, 'no directory unless threatModel is "key_directory"', keyDirectory);
+  }
   return {
     cohort,
     dropoutRate: checkNumber(`${param}.dropoutRate`, o.dropoutRate, { ge: 0, lt: 1 }),
     corruptFraction: checkNumber(`${param}.corruptFraction`, o.corruptFraction, { ge: 0, lt: 1 }),
     securityBits: checkNumber(`${param}.securityBits`, o.securityBits, { gt: 0, le: 1000 }),
     correctnessBits: checkNumber(`${param}.correctnessBits`, o.correctnessBits, { gt: 0, le: 1000 }),
-    threatModel: checkOneOf(`${param}.threatModel`, o.threatModel, SECAGG_THREAT_MODELS),
+    threatModel,
+    ...(keyDirectory === undefined ? {} : { keyDirectory }),
     graph,
     degree,
     threshold,

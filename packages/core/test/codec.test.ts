@@ -64,9 +64,24 @@ describe('wire codec', () => {
     expectPinholeError(() => encodeEnvelope('t', deep), 'invalid_argument', /payload/);
   });
 
+  it('refuses a key named __proto__ on encode: msgpackr renames it on decode, so it could not round-trip', () => {
+    // found by fuzzing (test/fuzz/core.ts): { "__proto__": null } decoded as { "__proto_": null }
+    const payload = JSON.parse('{"a": {"__proto__": null}}') as WireValue;
+    expect(expectPinholeError(() => encodeEnvelope('t', payload), 'invalid_argument', 'payload.a.__proto__').message).toMatch(/other than "__proto__"/);
+  });
+
+  it('refuses an envelope whose type the encoder would refuse (empty or longer than 128)', () => {
+    // found by fuzzing (test/fuzz/core.ts): "PH", 1, ["", 0] decoded with the type ""
+    expectPinholeError(() => decodeEnvelope(new Uint8Array([0x50, 0x48, 1, 0x92, 0xa0, 0x00])), 'decode_failed', 'bytes');
+    const long = new TextEncoder().encode('t'.repeat(129));
+    expectPinholeError(() => decodeEnvelope(new Uint8Array([0x50, 0x48, 1, 0x92, 0xd9, 129, ...long, 0x00])), 'decode_failed', 'bytes');
+    expect(decodeEnvelope(new Uint8Array([0x50, 0x48, 1, 0x92, 0xa1, 0x74, 0x00])).type).toBe('t');
+  });
+
   it('decodes a key named __proto__ without touching prototypes', () => {
-    const bytes = encodeEnvelope('t', JSON.parse('{"__proto__": {"polluted": 1}}'));
-    decodeEnvelope(bytes);
+    // hand-made MessagePack: { "__proto__": { "polluted": 1 } } (the encoder refuses the key)
+    const body = [0x92, 0xa1, 0x74, 0x81, 0xa9, ...new TextEncoder().encode('__proto__'), 0x81, 0xa8, ...new TextEncoder().encode('polluted'), 0x01];
+    decodeEnvelope(new Uint8Array([0x50, 0x48, 1, ...body]));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 

@@ -14,13 +14,16 @@ export type SuppressionReason =
   /** the round's cohort was below the minimum cohort size: nothing was unmasked or released */
   | 'min_cohort'
   /** the noise actually in the sum is below what the plan promised (e.g. too many dropouts) */
-  | 'noise_below_plan';
+  | 'noise_below_plan'
+  /** the secure-aggregation protocol of the round aborted before any sum was unmasked (a corrupt share, too few devices left for the threshold, a server restart it could not survive) */
+  | 'round_aborted';
 
 export const SUPPRESSION_REASONS: readonly SuppressionReason[] = Object.freeze([
   'below_k',
   'dp_selection',
   'min_cohort',
   'noise_below_plan',
+  'round_aborted',
 ]);
 
 /** The mechanism that made the release decision. */

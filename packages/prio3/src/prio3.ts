@@ -371,7 +371,20 @@ export class Prio3<M, R> {
    */
   verifyNext(ctx: Uint8Array, state: VerifyState, verifierMessage: Uint8Array): OutShare {
     this.checkCtx(ctx);
-    if (typeof state !== 'object' || state === null || !(state.outShare instanceof FieldVector)) throw invalid('state', 'a VerifyState from verifyInit', state);
+    // a state may come back from storage: every field is checked, not only the output share
+    if (
+      typeof state !== 'object' ||
+      state === null ||
+      !(state.outShare instanceof FieldVector) ||
+      state.outShare.field !== this.field ||
+      state.outShare.length !== this.circuit.outputLen ||
+      !Number.isInteger(state.aggregatorId) ||
+      state.aggregatorId < 0 ||
+      state.aggregatorId >= this.shares ||
+      (this.usesJointRand ? !(state.correctedJointRandSeed instanceof Uint8Array) || state.correctedJointRandSeed.length !== SEED_SIZE : state.correctedJointRandSeed !== null)
+    ) {
+      throw invalid('state', 'a VerifyState from verifyInit of this instance', state);
+    }
     const msg = checkBytes('verifierMessage', verifierMessage, this.usesJointRand ? SEED_SIZE : 0, 'decode_failed');
     if (this.usesJointRand && !bytesEqual(msg, state.correctedJointRandSeed as Uint8Array)) {
       throw new PinholeError('verify_failed', 'verifierMessage', 'joint randomness check failed: the client used other joint randomness than the aggregators derived');

@@ -177,6 +177,17 @@ describe.each(instances)('%s aggregator steps', (_name, vdaf, measurement) => {
     );
   });
 
+  it('refuses a forged or foreign verify state by name', () => {
+    // found by fuzzing (test/fuzz/prio3.ts): a state whose correctedJointRandSeed is null crashed with a TypeError
+    const { state } = init(0);
+    const shares = [init(0), init(1)];
+    const message = vdaf.verifierSharesToMessage(ctx, shares.map((s) => s.verifierShare));
+    for (const forged of [{ ...state, correctedJointRandSeed: null }, { ...state, correctedJointRandSeed: new Uint8Array(3) }, { ...state, aggregatorId: 2 }, { ...state, aggregatorId: '0' }, { ...state, outShare: makePrio3Histogram({ length: 11 }).aggInit() }]) {
+      if (forged.correctedJointRandSeed === null && state.correctedJointRandSeed === null) continue;
+      expect(failure(() => vdaf.verifyNext(ctx, forged as never, message))).toMatchObject({ code: 'invalid_argument', param: 'state' });
+    }
+  });
+
   it('a public share of the wrong length is decode_failed (publicShare)', () => {
     const pub = Uint8Array.from([...report.publicShare, 0]);
     expect(failure(() => init(0, undefined, pub))).toMatchObject({ code: 'decode_failed', param: 'publicShare' });

@@ -11,12 +11,15 @@ import {
   type RoundReport,
   PinholeError,
   checkBoolean,
+  checkInteger,
   checkObject,
+  checkOneOf,
   checkPlan,
   checkString,
   decodeRoundReport,
   planRoundLoss,
 } from '@pinhole/core';
+import { type SuppressionReason, SUPPRESSION_REASONS } from '@pinhole/gate';
 import { type CollectionEngine, type EstimateOptions, makeCollectionEngine } from './collection.js';
 import { type CollectionRelease, type RoundRelease, RELEASE_FORMAT, RELEASE_VERSION, freezeDeep } from './release.js';
 import { type CollectionTally, type DecodedEntry, ADD_ENTRY } from './tally.js';
@@ -49,6 +52,12 @@ export interface Round {
    * cohort the whole round is refused ('min_cohort'), never released in part.
    */
   release(options?: EstimateOptions): RoundRelease;
+  /**
+   * Closes the round and publishes it refused, whole, for a reason found outside the engine (a
+   * secure-aggregation round that aborted before unmasking: 'round_aborted'; too few devices joined:
+   * 'min_cohort'). `cohort` is the number of devices that took part.
+   */
+  refuse(refusal: { readonly reason: SuppressionReason; readonly message: string }, cohort: number): RoundRelease;
 }
 
 export interface ReleaseEngine {
@@ -111,6 +120,19 @@ export function makeReleaseEngine(planInput: unknown, options: EngineOptions = {
     const open = () => {
       if (closed) throw new PinholeError('invalid_state', 'round', `round ${JSON.stringify(roundId)} is closed: it was released`);
     };
+    const roundRelease = (refusal: RoundRelease['refusal'], out: CollectionRelease[]): RoundRelease =>
+      freezeDeep({
+        format: RELEASE_FORMAT,
+        version: RELEASE_VERSION,
+        plan: { id: plan.id, revision: plan.revision },
+        round: roundId,
+        status: refusal ? 'refused' : 'released',
+        refusal,
+        privacyUnit: 'device',
+        spent: roundLoss,
+        reports: seen.size,
+        collections: out,
+      } satisfies RoundRelease);
     const round: Round = {
       roundId,
       get reports() {
@@ -151,18 +173,16 @@ export function makeReleaseEngine(planInput: unknown, options: EngineOptions = {
           out = collections.map((c) => c.release(tallies.get(c.id) as CollectionTally, opts));
         }
         closed = true;
-        return freezeDeep({
-          format: RELEASE_FORMAT,
-          version: RELEASE_VERSION,
-          plan: { id: plan.id, revision: plan.revision },
-          round: roundId,
-          status: refusal ? 'refused' : 'released',
-          refusal,
-          privacyUnit: 'device',
-          spent: roundLoss,
-          reports: seen.size,
-          collections: out,
-        } satisfies RoundRelease);
+        return roundRelease(refusal, out);
+      },
+      refuse(refusal: { readonly reason: SuppressionReason; readonly message: string }, cohort: number): RoundRelease {
+        open();
+        const r = checkObject('refusal', refusal);
+        const reason = checkOneOf('refusal.reason', r.reason, SUPPRESSION_REASONS);
+        const message = checkString('refusal.message', r.message, { nonEmpty: true, maxLength: 2000 });
+        const n = checkInteger('cohort', cohort, { ge: 0 });
+        closed = true;
+        return roundRelease({ reason, message }, collections.map((c) => c.refused(reason, message, n)));
       },
     };
     return Object.freeze(round);

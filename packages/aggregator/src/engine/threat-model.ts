@@ -24,7 +24,7 @@ export function threatModelOf(c: PlanCollection): ThreatModel {
         ? {
             kind: 'secure_aggregation',
             variant: 'key_directory',
-            trusted: `the key directory that certifies devices' keys; at most ${c.secagg.corruptFraction} of the cohort colluding with the server`,
+            trusted: `the key directory that certifies devices' keys${c.secagg.keyDirectory === undefined ? '' : ` (${c.secagg.keyDirectory})`}, run by a party other than the aggregator; at most ${c.secagg.corruptFraction} of the cohort colluding with the server`,
             description: `secure aggregation with distributed ${c.mechanism.noise} noise: devices check each other's keys against a key directory the server cannot forge, so even a server that deviates from the protocol learns only the noisy sum of at least minCohort devices`,
           }
         : {

@@ -4,6 +4,7 @@
  * document generated from the same schemas.
  */
 import { createHash } from 'node:crypto';
+import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
@@ -14,6 +15,8 @@ import type { GroupCommit } from './group-commit.js';
 import type { Metrics } from './metrics.js';
 import { HttpProblem, PROBLEM_TYPE, toProblem } from './problem.js';
 import type { RoundManager } from './rounds.js';
+import type { SecaggCoordinator } from './secagg.js';
+import { registerSecaggRoutes } from './secagg-routes.js';
 import type { CommitOutcome, Storage, StoredRound } from './storage.js';
 import type { RoundRelease } from '../engine/release.js';
 
@@ -31,6 +34,8 @@ export interface AppOptions {
   /** requests per client per minute; null: no limit */
   readonly rateLimit: number | null;
   readonly trustProxy: boolean;
+  /** origins whose pages may call the API from a browser (CORS); empty: none */
+  readonly corsOrigins: readonly string[];
   readonly logger: Exclude<FastifyServerOptions['logger'], undefined>;
   readonly logRequests: boolean;
   readonly version: string;
@@ -67,6 +72,11 @@ const roundSchema = {
     closesAt: { type: ['string', 'null'], format: 'date-time', description: 'the round closes then at the latest (always within its budget period)' },
     closeAtReports: { type: ['integer', 'null'], description: 'or once this many reports arrived' },
     spent: { ...lossSchema, description: 'what a device reporting in this round is charged' },
+    secagg: {
+      type: ['object', 'null'],
+      description: 'secure-aggregation rounds: the protocol phase (join, advertise, share, masked, consistency, unmask, done, aborted), its deadline and the devices that joined; null for report rounds',
+      properties: { phase: { type: 'string' }, phaseDeadline: { type: ['string', 'null'], format: 'date-time' }, joined: { type: 'integer' } },
+    },
   },
 } as const;
 
@@ -95,7 +105,7 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-function roundView(r: StoredRound) {
+function roundView(r: StoredRound, secagg: ReturnType<SecaggCoordinator['view']>) {
   return {
     roundId: r.roundId,
     planId: r.planId,
@@ -105,6 +115,7 @@ function roundView(r: StoredRound) {
     closesAt: iso(r.closesAt),
     closeAtReports: r.closeAtReports,
     spent: r.spent,
+    secagg,
   };
 }
 
@@ -204,6 +215,16 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
 
   app.addContentTypeParser([...MSGPACK_TYPES], { parseAs: 'buffer', bodyLimit: o.maxBodyBytes }, (_req, body, done) => done(null, body));
 
+  if (o.corsOrigins.length > 0) {
+    // web pages that embed the client SDK on another origin: device routes only need simple reads and posts
+    await app.register(cors, {
+      origin: [...o.corsOrigins],
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['content-type', 'authorization', 'accept'],
+      maxAge: 600,
+    });
+  }
+
   if (o.rateLimit !== null) {
     await app.register(rateLimit, {
       global: true,
@@ -227,6 +248,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
         securitySchemes: {
           carrierToken: { type: 'http', scheme: 'bearer', description: 'one token per carrier: reads releases' },
           operatorToken: { type: 'http', scheme: 'bearer', description: 'operators: close rounds' },
+          secaggSession: { type: 'http', scheme: 'bearer', description: 'a device in a secure-aggregation round: the session its join returned' },
         },
       },
     },
@@ -257,7 +279,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     async () => {
       const r = o.rounds.current;
       if (!r) throw new HttpProblem(404, 'not_found', 'round', 'no round is collecting now: the period’s budget is spent or the next round has not opened yet');
-      return roundView(r);
+      return roundView(r, o.rounds.secagg.view(r.roundId));
     },
   );
 
@@ -383,17 +405,27 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
         tags: ['operators'],
         security: operatorSecurity,
         params: { type: 'object', required: ['roundId'], properties: { roundId: { type: 'string', minLength: 1, maxLength: 128 } } },
+        description: 'A secure-aggregation round is released by its protocol: closing it ends its current phase now (the join, to start the protocol with the devices that joined) and answers 202 with the phase it is in.',
         response: {
           200: { type: 'object', required: ['roundId', 'status'], properties: { roundId: { type: 'string' }, status: { type: 'string', enum: ['released', 'refused'] } } },
+          202: { type: 'object', required: ['roundId', 'status', 'phase'], properties: { roundId: { type: 'string' }, status: { type: 'string', enum: ['in_progress'] }, phase: { type: 'string' } } },
           ...problems(401, 403, 404, 409, 429),
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const who = authorize(request.headers.authorization, o.operators, 'operators');
       const { roundId } = request.params as { roundId: string };
       const round = await o.storage.round(roundId);
       if (!round) throw new HttpProblem(404, 'not_found', 'roundId', '"roundId" names no round of this server');
+      const secagg = o.rounds.secagg.view(roundId);
+      if (secagg && (round.status === 'collecting' || round.status === 'closing')) {
+        request.log.info({ roundId, operator: who, phase: secagg.phase }, 'secure-aggregation phase closed by an operator');
+        const phase = await o.rounds.secagg.closePhase(roundId);
+        const now = await o.storage.round(roundId);
+        if (now && (now.status === 'released' || now.status === 'refused')) return { roundId, status: now.status };
+        return reply.code(202).send({ roundId, status: 'in_progress', phase: phase ?? secagg.phase });
+      }
       if (round.status === 'collecting' || round.status === 'closing') {
         request.log.info({ roundId, operator: who }, 'round closed by an operator');
         await o.rounds.close(roundId);
@@ -438,6 +470,8 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       return o.metrics.registry.metrics();
     },
   );
+
+  registerSecaggRoutes(app, v, () => o.rounds.secagg, MSGPACK_TYPES);
 
   return app;
 }

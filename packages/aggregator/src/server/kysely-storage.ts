@@ -20,7 +20,7 @@
  */
 import { type Kysely, type Selectable, Migrator, sql } from 'kysely';
 import { type Database, migrationProvider } from './migrations.js';
-import type { CommitOutcome, OpenRoundRequest, ReleaseSummary, ReportRow, RoundStatus, Storage, StoredPlan, StoredRound } from './storage.js';
+import type { CommitOutcome, OpenRoundRequest, ReleaseSummary, ReportRow, RoundStatus, SecaggMessageRow, SecaggPhase, Storage, StoredPlan, StoredRound } from './storage.js';
 
 type RoundRow = Selectable<Database['rounds']>;
 
@@ -263,7 +263,8 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
           .where((eb) =>
             eb.or([
               eb('status', '=', 'collecting'),
-              eb.and([eb('status', '=', 'closing'), options.force ? eb.val(true) : eb.or([eb('claimed_by', 'is', null), eb('claim_expires', '<', now), eb('claimed_by', '=', owner)])]),
+              // SQLite binds no booleans: a forced claim takes any closing round by its status alone
+              options.force ? eb('status', '=', 'closing') : eb.and([eb('status', '=', 'closing'), eb.or([eb('claimed_by', 'is', null), eb('claim_expires', '<', now), eb('claimed_by', '=', owner)])]),
             ]),
           )
           .executeTakeFirst();
@@ -317,8 +318,105 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
       return { roundId: r.round_id, planId: r.plan_id, planRevision: Number(r.plan_revision), status: r.status as 'released' | 'refused', publishedAt: Number(r.published_at), document: r.document };
     },
 
+    async secaggBegin(roundId, phaseDeadline) {
+      await db.insertInto('secagg_rounds').values({ round_id: roundId, phase: 'join', phase_deadline: phaseDeadline, config: null, detail: null, updated_at: Date.now() }).execute();
+    },
+
+    async secaggRound(roundId) {
+      const r = await db.selectFrom('secagg_rounds').selectAll().where('round_id', '=', roundId).executeTakeFirst();
+      if (!r) return null;
+      return {
+        roundId: r.round_id,
+        phase: r.phase as SecaggPhase,
+        phaseDeadline: r.phase_deadline === null ? null : Number(r.phase_deadline),
+        config: r.config === null ? null : bytesOf(r.config),
+        detail: r.detail,
+      };
+    },
+
+    async secaggSetPhase(roundId, phase, phaseDeadline, extra) {
+      await db
+        .updateTable('secagg_rounds')
+        .set({
+          phase,
+          phase_deadline: phaseDeadline,
+          updated_at: Date.now(),
+          ...(extra.config === undefined ? {} : { config: blob(extra.config) }),
+          ...(extra.detail === undefined ? {} : { detail: extra.detail }),
+        })
+        .where('round_id', '=', roundId)
+        .execute();
+    },
+
+    async secaggJoin(roundId, contributor, sessionDigest, cohort) {
+      return db.transaction().execute(async (trx) => {
+        const prior = await trx.selectFrom('secagg_slots').select('slot').where('round_id', '=', roundId).where('contributor', '=', contributor).executeTakeFirst();
+        if (prior) {
+          await trx.updateTable('secagg_slots').set({ session_digest: sessionDigest }).where('round_id', '=', roundId).where('slot', '=', prior.slot).execute();
+          return { slot: Number(prior.slot), rejoined: true };
+        }
+        const { n } = (await trx.selectFrom('secagg_slots').select((eb) => eb.fn.countAll<number>().as('n')).where('round_id', '=', roundId).executeTakeFirstOrThrow()) as { n: number | bigint | string };
+        const count = Number(n);
+        if (count >= cohort) return null;
+        // slots are 1..n in join order (never deleted while the round runs)
+        const slot = count + 1;
+        await trx.insertInto('secagg_slots').values({ round_id: roundId, slot, contributor, session_digest: sessionDigest, joined_at: Date.now() }).execute();
+        return { slot, rejoined: false };
+      });
+    },
+
+    async secaggSlots(roundId) {
+      const rows = await db.selectFrom('secagg_slots').select(['slot', 'contributor', 'session_digest']).where('round_id', '=', roundId).orderBy('slot').execute();
+      return rows.map((r) => ({ slot: Number(r.slot), contributor: r.contributor, sessionDigest: r.session_digest }));
+    },
+
+    async secaggStoreMessages(rows: readonly SecaggMessageRow[]) {
+      if (rows.length === 0) return [];
+      const now = Date.now();
+      return db.transaction().execute(async (trx) => {
+        const out: ('stored' | 'duplicate' | 'conflict')[] = [];
+        for (const r of rows) {
+          const inserted = await trx
+            .insertInto('secagg_messages')
+            .values({ round_id: r.roundId, phase: r.phase, slot: r.slot, digest: r.digest, bytes: blob(r.bytes), received_at: now })
+            .onConflict((oc) => oc.doNothing())
+            .returning('slot')
+            .execute();
+          if (inserted.length === 1) {
+            out.push('stored');
+            continue;
+          }
+          const prior = await trx.selectFrom('secagg_messages').select('digest').where('round_id', '=', r.roundId).where('phase', '=', r.phase).where('slot', '=', r.slot).executeTakeFirst();
+          out.push(prior?.digest === r.digest ? 'duplicate' : 'conflict');
+        }
+        return out;
+      });
+    },
+
+    async secaggMessages(roundId, phase) {
+      const rows = await db.selectFrom('secagg_messages').select(['slot', 'digest', 'bytes']).where('round_id', '=', roundId).where('phase', '=', phase).orderBy('slot').execute();
+      return rows.map((r) => ({ roundId, phase, slot: Number(r.slot), digest: r.digest, bytes: bytesOf(r.bytes) }));
+    },
+
+    async secaggDelete(roundId) {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('secagg_messages').where('round_id', '=', roundId).execute();
+        await trx.deleteFrom('secagg_slots').where('round_id', '=', roundId).execute();
+      });
+    },
+
     async close() {
       await onClose();
     },
   };
+}
+
+/** Bytes as the drivers bind them (better-sqlite3 and pg take Buffers, not other Uint8Arrays). */
+function blob(b: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** A BLOB column as a plain Uint8Array (SQLite hands back a Buffer, PostgreSQL too). */
+function bytesOf(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }

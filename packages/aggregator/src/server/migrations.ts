@@ -26,6 +26,9 @@ export interface Database {
   };
   reports: { round_id: string; report_id: string; contributor: string; digest: string; bytes: Uint8Array; received_at: number };
   releases: { round_id: string; plan_id: string; plan_revision: number; status: string; published_at: number; document: string };
+  secagg_rounds: { round_id: string; phase: string; phase_deadline: number | null; config: Uint8Array | null; detail: string | null; updated_at: number };
+  secagg_slots: { round_id: string; slot: number; contributor: string; session_digest: string; joined_at: number };
+  secagg_messages: { round_id: string; phase: string; slot: number; digest: string; bytes: Uint8Array; received_at: number };
 }
 
 /** SQLite and PostgreSQL name their byte-string type differently; everything else is shared. */
@@ -86,7 +89,47 @@ const initial = (blob: string): Migration => ({
   },
 });
 
+/**
+ * Secure-aggregation rounds (issue 10): each round's protocol phase, its devices' slots (one per
+ * contributor token, with the digest of the session token) and every accepted protocol message,
+ * so a restarted server rebuilds a round between phases by replaying them.
+ */
+const secagg = (blob: string): Migration => ({
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('secagg_rounds')
+      .addColumn('round_id', 'varchar(128)', (c) => c.primaryKey().references('rounds.round_id'))
+      .addColumn('phase', 'varchar(16)', (c) => c.notNull())
+      .addColumn('phase_deadline', 'bigint')
+      .addColumn('config', sql.raw(blob))
+      .addColumn('detail', 'text')
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('secagg_slots')
+      .addColumn('round_id', 'varchar(128)', (c) => c.notNull().references('rounds.round_id'))
+      .addColumn('slot', 'integer', (c) => c.notNull())
+      .addColumn('contributor', 'char(32)', (c) => c.notNull())
+      .addColumn('session_digest', 'char(64)', (c) => c.notNull())
+      .addColumn('joined_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('secagg_slots_pk', ['round_id', 'slot'])
+      // one slot per device (contributor token) per round
+      .addUniqueConstraint('secagg_slots_contributor', ['round_id', 'contributor'])
+      .execute();
+    await db.schema
+      .createTable('secagg_messages')
+      .addColumn('round_id', 'varchar(128)', (c) => c.notNull().references('rounds.round_id'))
+      .addColumn('phase', 'varchar(16)', (c) => c.notNull())
+      .addColumn('slot', 'integer', (c) => c.notNull())
+      .addColumn('digest', 'char(64)', (c) => c.notNull())
+      .addColumn('bytes', sql.raw(blob), (c) => c.notNull())
+      .addColumn('received_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('secagg_messages_pk', ['round_id', 'phase', 'slot'])
+      .execute();
+  },
+});
+
 export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProvider {
   const blob = dialect === 'postgres' ? 'bytea' : 'blob';
-  return { getMigrations: () => Promise.resolve({ '0001_initial': initial(blob) }) };
+  return { getMigrations: () => Promise.resolve({ '0001_initial': initial(blob), '0002_secagg': secagg(blob) }) };
 }

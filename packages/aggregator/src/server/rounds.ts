@@ -5,18 +5,23 @@
  * (a conditional UPDATE with a lease that its holder renews while it computes, so a second instance
  * or a restart cannot release it twice, and a crashed holder's round is taken over), and is
  * released through the plan's release engine; the release and the round's new state commit in
- * one transaction with the deletion of its raw reports. Secure-aggregation phases will be further
- * states between collecting and closing, each with its deadline.
+ * one transaction with the deletion of its raw reports. A round of a secure-aggregation plan is
+ * driven by the SecaggCoordinator instead (secagg.ts): it collects through the protocol's phases,
+ * each with its deadline, and the coordinator claims and publishes it when the sum is unmasked, or
+ * publishes it refused when the protocol aborts.
  */
 import { randomBytes } from 'node:crypto';
 import { type Plan, addPrivacyLosses, checkPlan, planPeriod, planRoundLoss, roundsLeftInPeriod } from '@pinhole/core';
 import { type ReleaseEngine, makeReleaseEngine } from '../engine/engine.js';
-import type { Storage, StoredPlan, StoredRound } from './storage.js';
+import { type SecaggTiming, DEFAULT_SECAGG_TIMING, SecaggCoordinator, secaggLayout } from './secagg.js';
+import type { SecaggPhase, Storage, StoredPlan, StoredRound } from './storage.js';
 
 export interface RoundEvents {
   opened(round: StoredRound): void;
   released(round: StoredRound, status: 'released' | 'refused', seconds: number): void;
   failed(roundId: string, error: unknown): void;
+  /** a secure-aggregation round moved to a phase (detail: the release status when done, the reason when aborted) */
+  secaggPhase?(roundId: string, phase: SecaggPhase, detail: string | null): void;
 }
 
 export interface RoundManagerOptions {
@@ -28,6 +33,8 @@ export interface RoundManagerOptions {
   readonly leaseMs: number;
   readonly now?: () => number;
   readonly events: RoundEvents;
+  /** phase deadlines of secure-aggregation rounds */
+  readonly secagg?: SecaggTiming;
 }
 
 export class RoundManager {
@@ -43,6 +50,9 @@ export class RoundManager {
   #closing = new Map<string, Promise<boolean>>();
   #ticking: Promise<void> | null = null;
   #stopped = false;
+  readonly #secagg: SecaggCoordinator;
+  /** secure-aggregation rounds in memory, oldest first (the finished ones stay a while for late polls) */
+  readonly #secaggRounds: string[] = [];
 
   constructor(storage: Storage, deployed: StoredPlan, engine: ReleaseEngine, options: RoundManagerOptions) {
     this.#storage = storage;
@@ -51,6 +61,41 @@ export class RoundManager {
     this.#engines.set(`${deployed.planId}#${deployed.revision}`, engine);
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    // a plan that mixes secure aggregation with reports is refused here, before the server starts
+    secaggLayout(engine.plan);
+    const manager = this;
+    this.#secagg = new SecaggCoordinator(
+      storage,
+      {
+        owner: this.owner,
+        leaseMs: options.leaseMs,
+        retention: options.retention,
+        now: () => this.#now(),
+        engineFor: (planId, revision) => this.engineFor(planId, revision),
+        published(round, release, ok, seconds) {
+          if (ok) options.events.released(round, release.status, seconds);
+          void manager.refresh();
+        },
+        failed: (roundId, error) => options.events.failed(roundId, error),
+        phase: (roundId, phase, detail) => options.events.secaggPhase?.(roundId, phase, detail),
+      },
+      options.secagg ?? DEFAULT_SECAGG_TIMING,
+    );
+  }
+
+  /** The coordinator of secure-aggregation rounds (the HTTP routes talk to it). */
+  get secagg(): SecaggCoordinator {
+    return this.#secagg;
+  }
+
+  async #isSecagg(round: StoredRound): Promise<{ plan: Plan; engine: ReleaseEngine } | null> {
+    const engine = await this.engineFor(round.planId, round.planRevision);
+    return secaggLayout(engine.plan) ? { plan: engine.plan, engine } : null;
+  }
+
+  #track(roundId: string): void {
+    this.#secaggRounds.push(roundId);
+    while (this.#secaggRounds.length > 2) this.#secagg.forget(this.#secaggRounds.shift() as string);
   }
 
   get plan(): Plan {
@@ -82,9 +127,14 @@ export class RoundManager {
   /** Recovers after a restart (rounds left closing, rounds of an earlier plan, deadlines passed), opens a round if one fits, and starts the clock. */
   async start(): Promise<void> {
     // alone on its storage, a restarted server's old claims are its own; shared, they may be a live instance's
-    for (const r of await this.#storage.rounds(['closing'])) await this.close(r.roundId, { force: !this.#storage.shared });
-    for (const r of await this.#storage.rounds(['collecting'])) {
-      if (r.planId !== this.#deployed.planId || r.planRevision !== this.#deployed.revision) await this.close(r.roundId);
+    for (const r of await this.#storage.rounds(['closing', 'collecting'])) {
+      // a secure-aggregation round continues from its stored phase (or aborts with the reason)
+      const sa = await this.#isSecagg(r);
+      if (sa) {
+        await this.#secagg.resume(r, sa.plan, sa.engine);
+        this.#track(r.roundId);
+      } else if (r.status === 'closing') await this.close(r.roundId, { force: !this.#storage.shared });
+      else if (r.planId !== this.#deployed.planId || r.planRevision !== this.#deployed.revision) await this.close(r.roundId);
     }
     await this.tick();
     this.#timer = setInterval(() => void this.tick(), this.#options.tickMs);
@@ -98,8 +148,13 @@ export class RoundManager {
       try {
         const now = this.#now();
         for (const r of await this.#storage.rounds(['collecting', 'closing'])) {
+          if (await this.#isSecagg(r)) {
+            if (r.status === 'collecting' && r.closesAt !== null && now >= r.closesAt) await this.#secagg.expire(r.roundId);
+            continue;
+          }
           if (r.status === 'closing' || (r.closesAt !== null && now >= r.closesAt)) await this.close(r.roundId);
         }
+        await this.#secagg.tick();
         if (!this.#stopped) await this.#openIfDue(now);
         await this.refresh();
       } catch (e) {
@@ -147,6 +202,10 @@ export class RoundManager {
     if (opened) {
       this.#current = opened;
       this.#options.events.opened(opened);
+      if (secaggLayout(plan)) {
+        await this.#secagg.begin(opened, plan, this.engine);
+        this.#track(opened.roundId);
+      }
     }
   }
 
@@ -155,6 +214,10 @@ export class RoundManager {
    * released or refused). False when another owner holds the claim or the round is already done.
    */
   close(roundId: string, options: { readonly force?: boolean } = {}): Promise<boolean> {
+    if (this.#secagg.view(roundId)) {
+      // a secure-aggregation round is released by its protocol: closing it ends its current phase now
+      return this.#secagg.closePhase(roundId).then(() => false);
+    }
     const running = this.#closing.get(roundId);
     if (running) return running;
     const p = this.#close(roundId, options.force === true).finally(() => this.#closing.delete(roundId));

@@ -14,6 +14,7 @@ import { GroupCommit } from './group-commit.js';
 import { Metrics } from './metrics.js';
 import { RoundManager } from './rounds.js';
 import { openPostgresStorage } from './postgres.js';
+import { type SecaggTiming, DEFAULT_SECAGG_TIMING } from './secagg.js';
 import { openSqliteStorage } from './sqlite.js';
 import type { Storage, StoredPlan } from './storage.js';
 
@@ -45,6 +46,10 @@ export interface ServeOptions {
   readonly logger?: Exclude<FastifyServerOptions['logger'], undefined>;
   readonly logRequests?: boolean;
   readonly trustProxy?: boolean;
+  /** origins whose web pages may call the API (CORS) */
+  readonly corsOrigins?: readonly string[];
+  /** phase deadlines of secure-aggregation rounds */
+  readonly secagg?: Partial<SecaggTiming>;
   readonly version?: string;
   readonly now?: () => number;
 }
@@ -131,6 +136,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       retention: options.retention ?? true,
       tickMs: options.tickMs ?? DEFAULTS.tickMs,
       leaseMs: options.leaseMs ?? DEFAULTS.leaseMs,
+      secagg: { ...DEFAULT_SECAGG_TIMING, ...(options.secagg ?? {}) },
       now,
       events: {
         opened: (r) => {
@@ -143,6 +149,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           log()?.info({ roundId: r.roundId, status, seconds }, 'round closed');
         },
         failed: (roundId, err) => log()?.error({ roundId, err }, 'round step failed'),
+        secaggPhase: (roundId, phase, detail) => log()?.info({ roundId, phase, ...(detail === null ? {} : { detail }) }, 'secure-aggregation phase'),
       },
     });
     const closeAt = plan.schedule.closeAtReports;
@@ -167,6 +174,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       maxBodyBytes: options.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
       rateLimit: rate === null || rate === 0 ? null : rate,
       trustProxy: options.trustProxy ?? false,
+      corsOrigins: options.corsOrigins ?? [],
       logger,
       logRequests: options.logRequests ?? false,
       version: options.version ?? '0.1.0',

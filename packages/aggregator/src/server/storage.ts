@@ -76,6 +76,35 @@ export interface OpenRoundRequest {
   readonly spent: PrivacyLoss;
 }
 
+/** The phases of a secure-aggregation round (see secagg.ts). */
+export type SecaggPhase = 'join' | 'advertise' | 'share' | 'masked' | 'consistency' | 'unmask' | 'done' | 'aborted';
+
+export interface SecaggRoundRow {
+  readonly roundId: string;
+  readonly phase: SecaggPhase;
+  readonly phaseDeadline: number | null;
+  /** the round's configuration (encodeRoundConfig), once the join closed */
+  readonly config: Uint8Array | null;
+  /** done: the release's status; aborted: why */
+  readonly detail: string | null;
+}
+
+export interface SecaggSlotRow {
+  readonly slot: number;
+  readonly contributor: string;
+  /** SHA-256 of the session bearer token, hex (the token itself is never stored) */
+  readonly sessionDigest: string;
+}
+
+export interface SecaggMessageRow {
+  readonly roundId: string;
+  readonly phase: SecaggPhase;
+  readonly slot: number;
+  /** SHA-256 of the bytes, hex: a retry must carry the same bytes */
+  readonly digest: string;
+  readonly bytes: Uint8Array;
+}
+
 export interface Storage {
   /** the dialect, for logs and health */
   readonly kind: string;
@@ -118,5 +147,22 @@ export interface Storage {
   publish(roundId: string, owner: string, release: { readonly status: 'released' | 'refused'; readonly document: string; readonly at: number }, deleteReports: boolean): Promise<boolean>;
   releases(options: { readonly limit: number; readonly before?: number }): Promise<ReleaseSummary[]>;
   release(roundId: string): Promise<(ReleaseSummary & { readonly document: string }) | null>;
+  /** secure aggregation: a round's protocol state starts in its join phase */
+  secaggBegin(roundId: string, phaseDeadline: number | null): Promise<void>;
+  secaggRound(roundId: string): Promise<SecaggRoundRow | null>;
+  /** moves the round to a phase (with its configuration when the join closes, or the detail of done/aborted) */
+  secaggSetPhase(roundId: string, phase: SecaggPhase, phaseDeadline: number | null, extra: { readonly config?: Uint8Array; readonly detail?: string }): Promise<void>;
+  /**
+   * In one transaction: the contributor's slot (a new session for a slot it already holds), or
+   * the next slot while fewer than `cohort` joined; null when the cohort is full.
+   */
+  secaggJoin(roundId: string, contributor: string, sessionDigest: string, cohort: number): Promise<{ readonly slot: number; readonly rejoined: boolean } | null>;
+  secaggSlots(roundId: string): Promise<SecaggSlotRow[]>;
+  /** one transaction for the batch: stored, a duplicate (same digest) or a conflict (another message of that slot and phase) */
+  secaggStoreMessages(rows: readonly SecaggMessageRow[]): Promise<('stored' | 'duplicate' | 'conflict')[]>;
+  /** the accepted messages of a phase, by slot */
+  secaggMessages(roundId: string, phase: SecaggPhase): Promise<SecaggMessageRow[]>;
+  /** retention: deletes a released round's messages and sessions (its phase row stays) */
+  secaggDelete(roundId: string): Promise<void>;
   close(): Promise<void>;
 }

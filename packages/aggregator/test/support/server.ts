@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Plan, type Rng, contributorToken, encodeRoundReport, makeReportId } from '@pinhole/core';
-import { deviceEntry, deviceMechanism } from '@pinhole/aggregator';
+import { deviceEntry, deviceMechanism } from '@pinhole/client';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.ts');
 

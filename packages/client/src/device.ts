@@ -1,27 +1,27 @@
 /**
- * What a device computes for one collection of a plan, for simulations, tests and as the reference
- * the client SDK follows: the mechanism it perturbs with, the entry it uploads (local DP and
- * central modes) and the integer vector it feeds to secure aggregation. Device-side errors name the
- * rule, never the value (the value is the device's private data).
+ * What a device computes for one collection of a plan: the mechanism it perturbs with and the
+ * entry it uploads (local DP and central modes). The client uses it, and so do the bench and the
+ * aggregator's tests, so the layout exists once. The secure-aggregation vector is in
+ * device-vector.ts (the `@pinhole/client/secagg` entry), so an app without secure aggregation does
+ * not load the gate. Device-side errors name the rule, never the value (the value is private).
  */
-import { type PlanCollection, type ReportEntry, type Rng, PinholeError, encodeExactBucket, encodeExactValue, requireSecureRng } from '@pinhole/core';
-import { randomizedRound } from '@pinhole/gate';
+import { type PlanCollection, type ReportEntry, type Rng, PinholeError, encodeExactBucket, encodeExactValue } from '@pinhole/core';
 import { type AnyFrequencyOracle, type NumericMechanism, NUMERIC_MECHANISMS, ORACLES } from '@pinhole/ldp';
 
 /** A device's input for one collection: its bucket (histogram) or its group and value (mean). */
 export type DeviceInput = { readonly bucket: number } | { readonly group: number; readonly value: number };
 
-function privateInvalid(param: string, rule: string): PinholeError {
+export function privateInvalid(param: string, rule: string): PinholeError {
   return new PinholeError('invalid_argument', param, `"${param}" expected ${rule}`);
 }
 
-function checkBucket(c: PlanCollection, input: DeviceInput): number {
+export function checkBucket(c: PlanCollection, input: DeviceInput): number {
   const b = (input as { bucket?: unknown }).bucket;
   if (typeof b !== 'number' || !Number.isSafeInteger(b) || b < 0 || b >= c.domainSize) throw privateInvalid('input.bucket', `an integer >= 0 and < ${c.domainSize}`);
   return b;
 }
 
-function checkGroupValue(c: PlanCollection, input: DeviceInput): { group: number; value: number } {
+export function checkGroupValue(c: PlanCollection, input: DeviceInput): { group: number; value: number } {
   const { group, value } = input as { group?: unknown; value?: unknown };
   if (typeof group !== 'number' || !Number.isSafeInteger(group) || group < 0 || group >= c.groups) throw privateInvalid('input.group', `an integer >= 0 and < ${c.groups}`);
   if (typeof value !== 'number' || !Number.isFinite(value)) throw privateInvalid('input.value', 'a finite number');
@@ -62,26 +62,4 @@ export function deviceEntry(c: PlanCollection, input: DeviceInput, rng: Rng, opt
   const { group, value } = checkGroupValue(c, input);
   const numeric = mech as NumericMechanism;
   return { collection: c.id, group, bytes: numeric.encodeReport(numeric.perturb(toUnitInterval(c.mechanism.bounds, value), rng)) };
-}
-
-/**
- * The integer vector a device feeds to secure aggregation before adding its noise share:
- * histogram: the one-hot of its bucket; mean: in its group's two slots, its value on the grid
- * [0, grid] by unbiased randomized rounding and the grid itself (the count, scaled).
- */
-export function deviceVector(c: PlanCollection, input: DeviceInput, rng: Rng, options: { readonly allowInsecureRng?: boolean } = {}): Int32Array {
-  if (c.mode !== 'secagg') throw new PinholeError('invalid_argument', 'collection', `"collection" expected a secure-aggregation collection, got mode "${c.mode}"`);
-  const out = new Int32Array(c.mechanism.vectorLength);
-  if (c.kind === 'histogram') {
-    out[checkBucket(c, input)] = 1;
-    return out;
-  }
-  const { group, value } = checkGroupValue(c, input);
-  const r = requireSecureRng(rng, options.allowInsecureRng);
-  const grid = c.mechanism.grid as number;
-  const [lo, hi] = c.mechanism.bounds as readonly [number, number];
-  const v = value < lo ? lo : value > hi ? hi : value;
-  out[2 * group] = randomizedRound([((v - lo) / (hi - lo)) * grid], 1, r)[0] as number;
-  out[2 * group + 1] = grid;
-  return out;
 }

@@ -1,0 +1,104 @@
+/**
+ * The HTTP routes of secure-aggregation rounds (devices): join, long-poll a phase, send a protocol
+ * message. Sessions are bearer tokens the join returns (stored as digests); protocol messages are
+ * `@pinhole/secagg` wire bytes relayed as they are, steps a core envelope of type
+ * "pinhole/secagg-step" (MessagePack).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { SecaggCoordinator } from './secagg.js';
+import { HttpProblem, PROBLEM_TYPE } from './problem.js';
+
+const problemRef = { description: 'problem details', content: { [PROBLEM_TYPE]: { schema: { type: 'object', additionalProperties: true } } } };
+const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, problemRef]));
+const roundParams = { type: 'object', required: ['roundId'], properties: { roundId: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
+const session = [{ secaggSession: [] }];
+
+export function registerSecaggRoutes(app: FastifyInstance, base: string, coordinator: () => SecaggCoordinator, msgpackTypes: readonly string[]): void {
+  app.post(
+    `${base}/secagg/:roundId/join`,
+    {
+      schema: {
+        summary: 'Join a secure-aggregation round: a slot in its cohort and a session token (devices)',
+        description:
+          'One slot per contributor token (contributorToken(secret, { planId, roundId })). While the join phase is open the same contributor gets its slot again with a new session; afterwards a second join is refused.',
+        tags: ['devices', 'secure aggregation'],
+        params: roundParams,
+        body: { type: 'object', additionalProperties: false, required: ['contributor'], properties: { contributor: { type: 'string', pattern: '^[0-9a-f]{32}$' } } },
+        response: {
+          201: { type: 'object', required: ['slot', 'session'], properties: { slot: { type: 'integer' }, session: { type: 'string', description: 'bearer token for this round’s step and message requests' } } },
+          200: { type: 'object', required: ['slot', 'session'], properties: { slot: { type: 'integer' }, session: { type: 'string' } } },
+          ...problems(400, 404, 409, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { roundId } = request.params as { roundId: string };
+      const { contributor } = request.body as { contributor: string };
+      const joined = await coordinator().join(roundId, contributor);
+      return reply.code(joined.rejoined ? 200 : 201).send({ slot: joined.slot, session: joined.session });
+    },
+  );
+
+  app.get(
+    `${base}/secagg/:roundId/step`,
+    {
+      schema: {
+        summary: 'The current phase and this device’s messages for it, waiting while the phase is still `after` (long poll, devices)',
+        description:
+          'Answers application/msgpack: the core envelope "pinhole/secagg-step" { round, phase, deadline, messages, detail }. phase is join, advertise, share, masked, consistency, unmask, done (detail: the release status), aborted (detail: why) or excluded (this device missed an earlier phase).',
+        tags: ['devices', 'secure aggregation'],
+        security: session,
+        params: roundParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            after: { type: 'string', enum: ['none', 'join', 'advertise', 'share', 'masked', 'consistency', 'unmask'], default: 'none', description: 'the phase this device has answered' },
+            wait: { type: 'integer', minimum: 0, maximum: 60, default: 0, description: 'seconds to wait for the next phase' },
+          },
+        },
+        response: { 200: { description: 'the step', content: { 'application/msgpack': { schema: { type: 'string', format: 'binary' } } } }, ...problems(401, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { roundId } = request.params as { roundId: string };
+      const q = request.query as { after: string; wait: number };
+      const bytes = await coordinator().step(roundId, request.headers.authorization, q.after, q.wait * 1000);
+      void reply.type('application/msgpack').header('cache-control', 'no-store');
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    },
+  );
+
+  app.post(
+    `${base}/secagg/:roundId/messages`,
+    {
+      schema: {
+        summary: 'Send one secure-aggregation protocol message of the current phase (devices)',
+        description: 'The body is the message bytes a SecAggClient returned. 202: accepted and committed; 200: the same bytes were accepted before (a retry).',
+        tags: ['devices', 'secure aggregation'],
+        security: session,
+        consumes: [...msgpackTypes],
+        params: roundParams,
+        body: { type: 'string', format: 'binary' },
+        response: {
+          202: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['accepted'] } } },
+          200: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['duplicate'] } } },
+          ...problems(400, 401, 404, 409, 413, 415, 429),
+        },
+      },
+      // the body is bytes, checked by the protocol; the round id is only looked up
+      validatorCompiler: () => () => true,
+      onRequest: async (request) => {
+        const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+        if (!msgpackTypes.includes(type)) throw new HttpProblem(415, 'unsupported_media_type', 'content-type', `a protocol message is sent as ${msgpackTypes[0]}`);
+      },
+    },
+    async (request, reply) => {
+      const { roundId } = request.params as { roundId: string };
+      const body = request.body;
+      if (!Buffer.isBuffer(body)) throw new HttpProblem(415, 'unsupported_media_type', 'content-type', `a protocol message is sent as ${msgpackTypes[0]}`);
+      const status = await coordinator().message(roundId, request.headers.authorization, new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
+      return reply.code(status === 'accepted' ? 202 : 200).send({ status });
+    },
+  );
+}

@@ -1,0 +1,47 @@
+/**
+ * Bundles what an app ships of @pinhole/client with esbuild (browser platform, minified, the
+ * sources through the pinhole-source condition) and measures it gzipped. Two apps: one that uses
+ * local DP only (the main entry), one that also takes part in secure aggregation (the secagg
+ * entry). Used by `npm run size -w @pinhole/client`, the platform test and the browser example.
+ */
+import { build } from 'esbuild';
+import { gzipSync } from 'node:zlib';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export const APPS = {
+  ldp: "export { createClient, memoryStorage, webStorage, indexedDbStorage } from '@pinhole/client';",
+  secagg: "export { createClient, memoryStorage, webStorage, indexedDbStorage } from '@pinhole/client';\nexport { secureAggregation } from '@pinhole/client/secagg';",
+};
+
+/** Bundles `contents` (an entry module) for browsers; returns the code and esbuild's metafile. */
+export async function bundle(contents, options = {}) {
+  const result = await build({
+    stdin: { contents, resolveDir: PACKAGE_DIR, loader: 'ts', sourcefile: 'app-entry.ts' },
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: ['es2022'],
+    conditions: ['pinhole-source'],
+    minify: options.minify ?? true,
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+    ...(options.outfile ? { outfile: options.outfile, write: true } : {}),
+  });
+  const code = result.outputFiles ? result.outputFiles[0].contents : null;
+  return { code, metafile: result.metafile };
+}
+
+/** Minified and gzipped sizes of each app's bundle, bytes. */
+export async function bundleSizes() {
+  const out = {};
+  for (const [name, contents] of Object.entries(APPS)) {
+    const { code, metafile } = await bundle(contents);
+    out[name] = { minified: code.byteLength, gzipped: gzipSync(code, { level: 9 }).byteLength, inputs: Object.keys(metafile.inputs) };
+  }
+  return out;
+}

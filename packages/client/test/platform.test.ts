@@ -1,0 +1,37 @@
+/**
+ * What a phone or a browser loads. Each entry is bundled with esbuild for the browser platform
+ * from the sources of every package it reaches (a `node:` import anywhere in the graph fails the
+ * build), and the bundle's inputs are checked: no tfjs, no seeded generators, no Math.random, and
+ * an app that uses local DP only does not load secure aggregation, its crypto or the noise plans.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error the bundling script is plain JavaScript
+import { APPS, bundle } from '../scripts/bundle.mjs';
+
+type Bundled = { code: Uint8Array; metafile: { inputs: Record<string, { imports: { path: string; external?: boolean }[] }> } };
+
+describe('client entries run on phones and in browsers', () => {
+  it('the sources of the package import no node: module and no tfjs, and never Math.random', () => {
+    const dir = new URL('../src/', import.meta.url);
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.ts'))) {
+      const text = readFileSync(new URL(f, dir), 'utf8');
+      expect(/from ['"]node:/.test(text), f).toBe(false);
+      expect(/tensorflow|seedrandom|core\/testing/.test(text), f).toBe(false);
+      expect(/Math\.random/.test(text), f).toBe(false);
+    }
+  });
+
+  for (const [name, contents] of Object.entries(APPS as Record<string, string>)) {
+    it(`${name}: bundles for the browser with nothing node-only, no tfjs and no seeded randomness`, async () => {
+      const { code, metafile } = (await bundle(contents)) as Bundled;
+      const inputs = Object.keys(metafile.inputs);
+      const external = Object.values(metafile.inputs).flatMap((i) => i.imports.filter((x) => x.external).map((x) => x.path));
+      expect(external).toEqual([]);
+      expect(inputs.filter((f) => /@tensorflow|seedrandom|core\/src\/testing|\/node\.ts$|tf-backend/.test(f))).toEqual([]);
+      expect(new TextDecoder().decode(code)).not.toMatch(/Math\.random/);
+      if (name === 'ldp') expect(inputs.filter((f) => /packages\/(secagg|gate)\/|@noble\/curves|@noble\/ciphers/.test(f))).toEqual([]);
+      else expect(inputs.some((f) => f.includes('packages/secagg/src/client.ts'))).toBe(true);
+    }, 60_000);
+  }
+});
