@@ -19,7 +19,7 @@ export interface PostgresOptions {
   readonly poolSize?: number;
   /** a statement running longer is cancelled, ms (default 30,000) */
   readonly statementTimeoutMs?: number;
-  /** retries of a transaction that failed for a transient reason (default 6) */
+  /** retries of a transaction that failed for a transient reason (default 10: under SERIALIZABLE a transaction can lose to a busy peer several times in a row) */
   readonly retries?: number;
   /** called before each retry with the SQLSTATE (or error code) that caused it */
   readonly onRetry?: (code: string) => void;
@@ -75,7 +75,7 @@ export function openPostgresStorage(url: string, options: PostgresOptions = {}):
   // listener the error would end the process
   pool.on('error', () => undefined);
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
-  const retry = <T>(fn: () => Promise<T>) => withRetry(fn, options.retries ?? 6, options.onRetry);
+  const retry = <T>(fn: () => Promise<T>) => withRetry(fn, options.retries ?? 10, options.onRetry);
   const storage = kyselyStorage(db, 'postgres', () => db.destroy(), { retry });
   return {
     ...storage,

@@ -62,6 +62,8 @@ function run(bin: string, args: readonly string[], options: SpawnOptions): Promi
 export interface PostgresServer {
   readonly port: number;
   readonly bin: string;
+  /** the cluster's data directory (postmaster.pid names the server's process) */
+  readonly dataDir: string;
   /** a connection URL for a database of this server */
   url(database?: string): string;
   /** creates an empty database and returns its URL */
@@ -121,6 +123,7 @@ export async function startPostgres(options: { readonly settings?: Readonly<Reco
     return {
       port,
       bin,
+      dataDir: data,
       url,
       async createDatabase(name) {
         const client = new pg.Client({ connectionString: url() });
