@@ -36,6 +36,9 @@ Usage: pinhole-aggregator serve --db FILE|URL --plan FILE --port N [options]
   --lease-ms N          a round's closing is claimed for this long and renewed while it runs; a crashed
                         instance's claim is taken over once it expires (default ${DEFAULTS.leaseMs})
   --tick-ms N           how often round deadlines and claims are checked (default ${DEFAULTS.tickMs})
+  --advertise-url URL   where the other instances on the same PostgreSQL reach this one: they forward a
+                        secure-aggregation round's device requests to the instance coordinating it
+                        (default: the address it listens on)
   --plan FILE           the collection plan (pinhole-plan JSON). A plan other than the deployed one
                         must pass checkPlanChange, or the server refuses to start
   --port N              TCP port (0: any free port; the log says which)
@@ -94,6 +97,7 @@ async function serve(argv: string[]): Promise<void> {
       'db-pool': { type: 'string' },
       'db-statement-timeout-ms': { type: 'string' },
       'lease-ms': { type: 'string' },
+      'advertise-url': { type: 'string' },
       'tick-ms': { type: 'string' },
       plan: { type: 'string' },
       port: { type: 'string' },
@@ -136,6 +140,7 @@ async function serve(argv: string[]): Promise<void> {
   const joinSeconds = int('secagg-join-seconds', values['secagg-join-seconds'], 1);
   const phaseSeconds = int('secagg-phase-seconds', values['secagg-phase-seconds'], 1);
   const quietMs = int('secagg-quiet-ms', values['secagg-quiet-ms'], 0);
+  if (values['advertise-url'] !== undefined && !/^https?:\/\/[^/\s]+$/.test(values['advertise-url'])) fail(`--advertise-url expected a base URL such as http://10.0.0.5:8080, got ${JSON.stringify(values['advertise-url'])}`);
   const corsOrigins = (values['cors-origin'] ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x.length > 0);
   for (const origin of corsOrigins) if (!/^https?:\/\/[^/\s]+$/.test(origin)) fail(`--cors-origin expected an origin such as https://app.example.org, got ${JSON.stringify(origin)}`);
   let server: Awaited<ReturnType<typeof startServer>>;
@@ -154,6 +159,7 @@ async function serve(argv: string[]): Promise<void> {
       ...(dbStatementTimeoutMs === undefined ? {} : { dbStatementTimeoutMs }),
       ...(leaseMs === undefined ? {} : { leaseMs }),
       ...(tickMs === undefined ? {} : { tickMs }),
+      ...(values['advertise-url'] === undefined ? {} : { advertiseUrl: values['advertise-url'] }),
       retention: !values['keep-reports'],
       corsOrigins,
       secagg: {

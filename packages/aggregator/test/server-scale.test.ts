@@ -13,6 +13,8 @@ import { seededRng } from '@pinhole/core/testing';
 import { makePlan } from '@pinhole/aggregator';
 import { type Child, CARRIER, OPERATOR, deviceReport, get, pool, removeTempDirs, secretOf, startServer, tempDir, upload, writePlan } from './support/server.js';
 import { backend } from './support/backends.js';
+import { createDevices, syncAll } from '../../../examples/fleet.js';
+import { loadFleetData } from '../../../examples/data.js';
 
 const store = backend('postgres');
 afterAll(async () => {
@@ -196,6 +198,58 @@ describe('two instances on one PostgreSQL', () => {
     }
   }, 180_000);
 
+  it('a secure-aggregation round: devices through both instances, the coordinator SIGKILLed mid-protocol; the other takes it over from the stored messages and releases it once', async () => {
+    const N = 24;
+    const data = loadFleetData({ source: 'synthetic', devices: N, seed: 'pg-secagg' });
+    const plan = makePlan({ id: 'pgsa', insights: ['network-type-share'], domains: data.domains, budget: { epsilon: 8, delta: 1e-6 }, mode: 'secagg', expectedDevices: N, secagg: { dropoutRate: 0.1, securityBits: 20, correctnessBits: 20 } });
+    const dir = tempDir('secagg');
+    const db = await store.database('secagg');
+    const planFile = writePlan(dir, plan);
+    const args = ['--rate-limit', '0', '--lease-ms', '2000', '--tick-ms', '100', '--secagg-quiet-ms', '1000', '--secagg-phase-seconds', '60'];
+    // A starts first: it opens the round, so it coordinates it
+    const a = await startServer({ db, plan: planFile, args });
+    const b = await startServer({ db, plan: planFile, args });
+    try {
+      const roundId = (await get(b.url, '/v1/rounds/current')).json.roundId as string;
+      expect(await store.query(db, 'SELECT coordinator FROM secagg_rounds WHERE round_id = ?', roundId)).toEqual([{ coordinator: instanceOf(a) }]);
+      // the load balancer: even devices through A, odd through B; once A is gone, everything through B
+      let killed = false;
+      const devices = await createDevices(data.samples, {
+        serverUrl: a.url,
+        honestButCurious: true,
+        waitSeconds: 5,
+        rng: (i) => seededRng(`pg-secagg/${i}`),
+        fetch: (i) => (input, init) => {
+          const url = killed || i % 2 === 1 ? input.replace(a.url, b.url) : input;
+          return fetch(url, init as RequestInit) as never;
+        },
+      });
+      const syncing = syncAll(devices);
+      // kill the coordinator once the protocol is past its first phase (messages stored, phases moved on)
+      await until('the share phase', async () => (await store.query<{ phase: string }>(db, 'SELECT phase FROM secagg_rounds WHERE round_id = ?', roundId))[0]?.phase === 'share', 120_000);
+      killed = true;
+      a.proc.kill('SIGKILL');
+      expect(await a.exited).toEqual({ code: null, signal: 'SIGKILL' });
+      const results = await syncing;
+      const release = await until('the release', async () => {
+        const r = await get(b.url, `/v1/releases/${roundId}`, { authorization: `Bearer ${CARRIER}` });
+        return r.status === 200 ? r.json : null;
+      }, 120_000);
+      const outcomes = results.map((r) => r.outcome);
+      console.log(`secagg takeover test: device outcomes ${JSON.stringify(outcomes)}; release ${release.status}, cohort ${release.collections[0].cohort}`);
+      expect(release.status).toBe('released');
+      // nobody dropped out: every device's masked vector is in the sum the survivor unmasked
+      expect(outcomes).toEqual(new Array(N).fill('reported'));
+      expect(release.collections[0].cohort).toBe(N);
+      expect(await store.query(db, 'SELECT count(*) AS n FROM releases WHERE round_id = ?', roundId)).toEqual([{ n: 1 }]);
+      expect(await store.query(db, 'SELECT coordinator, phase FROM secagg_rounds WHERE round_id = ?', roundId)).toEqual([{ coordinator: instanceOf(b), phase: 'done' }]);
+      expect(closedLines(b, roundId)).toHaveLength(1);
+      expect(closedLines(a, roundId)).toHaveLength(0);
+    } finally {
+      await Promise.all([a.stop('SIGKILL'), b.stop()]);
+    }
+  }, 300_000);
+
   it('a round closing at a report count admits exactly that many across both instances, with every transaction serializable', async () => {
     const dir = tempDir('cap');
     const db = await store.database('cap');
@@ -212,7 +266,6 @@ describe('two instances on one PostgreSQL', () => {
       const roundId = (await get(a.url, '/v1/rounds/current')).json.roundId as string;
       const rng = seededRng('cap');
       const acks = await pool(Array.from({ length: 200 }, (_, i) => i), 32, (i) => upload(i % 2 ? a.url : b.url, deviceReport(plan, roundId, secretOf(i, 'cap'), rng)));
-      if (acks.some((r) => r.status === 500)) console.log([...a.lines, ...b.lines].filter((l) => l.includes('"level":50')).slice(0, 5).join('\n'));
       expect(acks.filter((r) => r.status === 201)).toHaveLength(cap);
       for (const r of acks.filter((x) => x.status !== 201)) expect([r.status, r.json.code, r.json.param]).toEqual([409, 'invalid_state', 'report.roundId']);
       const release = await until('the release', async () => {

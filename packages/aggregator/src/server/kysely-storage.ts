@@ -318,8 +318,37 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
       return { roundId: r.round_id, planId: r.plan_id, planRevision: Number(r.plan_revision), status: r.status as 'released' | 'refused', publishedAt: Number(r.published_at), document: r.document };
     },
 
-    async secaggBegin(roundId, phaseDeadline) {
-      await db.insertInto('secagg_rounds').values({ round_id: roundId, phase: 'join', phase_deadline: phaseDeadline, config: null, detail: null, updated_at: Date.now() }).execute();
+    async secaggBegin(roundId, phaseDeadline, lease) {
+      const r = await retry(() =>
+        db
+          .insertInto('secagg_rounds')
+          .values({
+            round_id: roundId,
+            phase: 'join',
+            phase_deadline: phaseDeadline,
+            config: null,
+            detail: null,
+            updated_at: Date.now(),
+            coordinator: lease.owner,
+            coordinator_expires: lease.now + lease.leaseMs,
+            coordinator_url: lease.url,
+          })
+          .onConflict((oc) => oc.doNothing())
+          .executeTakeFirst(),
+      );
+      return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
+    },
+
+    async secaggCoordinate(roundId, lease) {
+      const r = await retry(() =>
+        db
+          .updateTable('secagg_rounds')
+          .set({ coordinator: lease.owner, coordinator_expires: lease.now + lease.leaseMs, coordinator_url: lease.url })
+          .where('round_id', '=', roundId)
+          .where((eb) => eb.or([eb('coordinator', 'is', null), eb('coordinator_expires', '<', lease.now), eb('coordinator', '=', lease.owner)]))
+          .executeTakeFirst(),
+      );
+      return Number(r.numUpdatedRows) === 1;
     },
 
     async secaggRound(roundId) {
@@ -331,25 +360,35 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
         phaseDeadline: r.phase_deadline === null ? null : Number(r.phase_deadline),
         config: r.config === null ? null : bytesOf(r.config),
         detail: r.detail,
+        coordinator: r.coordinator,
+        coordinatorExpires: r.coordinator_expires === null ? null : Number(r.coordinator_expires),
+        coordinatorUrl: r.coordinator_url,
       };
     },
 
-    async secaggSetPhase(roundId, phase, phaseDeadline, extra) {
-      await db
-        .updateTable('secagg_rounds')
-        .set({
-          phase,
-          phase_deadline: phaseDeadline,
-          updated_at: Date.now(),
-          ...(extra.config === undefined ? {} : { config: blob(extra.config) }),
-          ...(extra.detail === undefined ? {} : { detail: extra.detail }),
-        })
-        .where('round_id', '=', roundId)
-        .execute();
+    async secaggSetPhase(roundId, phase, phaseDeadline, extra, fence = null) {
+      const r = await retry(() => {
+        let q = db
+          .updateTable('secagg_rounds')
+          .set({
+            phase,
+            phase_deadline: phaseDeadline,
+            updated_at: Date.now(),
+            ...(extra.config === undefined ? {} : { config: blob(extra.config) }),
+            ...(extra.detail === undefined ? {} : { detail: extra.detail }),
+          })
+          .where('round_id', '=', roundId);
+        // shared storage: only the lease's holder moves the round on
+        if (shared && fence !== null) q = q.where('coordinator', '=', fence);
+        return q.executeTakeFirst();
+      });
+      return Number(r.numUpdatedRows) === 1;
     },
 
     async secaggJoin(roundId, contributor, sessionDigest, cohort) {
-      return db.transaction().execute(async (trx) => {
+      return retry(() => db.transaction().execute(async (trx) => {
+        // PostgreSQL runs joins side by side: the round's row orders them, so slots stay 1..n
+        if (shared) await trx.selectFrom('secagg_rounds').select('round_id').where('round_id', '=', roundId).forUpdate().execute();
         const prior = await trx.selectFrom('secagg_slots').select('slot').where('round_id', '=', roundId).where('contributor', '=', contributor).executeTakeFirst();
         if (prior) {
           await trx.updateTable('secagg_slots').set({ session_digest: sessionDigest }).where('round_id', '=', roundId).where('slot', '=', prior.slot).execute();
@@ -362,7 +401,7 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
         const slot = count + 1;
         await trx.insertInto('secagg_slots').values({ round_id: roundId, slot, contributor, session_digest: sessionDigest, joined_at: Date.now() }).execute();
         return { slot, rejoined: false };
-      });
+      }));
     },
 
     async secaggSlots(roundId) {
@@ -373,7 +412,7 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
     async secaggStoreMessages(rows: readonly SecaggMessageRow[]) {
       if (rows.length === 0) return [];
       const now = Date.now();
-      return db.transaction().execute(async (trx) => {
+      return retry(() => db.transaction().execute(async (trx) => {
         const out: ('stored' | 'duplicate' | 'conflict')[] = [];
         for (const r of rows) {
           const inserted = await trx
@@ -390,7 +429,7 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
           out.push(prior?.digest === r.digest ? 'duplicate' : 'conflict');
         }
         return out;
-      });
+      }));
     },
 
     async secaggMessages(roundId, phase) {
@@ -399,10 +438,10 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
     },
 
     async secaggDelete(roundId) {
-      await db.transaction().execute(async (trx) => {
+      await retry(() => db.transaction().execute(async (trx) => {
         await trx.deleteFrom('secagg_messages').where('round_id', '=', roundId).execute();
         await trx.deleteFrom('secagg_slots').where('round_id', '=', roundId).execute();
-      });
+      }));
     },
 
     async close() {

@@ -50,6 +50,7 @@ export class RoundManager {
   #closing = new Map<string, Promise<boolean>>();
   #ticking: Promise<void> | null = null;
   #stopped = false;
+  #url: string | null = null;
   readonly #secagg: SecaggCoordinator;
   /** secure-aggregation rounds in memory, oldest first (the finished ones stay a while for late polls) */
   readonly #secaggRounds: string[] = [];
@@ -69,6 +70,7 @@ export class RoundManager {
       {
         owner: this.owner,
         leaseMs: options.leaseMs,
+        url: () => this.#url,
         retention: options.retention,
         now: () => this.#now(),
         engineFor: (planId, revision) => this.engineFor(planId, revision),
@@ -81,6 +83,11 @@ export class RoundManager {
       },
       options.secagg ?? DEFAULT_SECAGG_TIMING,
     );
+  }
+
+  /** Where this instance answers devices (written with its coordination leases, for the other instances to forward to). */
+  setUrl(url: string): void {
+    this.#url = url;
   }
 
   /** The coordinator of secure-aggregation rounds (the HTTP routes talk to it). */
@@ -148,7 +155,13 @@ export class RoundManager {
       try {
         const now = this.#now();
         for (const r of await this.#storage.rounds(['collecting', 'closing'])) {
-          if (await this.#isSecagg(r)) {
+          const sa = await this.#isSecagg(r);
+          if (sa) {
+            // shared storage: take over a round whose coordinator's lease expired (it crashed)
+            if (this.#storage.shared && !this.#secagg.coordinates(r.roundId)) {
+              await this.#secagg.resume(r, sa.plan, sa.engine);
+              if (this.#secagg.coordinates(r.roundId)) this.#track(r.roundId);
+            }
             if (r.status === 'collecting' && r.closesAt !== null && now >= r.closesAt) await this.#secagg.expire(r.roundId);
             continue;
           }
@@ -227,6 +240,9 @@ export class RoundManager {
 
   async #close(roundId: string, force: boolean): Promise<boolean> {
     const t0 = performance.now();
+    // a secure-aggregation round coordinated by another instance is released by its protocol there
+    const stored = await this.#storage.round(roundId);
+    if (stored && (await this.#isSecagg(stored))) return false;
     const claimed = await this.#storage.claimClose(roundId, this.owner, this.#now(), this.#options.leaseMs, { force });
     if (!claimed) return false;
     if (this.#current?.roundId === roundId) this.#current = null;

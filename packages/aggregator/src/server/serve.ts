@@ -46,6 +46,12 @@ export interface ServeOptions {
   readonly logger?: Exclude<FastifyServerOptions['logger'], undefined>;
   readonly logRequests?: boolean;
   readonly trustProxy?: boolean;
+  /**
+   * Where the other instances sharing the database reach this one (they forward a
+   * secure-aggregation round's device requests to the instance coordinating it); default the
+   * address it listens on
+   */
+  readonly advertiseUrl?: string;
   /** origins whose web pages may call the API (CORS) */
   readonly corsOrigins?: readonly string[];
   /** phase deadlines of secure-aggregation rounds */
@@ -183,6 +189,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (carriers.size === 0) built.log.warn('no carrier tokens configured: nobody can read releases');
     await rounds.start();
     const url = await built.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
+    rounds.setUrl(options.advertiseUrl ?? url);
     built.log.info({ url, plan: { id: plan.id, revision: plan.revision }, storage: storage.kind, instance: rounds.owner, round: rounds.current?.roundId ?? null }, 'pinhole aggregator ready');
     let closed: Promise<void> | null = null;
     return {

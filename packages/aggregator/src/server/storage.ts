@@ -87,6 +87,19 @@ export interface SecaggRoundRow {
   readonly config: Uint8Array | null;
   /** done: the release's status; aborted: why */
   readonly detail: string | null;
+  /** the instance coordinating the round, until when, and where it answers (shared storage) */
+  readonly coordinator: string | null;
+  readonly coordinatorExpires: number | null;
+  readonly coordinatorUrl: string | null;
+}
+
+/** A lease on coordinating a secure-aggregation round. */
+export interface SecaggLease {
+  readonly owner: string;
+  readonly now: number;
+  readonly leaseMs: number;
+  /** where this instance answers devices (null before it listens) */
+  readonly url: string | null;
 }
 
 export interface SecaggSlotRow {
@@ -147,11 +160,17 @@ export interface Storage {
   publish(roundId: string, owner: string, release: { readonly status: 'released' | 'refused'; readonly document: string; readonly at: number }, deleteReports: boolean): Promise<boolean>;
   releases(options: { readonly limit: number; readonly before?: number }): Promise<ReleaseSummary[]>;
   release(roundId: string): Promise<(ReleaseSummary & { readonly document: string }) | null>;
-  /** secure aggregation: a round's protocol state starts in its join phase */
-  secaggBegin(roundId: string, phaseDeadline: number | null): Promise<void>;
+  /** secure aggregation: a round's protocol state starts in its join phase, coordinated by the lease's owner; false when it had begun already */
+  secaggBegin(roundId: string, phaseDeadline: number | null, lease: SecaggLease): Promise<boolean>;
+  /** takes or renews the lease on coordinating a round: true when this owner holds it (it held it, or nobody does, or it expired) */
+  secaggCoordinate(roundId: string, lease: SecaggLease): Promise<boolean>;
   secaggRound(roundId: string): Promise<SecaggRoundRow | null>;
-  /** moves the round to a phase (with its configuration when the join closes, or the detail of done/aborted) */
-  secaggSetPhase(roundId: string, phase: SecaggPhase, phaseDeadline: number | null, extra: { readonly config?: Uint8Array; readonly detail?: string }): Promise<void>;
+  /**
+   * Moves the round to a phase (with its configuration when the join closes, or the detail of
+   * done/aborted). With `fence` on shared storage, only while that owner holds the coordination
+   * lease; false when it does not.
+   */
+  secaggSetPhase(roundId: string, phase: SecaggPhase, phaseDeadline: number | null, extra: { readonly config?: Uint8Array; readonly detail?: string }, fence?: string | null): Promise<boolean>;
   /**
    * In one transaction: the contributor's slot (a new session for a slot it already holds), or
    * the next slot while fewer than `cohort` joined; null when the cohort is full.
