@@ -205,7 +205,7 @@ describe('two instances on one PostgreSQL', () => {
     const dir = tempDir('secagg');
     const db = await store.database('secagg');
     const planFile = writePlan(dir, plan);
-    const args = ['--rate-limit', '0', '--lease-ms', '2000', '--tick-ms', '100', '--secagg-quiet-ms', '1000', '--secagg-phase-seconds', '60'];
+    const args = ['--rate-limit', '0', '--lease-ms', '2000', '--tick-ms', '100', '--secagg-quiet-ms', '30000', '--secagg-phase-seconds', '90'];
     // A starts first: it opens the round, so it coordinates it
     const a = await startServer({ db, plan: planFile, args });
     const b = await startServer({ db, plan: planFile, args });
@@ -237,7 +237,8 @@ describe('two instances on one PostgreSQL', () => {
       }, 120_000);
       const outcomes = results.map((r) => r.outcome);
       console.log(`secagg takeover test: device outcomes ${JSON.stringify(outcomes)}; release ${release.status}, cohort ${release.collections[0].cohort}`);
-      expect(release.status).toBe('released');
+      const phases = (c: Child) => c.lines.filter((l) => l.includes('secure-aggregation phase') || l.includes('"level":50')).map((l) => l.slice(0, 300));
+      expect(release.status, [...phases(a), '--', ...phases(b)].join('\n')).toBe('released');
       // nobody dropped out: every device's masked vector is in the sum the survivor unmasked
       expect(outcomes).toEqual(new Array(N).fill('reported'));
       expect(release.collections[0].cohort).toBe(N);
