@@ -3,8 +3,11 @@
  * two ports share one database. Devices upload through both; an instance is SIGKILLed in the middle
  * of a round (while uploads are in flight; and, separately, while it holds the round's closing claim
  * and is about to publish). The survivor releases the round exactly once, counting every
- * acknowledged report once, including reports acknowledged while the round was being closed. A round that closes at a report count admits exactly that many across
- * both instances, with every transaction SERIALIZABLE (so serialization failures are retried).
+ * acknowledged report once, including reports acknowledged while the round was being closed. A
+ * secure-aggregation round survives its coordinator's SIGKILL: the other instance, which relayed
+ * its devices' requests, takes the round over from the stored messages. A round that closes at a
+ * report count admits exactly that many across both instances, with every transaction
+ * SERIALIZABLE (so serialization failures are retried).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
