@@ -156,6 +156,8 @@ interface RoundState {
   readonly accepted: Map<ProtocolPhase, Map<number, string>>;
   readonly inflight: Set<Promise<unknown>>;
   closing: boolean;
+  /** the unmasked sum, kept while the round's closing claim is still another (crashed) instance's */
+  unmasked: Awaited<ReturnType<SecAggServer['closeUnmasking']>> | null;
   readonly waiters: Set<() => void>;
 }
 
@@ -221,6 +223,7 @@ export class SecaggCoordinator {
       accepted: new Map(),
       inflight: new Set(),
       closing: false,
+      unmasked: null,
       waiters: new Set(),
     };
   }
@@ -599,8 +602,9 @@ export class SecaggCoordinator {
   /** Unmasks the sum, releases it through the engine and publishes the release. */
   async #finish(s: RoundState): Promise<void> {
     const t0 = performance.now();
-    const result = await (s.server as SecAggServer).closeUnmasking();
+    const result = (s.unmasked ??= await (s.server as SecAggServer).closeUnmasking());
     const claimed = await this.#storage.claimClose(s.round.roundId, this.#host.owner, this.#host.now(), this.#host.leaseMs, { force: !this.#storage.shared });
+    // shared: a crashed coordinator's closing claim runs out first; the next tick tries again
     if (!claimed) return;
     const round = s.engine.openRound({ roundId: s.round.roundId });
     let offset = 0;
