@@ -14,13 +14,13 @@ const roundParams = { type: 'object', required: ['roundId'], properties: { round
 const session = [{ secaggSession: [] }];
 
 /** Marks a request one instance forwarded to another, which answers it itself (no second hop). */
-const FORWARDED = 'x-pinhole-forwarded';
+export const FORWARDED = 'x-pinhole-forwarded';
 
 /**
  * Several instances on one database: a round's device requests reaching an instance that does not
  * coordinate it are relayed, as they are, to the one that does, and its answer back.
  */
-async function relay(request: FastifyRequest, reply: FastifyReply, target: string): Promise<FastifyReply> {
+export async function relay(request: FastifyRequest, reply: FastifyReply, target: string): Promise<FastifyReply> {
   const headers: Record<string, string> = { [FORWARDED]: '1' };
   for (const h of ['authorization', 'content-type', 'accept']) {
     const v = request.headers[h];
