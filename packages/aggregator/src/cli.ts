@@ -1,6 +1,7 @@
 /**
- * `pinhole-aggregator`: `serve` runs the aggregator on one SQLite file; `plan check` validates a
- * plan file as the server would before deploying it.
+ * `pinhole-aggregator`: `serve` runs the aggregator on one SQLite file, or as one of several
+ * instances sharing a PostgreSQL database; `plan check` validates a plan file as the server would
+ * before deploying it.
  */
 import { parseArgs } from 'node:util';
 import { isPinholeError, planPeriodLoss, planRoundLoss } from '@pinhole/core';
@@ -13,6 +14,7 @@ const HELP: Record<string, string> = {
 
 Usage:
   pinhole-aggregator serve --db ./pinhole.db --plan plan.json --port 8080 [options]
+  pinhole-aggregator serve --db postgres://user@host/db --plan plan.json --port 8080 [options]
   pinhole-aggregator plan check plan.json
   pinhole-aggregator <command> --help
 
@@ -22,9 +24,21 @@ Commands:
 `,
   serve: `pinhole-aggregator serve — run the aggregator
 
-Usage: pinhole-aggregator serve --db FILE --plan FILE --port N [options]
+Usage: pinhole-aggregator serve --db FILE|URL --plan FILE --port N [options]
 
-  --db FILE             SQLite database file (created if missing; WAL mode, synchronous=FULL)
+  --db FILE             SQLite database file (created if missing; WAL mode, synchronous=FULL): one instance
+  --db URL              postgres://user:password@host:5432/database (or postgresql://; PGPASSWORD and the
+                        other libpq variables apply): several instances may share it, each taking uploads;
+                        closing and releasing a round is claimed by one of them at a time
+  --db-pool N           PostgreSQL connections per instance (default ${DEFAULTS.dbPool})
+  --db-statement-timeout-ms N
+                        PostgreSQL statement timeout (default ${DEFAULTS.dbStatementTimeoutMs})
+  --lease-ms N          a round's closing is claimed for this long and renewed while it runs; a crashed
+                        instance's claim is taken over once it expires (default ${DEFAULTS.leaseMs})
+  --tick-ms N           how often round deadlines and claims are checked (default ${DEFAULTS.tickMs})
+  --advertise-url URL   where the other instances on the same PostgreSQL reach this one: they forward a
+                        secure-aggregation round's device requests to the instance coordinating it
+                        (default: the address it listens on)
   --plan FILE           the collection plan (pinhole-plan JSON). A plan other than the deployed one
                         must pass checkPlanChange, or the server refuses to start
   --port N              TCP port (0: any free port; the log says which)
@@ -80,6 +94,11 @@ async function serve(argv: string[]): Promise<void> {
     args: argv,
     options: {
       db: { type: 'string' },
+      'db-pool': { type: 'string' },
+      'db-statement-timeout-ms': { type: 'string' },
+      'lease-ms': { type: 'string' },
+      'advertise-url': { type: 'string' },
+      'tick-ms': { type: 'string' },
       plan: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
@@ -104,7 +123,7 @@ async function serve(argv: string[]): Promise<void> {
     process.stdout.write(HELP.serve as string);
     return;
   }
-  if (!values.db) fail('serve needs --db FILE');
+  if (!values.db) fail('serve needs --db FILE or --db postgres://…');
   if (!values.plan) fail('serve needs --plan FILE');
   const port = int('port', values.port, 0);
   if (port === undefined || port > 65535) fail('serve needs --port N (0 to 65535)');
@@ -114,9 +133,14 @@ async function serve(argv: string[]): Promise<void> {
   const rateLimit = int('rate-limit', values['rate-limit'], 0);
   const commitBatch = int('commit-batch', values['commit-batch'], 1);
   const commitDelayMs = int('commit-delay-ms', values['commit-delay-ms'], 0);
+  const dbPool = int('db-pool', values['db-pool'], 1);
+  const dbStatementTimeoutMs = int('db-statement-timeout-ms', values['db-statement-timeout-ms'], 1);
+  const leaseMs = int('lease-ms', values['lease-ms'], 100);
+  const tickMs = int('tick-ms', values['tick-ms'], 10);
   const joinSeconds = int('secagg-join-seconds', values['secagg-join-seconds'], 1);
   const phaseSeconds = int('secagg-phase-seconds', values['secagg-phase-seconds'], 1);
   const quietMs = int('secagg-quiet-ms', values['secagg-quiet-ms'], 0);
+  if (values['advertise-url'] !== undefined && !/^https?:\/\/[^/\s]+$/.test(values['advertise-url'])) fail(`--advertise-url expected a base URL such as http://10.0.0.5:8080, got ${JSON.stringify(values['advertise-url'])}`);
   const corsOrigins = (values['cors-origin'] ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x.length > 0);
   for (const origin of corsOrigins) if (!/^https?:\/\/[^/\s]+$/.test(origin)) fail(`--cors-origin expected an origin such as https://app.example.org, got ${JSON.stringify(origin)}`);
   let server: Awaited<ReturnType<typeof startServer>>;
@@ -131,6 +155,11 @@ async function serve(argv: string[]): Promise<void> {
       ...(rateLimit === undefined ? {} : { rateLimit }),
       ...(commitBatch === undefined ? {} : { commitBatch }),
       ...(commitDelayMs === undefined ? {} : { commitDelayMs }),
+      ...(dbPool === undefined ? {} : { dbPool }),
+      ...(dbStatementTimeoutMs === undefined ? {} : { dbStatementTimeoutMs }),
+      ...(leaseMs === undefined ? {} : { leaseMs }),
+      ...(tickMs === undefined ? {} : { tickMs }),
+      ...(values['advertise-url'] === undefined ? {} : { advertiseUrl: values['advertise-url'] }),
       retention: !values['keep-reports'],
       corsOrigins,
       secagg: {

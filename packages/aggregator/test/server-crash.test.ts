@@ -1,17 +1,17 @@
 /**
  * Crash safety: the server is SIGKILLed in the middle of concurrent uploads at several points
  * (after different numbers of acknowledgements, and after a fixed delay), restarted on the same
- * SQLite file each time, and the unacknowledged reports are retried with the same bytes (so the
+ * database each time (a SQLite file; a PostgreSQL database on a real server), and the unacknowledged reports are retried with the same bytes (so the
  * same report ids). Every acknowledged report must be in the database exactly once after each
  * kill, every retry must be acknowledged (200 where the killed server had committed it without
  * answering), and the round's release must count every device exactly once.
  */
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeRoundReport } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
 import { makePlan } from '@pinhole/aggregator';
-import { CARRIER, closeRound, deviceReport, get, query, removeTempDirs, secretOf, startServer, tempDir, upload, writePlan } from './support/server.js';
+import { CARRIER, closeRound, deviceReport, get, removeTempDirs, secretOf, startServer, tempDir, upload, writePlan } from './support/server.js';
+import { BACKENDS, backend } from './support/backends.js';
 
 const N = 1500;
 /**
@@ -24,10 +24,13 @@ const SERVER_ARGS = ['--rate-limit', '0', '--commit-delay-ms', '10'];
 /** kill after this many acknowledgements in the run, or (a string) this many ms after its first upload */
 const KILL_POINTS: (number | string)[] = [25, '120', 300, 1, '40'];
 
-describe('SIGKILL during concurrent uploads', () => {
+describe.each(BACKENDS)('SIGKILL during concurrent uploads, on %s', (storage) => {
+  const store = backend(storage);
+  afterAll(() => store.stop());
+
   it('loses no acknowledged report and counts no retried one twice', async () => {
     const dir = tempDir('crash');
-    const db = join(dir, 'pinhole.db');
+    const db = await store.database('crash');
     const plan = makePlan({
       id: 'crash',
       insights: ['network-type-share'],
@@ -92,7 +95,7 @@ describe('SIGKILL during concurrent uploads', () => {
       if (point === null) break;
       await server.exited;
       // after the crash, on disk: every acknowledged report exactly once
-      const rows = query<{ report_id: string; n: number }>(db, 'SELECT report_id, count(*) AS n FROM reports GROUP BY report_id');
+      const rows = await store.query<{ report_id: string; n: number }>(db, 'SELECT report_id, count(*) AS n FROM reports GROUP BY report_id');
       const onDisk = new Map(rows.map((r) => [r.report_id, r.n]));
       for (const i of acked) expect(onDisk.get(ids[i] as string), `acknowledged report ${i} after kill at ${point}`).toBe(1);
       expect(rows.every((r) => r.n === 1)).toBe(true);
@@ -102,10 +105,10 @@ describe('SIGKILL during concurrent uploads', () => {
     }
     try {
       expect(acked.size).toBe(N);
-      const rows = query<{ n: number; d: number }>(db, 'SELECT count(*) AS n, count(DISTINCT contributor) AS d FROM reports');
+      const rows = await store.query<{ n: number; d: number }>(db, 'SELECT count(*) AS n, count(DISTINCT contributor) AS d FROM reports');
       expect(rows[0]).toEqual({ n: N, d: N });
       expect(created.size + retriedDuplicates).toBe(N);
-      console.log(`crash test: ${KILL_POINTS.length} kills; ${retriedDuplicates} retries found their report committed by a killed server that never answered`);
+      console.log(`crash test (${storage}): ${KILL_POINTS.length} kills; ${retriedDuplicates} retries found their report committed by a killed server that never answered`);
       const closed = await closeRound(server.url, roundId);
       expect(closed.json.status).toBe('released');
       const release = (await get(server.url, `/v1/releases/${roundId}`, { authorization: `Bearer ${CARRIER}` })).json;

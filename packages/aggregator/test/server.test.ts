@@ -1,12 +1,12 @@
 /**
- * The server as a process on 127.0.0.1 over real HTTP and a real SQLite file: uploads and their
+ * The server as a process on 127.0.0.1 over real HTTP, on each storage backend (a real SQLite file;
+ * a real PostgreSQL server started by this file): uploads and their
  * acknowledgements, the contribution bound, hostile requests (each a 4xx problem+json, the server
  * up, the tables unchanged), access, releases (JSON, CSV, immutable, raw reports deleted),
  * refusals, rounds closing by count, plan changes, logs, graceful shutdown, and the OpenAPI
  * document against the registered routes both ways.
  */
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Plan, contributorToken, encodeEnvelope, encodeRoundReport, makeReportId } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
@@ -20,16 +20,15 @@ import {
   deviceReport,
   get,
   pool,
-  query,
   removeTempDirs,
   runCli,
   secretOf,
   startServer,
-  tablesDigest,
   tempDir,
   upload,
   writePlan,
 } from './support/server.js';
+import { BACKENDS, backend } from './support/backends.js';
 
 const domains = { operators: ['460-00', '460-01'], regions: ['north', 'south'], cells: ['n1', 'n2', 's1'] };
 const basePlan = (over: Partial<Parameters<typeof makePlan>[0]> = {}): Plan =>
@@ -91,9 +90,15 @@ function rawPost(url: string, path: string, size: number, type: string): Promise
   });
 }
 
+// every test below runs on each backend (the block is not indented, to keep its history readable)
+describe.each(BACKENDS)('on %s', (storage) => {
+const store = backend(storage);
+const query = store.query.bind(store);
+afterAll(() => store.stop());
+
 describe('aggregator server over HTTP', () => {
   const dir = tempDir('server');
-  const db = join(dir, 'pinhole.db');
+  let db: string;
   const plan = basePlan();
   const planFile = writePlan(dir, plan);
   let server: Child;
@@ -102,6 +107,7 @@ describe('aggregator server over HTTP', () => {
   const carrier = { authorization: `Bearer ${CARRIER}` };
 
   beforeAll(async () => {
+    db = await store.database('server');
     server = await startServer({ db, plan: planFile });
     roundId = (await get(server.url, '/v1/rounds/current')).json.roundId;
   });
@@ -118,7 +124,7 @@ describe('aggregator server over HTTP', () => {
     expect(r.json.roundId).toMatch(/^srv\.p\d+\.r1$/);
     expect(Date.parse(r.json.closesAt)).toBeGreaterThan(Date.now());
     const h = await get(server.url, '/v1/health');
-    expect(h.json).toEqual({ status: 'ok', storage: 'sqlite', plan: { id: 'srv', revision: 1 }, round: roundId });
+    expect(h.json).toEqual({ status: 'ok', storage, plan: { id: 'srv', revision: 1 }, round: roundId });
   });
 
   it('stores a report once, acknowledges its retries, and keeps one report per device per round', async () => {
@@ -129,16 +135,16 @@ describe('aggregator server over HTTP', () => {
     const again = await upload(server.url, bytes);
     expect(again.status).toBe(200);
     expect(again.json).toEqual({ ...first.json, status: 'duplicate' });
-    expect(query<{ n: number }>(db, 'SELECT count(*) AS n FROM reports WHERE report_id = ?', first.json.reportId)[0]?.n).toBe(1);
+    expect((await query<{ n: number }>(db, 'SELECT count(*) AS n FROM reports WHERE report_id = ?', first.json.reportId))[0]?.n).toBe(1);
     // the same device (same secret, so the same contributor token) with a fresh report id: refused
     const second = await upload(server.url, deviceReport(plan, roundId, secretOf(1), rng));
     expectProblem(second, 409, 'protocol_violation', 'report.contributor');
-    expect(query<{ n: number }>(db, 'SELECT count(*) AS n FROM reports')[0]?.n).toBe(1);
+    expect((await query<{ n: number }>(db, 'SELECT count(*) AS n FROM reports'))[0]?.n).toBe(1);
   });
 
   it('answers every hostile request with the right 4xx problem+json, stays up, and leaves the tables unchanged', async () => {
     await pool([2, 3, 4, 5], 4, (i) => upload(server.url, deviceReport(plan, roundId, secretOf(i), rng)));
-    const before = tablesDigest(db);
+    const before = await store.tablesDigest(db);
     const good = deviceReport(plan, roundId, secretOf(100), rng);
     const stored = deviceReport(plan, roundId, secretOf(2), rng); // device 2 reported already
     const mech = plan.collections.map((c) => ({ collection: c.id, bytes: good.subarray(0, 1) }));
@@ -172,7 +178,7 @@ describe('aggregator server over HTTP', () => {
         'report id reused with other bytes',
         async () => {
           const { decodeRoundReport } = await import('@pinhole/core');
-          const ids = query<{ report_id: string }>(db, 'SELECT report_id FROM reports LIMIT 1');
+          const ids = await query<{ report_id: string }>(db, 'SELECT report_id FROM reports LIMIT 1');
           const r = decodeRoundReport(good);
           return upload(server.url, encodeRoundReport({ ...r, reportId: ids[0]!.report_id }));
         },
@@ -212,7 +218,7 @@ describe('aggregator server over HTTP', () => {
       expect.soft(r.status, label).toBe(status);
       expectProblem(r, status, code, param);
     }
-    expect(tablesDigest(db)).toBe(before);
+    expect(await store.tablesDigest(db)).toBe(before);
     expect((await get(server.url, '/v1/health')).json.status).toBe('ok');
     // and a valid upload still goes through
     expect((await upload(server.url, good)).status).toBe(201);
@@ -220,7 +226,7 @@ describe('aggregator server over HTTP', () => {
 
   it('publishes an immutable release (JSON and CSV) to carriers only, and deletes the round’s raw reports', async () => {
     await pool(Array.from({ length: 60 }, (_, i) => 1000 + i), 16, (i) => upload(server.url, deviceReport(plan, roundId, secretOf(i), rng)));
-    const reports = query<{ n: number }>(db, 'SELECT count(*) AS n FROM reports')[0]!.n;
+    const reports = (await query<{ n: number }>(db, 'SELECT count(*) AS n FROM reports'))[0]!.n;
     const closed = await closeRound(server.url, roundId);
     expect(closed).toEqual({ status: 200, json: { roundId, status: 'released' } });
     const rel = await get(server.url, `/v1/releases/${roundId}`, carrier);
@@ -237,7 +243,7 @@ describe('aggregator server over HTTP', () => {
     const list = await get(server.url, '/v1/releases', carrier);
     expect(list.json.releases).toEqual([expect.objectContaining({ roundId, planId: 'srv', planRevision: 1, status: 'released' })]);
     // retention: no raw report of a released round is left; the release row is what remains
-    expect(query<{ n: number }>(db, 'SELECT count(*) AS n FROM reports WHERE round_id = ?', roundId)[0]!.n).toBe(0);
+    expect((await query<{ n: number }>(db, 'SELECT count(*) AS n FROM reports WHERE round_id = ?', roundId))[0]!.n).toBe(0);
     // immutable: closing again changes nothing, and no route writes a release
     const doc = rel.text;
     expect((await closeRound(server.url, roundId)).json).toEqual({ roundId, status: 'released' });
@@ -269,7 +275,7 @@ describe('rounds, refusals and plan changes', () => {
   it('refuses a round below its minimum cohort whole, with the reason', async () => {
     const dir = tempDir('refuse');
     const plan = basePlan({ id: 'small' });
-    const server = await startServer({ db: join(dir, 'p.db'), plan: writePlan(dir, plan) });
+    const server = await startServer({ db: await store.database('refuse'), plan: writePlan(dir, plan) });
     try {
       const roundId = (await get(server.url, '/v1/rounds/current')).json.roundId;
       const rng = seededRng('refuse');
@@ -291,7 +297,7 @@ describe('rounds, refusals and plan changes', () => {
   it('closes a round at its report count and opens the next while the period budget allows', async () => {
     const dir = tempDir('count');
     const plan = basePlan({ id: 'count', budget: { epsilon: 2, delta: 1e-6 }, schedule: { roundsPerPeriod: 2, roundSeconds: 3600, closeAtReports: 25 }, minCohort: 20 });
-    const db = join(dir, 'p.db');
+    const db = await store.database('count');
     const server = await startServer({ db, plan: writePlan(dir, plan), args: ['--keep-reports'] });
     try {
       const rng = seededRng('count');
@@ -311,15 +317,15 @@ describe('rounds, refusals and plan changes', () => {
       const rel = (await get(server.url, `/v1/releases/${r1.roundId}`, { authorization: `Bearer ${CARRIER}` })).json;
       expect(rel).toMatchObject({ status: 'released', reports: 25 });
       // --keep-reports: the raw reports stay
-      expect(query<{ n: number }>(db, 'SELECT count(*) AS n FROM reports WHERE round_id = ?', r1.roundId)[0]!.n).toBe(25);
+      expect((await query<{ n: number }>(db, 'SELECT count(*) AS n FROM reports WHERE round_id = ?', r1.roundId))[0]!.n).toBe(25);
       await pool(Array.from({ length: 25 }, (_, i) => 100 + i), 8, (i) => upload(server.url, deviceReport(plan, r2.roundId, secretOf(i), rng)));
       for (let t = 0; t < 100; t++) {
-        if ((await get(server.url, '/v1/rounds/current')).status === 404 && query(db, "SELECT 1 FROM releases WHERE round_id = ?", r2.roundId).length === 1) break;
+        if ((await get(server.url, '/v1/rounds/current')).status === 404 && (await query(db, 'SELECT 1 FROM releases WHERE round_id = ?', r2.roundId)).length === 1) break;
         await new Promise((r) => setTimeout(r, 100));
       }
       // two rounds of 1 spend the period budget of 2: no third round in this period
       expectProblem(await get(server.url, '/v1/rounds/current'), 404, 'not_found', 'round');
-      const ledger = query<{ spent_epsilon: number }>(db, 'SELECT spent_epsilon FROM rounds');
+      const ledger = await query<{ spent_epsilon: number }>(db, 'SELECT spent_epsilon FROM rounds ORDER BY opened_at');
       expect(ledger.map((r) => r.spent_epsilon)).toEqual([1, 1]);
     } finally {
       await server.stop();
@@ -328,7 +334,7 @@ describe('rounds, refusals and plan changes', () => {
 
   it('refuses to start with a plan change that would let a device overspend, or a changed plan under the same revision', async () => {
     const dir = tempDir('change');
-    const db = join(dir, 'p.db');
+    const db = await store.database('change');
     const plan = basePlan({ id: 'chg' });
     const first = await startServer({ db, plan: writePlan(dir, plan) });
     await first.stop();
@@ -344,7 +350,7 @@ describe('rounds, refusals and plan changes', () => {
     const smaller = basePlan({ id: 'chg', revision: 2, budget: { epsilon: 1, delta: 1e-6 } });
     const next = await startServer({ db, plan: writePlan(dir, smaller, 'smaller.json') });
     try {
-      const rounds = query<{ round_id: string; plan_revision: number; status: string }>(db, 'SELECT round_id, plan_revision, status FROM rounds ORDER BY opened_at');
+      const rounds = await query<{ round_id: string; plan_revision: number; status: string }>(db, 'SELECT round_id, plan_revision, status FROM rounds ORDER BY opened_at');
       expect(rounds[0]).toMatchObject({ plan_revision: 1, status: 'refused' });
       // revision 1 spent 2 of this period; revision 2's budget is 1: no round fits until the next period
       expect(rounds).toHaveLength(1);
@@ -356,7 +362,7 @@ describe('rounds, refusals and plan changes', () => {
 
   it('shuts down on SIGTERM after committing what it acknowledged', async () => {
     const dir = tempDir('term');
-    const db = join(dir, 'p.db');
+    const db = await store.database('term');
     const plan = basePlan({ id: 'term' });
     const server = await startServer({ db, plan: writePlan(dir, plan) });
     const roundId = (await get(server.url, '/v1/rounds/current')).json.roundId;
@@ -375,12 +381,13 @@ describe('rounds, refusals and plan changes', () => {
     const exit = server.stop('SIGTERM');
     await uploads;
     expect(await exit).toEqual({ code: 0, signal: null });
-    const stored = new Set(query<{ report_id: string }>(db, 'SELECT report_id FROM reports').map((r) => r.report_id));
+    const stored = new Set((await query<{ report_id: string }>(db, 'SELECT report_id FROM reports')).map((r) => r.report_id));
     for (const id of acked) expect(stored.has(id)).toBe(true);
     expect(server.lines.join('\n')).toMatch(/shutting down/);
   }, 120_000);
 
-  it('has a --help for every command, and plan check', async () => {
+  // the CLI's help and plan check touch no database: once is enough
+  if (storage === 'sqlite') it('has a --help for every command, and plan check', async () => {
     for (const args of [['--help'], ['serve', '--help'], ['plan', '--help']]) {
       const r = await runCli(args);
       expect(r.code, args.join(' ')).toBe(0);
@@ -402,11 +409,12 @@ describe('rounds, refusals and plan changes', () => {
   it('refuses to start with a short or shared token, without echoing it', async () => {
     const dir = tempDir('tokens');
     const planFile = writePlan(dir, basePlan({ id: 'tok' }));
-    const short = await runCli(['serve', '--db', join(dir, 'p.db'), '--plan', planFile, '--port', '0'], { PINHOLE_CARRIER_TOKENS: 'acme=tooshort123' });
+    const db = await store.database('tokens');
+    const short = await runCli(['serve', '--db', db, '--plan', planFile, '--port', '0'], { PINHOLE_CARRIER_TOKENS: 'acme=tooshort123' });
     expect(short.code).toBe(1);
     expect(short.stderr).toMatch(/invalid_argument \(carriers\[0\]\.token\)/);
     expect(short.stderr).not.toContain('tooshort123');
-    const shared = await runCli(['serve', '--db', join(dir, 'p.db'), '--plan', planFile, '--port', '0'], { PINHOLE_CARRIER_TOKENS: `a=${CARRIER},b=${CARRIER}` });
+    const shared = await runCli(['serve', '--db', db, '--plan', planFile, '--port', '0'], { PINHOLE_CARRIER_TOKENS: `a=${CARRIER},b=${CARRIER}` });
     expect(shared.code).toBe(1);
     expect(shared.stderr).toMatch(/invalid_argument \(carriers\)/);
     expect(shared.stderr).not.toContain(CARRIER);
@@ -414,7 +422,7 @@ describe('rounds, refusals and plan changes', () => {
 
   it('answers over-rate clients with 429 problem+json', async () => {
     const dir = tempDir('rate');
-    const server = await startServer({ db: join(dir, 'p.db'), plan: writePlan(dir, basePlan({ id: 'rate' })), args: ['--rate-limit', '5'] });
+    const server = await startServer({ db: await store.database('rate'), plan: writePlan(dir, basePlan({ id: 'rate' })), args: ['--rate-limit', '5'] });
     try {
       const answers = [];
       for (let i = 0; i < 7; i++) answers.push(await get(server.url, '/v1/health'));
@@ -428,8 +436,7 @@ describe('rounds, refusals and plan changes', () => {
 
 describe('OpenAPI document', () => {
   it('documents every registered route, and every documented route is registered and answers', async () => {
-    const dir = tempDir('openapi');
-    const running = await startInProcess({ db: join(dir, 'p.db'), plan: basePlan({ id: 'oa' }), port: 0, env: {} });
+    const running = await startInProcess({ db: await store.database('openapi'), plan: basePlan({ id: 'oa' }), port: 0, env: {} });
     try {
       const res = await fetch(`${running.url}/v1/openapi.json`);
       const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
@@ -454,6 +461,7 @@ describe('OpenAPI document', () => {
       await running.close();
     }
   });
+});
 });
 
 afterAll(removeTempDirs);

@@ -16,7 +16,7 @@ import type { Metrics } from './metrics.js';
 import { HttpProblem, PROBLEM_TYPE, toProblem } from './problem.js';
 import type { RoundManager } from './rounds.js';
 import type { SecaggCoordinator } from './secagg.js';
-import { registerSecaggRoutes } from './secagg-routes.js';
+import { FORWARDED, registerSecaggRoutes, relay } from './secagg-routes.js';
 import type { CommitOutcome, Storage, StoredRound } from './storage.js';
 import type { RoundRelease } from '../engine/release.js';
 
@@ -418,6 +418,11 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       const { roundId } = request.params as { roundId: string };
       const round = await o.storage.round(roundId);
       if (!round) throw new HttpProblem(404, 'not_found', 'roundId', '"roundId" names no round of this server');
+      // several instances: a secure-aggregation round's phases are closed where it is coordinated
+      if (request.headers[FORWARDED] === undefined) {
+        const where = await o.rounds.secagg.route(roundId);
+        if (where !== 'here' && where !== 'retry') return relay(request, reply, where);
+      }
       const secagg = o.rounds.secagg.view(roundId);
       if (secagg && (round.status === 'collecting' || round.status === 'closing')) {
         request.log.info({ roundId, operator: who, phase: secagg.phase }, 'secure-aggregation phase closed by an operator');

@@ -1,9 +1,24 @@
 /**
  * The Storage interface over Kysely. Queries are written once, in Kysely's portable forms (multi-row
- * inserts with ON CONFLICT DO NOTHING … RETURNING, conditional UPDATEs as claims), so a PostgreSQL
- * dialect needs only its own connection setup (see sqlite.ts for SQLite's).
+ * inserts with ON CONFLICT DO NOTHING … RETURNING, conditional UPDATEs as claims); the dialects
+ * differ only in how a transaction excludes the others. SQLite has one writer at a time (BEGIN
+ * IMMEDIATE, see sqlite.ts). On PostgreSQL several instances write at once, so:
+ * - ingestion holds a shared transaction-scoped advisory lock keyed by its round (not FOR SHARE on
+ *   the round's row: many concurrent sharers of one row turn every commit into a MultiXact write).
+ *   Commits of every instance run side by side; a claim for closing takes the same lock exclusively
+ *   before its UPDATE, so it waits until the commits in flight have finished, after which no commit
+ *   finds the round collecting. So the reports a closer reads after its claim are exactly the
+ *   reports ever acknowledged for the round. A round that closes at a report count also locks its
+ *   row FOR UPDATE: its room must be counted exactly;
+ * - closing is a lease on the round row (claimed_by, claim_expires): one instance holds it, renews it
+ *   while it computes, and publishes only while it still holds it; a crashed holder's lease expires
+ *   and another instance takes the round over. The release's primary key makes a second release of
+ *   a round impossible whatever happens;
+ * - opening a round takes a transaction-scoped advisory lock, so two instances never open two rounds
+ *   or charge the period ledger twice;
+ * - every transaction is retried on transient failures (postgres.ts).
  */
-import { type Kysely, type Selectable, Migrator } from 'kysely';
+import { type Kysely, type Selectable, Migrator, sql } from 'kysely';
 import { type Database, migrationProvider } from './migrations.js';
 import type { CommitOutcome, OpenRoundRequest, ReleaseSummary, ReportRow, RoundStatus, SecaggMessageRow, SecaggPhase, Storage, StoredPlan, StoredRound } from './storage.js';
 
@@ -35,9 +50,24 @@ function chunks<T>(list: readonly T[], size: number): T[][] {
   return out;
 }
 
-export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', onClose: () => Promise<void> | void = () => db.destroy()): Storage {
+/** A key for pg_advisory_xact_lock: the opening of rounds (any fixed 64-bit number not used elsewhere in the database). */
+const OPEN_ROUND_LOCK = 0x70696e686f6c65n; // "pinhole"
+/** The first half of the two-part advisory lock key of a round (the second is hashtext(round_id)); a space apart from OPEN_ROUND_LOCK. */
+const ROUND_LOCK_CLASS = 0x70686f6c; // "phol"
+
+export interface KyselyStorageOptions {
+  /** runs one transaction (or single statement), retrying it on transient failures; default: once */
+  readonly retry?: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', onClose: () => Promise<void> | void = () => db.destroy(), options: KyselyStorageOptions = {}): Storage {
+  const shared = dialect === 'postgres';
+  const retry = options.retry ?? (<T>(fn: () => Promise<T>) => fn());
+  /** a round's report count limit never changes once it is open: read once, then known before locking */
+  const limits = new Map<string, number | null>();
   return {
     kind: dialect,
+    shared,
 
     async migrate() {
       const migrator = new Migrator({ db, provider: migrationProvider(dialect), migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
@@ -52,7 +82,14 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
     },
 
     async insertPlan(p) {
-      await db.insertInto('plans').values({ plan_id: p.planId, revision: p.revision, document: p.document, deployed_at: p.deployedAt, effective_from: p.effectiveFrom }).execute();
+      // instances starting together deploy the same plan: the first insert wins, the caller re-reads
+      await retry(() =>
+        db
+          .insertInto('plans')
+          .values({ plan_id: p.planId, revision: p.revision, document: p.document, deployed_at: p.deployedAt, effective_from: p.effectiveFrom })
+          .onConflict((oc) => oc.doNothing())
+          .execute(),
+      );
     },
 
     async periodRounds(periodStart, periodEnd) {
@@ -61,7 +98,8 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
     },
 
     async openRound(req: OpenRoundRequest, allow) {
-      return db.transaction().execute(async (trx) => {
+      return retry(() => db.transaction().execute(async (trx) => {
+        if (shared) await sql`select pg_advisory_xact_lock(${sql.lit(OPEN_ROUND_LOCK)})`.execute(trx);
         const active = await trx.selectFrom('rounds').select('round_id').where('status', 'in', ['collecting', 'closing']).limit(1).execute();
         if (active.length > 0) return null;
         const ledger = (await trx.selectFrom('rounds').selectAll().where('period_start', '=', req.periodStart).where('period_end', '=', req.periodEnd).execute()).map(toRound);
@@ -85,7 +123,7 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
         };
         await trx.insertInto('rounds').values(row).execute();
         return toRound(row);
-      });
+      }));
     },
 
     async round(roundId) {
@@ -100,18 +138,26 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
     },
 
     async commitReports(rows: readonly ReportRow[]) {
-      const outcomes: CommitOutcome[] = new Array<CommitOutcome>(rows.length).fill('unknown_round');
-      if (rows.length === 0) return outcomes;
+      if (rows.length === 0) return [];
+      const byRound = new Map<string, number[]>();
+      rows.forEach((r, i) => {
+        const list = byRound.get(r.roundId) ?? [];
+        list.push(i);
+        byRound.set(r.roundId, list);
+      });
       const now = Date.now();
-      await db.transaction().execute(async (trx) => {
-        const byRound = new Map<string, number[]>();
-        rows.forEach((r, i) => {
-          const list = byRound.get(r.roundId) ?? [];
-          list.push(i);
-          byRound.set(r.roundId, list);
-        });
+      return retry(() => db.transaction().execute(async (trx) => {
+        const outcomes: CommitOutcome[] = new Array<CommitOutcome>(rows.length).fill('unknown_round');
         for (const [roundId, indices] of byRound) {
-          const round = await trx.selectFrom('rounds').select(['status', 'reports', 'close_at_reports']).where('round_id', '=', roundId).executeTakeFirst();
+          if (shared && !limits.has(roundId)) {
+            const r = await trx.selectFrom('rounds').select('close_at_reports').where('round_id', '=', roundId).executeTakeFirst();
+            if (r) limits.set(roundId, r.close_at_reports === null ? null : Number(r.close_at_reports));
+          }
+          const capped = limits.get(roundId) !== null;
+          // see the header: shared while committing, exclusive where the room is counted
+          if (shared) await sql`select pg_advisory_xact_lock_shared(${sql.lit(ROUND_LOCK_CLASS)}, hashtext(${roundId}))`.execute(trx);
+          const q = trx.selectFrom('rounds').select(['status', 'reports', 'close_at_reports']).where('round_id', '=', roundId);
+          const round = await (shared && capped ? q.forUpdate() : q).executeTakeFirst();
           if (!round) continue;
           if (round.status !== 'collecting') {
             for (const i of indices) outcomes[i] = 'round_closed';
@@ -144,11 +190,14 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
           const admitted = fresh.slice(0, room === Infinity ? fresh.length : room);
           for (const i of fresh.slice(admitted.length)) outcomes[i] = 'round_closed';
           let stored = 0;
+          const missed: number[] = [];
           for (const part of chunks(admitted, Math.floor(MAX_IN_LIST / 2))) {
+            // one key order for every instance's inserts, so two batches holding the same reports cannot deadlock
+            const ordered = [...part].sort((a, b) => ((rows[a] as ReportRow).reportId < (rows[b] as ReportRow).reportId ? -1 : 1));
             const inserted = await trx
               .insertInto('reports')
               .values(
-                part.map((i) => {
+                ordered.map((i) => {
                   const r = rows[i] as ReportRow;
                   return { round_id: roundId, report_id: r.reportId, contributor: r.contributor, digest: r.digest, bytes: r.bytes, received_at: now };
                 }),
@@ -157,19 +206,41 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
               .returning('report_id')
               .execute();
             const ids = new Set(inserted.map((x) => x.report_id));
-            // not inserted: the contributor already has a report in this round (the report id was checked above)
-            for (const i of part) outcomes[i] = ids.has((rows[i] as ReportRow).reportId) ? 'stored' : 'conflict_contributor';
+            for (const i of part) {
+              if (ids.has((rows[i] as ReportRow).reportId)) outcomes[i] = 'stored';
+              else missed.push(i);
+            }
             stored += ids.size;
+          }
+          if (missed.length > 0) {
+            // Not inserted: the report id or the contributor is taken. On PostgreSQL that may be by a
+            // commit of another instance that finished after our first look; this statement sees it.
+            const taken = new Map<string, string>();
+            for (const part of chunks(missed, MAX_IN_LIST)) {
+              const found = await trx
+                .selectFrom('reports')
+                .select(['report_id', 'digest'])
+                .where('round_id', '=', roundId)
+                .where('report_id', 'in', part.map((i) => (rows[i] as ReportRow).reportId))
+                .execute();
+              for (const f of found) taken.set(f.report_id, f.digest);
+            }
+            for (const i of missed) {
+              const r = rows[i] as ReportRow;
+              const digest = taken.get(r.reportId);
+              outcomes[i] = digest === undefined ? 'conflict_contributor' : digest === r.digest ? 'duplicate' : 'conflict_report';
+            }
           }
           // retries of a report id stored earlier in this batch are acknowledged once it is stored
           for (const i of indices) {
             if (outcomes[i] !== 'duplicate' || existing.has((rows[i] as ReportRow).reportId)) continue;
             const first = indices.find((j) => (rows[j] as ReportRow).reportId === (rows[i] as ReportRow).reportId);
-            if (first !== undefined && outcomes[first] !== 'stored') outcomes[i] = outcomes[first] as CommitOutcome;
+            if (first !== undefined && first !== i && outcomes[first] !== 'stored') outcomes[i] = outcomes[first] as CommitOutcome;
           }
-          if (stored > 0) {
+          // the running count matters where the round closes at a count (the final count is written at publication)
+          if (stored > 0 && round.close_at_reports !== null) {
             const total = Number(round.reports) + stored;
-            const full = round.close_at_reports !== null && total >= Number(round.close_at_reports);
+            const full = total >= Number(round.close_at_reports);
             await trx
               .updateTable('rounds')
               .set({ reports: total, ...(full ? { status: 'closing' } : {}) })
@@ -177,23 +248,27 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
               .execute();
           }
         }
-      });
-      return outcomes;
+        return outcomes;
+      }));
     },
 
     async claimClose(roundId, owner, now, leaseMs, options = {}) {
-      const r = await db
-        .updateTable('rounds')
-        .set({ status: 'closing', claimed_by: owner, claim_expires: now + leaseMs })
-        .where('round_id', '=', roundId)
-        .where((eb) =>
-          eb.or([
-            eb('status', '=', 'collecting'),
-            // SQLite binds no booleans: a forced claim takes any closing round by its status alone
-            options.force ? eb('status', '=', 'closing') : eb.and([eb('status', '=', 'closing'), eb.or([eb('claimed_by', 'is', null), eb('claim_expires', '<', now), eb('claimed_by', '=', owner)])]),
-          ]),
-        )
-        .executeTakeFirst();
+      const r = await retry(() => db.transaction().execute(async (trx) => {
+        // waits for the commits in flight on this round (see the header)
+        if (shared) await sql`select pg_advisory_xact_lock(${sql.lit(ROUND_LOCK_CLASS)}, hashtext(${roundId}))`.execute(trx);
+        return trx
+          .updateTable('rounds')
+          .set({ status: 'closing', claimed_by: owner, claim_expires: now + leaseMs })
+          .where('round_id', '=', roundId)
+          .where((eb) =>
+            eb.or([
+              eb('status', '=', 'collecting'),
+              // SQLite binds no booleans: a forced claim takes any closing round by its status alone
+              options.force ? eb('status', '=', 'closing') : eb.and([eb('status', '=', 'closing'), eb.or([eb('claimed_by', 'is', null), eb('claim_expires', '<', now), eb('claimed_by', '=', owner)])]),
+            ]),
+          )
+          .executeTakeFirst();
+      }));
       return Number(r.numUpdatedRows) === 1;
     },
 
@@ -209,17 +284,25 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
     },
 
     async publish(roundId, owner, release, deleteReports) {
-      return db.transaction().execute(async (trx) => {
-        const round = await trx.selectFrom('rounds').selectAll().where('round_id', '=', roundId).executeTakeFirst();
-        if (!round || round.status !== 'closing' || round.claimed_by !== owner) return false;
+      return retry(() => db.transaction().execute(async (trx) => {
+        // only the claim's holder publishes: the UPDATE locks the row and checks the claim in one step
+        const round = await trx
+          .updateTable('rounds')
+          .set({ status: release.status, closed_at: release.at, claimed_by: null, claim_expires: null, reports: sql<number>`(select count(*) from reports where round_id = ${roundId})` })
+          .where('round_id', '=', roundId)
+          .where('status', '=', 'closing')
+          .where('claimed_by', '=', owner)
+          .returning(['plan_id', 'plan_revision'])
+          .executeTakeFirst();
+        if (!round) return false;
         await trx
           .insertInto('releases')
           .values({ round_id: roundId, plan_id: round.plan_id, plan_revision: round.plan_revision, status: release.status, published_at: release.at, document: release.document })
           .execute();
-        await trx.updateTable('rounds').set({ status: release.status, closed_at: release.at, claimed_by: null, claim_expires: null }).where('round_id', '=', roundId).execute();
         if (deleteReports) await trx.deleteFrom('reports').where('round_id', '=', roundId).execute();
+        limits.delete(roundId);
         return true;
-      });
+      }));
     },
 
     async releases({ limit, before }) {
@@ -235,8 +318,37 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
       return { roundId: r.round_id, planId: r.plan_id, planRevision: Number(r.plan_revision), status: r.status as 'released' | 'refused', publishedAt: Number(r.published_at), document: r.document };
     },
 
-    async secaggBegin(roundId, phaseDeadline) {
-      await db.insertInto('secagg_rounds').values({ round_id: roundId, phase: 'join', phase_deadline: phaseDeadline, config: null, detail: null, updated_at: Date.now() }).execute();
+    async secaggBegin(roundId, phaseDeadline, lease) {
+      const r = await retry(() =>
+        db
+          .insertInto('secagg_rounds')
+          .values({
+            round_id: roundId,
+            phase: 'join',
+            phase_deadline: phaseDeadline,
+            config: null,
+            detail: null,
+            updated_at: Date.now(),
+            coordinator: lease.owner,
+            coordinator_expires: lease.now + lease.leaseMs,
+            coordinator_url: lease.url,
+          })
+          .onConflict((oc) => oc.doNothing())
+          .executeTakeFirst(),
+      );
+      return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
+    },
+
+    async secaggCoordinate(roundId, lease) {
+      const r = await retry(() =>
+        db
+          .updateTable('secagg_rounds')
+          .set({ coordinator: lease.owner, coordinator_expires: lease.now + lease.leaseMs, coordinator_url: lease.url })
+          .where('round_id', '=', roundId)
+          .where((eb) => eb.or([eb('coordinator', 'is', null), eb('coordinator_expires', '<', lease.now), eb('coordinator', '=', lease.owner)]))
+          .executeTakeFirst(),
+      );
+      return Number(r.numUpdatedRows) === 1;
     },
 
     async secaggRound(roundId) {
@@ -248,25 +360,35 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
         phaseDeadline: r.phase_deadline === null ? null : Number(r.phase_deadline),
         config: r.config === null ? null : bytesOf(r.config),
         detail: r.detail,
+        coordinator: r.coordinator,
+        coordinatorExpires: r.coordinator_expires === null ? null : Number(r.coordinator_expires),
+        coordinatorUrl: r.coordinator_url,
       };
     },
 
-    async secaggSetPhase(roundId, phase, phaseDeadline, extra) {
-      await db
-        .updateTable('secagg_rounds')
-        .set({
-          phase,
-          phase_deadline: phaseDeadline,
-          updated_at: Date.now(),
-          ...(extra.config === undefined ? {} : { config: blob(extra.config) }),
-          ...(extra.detail === undefined ? {} : { detail: extra.detail }),
-        })
-        .where('round_id', '=', roundId)
-        .execute();
+    async secaggSetPhase(roundId, phase, phaseDeadline, extra, fence = null) {
+      const r = await retry(() => {
+        let q = db
+          .updateTable('secagg_rounds')
+          .set({
+            phase,
+            phase_deadline: phaseDeadline,
+            updated_at: Date.now(),
+            ...(extra.config === undefined ? {} : { config: blob(extra.config) }),
+            ...(extra.detail === undefined ? {} : { detail: extra.detail }),
+          })
+          .where('round_id', '=', roundId);
+        // shared storage: only the lease's holder moves the round on
+        if (shared && fence !== null) q = q.where('coordinator', '=', fence);
+        return q.executeTakeFirst();
+      });
+      return Number(r.numUpdatedRows) === 1;
     },
 
     async secaggJoin(roundId, contributor, sessionDigest, cohort) {
-      return db.transaction().execute(async (trx) => {
+      return retry(() => db.transaction().execute(async (trx) => {
+        // PostgreSQL runs joins side by side: the round's row orders them, so slots stay 1..n
+        if (shared) await trx.selectFrom('secagg_rounds').select('round_id').where('round_id', '=', roundId).forUpdate().execute();
         const prior = await trx.selectFrom('secagg_slots').select('slot').where('round_id', '=', roundId).where('contributor', '=', contributor).executeTakeFirst();
         if (prior) {
           await trx.updateTable('secagg_slots').set({ session_digest: sessionDigest }).where('round_id', '=', roundId).where('slot', '=', prior.slot).execute();
@@ -279,7 +401,7 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
         const slot = count + 1;
         await trx.insertInto('secagg_slots').values({ round_id: roundId, slot, contributor, session_digest: sessionDigest, joined_at: Date.now() }).execute();
         return { slot, rejoined: false };
-      });
+      }));
     },
 
     async secaggSlots(roundId) {
@@ -290,7 +412,7 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
     async secaggStoreMessages(rows: readonly SecaggMessageRow[]) {
       if (rows.length === 0) return [];
       const now = Date.now();
-      return db.transaction().execute(async (trx) => {
+      return retry(() => db.transaction().execute(async (trx) => {
         const out: ('stored' | 'duplicate' | 'conflict')[] = [];
         for (const r of rows) {
           const inserted = await trx
@@ -307,7 +429,7 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
           out.push(prior?.digest === r.digest ? 'duplicate' : 'conflict');
         }
         return out;
-      });
+      }));
     },
 
     async secaggMessages(roundId, phase) {
@@ -316,10 +438,10 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
     },
 
     async secaggDelete(roundId) {
-      await db.transaction().execute(async (trx) => {
+      await retry(() => db.transaction().execute(async (trx) => {
         await trx.deleteFrom('secagg_messages').where('round_id', '=', roundId).execute();
         await trx.deleteFrom('secagg_slots').where('round_id', '=', roundId).execute();
-      });
+      }));
     },
 
     async close() {

@@ -21,6 +21,12 @@ export class Metrics {
   readonly rounds = new Counter({ name: 'pinhole_rounds_closed_total', help: 'Rounds closed, by release status', labelNames: ['status'] as const, registers: [this.registry] });
   readonly roundsOpened = new Counter({ name: 'pinhole_rounds_opened_total', help: 'Rounds opened', registers: [this.registry] });
   readonly closeSeconds = new Histogram({ name: 'pinhole_round_close_seconds', help: 'Time to release a round', buckets: [0.01, 0.1, 0.5, 1, 5, 30, 120], registers: [this.registry] });
+  readonly storageRetries = new Counter({
+    name: 'pinhole_storage_retries_total',
+    help: 'Transactions retried after a transient failure (PostgreSQL: serialization failure, deadlock, lost connection), by SQLSTATE',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'pinhole_' });

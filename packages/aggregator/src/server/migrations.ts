@@ -26,7 +26,17 @@ export interface Database {
   };
   reports: { round_id: string; report_id: string; contributor: string; digest: string; bytes: Uint8Array; received_at: number };
   releases: { round_id: string; plan_id: string; plan_revision: number; status: string; published_at: number; document: string };
-  secagg_rounds: { round_id: string; phase: string; phase_deadline: number | null; config: Uint8Array | null; detail: string | null; updated_at: number };
+  secagg_rounds: {
+    round_id: string;
+    phase: string;
+    phase_deadline: number | null;
+    config: Uint8Array | null;
+    detail: string | null;
+    updated_at: number;
+    coordinator: string | null;
+    coordinator_expires: number | null;
+    coordinator_url: string | null;
+  };
   secagg_slots: { round_id: string; slot: number; contributor: string; session_digest: string; joined_at: number };
   secagg_messages: { round_id: string; phase: string; slot: number; digest: string; bytes: Uint8Array; received_at: number };
 }
@@ -129,7 +139,21 @@ const secagg = (blob: string): Migration => ({
   },
 });
 
+/**
+ * Several instances on one database (PostgreSQL): one instance at a time coordinates a
+ * secure-aggregation round, under a lease it renews (coordinator, coordinator_expires); the others
+ * forward the round's device requests to it (coordinator_url) and take the round over, by replaying
+ * its stored messages, once the lease expired. One column per statement: SQLite adds one at a time.
+ */
+const secaggCoordinator: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('secagg_rounds').addColumn('coordinator', 'varchar(64)').execute();
+    await db.schema.alterTable('secagg_rounds').addColumn('coordinator_expires', 'bigint').execute();
+    await db.schema.alterTable('secagg_rounds').addColumn('coordinator_url', 'varchar(2048)').execute();
+  },
+};
+
 export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProvider {
   const blob = dialect === 'postgres' ? 'bytea' : 'blob';
-  return { getMigrations: () => Promise.resolve({ '0001_initial': initial(blob), '0002_secagg': secagg(blob) }) };
+  return { getMigrations: () => Promise.resolve({ '0001_initial': initial(blob), '0002_secagg': secagg(blob), '0003_secagg_coordinator': secaggCoordinator }) };
 }

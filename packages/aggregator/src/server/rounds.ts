@@ -2,7 +2,8 @@
  * Rounds as a small persisted state machine: collecting → closing → released | refused. A round
  * opens when the period ledger (the rounds table) says one more round of the plan fits the
  * period's budget, collects until its time or report count, is claimed for closing by one owner
- * (a conditional UPDATE, so a second instance or a restart cannot release it twice), and is
+ * (a conditional UPDATE with a lease that its holder renews while it computes, so a second instance
+ * or a restart cannot release it twice, and a crashed holder's round is taken over), and is
  * released through the plan's release engine; the release and the round's new state commit in
  * one transaction with the deletion of its raw reports. A round of a secure-aggregation plan is
  * driven by the SecaggCoordinator instead (secagg.ts): it collects through the protocol's phases,
@@ -49,6 +50,7 @@ export class RoundManager {
   #closing = new Map<string, Promise<boolean>>();
   #ticking: Promise<void> | null = null;
   #stopped = false;
+  #url: string | null = null;
   readonly #secagg: SecaggCoordinator;
   /** secure-aggregation rounds in memory, oldest first (the finished ones stay a while for late polls) */
   readonly #secaggRounds: string[] = [];
@@ -68,6 +70,7 @@ export class RoundManager {
       {
         owner: this.owner,
         leaseMs: options.leaseMs,
+        url: () => this.#url,
         retention: options.retention,
         now: () => this.#now(),
         engineFor: (planId, revision) => this.engineFor(planId, revision),
@@ -80,6 +83,11 @@ export class RoundManager {
       },
       options.secagg ?? DEFAULT_SECAGG_TIMING,
     );
+  }
+
+  /** Where this instance answers devices (written with its coordination leases, for the other instances to forward to). */
+  setUrl(url: string): void {
+    this.#url = url;
   }
 
   /** The coordinator of secure-aggregation rounds (the HTTP routes talk to it). */
@@ -125,13 +133,14 @@ export class RoundManager {
 
   /** Recovers after a restart (rounds left closing, rounds of an earlier plan, deadlines passed), opens a round if one fits, and starts the clock. */
   async start(): Promise<void> {
+    // alone on its storage, a restarted server's old claims are its own; shared, they may be a live instance's
     for (const r of await this.#storage.rounds(['closing', 'collecting'])) {
       // a secure-aggregation round continues from its stored phase (or aborts with the reason)
       const sa = await this.#isSecagg(r);
       if (sa) {
         await this.#secagg.resume(r, sa.plan, sa.engine);
         this.#track(r.roundId);
-      } else if (r.status === 'closing') await this.close(r.roundId, { force: true });
+      } else if (r.status === 'closing') await this.close(r.roundId, { force: !this.#storage.shared });
       else if (r.planId !== this.#deployed.planId || r.planRevision !== this.#deployed.revision) await this.close(r.roundId);
     }
     await this.tick();
@@ -146,7 +155,13 @@ export class RoundManager {
       try {
         const now = this.#now();
         for (const r of await this.#storage.rounds(['collecting', 'closing'])) {
-          if (await this.#isSecagg(r)) {
+          const sa = await this.#isSecagg(r);
+          if (sa) {
+            // shared storage: take over a round whose coordinator's lease expired (it crashed)
+            if (this.#storage.shared && !this.#secagg.coordinates(r.roundId)) {
+              await this.#secagg.resume(r, sa.plan, sa.engine);
+              if (this.#secagg.coordinates(r.roundId)) this.#track(r.roundId);
+            }
             if (r.status === 'collecting' && r.closesAt !== null && now >= r.closesAt) await this.#secagg.expire(r.roundId);
             continue;
           }
@@ -173,6 +188,9 @@ export class RoundManager {
   async #openIfDue(now: number): Promise<void> {
     const plan = this.#plan;
     if (now < this.#deployed.effectiveFrom || now < Date.parse(plan.budget.periodStart)) return;
+    // instances sharing a database during a plan rollout: one still on an older revision opens no more rounds
+    const latest = (await this.#storage.plans()).at(-1);
+    if (latest && (latest.planId !== this.#deployed.planId || latest.revision !== this.#deployed.revision)) return;
     const period = planPeriod(plan, now);
     const loss = addPrivacyLosses([planRoundLoss(plan)]);
     const closesAt = Math.min(period.endMs, plan.schedule.roundSeconds === null ? period.endMs : now + plan.schedule.roundSeconds * 1000);
@@ -222,9 +240,22 @@ export class RoundManager {
 
   async #close(roundId: string, force: boolean): Promise<boolean> {
     const t0 = performance.now();
+    // a secure-aggregation round coordinated by another instance is released by its protocol there
+    const stored = await this.#storage.round(roundId);
+    if (stored && (await this.#isSecagg(stored))) return false;
     const claimed = await this.#storage.claimClose(roundId, this.owner, this.#now(), this.#options.leaseMs, { force });
     if (!claimed) return false;
     if (this.#current?.roundId === roundId) this.#current = null;
+    // keep the lease while computing, so no other instance takes over a live closing
+    let renewing: Promise<unknown> | null = null;
+    const renew = setInterval(() => {
+      // one renewal at a time: a renewal stuck behind a lock must not take the pool's every connection
+      renewing ??= this.#storage
+        .claimClose(roundId, this.owner, this.#now(), this.#options.leaseMs)
+        .catch(() => undefined)
+        .finally(() => (renewing = null));
+    }, Math.max(1, Math.floor(this.#options.leaseMs / 3)));
+    renew.unref();
     try {
       const round = (await this.#storage.round(roundId)) as StoredRound;
       const engine = await this.engineFor(round.planId, round.planRevision);
@@ -238,6 +269,8 @@ export class RoundManager {
     } catch (e) {
       this.#options.events.failed(roundId, e);
       return false;
+    } finally {
+      clearInterval(renew);
     }
   }
 

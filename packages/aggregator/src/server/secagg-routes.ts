@@ -4,7 +4,7 @@
  * `@pinhole/secagg` wire bytes relayed as they are, steps a core envelope of type
  * "pinhole/secagg-step" (MessagePack).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SecaggCoordinator } from './secagg.js';
 import { HttpProblem, PROBLEM_TYPE } from './problem.js';
 
@@ -13,7 +13,43 @@ const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) 
 const roundParams = { type: 'object', required: ['roundId'], properties: { roundId: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
 const session = [{ secaggSession: [] }];
 
+/** Marks a request one instance forwarded to another, which answers it itself (no second hop). */
+export const FORWARDED = 'x-pinhole-forwarded';
+
+/**
+ * Several instances on one database: a round's device requests reaching an instance that does not
+ * coordinate it are relayed, as they are, to the one that does, and its answer back.
+ */
+export async function relay(request: FastifyRequest, reply: FastifyReply, target: string): Promise<FastifyReply> {
+  const headers: Record<string, string> = { [FORWARDED]: '1' };
+  for (const h of ['authorization', 'content-type', 'accept']) {
+    const v = request.headers[h];
+    if (typeof v === 'string') headers[h] = v;
+  }
+  const body = request.method !== 'POST' ? undefined : Buffer.isBuffer(request.body) ? new Uint8Array(request.body) : JSON.stringify(request.body);
+  let res: Response;
+  try {
+    res = await fetch(`${target}${request.url}`, { method: request.method, headers, ...(body === undefined ? {} : { body }) });
+  } catch {
+    throw new HttpProblem(503, 'unavailable', 'roundId', 'the instance coordinating this secure-aggregation round does not answer; retry', { 'retry-after': '1' });
+  }
+  void reply.code(res.status);
+  for (const h of ['content-type', 'cache-control', 'retry-after', 'www-authenticate']) {
+    const v = res.headers.get(h);
+    if (v !== null) void reply.header(h, v);
+  }
+  return reply.send(Buffer.from(await res.arrayBuffer()));
+}
+
 export function registerSecaggRoutes(app: FastifyInstance, base: string, coordinator: () => SecaggCoordinator, msgpackTypes: readonly string[]): void {
+  /** the coordinating instance's URL when that is another one (and this request was not forwarded already) */
+  const elsewhere = async (request: FastifyRequest, roundId: string): Promise<string | null> => {
+    if (request.headers[FORWARDED] !== undefined) return null;
+    const where = await coordinator().route(roundId);
+    if (where === 'here') return null;
+    if (where === 'retry') throw new HttpProblem(503, 'unavailable', 'roundId', 'the secure-aggregation round is being taken over by another instance; retry', { 'retry-after': '1' });
+    return where;
+  };
   app.post(
     `${base}/secagg/:roundId/join`,
     {
@@ -33,6 +69,8 @@ export function registerSecaggRoutes(app: FastifyInstance, base: string, coordin
     },
     async (request, reply) => {
       const { roundId } = request.params as { roundId: string };
+      const target = await elsewhere(request, roundId);
+      if (target !== null) return relay(request, reply, target);
       const { contributor } = request.body as { contributor: string };
       const joined = await coordinator().join(roundId, contributor);
       return reply.code(joined.rejoined ? 200 : 201).send({ slot: joined.slot, session: joined.session });
@@ -62,6 +100,8 @@ export function registerSecaggRoutes(app: FastifyInstance, base: string, coordin
     },
     async (request, reply) => {
       const { roundId } = request.params as { roundId: string };
+      const target = await elsewhere(request, roundId);
+      if (target !== null) return relay(request, reply, target);
       const q = request.query as { after: string; wait: number };
       const bytes = await coordinator().step(roundId, request.headers.authorization, q.after, q.wait * 1000);
       void reply.type('application/msgpack').header('cache-control', 'no-store');
@@ -95,6 +135,8 @@ export function registerSecaggRoutes(app: FastifyInstance, base: string, coordin
     },
     async (request, reply) => {
       const { roundId } = request.params as { roundId: string };
+      const target = await elsewhere(request, roundId);
+      if (target !== null) return relay(request, reply, target);
       const body = request.body;
       if (!Buffer.isBuffer(body)) throw new HttpProblem(415, 'unsupported_media_type', 'content-type', `a protocol message is sent as ${msgpackTypes[0]}`);
       const status = await coordinator().message(roundId, request.headers.authorization, new Uint8Array(body.buffer, body.byteOffset, body.byteLength));

@@ -21,6 +21,11 @@
  * keys, encrypted shares, masked vectors, signatures and unmasking shares — never a device's
  * unmasked vector. A round that cannot go on (too few devices for the threshold or the minimum
  * cohort, a corrupt share, its time running out) aborts and is published refused with the reason.
+ *
+ * Several instances on one database (PostgreSQL): the instance that opened the round coordinates it
+ * under a lease it renews every tick; the others forward the round's device requests to it, and
+ * when its lease expires (it crashed) one of them takes the round over by the same replay. Phase
+ * changes are fenced by the lease; the release by the round's closing claim and its primary key.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { type Plan, type PlanCollection, PinholeError, decodeEnvelope, encodeEnvelope, isContributorToken, isPinholeError } from '@pinhole/core';
@@ -63,6 +68,8 @@ export const DEFAULT_SECAGG_TIMING: SecaggTiming = Object.freeze({ joinMs: 600_0
 export interface SecaggHost {
   readonly owner: string;
   readonly leaseMs: number;
+  /** where this instance answers devices, once it listens (other instances forward to it) */
+  url(): string | null;
   /** delete the round's stored messages once its release is published */
   readonly retention: boolean;
   now(): number;
@@ -149,6 +156,8 @@ interface RoundState {
   readonly accepted: Map<ProtocolPhase, Map<number, string>>;
   readonly inflight: Set<Promise<unknown>>;
   closing: boolean;
+  /** the unmasked sum, kept while the round's closing claim is still another (crashed) instance's */
+  unmasked: Awaited<ReturnType<SecAggServer['closeUnmasking']>> | null;
   readonly waiters: Set<() => void>;
 }
 
@@ -214,6 +223,7 @@ export class SecaggCoordinator {
       accepted: new Map(),
       inflight: new Set(),
       closing: false,
+      unmasked: null,
       waiters: new Set(),
     };
   }
@@ -223,9 +233,36 @@ export class SecaggCoordinator {
     const s = this.#newState(round, plan, engine);
     const end = round.closesAt ?? Infinity;
     s.deadline = Math.min(this.#host.now() + this.#timing.joinMs, end);
-    await this.#storage.secaggBegin(round.roundId, s.deadline);
+    if (!(await this.#storage.secaggBegin(round.roundId, s.deadline, this.#lease()))) return this.resume(round, plan, engine);
     this.#rounds.set(round.roundId, s);
     this.#host.phase(round.roundId, 'join', null);
+  }
+
+  #lease() {
+    return { owner: this.#host.owner, now: this.#host.now(), leaseMs: this.#host.leaseMs, url: this.#host.url() };
+  }
+
+  /** this instance's name on phase changes: fenced by the lease where instances share the storage */
+  get #fence(): string | null {
+    return this.#storage.shared ? this.#host.owner : null;
+  }
+
+  /**
+   * Who answers a device request of this round: this instance ('here': it coordinates the round,
+   * or the round is unknown or over), another instance (its URL), or nobody right now ('retry': the
+   * coordinator's lease ran out and no instance has taken the round over yet).
+   */
+  async route(roundId: string): Promise<string> {
+    if (!this.#storage.shared || this.#rounds.has(roundId)) return 'here';
+    const r = await this.#storage.secaggRound(roundId);
+    if (!r || r.phase === 'done' || r.phase === 'aborted') return 'here';
+    const live = r.coordinator !== null && r.coordinator !== this.#host.owner && (r.coordinatorExpires ?? 0) >= this.#host.now();
+    return live && r.coordinatorUrl !== null ? r.coordinatorUrl : 'retry';
+  }
+
+  /** Whether this instance coordinates the round now. */
+  coordinates(roundId: string): boolean {
+    return this.#rounds.has(roundId);
   }
 
   /**
@@ -234,8 +271,11 @@ export class SecaggCoordinator {
    * A round whose stored state cannot be replayed aborts with the reason.
    */
   async resume(round: StoredRound, plan: Plan, engine: ReleaseEngine): Promise<void> {
+    if (this.#rounds.has(round.roundId)) return;
     const stored = await this.#storage.secaggRound(round.roundId);
     if (!stored) return this.begin(round, plan, engine);
+    // shared: another live instance may coordinate it; this one takes over only an expired lease
+    if (this.#storage.shared && !(await this.#storage.secaggCoordinate(round.roundId, this.#lease()))) return;
     const s = this.#newState(round, plan, engine);
     this.#rounds.set(round.roundId, s);
     for (const slot of await this.#storage.secaggSlots(round.roundId)) {
@@ -420,7 +460,14 @@ export class SecaggCoordinator {
   async tick(): Promise<void> {
     const now = this.#host.now();
     for (const s of [...this.#rounds.values()]) {
-      if (s.closing || s.phase === 'done' || s.phase === 'aborted') continue;
+      if (s.phase === 'done' || s.phase === 'aborted') continue;
+      if (this.#storage.shared && !(await this.#storage.secaggCoordinate(s.round.roundId, this.#lease()))) {
+        // the lease ran out and another instance took the round over (this one stalled): let go of it
+        this.#host.failed(s.round.roundId, new Error('the coordination lease of this secure-aggregation round passed to another instance'));
+        this.forget(s.round.roundId);
+        continue;
+      }
+      if (s.closing) continue;
       if (s.phase === 'join') {
         if (s.deadline !== null && now >= s.deadline) await this.#advance(s);
         continue;
@@ -460,6 +507,8 @@ export class SecaggCoordinator {
         await this.#closeProtocolPhase(s, phase, { replay: false });
       }
     } catch (e) {
+      // another instance coordinates the round now: it is theirs to abort or release
+      if (!this.#rounds.has(s.round.roundId)) return;
       try {
         // too few survivors for the minimum cohort (the engine's check, or the protocol's contributor floor) is min_cohort
         if (isPinholeError(e)) await this.#abort(s, e.message.replace(/^the round was aborted: /, ''), e.param === 'cohort' || e.param === 'minContributors' ? 'min_cohort' : 'round_aborted');
@@ -491,7 +540,7 @@ export class SecaggCoordinator {
     const config = roundConfig(s.plan, s.round.roundId, n);
     const bytes = encodeRoundConfig(config);
     const deadline = this.#host.now() + this.#timing.phaseMs;
-    await this.#storage.secaggSetPhase(s.round.roundId, 'advertise', deadline, { config: bytes });
+    await this.#moveTo(s, 'advertise', deadline, { config: bytes });
     s.config = config;
     s.configBytes = bytes;
     s.server = this.#server(s);
@@ -501,6 +550,13 @@ export class SecaggCoordinator {
     s.deadline = deadline;
     s.lastMessageAt = this.#host.now();
     this.#host.phase(s.round.roundId, 'advertise', null);
+  }
+
+  async #moveTo(s: RoundState, phase: SecaggPhase, deadline: number | null, extra: { readonly config?: Uint8Array }): Promise<void> {
+    if (!(await this.#storage.secaggSetPhase(s.round.roundId, phase, deadline, extra, this.#fence))) {
+      this.forget(s.round.roundId);
+      throw new Error(`the coordination of ${s.round.roundId} passed to another instance`);
+    }
   }
 
   /** Closes one protocol phase on the server and prepares the next phase's messages. */
@@ -536,7 +592,7 @@ export class SecaggCoordinator {
     s.phase = next;
     if (!o.replay) {
       const deadline = this.#host.now() + this.#timing.phaseMs;
-      await this.#storage.secaggSetPhase(s.round.roundId, next, deadline, {});
+      await this.#moveTo(s, next, deadline, {});
       s.deadline = deadline;
       s.lastMessageAt = this.#host.now();
       this.#host.phase(s.round.roundId, next, null);
@@ -546,8 +602,9 @@ export class SecaggCoordinator {
   /** Unmasks the sum, releases it through the engine and publishes the release. */
   async #finish(s: RoundState): Promise<void> {
     const t0 = performance.now();
-    const result = await (s.server as SecAggServer).closeUnmasking();
-    const claimed = await this.#storage.claimClose(s.round.roundId, this.#host.owner, this.#host.now(), this.#host.leaseMs, { force: true });
+    const result = (s.unmasked ??= await (s.server as SecAggServer).closeUnmasking());
+    const claimed = await this.#storage.claimClose(s.round.roundId, this.#host.owner, this.#host.now(), this.#host.leaseMs, { force: !this.#storage.shared });
+    // shared: a crashed coordinator's closing claim runs out first; the next tick tries again
     if (!claimed) return;
     const round = s.engine.openRound({ roundId: s.round.roundId });
     let offset = 0;
@@ -561,7 +618,7 @@ export class SecaggCoordinator {
     }
     const release = round.release();
     const ok = await this.#storage.publish(s.round.roundId, this.#host.owner, { status: release.status, document: JSON.stringify(release), at: this.#host.now() }, this.#host.retention);
-    await this.#storage.secaggSetPhase(s.round.roundId, 'done', null, { detail: release.status });
+    await this.#storage.secaggSetPhase(s.round.roundId, 'done', null, { detail: release.status }, this.#fence);
     if (this.#host.retention) await this.#storage.secaggDelete(s.round.roundId);
     s.phase = 'done';
     s.detail = release.status;
@@ -575,14 +632,14 @@ export class SecaggCoordinator {
     if (s.phase === 'aborted' || s.phase === 'done') return;
     s.phase = 'aborted';
     s.detail = reason;
-    await this.#storage.secaggSetPhase(s.round.roundId, 'aborted', null, { detail: reason });
+    await this.#storage.secaggSetPhase(s.round.roundId, 'aborted', null, { detail: reason }, this.#fence);
     this.#host.phase(s.round.roundId, 'aborted', reason);
     this.#wake(s);
     await this.#publishRefused(s, reason, kind);
   }
 
   async #publishRefused(s: RoundState, reason: string, kind: 'round_aborted' | 'min_cohort'): Promise<void> {
-    const claimed = await this.#storage.claimClose(s.round.roundId, this.#host.owner, this.#host.now(), this.#host.leaseMs, { force: true });
+    const claimed = await this.#storage.claimClose(s.round.roundId, this.#host.owner, this.#host.now(), this.#host.leaseMs, { force: !this.#storage.shared });
     if (!claimed) return;
     const release = s.engine.openRound({ roundId: s.round.roundId }).refuse({ reason: kind, message: `the secure-aggregation round stopped before anything was unmasked: ${reason}` }, s.slots.size);
     const ok = await this.#storage.publish(s.round.roundId, this.#host.owner, { status: 'refused', document: JSON.stringify(release), at: this.#host.now() }, this.#host.retention);

@@ -1,7 +1,8 @@
 /**
- * Starting and stopping a server: open and migrate the storage, deploy the plan (a change goes
- * through checkPlanChange), recover rounds, listen; on close, stop taking requests, let in-flight
- * uploads reach their commit, finish closings, close the database.
+ * Starting and stopping a server: open and migrate the storage (a SQLite file, or a PostgreSQL URL
+ * that several instances share), deploy the plan (a change goes through checkPlanChange), recover
+ * rounds, listen; on close, stop taking requests, let in-flight uploads reach their commit, finish
+ * closings, close the database.
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
@@ -12,12 +13,18 @@ import { buildApp } from './app.js';
 import { GroupCommit } from './group-commit.js';
 import { Metrics } from './metrics.js';
 import { RoundManager } from './rounds.js';
+import { openPostgresStorage } from './postgres.js';
 import { type SecaggTiming, DEFAULT_SECAGG_TIMING } from './secagg.js';
 import { openSqliteStorage } from './sqlite.js';
 import type { Storage, StoredPlan } from './storage.js';
 
 export interface ServeOptions {
+  /** a SQLite file path, or a postgres:// (postgresql://) connection URL */
   readonly db: string;
+  /** PostgreSQL: connections per instance */
+  readonly dbPool?: number;
+  /** PostgreSQL: statements running longer are cancelled (ms) */
+  readonly dbStatementTimeoutMs?: number;
   /** a plan file path, or the plan document */
   readonly plan: string | unknown;
   readonly port: number;
@@ -39,6 +46,12 @@ export interface ServeOptions {
   readonly logger?: Exclude<FastifyServerOptions['logger'], undefined>;
   readonly logRequests?: boolean;
   readonly trustProxy?: boolean;
+  /**
+   * Where the other instances sharing the database reach this one (they forward a
+   * secure-aggregation round's device requests to the instance coordinating it); default the
+   * address it listens on
+   */
+  readonly advertiseUrl?: string;
   /** origins whose web pages may call the API (CORS) */
   readonly corsOrigins?: readonly string[];
   /** phase deadlines of secure-aggregation rounds */
@@ -56,7 +69,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const DEFAULTS = Object.freeze({ maxBodyBytes: 256 * 1024, rateLimit: 1200, commitBatch: 1024, commitDelayMs: 0, tickMs: 1000, leaseMs: 120_000 });
+export const DEFAULTS = Object.freeze({ maxBodyBytes: 256 * 1024, rateLimit: 1200, commitBatch: 1024, commitDelayMs: 0, tickMs: 1000, leaseMs: 30_000, dbPool: 10, dbStatementTimeoutMs: 30_000 });
+
+/** A postgres:// or postgresql:// URL selects PostgreSQL; anything else is a SQLite file. */
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
+}
+
+function openStorage(options: ServeOptions, onRetry: (code: string) => void): Storage {
+  if (!isPostgresUrl(options.db)) return openSqliteStorage(options.db);
+  return openPostgresStorage(options.db, { poolSize: options.dbPool ?? DEFAULTS.dbPool, statementTimeoutMs: options.dbStatementTimeoutMs ?? DEFAULTS.dbStatementTimeoutMs, onRetry });
+}
 
 function readPlan(source: string | unknown): Plan {
   if (typeof source !== 'string') return checkPlan(source);
@@ -92,7 +115,12 @@ export async function deployPlan(storage: Storage, plan: Plan, now: number): Pro
   if (latest) effectiveFrom = checkPlanChange(checkPlan(JSON.parse(latest.document)), plan, { now }).effectiveFromMs;
   const stored: StoredPlan = { planId: plan.id, revision: plan.revision, document, deployedAt: now, effectiveFrom };
   await storage.insertPlan(stored);
-  return stored;
+  // another instance may have deployed this (id, revision) at the same moment: theirs stands, and must be this plan
+  const kept = (await storage.plans()).find((p) => p.planId === plan.id && p.revision === plan.revision);
+  if (kept && kept.document !== document) {
+    throw new PinholeError('invalid_argument', 'plan.revision', `"plan.revision" ${plan.revision} of plan "${plan.id}" was just deployed with other content by another instance: give the changed plan a higher revision`);
+  }
+  return kept ?? stored;
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
@@ -101,12 +129,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const engine = makeReleaseEngine(plan);
   const { carriers, operators } = loadTokens(options.tokens, env);
   const now = options.now ?? Date.now;
-  const storage = openSqliteStorage(options.db);
+  const metrics = new Metrics();
+  const storage = openStorage(options, (code) => metrics.storageRetries.inc({ code }));
   const logger = options.logger ?? false;
   try {
     await storage.migrate();
     const deployed = await deployPlan(storage, plan, now());
-    const metrics = new Metrics();
     // the round manager's events log through the app, built after it
     let app: FastifyInstance | undefined;
     const log = () => app?.log;
@@ -161,7 +189,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (carriers.size === 0) built.log.warn('no carrier tokens configured: nobody can read releases');
     await rounds.start();
     const url = await built.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
-    built.log.info({ url, plan: { id: plan.id, revision: plan.revision }, storage: storage.kind, round: rounds.current?.roundId ?? null }, 'pinhole aggregator ready');
+    rounds.setUrl(options.advertiseUrl ?? url);
+    built.log.info({ url, plan: { id: plan.id, revision: plan.revision }, storage: storage.kind, instance: rounds.owner, round: rounds.current?.roundId ?? null }, 'pinhole aggregator ready');
     let closed: Promise<void> | null = null;
     return {
       app: built,

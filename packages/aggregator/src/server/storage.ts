@@ -2,7 +2,8 @@
  * What the server keeps, behind one small interface: deployed plans, rounds (which are also the
  * period ledger: each round records the loss every device of it was charged), the raw reports of
  * rounds not yet released, and the published releases. Implemented with Kysely, so the same
- * migrations and queries serve SQLite (the embedded default) and, later, PostgreSQL.
+ * migrations and queries serve SQLite (the embedded default, one instance) and PostgreSQL (several
+ * instances sharing one database; see kysely-storage.ts for how they exclude each other).
  * Every method that changes state runs in one transaction; a report is acknowledged only after
  * `commitReports` resolved, i.e. after its transaction committed.
  */
@@ -32,6 +33,7 @@ export interface StoredRound {
   /** the round closes at this time (ms), or null: only by report count */
   readonly closesAt: number | null;
   readonly closeAtReports: number | null;
+  /** reports committed so far where the round closes at a count; for every round, the final count once published */
   readonly reports: number;
   /** what every device reporting in this round is charged (the ledger's entry) */
   readonly spent: PrivacyLoss;
@@ -85,6 +87,19 @@ export interface SecaggRoundRow {
   readonly config: Uint8Array | null;
   /** done: the release's status; aborted: why */
   readonly detail: string | null;
+  /** the instance coordinating the round, until when, and where it answers (shared storage) */
+  readonly coordinator: string | null;
+  readonly coordinatorExpires: number | null;
+  readonly coordinatorUrl: string | null;
+}
+
+/** A lease on coordinating a secure-aggregation round. */
+export interface SecaggLease {
+  readonly owner: string;
+  readonly now: number;
+  readonly leaseMs: number;
+  /** where this instance answers devices (null before it listens) */
+  readonly url: string | null;
 }
 
 export interface SecaggSlotRow {
@@ -106,9 +121,15 @@ export interface SecaggMessageRow {
 export interface Storage {
   /** the dialect, for logs and health */
   readonly kind: string;
+  /**
+   * Several instances may use this storage at once (PostgreSQL): a claim held by another owner is
+   * that instance's until its lease expires, even right after this one restarts.
+   */
+  readonly shared: boolean;
   /** applies pending migrations (versioned, in order); returns the names applied */
   migrate(): Promise<string[]>;
   plans(): Promise<StoredPlan[]>;
+  /** records a plan; does nothing when that (id, revision) is already stored (the caller re-reads) */
   insertPlan(plan: StoredPlan): Promise<void>;
   /** the rounds of a period (the ledger) */
   periodRounds(periodStart: number, periodEnd: number): Promise<StoredRound[]>;
@@ -132,18 +153,24 @@ export interface Storage {
   /** the stored report bytes of a round, in report-id order, a page at a time */
   reportPages(roundId: string, pageSize: number): AsyncIterable<Uint8Array[]>;
   /**
-   * In one transaction: inserts the release (immutable: a second one for the round is refused),
-   * moves the round to released/refused, and with `deleteReports` deletes its raw reports.
-   * False when this owner no longer holds the claim.
+   * In one transaction: moves the round to released/refused (with its final report count), inserts
+   * the release (immutable: a second one for the round is refused), and with `deleteReports` deletes
+   * its raw reports. False, with nothing changed, when this owner no longer holds the claim.
    */
   publish(roundId: string, owner: string, release: { readonly status: 'released' | 'refused'; readonly document: string; readonly at: number }, deleteReports: boolean): Promise<boolean>;
   releases(options: { readonly limit: number; readonly before?: number }): Promise<ReleaseSummary[]>;
   release(roundId: string): Promise<(ReleaseSummary & { readonly document: string }) | null>;
-  /** secure aggregation: a round's protocol state starts in its join phase */
-  secaggBegin(roundId: string, phaseDeadline: number | null): Promise<void>;
+  /** secure aggregation: a round's protocol state starts in its join phase, coordinated by the lease's owner; false when it had begun already */
+  secaggBegin(roundId: string, phaseDeadline: number | null, lease: SecaggLease): Promise<boolean>;
+  /** takes or renews the lease on coordinating a round: true when this owner holds it (it held it, or nobody does, or it expired) */
+  secaggCoordinate(roundId: string, lease: SecaggLease): Promise<boolean>;
   secaggRound(roundId: string): Promise<SecaggRoundRow | null>;
-  /** moves the round to a phase (with its configuration when the join closes, or the detail of done/aborted) */
-  secaggSetPhase(roundId: string, phase: SecaggPhase, phaseDeadline: number | null, extra: { readonly config?: Uint8Array; readonly detail?: string }): Promise<void>;
+  /**
+   * Moves the round to a phase (with its configuration when the join closes, or the detail of
+   * done/aborted). With `fence` on shared storage, only while that owner holds the coordination
+   * lease; false when it does not.
+   */
+  secaggSetPhase(roundId: string, phase: SecaggPhase, phaseDeadline: number | null, extra: { readonly config?: Uint8Array; readonly detail?: string }, fence?: string | null): Promise<boolean>;
   /**
    * In one transaction: the contributor's slot (a new session for a slot it already holds), or
    * the next slot while fewer than `cohort` joined; null when the cohort is full.

@@ -1,6 +1,6 @@
 /**
  * Test support: the real server as a child process on 127.0.0.1 (port 0, read back from its log),
- * real HTTP, and a digest of the real SQLite file's tables.
+ * and real HTTP (the databases it runs on: backends.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { type Plan, type Rng, contributorToken, encodeRoundReport, makeReportId } from '@pinhole/core';
 import { deviceEntry, deviceMechanism } from '@pinhole/client';
 
@@ -134,33 +133,6 @@ export async function pool<T, R>(items: readonly T[], concurrency: number, fn: (
   });
   await Promise.all(workers);
   return out;
-}
-
-/** SHA-256 over every row of every table (ordered), read from the database file itself. */
-export function tablesDigest(db: string): string {
-  const d = new Database(db, { readonly: true, fileMustExist: true });
-  try {
-    const h = createHash('sha256');
-    const tables = d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[];
-    for (const { name } of tables) {
-      h.update(`#${name}\n`);
-      for (const row of d.prepare(`SELECT * FROM "${name}" ORDER BY 1, 2`).iterate()) {
-        h.update(JSON.stringify(row, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v)));
-      }
-    }
-    return h.digest('hex');
-  } finally {
-    d.close();
-  }
-}
-
-export function query<T>(db: string, sql: string, ...params: unknown[]): T[] {
-  const d = new Database(db, { readonly: true, fileMustExist: true });
-  try {
-    return d.prepare(sql).all(...params) as T[];
-  } finally {
-    d.close();
-  }
 }
 
 /** A simulated device: its secret, and its report for a round (one uniformly random bucket per histogram collection). */
