@@ -37,6 +37,7 @@ import { fromBase64, toBase64 } from './bytes.js';
 import { deviceEntry, deviceMechanism } from './device.js';
 import { deviceInputs } from './inputs.js';
 import { type BudgetStatus, BudgetLedger } from './ledger.js';
+import { isMemoised, memoisedEntry } from './memo.js';
 import type { RoundView, SecureAggregation } from './plugin.js';
 import { type QueueCounters, ReportQueue } from './queue.js';
 import { type KeyValueStorage, isKeyValueStorage } from './storage.js';
@@ -438,7 +439,9 @@ export function createClient(options: ClientOptions): PinholeClient {
       for (const c of plan.collections) {
         const input = built.inputs.get(c.id);
         if (input === undefined) continue;
-        entries.push(c.mode === 'ldp' ? deviceEntry(c, input, rng, { mechanism: mechanismOf(plan, c), allowInsecureRng }) : deviceEntry(c, input, rng, { allowInsecureRng }));
+        const draw = () => (c.mode === 'ldp' ? deviceEntry(c, input, rng, { mechanism: mechanismOf(plan, c), allowInsecureRng }) : deviceEntry(c, input, rng, { allowInsecureRng }));
+        // the same bucket reuses its report: averaging rounds learns no more than one (memo.ts)
+        entries.push(isMemoised(c) && 'bucket' in input ? await memoisedEntry(storage, plan, c, input.bucket, draw) : draw());
       }
       const reportId = makeReportId(rng, { allowInsecureRng });
       const bytes = encodeRoundReport({ planId: plan.id, planRevision: plan.revision, roundId: round.roundId, reportId, contributor, entries });

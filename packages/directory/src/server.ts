@@ -74,7 +74,15 @@ export function buildDirectoryServer(options: DirectoryServerOptions): FastifyIn
     throw new PinholeError('invalid_argument', 'adminToken', '"adminToken" expected a string of at least 16 characters');
   }
   const token = Buffer.from(options.adminToken);
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 256 * 1024, return503OnClosing: true });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 256 * 1024,
+    return503OnClosing: true,
+    // a path that is not valid percent-encoding fails before routing: answer it as a problem too
+    frameworkErrors: (_error, _req, reply) => {
+      void problem(reply, 400, 'invalid_argument', 'path', 'the request URL is malformed');
+    },
+  });
   // Registered before the routes so it sees them all; the document is generated from their schemas.
   void app.register(swagger, {
     openapi: {

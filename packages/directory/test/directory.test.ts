@@ -111,6 +111,9 @@ describe('pinhole-directory over HTTP', () => {
       [post('/v1/keys', JSON.stringify({ identity: 'phone-9', publicKey: enrolmentProof('phone-9', secret(9)).publicKey, proof: enrolmentProof('phone-9', secret(10)).proof }), { authorization: `Bearer ${TOKEN}` }), 400, 'verify_failed', 'proof'],
       [fetch(`${server.url}/v1/keys/phone-404`), 404, 'invalid_argument', 'identity'],
       [fetch(`${server.url}/v1/nothing`), 404, 'invalid_argument', 'path'],
+      // found by the HTTP fuzz suite: a path that is not valid percent-encoding got Fastify's own JSON
+      [fetch(`${server.url}/v1/keys/%ff%fe`), 400, 'invalid_argument', 'path'],
+      [fetch(`${server.url}/v1/keys/%E0%A4%A`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } }), 400, 'invalid_argument', 'path'],
     ];
     for (const [res, status, code, param] of cases) {
       const r = await res;
