@@ -172,7 +172,7 @@ export class Prio3Leader {
       });
       const ask = batch.flatMap((r, j) => (mine[j] ? [{ id: r.reportId, shares: (mine[j] as { verifierShare: Uint8Array }[]).map((x) => x.verifierShare) }] : []));
       if (ask.length === 0) continue;
-      const answer = decodeEnvelope(await this.#call(`/rounds/${encodeURIComponent(roundId)}/verify`, { method: 'POST', body: encodeEnvelope(VERIFY_TYPE, { reports: ask }), contentType: 'application/msgpack' }), { type: VERIFIED_TYPE, maxBytes: MAX_PEER_BYTES });
+      const answer = decodeEnvelope(await this.#call(`/rounds/${encodeURIComponent(roundId)}/verify`, { method: 'POST', body: encodeEnvelope(VERIFY_TYPE, { reports: ask }), contentType: 'application/octet-stream' }), { type: VERIFIED_TYPE, maxBytes: MAX_PEER_BYTES });
       const results = (answer.payload as { results?: unknown }).results;
       if (!Array.isArray(results) || results.length !== ask.length) throw new PinholeError('protocol_violation', 'helper', 'the helper answered another number of verify results');
       const index = new Map(batch.map((r, j) => [r.reportId, j]));
@@ -198,7 +198,7 @@ export class Prio3Leader {
       return;
     }
     const answer = decodeEnvelope(
-      await this.#call(`/rounds/${encodeURIComponent(roundId)}/aggregate-share`, { method: 'POST', body: encodeEnvelope(AGGREGATE_TYPE, { reports: valid.map((v) => v.id) }), contentType: 'application/msgpack' }),
+      await this.#call(`/rounds/${encodeURIComponent(roundId)}/aggregate-share`, { method: 'POST', body: encodeEnvelope(AGGREGATE_TYPE, { reports: valid.map((v) => v.id) }), contentType: 'application/octet-stream' }),
       { type: AGGREGATE_SHARE_TYPE, maxBytes: MAX_PEER_BYTES },
     );
     const p = answer.payload as { count?: unknown; shares?: unknown; noise?: unknown };
