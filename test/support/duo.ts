@@ -5,7 +5,7 @@
  * release. What the devices sent is returned, so a test can compute the exact truth of the valid
  * ones.
  */
-import { type RoundRelease, makePlan } from '@pinhole/aggregator';
+import { type CollectionRelease, type RoundRelease, makePlan } from '@pinhole/aggregator';
 import { prio3Report } from '@pinhole/client/prio3';
 import { type Plan, type Rng, contributorToken, encodeRoundReport } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
@@ -161,4 +161,26 @@ export async function runDuo(options: { devices: number; malformedEvery: number;
   } finally {
     await Promise.all(children.map((c) => c.stop()));
   }
+}
+
+/** The exact truth of the valid devices: counts per bucket, devices and exact mean per operator. */
+export function truth(run: DuoRun) {
+  const hist = run.plan.collections.find((c) => c.id === 'network-type-by-region')!;
+  const counts = new Array<number>(hist.domainSize).fill(0);
+  const perGroup = new Array<number>(DOMAINS.operators.length).fill(0);
+  const sums = new Array<number>(DOMAINS.operators.length).fill(0);
+  let valid = 0;
+  for (const d of run.devices) {
+    if (d.malformed !== null) continue;
+    valid++;
+    counts[d.bucket]! += 1;
+    perGroup[d.group]! += 1;
+    sums[d.group]! += d.value;
+  }
+  return { valid, counts, perGroup, means: sums.map((s, g) => s / (perGroup[g] as number)) };
+}
+
+/** One collection's release. */
+export function collection(run: DuoRun, id: string): CollectionRelease {
+  return run.release.collections.find((c) => c.collection === id)!;
 }
