@@ -72,15 +72,17 @@ describe('prio3 with two aggregators (leader and helper processes, real HTTP)', 
     raw.forEach((x, i) => expect(Math.abs(x - (t.counts[i] as number))).toBeLessThanOrEqual(tHist));
     // the noise is there: all 30 counts exactly right would have probability < 0.2^30
     expect(raw.some((x, i) => x !== t.counts[i])).toBe(true);
-    // means: S/C with |e_S|, |e_C| <= t (same bound) and each device's grid rounding within one
-    // step, so |S/C - u| <= (n + 2t) / (n·grid - t) for u the exact mean on [0, 1]
+    // means: slots [r, grid - r] per device, S the first slots' sum, C = S + S' the count times the
+    // grid; with |e_S|, |e_S'| <= t (same bound) and each device's rounding within one step,
+    // |S/C - u| = |rho + (1-u) e_S - u e_S'| / (n·grid + e_S + e_S') <= (n + t) / (n·grid - 2t)
+    // for u the exact mean on [0, 1], and |C/grid - n| <= 2t / grid
     const m = run.plan.collections[1]!.mechanism as { sigma: number; grid: number };
     const tMean = tol(m.sigma, 2 * mean.groups.length);
     mean.groups.forEach((g, gi) => {
       const n = t.perGroup[gi] as number;
       expect(g.released).toBe(true);
-      expect(Math.abs((g.contributors as number) - n)).toBeLessThanOrEqual(tMean / m.grid);
-      const bound = ((n + 2 * tMean) / (n * m.grid - tMean)) * (RTT_BOUNDS[1] - RTT_BOUNDS[0]);
+      expect(Math.abs((g.contributors as number) - n)).toBeLessThanOrEqual((2 * tMean) / m.grid);
+      const bound = ((n + tMean) / (n * m.grid - 2 * tMean)) * (RTT_BOUNDS[1] - RTT_BOUNDS[0]);
       expect(Math.abs((g.rawMean as number) - (t.means[gi] as number))).toBeLessThanOrEqual(bound);
     });
     // what each aggregator alone learns: only the other's noise, a larger epsilon, stated

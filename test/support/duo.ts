@@ -81,7 +81,7 @@ function malformedReport(plan: Plan, roundId: string, contributor: string, d: De
     (() => {
       const v = new Array<number>(2 * meanPlan.groups).fill(0);
       v[2 * d.group] = 100;
-      v[2 * d.group + 1] = (meanPlan.mechanism as { grid: number }).grid;
+      v[2 * d.group + 1] = (meanPlan.mechanism as { grid: number }).grid - 100;
       return v;
     })(),
     nonce,

@@ -8,8 +8,8 @@
  *   other's N_Z(0, sigma^2) protects the sum: `discreteGaussianPrivacy` (zCDP, CKS 2020) at the
  *   same delta, written into the plan as `aggregatorEpsilon`.
  * Sensitivity is for replace-one neighbours (the cohort size is public): a histogram device moves
- * one unit between two buckets (L2 = √2); a mean device moves its [value, grid] pair between two
- * groups (L2 = 2 · grid).
+ * one unit between two buckets (L2 = √2); a mean device moves its [r, grid - r] pair between two
+ * groups (L2 <= 2 · grid).
  */
 import { type PlanCollection, type PrivacyLoss, checkInteger, checkObject, discreteGaussianPrivacy, invalid, roundUpSignificant } from '@pinhole/core';
 import { ddgPrivacy } from '@pinhole/gate';

@@ -144,7 +144,7 @@ export const PLAN_PRIO3_VDAFS = Object.freeze(['Prio3Histogram', 'Prio3SumVec'] 
  * ones; each adds discrete Gaussian noise N_Z(0, sigma^2) to its aggregate share before the
  * leader combines them. Histograms: Prio3Histogram over the domain (a report is provably one-hot);
  * means: Prio3SumVec of length 2 · groups with entries in [0, grid], the device's value on the
- * grid and `grid` itself in its group's two slots (each entry provably within [0, grid]).
+ * grid r and grid - r in its group's two slots (each entry provably within [0, grid]).
  */
 export interface Prio3Mechanism {
   readonly kind: 'prio3';

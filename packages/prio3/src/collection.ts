@@ -51,8 +51,11 @@ export function prio3Nonce(reportId: string): Uint8Array {
 
 /**
  * The device's measurement: its bucket index (histograms), or (means) the vector of 2 · groups
- * entries with its value mapped onto [0, grid] by unbiased randomized rounding in its group's
- * value slot and `grid` in its group's count slot. Errors name the rule, never the value.
+ * entries with its value mapped onto r in [0, grid] by unbiased randomized rounding, r in its
+ * group's first slot and grid - r in the second (the group's count is the two slots' sum / grid).
+ * With every entry proven within [0, grid], a device can move a group's sum no further up than an
+ * honest device at the top of the bounds, and its count by at most two devices. Errors name the
+ * rule, never the value.
  */
 export function prio3Measurement(c: PlanCollection, input: { readonly bucket: number } | { readonly group: number; readonly value: number }, rng: Rng): number | number[] {
   const m = mechanismOf(c);
@@ -73,7 +76,7 @@ export function prio3Measurement(c: PlanCollection, input: { readonly bucket: nu
   const r = Math.min(grid, f + (rng.float64() < t - f ? 1 : 0));
   const out = new Array<number>(m.length).fill(0);
   out[2 * group] = r;
-  out[2 * group + 1] = grid;
+  out[2 * group + 1] = grid - r;
   return out;
 }
 

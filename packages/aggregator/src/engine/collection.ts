@@ -332,8 +332,9 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
           const [lo, hi] = m.bounds as readonly [number, number];
           values = new Float64Array(G).fill(NaN);
           for (let g = 0; g < G; g++) {
+            // slots [r, grid - r] per device: the count is both slots' sum over the grid
             const S = s.sum[2 * g] as number;
-            const C = s.sum[2 * g + 1] as number;
+            const C = S + (s.sum[2 * g + 1] as number);
             contributors[g] = C / grid;
             if (C > 0) values[g] = lo + (S / C) * (hi - lo);
           }
