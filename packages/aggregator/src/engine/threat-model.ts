@@ -38,7 +38,7 @@ export function threatModelOf(c: PlanCollection): ThreatModel {
         kind: 'two_aggregators',
         variant: null,
         trusted: 'that the leader and the helper do not collude (each sees only secret shares of each report); against one aggregator, or one colluding with carriers, only the other aggregator’s noise protects the sum: privacyLoss.aggregator (mechanism.aggregatorEpsilon)',
-        description: `Prio3 (${c.mechanism.vdaf}, draft-irtf-cfrg-vdaf-20) with two aggregators: each device splits its report between a leader and a helper with a validity proof, reports that fail verification are not counted, and each aggregator adds discrete Gaussian noise N_Z(0, ${c.mechanism.sigma}^2) to its aggregate share before the leader combines them; against carriers (both aggregators honest) the release carries both noises (privacyLoss.release)`,
+        description: `Prio3 (${c.mechanism.vdaf}, draft-irtf-cfrg-vdaf-20) with two aggregators: each device splits its report between a leader and a helper with a validity proof, reports that fail verification are not counted, and each aggregator adds discrete Gaussian noise N_Z(0, sigma^2) (mechanism.sigma) to its aggregate share before the leader combines them; against carriers (both aggregators honest) the release carries both noises (privacyLoss.release)`,
       };
     case 'central':
       return {
