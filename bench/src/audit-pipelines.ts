@@ -25,6 +25,7 @@ import { deviceVector } from '@pinhole/client/secagg';
 import { type PrivacyLoss, type Rng, NUMERIC_FIELDS, encodeRoundReport, makeReportId } from '@pinhole/core';
 import type { DistributedNoisePlan } from '@pinhole/gate';
 import type { AnyFrequencyOracle, NumericMechanism } from '@pinhole/ldp';
+import { prio3Measurement } from '@pinhole/prio3';
 import type { AuditFeature, AuditTarget } from './audit.js';
 import { makeSecaggDdpPipeline } from './ddp-pipeline.js';
 import type { EngineConfig } from './pipeline.js';
@@ -146,7 +147,8 @@ export function pipelineTarget(id: string, collection: PipelineCollection, epsil
   const c = engine.collections[0] as CollectionEngine;
   const kind = c.kind;
   const mode = c.mode;
-  const replace = mode === 'ldp';
+  // local DP and prio3 are audited as replace-one neighbours (the cohort size public); central and secagg as add/remove
+  const replace = mode === 'ldp' || mode === 'prio3';
   let run: (input: 0 | 1, rng: Rng) => ReleasedGroup;
   let neighbours: string;
 
@@ -198,6 +200,27 @@ export function pipelineTarget(id: string, collection: PipelineCollection, epsil
           else r.tally(col.id).addExactValues(groups, values);
         },
       );
+  } else if (mode === 'prio3') {
+    // the sum of the valid reports (the audited device's own measurement, as the client encodes it)
+    // plus each aggregator's N_Z(0, sigma^2), as the leader combines it
+    const noise = c.prio3 as NonNullable<CollectionEngine['prio3']>;
+    const D = (c.plan.mechanism as { length: number }).length;
+    const othersSum = new Array<number>(D).fill(0);
+    const grid = (c.plan.mechanism as { grid?: number }).grid ?? 1;
+    if (kind === 'histogram') othersSum[2] = AUDIT_OTHERS;
+    else othersSum[1] = AUDIT_OTHERS * grid; // others at RTT 0 ms: slots [0, grid]
+    neighbours =
+      kind === 'histogram'
+        ? `the audited device in bucket 0 vs bucket 1, ${AUDIT_OTHERS} others in bucket 2 (replace-one, the cohort public)`
+        : `the audited device's RTT 0 ms vs ${RTT_MAX} ms, ${AUDIT_OTHERS} others at 0 ms (replace-one, the cohort public)`;
+    run = (input, rng) =>
+      releaseGroup(engine, rng, null, (col, r) => {
+        const own = prio3Measurement(col.plan, kind === 'histogram' ? { bucket: input } : { group: 0, value: input === 0 ? 0 : RTT_MAX }, rng);
+        const a = noise.noise(rng);
+        const b = noise.noise(rng);
+        const sum = othersSum.map((x, j) => x + (a[j] as number) + (b[j] as number) + (typeof own === 'number' ? (own === j ? 1 : 0) : (own[j] as number)));
+        r.tally(col.id).setPrio3Sum(sum, AUDIT_OTHERS + 1);
+      });
   } else {
     const plan = c.noisePlan as DistributedNoisePlan;
     const modulus = 2 ** plan.modulusBits;
@@ -239,7 +262,7 @@ export function pipelineTarget(id: string, collection: PipelineCollection, epsil
   const claimed: PrivacyLoss =
     mode === 'ldp'
       ? ((c.oracle ?? c.numeric) as { privacyMap(): PrivacyLoss }).privacyMap()
-      : mode === 'central'
+      : mode === 'central' || mode === 'prio3'
         ? { epsilon: (c.plan.mechanism as { epsilon: number }).epsilon, delta: (c.plan.mechanism as { delta: number }).delta }
         : (c.noisePlan as DistributedNoisePlan).privacyLoss;
   const name = options.brokenNoClamp ? `broken/${id}-no-clamp` : `pipeline/${id}/${collection}`;

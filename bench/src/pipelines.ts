@@ -3,7 +3,7 @@
  * groups with k contributors (not private, shown so its lack of privacy is visible): references
  * outside the engine. Every private pipeline is a configuration of @pinhole/aggregator's release
  * engine plus a simulation of its input: `central-dp` (a trusted curator: exact counts in, the
- * engine adds the noise), `secagg-ddp` (ddp-pipeline.ts), `ldp-<mechanism>` and `ldp-auto` (the
+ * engine adds the noise), `secagg-ddp` (ddp-pipeline.ts), `prio3-dp` (prio3-pipeline.ts), `ldp-<mechanism>` and `ldp-auto` (the
  * oracle's tally sampled from its law in aggregate mode, every device perturbed in device mode).
  */
 import { type AnyFrequencyOracle, type NumericMechanism, type NumericName, type NumericTally, type OracleName, NUMERIC_NAMES, ORACLE_NAMES } from '@pinhole/ldp';
@@ -12,6 +12,7 @@ import { deviceMechanism, toUnitInterval } from '@pinhole/client';
 import { INSIGHTS } from '@pinhole/core';
 import { makeKAnonymity } from '@pinhole/gate';
 import { secaggDdp } from './ddp-pipeline.js';
+import { prio3Dp } from './prio3-pipeline.js';
 import { type EngineConfig, type HistogramOutput, type MeanOutput, type Pipeline, type PipelineInput, engineFor, rawValues, releasedFlags } from './pipeline.js';
 import type { HistogramData, MeanData } from './prepare.js';
 import { perturbAll } from './simulate.js';
@@ -222,7 +223,7 @@ const ldpAuto: Pipeline = {
 };
 
 export function allPipelines(): Pipeline[] {
-  return [raw, kanonOnly, centralDp, secaggDdp, ...ORACLE_NAMES.map(ldpOracle), ...NUMERIC_NAMES.map(ldpNumeric), ldpAuto];
+  return [raw, kanonOnly, centralDp, secaggDdp, prio3Dp, ...ORACLE_NAMES.map(ldpOracle), ...NUMERIC_NAMES.map(ldpNumeric), ldpAuto];
 }
 
 export const PIPELINE_IDS: readonly string[] = allPipelines().map((p) => p.id);

@@ -12,7 +12,7 @@ import { NUMERIC_NAMES, ORACLE_NAMES, type NumericName, type OracleName } from '
 import { domainsOf } from './prepare.js';
 import { PRESETS } from './utility-cli.js';
 
-export const PLAN_PIPELINES: readonly string[] = ['ldp-auto', 'central-dp', 'secagg-ddp', ...ORACLE_NAMES.map((n) => `ldp-${n}`), ...NUMERIC_NAMES.map((n) => `ldp-${n}`)];
+export const PLAN_PIPELINES: readonly string[] = ['ldp-auto', 'central-dp', 'secagg-ddp', 'prio3-dp', ...ORACLE_NAMES.map((n) => `ldp-${n}`), ...NUMERIC_NAMES.map((n) => `ldp-${n}`)];
 
 export const PLAN_HELP = `pinhole-bench plan --epsilon E [options]
   A deployable collection plan (JSON) from the bench's settings, made with the same makePlan the
@@ -20,7 +20,7 @@ export const PLAN_HELP = `pinhole-bench plan --epsilon E [options]
   --epsilon E              per-device budget of one period (required)
   --delta 1e-6             per period
   --insights a,b           insight ids (default: every insight; pinhole-bench list)
-  --pipeline P             ldp-auto (default), central-dp, secagg-ddp, ldp-<oracle> or ldp-<numeric mechanism>
+  --pipeline P             ldp-auto (default), central-dp, secagg-ddp, prio3-dp (two aggregators), ldp-<oracle> or ldp-<numeric mechanism>
   --domains file.json      the PUBLIC domains { "operators": [...], "regions": [...], "cells": [...], "cellRegions"?: [...] }
                            (default: the synthetic generator's world for --seed; never the data's own values)
   --devices N              devices expected per round (default ${PRESETS.quick.devices}): the oracle choice and the secure-aggregation cohort
@@ -94,6 +94,7 @@ export function planOptionsFromArgs(args: readonly string[]): (MakePlanOptions &
   let mode: MakePlanOptions['mode'] = 'ldp';
   let extra: Partial<MakePlanOptions> = {};
   if (pipeline === 'central-dp') mode = 'central';
+  else if (pipeline === 'prio3-dp') mode = 'prio3';
   else if (pipeline === 'secagg-ddp') {
     mode = 'secagg';
     const dropoutRate = num(flags, 'dropout-rate') ?? 0;

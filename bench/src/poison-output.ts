@@ -95,22 +95,22 @@ function mainSeries(r: PoisonResults, collection: PoisonCollection, epsilon: num
       worst = id;
     }
   }
-  return ['kanon-only', 'central-dp', 'secagg-ddp', 'ldp-auto', ...(worst ? [worst] : [])].filter((id) => pointsOf(r, collection, epsilon, id).length > 0);
+  return ['kanon-only', 'central-dp', 'secagg-ddp', 'prio3-dp', 'ldp-auto', ...(worst ? [worst] : [])].filter((id) => pointsOf(r, collection, epsilon, id).length > 0);
 }
 
-const COLOURS = [OKABE_ITO.black, OKABE_ITO.blue, OKABE_ITO.green, OKABE_ITO.purple, OKABE_ITO.vermillion];
+const COLOUR_OF: Readonly<Record<string, string>> = { 'kanon-only': OKABE_ITO.black, 'central-dp': OKABE_ITO.blue, 'secagg-ddp': OKABE_ITO.green, 'prio3-dp': OKABE_ITO.orange, 'ldp-auto': OKABE_ITO.purple };
 
 export function poisonSpec(r: PoisonResults, collection: PoisonCollection, epsilon: number): { spec: TopLevelSpec; series: string[] } {
   const fig = FIGURES[collection];
   const ids = mainSeries(r, collection, epsilon);
-  const label = (id: string, i: number) => (i === 4 ? `most moved LDP: ${id}` : id);
+  const label = (id: string, _i: number) => (COLOUR_OF[id] === undefined ? `most moved LDP: ${id}` : id);
   const labels = ids.map(label);
   const rows = ids.flatMap((id, i) => pointsOf(r, collection, epsilon, id).filter((p) => Number.isFinite(p.shift.mean)).map((p) => ({ series: label(id, i), attackers: p.fraction * 100, shift: p.shift.mean, lo: p.shift.lo, hi: p.shift.hi })));
   const bounds = ids.flatMap((id, i) => pointsOf(r, collection, epsilon, id).filter((p) => p.bound !== null).map((p) => ({ series: label(id, i), attackers: p.fraction * 100, shift: p.bound as number })));
   // a square-root axis: the small fractions, where the pipelines part ways, get room
   const x = { field: 'attackers', type: 'quantitative' as const, title: 'malicious devices (% of all reporting devices, square-root axis)', scale: { type: 'sqrt' as const } };
   const y = { field: 'shift', type: 'quantitative' as const, title: `published − honest (${fig.unit})` };
-  const color = { field: 'series', type: 'nominal' as const, title: null, scale: { domain: labels, range: COLOURS.slice(0, labels.length) }, legend: { orient: 'right' as const, labelLimit: 260 } };
+  const color = { field: 'series', type: 'nominal' as const, title: null, scale: { domain: labels, range: ids.map((id) => COLOUR_OF[id] ?? OKABE_ITO.vermillion) }, legend: { orient: 'right' as const, labelLimit: 260 } };
   return {
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -167,7 +167,7 @@ export function poisonCsv(r: PoisonResults): string {
 
 export const POISON_EXPLAINED = [
   'A malicious device sends, within what the aggregator accepts, the report that pushes one group\'s published figure up the most; the figures below show how far the published value moves as such devices make up a growing share of all reporting devices, and the dashed lines the most the pipeline\'s input validation and contribution bounds allow (in expectation).',
-  'Central DP, k-anonymity and (when added) Prio3 accept one valid report per device: an attacker counts as one device, so the figure moves only as far as adding that many honest-looking devices would. Local DP accepts any report that decodes and then unbiases it, so each attacker counts as (1 − q*)/(p* − q*) devices (more at small ε): local DP amplifies poisoning (Cao, Jia, Gong, USENIX Security 2021). Secure aggregation never sees a device\'s vector, so without validity proofs one device can set the figure to anything: secagg-ddp moves to the end of its range with a single attacker.',
+  'Central DP, k-anonymity and Prio3 (prio3-dp) accept one valid report per device: an attacker counts as one device, so the figure moves only as far as adding that many honest-looking devices would; prio3-dp\'s out-of-range reports (with proofs made for them) fail verification and are not counted. Local DP accepts any report that decodes and then unbiases it, so each attacker counts as (1 − q*)/(p* − q*) devices (more at small ε): local DP amplifies poisoning (Cao, Jia, Gong, USENIX Security 2021). Secure aggregation never sees a device\'s vector, so without validity proofs one device can set the figure to anything: secagg-ddp moves to the end of its range with a single attacker.',
   'Each attacker is one device with one report: the server enforces one report per device per round; an attacker who controls many devices (Sybils) is what the fraction measures.',
 ];
 

@@ -18,9 +18,12 @@
  * - central-dp and kanon-only: one exact bucket, or an exact value that the engine clamps.
  * - secagg-ddp: a masked vector is never validated, so the attackers add +A to the target
  *   coordinate and -A to the other (A = 2^(b-2), no wrap): the published share goes to 100 % and
- *   the mean to the top of its bounds, whatever their number. Validity proofs (Prio3) would limit
- *   each device to one valid one-hot; the `prio3-dp` pipeline will take its place in
- *   POISON_PIPELINES when the bench has it.
+ *   the mean to the top of its bounds, whatever their number.
+ * - prio3-dp: the attackers' out-of-range report (1000 in the target bucket; a non-bit in the
+ *   target group's value slot) with a proof made for it is run through the VDAF here and rejected
+ *   at verification, so it is not counted; what remains is the best valid report: the one-hot
+ *   target bucket (one count), or the slots [grid, 0] in the target group (an honest device at the
+ *   top of the bounds).
  * Attackers join the honest devices: with fraction f of all reporting devices, m = round(f·N/(1-f))
  * attackers join N honest ones, and every plan is made for N + m devices.
  */
@@ -30,6 +33,7 @@ import { type WireValue, encodeEnvelope, encodeExactBucket, encodeExactValue } f
 import { seededRng } from '@pinhole/core/testing';
 import type { DistributedNoisePlan } from '@pinhole/gate';
 import type { AnyFrequencyOracle, NumericMechanism, NumericTally } from '@pinhole/ldp';
+import { type Prio3CollectionVdaf, LEADER_ID, HELPER_ID, Prio3, prio3Context, prio3Vdaf } from '@pinhole/prio3';
 import { supports } from './audit-mechanisms.js';
 import { makeSecaggDdpPipeline } from './ddp-pipeline.js';
 import { type ErrorSummary, summarise } from './output.js';
@@ -39,16 +43,12 @@ import type { HistogramData, MeanData } from './prepare.js';
 
 export type PoisonCollection = 'poor-by-operator-region' | 'rtt-by-operator';
 
-/**
- * The pipelines of the experiment, in report order. `prio3-dp` (validity proofs reject
- * out-of-range reports) is listed with `planned` until the bench has the pipeline: its row then
- * joins the others here, with its engine configuration.
- */
+/** The pipelines of the experiment, in report order (`planned`: listed, not run yet, with why). */
 export const POISON_PIPELINES: readonly { id: string; planned?: string }[] = [
   { id: 'kanon-only' },
   { id: 'central-dp' },
   { id: 'secagg-ddp' },
-  { id: 'prio3-dp', planned: 'Prio3 validity proofs (packages/prio3) reject any report that is not one valid one-hot: each attacker would be limited as in central-dp; the pipeline is not in the bench yet' },
+  { id: 'prio3-dp' },
   ...allPipelines()
     .filter((p) => p.id.startsWith('ldp-'))
     .map((p) => ({ id: p.id })),
@@ -258,6 +258,37 @@ export function craftNumericReport(c: CollectionEngine, group: number): { report
   return { report: r, value: m.unbias(r), words: `the largest lattice point seen from t = 1 (${r.toPrecision(4)}; the range top ${m.outputRange[1].toPrecision(4)} is not a report)` };
 }
 
+/**
+ * Whether the VDAF rejects a report whose encoded measurement was tampered with after encoding and
+ * whose proof was made for the tampered encoding (what a malicious phone can send): the report is
+ * sharded with a copy of the circuit whose `encode` tampers, then verified by both aggregators.
+ */
+export function prio3Rejects(c: CollectionEngine, measurement: unknown, tamper: (encoded: Uint32Array, vdaf: Prio3CollectionVdaf) => void): boolean {
+  const vdaf = prio3Vdaf(c.plan);
+  const circuit = Object.create(vdaf.circuit) as typeof vdaf.circuit;
+  (circuit as { encode(m: unknown): Uint32Array }).encode = (m: unknown) => {
+    const v = (vdaf.circuit.encode as (x: unknown) => Uint32Array).call(vdaf.circuit, m);
+    tamper(v, vdaf);
+    return v;
+  };
+  const evil = new Prio3(vdaf.id, vdaf.name, 2, circuit as never) as unknown as Prio3<unknown, unknown>;
+  const ctx = prio3Context({ id: 'pinhole-bench', revision: 1 }, c.id);
+  const rng = seededRng('poison/prio3');
+  const nonce = rng.bytes(16);
+  const key = rng.bytes(32);
+  const s = evil.shard(ctx, measurement, nonce, rng.bytes(vdaf.randSize));
+  try {
+    const l = vdaf.verifyInit(key, ctx, LEADER_ID, nonce, s.publicShare, s.inputShares[LEADER_ID] as Uint8Array);
+    const h = vdaf.verifyInit(key, ctx, HELPER_ID, nonce, s.publicShare, s.inputShares[HELPER_ID] as Uint8Array);
+    const msg = vdaf.verifierSharesToMessage(ctx, [l.verifierShare, h.verifierShare]);
+    vdaf.verifyNext(ctx, l.state, msg);
+    vdaf.verifyNext(ctx, h.state, msg);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 export interface PoisonRunOptions {
   readonly epsilon: number;
   readonly delta: number;
@@ -323,6 +354,22 @@ export function poisonHistogram(pipeline: string, data: HistogramData, target: P
     } else if (c && c.mode === 'central') {
       if (accepted(c, encodeExactBucket(t)) !== t) throw new Error('the central engine refused a valid bucket');
       attack ??= { pipeline, collection: target.collection, epsilon: o.epsilon, report: 'the exact target bucket', limit: 'one bucket index in the domain per device (decodeExactBucket): one count', amplification: 1 };
+    } else if (c && c.mode === 'prio3') {
+      if (!attack) {
+        // the out-of-range report a malicious phone would send, through the real VDAF: rejected
+        const inflated = prio3Rejects(c, t, (v, vdaf) => vdaf.field.set(v, t, 1000n));
+        if (!inflated) throw new Error('prio3 accepted an out-of-range histogram report');
+        // and an honest one-hot of the target bucket passes the same path
+        if (prio3Rejects(c, t, () => undefined)) throw new Error('prio3 rejected a valid one-hot report');
+      }
+      attack ??= {
+        pipeline,
+        collection: target.collection,
+        epsilon: o.epsilon,
+        report: 'tried: 1000 in the target bucket with a proof made for it — rejected at verification (run through the VDAF here), not counted; sent instead: the one-hot target bucket',
+        limit: 'one valid one-hot per device (the validity proof): one count',
+        amplification: 1,
+      };
     } else if (c && c.mode === 'secagg') {
       bound = null;
       attack ??= {
@@ -354,6 +401,15 @@ export function poisonHistogram(pipeline: string, data: HistogramData, target: P
         counts[t] = (counts[t] as number) + m;
         const tally = c.createTally();
         tally.addExactCounts(counts);
+        g = groupOf(c.publish(c.estimate(tally, { rng })), target.group);
+      } else if (c.mode === 'prio3') {
+        // valid reports only: the honest counts, the attackers' one-hot target, both aggregators' noise
+        const noise = c.prio3 as NonNullable<CollectionEngine['prio3']>;
+        const a = noise.noise(rng);
+        const b = noise.noise(rng);
+        const sum = Array.from(data.sampledCounts, (x, v) => x + (v === t ? m : 0) + (a[v] as number) + (b[v] as number));
+        const tally = c.createTally();
+        tally.setPrio3Sum(sum, N + m);
         g = groupOf(c.publish(c.estimate(tally, { rng })), target.group);
       } else {
         const plan = c.noisePlan as DistributedNoisePlan;
@@ -422,6 +478,25 @@ export function poisonMean(pipeline: string, data: MeanData, target: PoisonTarge
     } else if (c && c.mode === 'central') {
       attackValue = accepted(c, encodeExactValue(Number.MAX_VALUE), target.group) as number;
       attack ??= { pipeline, collection: target.collection, epsilon: o.epsilon, report: `an exact value of ${Number.MAX_VALUE.toPrecision(3)} ms (decoded: any finite number)`, limit: `the engine clamps every value to [${lo}, ${hi}]: the group's sum moves by at most ${hi - lo}`, amplification: 1 };
+    } else if (c && c.mode === 'prio3') {
+      const grid = (c.plan.mechanism as { grid: number }).grid;
+      const slot = 2 * target.group;
+      if (!attack) {
+        // a non-bit (5) in the first bit of the target group's value slot, proof made for it: rejected
+        const bits = Math.ceil(Math.log2(grid + 1));
+        const honest = new Array<number>(2 * G).fill(0);
+        honest[slot] = grid;
+        if (!prio3Rejects(c, honest, (v, vdaf) => vdaf.field.set(v, slot * bits, 5n))) throw new Error('prio3 accepted an out-of-range mean report');
+        if (prio3Rejects(c, honest, () => undefined)) throw new Error('prio3 rejected a valid mean report');
+      }
+      attack ??= {
+        pipeline,
+        collection: target.collection,
+        epsilon: o.epsilon,
+        report: `tried: a value slot beyond [0, ${grid}] with a proof made for it — rejected at verification (run through the VDAF here), not counted; sent instead: the slots [${grid}, 0] in the target group`,
+        limit: `every slot proven within [0, ${grid}]: an honest device at ${hi} ms, at most`,
+        amplification: 1,
+      };
     } else if (c && c.mode === 'secagg') {
       bound = null;
       attack ??= { pipeline, collection: target.collection, epsilon: o.epsilon, report: '+A in the group\'s value slot, A = 2^(b-2)', limit: 'nothing: the masked vectors are not validated (the published mean is clamped to the bounds)', amplification: null };
@@ -443,6 +518,26 @@ export function poisonMean(pipeline: string, data: MeanData, target: PoisonTarge
         const tally = c.createTally();
         tallies.forEach((tt, g) => tally.addNumericTally(g, tt));
         const g = groupOf(c.publish(c.estimate(tally)), target.group);
+        ok = g !== null;
+        mean = g?.mean ?? NaN;
+      } else if (c.mode === 'prio3') {
+        const grid = (c.plan.mechanism as { grid: number }).grid;
+        const noise = c.prio3 as NonNullable<CollectionEngine['prio3']>;
+        const total = new Array<number>(2 * G).fill(0);
+        for (let i = 0; i < N; i++) {
+          const g = data.groupOf[i] as number;
+          const x = (((data.values[i] as number) - lo) / (hi - lo)) * grid;
+          const f = Math.floor(x);
+          const r = Math.min(grid, f + (rng.float64() < x - f ? 1 : 0));
+          total[2 * g] = (total[2 * g] as number) + r;
+          total[2 * g + 1] = (total[2 * g + 1] as number) + grid - r;
+        }
+        total[2 * target.group] = (total[2 * target.group] as number) + m * grid;
+        const a = noise.noise(rng);
+        const b = noise.noise(rng);
+        const tally = c.createTally();
+        tally.setPrio3Sum(total.map((x, j) => x + (a[j] as number) + (b[j] as number)), N + m);
+        const g = groupOf(c.publish(c.estimate(tally, { rng })), target.group);
         ok = g !== null;
         mean = g?.mean ?? NaN;
       } else if (c.mode === 'central') {

@@ -47,7 +47,7 @@ describe('crafted reports', () => {
 });
 
 describe('poisoning through each pipeline (2,000 devices, 1 % and 5 % attackers)', () => {
-  const run = runPoison({ devices: 2_000, seed: 'poison-test', epsilons: [1], fractions: [0, 0.01, 0.05], trials: 4, delta: 1e-6, k: 20, pipelines: ['kanon-only', 'central-dp', 'secagg-ddp', 'ldp-grr', 'ldp-duchi'] });
+  const run = runPoison({ devices: 2_000, seed: 'poison-test', epsilons: [1], fractions: [0, 0.01, 0.05], trials: 4, delta: 1e-6, k: 20, pipelines: ['kanon-only', 'central-dp', 'secagg-ddp', 'prio3-dp', 'ldp-grr', 'ldp-duchi'] });
   const at = (pipeline: string, collection: string, fraction: number) => run.points.find((p) => p.pipeline === pipeline && p.collection === collection && p.fraction === fraction)!;
   const [hist, mean] = run.targets;
 
@@ -80,6 +80,30 @@ describe('poisoning through each pipeline (2,000 devices, 1 % and 5 % attackers)
     }
   });
 
+  it('prio3-dp rejects the out-of-range report and stays within its noise of the one-valid-report-per-device limit', () => {
+    // the attack info says the out-of-range report was run through the VDAF and rejected (the run
+    // throws if verification accepted it, or rejected the valid one-hot)
+    const attack = run.attacks.find((a) => a.pipeline === 'prio3-dp' && a.collection === 'poor-by-operator-region')!;
+    expect(attack.report).toMatch(/rejected at verification/);
+    expect(attack.amplification).toBe(1);
+    // the same bound as central-dp (one count per attacker); the noise is two discrete Gaussians of
+    // sigma ~ 4.53 at epsilon 1 (replace-one, two parties), so each count's sd is below
+    // √2 · 4.53 < 6.5 and the share's below 2·6.5/n·100 pp per trial; the mean of 4 trials is
+    // within 4.42 sd of its expectation except with probability 1e-5
+    for (const f of [0.01, 0.05]) {
+      const p = at('prio3-dp', 'poor-by-operator-region', f);
+      expect(p.bound).toBeCloseTo(at('central-dp', 'poor-by-operator-region', f).bound as number, 10);
+      const n = hist!.devices + p.attackers;
+      const sd = (((2 * 6.5) / n) * 100) / Math.sqrt(4);
+      expect(Math.abs(p.shift.mean - (p.bound as number))).toBeLessThan(4.42 * sd);
+      // and far from secagg-ddp's 100 %
+      expect(p.shift.mean).toBeLessThan(at('secagg-ddp', 'poor-by-operator-region', f).shift.mean);
+    }
+    // means: an attacker is at most an honest device at the top of the bounds (the kanon-only limit)
+    const pm = at('prio3-dp', 'rtt-by-operator', 0.05);
+    expect(Math.abs(pm.shift.mean - (at('kanon-only', 'rtt-by-operator', 0.05).bound as number))).toBeLessThan(10);
+  });
+
   it('local DP amplifies: one GRR attacker counts as (1 - q*)/(p* - q*) devices', () => {
     const attack = run.attacks.find((a) => a.pipeline === 'ldp-grr')!;
     expect(attack.amplification).toBeGreaterThan(10);
@@ -98,18 +122,19 @@ describe('poisoning through each pipeline (2,000 devices, 1 % and 5 % attackers)
 });
 
 describe('pinhole-bench poison', () => {
-  it('writes the report format with the planned prio3-dp row', () => {
+  it('writes the report format with the prio3-dp row', () => {
     const out = mkdtempSync(join(tmpdir(), 'pinhole-poison-'));
     const BIN = fileURLToPath(new URL('../bin/pinhole-bench.js', import.meta.url));
-    const r = spawnSync(process.execPath, [BIN, 'poison', '--devices', '2000', '--trials', '1', '--fractions', '0,0.01', '--epsilons', '1', '--pipelines', 'kanon-only,central-dp,secagg-ddp,ldp-grr,ldp-duchi', '--out', out], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [BIN, 'poison', '--devices', '2000', '--trials', '1', '--fractions', '0,0.01', '--epsilons', '1', '--pipelines', 'kanon-only,central-dp,secagg-ddp,prio3-dp,ldp-grr,ldp-duchi', '--out', out], { encoding: 'utf8', timeout: 120_000 });
     expect(r.status, r.stderr).toBe(0);
     const files = readdirSync(out);
     for (const f of ['results.json', 'results.csv', 'report.md', 'index.html', 'poison-poor-by-operator-region-eps1.svg', 'poison-rtt-by-operator-eps1-ldp.svg']) expect(files).toContain(f);
     const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as PoisonResults;
     expect(res.schema).toBe('pinhole-bench/poison@1');
-    expect(res.planned.map((p) => p.id)).toEqual(['prio3-dp']);
+    expect(res.planned).toEqual([]);
     const md = readFileSync(join(out, 'report.md'), 'utf8');
-    expect(md).toMatch(/\| prio3-dp \(planned\) \|/);
+    expect(md).toMatch(/\| prio3-dp \| [^|]+ \| [^|]+ \|/);
+    expect(md).toMatch(/rejected at verification/);
     expect(md).toMatch(/\| secagg-ddp \|.*\| unbounded \|/);
     expect(readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n')).toHaveLength(res.points.length + 1);
   });

@@ -59,6 +59,13 @@ Usage: pinhole-aggregator serve --db FILE|URL --plan FILE --port N [options]
   --secagg-phase-seconds N  deadline of each protocol phase (default ${DEFAULT_SECAGG_TIMING.phaseMs / 1000})
   --secagg-quiet-ms N   close a phase early once (1 - dropoutRate) of its devices answered and none for
                         N ms; the silent ones are dropouts (default ${DEFAULT_SECAGG_TIMING.quietMs})
+  --role leader|helper  two-aggregator plans (collections of mode "prio3"): this server's role. The
+                        leader runs the schedule, takes operators' closes and publishes releases;
+                        the helper takes only the rounds the leader announces
+  --peer URL            the leader: the helper's base URL (the helper needs none). Both need PINHOLE_PEER_TOKEN (a shared
+                        bearer token) and PINHOLE_PRIO3_VERIFY_KEY (64 hex digits, never given to
+                        devices) in the environment
+  --insecure-test-no-noise  INSECURE, tests only: the aggregators add no noise (exact sums)
   --log-level LEVEL     fatal|error|warn|info|debug|trace|silent (default info); JSON lines on stdout
   --log-requests        log every request (method, route, status, time; never bodies or tokens)
 
@@ -115,6 +122,9 @@ async function serve(argv: string[]): Promise<void> {
       'secagg-quiet-ms': { type: 'string' },
       'log-level': { type: 'string' },
       'log-requests': { type: 'boolean' },
+      role: { type: 'string' },
+      peer: { type: 'string' },
+      'insecure-test-no-noise': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -168,6 +178,9 @@ async function serve(argv: string[]): Promise<void> {
         ...(quietMs === undefined ? {} : { quietMs }),
       },
       trustProxy: values['trust-proxy'] === true,
+      ...(values.role === undefined ? {} : { role: values.role as 'leader' | 'helper' }),
+      ...(values.peer === undefined ? {} : { peer: values.peer }),
+      insecureNoNoise: values['insecure-test-no-noise'] === true,
       logRequests: values['log-requests'] === true,
       // pino: JSON lines; the request serializer has no headers, so no token is ever logged
       logger: { level, redact: ['req.headers.authorization', 'req.headers.cookie'] },

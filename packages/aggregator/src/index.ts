@@ -18,9 +18,10 @@ export {
   DEFAULT_PERIOD_SECONDS,
   DEFAULT_K,
 } from './make-plan.js';
+export { type Prio3Options, PRIO3_MEAN_GRID, prio3PrivacyLoss, prio3Sensitivity, prio3Sigma } from './prio3-plan.js';
 export { type ReleaseEngine, type Round, type DecodedReport, type EngineOptions, makeReleaseEngine } from './engine/engine.js';
 export { type CollectionEngine, type CollectionEstimate, type EstimateOptions } from './engine/collection.js';
-export { type CollectionTally, type DecodedEntry } from './engine/tally.js';
+export { type CollectionTally, type DecodedEntry, type Prio3Noise } from './engine/tally.js';
 export {
   type CollectionRelease,
   type RoundRelease,

@@ -34,6 +34,7 @@ import {
 import { type DistributedNoiseParams, DEFAULT_WRAP_PROBABILITY, makeDistributedNoisePlan } from '@pinhole/gate';
 import { NUMERIC_MECHANISMS, NUMERIC_NAMES, ORACLES, ORACLE_NAMES, type NumericName, type OracleName, recommendOracle } from '@pinhole/ldp';
 import { secAggPlusParameters } from '@pinhole/secagg';
+import { type Prio3Options, prio3Collection } from './prio3-plan.js';
 
 /** Default integer grid of mean values for the central and secure-aggregation modes. */
 export const MEAN_MAX_GRID = 1024;
@@ -106,6 +107,7 @@ export interface CollectionPlanOptions {
   readonly ldp?: LdpOptions;
   readonly secagg?: SecaggOptions;
   readonly central?: CentralOptions;
+  readonly prio3?: Prio3Options;
 }
 
 export interface MakePlanOptions {
@@ -126,6 +128,7 @@ export interface MakePlanOptions {
   readonly ldp?: LdpOptions;
   readonly secagg?: SecaggOptions;
   readonly central?: CentralOptions;
+  readonly prio3?: Prio3Options;
 }
 
 function only(param: string, o: Record<string, unknown>, allowed: readonly string[]): void {
@@ -339,8 +342,8 @@ function secaggCollection(
  */
 export function makeCollectionPlan(options: CollectionPlanOptions): PlanCollection {
   const o = checkObject('options', options);
-  only('options', o, ['collection', 'mode', 'budget', 'domains', 'expectedDevices', 'k', 'minCohort', 'ldp', 'secagg', 'central']);
-  const mode = checkOneOf('mode', o.mode, ['ldp', 'secagg', 'central'] as const);
+  only('options', o, ['collection', 'mode', 'budget', 'domains', 'expectedDevices', 'k', 'minCohort', 'ldp', 'secagg', 'central', 'prio3']);
+  const mode = checkOneOf('mode', o.mode, ['ldp', 'secagg', 'central', 'prio3'] as const);
   const layout = layoutOf(checkString('collection', o.collection), options.domains);
   const b = checkObject('budget', o.budget);
   const budget: PrivacyLoss = { epsilon: checkNumber('budget.epsilon', b.epsilon, { gt: 0 }), delta: checkNumber('budget.delta', b.delta, { ge: 0, lt: 1 }) };
@@ -398,6 +401,7 @@ export function makeCollectionPlan(options: CollectionPlanOptions): PlanCollecti
       },
     };
   }
+  if (mode === 'prio3') return prio3Collection(collection, layout, budget, options.prio3 ?? {}, { groups, domainSize, k, minCohort });
   return secaggCollection(collection, layout, budget, n, options.secagg ?? {}, { groups, domainSize, k, minCohort });
 }
 
@@ -407,7 +411,7 @@ export function makeCollectionPlan(options: CollectionPlanOptions): PlanCollecti
  */
 export function makePlan(options: MakePlanOptions): Plan {
   const o = checkObject('options', options);
-  only('options', o, ['id', 'revision', 'description', 'insights', 'domains', 'budget', 'schedule', 'mode', 'expectedDevices', 'k', 'minCohort', 'ldp', 'secagg', 'central']);
+  only('options', o, ['id', 'revision', 'description', 'insights', 'domains', 'budget', 'schedule', 'mode', 'expectedDevices', 'k', 'minCohort', 'ldp', 'secagg', 'central', 'prio3']);
   if (!Array.isArray(o.insights) || o.insights.length === 0) throw invalid('insights', 'a non-empty array of insight ids', o.insights);
   const insights = (o.insights as unknown[]).map((x, i) => checkOneOf(`insights[${i}]`, x, INSIGHTS.map((d) => d.id)));
   const needed = new Set(insights.map((id) => INSIGHTS.find((d) => d.id === id)?.collection));
@@ -455,6 +459,7 @@ export function makePlan(options: MakePlanOptions): Plan {
         ...(options.ldp === undefined ? {} : { ldp: options.ldp }),
         ...(options.secagg === undefined ? {} : { secagg: options.secagg }),
         ...(options.central === undefined ? {} : { central: options.central }),
+        ...(options.prio3 === undefined ? {} : { prio3: options.prio3 }),
       }),
     ),
   };

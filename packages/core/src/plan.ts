@@ -18,8 +18,11 @@ export const PLAN_FORMAT = 'pinhole-plan';
 export const PLAN_VERSION = 1;
 export const SUPPORTED_PLAN_VERSIONS: readonly number[] = Object.freeze([1]);
 
-/** Where the noise comes from: on the device, in the sum of secure aggregation, at a trusted curator. */
-export const PLAN_MODES = Object.freeze(['ldp', 'secagg', 'central'] as const);
+/**
+ * Where the noise comes from: on the device, in the sum of secure aggregation, at a trusted
+ * curator, or split between two non-colluding aggregators that verify Prio3 reports (prio3).
+ */
+export const PLAN_MODES = Object.freeze(['ldp', 'secagg', 'central', 'prio3'] as const);
 export type PlanMode = (typeof PLAN_MODES)[number];
 
 /** The frequency oracles and numeric mechanisms of @pinhole/ldp a plan may name (a test keeps them in step). */
@@ -135,6 +138,38 @@ export interface DistributedNoiseMechanism {
   readonly grid?: number;
 }
 
+/** The Prio3 VDAFs (draft-irtf-cfrg-vdaf-20) a plan may name. */
+export const PLAN_PRIO3_VDAFS = Object.freeze(['Prio3Histogram', 'Prio3SumVec'] as const);
+
+/**
+ * Two aggregators (a leader and a helper) verify each device's Prio3 report and sum the valid
+ * ones; each adds discrete Gaussian noise N_Z(0, sigma^2) to its aggregate share before the
+ * leader combines them. Histograms: Prio3Histogram over the domain (a report is provably one-hot);
+ * means: Prio3SumVec of length 2 · groups with entries in [0, grid], the device's value on the
+ * grid r and grid - r in its group's two slots (each entry provably within [0, grid]).
+ */
+export interface Prio3Mechanism {
+  readonly kind: 'prio3';
+  readonly vdaf: (typeof PLAN_PRIO3_VDAFS)[number];
+  /** the measurement's length: domainSize (histograms) or 2 · groups (means) */
+  readonly length: number;
+  /** means: the largest entry (= grid); histograms: 1 */
+  readonly maxMeasurement: number;
+  readonly chunkLength: number;
+  readonly noise: 'discrete_gaussian';
+  /** each aggregator's noise parameter: both add N_Z(0, sigma^2) per coordinate */
+  readonly sigma: number;
+  /** the release's loss against carriers, with both aggregators' noise (two-party distributed discrete Gaussian) */
+  readonly epsilon: number;
+  readonly delta: number;
+  /** one device's largest change of the summed vector in L2 (replace-one) */
+  readonly l2Sensitivity: number;
+  /** the loss against one aggregator (or one colluding with carriers): only the other's noise protects the sum */
+  readonly aggregatorEpsilon: number;
+  readonly bounds?: readonly [number, number];
+  readonly grid?: number;
+}
+
 /** The secure-aggregation public parameters a client recomputes its floors from (secAggPlusParameters). */
 export interface PlanSecagg {
   readonly cohort: number;
@@ -172,7 +207,9 @@ export type PlanCollection =
   | (CollectionCommon & { readonly kind: 'histogram'; readonly buckets: number; readonly mode: 'central'; readonly mechanism: CentralHistogramMechanism })
   | (CollectionCommon & { readonly kind: 'mean'; readonly mode: 'central'; readonly mechanism: CentralMeanMechanism })
   | (CollectionCommon & { readonly kind: 'histogram'; readonly buckets: number; readonly mode: 'secagg'; readonly mechanism: DistributedNoiseMechanism; readonly secagg: PlanSecagg })
-  | (CollectionCommon & { readonly kind: 'mean'; readonly mode: 'secagg'; readonly mechanism: DistributedNoiseMechanism; readonly secagg: PlanSecagg });
+  | (CollectionCommon & { readonly kind: 'mean'; readonly mode: 'secagg'; readonly mechanism: DistributedNoiseMechanism; readonly secagg: PlanSecagg })
+  | (CollectionCommon & { readonly kind: 'histogram'; readonly buckets: number; readonly mode: 'prio3'; readonly mechanism: Prio3Mechanism })
+  | (CollectionCommon & { readonly kind: 'mean'; readonly mode: 'prio3'; readonly mechanism: Prio3Mechanism });
 
 export interface Plan {
   readonly format: typeof PLAN_FORMAT;
@@ -506,6 +543,37 @@ function checkDistributed(param: string, o: Record<string, unknown>, cat: Collec
   return m;
 }
 
+function checkPrio3(param: string, o: Record<string, unknown>, kind: 'histogram' | 'mean', groups: number, domainSize: number): Prio3Mechanism {
+  checkOneOf(`${param}.kind`, o.kind, ['prio3'] as const);
+  const isMean = kind === 'mean';
+  only(param, o, ['kind', 'vdaf', 'length', 'maxMeasurement', 'chunkLength', 'noise', 'sigma', 'epsilon', 'delta', 'l2Sensitivity', 'aggregatorEpsilon', ...(isMean ? ['bounds', 'grid'] : [])]);
+  const vdaf = checkOneOf(`${param}.vdaf`, o.vdaf, [isMean ? 'Prio3SumVec' : 'Prio3Histogram'] as const);
+  const length = checkInteger(`${param}.length`, o.length, { ge: 1, le: 2 ** 20 });
+  const expected = isMean ? 2 * groups : domainSize;
+  if (length !== expected) throw invalid(`${param}.length`, isMean ? `2 · groups (${expected}): a value and a count slot per group` : `the collection's domainSize (${expected})`, length);
+  const grid = isMean ? checkInteger(`${param}.grid`, o.grid, { ge: 1, le: 2 ** 20 }) : 1;
+  const maxMeasurement = checkInteger(`${param}.maxMeasurement`, o.maxMeasurement, { ge: 1, le: 2 ** 20 });
+  if (maxMeasurement !== grid) throw invalid(`${param}.maxMeasurement`, isMean ? `the grid (${grid})` : '1 (a one-hot histogram)', maxMeasurement);
+  const bitsLength = isMean ? length * Math.ceil(Math.log2(grid + 1)) : length;
+  // replace-one: a histogram device moves one unit between two counts; a mean device moves its [value, grid] pair between groups
+  const l2Layout = isMean ? 2 * grid : Math.SQRT2;
+  const epsilon = checkNumber(`${param}.epsilon`, o.epsilon, { gt: 0, le: 100 });
+  return {
+    kind: 'prio3',
+    vdaf,
+    length,
+    maxMeasurement,
+    chunkLength: checkInteger(`${param}.chunkLength`, o.chunkLength, { ge: 1, le: bitsLength }),
+    noise: checkOneOf(`${param}.noise`, o.noise, ['discrete_gaussian'] as const),
+    sigma: checkNumber(`${param}.sigma`, o.sigma, { ge: 2 ** -20, le: 2 ** 40 }),
+    epsilon,
+    delta: checkNumber(`${param}.delta`, o.delta, { gt: 0, lt: 1 }),
+    l2Sensitivity: checkNumber(`${param}.l2Sensitivity`, o.l2Sensitivity, { ge: l2Layout, le: 2 ** 30 }),
+    aggregatorEpsilon: checkNumber(`${param}.aggregatorEpsilon`, o.aggregatorEpsilon, { ge: epsilon, le: 1000 }),
+    ...(isMean ? { bounds: bounds(`${param}.bounds`, o.bounds), grid } : {}),
+  };
+}
+
 function checkCollection(param: string, v: unknown, domains: PlanDomains): PlanCollection {
   const o = checkObject(param, v);
   const cid = checkOneOf(`${param}.id`, o.id, COLLECTIONS.map((c) => c.id));
@@ -588,6 +656,12 @@ function checkCollection(param: string, v: unknown, domains: PlanDomains): PlanC
       sigmaSum: checkNumber(`${mp}.sigmaSum`, mo.sigmaSum, { ge: 2 ** -20, le: 2 ** 40 }),
       sigmaCount: checkNumber(`${mp}.sigmaCount`, mo.sigmaCount, { ge: 2 ** -20, le: 2 ** 30 }),
     };
+    return { ...base, kind, mode, mechanism };
+  }
+  if (mode === 'prio3') {
+    const mechanism = checkPrio3(mp, mo, kind, groups, domainSize);
+    within(`${mp}.epsilon`, { epsilon: mechanism.epsilon, delta: mechanism.delta }, charged, 'the loss of the release with both aggregators’ noise');
+    if (kind === 'histogram') return { ...base, kind, buckets, mode, mechanism };
     return { ...base, kind, mode, mechanism };
   }
   // secagg

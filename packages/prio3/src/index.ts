@@ -35,3 +35,18 @@ export {
   type Prio3SumVec,
   type Prio3Histogram,
 } from './instances.js';
+export {
+  prio3Vdaf,
+  prio3Context,
+  prio3Nonce,
+  prio3Measurement,
+  encodePrio3Entry,
+  decodePrio3Entry,
+  prio3PublicShareSize,
+  prio3InputShareSize,
+  addNoiseToAggShare,
+  combineAggShares,
+  LEADER_ID,
+  HELPER_ID,
+  type Prio3CollectionVdaf,
+} from './collection.js';

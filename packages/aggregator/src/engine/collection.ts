@@ -34,6 +34,8 @@ import {
 } from '@pinhole/core';
 import { type DistributedNoisePlan, type SuppressionReason, checkMinCohort, makeDistributedNoisePlan } from '@pinhole/gate';
 import { type AnyFrequencyOracle, type NumericMechanism, type NumericTally, NUMERIC_MECHANISMS, ORACLES } from '@pinhole/ldp';
+import { type Prio3CollectionVdaf, decodePrio3Entry, prio3Vdaf } from '@pinhole/prio3';
+import { prio3PrivacyLoss } from '../prio3-plan.js';
 import { type CollectionRelease, type InsightRelease, type ReleasedGroup, freezeDeep } from './release.js';
 import { type HistogramGroupEstimate, type MeanGroupEstimate, histogramInsight, meanInsight } from './statistics.js';
 import { type DecodedEntry, CollectionTally, TALLY_STATE } from './tally.js';
@@ -80,6 +82,8 @@ export interface CollectionEngine {
   readonly numeric: NumericMechanism | null;
   /** secure aggregation: the gate's distributed-noise plan (devices' shares, encoding, settlement) */
   readonly noisePlan: DistributedNoisePlan | null;
+  /** prio3: the VDAF and each aggregator's noise (N_Z(0, sigma^2) per coordinate, from the CSPRNG unless the engine allows seeded ones) */
+  readonly prio3: { readonly vdaf: Prio3CollectionVdaf; readonly sigma: number; noise(rng?: Rng): Int32Array } | null;
   createTally(): CollectionTally;
   /** decodes one report entry against the mechanism; malformed is `decode_failed`, misplaced `invalid_argument`, both naming `param` */
   decodeEntry(entry: ReportEntry, param?: string): DecodedEntry;
@@ -105,7 +109,7 @@ function rewrap(err: unknown, param: string): never {
   throw err;
 }
 
-export function makeCollectionEngine(plan: Plan, index: number, options: { readonly allowInsecureRng: boolean }): CollectionEngine {
+export function makeCollectionEngine(plan: Plan, index: number, options: { readonly allowInsecureRng: boolean; readonly prio3AggregatorId?: number }): CollectionEngine {
   const c = plan.collections[index] as PlanCollection;
   const param = `plan.collections[${index}]`;
   const cat = COLLECTIONS.find((x) => x.id === c.id);
@@ -116,10 +120,13 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
   const k = c.gate.k;
   const allowInsecure = options.allowInsecureRng;
   const notes: string[] = [];
+  const rngOf = (rng: Rng | undefined): Rng => requireSecureRng(rng ?? cryptoRng(), allowInsecure);
+  const prio3AggregatorId = options.prio3AggregatorId ?? 0;
 
   let oracle: AnyFrequencyOracle | null = null;
   let numeric: NumericMechanism | null = null;
   let noisePlan: DistributedNoisePlan | null = null;
+  let prio3: CollectionEngine['prio3'] = null;
   let chargedCheck: PrivacyLoss;
   if (c.mode === 'ldp' && c.kind === 'histogram') {
     oracle = ORACLES[c.mechanism.name]({ epsilon: c.mechanism.epsilon, domainSize: c.mechanism.domainSize });
@@ -138,6 +145,24 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
     const s = centralMeanSensitivity(m.grid);
     const rho = (s.sum * s.sum) / (2 * m.sigmaSum * m.sigmaSum) + (s.count * s.count) / (2 * m.sigmaCount * m.sigmaCount);
     if (!(zcdpDelta(rho, m.epsilon) <= m.delta)) throw planInvalid(`${param}.mechanism`, `sigmas do not give (epsilon ${m.epsilon}, delta ${m.delta}) for sums of L2 sensitivity ${s.sum} and counts of ${s.count}`);
+    chargedCheck = { epsilon: m.epsilon, delta: m.delta };
+  } else if (c.mode === 'prio3') {
+    const m = c.mechanism;
+    const loss = prio3PrivacyLoss({ sigma: m.sigma, l2Sensitivity: m.l2Sensitivity, dimension: m.length }, m.delta);
+    if (!(loss.release.epsilon <= m.epsilon)) throw planInvalid(`${param}.mechanism.sigma`, `does not give (epsilon ${m.epsilon}, delta ${m.delta}) with two aggregators' noise (it gives epsilon ${loss.release.epsilon})`);
+    if (!(loss.aggregator.epsilon <= m.aggregatorEpsilon)) throw planInvalid(`${param}.mechanism.aggregatorEpsilon`, `is ${m.aggregatorEpsilon} but one aggregator's view has epsilon ${loss.aggregator.epsilon}`);
+    const vdaf = prio3Vdaf(c);
+    const draw = discreteGaussianSampler(m.sigma);
+    prio3 = Object.freeze({
+      vdaf,
+      sigma: m.sigma,
+      noise(rng?: Rng): Int32Array {
+        const r = rngOf(rng);
+        const out = new Int32Array(m.length);
+        for (let i = 0; i < out.length; i++) out[i] = draw(r);
+        return out;
+      },
+    });
     chargedCheck = { epsilon: m.epsilon, delta: m.delta };
   } else {
     const m = c.mechanism;
@@ -190,7 +215,7 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
   const localLoss: PrivacyLoss | null = oracle ? oracle.privacyMap() : numeric ? numeric.privacyMap() : null;
 
   const ctx = { plan: c, oracle, numeric, modulusBits: c.mode === 'secagg' ? c.mechanism.modulusBits : 0 };
-  const rngOf = (rng: Rng | undefined): Rng => requireSecureRng(rng ?? cryptoRng(), allowInsecure);
+  const aggregatorLoss: PrivacyLoss | null = c.mode === 'prio3' ? { epsilon: c.mechanism.aggregatorEpsilon, delta: c.mechanism.delta } : null;
 
   function checkTally(tally: unknown): CollectionTally {
     if (!(tally instanceof CollectionTally) || tally.collection !== c.id) {
@@ -201,7 +226,7 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
 
   function decodeEntry(entry: ReportEntry, p = 'entry'): DecodedEntry {
     const e = checkObject(p, entry) as unknown as ReportEntry;
-    const needsGroup = c.kind === 'mean' && c.mode !== 'secagg';
+    const needsGroup = c.kind === 'mean' && c.mode !== 'secagg' && c.mode !== 'prio3';
     if (c.mode === 'secagg') {
       throw new PinholeError('invalid_argument', `${p}.collection`, `"${p}.collection" "${c.id}" is collected by secure aggregation: its input arrives as the unmasked sum, not as report entries`);
     }
@@ -214,7 +239,8 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
     }
     let report: unknown;
     try {
-      if (oracle) report = oracle.decodeReport(e.bytes);
+      if (prio3) report = decodePrio3Entry(prio3.vdaf, prio3AggregatorId, e.bytes, 'bytes');
+      else if (oracle) report = oracle.decodeReport(e.bytes);
       else if (numeric) report = numeric.decodeReport(e.bytes);
       else if (c.kind === 'histogram') report = decodeExactBucket(e.bytes, c.domainSize);
       else report = decodeExactValue(e.bytes);
@@ -297,6 +323,40 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
           if (count > 0) values[g] = lo + (sum / count / m.grid) * (hi - lo);
         }
         return freezeDeep({ ...base, values, contributors, noiseVariance: null, privacyLoss: { release: { epsilon: m.epsilon, delta: m.delta }, aggregator: null }, settlement: null });
+      }
+      case 'prio3': {
+        const m = c.mechanism as { sigma: number; epsilon: number; delta: number; grid?: number; bounds?: readonly [number, number] };
+        if (s.sum === null) throw new PinholeError('invalid_state', 'tally', `collection "${c.id}" has no prio3 sum for this round (setPrio3Sum)`);
+        let values: Float64Array;
+        if (c.kind === 'histogram') {
+          values = Float64Array.from(s.sum);
+          totals(values, contributors);
+        } else {
+          const grid = m.grid as number;
+          const [lo, hi] = m.bounds as readonly [number, number];
+          values = new Float64Array(G).fill(NaN);
+          for (let g = 0; g < G; g++) {
+            // slots [r, grid - r] per device: the count is both slots' sum over the grid
+            const S = s.sum[2 * g] as number;
+            const C = S + (s.sum[2 * g + 1] as number);
+            contributors[g] = C / grid;
+            if (C > 0) values[g] = lo + (S / C) * (hi - lo);
+          }
+        }
+        const insecure = s.noise === 'none_insecure_test';
+        return freezeDeep({
+          ...base,
+          values,
+          contributors,
+          noiseVariance: insecure ? 0 : 2 * discreteGaussianVariance(m.sigma),
+          privacyLoss: insecure ? { release: { epsilon: Infinity, delta: 1 }, aggregator: { epsilon: Infinity, delta: 1 } } : { release: { epsilon: m.epsilon, delta: m.delta }, aggregator: aggregatorLoss },
+          settlement: null,
+          notes: [
+            ...notes,
+            `${s.received} shares received, ${cohort} reports verified valid by both aggregators; invalid reports are not counted`,
+            ...(insecure ? ['INSECURE TEST MODE: the aggregators added no noise; this release is not differentially private'] : []),
+          ],
+        });
       }
       case 'secagg': {
         const np = noisePlan as DistributedNoisePlan;
@@ -445,6 +505,7 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
     oracle,
     numeric,
     noisePlan,
+    prio3,
     createTally: () => new CollectionTally(ctx),
     decodeEntry,
     estimate,

@@ -27,6 +27,8 @@ import { type CollectionTally, type DecodedEntry, ADD_ENTRY } from './tally.js';
 export interface EngineOptions {
   /** accept seeded generators for central noise, top-ups and the noise plans' device shares (simulation and tests only) */
   readonly allowInsecureRng?: boolean;
+  /** prio3 collections: which aggregator's input shares this engine decodes (0: the leader, default; 1: the helper) */
+  readonly prio3AggregatorId?: 0 | 1;
 }
 
 /** A device's round report, decoded and checked against the plan: every entry decoded by its collection's mechanism. */
@@ -82,8 +84,9 @@ function violation(param: string, message: string): PinholeError {
 export function makeReleaseEngine(planInput: unknown, options: EngineOptions = {}): ReleaseEngine {
   checkObject('options', options);
   const allowInsecureRng = options.allowInsecureRng === undefined ? false : checkBoolean('options.allowInsecureRng', options.allowInsecureRng);
+  const prio3AggregatorId = options.prio3AggregatorId === undefined ? 0 : checkOneOf('options.prio3AggregatorId', options.prio3AggregatorId, [0, 1] as const);
   const plan = checkPlan(planInput);
-  const collections = plan.collections.map((_, i) => makeCollectionEngine(plan, i, { allowInsecureRng }));
+  const collections = plan.collections.map((_, i) => makeCollectionEngine(plan, i, { allowInsecureRng, prio3AggregatorId }));
   const byId = new Map(collections.map((c) => [c.id, c]));
   const roundLoss: PrivacyLoss = planRoundLoss(plan);
   // decoded reports this engine issued: a round takes no other object in their place

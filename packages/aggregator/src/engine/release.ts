@@ -11,7 +11,7 @@ import type { SuppressionReason } from '@pinhole/gate';
 export const RELEASE_FORMAT = 'pinhole-release';
 export const RELEASE_VERSION = 1;
 
-export type ThreatModelKind = 'local_dp' | 'secure_aggregation' | 'central_curator';
+export type ThreatModelKind = 'local_dp' | 'secure_aggregation' | 'central_curator' | 'two_aggregators';
 
 export interface ThreatModel {
   readonly kind: ThreatModelKind;

@@ -27,7 +27,14 @@ export type TallyState =
   | { readonly type: 'ldp-mean'; readonly tallies: NumericTally[] }
   | { readonly type: 'central-histogram'; readonly counts: Float64Array; n: number }
   | { readonly type: 'central-mean'; readonly sums: Float64Array; readonly counts: Float64Array; n: number }
-  | { readonly type: 'secagg'; sum: Uint32Array | null; survivors: number };
+  | { readonly type: 'secagg'; sum: Uint32Array | null; survivors: number }
+  | { readonly type: 'prio3'; received: number; sum: Float64Array | null; valid: number; noise: Prio3Noise };
+
+/**
+ * How a prio3 sum was noised: 'two_aggregators' (each aggregator added its N_Z(0, sigma^2) to its
+ * aggregate share) or 'none_insecure_test' (an insecure test mode: nothing was added).
+ */
+export type Prio3Noise = 'two_aggregators' | 'none_insecure_test';
 
 export interface TallyContext {
   readonly plan: PlanCollection;
@@ -50,6 +57,7 @@ export class CollectionTally {
     else if (c.mode === 'ldp') this.#state = { type: 'ldp-mean', tallies: Array.from({ length: c.groups }, () => (ctx.numeric as NumericMechanism).createTally()) };
     else if (c.mode === 'central' && c.kind === 'histogram') this.#state = { type: 'central-histogram', counts: new Float64Array(c.domainSize), n: 0 };
     else if (c.mode === 'central') this.#state = { type: 'central-mean', sums: new Float64Array(c.groups), counts: new Float64Array(c.groups), n: 0 };
+    else if (c.mode === 'prio3') this.#state = { type: 'prio3', received: 0, sum: null, valid: 0, noise: 'two_aggregators' };
     else this.#state = { type: 'secagg', sum: null, survivors: 0 };
   }
 
@@ -74,6 +82,8 @@ export class CollectionTally {
         return s.n;
       case 'secagg':
         return s.survivors;
+      case 'prio3':
+        return s.valid;
     }
   }
 
@@ -103,6 +113,10 @@ export class CollectionTally {
         return;
       case 'secagg':
         throw this.#wrong('report entries: secure-aggregation input arrives as the unmasked sum (setSecureSum)');
+      case 'prio3':
+        // a share only: what counts is the verified, combined sum (setPrio3Sum)
+        s.received += 1;
+        return;
     }
   }
 
@@ -180,6 +194,37 @@ export class CollectionTally {
     }
     s.survivors = checkInteger('survivors', survivors, { ge: 0, le: m.expectedClients });
     s.sum = out;
+  }
+
+  /**
+   * prio3: the combined noisy aggregate of the reports both aggregators verified (signed integers,
+   * one per coordinate of the VDAF's output) and how many reports it sums (once); null with a
+   * count below the minimum cohort, when no aggregate share was released.
+   */
+  setPrio3Sum(sum: ArrayLike<number> | null, validReports: number, options: { readonly noise?: Prio3Noise } = {}): void {
+    const s = this.#state;
+    if (s.type !== 'prio3') throw this.#wrong('a prio3 sum');
+    if (s.sum !== null) throw new PinholeError('invalid_state', 'sum', `collection "${this.collection}" already has its prio3 sum for this round`);
+    if (sum === null) {
+      // below the minimum cohort: no aggregate share was asked for, only the count is known
+      const n = checkInteger('validReports', validReports, { ge: 0 });
+      if (n >= this.#ctx.plan.minCohort) throw invalid('sum', `the combined sum (${n} valid reports reach the minimum cohort)`, sum);
+      s.valid = n;
+      return;
+    }
+    const m = this.#ctx.plan.mechanism as { length: number };
+    if (!(Array.isArray(sum) || ArrayBuffer.isView(sum)) || sum.length !== m.length) throw invalid('sum', `an array of ${m.length} integers`, sum);
+    const out = new Float64Array(m.length);
+    for (let i = 0; i < out.length; i++) {
+      const x = sum[i];
+      if (typeof x !== 'number' || !Number.isSafeInteger(x)) throw invalid(`sum[${i}]`, 'a safe integer', x);
+      out[i] = x;
+    }
+    const noise = options.noise ?? 'two_aggregators';
+    if (noise !== 'two_aggregators' && noise !== 'none_insecure_test') throw invalid('options.noise', '"two_aggregators" or "none_insecure_test"', noise);
+    s.valid = checkInteger('validReports', validReports, { ge: 0 });
+    s.sum = out;
+    s.noise = noise;
   }
 
   get [TALLY_STATE](): TallyState {

@@ -33,6 +33,13 @@ export function threatModelOf(c: PlanCollection): ThreatModel {
             trusted: `the aggregator to follow the SecAgg protocol (no forged devices or keys); at most ${c.secagg.corruptFraction} of the cohort colluding with it`,
             description: `secure aggregation with distributed ${c.mechanism.noise} noise: each device adds its noise share before masking and the aggregator unmasks only the noisy sum of at least minCohort devices`,
           };
+    case 'prio3':
+      return {
+        kind: 'two_aggregators',
+        variant: null,
+        trusted: 'that the leader and the helper do not collude (each sees only secret shares of each report); against one aggregator, or one colluding with carriers, only the other aggregator’s noise protects the sum: privacyLoss.aggregator (mechanism.aggregatorEpsilon)',
+        description: `Prio3 (${c.mechanism.vdaf}, draft-irtf-cfrg-vdaf-20) with two aggregators: each device splits its report between a leader and a helper with a validity proof, reports that fail verification are not counted, and each aggregator adds discrete Gaussian noise N_Z(0, sigma^2) (mechanism.sigma) to its aggregate share before the leader combines them; against carriers (both aggregators honest) the release carries both noises (privacyLoss.release)`,
+      };
     case 'central':
       return {
         kind: 'central_curator',
@@ -58,5 +65,6 @@ export function treatsAsPublic(c: PlanCollection): string[] {
     );
   }
   if (c.mode === 'secagg') out.push('the number of devices that survived the round');
+  if (c.mode === 'prio3') out.push('the number of reports uploaded and the number both aggregators verified valid');
   return out;
 }

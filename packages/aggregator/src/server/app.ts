@@ -15,6 +15,8 @@ import type { GroupCommit } from './group-commit.js';
 import type { Metrics } from './metrics.js';
 import { HttpProblem, PROBLEM_TYPE, toProblem } from './problem.js';
 import type { RoundManager } from './rounds.js';
+import type { Prio3Helper } from './prio3.js';
+import { registerPrio3HelperRoutes } from './prio3-routes.js';
 import type { SecaggCoordinator } from './secagg.js';
 import { FORWARDED, registerSecaggRoutes, relay } from './secagg-routes.js';
 import type { CommitOutcome, Storage, StoredRound } from './storage.js';
@@ -39,6 +41,10 @@ export interface AppOptions {
   readonly logger: Exclude<FastifyServerOptions['logger'], undefined>;
   readonly logRequests: boolean;
   readonly version: string;
+  /** a two-aggregator helper: its routes for the leader, and no releases of its own */
+  readonly prio3Helper?: Prio3Helper;
+  /** the token the leader sends to the helper */
+  readonly peers?: TokenSet;
 }
 
 const problemSchema = {
@@ -152,6 +158,10 @@ function outcomeProblem(outcome: CommitOutcome, roundId: string): HttpProblem | 
   }
 }
 
+function helperHasNoReleases(): HttpProblem {
+  return new HttpProblem(404, 'not_found', 'roundId', 'this is a two-aggregator helper: releases are published by the leader');
+}
+
 const ROUTES = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
 
 /** Every route the app registered (method, path), for checking them against the OpenAPI document. */
@@ -249,6 +259,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
           carrierToken: { type: 'http', scheme: 'bearer', description: 'one token per carrier: reads releases' },
           operatorToken: { type: 'http', scheme: 'bearer', description: 'operators: close rounds' },
           secaggSession: { type: 'http', scheme: 'bearer', description: 'a device in a secure-aggregation round: the session its join returned' },
+          peerToken: { type: 'http', scheme: 'bearer', description: 'two-aggregator plans: the token the leader and the helper share' },
         },
       },
     },
@@ -348,6 +359,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     },
     async (request) => {
       authorize(request.headers.authorization, o.carriers, 'carriers');
+      if (o.prio3Helper) throw helperHasNoReleases();
       const q = request.query as { limit: number; before?: string };
       const before = q.before === undefined ? undefined : Date.parse(q.before);
       if (before !== undefined && !Number.isFinite(before)) throw new HttpProblem(400, 'invalid_argument', 'querystring.before', '"querystring.before" expected an ISO 8601 time');
@@ -378,6 +390,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     },
     async (request, reply) => {
       authorize(request.headers.authorization, o.carriers, 'carriers');
+      if (o.prio3Helper) throw helperHasNoReleases();
       let { roundId } = request.params as { roundId: string };
       let kind = negotiate(request.headers.accept);
       if (roundId.endsWith('.csv')) {
@@ -477,6 +490,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   );
 
   registerSecaggRoutes(app, v, () => o.rounds.secagg, MSGPACK_TYPES);
+  if (o.prio3Helper) await registerPrio3HelperRoutes(app, v, o.prio3Helper, o.peers as TokenSet);
 
   return app;
 }

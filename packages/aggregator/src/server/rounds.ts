@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Plan, addPrivacyLosses, checkPlan, planPeriod, planRoundLoss, roundsLeftInPeriod } from '@pinhole/core';
 import { type ReleaseEngine, makeReleaseEngine } from '../engine/engine.js';
+import type { Prio3Leader } from './prio3.js';
 import { type SecaggTiming, DEFAULT_SECAGG_TIMING, SecaggCoordinator, secaggLayout } from './secagg.js';
 import type { SecaggPhase, Storage, StoredPlan, StoredRound } from './storage.js';
 
@@ -35,6 +36,13 @@ export interface RoundManagerOptions {
   readonly events: RoundEvents;
   /** phase deadlines of secure-aggregation rounds */
   readonly secagg?: SecaggTiming;
+  /**
+   * two-aggregator (prio3) plans: the leader runs the schedule and verifies with the helper at
+   * close; a helper opens only rounds the leader announces and closes none (the leader's verify
+   * and aggregate-share requests drive it). Default: a single aggregator.
+   */
+  readonly role?: 'single' | 'leader' | 'helper';
+  readonly prio3Leader?: Prio3Leader;
 }
 
 export class RoundManager {
@@ -133,6 +141,12 @@ export class RoundManager {
 
   /** Recovers after a restart (rounds left closing, rounds of an earlier plan, deadlines passed), opens a round if one fits, and starts the clock. */
   async start(): Promise<void> {
+    if (this.#options.role === 'helper') {
+      await this.refresh();
+      this.#timer = setInterval(() => void this.refresh(), this.#options.tickMs);
+      this.#timer.unref();
+      return;
+    }
     // alone on its storage, a restarted server's old claims are its own; shared, they may be a live instance's
     for (const r of await this.#storage.rounds(['closing', 'collecting'])) {
       // a secure-aggregation round continues from its stored phase (or aborts with the reason)
@@ -170,6 +184,8 @@ export class RoundManager {
         await this.#secagg.tick();
         if (!this.#stopped) await this.#openIfDue(now);
         await this.refresh();
+        // a round the helper has not acknowledged yet is announced again
+        if (this.#options.prio3Leader && this.#current) await this.#options.prio3Leader.announce(this.#current);
       } catch (e) {
         this.#options.events.failed(this.#current?.roundId ?? '', e);
       } finally {
@@ -227,6 +243,7 @@ export class RoundManager {
    * released or refused). False when another owner holds the claim or the round is already done.
    */
   close(roundId: string, options: { readonly force?: boolean } = {}): Promise<boolean> {
+    if (this.#options.role === 'helper') return Promise.resolve(false);
     if (this.#secagg.view(roundId)) {
       // a secure-aggregation round is released by its protocol: closing it ends its current phase now
       return this.#secagg.closePhase(roundId).then(() => false);
@@ -260,7 +277,15 @@ export class RoundManager {
       const round = (await this.#storage.round(roundId)) as StoredRound;
       const engine = await this.engineFor(round.planId, round.planRevision);
       const r = engine.openRound({ roundId });
-      for await (const page of this.#storage.reportPages(roundId, 2000)) for (const bytes of page) r.add(bytes);
+      const stored: Uint8Array[] = [];
+      for await (const page of this.#storage.reportPages(roundId, 2000)) {
+        for (const bytes of page) {
+          r.add(bytes);
+          if (this.#options.prio3Leader) stored.push(bytes);
+        }
+      }
+      // two aggregators: verify with the helper and combine both noisy aggregate shares first
+      if (this.#options.prio3Leader) await this.#options.prio3Leader.aggregate(roundId, engine, r, stored);
       // the default CSPRNG: central noise and top-ups are never drawn from a seeded generator here
       const release = r.release();
       const ok = await this.#storage.publish(roundId, this.owner, { status: release.status, document: JSON.stringify(release), at: this.#now() }, this.#options.retention);

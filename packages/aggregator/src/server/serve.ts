@@ -8,10 +8,11 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { type Plan, PinholeError, checkPlan, checkPlanChange } from '@pinhole/core';
 import { makeReleaseEngine } from '../engine/engine.js';
-import { loadTokens } from './access.js';
+import { loadTokens, makeTokenSet } from './access.js';
 import { buildApp } from './app.js';
 import { GroupCommit } from './group-commit.js';
 import { Metrics } from './metrics.js';
+import { type Prio3Config, type Prio3Role, Prio3Helper, Prio3Leader, prio3Layout } from './prio3.js';
 import { RoundManager } from './rounds.js';
 import { openPostgresStorage } from './postgres.js';
 import { type SecaggTiming, DEFAULT_SECAGG_TIMING } from './secagg.js';
@@ -58,6 +59,15 @@ export interface ServeOptions {
   readonly secagg?: Partial<SecaggTiming>;
   readonly version?: string;
   readonly now?: () => number;
+  /**
+   * two-aggregator (prio3) plans: this server's role and the other aggregator's base URL. The
+   * shared bearer token and VDAF verification key come from PINHOLE_PEER_TOKEN and
+   * PINHOLE_PRIO3_VERIFY_KEY (64 hex digits) in `env`.
+   */
+  readonly role?: Prio3Role;
+  readonly peer?: string;
+  /** INSECURE, tests only: the aggregators add no noise to their aggregate shares */
+  readonly insecureNoNoise?: boolean;
 }
 
 export interface RunningServer {
@@ -123,10 +133,35 @@ export async function deployPlan(storage: Storage, plan: Plan, now: number): Pro
   return kept ?? stored;
 }
 
+/** The two-aggregator configuration a prio3 plan needs (and that only a prio3 plan may have). */
+export function prio3Config(plan: Plan, options: Pick<ServeOptions, 'role' | 'peer' | 'insecureNoNoise'>, env: Readonly<Record<string, string | undefined>>): Prio3Config | null {
+  const layout = prio3Layout(plan);
+  if (!layout) {
+    if (options.role !== undefined || options.peer !== undefined) throw new PinholeError('invalid_argument', '--role', '"--role" and "--peer" are for two-aggregator plans (collections of mode "prio3")');
+    return null;
+  }
+  if (options.role !== 'leader' && options.role !== 'helper') throw new PinholeError('invalid_argument', '--role', '"--role" expected leader or helper: this plan is collected by two aggregators');
+  // the leader calls the helper; the helper only answers (its --peer, if given, is checked all the same)
+  const peer = options.peer ?? (options.role === 'helper' ? '' : undefined);
+  if (typeof peer !== 'string' || (peer !== '' && !/^https?:\/\/[^\s/]+[^\s]*$/.test(peer))) throw new PinholeError('invalid_argument', '--peer', '"--peer" expected the helper\'s base URL (http(s)://host:port)');
+  const peerToken = env.PINHOLE_PEER_TOKEN;
+  if (typeof peerToken !== 'string' || !/^[\x21-\x7e]{16,}$/.test(peerToken)) throw new PinholeError('invalid_argument', 'PINHOLE_PEER_TOKEN', '"PINHOLE_PEER_TOKEN" expected the bearer token both aggregators share: at least 16 printable characters');
+  const key = env.PINHOLE_PRIO3_VERIFY_KEY;
+  if (typeof key !== 'string' || !/^[0-9a-fA-F]{64}$/.test(key)) throw new PinholeError('invalid_argument', 'PINHOLE_PRIO3_VERIFY_KEY', '"PINHOLE_PRIO3_VERIFY_KEY" expected the VDAF verification key both aggregators share: 64 hex digits (32 random bytes, never given to devices)');
+  return {
+    role: options.role,
+    peer,
+    peerToken,
+    verifyKey: Uint8Array.from(Buffer.from(key, 'hex')),
+    insecureNoNoise: options.insecureNoNoise === true,
+  };
+}
+
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const env = options.env ?? process.env;
   const plan = readPlan(options.plan);
-  const engine = makeReleaseEngine(plan);
+  const prio3 = prio3Config(plan, options, env);
+  const engine = makeReleaseEngine(plan, { prio3AggregatorId: prio3?.role === 'helper' ? 1 : 0 });
   const { carriers, operators } = loadTokens(options.tokens, env);
   const now = options.now ?? Date.now;
   const metrics = new Metrics();
@@ -138,7 +173,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     // the round manager's events log through the app, built after it
     let app: FastifyInstance | undefined;
     const log = () => app?.log;
+    const prio3Leader = prio3?.role === 'leader' ? new Prio3Leader(prio3) : undefined;
     const rounds = new RoundManager(storage, deployed, engine, {
+      role: prio3?.role ?? 'single',
+      ...(prio3Leader ? { prio3Leader } : {}),
       retention: options.retention ?? true,
       tickMs: options.tickMs ?? DEFAULTS.tickMs,
       leaseMs: options.leaseMs ?? DEFAULTS.leaseMs,
@@ -170,6 +208,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       },
     });
     const rate = options.rateLimit === undefined ? DEFAULTS.rateLimit : options.rateLimit;
+    const prio3Helper =
+      prio3?.role === 'helper' ? new Prio3Helper(prio3, storage, { owner: rounds.owner, engine: () => rounds.engine, refresh: () => rounds.refresh(), now }) : undefined;
     const built = await buildApp({
       storage,
       rounds,
@@ -184,9 +224,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       logger,
       logRequests: options.logRequests ?? false,
       version: options.version ?? '0.1.0',
+      ...(prio3Helper && prio3 ? { prio3Helper, peers: makeTokenSet([['leader', prio3.peerToken]], 'peers') } : {}),
     });
     app = built;
-    if (carriers.size === 0) built.log.warn('no carrier tokens configured: nobody can read releases');
+    if (carriers.size === 0 && prio3?.role !== 'helper') built.log.warn('no carrier tokens configured: nobody can read releases');
+    if (prio3?.insecureNoNoise) built.log.warn('INSECURE TEST MODE: this aggregator adds no noise to its aggregate shares; releases are not differentially private');
     await rounds.start();
     const url = await built.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
     rounds.setUrl(options.advertiseUrl ?? url);
