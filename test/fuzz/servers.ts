@@ -11,7 +11,8 @@ import { encodeEnvelope } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
 import { makePlan } from '@pinhole/aggregator';
 import { enrolmentProof } from '@pinhole/directory';
-import { CARRIER, OPERATOR, type Child, deviceReport, get, secretOf, startServer, tablesDigest, tempDir, writePlan } from '../../packages/aggregator/test/support/server.js';
+import { CARRIER, OPERATOR, type Child, deviceReport, get, secretOf, startServer, tempDir, writePlan } from '../../packages/aggregator/test/support/server.js';
+import { sqliteTablesDigest as tablesDigest } from '../../packages/aggregator/test/support/backends.js';
 import { type Answer, type FuzzRequest, type HttpFuzzServer, type Operation, operationsOf, requestsFor, fuzzOperation } from './http.js';
 
 const domains = { operators: ['460-00', '460-01'], regions: ['north', 'south'], cells: ['n1', 'n2', 's1'] };

@@ -30,6 +30,22 @@ export interface Backend {
 
 const hexBytes = (_k: string, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v);
 
+/** SHA-256 over every row of every table of a SQLite file, ordered (synchronous, for fuzz loops) */
+export function sqliteTablesDigest(db: string): string {
+  const d = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    const h = createHash('sha256');
+    const tables = d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[];
+    for (const { name } of tables) {
+      h.update(`#${name}\n`);
+      for (const row of d.prepare(`SELECT * FROM "${name}" ORDER BY 1, 2`).iterate()) h.update(JSON.stringify(row, hexBytes));
+    }
+    return h.digest('hex');
+  } finally {
+    d.close();
+  }
+}
+
 function sqliteBackend(): Backend {
   const open = (db: string) => new Database(db, { readonly: true, fileMustExist: true });
   return {
@@ -44,20 +60,7 @@ function sqliteBackend(): Backend {
         d.close();
       }
     },
-    tablesDigest(db) {
-      const d = open(db);
-      try {
-        const h = createHash('sha256');
-        const tables = d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[];
-        for (const { name } of tables) {
-          h.update(`#${name}\n`);
-          for (const row of d.prepare(`SELECT * FROM "${name}" ORDER BY 1, 2`).iterate()) h.update(JSON.stringify(row, hexBytes));
-        }
-        return Promise.resolve(h.digest('hex'));
-      } finally {
-        d.close();
-      }
-    },
+    tablesDigest: (db) => Promise.resolve(sqliteTablesDigest(db)),
     stop: () => Promise.resolve(),
   };
 }
