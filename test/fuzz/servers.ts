@@ -7,11 +7,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, describe, it } from 'vitest';
 import { encodeEnvelope } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
 import { makePlan } from '@pinhole/aggregator';
 import { enrolmentProof } from '@pinhole/directory';
-import { CARRIER, OPERATOR, type Child, deviceReport, get, secretOf, startServer, tempDir, writePlan } from '../../packages/aggregator/test/support/server.js';
+import { CARRIER, OPERATOR, type Child, deviceReport, get, removeTempDirs, secretOf, startServer, tempDir, writePlan } from '../../packages/aggregator/test/support/server.js';
 import { sqliteTablesDigest as tablesDigest } from '../../packages/aggregator/test/support/backends.js';
 import { type Answer, type FuzzRequest, type HttpFuzzServer, type Operation, operationsOf, requestsFor, fuzzOperation } from './http.js';
 
@@ -125,4 +126,25 @@ export async function directoryServer(): Promise<FuzzedServer> {
       }),
   };
   return server;
+}
+
+/** The HTTP fuzz suite over every server (the short CI run and the long run differ in count, seed and time). */
+export function describeHttpFuzz(run: 'short' | 'long', runs: number, seed: number, timeoutMs: number): void {
+  afterAll(removeTempDirs);
+  for (const [label, start] of [
+    ['aggregator, LDP plan', () => aggregatorServer('ldp')],
+    ['aggregator, secure-aggregation plan', () => aggregatorServer('secagg')],
+    ['pinhole-directory', directoryServer],
+  ] as const) {
+    describe(`fuzz (${run}) over HTTP: ${label}`, () => {
+      it('every route from the OpenAPI document: never 5xx, refusals are problem+json and change nothing stored, the process stays up', async () => {
+        const server: FuzzedServer = await start();
+        try {
+          for (const op of server.operations) await server.fuzz(op, runs, seed);
+        } finally {
+          await server.stop();
+        }
+      }, timeoutMs);
+    });
+  }
 }

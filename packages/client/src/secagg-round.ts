@@ -16,7 +16,7 @@
  * the device's part: it goes silent and says why.
  */
 import { type Plan, type PlanCollection, PinholeError, decodeEnvelope, isPinholeError } from '@pinhole/core';
-import { type DistributedNoisePlan, makeDistributedNoisePlan } from '@pinhole/gate';
+import { type DistributedNoisePlan, distributedNoisePlanOf } from '@pinhole/gate';
 import { type KeyDirectory, type SecAggCrypto, type SecAggRoundConfig, SecAggClient, decodeRoundConfig } from '@pinhole/secagg';
 import { deviceVector } from './device-vector.js';
 import type { SecureAggregationContext, SecureAggregationOutcome } from './plugin.js';
@@ -72,20 +72,7 @@ export function noisePlanOf(c: PlanCollection & { mode: 'secagg' }, allowInsecur
   let p = noisePlans.get(c);
   if (p) return p;
   const m = c.mechanism;
-  p = makeDistributedNoisePlan({
-    mechanism: m.noise,
-    epsilon: m.epsilon,
-    delta: m.delta,
-    l2Sensitivity: m.l2Sensitivity,
-    l1Sensitivity: m.l1Sensitivity,
-    vectorLength: m.vectorLength,
-    expectedClients: m.expectedClients,
-    minSurvivors: m.minSurvivors,
-    onShortfall: m.onShortfall,
-    clientValueBounds: [m.clientValueBounds[0], m.clientValueBounds[1]],
-    wrapProbability: m.wrapProbability,
-    allowInsecureRng,
-  });
+  p = distributedNoisePlanOf(m, { allowInsecureRng });
   if (p.shareParameter !== m.shareParameter || p.modulusBits !== m.modulusBits) {
     throw new PinholeError('unsupported', `collection ${c.id}`, `the plan's noise (share parameter ${m.shareParameter}, ${m.modulusBits} bits) is not what this client computes (${p.shareParameter}, ${p.modulusBits}): the plan was made by another version`);
   }

@@ -17,6 +17,7 @@
  * Proof: distributed-noise.proof.md.
  */
 import {
+  type DistributedNoiseMechanism,
   type LedgerEntry,
   type NeighbourRelation,
   type PrivacyAccountant,
@@ -494,6 +495,24 @@ function calibrateDdg(epsilon: number, delta: number, l2: number, s: number, d: 
 const NOTE_TOP_UP =
   'fewer clients survived than the plan sized its shares for: the server added the missing noise centrally, so the release meets the promised privacy loss, but the server itself saw the sum with less noise (serverPrivacyLoss)';
 const NOTE_REFUSED = 'fewer clients survived than the plan sized its shares for: the noise in the sum is below the plan and nothing may be released';
+
+/** The noise plan a collection plan's resolved `distributed_noise` mechanism describes (devices and the aggregator build the same one). */
+export function distributedNoisePlanOf(m: DistributedNoiseMechanism, options: { readonly allowInsecureRng?: boolean } = {}): DistributedNoisePlan {
+  return makeDistributedNoisePlan({
+    mechanism: m.noise,
+    epsilon: m.epsilon,
+    delta: m.delta,
+    l2Sensitivity: m.l2Sensitivity,
+    l1Sensitivity: m.l1Sensitivity,
+    vectorLength: m.vectorLength,
+    expectedClients: m.expectedClients,
+    minSurvivors: m.minSurvivors,
+    onShortfall: m.onShortfall,
+    clientValueBounds: [m.clientValueBounds[0], m.clientValueBounds[1]],
+    wrapProbability: m.wrapProbability,
+    allowInsecureRng: options.allowInsecureRng ?? false,
+  });
+}
 
 export function makeDistributedNoisePlan(params: DistributedNoiseParams): DistributedNoisePlan {
   checkObject('params', params);

@@ -57,6 +57,7 @@ export {
   type FinishOptions,
   type FinishedSum,
   makeDistributedNoisePlan,
+  distributedNoisePlanOf,
   skellamTailBound,
   discreteGaussianSumTailBound,
   ddgTau,

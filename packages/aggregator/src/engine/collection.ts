@@ -32,7 +32,7 @@ import {
   requireSecureRng,
   zcdpDelta,
 } from '@pinhole/core';
-import { type DistributedNoisePlan, type SuppressionReason, checkMinCohort, makeDistributedNoisePlan } from '@pinhole/gate';
+import { type DistributedNoisePlan, type SuppressionReason, checkMinCohort, distributedNoisePlanOf } from '@pinhole/gate';
 import { type AnyFrequencyOracle, type NumericMechanism, type NumericTally, NUMERIC_MECHANISMS, ORACLES } from '@pinhole/ldp';
 import { type Prio3CollectionVdaf, decodePrio3Entry, prio3Vdaf } from '@pinhole/prio3';
 import { prio3PrivacyLoss } from '../prio3-plan.js';
@@ -166,20 +166,7 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
     chargedCheck = { epsilon: m.epsilon, delta: m.delta };
   } else {
     const m = c.mechanism;
-    noisePlan = makeDistributedNoisePlan({
-      mechanism: m.noise,
-      epsilon: m.epsilon,
-      delta: m.delta,
-      l2Sensitivity: m.l2Sensitivity,
-      l1Sensitivity: m.l1Sensitivity,
-      vectorLength: m.vectorLength,
-      expectedClients: m.expectedClients,
-      minSurvivors: m.minSurvivors,
-      onShortfall: m.onShortfall,
-      clientValueBounds: [m.clientValueBounds[0], m.clientValueBounds[1]],
-      wrapProbability: m.wrapProbability,
-      allowInsecureRng: allowInsecure,
-    });
+    noisePlan = distributedNoisePlanOf(m, { allowInsecureRng: allowInsecure });
     if (noisePlan.shareParameter !== m.shareParameter) throw planInvalid(`${param}.mechanism.shareParameter`, `is ${m.shareParameter} but the gate resolves ${noisePlan.shareParameter} for these parameters`);
     if (noisePlan.modulusBits !== m.modulusBits) throw planInvalid(`${param}.mechanism.modulusBits`, `is ${m.modulusBits} but the gate resolves ${noisePlan.modulusBits} for these parameters`);
     chargedCheck = noisePlan.privacyLoss;
