@@ -67,14 +67,22 @@ function applyEdit(doc: Record<string, unknown>, all: (string | number)[][], e: 
   } else if (Array.isArray(parent)) parent.push(snapshot(parent[Number(last)]));
 }
 
-/** A copy of the plain-object and array structure of a tree, other values by reference (to detect modification). */
-function snapshot(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(snapshot);
-  if (v && typeof v === 'object') {
-    const proto = Object.getPrototypeOf(v) as unknown;
-    if (proto === Object.prototype || proto === null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, snapshot(x)]));
+/** A copy of the plain-object and array structure of a tree, other values by reference (to detect modification); an edit can make the tree cyclic, so shared nodes are copied once. */
+function snapshot(v: unknown, seen = new Map<object, unknown>()): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (seen.has(v)) return seen.get(v);
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    seen.set(v, out);
+    for (const x of v) out.push(snapshot(x, seen));
+    return out;
   }
-  return v;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return v;
+  const out: Record<string, unknown> = {};
+  seen.set(v, out);
+  for (const [k, x] of Object.entries(v)) out[k] = snapshot(x, seen);
+  return out;
 }
 
 const PLAN_CODES = ['invalid_argument', 'budget_exceeded', 'invalid_state', 'unsupported'] as const;
