@@ -15,7 +15,7 @@
  */
 import { type DistributedNoiseMechanism, type Rng, checkNumber, checkObject, checkOneOf } from '@pinhole/core';
 import { type DistributedNoisePlan, randomizedRound } from '@pinhole/gate';
-import { type EngineConfig, type HistogramOutput, type MeanOutput, type Pipeline, type PipelineInput, engineFor, rawValues, releasedFlags } from './pipeline.js';
+import { type EngineConfig, type HistogramOutput, type MeanOutput, type Pipeline, type PipelineInput, engineFor, publishHistogram, rawValues, releasedFlags } from './pipeline.js';
 import type { HistogramData, MeanData } from './prepare.js';
 
 export interface SecaggDdpOptions {
@@ -88,15 +88,7 @@ export function makeSecaggDdpPipeline(options: SecaggDdpOptions = {}): Pipeline 
     }
     const tally = c.createTally();
     tally.setSecureSum(sum, s);
-    const est = c.estimate(tally, { rng });
-    const release = c.publish(est);
-    return {
-      counts: rawValues(est, D),
-      released: releasedFlags(release, G),
-      frequencyVariance: est.noiseVariance === null ? null : est.noiseVariance / (n * n),
-      insights: release.insights,
-      release,
-    };
+    return publishHistogram(c, tally, rng, D, G, n);
   }
 
   async function mean(input: PipelineInput<MeanData>): Promise<MeanOutput> {

@@ -117,6 +117,19 @@ export function releasedFlags(release: CollectionRelease, groups: number): Uint8
   return out;
 }
 
+/** Estimates and publishes a filled tally: the histogram output every engine pipeline returns. */
+export function publishHistogram(c: CollectionEngine, tally: ReturnType<CollectionEngine['createTally']>, rng: Rng, domainSize: number, groups: number, n: number): HistogramOutput {
+  const est = c.estimate(tally, { rng });
+  const release = c.publish(est);
+  return {
+    counts: rawValues(est, domainSize),
+    released: releasedFlags(release, groups),
+    frequencyVariance: est.noiseVariance === null ? null : est.noiseVariance / (n * n),
+    insights: release.insights,
+    release,
+  };
+}
+
 /** The estimate's raw values, or zeros when the engine refused the round. */
 export function rawValues(est: CollectionEstimate, length: number, fill = 0): Float64Array {
   return est.values ? Float64Array.from(est.values) : new Float64Array(length).fill(fill);

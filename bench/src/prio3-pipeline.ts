@@ -16,7 +16,7 @@
 import type { CollectionEngine } from '@pinhole/aggregator';
 import { type Rng, discreteGaussianVariance } from '@pinhole/core';
 import { type FieldVector, HELPER_ID, LEADER_ID, addNoiseToAggShare, combineAggShares, prio3Context, prio3Measurement, prio3Vdaf } from '@pinhole/prio3';
-import { type EngineConfig, type HistogramOutput, type MeanOutput, type Pipeline, type PipelineInput, engineFor, rawValues, releasedFlags } from './pipeline.js';
+import { type EngineConfig, type HistogramOutput, type MeanOutput, type Pipeline, type PipelineInput, engineFor, publishHistogram, rawValues, releasedFlags } from './pipeline.js';
 import type { HistogramData, MeanData } from './prepare.js';
 
 const CONFIG: EngineConfig = { mode: 'prio3' };
@@ -63,15 +63,7 @@ async function histogram(input: PipelineInput<HistogramData>): Promise<Histogram
   const sum = mode === 'device' && data.items.length > 0 ? vdafSum(c, Array.from(data.items), rng) : noisySum(c, data.sampledCounts, rng);
   const tally = c.createTally();
   tally.setPrio3Sum(sum, n);
-  const est = c.estimate(tally, { rng });
-  const release = c.publish(est);
-  return {
-    counts: rawValues(est, D),
-    released: releasedFlags(release, G),
-    frequencyVariance: est.noiseVariance === null ? null : est.noiseVariance / (n * n),
-    insights: release.insights,
-    release,
-  };
+  return publishHistogram(c, tally, rng, D, G, n);
 }
 
 async function mean(input: PipelineInput<MeanData>): Promise<MeanOutput> {
