@@ -16,6 +16,9 @@ import {
   INSIGHTS,
   PLAN_FORMAT,
   NEIGHBOUR_RELATION,
+  PLAN_LONGITUDINAL,
+  PLAN_MEMO,
+  type PlanMemo,
   PLAN_VERSION,
   PinholeError,
   centralMeanSensitivity,
@@ -53,6 +56,8 @@ export interface LdpOptions {
   readonly oracle?: OracleName | 'auto';
   /** the numeric mechanism of mean collections; 'auto' (default) takes the least worst-case variance */
   readonly numeric?: NumericName | 'auto';
+  /** histogram collections across rounds: 'per_value' (default) reuses one report per true bucket, 'none' perturbs afresh each round (PLAN_MEMO) */
+  readonly memo?: PlanMemo;
 }
 
 export interface SecaggOptions {
@@ -357,7 +362,7 @@ export function makeCollectionPlan(options: CollectionPlanOptions): PlanCollecti
 
   if (mode === 'ldp') {
     const l = options.ldp === undefined ? {} : checkObject('ldp', options.ldp);
-    only('ldp', l, ['oracle', 'numeric']);
+    only('ldp', l, ['oracle', 'numeric', 'memo']);
     if (layout.kind === 'histogram') {
       const choice = l.oracle === undefined || l.oracle === 'auto' ? recommendOracle({ domainSize, epsilon: budget.epsilon, n }).oracle : checkOneOf('ldp.oracle', l.oracle, ORACLE_NAMES);
       // constructing it refuses what the oracle cannot do (domain size, epsilon)
@@ -366,6 +371,7 @@ export function makeCollectionPlan(options: CollectionPlanOptions): PlanCollecti
         id: collection, kind: 'histogram', groups, buckets: layout.buckets, domainSize, mode: 'ldp',
         privacyLoss: { epsilon: budget.epsilon, delta: 0 }, gate, minCohort: minCohort ?? k,
         mechanism: { kind: 'oracle', name: choice, epsilon: budget.epsilon, domainSize },
+        memo: l.memo === undefined ? 'per_value' : checkOneOf('ldp.memo', l.memo, PLAN_MEMO),
       };
     }
     const choice = l.numeric === undefined || l.numeric === 'auto' ? bestNumericMechanism(budget.epsilon) : checkOneOf('ldp.numeric', l.numeric, NUMERIC_NAMES);
@@ -439,6 +445,7 @@ export function makePlan(options: MakePlanOptions): Plan {
     ...(o.description === undefined ? {} : { description: o.description }),
     privacyUnit: 'device',
     neighbours: NEIGHBOUR_RELATION,
+    longitudinal: PLAN_LONGITUDINAL,
     budget: { epsilon: periodBudget.epsilon, delta: periodBudget.delta, periodSeconds, periodStart: b.periodStart ?? DEFAULT_PERIOD_START },
     schedule: {
       roundsPerPeriod,

@@ -60,6 +60,12 @@ describe('makePlan', () => {
     const grr = plan({ ldp: { oracle: 'grr', numeric: 'piecewise' } });
     expect(grr.collections.filter((c) => c.kind === 'histogram').every((c) => (c.mechanism as { name: string }).name === 'grr')).toBe(true);
     expect((grr.collections[3]!.mechanism as { name: string }).name).toBe('piecewise');
+    // histograms memoise per value unless the plan says otherwise; means have no memo
+    expect(auto.collections.filter((c) => c.kind === 'histogram').every((c) => (c as { memo?: string }).memo === 'per_value')).toBe(true);
+    expect('memo' in m).toBe(false);
+    const fresh = plan({ ldp: { memo: 'none' } });
+    expect(fresh.collections.filter((c) => c.kind === 'histogram').every((c) => (c as { memo?: string }).memo === 'none')).toBe(true);
+    expectPinholeError(() => plan({ ldp: { memo: 'always' as never } }), 'invalid_argument', 'ldp.memo');
     // a configuration the mechanism cannot serve is refused, with its reason
     expectPinholeError(() => makeCollectionPlan({ collection: 'device-class', mode: 'ldp', budget: { epsilon: 40, delta: 0 }, domains: DOMAINS, expectedDevices: 10, ldp: { oracle: 'oue' } }), 'invalid_argument', 'epsilon');
   });

@@ -3,8 +3,9 @@
  * DP histogram report is drawn once per true bucket and reused for every later round of the same
  * plan and collection, so averaging the device's reports over many rounds learns no more than one
  * report does. A changed bucket draws a fresh report (and its round is charged by the ledger as
- * every round is). The memo lives in the device's storage, beside the ledger, and is keyed by plan
- * id and revision: a new plan revision starts a new memo. Reusing a report tells the server that
+ * every round is). The plan decides (a local-DP histogram collection's `memo`, PLAN_MEMO) and states
+ * the scope (`longitudinal.memoScope`: the plan revision). The memo lives in the device's storage,
+ * beside the ledger, keyed by plan id and revision: a new plan revision starts a new memo. Reusing a report tells the server that
  * the bucket did not change between rounds; that linkage is the price of the longitudinal bound.
  */
 import type { Plan, PlanCollection, ReportEntry } from '@pinhole/core';
@@ -13,9 +14,9 @@ import type { KeyValueStorage } from './storage.js';
 
 const PREFIX = 'memo:';
 
-/** Whether a collection's reports are memoised: local DP histograms (a bucket is a small, exact value). */
+/** Whether a collection's reports are memoised: local DP histograms whose plan says `per_value` (a bucket is a small, exact value). */
 export function isMemoised(c: PlanCollection): boolean {
-  return c.mode === 'ldp' && c.kind === 'histogram';
+  return c.mode === 'ldp' && c.kind === 'histogram' && c.memo === 'per_value';
 }
 
 /** The stored report of `bucket` in collection `c`, or a fresh one from `draw`, stored before it is used. */

@@ -9,7 +9,7 @@ export const DAY = 86_400_000;
  * A local-DP plan: network type per region (GRR) and mean RTT per operator (Duchi), each charged
  * `epsilon`, `rounds` rounds per period of `periodDays` days, a period budget of rounds · 2 · epsilon.
  */
-export function ldpPlan(o: { id?: string; revision?: number; epsilon?: number; rounds?: number; periodDays?: number; periodStart?: string; budget?: number } = {}): Plan {
+export function ldpPlan(o: { id?: string; revision?: number; epsilon?: number; rounds?: number; periodDays?: number; periodStart?: string; budget?: number; memo?: 'per_value' | 'none' } = {}): Plan {
   const epsilon = o.epsilon ?? 0.5;
   const rounds = o.rounds ?? 1;
   const periodSeconds = (o.periodDays ?? 7) * 86_400;
@@ -28,6 +28,7 @@ export function ldpPlan(o: { id?: string; revision?: number; epsilon?: number; r
         id: 'network-type-by-region', kind: 'histogram', mode: 'ldp', groups: 2, buckets: 6, domainSize: 12,
         privacyLoss: { epsilon, delta: 0 }, gate: { mode: 'estimate_threshold', k: 2 }, minCohort: 2,
         mechanism: { kind: 'oracle', name: 'grr', epsilon, domainSize: 12 },
+        ...(o.memo === undefined ? {} : { memo: o.memo }),
       },
       {
         id: 'rtt-by-operator', kind: 'mean', mode: 'ldp', groups: 2, domainSize: 2,

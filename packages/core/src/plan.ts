@@ -42,6 +42,26 @@ export type SecaggThreatModel = (typeof SECAGG_THREAT_MODELS)[number];
  */
 export const PLAN_GATE_MODES = Object.freeze(['estimate_threshold'] as const);
 
+/**
+ * How a local-DP histogram collection behaves across rounds: `per_value` (the default) draws one
+ * report per true bucket and reuses it for every round of the memo's scope (RAPPOR's permanent
+ * randomized response), so averaging rounds learns no more about an unchanged value than one report
+ * does; `none` perturbs afresh every round. Either way every round is charged to the device's ledger.
+ */
+export const PLAN_MEMO = Object.freeze(['per_value', 'none'] as const);
+export type PlanMemo = (typeof PLAN_MEMO)[number];
+
+/**
+ * The plan's longitudinal statement. `charge: every_round`: each round charges every device its
+ * round loss, so a device spends at most `budget` per period (over k periods, k times that);
+ * `memoScope: plan_revision`: a memoised report lives as long as the plan id and revision.
+ */
+export interface PlanLongitudinal {
+  readonly charge: 'every_round';
+  readonly memoScope: 'plan_revision';
+}
+export const PLAN_LONGITUDINAL: PlanLongitudinal = Object.freeze({ charge: 'every_round', memoScope: 'plan_revision' });
+
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 const MAX_LABEL = 256;
@@ -202,7 +222,7 @@ interface CollectionCommon {
 }
 
 export type PlanCollection =
-  | (CollectionCommon & { readonly kind: 'histogram'; readonly buckets: number; readonly mode: 'ldp'; readonly mechanism: OracleMechanism })
+  | (CollectionCommon & { readonly kind: 'histogram'; readonly buckets: number; readonly mode: 'ldp'; readonly mechanism: OracleMechanism; readonly memo: PlanMemo })
   | (CollectionCommon & { readonly kind: 'mean'; readonly mode: 'ldp'; readonly mechanism: NumericMechanismSpec; readonly publicGroup: true })
   | (CollectionCommon & { readonly kind: 'histogram'; readonly buckets: number; readonly mode: 'central'; readonly mechanism: CentralHistogramMechanism })
   | (CollectionCommon & { readonly kind: 'mean'; readonly mode: 'central'; readonly mechanism: CentralMeanMechanism })
@@ -223,6 +243,8 @@ export interface Plan {
    * is public); optional in a document, always written
    */
   readonly neighbours: NeighbourRelation;
+  /** how losses add up across rounds and what memoised reports cover; optional in a document, always written */
+  readonly longitudinal: PlanLongitudinal;
   readonly budget: PlanBudget;
   readonly schedule: PlanSchedule;
   readonly domains: PlanDomains;
@@ -318,6 +340,33 @@ export function planPeriodLoss(plan: Plan): PrivacyLoss {
   const [e, d] = sumLosses(plan.collections.map((c) => c.privacyLoss));
   const r = plan.schedule.roundsPerPeriod;
   return Object.freeze({ epsilon: decimalToNumber(decimalTimes(e, r)), delta: decimalToNumber(decimalTimes(d, r)) });
+}
+
+/** What a plan promises a device across rounds and periods (longitudinalGuarantee). */
+export interface LongitudinalGuarantee {
+  readonly charge: PlanLongitudinal['charge'];
+  /** every device of a round is charged this (all collections) */
+  readonly perRound: PrivacyLoss;
+  /** the most a device spends in one period, under any revision of the plan; k periods compose to k times this */
+  readonly perPeriod: PrivacyLoss;
+  readonly periodSeconds: number;
+  readonly memoScope: PlanLongitudinal['memoScope'];
+  /** memoised collections: an unchanged value costs one report's loss over every round of the memo's scope */
+  readonly memoised: readonly { readonly collection: string; readonly perValue: PrivacyLoss }[];
+}
+
+/** The plan's longitudinal guarantee in numbers, as releases and documentation state it. */
+export function longitudinalGuarantee(plan: Plan): LongitudinalGuarantee {
+  return Object.freeze({
+    charge: plan.longitudinal.charge,
+    perRound: planRoundLoss(plan),
+    perPeriod: Object.freeze({ epsilon: plan.budget.epsilon, delta: plan.budget.delta }),
+    periodSeconds: plan.budget.periodSeconds,
+    memoScope: plan.longitudinal.memoScope,
+    memoised: Object.freeze(
+      plan.collections.filter((c) => c.mode === 'ldp' && c.kind === 'histogram' && c.memo === 'per_value').map((c) => Object.freeze({ collection: c.id, perValue: c.privacyLoss })),
+    ),
+  });
 }
 
 /**
@@ -581,7 +630,12 @@ function checkCollection(param: string, v: unknown, domains: PlanDomains): PlanC
   const mode = checkOneOf(`${param}.mode`, o.mode, PLAN_MODES);
   const kind = checkOneOf(`${param}.kind`, o.kind, [cat.kind]);
   const common = ['id', 'kind', 'mode', 'groups', 'domainSize', 'privacyLoss', 'gate', 'minCohort', 'mechanism'];
-  const extra = [...(kind === 'histogram' ? ['buckets'] : []), ...(mode === 'secagg' ? ['secagg'] : []), ...(mode === 'ldp' && kind === 'mean' ? ['publicGroup'] : [])];
+  const extra = [
+    ...(kind === 'histogram' ? ['buckets'] : []),
+    ...(mode === 'secagg' ? ['secagg'] : []),
+    ...(mode === 'ldp' && kind === 'mean' ? ['publicGroup'] : []),
+    ...(mode === 'ldp' && kind === 'histogram' ? ['memo'] : []),
+  ];
   only(param, o, [...common, ...extra]);
   // sizes: what the catalogue lays out over the plan's public domains
   let groupsExpected: number;
@@ -620,7 +674,8 @@ function checkCollection(param: string, v: unknown, domains: PlanDomains): PlanC
     };
     if (mechanism.domainSize !== domainSize) throw invalid(`${mp}.domainSize`, `the collection's domainSize (${domainSize})`, mechanism.domainSize);
     within(`${mp}.epsilon`, { epsilon: mechanism.epsilon, delta: 0 }, charged, 'the oracle’s epsilon');
-    return { ...base, kind, buckets, mode, mechanism };
+    const memo = o.memo === undefined ? 'per_value' : checkOneOf(`${param}.memo`, o.memo, PLAN_MEMO);
+    return { ...base, kind, buckets, mode, mechanism, memo };
   }
   if (mode === 'ldp' && kind === 'mean') {
     checkOneOf(`${mp}.kind`, mo.kind, ['numeric'] as const);
@@ -681,7 +736,7 @@ function checkCollection(param: string, v: unknown, domains: PlanDomains): PlanC
   return { ...base, kind, mode: 'secagg', mechanism, secagg };
 }
 
-const COLLECTION_KEYS = ['id', 'kind', 'mode', 'groups', 'buckets', 'domainSize', 'privacyLoss', 'gate', 'minCohort', 'publicGroup', 'mechanism', 'secagg'];
+const COLLECTION_KEYS = ['id', 'kind', 'mode', 'groups', 'buckets', 'domainSize', 'privacyLoss', 'gate', 'minCohort', 'publicGroup', 'memo', 'mechanism', 'secagg'];
 
 /** The same object with its keys in a fixed order, so a plan reads (and serialises) the same way everywhere. */
 function canonical<T extends object>(x: T, order: readonly string[]): T {
@@ -712,12 +767,18 @@ export function checkPlan(json: unknown): Plan {
   if (!SUPPORTED_PLAN_VERSIONS.includes(version)) {
     throw new PinholeError('unsupported', 'plan.version', `"plan.version" expected one of ${SUPPORTED_PLAN_VERSIONS.join(', ')}, got ${describeValue(version)}`);
   }
-  only('plan', o, ['format', 'version', 'id', 'revision', 'description', 'privacyUnit', 'neighbours', 'budget', 'schedule', 'domains', 'insights', 'collections']);
+  only('plan', o, ['format', 'version', 'id', 'revision', 'description', 'privacyUnit', 'neighbours', 'longitudinal', 'budget', 'schedule', 'domains', 'insights', 'collections']);
   const planId = id('plan.id', o.id);
   const revision = checkInteger('plan.revision', o.revision, { ge: 1, le: 2 ** 31 });
   const description = o.description === undefined ? undefined : checkString('plan.description', o.description, { maxLength: 2000 });
   checkOneOf('plan.privacyUnit', o.privacyUnit, ['device'] as const);
   if (o.neighbours !== undefined) checkOneOf('plan.neighbours', o.neighbours, [NEIGHBOUR_RELATION] as const);
+  if (o.longitudinal !== undefined) {
+    const l = checkObject('plan.longitudinal', o.longitudinal);
+    only('plan.longitudinal', l, ['charge', 'memoScope']);
+    checkOneOf('plan.longitudinal.charge', l.charge, [PLAN_LONGITUDINAL.charge]);
+    checkOneOf('plan.longitudinal.memoScope', l.memoScope, [PLAN_LONGITUDINAL.memoScope]);
+  }
   const budget = checkBudget('plan.budget', o.budget);
   const schedule = checkSchedule('plan.schedule', o.schedule, budget);
   const domains = checkDomains('plan.domains', o.domains);
@@ -750,6 +811,7 @@ export function checkPlan(json: unknown): Plan {
     ...(description === undefined ? {} : { description }),
     privacyUnit: 'device',
     neighbours: NEIGHBOUR_RELATION,
+    longitudinal: { ...PLAN_LONGITUDINAL },
     budget,
     schedule,
     domains,

@@ -5,6 +5,7 @@ import {
   addPrivacyLosses,
   checkPlan,
   checkPlanChange,
+  longitudinalGuarantee,
   planCollection,
   planPeriod,
   planPeriodLoss,
@@ -201,6 +202,32 @@ describe('checkPlan', () => {
     expectPinholeError(() => checkPlan(withField(`${at}.secagg`, DELETE, base())), 'invalid_argument', `plan.${at}.secagg`);
     // a secagg section on a local-DP collection is an unknown field
     expectPinholeError(() => checkPlan(withField('collections[0].secagg', secagg.secagg, base())), 'invalid_argument', 'plan.collections[0].secagg');
+  });
+
+  it('states the longitudinal guarantee: memo per value on local-DP histograms only, charged every round', () => {
+    const plan = checkPlan(fixture());
+    // written whether or not the document says it
+    expect(plan.longitudinal).toEqual({ charge: 'every_round', memoScope: 'plan_revision' });
+    const ldp = plan.collections[0]!;
+    expect(ldp.mode === 'ldp' && ldp.kind === 'histogram' && ldp.memo).toBe('per_value');
+    expect('memo' in plan.collections[1]!).toBe(false);
+    const none = checkPlan(withField('collections[0].memo', 'none', fixture()));
+    expect(longitudinalGuarantee(none).memoised).toEqual([]);
+    expect(longitudinalGuarantee(plan)).toEqual({
+      charge: 'every_round',
+      perRound: planRoundLoss(plan),
+      perPeriod: { epsilon: 1, delta: 1e-6 },
+      periodSeconds: 86400,
+      memoScope: 'plan_revision',
+      memoised: [{ collection: 'network-type-by-region', perValue: { epsilon: 0.2, delta: 0 } }],
+    });
+    expectPinholeError(() => checkPlan(withField('collections[0].memo', 'forever', fixture())), 'invalid_argument', 'plan.collections[0].memo');
+    // a central or numeric collection is perturbed (or noised) afresh every round: memo is not its field
+    expectPinholeError(() => checkPlan(withField('collections[1].memo', 'per_value', fixture())), 'invalid_argument', 'plan.collections[1].memo');
+    expectPinholeError(() => checkPlan(withField('collections[2].memo', 'none', fixture())), 'invalid_argument', 'plan.collections[2].memo');
+    expectPinholeError(() => checkPlan(withField('longitudinal', { charge: 'once', memoScope: 'plan_revision' }, fixture())), 'invalid_argument', 'plan.longitudinal.charge');
+    expectPinholeError(() => checkPlan(withField('longitudinal', { charge: 'every_round', memoScope: 'forever' }, fixture())), 'invalid_argument', 'plan.longitudinal.memoScope');
+    expectPinholeError(() => checkPlan(withField('longitudinal', { charge: 'every_round', memoScope: 'plan_revision', x: 1 }, fixture())), 'invalid_argument', /plan\.longitudinal/);
   });
 });
 

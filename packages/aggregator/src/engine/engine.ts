@@ -17,6 +17,7 @@ import {
   checkPlan,
   checkString,
   decodeRoundReport,
+  longitudinalGuarantee,
   planRoundLoss,
 } from '@pinhole/core';
 import { type SuppressionReason, SUPPRESSION_REASONS } from '@pinhole/gate';
@@ -89,6 +90,7 @@ export function makeReleaseEngine(planInput: unknown, options: EngineOptions = {
   const collections = plan.collections.map((_, i) => makeCollectionEngine(plan, i, { allowInsecureRng, prio3AggregatorId }));
   const byId = new Map(collections.map((c) => [c.id, c]));
   const roundLoss: PrivacyLoss = planRoundLoss(plan);
+  const longitudinal = longitudinalGuarantee(plan);
   // decoded reports this engine issued: a round takes no other object in their place
   const issued = new WeakSet<DecodedReport>();
 
@@ -133,6 +135,7 @@ export function makeReleaseEngine(planInput: unknown, options: EngineOptions = {
         refusal,
         privacyUnit: 'device',
         neighbours: plan.neighbours,
+        longitudinal,
         spent: roundLoss,
         reports: seen.size,
         collections: out,

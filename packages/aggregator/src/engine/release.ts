@@ -5,7 +5,7 @@
  * was charged, the loss actually achieved against the carriers and against the aggregator, the
  * threat model and what the release treats as public. `RoundRelease` bundles a round.
  */
-import type { NeighbourRelation, PlanMode, PrivacyLoss } from '@pinhole/core';
+import type { LongitudinalGuarantee, NeighbourRelation, PlanMode, PrivacyLoss } from '@pinhole/core';
 import type { SuppressionReason } from '@pinhole/gate';
 
 export const RELEASE_FORMAT = 'pinhole-release';
@@ -101,6 +101,8 @@ export interface RoundRelease {
   readonly privacyUnit: 'device';
   /** the plan's neighbour relation: replace-one device, the cohort size (reports) public */
   readonly neighbours: NeighbourRelation;
+  /** the plan's guarantee across rounds and periods: per round, per period, and per value for memoised collections */
+  readonly longitudinal: LongitudinalGuarantee;
   /** what each device of the round was charged (all collections), whether or not the round was released */
   readonly spent: PrivacyLoss;
   /** reports accepted in the round (duplicates not counted) */
