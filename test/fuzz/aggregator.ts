@@ -10,7 +10,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { type ReleaseEngine, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
-import { type DeviceInput, deviceEntry, deviceMechanism } from '@pinhole/client';
+import { type DeviceInput, checkDevicePlan, deviceEntry, deviceMechanism } from '@pinhole/client';
+import { secureAggregation } from '@pinhole/client/secagg';
 import { type Plan, REPORT_TYPE, type ReportEntry, checkPlan, encodeEnvelope, encodeRoundReport, makeReportId } from '@pinhole/core';
 import { type AnyFrequencyOracle, type NumericMechanism } from '@pinhole/ldp';
 import { type FuzzTarget, acceptOrReject, anything, caseRng, must, mutate, mutations, target, wirePayload } from './arbitraries.js';
@@ -99,6 +100,23 @@ const checkPlanMutated = target('plans: checkPlan and the engine on mutated plan
   must(isDeepStrictEqual(snapshot(doc), before), 'checkPlan modified its input');
   // the engine's deeper checks (exact arithmetic, noise plans) on one accepted document in 200
   if (plan !== null && buildIndex === 0) acceptOrReject(() => makeReleaseEngine(doc, { allowInsecureRng: true }), PLAN_CODES, 'makeReleaseEngine');
+});
+
+const SECAGG_PLUGIN = secureAggregation({ honestButCurious: true });
+
+/**
+ * The device's plan check (the server's rules for the modes it runs, in a smaller bundle) against
+ * the server's: on the same mutated documents the device never accepts what the server refuses,
+ * and for a plan whose modes it runs it reads exactly what the server reads.
+ */
+const devicePlanMutated = target('plans: a device never accepts a mutated plan the server refuses, and reads an accepted one as the server does', fc.tuple(fc.nat({ max: 2 }), fc.array(planEdit, { minLength: 1, maxLength: 3 }), fc.boolean()), ([which, edits, withSecagg]) => {
+  const doc = structuredClone(DOCUMENTS[which] as Record<string, unknown>);
+  for (const e of edits) applyEdit(doc, PATHS[which] as (string | number)[][], e);
+  const server = acceptOrReject(() => checkPlan(doc), PLAN_CODES, 'checkPlan');
+  const device = acceptOrReject(() => checkDevicePlan(doc, withSecagg ? SECAGG_PLUGIN : undefined), PLAN_CODES, 'checkDevicePlan');
+  if (device !== null) must(server !== null && isDeepStrictEqual(device, server), 'the device accepted a plan the server refuses, or read it differently');
+  const runs = server !== null && server.collections.every((c) => c.mode === 'ldp' || c.mode === 'central' || (c.mode === 'secagg' && withSecagg));
+  if (runs) must(device !== null, 'the device refused a plan the server accepts, of modes it runs');
 });
 
 /** What a device of a plan uploads: one entry per report-entry collection, from its seed. */
@@ -270,4 +288,4 @@ const tallyInputs = target('engine: collection tallies refuse bad input and keep
   if (ok === null) must(isDeepStrictEqual(state(), before), `a refused ${input.method} changed the tally`);
 });
 
-export const AGGREGATOR_TARGETS: readonly FuzzTarget[] = [checkPlanRandom, checkPlanMutated, roundModel(0), roundModel(1), tallyInputs];
+export const AGGREGATOR_TARGETS: readonly FuzzTarget[] = [checkPlanRandom, checkPlanMutated, devicePlanMutated, roundModel(0), roundModel(1), tallyInputs];

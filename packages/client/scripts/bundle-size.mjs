@@ -4,19 +4,19 @@
  * local DP only and for one that also uses secure aggregation. `--json` prints JSON; `--top N`
  * lists the N largest inputs of each bundle.
  */
-import { bundle, bundleSizes, APPS } from './bundle.mjs';
+import { bundle, bundleSizes, APPS, SIZE_CEILINGS, SIZE_GOALS } from './bundle.mjs';
 
 const args = process.argv.slice(2);
 const sizes = await bundleSizes();
 if (args.includes('--json')) {
   process.stdout.write(`${JSON.stringify(Object.fromEntries(Object.entries(sizes).map(([k, v]) => [k, { minified: v.minified, gzipped: v.gzipped }])), null, 2)}\n`);
 } else {
-  const goals = { ldp: 30_000, secagg: 60_000 };
+  const goals = SIZE_GOALS;
   const kb = (n) => `${(n / 1000).toFixed(1)} kB`;
-  process.stdout.write('app                      minified     gzipped   goal (gzipped)\n');
+  process.stdout.write('app                      minified     gzipped   ceiling   goal (gzipped)\n');
   for (const [name, s] of Object.entries(sizes)) {
     const label = name === 'ldp' ? 'local DP (main entry)' : '+ secure aggregation';
-    process.stdout.write(`${label.padEnd(24)} ${kb(s.minified).padStart(9)} ${kb(s.gzipped).padStart(11)}   < ${kb(goals[name])} ${s.gzipped < goals[name] ? 'ok' : 'OVER'}\n`);
+    process.stdout.write(`${label.padEnd(24)} ${kb(s.minified).padStart(9)} ${kb(s.gzipped).padStart(11)} ${kb(SIZE_CEILINGS[name]).padStart(9)}   < ${kb(goals[name])} ${s.gzipped < goals[name] ? 'ok' : 'OVER'}\n`);
   }
 }
 const topAt = args.indexOf('--top');

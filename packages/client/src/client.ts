@@ -20,14 +20,17 @@ import {
   checkInteger,
   checkNumber,
   checkObject,
-  checkPlan,
-  checkPlanChange,
+  type PlanModeRules,
+  centralCollectionRule,
+  checkPlanWith,
   contributorToken,
   cryptoRng,
   encodeRoundReport,
   isPinholeError,
   makeContributorSecret,
   makeReportId,
+  ldpCollectionRule,
+  planChange,
   planPeriod,
   requireSecureRng,
   validateNetworkSample,
@@ -181,6 +184,28 @@ function checkUrl(param: string, value: unknown): string {
   return value;
 }
 
+/**
+ * The check a client applies to a served plan: the server's rules (checkPlan) for the modes this
+ * device takes part in (local DP, central, and secure aggregation with the plug-in); a collection
+ * of another mode is refused before any of its fields is used. A plain function of the plug-in, so
+ * an app's bundle carries only the rules of the modes it can run.
+ */
+export function checkDevicePlan(json: unknown, secureAggregation?: SecureAggregation): Plan {
+  const rules: PlanModeRules = {
+    ldp: ldpCollectionRule,
+    central: centralCollectionRule,
+    secagg:
+      secureAggregation?.planRule ??
+      (({ param, base }) => {
+        throw new PinholeError('unsupported', `${param}.mode`, `collection "${base.id}" is collected by secure aggregation: pass secureAggregation() from @pinhole/client/secagg to createClient`);
+      }),
+    prio3: ({ param, base }) => {
+      throw new PinholeError('unsupported', `${param}.mode`, `collection "${base.id}" is collected by two aggregators: report it with prio3Report from @pinhole/client/prio3`);
+    },
+  };
+  return checkPlanWith(json, rules);
+}
+
 export function createClient(options: ClientOptions): PinholeClient {
   const o = checkObject('options', options);
   const serverUrl = checkUrl('options.serverUrl', o.serverUrl);
@@ -214,6 +239,7 @@ export function createClient(options: ClientOptions): PinholeClient {
     maxBudget = { epsilon: checkNumber('options.maxBudget.epsilon', b.epsilon, { gt: 0 }), delta: checkNumber('options.maxBudget.delta', b.delta, { ge: 0, lt: 1 }) };
   }
   const http = new Http(serverUrl, boundFetch, retry, rng);
+  const checkPlan = (json: unknown): Plan => checkDevicePlan(json, secagg);
 
   // one operation at a time: the ledger, the queue and the samples change together
   let chain: Promise<unknown> = Promise.resolve();
@@ -290,9 +316,6 @@ export function createClient(options: ClientOptions): PinholeClient {
       if (c.mode === 'central' && !trustAggregator) {
         throw new PinholeError('protocol_violation', `plan.collections[${i}].mode`, `collection "${c.id}" is "central": the device would send exact values; refused unless the app sets trustAggregator`);
       }
-      if (c.mode === 'secagg' && secagg === undefined) {
-        throw new PinholeError('unsupported', `plan.collections[${i}].mode`, `collection "${c.id}" is collected by secure aggregation: pass secureAggregation() from @pinhole/client/secagg to createClient`);
-      }
     });
     if (plan.collections.some((c) => c.mode === 'secagg') && plan.collections.some((c) => c.mode !== 'secagg')) {
       throw new PinholeError('unsupported', 'plan.collections', 'a plan that mixes secure aggregation with report collections is not supported by this client');
@@ -308,7 +331,7 @@ export function createClient(options: ClientOptions): PinholeClient {
         throw new PinholeError('protocol_violation', 'plan.revision', `the server changed plan "${plan.id}" revision ${plan.revision} without a new revision`);
       }
       // the server's own rule, enforced by the device: no change lets a period's spend grow
-      effectiveFrom = Math.max(checkPlanChange(prev, plan, { now }).effectiveFromMs, st.plan.effectiveFrom);
+      effectiveFrom = Math.max(planChange(prev, plan, now).effectiveFromMs, st.plan.effectiveFrom);
     }
     const accepted = { plan, document, effectiveFrom };
     await storage.set('plan', JSON.stringify({ v: 1, document, effectiveFrom } satisfies StoredPlan));

@@ -13,6 +13,7 @@ export {
   type SyncOutcome,
   type SyncResult,
   createClient,
+  checkDevicePlan,
 } from './client.js';
 export { type KeyValueStorage, type WebStorageLike, memoryStorage, webStorage, indexedDbStorage } from './storage.js';
 export { type BudgetStatus, type LedgerEntry } from './ledger.js';

@@ -3,7 +3,7 @@
  * implementation is `secureAggregation()` in `@pinhole/client/secagg`, so an app whose plans use
  * local DP does not load the secure-aggregation protocol, its crypto or the noise plans.
  */
-import type { Plan, Rng } from '@pinhole/core';
+import type { Plan, PlanModeRule, Rng } from '@pinhole/core';
 import type { DeviceInput } from './device.js';
 import type { Http } from './transport.js';
 import type { KeyValueStorage } from './storage.js';
@@ -50,6 +50,8 @@ export type SecureAggregationOutcome =
 
 export interface SecureAggregation {
   readonly kind: 'pinhole/secure-aggregation';
+  /** core's rule for secure-aggregation collections: the client's main entry does not carry it */
+  readonly planRule: PlanModeRule;
   /** Throws a PinholeError when this device must not take part in the plan's secure-aggregation rounds (threat model, directory). */
   checkPlan(plan: Plan): void;
   run(context: SecureAggregationContext): Promise<SecureAggregationOutcome>;

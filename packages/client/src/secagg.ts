@@ -13,7 +13,7 @@
  * kept in the client's storage; `enrolment(storage)` gives what the app's provisioning backend
  * sends to the directory.
  */
-import { type Plan, type Rng, PinholeError, checkBoolean, checkInteger, checkObject, checkString, cryptoRng, requireSecureRng } from '@pinhole/core';
+import { type Plan, type Rng, PinholeError, checkBoolean, checkInteger, checkObject, checkString, cryptoRng, requireSecureRng, secaggCollectionRule } from '@pinhole/core';
 import { type KeyDirectory, type SecAggCrypto, IDENTITY_PATTERN, httpKeyDirectory, signingKeyFromSecret, webCryptoProvider } from '@pinhole/secagg';
 import { fromBase64, toBase64, toHex } from './bytes.js';
 import type { SecureAggregation, SecureAggregationContext } from './plugin.js';
@@ -121,6 +121,7 @@ export function secureAggregation(options: SecureAggregationOptions = {}): Secur
 
   return Object.freeze({
     kind: 'pinhole/secure-aggregation' as const,
+    planRule: secaggCollectionRule,
     checkPlan(plan: Plan): void {
       const s = secaggLayout(plan).collections[0]!.secagg;
       if (s.threatModel === 'honest_but_curious') {

@@ -3,11 +3,13 @@
  * from the sources of every package it reaches (a `node:` import anywhere in the graph fails the
  * build), and the bundle's inputs are checked: no tfjs, no seeded generators, no Math.random, and
  * an app that uses local DP only does not load secure aggregation, its crypto or the noise plans.
+ * Each bundle's gzipped size stays within its ceiling (scripts/bundle.mjs), which falls toward the
+ * goals as the bundles shrink.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error the bundling script is plain JavaScript
-import { APPS, bundle } from '../scripts/bundle.mjs';
+import { APPS, SIZE_CEILINGS, bundle, bundleSizes } from '../scripts/bundle.mjs';
 
 type Bundled = { code: Uint8Array; metafile: { inputs: Record<string, { imports: { path: string; external?: boolean }[] }> } };
 
@@ -34,4 +36,10 @@ describe('client entries run on phones and in browsers', () => {
       else expect(inputs.some((f) => f.includes('packages/secagg/src/client.ts'))).toBe(true);
     }, 60_000);
   }
+
+  it('each bundle stays within its size ceiling, gzipped (the goals: 30 kB local DP, 60 kB with secure aggregation)', async () => {
+    const sizes = (await bundleSizes()) as Record<string, { gzipped: number }>;
+    const ceilings = SIZE_CEILINGS as Record<string, number>;
+    for (const name of Object.keys(APPS as Record<string, string>)) expect(sizes[name]!.gzipped, name).toBeLessThanOrEqual(ceilings[name]!);
+  }, 60_000);
 });

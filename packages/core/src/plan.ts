@@ -623,11 +623,116 @@ function checkPrio3(param: string, o: Record<string, unknown>, kind: 'histogram'
   };
 }
 
-function checkCollection(param: string, v: unknown, domains: PlanDomains): PlanCollection {
+/** A collection's fields every mode shares, checked; what a mode's rule checks its mechanism against. */
+export interface CollectionFields {
+  readonly param: string;
+  /** the collection document and its mechanism document */
+  readonly o: Readonly<Record<string, unknown>>;
+  readonly mechanism: Readonly<Record<string, unknown>>;
+  readonly catalogue: Collection;
+  readonly kind: 'histogram' | 'mean';
+  readonly groups: number;
+  readonly buckets: number;
+  readonly domainSize: number;
+  readonly charged: PrivacyLoss;
+  readonly minCohort: number;
+  readonly base: { readonly id: string; readonly groups: number; readonly domainSize: number; readonly privacyLoss: PrivacyLoss; readonly gate: PlanGate; readonly minCohort: number };
+}
+
+/** Checks the mechanism (and the fields) of one collection mode; refuses by throwing. */
+export type PlanModeRule = (c: CollectionFields) => PlanCollection;
+export type PlanModeRules = Readonly<Partial<Record<PlanMode, PlanModeRule>>>;
+
+export const ldpCollectionRule: PlanModeRule = ({ param, o, mechanism: mo, kind, buckets, domainSize, charged, base }) => {
+  const mp = `${param}.mechanism`;
+  if (kind === 'histogram') {
+    checkOneOf(`${mp}.kind`, mo.kind, ['oracle'] as const);
+    only(mp, mo, ['kind', 'name', 'epsilon', 'domainSize']);
+    const mechanism: OracleMechanism = {
+      kind: 'oracle',
+      name: checkOneOf(`${mp}.name`, mo.name, PLAN_ORACLES),
+      epsilon: checkNumber(`${mp}.epsilon`, mo.epsilon, { gt: 0, le: 30 }),
+      domainSize: checkInteger(`${mp}.domainSize`, mo.domainSize, { ge: 2 }),
+    };
+    if (mechanism.domainSize !== domainSize) throw invalid(`${mp}.domainSize`, `the collection's domainSize (${domainSize})`, mechanism.domainSize);
+    within(`${mp}.epsilon`, { epsilon: mechanism.epsilon, delta: 0 }, charged, 'the oracle’s epsilon');
+    const memo = o.memo === undefined ? 'per_value' : checkOneOf(`${param}.memo`, o.memo, PLAN_MEMO);
+    return { ...base, kind, buckets, mode: 'ldp', mechanism, memo };
+  }
+  checkOneOf(`${mp}.kind`, mo.kind, ['numeric'] as const);
+  only(mp, mo, ['kind', 'name', 'epsilon', 'bounds']);
+  const mechanism: NumericMechanismSpec = {
+    kind: 'numeric',
+    name: checkOneOf(`${mp}.name`, mo.name, PLAN_NUMERIC_MECHANISMS),
+    epsilon: checkNumber(`${mp}.epsilon`, mo.epsilon, { gt: 0, le: 30 }),
+    bounds: bounds(`${mp}.bounds`, mo.bounds),
+  };
+  // The device sends its group (operator) in the clear with a numeric report: the plan must say so.
+  if (o.publicGroup !== true) throw invalid(`${param}.publicGroup`, 'true: a local-DP mean sends its group in the clear with the report, so the plan declares the group public', o.publicGroup);
+  within(`${mp}.epsilon`, { epsilon: mechanism.epsilon, delta: 0 }, charged, 'the mechanism’s epsilon');
+  return { ...base, kind, mode: 'ldp', mechanism, publicGroup: true };
+};
+
+export const centralCollectionRule: PlanModeRule = ({ param, mechanism: mo, kind, buckets, charged, base }) => {
+  const mp = `${param}.mechanism`;
+  checkOneOf(`${mp}.kind`, mo.kind, ['discrete_gaussian'] as const);
+  const epsilon = checkNumber(`${mp}.epsilon`, mo.epsilon, { gt: 0, le: MAX_EPSILON });
+  const delta = checkNumber(`${mp}.delta`, mo.delta, { gt: 0, lt: 1 });
+  within(`${mp}.epsilon`, { epsilon, delta }, charged, 'the noise’s (epsilon, delta)');
+  if (kind === 'histogram') {
+    only(mp, mo, ['kind', 'epsilon', 'delta', 'sigma']);
+    const mechanism: CentralHistogramMechanism = { kind: 'discrete_gaussian', epsilon, delta, sigma: checkNumber(`${mp}.sigma`, mo.sigma, { ge: 2 ** -20, le: 2 ** 30 }) };
+    return { ...base, kind, buckets, mode: 'central', mechanism };
+  }
+  only(mp, mo, ['kind', 'epsilon', 'delta', 'bounds', 'grid', 'sigmaSum', 'sigmaCount']);
+  const mechanism: CentralMeanMechanism = {
+    kind: 'discrete_gaussian',
+    epsilon,
+    delta,
+    bounds: bounds(`${mp}.bounds`, mo.bounds),
+    grid: checkInteger(`${mp}.grid`, mo.grid, { ge: 1, le: 2 ** 20 }),
+    sigmaSum: checkNumber(`${mp}.sigmaSum`, mo.sigmaSum, { ge: 2 ** -20, le: 2 ** 40 }),
+    sigmaCount: checkNumber(`${mp}.sigmaCount`, mo.sigmaCount, { ge: 2 ** -20, le: 2 ** 30 }),
+  };
+  return { ...base, kind, mode: 'central', mechanism };
+};
+
+export const prio3CollectionRule: PlanModeRule = ({ param, mechanism: mo, kind, groups, buckets, domainSize, charged, base }) => {
+  const mp = `${param}.mechanism`;
+  const mechanism = checkPrio3(mp, mo, kind, groups, domainSize);
+  within(`${mp}.epsilon`, { epsilon: mechanism.epsilon, delta: mechanism.delta }, charged, 'the loss of the release with both aggregators’ noise');
+  if (kind === 'histogram') return { ...base, kind, buckets, mode: 'prio3', mechanism };
+  return { ...base, kind, mode: 'prio3', mechanism };
+};
+
+export const secaggCollectionRule: PlanModeRule = ({ param, o, mechanism: mo, catalogue, kind, groups, buckets, domainSize, charged, minCohort, base }) => {
+  const mp = `${param}.mechanism`;
+  checkOneOf(`${mp}.kind`, mo.kind, ['distributed_noise'] as const);
+  const mechanism = checkDistributed(mp, mo, catalogue, groups, domainSize);
+  within(`${mp}.epsilon`, { epsilon: mechanism.epsilon, delta: mechanism.delta }, charged, 'the promised loss of the released sum');
+  if (minCohort > mechanism.expectedClients) throw invalid(`${param}.minCohort`, `at most the secure-aggregation cohort (${mechanism.expectedClients})`, minCohort);
+  // refuse: never unmask a sum with less noise than planned; top_up: the floor is below the planned survivors
+  if (mechanism.onShortfall === 'refuse' && minCohort < mechanism.minSurvivors) {
+    throw invalid(`${param}.minCohort`, `at least mechanism.minSurvivors (${mechanism.minSurvivors}) with onShortfall "refuse": a smaller cohort would be unmasked with less noise than planned`, minCohort);
+  }
+  if (mechanism.onShortfall === 'top_up' && minCohort > mechanism.minSurvivors) {
+    throw invalid(`${param}.minCohort`, `at most mechanism.minSurvivors (${mechanism.minSurvivors}) with onShortfall "top_up"`, minCohort);
+  }
+  const secagg = checkSecagg(`${param}.secagg`, o.secagg, mechanism);
+  if (kind === 'histogram') return { ...base, kind, buckets, mode: 'secagg', mechanism, secagg };
+  return { ...base, kind, mode: 'secagg', mechanism, secagg };
+};
+
+/** Every mode's rule: what the server (checkPlan) checks. A plain literal, so a bundle that names only some rules leaves the others out. */
+export const PLAN_MODE_RULES: Readonly<Record<PlanMode, PlanModeRule>> = { ldp: ldpCollectionRule, central: centralCollectionRule, secagg: secaggCollectionRule, prio3: prio3CollectionRule };
+
+function checkCollection(param: string, v: unknown, domains: PlanDomains, rules: PlanModeRules): PlanCollection {
   const o = checkObject(param, v);
   const cid = checkOneOf(`${param}.id`, o.id, COLLECTIONS.map((c) => c.id));
   const cat = COLLECTIONS.find((c) => c.id === cid) as Collection;
   const mode = checkOneOf(`${param}.mode`, o.mode, PLAN_MODES);
+  const rule = rules[mode];
+  if (rule === undefined) throw new PinholeError('unsupported', `${param}.mode`, `"${param}.mode" is "${mode}", which this reader of plans does not take`);
   const kind = checkOneOf(`${param}.kind`, o.kind, [cat.kind]);
   const common = ['id', 'kind', 'mode', 'groups', 'domainSize', 'privacyLoss', 'gate', 'minCohort', 'mechanism'];
   const extra = [
@@ -659,81 +764,9 @@ function checkCollection(param: string, v: unknown, domains: PlanDomains): PlanC
   const charged = loss(`${param}.privacyLoss`, o.privacyLoss, false);
   const gate = checkGate(`${param}.gate`, o.gate);
   const minCohort = checkInteger(`${param}.minCohort`, o.minCohort, { ge: 1, le: 2 ** 40 });
-  const mp = `${param}.mechanism`;
-  const mo = checkObject(mp, o.mechanism);
+  const mechanism = checkObject(`${param}.mechanism`, o.mechanism);
   const base = { id: cid, groups, domainSize, privacyLoss: charged, gate, minCohort };
-
-  if (mode === 'ldp' && kind === 'histogram') {
-    checkOneOf(`${mp}.kind`, mo.kind, ['oracle'] as const);
-    only(mp, mo, ['kind', 'name', 'epsilon', 'domainSize']);
-    const mechanism: OracleMechanism = {
-      kind: 'oracle',
-      name: checkOneOf(`${mp}.name`, mo.name, PLAN_ORACLES),
-      epsilon: checkNumber(`${mp}.epsilon`, mo.epsilon, { gt: 0, le: 30 }),
-      domainSize: checkInteger(`${mp}.domainSize`, mo.domainSize, { ge: 2 }),
-    };
-    if (mechanism.domainSize !== domainSize) throw invalid(`${mp}.domainSize`, `the collection's domainSize (${domainSize})`, mechanism.domainSize);
-    within(`${mp}.epsilon`, { epsilon: mechanism.epsilon, delta: 0 }, charged, 'the oracle’s epsilon');
-    const memo = o.memo === undefined ? 'per_value' : checkOneOf(`${param}.memo`, o.memo, PLAN_MEMO);
-    return { ...base, kind, buckets, mode, mechanism, memo };
-  }
-  if (mode === 'ldp' && kind === 'mean') {
-    checkOneOf(`${mp}.kind`, mo.kind, ['numeric'] as const);
-    only(mp, mo, ['kind', 'name', 'epsilon', 'bounds']);
-    const mechanism: NumericMechanismSpec = {
-      kind: 'numeric',
-      name: checkOneOf(`${mp}.name`, mo.name, PLAN_NUMERIC_MECHANISMS),
-      epsilon: checkNumber(`${mp}.epsilon`, mo.epsilon, { gt: 0, le: 30 }),
-      bounds: bounds(`${mp}.bounds`, mo.bounds),
-    };
-    // The device sends its group (operator) in the clear with a numeric report: the plan must say so.
-    if (o.publicGroup !== true) throw invalid(`${param}.publicGroup`, 'true: a local-DP mean sends its group in the clear with the report, so the plan declares the group public', o.publicGroup);
-    within(`${mp}.epsilon`, { epsilon: mechanism.epsilon, delta: 0 }, charged, 'the mechanism’s epsilon');
-    return { ...base, kind, mode, mechanism, publicGroup: true };
-  }
-  if (mode === 'central') {
-    checkOneOf(`${mp}.kind`, mo.kind, ['discrete_gaussian'] as const);
-    const epsilon = checkNumber(`${mp}.epsilon`, mo.epsilon, { gt: 0, le: MAX_EPSILON });
-    const delta = checkNumber(`${mp}.delta`, mo.delta, { gt: 0, lt: 1 });
-    within(`${mp}.epsilon`, { epsilon, delta }, charged, 'the noise’s (epsilon, delta)');
-    if (kind === 'histogram') {
-      only(mp, mo, ['kind', 'epsilon', 'delta', 'sigma']);
-      const mechanism: CentralHistogramMechanism = { kind: 'discrete_gaussian', epsilon, delta, sigma: checkNumber(`${mp}.sigma`, mo.sigma, { ge: 2 ** -20, le: 2 ** 30 }) };
-      return { ...base, kind, buckets, mode, mechanism };
-    }
-    only(mp, mo, ['kind', 'epsilon', 'delta', 'bounds', 'grid', 'sigmaSum', 'sigmaCount']);
-    const mechanism: CentralMeanMechanism = {
-      kind: 'discrete_gaussian',
-      epsilon,
-      delta,
-      bounds: bounds(`${mp}.bounds`, mo.bounds),
-      grid: checkInteger(`${mp}.grid`, mo.grid, { ge: 1, le: 2 ** 20 }),
-      sigmaSum: checkNumber(`${mp}.sigmaSum`, mo.sigmaSum, { ge: 2 ** -20, le: 2 ** 40 }),
-      sigmaCount: checkNumber(`${mp}.sigmaCount`, mo.sigmaCount, { ge: 2 ** -20, le: 2 ** 30 }),
-    };
-    return { ...base, kind, mode, mechanism };
-  }
-  if (mode === 'prio3') {
-    const mechanism = checkPrio3(mp, mo, kind, groups, domainSize);
-    within(`${mp}.epsilon`, { epsilon: mechanism.epsilon, delta: mechanism.delta }, charged, 'the loss of the release with both aggregators’ noise');
-    if (kind === 'histogram') return { ...base, kind, buckets, mode, mechanism };
-    return { ...base, kind, mode, mechanism };
-  }
-  // secagg
-  checkOneOf(`${mp}.kind`, mo.kind, ['distributed_noise'] as const);
-  const mechanism = checkDistributed(mp, mo, cat, groups, domainSize);
-  within(`${mp}.epsilon`, { epsilon: mechanism.epsilon, delta: mechanism.delta }, charged, 'the promised loss of the released sum');
-  if (minCohort > mechanism.expectedClients) throw invalid(`${param}.minCohort`, `at most the secure-aggregation cohort (${mechanism.expectedClients})`, minCohort);
-  // refuse: never unmask a sum with less noise than planned; top_up: the floor is below the planned survivors
-  if (mechanism.onShortfall === 'refuse' && minCohort < mechanism.minSurvivors) {
-    throw invalid(`${param}.minCohort`, `at least mechanism.minSurvivors (${mechanism.minSurvivors}) with onShortfall "refuse": a smaller cohort would be unmasked with less noise than planned`, minCohort);
-  }
-  if (mechanism.onShortfall === 'top_up' && minCohort > mechanism.minSurvivors) {
-    throw invalid(`${param}.minCohort`, `at most mechanism.minSurvivors (${mechanism.minSurvivors}) with onShortfall "top_up"`, minCohort);
-  }
-  const secagg = checkSecagg(`${param}.secagg`, o.secagg, mechanism);
-  if (kind === 'histogram') return { ...base, kind, buckets, mode: 'secagg', mechanism, secagg };
-  return { ...base, kind, mode: 'secagg', mechanism, secagg };
+  return rule({ param, o, mechanism, catalogue: cat, kind, groups, buckets, domainSize, charged, minCohort, base });
 }
 
 const COLLECTION_KEYS = ['id', 'kind', 'mode', 'groups', 'buckets', 'domainSize', 'privacyLoss', 'gate', 'minCohort', 'publicGroup', 'memo', 'mechanism', 'secagg'];
@@ -761,6 +794,15 @@ function deepFreeze<T>(x: T): T {
  * `budget_exceeded` when the schedule or a mechanism spends more than the budget allows.
  */
 export function checkPlan(json: unknown): Plan {
+  return checkPlanWith(json, PLAN_MODE_RULES);
+}
+
+/**
+ * checkPlan with the rules of some modes only: a collection of another mode is `unsupported`.
+ * What a device runs, naming the modes it takes part in, so its bundle leaves out the rules (and
+ * their messages) of the others; every rule it applies is the server's own.
+ */
+export function checkPlanWith(json: unknown, rules: PlanModeRules): Plan {
   const o = checkObject('plan', json);
   if (o.format !== PLAN_FORMAT) throw invalid('plan.format', `"${PLAN_FORMAT}"`, o.format);
   const version = checkInteger('plan.version', o.version, { ge: 1 });
@@ -792,7 +834,7 @@ export function checkPlan(json: unknown): Plan {
   });
   const list = o.collections;
   if (!Array.isArray(list) || list.length === 0) throw invalid('plan.collections', 'a non-empty array of collections', list);
-  const collections = list.map((c, i) => canonical(checkCollection(`plan.collections[${i}]`, c, domains), COLLECTION_KEYS));
+  const collections = list.map((c, i) => canonical(checkCollection(`plan.collections[${i}]`, c, domains, rules), COLLECTION_KEYS));
   collections.forEach((c, i) => {
     if (collections.findIndex((x) => x.id === c.id) !== i) throw invalid(`plan.collections[${i}].id`, 'a collection not already in the plan', c.id);
     if (!insights.some((ins) => INSIGHTS.find((d) => d.id === ins)?.collection === c.id)) {
@@ -851,7 +893,11 @@ export function checkPlanChange(previous: Plan, next: Plan, options: { readonly 
   const prev = checkPlan(previous);
   const nxt = checkPlan(next);
   const opts = checkObject('options', options);
-  const now = opts.now === undefined ? Date.now() : checkNumber('options.now', opts.now, { ge: 0 });
+  return planChange(prev, nxt, opts.now === undefined ? Date.now() : checkNumber('options.now', opts.now, { ge: 0 }));
+}
+
+/** checkPlanChange of two plans already checked (a device's, by checkPlanWith), at `now` (ms since the epoch). */
+export function planChange(prev: Plan, nxt: Plan, now: number): PlanChange {
   if (prev.id === nxt.id && nxt.revision <= prev.revision) {
     throw invalid('next.revision', `a revision above the deployed one (${prev.revision})`, nxt.revision);
   }
