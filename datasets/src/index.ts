@@ -47,16 +47,12 @@ export { FIELD_UNITS, canonicalUnit, unitFactor, unitsFor, type UnitDimension, t
 export { OUT_OF_RANGE_WARNING_SHARE, PLAUSIBLE_MEDIAN } from './unit-checks.js';
 export * from './loaders.js';
 export { measureCalibration, knotsOf, quantileSorted, KNOT_LEVELS, type CalibrationFigures, type DownlinkFigures, type SignalFigures } from './calibrate.js';
+export { generateSynthetic, generateSyntheticTable, syntheticChunks, type SyntheticDataset, type SyntheticDevice } from './synthetic/generate.js';
+export { type SyntheticOptions } from './synthetic/options.js';
+export { syntheticWorld, REGION_SHARE_OF_CELL_VARIANCE, type SyntheticWorld } from './synthetic/world.js';
+export { syntheticModel, countExponent, copulaCorrelation, type SyntheticModel } from './synthetic/model.js';
+export { expectedShare, type ExpectationQuery } from './synthetic/expectations.js';
 export {
-  generateSynthetic,
-  generateSyntheticTable,
-  syntheticChunks,
-  syntheticWorld,
-  syntheticModel,
-  expectedShare,
-  type ExpectationQuery,
-  countExponent,
-  copulaCorrelation,
   DEVICE_CLASS_MODEL,
   CELLULAR_MIX,
   HOME_CELL_SHARE,
@@ -66,14 +62,8 @@ export {
   RTT_RANK_CORRELATION,
   UPLINK_SIGMA,
   HOUR_WEIGHTS,
-  REGION_SHARE_OF_CELL_VARIANCE,
-  type SyntheticOptions,
-  type SyntheticWorld,
-  type SyntheticModel,
-  type SyntheticDevice,
-  type SyntheticDataset,
   type OperatorSpec,
-} from './synthetic.js';
+} from './synthetic/assumptions.js';
 export { CALIBRATION } from './calibration-data.js';
 export {
   VIDEO_SESSION_SHARE,
