@@ -22,7 +22,7 @@ export {
   type TableStreamingField,
   type TableSource,
 } from './table.js';
-export * from './csv.js';
+export { CsvParser, parseCsv, type CsvOptions, type CsvRow } from './csv.js';
 export {
   REJECT_REASONS,
   CLEAR_REASONS,
@@ -45,7 +45,23 @@ export {
 } from './ingest.js';
 export { FIELD_UNITS, canonicalUnit, unitFactor, unitsFor, type UnitDimension, type UnitField } from './units.js';
 export { OUT_OF_RANGE_WARNING_SHARE, PLAUSIBLE_MEDIAN } from './unit-checks.js';
-export * from './loaders.js';
+export {
+  findRealData,
+  loadCsv,
+  loadCsvString,
+  loadMobileBandwidth,
+  parseColumnMap,
+  MAP_FIELDS,
+  MOBILEBANDWIDTH_FILES,
+  type ColumnMap,
+  type ColumnMapping,
+  type CsvLoadOptions,
+  type MapField,
+  type MobileBandwidthFile,
+  type MobileBandwidthOptions,
+  type RealDataLocation,
+  type UnitMap,
+} from './loaders.js';
 export { measureCalibration, knotsOf, quantileSorted, KNOT_LEVELS, type CalibrationFigures, type DownlinkFigures, type SignalFigures } from './calibrate.js';
 export { generateSynthetic, generateSyntheticTable, syntheticChunks, type SyntheticDataset, type SyntheticDevice } from './synthetic/generate.js';
 export { type SyntheticOptions } from './synthetic/options.js';
