@@ -4,7 +4,7 @@
  * share below 1 Mbit/s, tests per contributor, region sizes, and the dependence structure
  * (variance components of normal scores by city and by contributor, Spearman correlations of the
  * signals with downlink). `scripts/calibrate.ts` writes its output on the mobilebandwidth files
- * to `calibration-data.ts`; a test recomputes it whenever the files are present.
+ * to `data/calibration.json`; a test recomputes it whenever the files are present.
  */
 import { checkObject, NETWORK_TYPES, type NetworkType } from '@pinhole/core';
 import { type Knots, normalQuantile } from './distributions.js';

@@ -22,7 +22,7 @@ export {
   type TableStreamingField,
   type TableSource,
 } from './table.js';
-export * from './csv.js';
+export { CsvParser, parseCsv, type CsvOptions, type CsvRow } from './csv.js';
 export {
   REJECT_REASONS,
   CLEAR_REASONS,
@@ -45,18 +45,30 @@ export {
 } from './ingest.js';
 export { FIELD_UNITS, canonicalUnit, unitFactor, unitsFor, type UnitDimension, type UnitField } from './units.js';
 export { OUT_OF_RANGE_WARNING_SHARE, PLAUSIBLE_MEDIAN } from './unit-checks.js';
-export * from './loaders.js';
-export { measureCalibration, knotsOf, quantileSorted, KNOT_LEVELS, type CalibrationFigures, type DownlinkFigures, type SignalFigures } from './calibrate.js';
 export {
-  generateSynthetic,
-  generateSyntheticTable,
-  syntheticChunks,
-  syntheticWorld,
-  syntheticModel,
-  expectedShare,
-  type ExpectationQuery,
-  countExponent,
-  copulaCorrelation,
+  findRealData,
+  loadCsv,
+  loadCsvString,
+  loadMobileBandwidth,
+  parseColumnMap,
+  MAP_FIELDS,
+  MOBILEBANDWIDTH_FILES,
+  type ColumnMap,
+  type ColumnMapping,
+  type CsvLoadOptions,
+  type MapField,
+  type MobileBandwidthFile,
+  type MobileBandwidthOptions,
+  type RealDataLocation,
+  type UnitMap,
+} from './loaders.js';
+export { measureCalibration, knotsOf, quantileSorted, KNOT_LEVELS, type CalibrationFigures, type DownlinkFigures, type SignalFigures } from './calibrate.js';
+export { generateSynthetic, generateSyntheticTable, syntheticChunks, type SyntheticDataset, type SyntheticDevice } from './synthetic/generate.js';
+export { type SyntheticOptions } from './synthetic/options.js';
+export { syntheticWorld, REGION_SHARE_OF_CELL_VARIANCE, type SyntheticWorld } from './synthetic/world.js';
+export { syntheticModel, countExponent, copulaCorrelation, type SyntheticModel } from './synthetic/model.js';
+export { expectedShare, type ExpectationQuery } from './synthetic/expectations.js';
+export {
   DEVICE_CLASS_MODEL,
   CELLULAR_MIX,
   HOME_CELL_SHARE,
@@ -66,14 +78,8 @@ export {
   RTT_RANK_CORRELATION,
   UPLINK_SIGMA,
   HOUR_WEIGHTS,
-  REGION_SHARE_OF_CELL_VARIANCE,
-  type SyntheticOptions,
-  type SyntheticWorld,
-  type SyntheticModel,
-  type SyntheticDevice,
-  type SyntheticDataset,
   type OperatorSpec,
-} from './synthetic.js';
+} from './synthetic/assumptions.js';
 export { CALIBRATION } from './calibration-data.js';
 export {
   VIDEO_SESSION_SHARE,

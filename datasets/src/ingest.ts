@@ -393,31 +393,8 @@ export class Ingest {
     c.downlinkMbps.data[i] = dl;
     const wifi = nt === 'wifi';
     for (const [field, col] of Object.entries(spec.numeric) as Array<[Exclude<TableNumericField, 'downlinkMbps'>, number]>) {
-      const st = this.stat(spec, field);
-      const raw = (f[col] as string).trim();
-      let v = this.parseNumber(raw, spec);
-      if (v === UNAVAILABLE) {
-        if (st) st.absent++;
-        // a sentinel is counted as cleared; a placeholder is simply absent
-        if (!PLACEHOLDERS.has(raw.toLowerCase())) clear(field, 'unavailable');
-        continue;
-      }
-      if (v === NOT_A_NUMBER) {
-        if (st) st.notANumber++;
-        clear(field, 'not_a_number');
-        continue;
-      }
-      if (st) {
-        st.values++;
-        if (st.sample.length < SAMPLE_MAX) st.sample.push(v);
-      }
-      v *= spec.scale[field] ?? 1;
-      const range = NUMERIC_FIELDS[field];
-      if (!(v >= range.min && v <= range.max)) {
-        if (st) st.outOfRange++;
-        clear(field, 'out_of_range');
-        continue;
-      }
+      const v = this.optionalValue((f[col] as string).trim(), spec, field, NUMERIC_FIELDS[field], clear);
+      if (Number.isNaN(v)) continue;
       const cellularOnly = field === 'rsrpDbm' || field === 'rsrqDb' || field === 'sinrDb';
       if ((cellularOnly && wifi) || (field === 'wifiRssiDbm' && !wifi)) {
         clear(field, 'wrong_network');
@@ -467,30 +444,9 @@ export class Ingest {
       if (session) c.activity.data[i] = 1; // a row with video fields and no activity column is a video session
     }
     for (const [field, col] of entries) {
-      const st = this.stat(spec, field);
-      const raw = (f[col] as string).trim();
-      let v = this.parseNumber(raw, spec);
-      if (v === UNAVAILABLE) {
-        if (st) st.absent++;
-        if (!PLACEHOLDERS.has(raw.toLowerCase())) clear(field, 'unavailable');
-        continue;
-      }
-      if (v === NOT_A_NUMBER) {
-        if (st) st.notANumber++;
-        clear(field, 'not_a_number');
-        continue;
-      }
-      if (st) {
-        st.values++;
-        if (st.sample.length < SAMPLE_MAX) st.sample.push(v);
-      }
-      v *= spec.scale[field] ?? 1;
       const range = STREAMING_FIELDS[TABLE_STREAMING_FIELDS[field]];
-      if (!(v >= range.min && v <= range.max)) {
-        if (st) st.outOfRange++;
-        clear(field, 'out_of_range');
-        continue;
-      }
+      const v = this.optionalValue((f[col] as string).trim(), spec, field, range, clear);
+      if (Number.isNaN(v)) continue;
       if (range.integer && !Number.isInteger(v)) {
         clear(field, 'not_a_number');
         continue;
@@ -501,6 +457,43 @@ export class Ingest {
       }
       c[field].data[i] = Object.is(v, -0) ? 0 : v;
     }
+  }
+
+  /**
+   * An optional field's value in the schema's unit, counted in the field's stats; NaN when it is
+   * absent or cleared, `clear` having recorded why.
+   */
+  private optionalValue(
+    raw: string,
+    spec: RowSpec,
+    field: Exclude<TableNumericField, 'downlinkMbps'> | TableStreamingField,
+    range: { readonly min: number; readonly max: number },
+    clear: (field: ClearedField, reason: ClearReason) => void,
+  ): number {
+    const st = this.stat(spec, field);
+    let v = this.parseNumber(raw, spec);
+    if (v === UNAVAILABLE) {
+      if (st) st.absent++;
+      // a sentinel is counted as cleared; a placeholder is simply absent
+      if (!PLACEHOLDERS.has(raw.toLowerCase())) clear(field, 'unavailable');
+      return Number.NaN;
+    }
+    if (v === NOT_A_NUMBER) {
+      if (st) st.notANumber++;
+      clear(field, 'not_a_number');
+      return Number.NaN;
+    }
+    if (st) {
+      st.values++;
+      if (st.sample.length < SAMPLE_MAX) st.sample.push(v);
+    }
+    v *= spec.scale[field] ?? 1;
+    if (!(v >= range.min && v <= range.max)) {
+      if (st) st.outOfRange++;
+      clear(field, 'out_of_range');
+      return Number.NaN;
+    }
+    return v;
   }
 
   /** Numeric value of a cell, reducing ';'-separated readings; placeholders and sentinels mean unavailable. */

@@ -19,6 +19,7 @@ import {
   PinholeError,
 } from '@pinhole/core';
 import { CsvParser } from './csv.js';
+import { VENDORED_DATA_DIR } from './data-dir.js';
 import {
   DEFAULT_NETWORK_TYPE_NAMES,
   DEFAULT_OPERATOR_CODES,
@@ -605,9 +606,6 @@ function repoRoot(start: string): string | null {
     d = up;
   }
 }
-
-/** The copy shipped with this package: gzipped files, their licence and provenance (datasets/data). */
-export const VENDORED_DATA_DIR: string = join(dirname(fileURLToPath(import.meta.url)), '..', 'data');
 
 function locate(c: string, source: RealDataLocation['source']): RealDataLocation | null {
   if (!isDir(c)) return null;

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { MOBILEBANDWIDTH_FILES, VENDORED_DATA_DIR, findRealData, loadMobileBandwidth } from '../src/index.js';
+import { VENDORED_DATA_DIR } from '../src/data-dir.js';
+import { MOBILEBANDWIDTH_FILES, findRealData, loadMobileBandwidth } from '../src/index.js';
 
 const DIR = join(VENDORED_DATA_DIR, 'mobilebandwidth-sigcomm22');
 // SHA-256 of the original files (../shared/datasets/mobilebandwidth-sigcomm22/PROVENANCE.md gives their prefixes)
