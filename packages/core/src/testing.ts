@@ -4,6 +4,7 @@
  */
 import seedrandom from 'seedrandom';
 import { type Rng, rngFromU32 } from './rng.js';
+import { PinholeError } from './errors.js';
 import { invalid } from './validate.js';
 
 export interface SeededRng extends Rng {
@@ -53,6 +54,16 @@ export function seededRng(seed: string | number): SeededRng {
 }
 
 export { rngFromU32 };
+
+/** An Rng replaying fixed u32 words (for exact, non-statistical checks). */
+export function scriptedRng(words: readonly number[]): Rng {
+  let i = 0;
+  const u32 = () => {
+    if (i >= words.length) throw new PinholeError('invalid_state', 'rng', `"rng" replayed all ${words.length} scripted words`);
+    return words[i++] as number;
+  };
+  return { insecure: true, u32, float64: () => u32() / 2 ** 32, int: (n: number) => u32() % n, bytes: () => new Uint8Array(0) };
+}
 
 export {
   normalQuantile,

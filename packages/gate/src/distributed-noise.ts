@@ -35,11 +35,11 @@ import {
   discreteGaussianVariance,
   invalid,
   NEIGHBOUR_RELATION,
-  rdpToEpsilon,
   replaceOneSensitivity,
   requireSecureRng,
   roundUpSignificant,
-  samplePoisson,
+  addSkellamVector,
+  ddgPrivacy,
   SKELLAM_MAX_MU,
   SKELLAM_MIN_MU,
   skellamPrivacy,
@@ -231,87 +231,6 @@ function discreteGaussianSumDistribution(sigma: number, count: number): NoiseDis
       return z;
     },
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Exact Skellam vectors by Poisson splitting
-
-const CHUNK = SKELLAM_MAX_MU; // 2^16
-
-/**
- * Poisson(total) as a sum of exact draws of core's sampler (parameters in [2^-20, 2^16]): whole
- * chunks of 2^16 and the rest; a rest below 2^-20 is merged with one chunk and the pair halved.
- * Every piece is an exact double: total and k·2^16 are multiples of ulp(total).
- */
-function poissonOfMass(total: number, rng: Rng): number {
-  if (total <= CHUNK) return samplePoisson(total, rng);
-  let n = 0;
-  let whole = Math.floor(total / CHUNK);
-  let rest = total - whole * CHUNK;
-  if (rest > 0 && rest < SKELLAM_MIN_MU) {
-    whole -= 1;
-    const pair = (CHUNK + rest) / 2;
-    n += samplePoisson(pair, rng) + samplePoisson(pair, rng);
-    rest = 0;
-  }
-  for (let i = 0; i < whole; i++) n += samplePoisson(CHUNK, rng);
-  if (rest > 0) n += samplePoisson(rest, rng);
-  return n;
-}
-
-/**
- * Adds Sk(mu, mu) to every coordinate of `out`, exactly: a sum of d independent Poisson(mu) is
- * Poisson(d·mu) and, given the total, each event falls on a uniform coordinate (Poisson splitting),
- * so one Poisson(d·mu) and d·mu uniform indices per sign replace d Poisson draws. d·mu must be an
- * exact double >= 2^-20 (plans keep mu to 20 significant bits and d·count < 2^33).
- */
-function addSkellamVector(out: Int32Array, mu: number, rng: Rng): void {
-  const d = out.length;
-  const total = d * mu;
-  const plus = poissonOfMass(total, rng);
-  for (let i = 0; i < plus; i++) {
-    const j = d === 1 ? 0 : rng.int(d);
-    out[j] = (out[j] as number) + 1;
-  }
-  const minus = poissonOfMass(total, rng);
-  for (let i = 0; i < minus; i++) {
-    const j = d === 1 ? 0 : rng.int(d);
-    out[j] = (out[j] as number) - 1;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Privacy of the distributed discrete Gaussian (KLS 2021)
-
-/** tau of KLS 2021 Thm. 1 for s summands: 10 · sum_{k=1}^{s-1} exp(-2 pi^2 sigma^2 k/(k+1)); terms beyond 1e6 bounded by the next one. */
-export function ddgTau(sigma: number, summands: number): number {
-  const c = 2 * Math.PI * Math.PI * sigma * sigma;
-  const exact = Math.min(summands - 1, 1_000_000);
-  let t = 0;
-  for (let k = 1; k <= exact; k++) t += Math.exp((-c * k) / (k + 1));
-  const rest = summands - 1 - exact;
-  // the terms fall with k, so each remaining one is at most the term at k = exact + 1
-  if (rest > 0) t += rest * Math.exp((-c * (exact + 1)) / (exact + 2));
-  return 10 * t;
-}
-
-/**
- * RDP of order alpha of the sum of s shares N_Z(0, sigma^2) on a query of L2 sensitivity l2 in
- * dimension d (KLS 2021, Prop. 14 / Eq. 17, the two terms without the L1 norm):
- * min(alpha l2^2 / (2 s sigma^2) + tau d, (alpha/2)(l2 / (sqrt(s) sigma) + tau sqrt(d))^2).
- */
-export function ddgRdp(alpha: number, params: { sigma: number; summands: number; l2Sensitivity: number; dimension: number; tau?: number }): number {
-  const { sigma, summands: s, l2Sensitivity: l2, dimension: d } = params;
-  const tau = params.tau ?? ddgTau(sigma, s);
-  const a = (alpha * l2 * l2) / (2 * s * sigma * sigma) + tau * d;
-  const b = (alpha / 2) * (l2 / (Math.sqrt(s) * sigma) + tau * Math.sqrt(d)) ** 2;
-  return Math.min(a, b);
-}
-
-/** (epsilon, delta) of the sum of s discrete Gaussian shares, by ddgRdp and core's RDP conversion. */
-export function ddgPrivacy(params: { sigma: number; summands: number; l2Sensitivity: number; dimension: number }, delta: number): PrivacyLoss {
-  const tau = ddgTau(params.sigma, params.summands);
-  return { epsilon: rdpToEpsilon((a) => ddgRdp(a, { ...params, tau }), delta), delta };
 }
 
 // ---------------------------------------------------------------------------------------------

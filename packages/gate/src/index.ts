@@ -16,7 +16,6 @@ export {
   SUPPRESSION_REASONS,
   findReleased,
 } from './release.js';
-export { bernoulliExact } from './bernoulli.js';
 export { type BucketValues, type ContributorIds, type CountContributorsOptions, countContributors, MAX_KEY_LENGTH } from './input.js';
 export { type KAnonymity, type KAnonymityParams, makeKAnonymity } from './k-anonymity.js';
 export {
@@ -60,9 +59,6 @@ export {
   distributedNoisePlanOf,
   skellamTailBound,
   discreteGaussianSumTailBound,
-  ddgTau,
-  ddgRdp,
-  ddgPrivacy,
   boundCounts,
   countSensitivity,
   clipL1,
