@@ -30,6 +30,8 @@ export {
   discreteLaplaceNoise,
   discreteGaussianNoise,
   skellamNoise,
+  skellamTailBound,
+  discreteGaussianSumTailBound,
   calibrateThreshold,
   GAUSSIAN_TAIL_MAX_SIGMA,
 } from './noise.js';
@@ -57,17 +59,9 @@ export {
   type FinishedSum,
   makeDistributedNoisePlan,
   distributedNoisePlanOf,
-  skellamTailBound,
-  discreteGaussianSumTailBound,
-  boundCounts,
-  countSensitivity,
-  clipL1,
-  clipL2,
-  clipLinf,
-  randomizedRound,
-  roundedSensitivity,
   DEFAULT_WRAP_PROBABILITY,
   SKELLAM_SHARE_BITS,
   DDG_MIN_SIGMA,
   MAX_NOISE_MASS,
 } from './distributed-noise.js';
+export { boundCounts, countSensitivity, clipL1, clipL2, clipLinf, randomizedRound, roundedSensitivity } from './contribution-bounding.js';
