@@ -24,10 +24,7 @@
  * with probability <= alpha, whatever the number of features, the output distribution or how the
  * events were chosen. The default alpha is 1e-6 per audited target.
  *
- * Clopper–Pearson bounds are core's `clopperPearson`, which is two-sided at level 1 - alpha: its
- * lower end at 2a is the one-sided lower bound at level a (and likewise the upper end). The
- * `clopperPearson` of @pinhole/ldp takes the one-sided level directly; the two agree under that
- * mapping, and this auditor uses core's.
+ * The bounds are core's one-sided Clopper–Pearson bounds (`clopperPearson(..., 'one_sided')`).
  */
 import type { PrivacyLoss, Rng } from '@pinhole/core';
 import { clopperPearson, normalQuantile, seededRng } from '@pinhole/core/testing';
@@ -113,12 +110,6 @@ export interface AuditOutcome {
   /** for a broken variant: whether the audit caught it; null for what ships */
   readonly caught: boolean | null;
   readonly durationMs: number;
-}
-
-/** One-sided Clopper–Pearson bounds at level `a` each (core's two-sided interval at 2a). */
-export function oneSidedClopperPearson(k: number, n: number, a: number): { lower: number; upper: number } {
-  const ci = clopperPearson(k, n, Math.min(0.999, 2 * a));
-  return { lower: ci.lo, upper: ci.hi };
 }
 
 /** Wilson score bounds (for choosing events only: cheap and never 0 at k = 0). */
@@ -281,8 +272,8 @@ export function audit<O>(target: AuditTarget<O>, options: AuditOptions): AuditOu
   const events: AuditEvent[] = chosen.map((c, j) => {
     const [k0, k1] = counts[j] as [number, number];
     const [kf, kn] = c.favours === 'x' ? [k0, k1] : [k1, k0];
-    const lower = oneSidedClopperPearson(kf, trials, level).lower;
-    const upper = oneSidedClopperPearson(kn, trials, level).upper;
+    const lower = clopperPearson(kf, trials, level, 'one_sided').lower;
+    const upper = clopperPearson(kn, trials, level, 'one_sided').upper;
     const epsilonLower = lower > delta ? Math.max(0, Math.log((lower - delta) / upper)) : 0;
     const pf = kf / trials;
     const pn = kn / trials;

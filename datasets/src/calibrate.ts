@@ -6,8 +6,8 @@
  * signals with downlink). `scripts/calibrate.ts` writes its output on the mobilebandwidth files
  * to `data/calibration.json`; a test recomputes it whenever the files are present.
  */
-import { checkObject, NETWORK_TYPES, type NetworkType } from '@pinhole/core';
-import { type Knots, normalQuantile } from './distributions.js';
+import { checkObject, NETWORK_TYPES, type NetworkType, normalQuantile } from '@pinhole/core';
+import { type Knots } from './distributions.js';
 import { type MeasurementTable } from './table.js';
 
 /** Probability levels of the quantile knots: dense in the tails, where "poor" shares live. */

@@ -1,5 +1,5 @@
 /**
- * Distribution helpers for the synthetic generator: the normal CDF and quantile, empirical
+ * Distribution helpers for the synthetic generator: the normal CDF, empirical
  * quantile functions given as knots, Gaussian mixtures, and uniform-grid lookup tables that make
  * the per-row transforms one interpolation each. Simulation code, not privacy code.
  */
@@ -18,22 +18,8 @@ export function normalCdf(x: number): number {
   return x >= 0 ? 1 - r / 2 : r / 2;
 }
 
-/** Standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9). */
-export function normalQuantile(p: number): number {
-  if (p <= 0) return -Infinity;
-  if (p >= 1) return Infinity;
-  const lo = 0.02425;
-  if (p < lo) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    return (((((-0.007784894002430293 * q - 0.3223964580411365) * q - 2.400758277161838) * q - 2.549732539343734) * q + 4.374664141464968) * q + 2.938163982698783) /
-      ((((0.007784695709041462 * q + 0.3224671290700398) * q + 2.445134137142996) * q + 3.754408661907416) * q + 1);
-  }
-  if (p > 1 - lo) return -normalQuantile(1 - p);
-  const q = p - 0.5;
-  const r = q * q;
-  return ((((((-39.69683028665376 * r + 220.9460984245205) * r - 275.9285104469687) * r + 138.357751867269) * r - 30.66479806614716) * r + 2.506628277459239) * q) /
-    (((((-54.47609879822406 * r + 161.5858368580409) * r - 155.6989798598866) * r + 66.80131188771972) * r - 13.28068155288572) * r + 1);
-}
+/** The normal quantile is core's (one home); re-exported for the generator's modules that import it from here. */
+export { normalQuantile } from '@pinhole/core';
 
 /**
  * A quantile function given by knots (p_j, x_j), p from 0 to 1 and x non-decreasing, interpolated

@@ -2,7 +2,7 @@
  * Calibrating a prio3 collection: two aggregators each add discrete Gaussian noise N_Z(0, sigma^2)
  * to their aggregate share, so the release carries the sum of two such draws.
  * - Against carriers (both aggregators honest), the release is the two-party distributed discrete
- *   Gaussian of Kairouz, Liu, Steinke (ICML 2021): the gate's `ddgPrivacy` with 2 summands; sigma
+ *   Gaussian of Kairouz, Liu, Steinke (ICML 2021): core's `ddgPrivacy` with 2 summands; sigma
  *   is the smallest (on 20 significant bits) that meets the collection's (epsilon, delta).
  * - Against one aggregator, or one colluding with carriers: it knows its own noise, so only the
  *   other's N_Z(0, sigma^2) protects the sum: `discreteGaussianPrivacy` (zCDP, CKS 2020) at the
@@ -11,8 +11,7 @@
  * one unit between two buckets (L2 = √2); a mean device moves its [r, grid - r] pair between two
  * groups (L2 <= 2 · grid).
  */
-import { type PlanCollection, type PrivacyLoss, checkInteger, checkObject, discreteGaussianPrivacy, invalid, roundUpSignificant } from '@pinhole/core';
-import { ddgPrivacy } from '@pinhole/gate';
+import { type PlanCollection, type PrivacyLoss, checkInteger, checkObject, ddgPrivacy, discreteGaussianPrivacy, invalid, roundUpSignificant } from '@pinhole/core';
 
 export interface Prio3Options {
   /** the integer grid of mean values (a SumVec entry is in [0, grid]); default 1024 */

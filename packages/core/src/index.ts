@@ -40,16 +40,15 @@ export {
   SAMPLER_MAX_SCALE,
   SKELLAM_MIN_MU,
   SKELLAM_MAX_MU,
+  addSkellamVector,
+  bernoulliExact,
 } from './samplers.js';
+export { sampleBinomial, sampleUniformMultinomial, sampleBinomialUnchecked, sampleUniformMultinomialUnchecked, binomialPmf } from './binomial.js';
 export { secureLaplace, secureGaussian, makeSecureLaplace, makeSecureGaussian, type GranularNoise } from './secure-noise.js';
 export {
   type PrivacyLoss,
   type ZcdpLoss,
-  type LedgerEntry,
-  type AccountantOptions,
   type SensitivityParams,
-  privacyLoss,
-  composeSequential,
   pureToZcdp,
   zcdpDelta,
   zcdpToEpsilon,
@@ -64,9 +63,12 @@ export {
   discreteGaussianPrivacy,
   skellamRdp,
   skellamPrivacy,
+  ddgTau,
+  ddgRdp,
+  ddgPrivacy,
   laplacePrivacy,
-  PrivacyAccountant,
-} from './accounting.js';
+} from './privacy-maps.js';
+export { type LedgerEntry, type AccountantOptions, privacyLoss, composeSequential, PrivacyAccountant } from './accounting.js';
 export { NEIGHBOUR_RELATION, NEIGHBOUR_STATEMENT, type NeighbourRelation, centralMeanSensitivity, replaceOneSensitivity } from './neighbours.js';
 export {
   type CategoricalDomain,
@@ -132,7 +134,7 @@ export {
   getCollection,
   checkInsightDomains,
 } from './insights.js';
-export { incompleteBeta, betaQuantile, logGamma } from './stats.js';
+export { incompleteBeta, betaQuantile, logGamma, normalQuantile, clopperPearson, type ConfidenceSides } from './stats.js';
 export {
   type Plan,
   type PlanMode,

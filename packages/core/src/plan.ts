@@ -7,7 +7,7 @@
  * ldp and gate packages) is `makePlan` in @pinhole/aggregator, and the deep checks of the resolved
  * noise against the libraries are the aggregator's engine's. Phone-safe: no node:, no tfjs.
  */
-import type { PrivacyLoss } from './accounting.js';
+import type { PrivacyLoss } from './privacy-maps.js';
 import { type Decimal, decimalAdd, decimalCompare, decimalOf, decimalToNumber } from './decimal.js';
 import { PinholeError } from './errors.js';
 import { type Collection, type InsightDomains, COLLECTIONS, INSIGHTS } from './insights.js';

@@ -1,7 +1,8 @@
 /**
  * Exact samplers for integer-valued noise after Canonne, Kamath and Steinke, "The Discrete Gaussian
  * for Differential Privacy", NeurIPS 2020 (Algorithms 1-3), and an exact Poisson sampler for the
- * Skellam noise of Agarwal, Kairouz and Liu, NeurIPS 2021. Only integer comparisons of uniform
+ * Skellam noise of Agarwal, Kairouz and Liu, NeurIPS 2021, with whole Skellam vectors by Poisson
+ * splitting, and an exact Bernoulli(p) for any double p. Only integer comparisons of uniform
  * integers decide every draw: no floating-point transcendental touches the output distribution.
  * Proofs and the supported ranges: samplers.proof.md.
  */
@@ -327,4 +328,75 @@ export function discreteGaussianVariance(sigma: number): number {
     if (w === 0) break;
   }
   return m2 / z;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exact Skellam vectors by Poisson splitting
+
+const POISSON_CHUNK = SKELLAM_MAX_MU; // 2^16
+
+/**
+ * Poisson(total) as a sum of exact draws of samplePoisson (parameters in [2^-20, 2^16]): whole
+ * chunks of 2^16 and the rest; a rest below 2^-20 is merged with one chunk and the pair halved.
+ * Every piece is an exact double: total and k·2^16 are multiples of ulp(total).
+ */
+function poissonOfMass(total: number, rng: Rng): number {
+  if (total <= POISSON_CHUNK) return samplePoisson(total, rng);
+  let n = 0;
+  let whole = Math.floor(total / POISSON_CHUNK);
+  let rest = total - whole * POISSON_CHUNK;
+  if (rest > 0 && rest < SKELLAM_MIN_MU) {
+    whole -= 1;
+    const pair = (POISSON_CHUNK + rest) / 2;
+    n += samplePoisson(pair, rng) + samplePoisson(pair, rng);
+    rest = 0;
+  }
+  for (let i = 0; i < whole; i++) n += samplePoisson(POISSON_CHUNK, rng);
+  if (rest > 0) n += samplePoisson(rest, rng);
+  return n;
+}
+
+/**
+ * Adds Sk(mu, mu) to every coordinate of `out`, exactly: a sum of d independent Poisson(mu) is
+ * Poisson(d·mu) and, given the total, each event falls on a uniform coordinate (Poisson splitting),
+ * so one Poisson(d·mu) and d·mu uniform indices per sign replace d Poisson draws. d·mu must be an
+ * exact double >= 2^-20 (plans keep mu to 20 significant bits and d·count < 2^33).
+ */
+export function addSkellamVector(out: Int32Array, mu: number, rng: Rng): void {
+  const d = out.length;
+  const total = d * mu;
+  const plus = poissonOfMass(total, rng);
+  for (let i = 0; i < plus; i++) {
+    const j = d === 1 ? 0 : rng.int(d);
+    out[j] = (out[j] as number) + 1;
+  }
+  const minus = poissonOfMass(total, rng);
+  for (let i = 0; i < minus; i++) {
+    const j = d === 1 ? 0 : rng.int(d);
+    out[j] = (out[j] as number) - 1;
+  }
+}
+
+const TWO_32 = 4294967296;
+
+/**
+ * An exact Bernoulli(p) draw for any double p in [0, 1]. A double is a dyadic rational, so
+ * "U < p" for a uniform U in [0, 1) is decided exactly by comparing U's binary expansion with p's,
+ * 32 bits at a time, drawing more words only while the prefixes are equal (probability 2^-32 per
+ * word). Unlike `rng.float64() < p`, which rounds p to a multiple of 2^-53 (and turns every
+ * p < 2^-53 into 0 or 2^-53), the draw has probability exactly p. Not validated: hot path.
+ */
+export function bernoulliExact(p: number, rng: Rng): boolean {
+  // x holds the not-yet-compared bits of p, shifted so the next word is its integer part. Each
+  // product and difference is exact: multiplying by 2^32 only moves the exponent, and w <= x.
+  let x = p;
+  for (;;) {
+    x *= TWO_32;
+    const w = Math.floor(x);
+    const u = rng.u32();
+    if (u < w) return true; // U < prefix + 2^-32k <= p
+    if (u > w) return false; // U >= prefix(w + 1) > p
+    x -= w;
+    if (x === 0) return false; // p's bits are exhausted: U >= p
+  }
 }

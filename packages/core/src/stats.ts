@@ -1,13 +1,18 @@
 /**
- * Statistics for tests and audits: normal and chi-square quantiles, the regularized incomplete beta
- * and Clopper–Pearson bounds. Exported from `@pinhole/core/testing` so every package derives its
- * tolerances the same way.
+ * Statistics for tests, audits and simulation: normal and chi-square quantiles, the regularized
+ * incomplete beta and Clopper–Pearson bounds (one- or two-sided). Exported from `@pinhole/core/testing`
+ * too, so every package derives its tolerances the same way.
  */
-import { checkInteger, checkNumber } from './validate.js';
+import { checkInteger, checkNumber, checkOneOf } from './validate.js';
 
-/** The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9). */
+/**
+ * The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9), with
+ * -Infinity at 0 and Infinity at 1 (the ends of a CDF the synthetic generator inverts).
+ */
 export function normalQuantile(p: number): number {
-  checkNumber('p', p, { gt: 0, lt: 1 });
+  checkNumber('p', p, { ge: 0, le: 1 });
+  if (p === 0) return -Infinity;
+  if (p === 1) return Infinity;
   const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
   const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
   const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
@@ -209,12 +214,22 @@ export function betaQuantile(p: number, a: number, b: number): number {
   return (lo + hi) / 2;
 }
 
-/** The exact (Clopper–Pearson) two-sided confidence interval for a binomial proportion k/n at level 1 - alpha. */
-export function clopperPearson(k: number, n: number, alpha = 0.05): { lo: number; hi: number } {
-  checkInteger('n', n, { ge: 1 });
-  checkInteger('k', k, { ge: 0, le: n });
-  checkNumber('alpha', alpha, { gt: 0, lt: 1 });
-  const lo = k === 0 ? 0 : betaQuantile(alpha / 2, k, n - k + 1);
-  const hi = k === n ? 1 : betaQuantile(1 - alpha / 2, k + 1, n - k);
-  return { lo, hi };
+export type ConfidenceSides = 'two_sided' | 'one_sided';
+
+/**
+ * Exact (Clopper–Pearson) bounds for a binomial proportion from `successes` in `trials`.
+ * 'two_sided': P[lower <= p <= upper] >= 1 - alpha (alpha/2 on each side); 'one_sided': each bound
+ * holds on its own at level 1 - alpha (P[p < lower] <= alpha and P[p > upper] <= alpha).
+ */
+export function clopperPearson(successes: number, trials: number, alpha: number, sides: ConfidenceSides): { lower: number; upper: number } {
+  const n = checkInteger('trials', trials, { ge: 1 });
+  const k = checkInteger('successes', successes, { ge: 0, le: n });
+  const side = checkOneOf('sides', sides, ['two_sided', 'one_sided'] as const);
+  // a one-sided level beyond 1/2 would put the lower bound above the upper one
+  checkNumber('alpha', alpha, side === 'two_sided' ? { gt: 0, lt: 1 } : { gt: 0, lt: 0.5 });
+  const tail = side === 'two_sided' ? alpha / 2 : alpha;
+  return {
+    lower: k === 0 ? 0 : betaQuantile(tail, k, n - k + 1),
+    upper: k === n ? 1 : betaQuantile(1 - tail, k + 1, n - k),
+  };
 }

@@ -15,8 +15,9 @@ import {
   zcdpToEpsilon,
   zcdpToEpsilonClassic,
   zcdpRhoFor,
+  roundUpSignificant,
 } from '@pinhole/core';
-import { BAD_NUMBERS, expectPinholeError } from './helpers.js';
+import { BAD_NUMBERS, expectPinholeError, gridStep } from './helpers.js';
 
 // Reference values computed independently with SciPy: delta by bounded Brent minimisation of the
 // CKS Prop. 12 objective over alpha (cross-checked on a 15,000-point log grid), epsilon by brentq on
@@ -77,17 +78,19 @@ describe('privacy maps', () => {
     expect(discreteGaussianDelta(sigma, eps, 1)).toBeLessThanOrEqual(zcdpDelta(rho, eps));
   });
 
-  it('discreteGaussianSigma is the smallest sigma on the exact curve (to 1e-5), below the zCDP route', () => {
+  it('discreteGaussianSigma is the smallest sigma on the exact curve (to its 12-bit grid), below the zCDP route', () => {
     for (const [eps, delta] of [[1, 1e-6], [0.5 / 6, 1e-6 / 6], [16 / 6, 1e-6 / 6], [0.1, 1e-9], [4, 1e-5], [1, 0.01]] as const) {
       const sigma = discreteGaussianSigma(eps, delta);
       expect(discreteGaussianDelta(sigma, eps, 1)).toBeLessThanOrEqual(delta);
-      // 1e-6 bisection plus rounding up onto 20 significant bits: 1e-5 lower already breaks the target
-      expect(discreteGaussianDelta(sigma * (1 - 1e-5), eps, 1)).toBeGreaterThan(delta);
+      // rounded up onto 12 significant bits: the grid point below does not meet the target
+      expect(sigma).toBe(roundUpSignificant(sigma, 12));
+      expect(discreteGaussianDelta(sigma - gridStep(sigma), eps, 1)).toBeGreaterThan(delta);
       // tighter than calibrating through zCDP and the CKS conversion
       expect(sigma).toBeLessThan(1 / Math.sqrt(2 * zcdpRhoFor(eps, delta)));
     }
-    // the figure of issue 18 (Google's library: 4.227): 4.231 at epsilon 1, delta 1e-6
-    expect(discreteGaussianSigma(1, 1e-6)).toBeCloseTo(4.231, 3);
+    // the figure of issue 18 (Google's library: 4.227): the exact minimum 4.2308 at epsilon 1,
+    // delta 1e-6, rounded up onto the 12-bit grid (steps of 2^-9 here)
+    expect(discreteGaussianSigma(1, 1e-6)).toBe(4.232421875);
     // larger sensitivity needs proportionally more noise, about
     expect(discreteGaussianSigma(1, 1e-6, 3) / discreteGaussianSigma(1, 1e-6)).toBeGreaterThan(2.9);
     for (const bad of BAD_NUMBERS) expectPinholeError(() => discreteGaussianSigma(bad as number, 1e-6), 'invalid_argument', 'epsilon');

@@ -19,3 +19,8 @@ export function expectPinholeError(fn: () => unknown, code: PinholeErrorCode, pa
 
 /** The bad values every numeric parameter is swept with. */
 export const BAD_NUMBERS: readonly unknown[] = [NaN, Infinity, -Infinity, -0, '1', null, undefined, {}, [], 1n, true];
+
+/** The distance from sigma down to the grid point below it on the 12-significant-bit grid calibrated sigmas use. */
+export function gridStep(sigma: number): number {
+  return 2 ** (Math.floor(Math.log2(sigma * (1 - 2 ** -52))) - 11);
+}

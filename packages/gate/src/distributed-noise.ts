@@ -10,11 +10,11 @@
  *   Prop. 14 (Eq. 17) with the tau term of Thm. 1.
  * Neighbours are replace-one (the server counts the survivors, so the cohort size is public): the
  * noise is calibrated for one client's vector replaced by another within the plan's per-client norms.
- * Plus contribution bounding (count bounding, clipping, unbiased randomized rounding onto an integer
- * grid with its sensitivity bound), the modulus bits for a stated wrap-around probability, signed
- * decoding, and the settlement of a round for its survivors: fewer survivors means less noise, so
- * the plan refuses the release ('noise_below_plan') or tops the noise up centrally, as configured.
- * Proof: distributed-noise.proof.md.
+ * Plus the modulus bits for a stated wrap-around probability, signed decoding, and the settlement
+ * of a round for its survivors: fewer survivors means less noise, so the plan refuses the release
+ * ('noise_below_plan') or tops the noise up centrally, as configured. Contribution bounding is
+ * contribution-bounding.ts; the privacy maps and the exact Skellam vectors are core's; the tails
+ * of summed shares are noise.ts. Proof: distributed-noise.proof.md.
  */
 import {
   type DistributedNoiseMechanism,
@@ -35,16 +35,16 @@ import {
   discreteGaussianVariance,
   invalid,
   NEIGHBOUR_RELATION,
-  rdpToEpsilon,
   replaceOneSensitivity,
   requireSecureRng,
   roundUpSignificant,
-  samplePoisson,
-  SKELLAM_MAX_MU,
+  addSkellamVector,
+  ddgPrivacy,
   SKELLAM_MIN_MU,
   skellamPrivacy,
 } from '@pinhole/core';
-import { type NoiseDistribution, skellamNoise } from './noise.js';
+import { readIntegers } from './contribution-bounding.js';
+import { type NoiseDistribution, discreteGaussianSumDistribution, discreteGaussianSumTailBound, skellamDistribution, skellamTailBound } from './noise.js';
 import { type ThresholdSelection, makeNoisyCountThreshold, registerNoisyCountSource } from './noisy-threshold.js';
 
 export type DistributedMechanism = 'skellam' | 'discrete_gaussian';
@@ -184,276 +184,7 @@ export interface DistributedNoisePlan {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Tails and noise descriptions
-
-/** Chernoff bound on P[Z >= k] for Z ~ Sk(mu, mu): exp(-(k asinh(k/2mu) - 2mu(sqrt(1+(k/2mu)^2) - 1))). */
-export function skellamTailBound(mu: number, k: number): number {
-  if (k <= 0) return 1;
-  const r = k / (2 * mu);
-  const exponent = k * Math.asinh(r) - 2 * mu * (Math.sqrt(1 + r * r) - 1);
-  return Math.min(1, Math.exp(-exponent));
-}
-
-/** Sub-Gaussian bound on P[Z >= k] for a sum of `count` independent N_Z(0, sigma^2): exp(-k^2 / (2 count sigma^2)). */
-export function discreteGaussianSumTailBound(sigma: number, count: number, k: number): number {
-  if (k <= 0) return 1;
-  return Math.min(1, Math.exp((-k * k) / (2 * count * sigma * sigma)));
-}
-
-/** Sk(mu): the gate's exact description up to core's SKELLAM_MAX_MU, beyond it tails are the Chernoff bound. */
-function skellamDistribution(mu: number): NoiseDistribution {
-  if (mu <= SKELLAM_MAX_MU) return skellamNoise(mu);
-  return Object.freeze({
-    name: 'skellam',
-    scale: mu,
-    variance: 2 * mu,
-    // an upper bound for k >= 1 (what threshold calibration needs)
-    tail: (k: number) => (k >= 1 ? skellamTailBound(mu, k) : 1 - skellamTailBound(mu, 1 - k)),
-    sample: (rng: Rng) => {
-      const out = new Int32Array(1);
-      addSkellamVector(out, mu, rng);
-      return out[0] as number;
-    },
-  });
-}
-
-/** The sum of `count` independent N_Z(0, sigma^2): variance exact, tails the sub-Gaussian upper bound. */
-function discreteGaussianSumDistribution(sigma: number, count: number): NoiseDistribution {
-  const draw = discreteGaussianSampler(sigma);
-  return Object.freeze({
-    name: 'distributed_discrete_gaussian',
-    scale: sigma * Math.sqrt(count),
-    variance: count * discreteGaussianVariance(sigma),
-    tail: (k: number) => (k >= 1 ? discreteGaussianSumTailBound(sigma, count, k) : 1 - discreteGaussianSumTailBound(sigma, count, 1 - k)),
-    sample: (rng: Rng) => {
-      let z = 0;
-      for (let i = 0; i < count; i++) z += draw(rng);
-      return z;
-    },
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Exact Skellam vectors by Poisson splitting
-
-const CHUNK = SKELLAM_MAX_MU; // 2^16
-
-/**
- * Poisson(total) as a sum of exact draws of core's sampler (parameters in [2^-20, 2^16]): whole
- * chunks of 2^16 and the rest; a rest below 2^-20 is merged with one chunk and the pair halved.
- * Every piece is an exact double: total and k·2^16 are multiples of ulp(total).
- */
-function poissonOfMass(total: number, rng: Rng): number {
-  if (total <= CHUNK) return samplePoisson(total, rng);
-  let n = 0;
-  let whole = Math.floor(total / CHUNK);
-  let rest = total - whole * CHUNK;
-  if (rest > 0 && rest < SKELLAM_MIN_MU) {
-    whole -= 1;
-    const pair = (CHUNK + rest) / 2;
-    n += samplePoisson(pair, rng) + samplePoisson(pair, rng);
-    rest = 0;
-  }
-  for (let i = 0; i < whole; i++) n += samplePoisson(CHUNK, rng);
-  if (rest > 0) n += samplePoisson(rest, rng);
-  return n;
-}
-
-/**
- * Adds Sk(mu, mu) to every coordinate of `out`, exactly: a sum of d independent Poisson(mu) is
- * Poisson(d·mu) and, given the total, each event falls on a uniform coordinate (Poisson splitting),
- * so one Poisson(d·mu) and d·mu uniform indices per sign replace d Poisson draws. d·mu must be an
- * exact double >= 2^-20 (plans keep mu to 20 significant bits and d·count < 2^33).
- */
-function addSkellamVector(out: Int32Array, mu: number, rng: Rng): void {
-  const d = out.length;
-  const total = d * mu;
-  const plus = poissonOfMass(total, rng);
-  for (let i = 0; i < plus; i++) {
-    const j = d === 1 ? 0 : rng.int(d);
-    out[j] = (out[j] as number) + 1;
-  }
-  const minus = poissonOfMass(total, rng);
-  for (let i = 0; i < minus; i++) {
-    const j = d === 1 ? 0 : rng.int(d);
-    out[j] = (out[j] as number) - 1;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Privacy of the distributed discrete Gaussian (KLS 2021)
-
-/** tau of KLS 2021 Thm. 1 for s summands: 10 · sum_{k=1}^{s-1} exp(-2 pi^2 sigma^2 k/(k+1)); terms beyond 1e6 bounded by the next one. */
-export function ddgTau(sigma: number, summands: number): number {
-  const c = 2 * Math.PI * Math.PI * sigma * sigma;
-  const exact = Math.min(summands - 1, 1_000_000);
-  let t = 0;
-  for (let k = 1; k <= exact; k++) t += Math.exp((-c * k) / (k + 1));
-  const rest = summands - 1 - exact;
-  // the terms fall with k, so each remaining one is at most the term at k = exact + 1
-  if (rest > 0) t += rest * Math.exp((-c * (exact + 1)) / (exact + 2));
-  return 10 * t;
-}
-
-/**
- * RDP of order alpha of the sum of s shares N_Z(0, sigma^2) on a query of L2 sensitivity l2 in
- * dimension d (KLS 2021, Prop. 14 / Eq. 17, the two terms without the L1 norm):
- * min(alpha l2^2 / (2 s sigma^2) + tau d, (alpha/2)(l2 / (sqrt(s) sigma) + tau sqrt(d))^2).
- */
-export function ddgRdp(alpha: number, params: { sigma: number; summands: number; l2Sensitivity: number; dimension: number; tau?: number }): number {
-  const { sigma, summands: s, l2Sensitivity: l2, dimension: d } = params;
-  const tau = params.tau ?? ddgTau(sigma, s);
-  const a = (alpha * l2 * l2) / (2 * s * sigma * sigma) + tau * d;
-  const b = (alpha / 2) * (l2 / (Math.sqrt(s) * sigma) + tau * Math.sqrt(d)) ** 2;
-  return Math.min(a, b);
-}
-
-/** (epsilon, delta) of the sum of s discrete Gaussian shares, by ddgRdp and core's RDP conversion. */
-export function ddgPrivacy(params: { sigma: number; summands: number; l2Sensitivity: number; dimension: number }, delta: number): PrivacyLoss {
-  const tau = ddgTau(params.sigma, params.summands);
-  return { epsilon: rdpToEpsilon((a) => ddgRdp(a, { ...params, tau }), delta), delta };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Contribution bounding
-
-/**
- * Bounds an integer count vector (entries >= 0): each entry capped at maxPerBucket, then, if the
- * total exceeds maxTotal, a uniformly random maxTotal of its units kept (sequential hypergeometric
- * draws, exact). The result has L1 <= maxTotal and L∞ <= maxPerBucket; see countSensitivity.
- */
-export function boundCounts(counts: ArrayLike<number>, params: { maxTotal: number; maxPerBucket: number }, rng: Rng = cryptoRng()): Int32Array {
-  checkObject('params', params);
-  const maxTotal = checkInteger('maxTotal', params.maxTotal, { ge: 1, le: 2 ** 30 });
-  const maxPerBucket = checkInteger('maxPerBucket', params.maxPerBucket, { ge: 1, le: 2 ** 30 });
-  const x = readIntegers('counts', counts, 0, 2 ** 31 - 1);
-  for (let i = 0; i < x.length; i++) if ((x[i] as number) > maxPerBucket) x[i] = maxPerBucket;
-  let total = 0;
-  for (let i = 0; i < x.length; i++) total += x[i] as number;
-  if (total <= maxTotal) return x;
-  // keep maxTotal of the total units uniformly: walk the buckets, drawing how many of each survive
-  let keep = maxTotal;
-  let left = total;
-  for (let i = 0; i < x.length; i++) {
-    const c = x[i] as number;
-    let kept = 0;
-    for (let u = 0; u < c; u++) {
-      // unit survives with probability keep / left (exact, uniform integers)
-      if (keep > 0 && rng.int(left) < keep) {
-        kept++;
-        keep--;
-      }
-      left--;
-    }
-    x[i] = kept;
-  }
-  return x;
-}
-
-/** The sensitivities of a count vector bounded by boundCounts: L1 = T, L2 = sqrt(floor(T/M)·M^2 + (T mod M)^2), M = min(maxPerBucket, T). */
-export function countSensitivity(params: { maxTotal: number; maxPerBucket: number }): { l1Sensitivity: number; l2Sensitivity: number } {
-  checkObject('params', params);
-  const t = checkInteger('maxTotal', params.maxTotal, { ge: 1, le: 2 ** 30 });
-  const m = Math.min(t, checkInteger('maxPerBucket', params.maxPerBucket, { ge: 1, le: 2 ** 30 }));
-  const q = Math.floor(t / m);
-  const r = t - q * m;
-  return { l1Sensitivity: t, l2Sensitivity: Math.sqrt(q * m * m + r * r) };
-}
-
-function readReals(param: string, values: unknown): Float64Array {
-  if (!(Array.isArray(values) || ArrayBuffer.isView(values)) || (values as ArrayLike<unknown>).length === 0) {
-    throw invalid(param, 'a non-empty array of finite numbers', values);
-  }
-  const v = values as ArrayLike<unknown>;
-  const out = new Float64Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i];
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw invalid(`${param}[${i}]`, 'a finite number', x);
-    out[i] = x;
-  }
-  return out;
-}
-
-/** Scales a real vector down to L2 norm <= bound (unchanged when already within). */
-export function clipL2(values: ArrayLike<number>, bound: number): Float64Array {
-  const c = checkNumber('bound', bound, { gt: 0 });
-  const x = readReals('values', values);
-  let s = 0;
-  for (const v of x) s += v * v;
-  const norm = Math.sqrt(s);
-  if (norm > c) for (let i = 0; i < x.length; i++) x[i] = ((x[i] as number) * c) / norm;
-  return x;
-}
-
-/** Scales a real vector down to L1 norm <= bound. */
-export function clipL1(values: ArrayLike<number>, bound: number): Float64Array {
-  const c = checkNumber('bound', bound, { gt: 0 });
-  const x = readReals('values', values);
-  let s = 0;
-  for (const v of x) s += Math.abs(v);
-  if (s > c) for (let i = 0; i < x.length; i++) x[i] = ((x[i] as number) * c) / s;
-  return x;
-}
-
-/** Clamps every coordinate into [-bound, bound]. */
-export function clipLinf(values: ArrayLike<number>, bound: number): Float64Array {
-  const c = checkNumber('bound', bound, { gt: 0 });
-  const x = readReals('values', values);
-  for (let i = 0; i < x.length; i++) x[i] = Math.min(c, Math.max(-c, x[i] as number));
-  return x;
-}
-
-/**
- * Unbiased randomized rounding onto the integer grid of step `granularity` (gamma): x/gamma =
- * f + r with f = floor(x/gamma), r in [0, 1); returns f + 1 with probability r, else f. E = x/gamma.
- * The Bernoulli(r) compares r with a 53-bit uniform (rng.float64()): exact up to 2^-53.
- */
-export function randomizedRound(values: ArrayLike<number>, granularity: number, rng: Rng = cryptoRng()): Int32Array {
-  const g = checkNumber('granularity', granularity, { gt: 0 });
-  const x = readReals('values', values);
-  const out = new Int32Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const y = (x[i] as number) / g;
-    if (!(Math.abs(y) < 2 ** 31 - 1)) throw invalid(`values[${i}]`, `a value with |value / granularity| < 2^31 - 1`, x[i]);
-    const f = Math.floor(y);
-    const r = y - f;
-    out[i] = r > 0 && rng.float64() < r ? f + 1 : f;
-  }
-  return out;
-}
-
-/**
- * The simple sensitivity bound after randomized rounding (KLS 2021, Sec. 4): each coordinate moves
- * by less than one grid step, so an input with L2 norm <= l2Clip and L1 norm <= l1Clip becomes an
- * integer vector with L2 < l2Clip/gamma + sqrt(d) and L1 < l1Clip/gamma + d. (Conditional
- * randomized rounding, which retries until the norm is small, is tighter but biased: not used.)
- */
-export function roundedSensitivity(params: { l2Clip: number; l1Clip?: number; granularity: number; vectorLength: number }): { l2Sensitivity: number; l1Sensitivity: number } {
-  checkObject('params', params);
-  const l2 = checkNumber('l2Clip', params.l2Clip, { gt: 0 });
-  const g = checkNumber('granularity', params.granularity, { gt: 0 });
-  const d = checkInteger('vectorLength', params.vectorLength, { ge: 1, le: 2 ** 24 });
-  const l1 = params.l1Clip === undefined ? Math.sqrt(d) * l2 : checkNumber('l1Clip', params.l1Clip, { gt: 0 });
-  return { l2Sensitivity: l2 / g + Math.sqrt(d), l1Sensitivity: l1 / g + d };
-}
-
-// ---------------------------------------------------------------------------------------------
 // The plan
-
-function readIntegers(param: string, values: unknown, lo: number, hi: number, length?: number): Int32Array {
-  if (!(Array.isArray(values) || ArrayBuffer.isView(values)) || (length !== undefined && (values as ArrayLike<unknown>).length !== length)) {
-    throw invalid(param, length === undefined ? 'an array of integers' : `an array of ${length} integers`, values);
-  }
-  const v = values as ArrayLike<unknown>;
-  const out = new Int32Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i];
-    // data, not a parameter: -0 is read as 0
-    if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi) throw invalid(`${param}[${i}]`, `an integer in [${lo}, ${hi}]`, x);
-    out[i] = x;
-  }
-  return out;
-}
 
 /** Smallest total mu (to 1e-6 relative, rounded up) with skellamPrivacy(mu).epsilon <= epsilon. */
 function calibrateSkellam(epsilon: number, delta: number, l2: number, l1: number): number {

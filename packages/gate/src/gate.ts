@@ -131,8 +131,8 @@ export function makeGate(params: GateParams): Gate {
   const selection = checkSelection(params.selection);
   const minCohortSize = params.minCohortSize === undefined ? undefined : checkInteger('minCohortSize', params.minCohortSize, { ge: 1 });
   // a release that states its cohort size holds only for replace-one neighbours
-  const addRemove = selection.kind !== 'k_anonymity' && selection.neighbours === 'add_remove';
-  if (addRemove && minCohortSize !== undefined) {
+  const selectionAddRemove = selection.kind !== 'k_anonymity' && selection.neighbours === 'add_remove';
+  if (selectionAddRemove && minCohortSize !== undefined) {
     throw invalid('minCohortSize', 'undefined with a selection calibrated for add/remove neighbours (the release would state its cohort size; calibrate with neighbours: "replace_one")', minCohortSize);
   }
   const domain = params.domain === undefined ? undefined : checkDomain(params.domain);
@@ -150,6 +150,11 @@ export function makeGate(params: GateParams): Gate {
       if (name === 'contributors') throw invalid('values name', 'a name other than "contributors" (reserved for the contributor count)', name);
       valueMechs.push([name, checkNoisyValues(name, mech)]);
     }
+  }
+  // values calibrated for add/remove hold, like such a selection, only while the cohort size is unstated
+  const addRemove = selectionAddRemove || valueMechs.some(([, m]) => m.parameters.neighbours === 'add_remove');
+  if (addRemove && minCohortSize !== undefined) {
+    throw invalid('minCohortSize', 'undefined with values calibrated for add/remove neighbours (the release would state its cohort size)', minCohortSize);
   }
   const isPrivate = selection.private;
   const selectionSpend: ReleaseSpend | null =

@@ -16,7 +16,6 @@ export {
   SUPPRESSION_REASONS,
   findReleased,
 } from './release.js';
-export { bernoulliExact } from './bernoulli.js';
 export { type BucketValues, type ContributorIds, type CountContributorsOptions, countContributors, MAX_KEY_LENGTH } from './input.js';
 export { type KAnonymity, type KAnonymityParams, makeKAnonymity } from './k-anonymity.js';
 export {
@@ -31,6 +30,8 @@ export {
   discreteLaplaceNoise,
   discreteGaussianNoise,
   skellamNoise,
+  skellamTailBound,
+  discreteGaussianSumTailBound,
   calibrateThreshold,
   GAUSSIAN_TAIL_MAX_SIGMA,
 } from './noise.js';
@@ -58,20 +59,9 @@ export {
   type FinishedSum,
   makeDistributedNoisePlan,
   distributedNoisePlanOf,
-  skellamTailBound,
-  discreteGaussianSumTailBound,
-  ddgTau,
-  ddgRdp,
-  ddgPrivacy,
-  boundCounts,
-  countSensitivity,
-  clipL1,
-  clipL2,
-  clipLinf,
-  randomizedRound,
-  roundedSensitivity,
   DEFAULT_WRAP_PROBABILITY,
   SKELLAM_SHARE_BITS,
   DDG_MIN_SIGMA,
   MAX_NOISE_MASS,
 } from './distributed-noise.js';
+export { boundCounts, countSensitivity, clipL1, clipL2, clipLinf, randomizedRound, roundedSensitivity } from './contribution-bounding.js';

@@ -1,13 +1,15 @@
 /**
  * Integer noise distributions the gate thresholds against: their exact samplers come from
  * @pinhole/core (Canonne, Kamath, Steinke, NeurIPS 2020), their tails P[Z >= k] are computed here
- * so thresholds can be calibrated and release probabilities stated. Another package (distributed
+ * so thresholds can be calibrated and release probabilities stated (exactly, or as upper bounds for
+ * sums of distributed-noise shares beyond the exact range). Another package (distributed
  * noise through secure aggregation) can describe its own summed noise with the same interface and
  * hand the gate counts it noised itself.
  */
 import {
   type Rng,
   PinholeError,
+  addSkellamVector,
   SAMPLER_MAX_SCALE,
   SAMPLER_MIN_SCALE,
   checkNumber,
@@ -149,4 +151,54 @@ export function calibrateThreshold(noise: NoiseDistribution, deltaPerBucket: num
     else lo = mid;
   }
   return hi;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sums of distributed-noise shares: tail bounds and noise descriptions
+
+/** Chernoff bound on P[Z >= k] for Z ~ Sk(mu, mu): exp(-(k asinh(k/2mu) - 2mu(sqrt(1+(k/2mu)^2) - 1))). */
+export function skellamTailBound(mu: number, k: number): number {
+  if (k <= 0) return 1;
+  const r = k / (2 * mu);
+  const exponent = k * Math.asinh(r) - 2 * mu * (Math.sqrt(1 + r * r) - 1);
+  return Math.min(1, Math.exp(-exponent));
+}
+
+/** Sub-Gaussian bound on P[Z >= k] for a sum of `count` independent N_Z(0, sigma^2): exp(-k^2 / (2 count sigma^2)). */
+export function discreteGaussianSumTailBound(sigma: number, count: number, k: number): number {
+  if (k <= 0) return 1;
+  return Math.min(1, Math.exp((-k * k) / (2 * count * sigma * sigma)));
+}
+
+/** Sk(mu): the gate's exact description up to core's SKELLAM_MAX_MU, beyond it tails are the Chernoff bound. */
+export function skellamDistribution(mu: number): NoiseDistribution {
+  if (mu <= SKELLAM_MAX_MU) return skellamNoise(mu);
+  return Object.freeze({
+    name: 'skellam',
+    scale: mu,
+    variance: 2 * mu,
+    // an upper bound for k >= 1 (what threshold calibration needs)
+    tail: (k: number) => (k >= 1 ? skellamTailBound(mu, k) : 1 - skellamTailBound(mu, 1 - k)),
+    sample: (rng: Rng) => {
+      const out = new Int32Array(1);
+      addSkellamVector(out, mu, rng);
+      return out[0] as number;
+    },
+  });
+}
+
+/** The sum of `count` independent N_Z(0, sigma^2): variance exact, tails the sub-Gaussian upper bound. */
+export function discreteGaussianSumDistribution(sigma: number, count: number): NoiseDistribution {
+  const draw = discreteGaussianSampler(sigma);
+  return Object.freeze({
+    name: 'distributed_discrete_gaussian',
+    scale: sigma * Math.sqrt(count),
+    variance: count * discreteGaussianVariance(sigma),
+    tail: (k: number) => (k >= 1 ? discreteGaussianSumTailBound(sigma, count, k) : 1 - discreteGaussianSumTailBound(sigma, count, 1 - k)),
+    sample: (rng: Rng) => {
+      let z = 0;
+      for (let i = 0; i < count; i++) z += draw(rng);
+      return z;
+    },
+  });
 }

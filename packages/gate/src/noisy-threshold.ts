@@ -10,8 +10,11 @@
  * others, and the cohort size may be published), l0 for add/remove. The noisy count of a released
  * bucket may be published as is.
  * - Laplace: discrete Laplace of scale c/epsilon (L1 sensitivity c), pure epsilon, delta = delta_threshold.
- * - Gaussian: discrete Gaussian with rho = c / (2 sigma^2) (L2 sensitivity sqrt(c)), converted to
- *   (epsilon, delta_noise) with core's zCDP conversion; delta = delta_noise + delta_threshold.
+ * - Gaussian, one bucket per contributor: sigma the smallest on core's exact curve (the pair of
+ *   counts for replace-one) and T the smallest threshold for which every kind of neighbouring pair
+ *   stays within delta, each case's delta exact (no split of delta); with several buckets, or a
+ *   share of delta given: delta = delta_noise + delta_threshold, the noise on the exact curve
+ *   (l0 = 1) or through zCDP with L2 sensitivity sqrt(c), the split with the smallest T.
  * - Noisy counts: counts noised by distributed noise through secure aggregation, described by the
  *   round's settlement (the noise actually in the sum, its privacy loss, and the plan's bound on
  *   what one client adds to a bucket and to how many buckets); the gate only thresholds.
@@ -28,13 +31,12 @@ import {
   invalid,
   laplacePrivacy,
   NEIGHBOUR_RELATION,
+  discreteGaussianDelta,
   roundUpSignificant,
   SAMPLER_MAX_SCALE,
-  zcdpDelta,
-  zcdpToEpsilon,
 } from '@pinhole/core';
 import type { DistributedNoiseSettlement } from './distributed-noise.js';
-import { type SelectionNeighbours, bucketsChanged, readNeighbours } from './neighbours.js';
+import { type SelectionNeighbours, bucketsChanged, calibrateGaussian, readNeighbours } from './neighbours.js';
 import { GAUSSIAN_TAIL_MAX_SIGMA, type NoiseDistribution, calibrateThreshold, discreteGaussianNoise, discreteLaplaceNoise } from './noise.js';
 
 export interface ThresholdSelection {
@@ -144,25 +146,63 @@ export function makeLaplaceThresholdSelection(params: LaplaceThresholdParams): T
 
 export interface GaussianThresholdParams {
   readonly epsilon: number;
-  /** total delta: a share goes to the threshold, the rest to the Gaussian noise */
+  /** the delta of one selection (noise and threshold together) */
   readonly delta: number;
   readonly l0?: number;
   /** default 'replace_one' (the cohort size may be published); 'add_remove' only if nothing publishes it */
   readonly neighbours?: SelectionNeighbours;
-  /** the share of delta given to the threshold, in (0, 1); default 0.5 */
+  /**
+   * A fixed share of delta for the threshold, in (0, 1), the rest for the noise (composed). Default:
+   * the tightest calibration (l0 = 1: each neighbouring case on its exact delta; l0 > 1: the best split).
+   */
   readonly thresholdDeltaShare?: number;
 }
 
-/** The largest rho whose CKS conversion gives (epsilon, delta)-DP (bisection on the monotone zcdpDelta). */
-function maxRho(epsilon: number, delta: number): number {
-  let lo = 0;
-  let hi = epsilon; // zcdpDelta(epsilon, epsilon) > 1/2 > delta for every epsilon in range
-  for (let i = 0; i < 200 && hi - lo > 1e-15 * hi; i++) {
-    const mid = (lo + hi) / 2;
-    if (zcdpDelta(mid, epsilon) <= delta) lo = mid;
-    else hi = mid;
-  }
-  return lo;
+/** Shares of delta the threshold may get when l0 > 1 and none is given: 1/64 steps. */
+const SPLIT_GRID = Array.from({ length: 63 }, (_, i) => (i + 1) / 64);
+
+interface GaussianThreshold {
+  readonly noise: NoiseDistribution;
+  readonly threshold: number;
+  readonly noiseLoss: PrivacyLoss;
+  readonly zcdp: ZcdpLoss | null;
+  /** the most the threshold part adds to delta (changed buckets · P[1 + Z >= T]) */
+  readonly thresholdDelta: number;
+  readonly extra: Record<string, string | number>;
+}
+
+function gaussianNoiseFor(epsilon: number, delta: number, l0: number, neighbours: SelectionNeighbours): { noise: NoiseDistribution; loss: PrivacyLoss; zcdp: ZcdpLoss | null } {
+  const c = calibrateGaussian(epsilon, delta, { sensitivity: 1, l0, neighbours }, GAUSSIAN_TAIL_MAX_SIGMA);
+  return { noise: discreteGaussianNoise(c.sigma), loss: c.privacyLoss, zcdp: c.zcdp };
+}
+
+/** delta split as (1 - share) for the noise and share for the threshold, composed (the proof's general case). */
+function splitThreshold(epsilon: number, delta: number, l0: number, neighbours: SelectionNeighbours, share: number): GaussianThreshold {
+  const changed = bucketsChanged(l0, neighbours);
+  const thresholdDelta = delta * share;
+  const noiseDelta = delta - thresholdDelta;
+  const { noise, loss, zcdp } = gaussianNoiseFor(epsilon, noiseDelta, l0, neighbours);
+  const threshold = calibrateThreshold(noise, (thresholdDelta / changed) * (1 - 2 ** -50));
+  return { noise, threshold, noiseLoss: loss, zcdp, thresholdDelta, extra: { noiseDelta, thresholdDeltaShare: share } };
+}
+
+/**
+ * l0 = 1: a contributor changes at most two buckets (replace-one) or one (add/remove), and each
+ * neighbouring pair is one of a few cases whose deltas are exact (noisy-threshold.proof.md):
+ * add/remove: max(dg1(sigma), q); replace-one: max(dgSwap(sigma), dg1(sigma) + q, 2q), with
+ * q = P[1 + Z >= T]. Sigma is the smallest on the exact curve (the swap curve for replace-one), T
+ * the smallest threshold those cases allow.
+ */
+function exactThreshold(epsilon: number, delta: number, neighbours: SelectionNeighbours): GaussianThreshold {
+  const { noise } = gaussianNoiseFor(epsilon, delta, 1, neighbours);
+  const sigma = noise.scale;
+  const oneCount = neighbours === 'add_remove' ? 0 : discreteGaussianDelta(sigma, epsilon, 1);
+  // replace-one: q <= delta/2 (both buckets 0 <-> 1) and q <= delta - dg1 (one shifted, one 0 <-> 1)
+  const q = neighbours === 'add_remove' ? delta : Math.min(delta / 2, delta - oneCount);
+  if (!(q > 0)) throw invalid('delta', 'a delta the one-count curve leaves room under', delta);
+  const threshold = calibrateThreshold(noise, q * (1 - 2 ** -50));
+  const changed = bucketsChanged(1, neighbours);
+  return { noise, threshold, noiseLoss: { epsilon, delta }, zcdp: null, thresholdDelta: changed * noise.tail(threshold - 1), extra: { calibration: 'exact_cases' } };
 }
 
 export function makeGaussianThresholdSelection(params: GaussianThresholdParams): ThresholdSelection {
@@ -171,22 +211,21 @@ export function makeGaussianThresholdSelection(params: GaussianThresholdParams):
   const delta = checkNumber('delta', params.delta, { ge: 1e-100, lt: 1 });
   const l0 = readL0(params.l0);
   const neighbours = readNeighbours(params.neighbours);
-  const changed = bucketsChanged(l0, neighbours);
-  const share = params.thresholdDeltaShare === undefined ? 0.5 : checkNumber('thresholdDeltaShare', params.thresholdDeltaShare, { gt: 0, lt: 1 });
-  const thresholdDelta = delta * share;
-  const noiseDelta = delta - thresholdDelta;
-  const rhoMax = maxRho(epsilon, noiseDelta);
-  if (!(rhoMax > 0)) throw invalid('epsilon', 'an epsilon large enough for Gaussian noise at this delta', epsilon);
-  // sigma rounded up to 10 significant bits: more noise only, and the sampler's fast path.
-  const sigma = roundUpSignificant(Math.sqrt(changed / (2 * rhoMax)), 10);
-  if (!(sigma <= GAUSSIAN_TAIL_MAX_SIGMA)) {
-    throw invalid('epsilon', `an epsilon large enough that sigma <= ${GAUSSIAN_TAIL_MAX_SIGMA} (got sigma ${sigma})`, epsilon);
+  const share = params.thresholdDeltaShare === undefined ? undefined : checkNumber('thresholdDeltaShare', params.thresholdDeltaShare, { gt: 0, lt: 1 });
+  let best: GaussianThreshold;
+  if (share !== undefined) best = splitThreshold(epsilon, delta, l0, neighbours, share);
+  else if (l0 === 1) best = exactThreshold(epsilon, delta, neighbours);
+  else {
+    // the smallest threshold, then the least noise
+    best = splitThreshold(epsilon, delta, l0, neighbours, SPLIT_GRID[31] as number);
+    for (const s of SPLIT_GRID) {
+      const c = splitThreshold(epsilon, delta, l0, neighbours, s);
+      if (c.threshold < best.threshold || (c.threshold === best.threshold && c.noise.scale < best.noise.scale)) best = c;
+    }
   }
-  const noise = discreteGaussianNoise(sigma);
-  const rho = changed / (2 * sigma * sigma); // CKS Thm. 14 with L2 sensitivity sqrt(c)
-  const noiseEpsilon = zcdpToEpsilon(rho, noiseDelta);
-  const threshold = calibrateThreshold(noise, (thresholdDelta / changed) * (1 - 2 ** -50));
-  return build('gaussian_threshold', noise, threshold, l0, neighbours, thresholdDelta, { epsilon: noiseEpsilon, delta }, { rho }, { noiseDelta });
+  // the noise's epsilon and the selection's whole delta
+  const loss: PrivacyLoss = { epsilon: best.noiseLoss.epsilon, delta };
+  return build('gaussian_threshold', best.noise, best.threshold, l0, neighbours, best.thresholdDelta, loss, best.zcdp, best.extra);
 }
 
 /**

@@ -3,10 +3,12 @@
  * @pinhole/core, Canonne-Kamath-Steinke 2020) added to integer counts or integer (fixed-point) sums
  * whose sensitivity over all buckets the caller states:
  * - discrete Laplace of scale l1Sensitivity / epsilon: epsilon-DP (pure);
- * - discrete Gaussian with the largest rho whose CKS conversion meets (epsilon, delta):
- *   rho = l2Sensitivity^2 / (2 sigma^2)-zCDP (CKS 2020, Thm. 14).
- * Each noised set of values is recorded in a PrivacyAccountant when one is passed (the Gaussian as
- * its rho, so zCDP spends compose tightly). Proof: noisy-values.proof.md.
+ * - discrete Gaussian on core's exact (epsilon, delta) curve when a contributor changes one value
+ *   by at most `sensitivity` (add/remove) or moves it to another value (replace-one, the default):
+ *   the sigma central plans use for the same (epsilon, delta, sensitivity); with several values
+ *   per contributor (l0 > 1), through zCDP (CKS 2020, Thm. 14 and Prop. 12).
+ * Each noised set of values is recorded in a PrivacyAccountant when one is passed (zCDP spends as
+ * their rho, so they compose tightly). Proof: noisy-values.proof.md.
  */
 import {
   type PrivacyAccountant,
@@ -19,16 +21,16 @@ import {
   checkOneOf,
   checkString,
   cryptoRng,
+  checkInteger,
   invalid,
   laplacePrivacy,
   requireSecureRng,
   roundUpSignificant,
   SAMPLER_MAX_SCALE,
-  zcdpDelta,
-  zcdpToEpsilon,
 } from '@pinhole/core';
 import { type BucketValues, readBucketIntegers } from './input.js';
-import { type NoiseDistribution, discreteGaussianNoise, discreteLaplaceNoise } from './noise.js';
+import { type SelectionNeighbours, calibrateGaussian, readNeighbours } from './neighbours.js';
+import { GAUSSIAN_TAIL_MAX_SIGMA, type NoiseDistribution, discreteGaussianNoise, discreteLaplaceNoise } from './noise.js';
 import type { ReleasedValue } from './release.js';
 
 export type NoisyValuesParams =
@@ -44,8 +46,12 @@ export type NoisyValuesParams =
       readonly noise: 'discrete_gaussian';
       readonly epsilon: number;
       readonly delta: number;
-      /** the most one contributor changes the values in Euclidean norm over all buckets (L2) */
-      readonly l2Sensitivity: number;
+      /** the most one contributor adds to one value (an integer; 1 for counts) */
+      readonly sensitivity: number;
+      /** the most values one contributor adds to; default 1 (the exact curves need 1) */
+      readonly l0?: number;
+      /** default 'replace_one' (a contributor moves to other values); 'add_remove' only if nothing publishes the cohort size */
+      readonly neighbours?: SelectionNeighbours;
       readonly nonNegative?: boolean;
     };
 
@@ -70,17 +76,6 @@ export interface ApplyOptions {
   readonly label?: string;
 }
 
-function maxRho(epsilon: number, delta: number): number {
-  let lo = 0;
-  let hi = epsilon;
-  for (let i = 0; i < 200 && hi - lo > 1e-15 * hi; i++) {
-    const mid = (lo + hi) / 2;
-    if (zcdpDelta(mid, epsilon) <= delta) lo = mid;
-    else hi = mid;
-  }
-  return lo;
-}
-
 export function makeNoisyValues(params: NoisyValuesParams): NoisyValues {
   const p = checkObject('params', params);
   const kind = checkOneOf('noise', p.noise, ['discrete_laplace', 'discrete_gaussian'] as const);
@@ -90,6 +85,7 @@ export function makeNoisyValues(params: NoisyValuesParams): NoisyValues {
   let privacyLoss: PrivacyLoss;
   let zcdp: ZcdpLoss | null = null;
   let sensitivity: number;
+  let extra: Record<string, string | number> = {};
   if (kind === 'discrete_laplace') {
     sensitivity = checkNumber('l1Sensitivity', p.l1Sensitivity, { gt: 0, le: 2 ** 30 });
     const scale = roundUpSignificant(sensitivity / epsilon, 20);
@@ -98,15 +94,14 @@ export function makeNoisyValues(params: NoisyValuesParams): NoisyValues {
     privacyLoss = laplacePrivacy({ scale, l1Sensitivity: sensitivity });
   } else {
     const delta = checkNumber('delta', p.delta, { ge: 1e-100, lt: 1 });
-    sensitivity = checkNumber('l2Sensitivity', p.l2Sensitivity, { gt: 0, le: 2 ** 20 });
-    const rhoMax = maxRho(epsilon, delta);
-    if (!(rhoMax > 0)) throw invalid('epsilon', 'an epsilon large enough for Gaussian noise at this delta', epsilon);
-    const sigma = roundUpSignificant(sensitivity / Math.sqrt(2 * rhoMax), 10);
-    if (!(sigma <= SAMPLER_MAX_SCALE)) throw invalid('epsilon', "an epsilon large enough that sigma <= 2^40 (the exact sampler's largest scale)", epsilon);
-    noise = discreteGaussianNoise(sigma);
-    const rho = (sensitivity * sensitivity) / (2 * sigma * sigma);
-    zcdp = Object.freeze({ rho });
-    privacyLoss = { epsilon: zcdpToEpsilon(rho, delta), delta };
+    sensitivity = checkInteger('sensitivity', p.sensitivity, { ge: 1, le: 2 ** 20 });
+    const l0 = p.l0 === undefined ? 1 : checkInteger('l0', p.l0, { ge: 1, le: 1 << 20 });
+    const neighbours = readNeighbours(p.neighbours);
+    const calibration = calibrateGaussian(epsilon, delta, { sensitivity, l0, neighbours }, GAUSSIAN_TAIL_MAX_SIGMA);
+    noise = discreteGaussianNoise(calibration.sigma);
+    zcdp = calibration.zcdp ? Object.freeze({ ...calibration.zcdp }) : null;
+    privacyLoss = calibration.privacyLoss;
+    extra = { l0, neighbours };
   }
   privacyLoss = Object.freeze({ ...privacyLoss });
   const sample = noise.sample as (rng: Rng) => number;
@@ -125,6 +120,7 @@ export function makeNoisyValues(params: NoisyValuesParams): NoisyValues {
       noise: noise.name,
       scale: noise.scale,
       sensitivity,
+      ...extra,
       epsilon: privacyLoss.epsilon,
       delta: privacyLoss.delta,
       ...(zcdp ? { rho: zcdp.rho } : {}),

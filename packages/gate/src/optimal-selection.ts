@@ -14,8 +14,7 @@
  * probability 0, so the stored probabilities satisfy both constraints exactly for (eps, delta), and
  * each draw is an exact Bernoulli of the stored double. Proof: optimal-selection.proof.md.
  */
-import { type Rng, PinholeError, checkInteger, checkNumber, checkObject, toFraction } from '@pinhole/core';
-import { bernoulliExact } from './bernoulli.js';
+import { type Rng, PinholeError, bernoulliExact, checkInteger, checkNumber, checkObject, toFraction } from '@pinhole/core';
 import { type SelectionNeighbours, bucketsChanged, readNeighbours } from './neighbours.js';
 
 export interface OptimalSelectionParams {

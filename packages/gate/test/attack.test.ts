@@ -97,10 +97,10 @@ describe('differencing attack', () => {
         const extra = c.values ? (counts: Record<string, number>) => ({ values: { count: counts } }) : () => ({});
         const wins = attack(c.gate, base, N, `dp-${c.name}-${base}`, c.valueName, c.missing, extra);
         const bound = Math.exp(c.epsilon) / M + c.delta;
-        const { lo } = clopperPearson(wins, N, 1e-5);
-        expect(lo, `success ${wins}/${N} = ${wins / N}, bound ${bound}`).toBeLessThanOrEqual(bound);
+        const { lower } = clopperPearson(wins, N, 1e-5, 'two_sided');
+        expect(lower, `success ${wins}/${N} = ${wins / N}, bound ${bound}`).toBeLessThanOrEqual(bound);
         // the same statement as a ratio to guessing: (success - delta) * m <= e^epsilon
-        expect((lo - c.delta) * M).toBeLessThanOrEqual(Math.exp(c.epsilon));
+        expect((lower - c.delta) * M).toBeLessThanOrEqual(Math.exp(c.epsilon));
       });
     }
   }

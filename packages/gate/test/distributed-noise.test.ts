@@ -358,8 +358,8 @@ describe('modulus bits, wrap-around and signed decoding', () => {
     }
     expect(wraps).toBeGreaterThan(0); // the loose target makes wrapping visible
     // the bound must not be significantly below the observed rate (one side of the interval)
-    const { lo } = clopperPearson(wraps, R, 1e-5);
-    expect(lo, `${wraps}/${R} wraps vs bound ${p.wrapBound}`).toBeLessThanOrEqual(p.wrapBound);
+    const { lower } = clopperPearson(wraps, R, 1e-5, 'two_sided');
+    expect(lower, `${wraps}/${R} wraps vs bound ${p.wrapBound}`).toBeLessThanOrEqual(p.wrapBound);
   });
 
   it('decodes [2^(b-1), 2^b) as negative, exactly at the edges, and round-trips encode', () => {

@@ -69,7 +69,8 @@ describe('selection constructors', () => {
     expectPinholeError(() => makeLaplaceThresholdSelection({ epsilon: 1e-13, delta: 1e-6 }), 'invalid_argument', 'epsilon');
     expectPinholeError(() => makeGaussianThresholdSelection({ epsilon: 1e-5, delta: 1e-6 }), 'invalid_argument', 'epsilon');
     expectPinholeError(() => makeNoisyValues({ noise: 'discrete_laplace', epsilon: 1e-4, l1Sensitivity: 2 ** 30 }), 'invalid_argument', 'epsilon');
-    expectPinholeError(() => makeNoisyValues({ noise: 'discrete_gaussian', epsilon: 1e-9, delta: 1e-12, l2Sensitivity: 2 ** 20 }), 'invalid_argument', 'epsilon');
+    expectPinholeError(() => makeNoisyValues({ noise: 'discrete_gaussian', epsilon: 1e-9, delta: 1e-12, sensitivity: 2 ** 20 }), 'invalid_argument', 'epsilon');
+    expectPinholeError(() => makeNoisyValues({ noise: 'discrete_gaussian', epsilon: 1e-3, delta: 1e-12, sensitivity: 100, l0: 3 }), 'invalid_argument', 'epsilon');
   });
 
   it('makeGaussianThresholdSelection: thresholdDeltaShare', () => {
@@ -124,9 +125,15 @@ describe('noise and helpers', () => {
     for (const e of BAD_EPSILON) expectPinholeError(() => makeNoisyValues({ noise: 'discrete_laplace', epsilon: e as number, l1Sensitivity: 1 }), 'invalid_argument', 'epsilon');
     for (const s of [...BAD_NUMBERS, 0, -1, 2 ** 31]) {
       expectPinholeError(() => makeNoisyValues({ noise: 'discrete_laplace', epsilon: 1, l1Sensitivity: s as number }), 'invalid_argument', 'l1Sensitivity');
-      expectPinholeError(() => makeNoisyValues({ noise: 'discrete_gaussian', epsilon: 1, delta: 1e-6, l2Sensitivity: s as number }), 'invalid_argument', 'l2Sensitivity');
     }
-    for (const d of BAD_DELTA) expectPinholeError(() => makeNoisyValues({ noise: 'discrete_gaussian', epsilon: 1, delta: d as number, l2Sensitivity: 1 }), 'invalid_argument', 'delta');
+    for (const s of [...BAD_NUMBERS, 0, -1, 1.5, 2 ** 20 + 1]) {
+      expectPinholeError(() => makeNoisyValues({ noise: 'discrete_gaussian', epsilon: 1, delta: 1e-6, sensitivity: s as number }), 'invalid_argument', 'sensitivity');
+    }
+    for (const l0 of [...BAD_NUMBERS.filter((v) => v !== undefined), 0, 1.5]) {
+      expectPinholeError(() => makeNoisyValues({ noise: 'discrete_gaussian', epsilon: 1, delta: 1e-6, sensitivity: 1, l0: l0 as number }), 'invalid_argument', 'l0');
+    }
+    expectPinholeError(() => makeNoisyValues({ noise: 'discrete_gaussian', epsilon: 1, delta: 1e-6, sensitivity: 1, neighbours: 'swap' as never }), 'invalid_argument', 'neighbours');
+    for (const d of BAD_DELTA) expectPinholeError(() => makeNoisyValues({ noise: 'discrete_gaussian', epsilon: 1, delta: d as number, sensitivity: 1 }), 'invalid_argument', 'delta');
     for (const b of [1, 'yes', null]) {
       expectPinholeError(() => makeNoisyValues({ noise: 'discrete_laplace', epsilon: 1, l1Sensitivity: 1, nonNegative: b as never }), 'invalid_argument', 'nonNegative');
     }

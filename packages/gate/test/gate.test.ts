@@ -121,19 +121,24 @@ describe('DP selection gate', () => {
     for (const b of r.released) expect((counts[b.key] as number) >= 2).toBe(true);
   });
 
-  it('Gaussian threshold Release carries rho and the (epsilon, delta) from core’s conversion', () => {
+  it('Gaussian threshold Release carries the selection’s (epsilon, delta), and rho when calibrated through zCDP', () => {
     const sel = makeGaussianThresholdSelection({ epsilon: 1, delta: 1e-6 });
     const r = makeGate({ selection: sel }).decide({ a: 500 }, insecure('g'));
-    expect(r.zcdp?.rho).toBe(sel.zcdp?.rho);
-    expect(r.privacyLoss).toEqual(sel.privacyLoss);
-    expect(r.parameters).toMatchObject({ mode: 'gaussian_threshold', noise: 'discrete_gaussian', threshold: sel.threshold, thresholdDelta: 5e-7 });
+    expect(sel.zcdp).toBeNull(); // one bucket per contributor: the exact curves
+    expect(r.zcdp).toBeNull();
+    expect(r.privacyLoss).toEqual({ epsilon: 1, delta: 1e-6 });
+    expect(r.parameters).toMatchObject({ mode: 'gaussian_threshold', noise: 'discrete_gaussian', threshold: sel.threshold, thresholdDelta: sel.thresholdDelta });
+    const split = makeGaussianThresholdSelection({ epsilon: 1, delta: 1e-6, l0: 2 });
+    const r2 = makeGate({ selection: split }).decide({ a: 500 }, insecure('g2'));
+    expect(r2.zcdp?.rho).toBe(split.zcdp?.rho);
+    expect(r2.privacyLoss).toEqual(split.privacyLoss);
   });
 });
 
 describe('Release contents and accounting', () => {
   const selection = makeLaplaceThresholdSelection({ epsilon: 0.5, delta: 1e-6, l0: 2 });
   const count = makeNoisyValues({ noise: 'discrete_laplace', epsilon: 0.5, l1Sensitivity: 2 });
-  const speed = makeNoisyValues({ noise: 'discrete_gaussian', epsilon: 0.5, delta: 1e-6, l2Sensitivity: 100 });
+  const speed = makeNoisyValues({ noise: 'discrete_gaussian', epsilon: 0.5, delta: 1e-6, sensitivity: 50, l0: 2 });
   const gate = makeGate({ selection, values: { count, speedSum: speed }, minCohortSize: 10, domain: ['x', 'y', 'z'] });
 
   it('lists values, spends, total loss and parameters; spends once in the accountant', () => {
@@ -337,6 +342,15 @@ describe('the neighbour relation of a DP selection', () => {
       expectPinholeError(() => gate.decide({ a: 5 }, { cohortSize: 5, rng: seededRng('nb'), allowInsecureRng: true }), 'invalid_argument', 'cohortSize');
       expect(gate.decide({ a: 5 }, { rng: seededRng('nb'), allowInsecureRng: true }).cohortSize).toBeNull();
     }
+  });
+
+  it('noisy values calibrated for add/remove: the gate refuses a cohort size too', () => {
+    const values = { count: makeNoisyValues({ noise: 'discrete_gaussian', epsilon: 1, delta: 1e-6, sensitivity: 1, neighbours: 'add_remove' }) };
+    const selection = makeLaplaceThresholdSelection({ epsilon: 1, delta: 1e-6 });
+    expectPinholeError(() => makeGate({ selection, values, minCohortSize: 2 }), 'invalid_argument', 'minCohortSize');
+    const gate = makeGate({ selection, values });
+    expectPinholeError(() => gate.decide({ a: 5 }, { cohortSize: 5, values: { count: { a: 5 } }, rng: seededRng('nb'), allowInsecureRng: true }), 'invalid_argument', 'cohortSize');
+    expect(gate.decide({ a: 5 }, { values: { count: { a: 5 } }, rng: seededRng('nb'), allowInsecureRng: true }).cohortSize).toBeNull();
   });
 
   it('refuses an unknown relation, naming it', () => {

@@ -27,9 +27,9 @@ export const BAD_NUMBERS: readonly unknown[] = [NaN, Infinity, -Infinity, -0, '1
  * probability at most alpha (two-sided).
  */
 export function expectBinomial(hits: number, n: number, p: number, alpha: number, what = ''): void {
-  const { lo, hi } = clopperPearson(hits, n, alpha);
-  expect(p, `${what}: ${hits}/${n} vs p = ${p}, interval [${lo}, ${hi}]`).toBeGreaterThanOrEqual(lo);
-  expect(p, `${what}: ${hits}/${n} vs p = ${p}, interval [${lo}, ${hi}]`).toBeLessThanOrEqual(hi);
+  const { lower, upper } = clopperPearson(hits, n, alpha, 'two_sided');
+  expect(p, `${what}: ${hits}/${n} vs p = ${p}, interval [${lower}, ${upper}]`).toBeGreaterThanOrEqual(lower);
+  expect(p, `${what}: ${hits}/${n} vs p = ${p}, interval [${lower}, ${upper}]`).toBeLessThanOrEqual(upper);
 }
 
 /** An Rng that counts u32 draws (to prove nothing was drawn). */
@@ -57,12 +57,4 @@ export function countingRng(inner: Rng): Rng & { draws: () => number } {
   };
 }
 
-/** An Rng replaying fixed u32 words (for exact, non-statistical checks). */
-export function scriptedRng(words: readonly number[]): Rng {
-  let i = 0;
-  const u32 = () => {
-    if (i >= words.length) throw new Error('scripted rng exhausted');
-    return words[i++] as number;
-  };
-  return { insecure: true, u32, float64: () => u32() / 2 ** 32, int: (n: number) => u32() % n, bytes: () => new Uint8Array(0) };
-}
+export { scriptedRng } from '@pinhole/core/testing';

@@ -10,7 +10,7 @@ import {
   makeNoisyCountThreshold,
   skellamNoise,
 } from '@pinhole/gate';
-import { seededRng } from '@pinhole/core/testing';
+import { referenceDiscreteGaussianDelta, referenceDiscreteGaussianSigma, referenceDiscreteGaussianTail, seededRng } from '@pinhole/core/testing';
 import vectors from './vectors/gate-vectors.json' with { type: 'json' };
 import { expectBinomial } from './helpers.js';
 
@@ -90,13 +90,12 @@ describe('Laplace noisy threshold', () => {
 
 describe('Gaussian noisy threshold', () => {
   it.each([
-    { epsilon: 1, delta: 1e-6, l0: 1 },
     { epsilon: 0.5, delta: 1e-8, l0: 4, thresholdDeltaShare: 0.25 },
-    { epsilon: 1, delta: 1e-6, l0: 2, neighbours: 'add_remove' as const },
-  ])('accounts (epsilon, delta) through zCDP and calibrates the threshold: %o', (p) => {
+    { epsilon: 1, delta: 1e-6, l0: 2, neighbours: 'add_remove' as const, thresholdDeltaShare: 0.5 },
+  ])('several buckets per contributor: delta split as given, the noise through zCDP: %o', (p) => {
     const s = makeGaussianThresholdSelection(p);
     const c = changed(p);
-    const share = (p as { thresholdDeltaShare?: number }).thresholdDeltaShare ?? 0.5;
+    const share = p.thresholdDeltaShare;
     const rho = s.zcdp?.rho as number;
     expect(rho).toBeCloseTo(c / (2 * s.noise.scale ** 2), 15);
     // the noise's epsilon at delta_noise is within the budget, and the conversion is core's
@@ -107,6 +106,63 @@ describe('Gaussian noisy threshold', () => {
     expect(s.thresholdDelta).toBeCloseTo(p.delta * share, 20);
     expect(s.releaseProbability(1)).toBeLessThanOrEqual((p.delta * share) / c);
     expect(s.noise.tail(s.threshold - 2)).toBeGreaterThan((p.delta * share) / c);
+  });
+
+  it('several buckets per contributor, no share given: the split with the smallest threshold', () => {
+    const p = { epsilon: 1, delta: 1e-6, l0: 3 };
+    const best = makeGaussianThresholdSelection(p);
+    for (let i = 1; i < 64; i++) {
+      const other = makeGaussianThresholdSelection({ ...p, thresholdDeltaShare: i / 64 });
+      expect(best.threshold).toBeLessThanOrEqual(other.threshold);
+      if (other.threshold === best.threshold) expect(best.noise.scale).toBeLessThanOrEqual(other.noise.scale);
+    }
+  });
+
+  // One bucket per contributor: every neighbouring pair is one of a few cases, each checked here
+  // with core's test reference (direct sums of the discrete Gaussian pmf, no code shared with the
+  // calibration): q = P[1 + Z >= T] is the release probability of a bucket that exists only
+  // because of the contributor; a bucket present on both sides moves by one.
+  //   add/remove:  max(delta_1(sigma), q) <= delta
+  //   replace-one: max(delta_swap(sigma), delta_1(sigma) + q, 2q) <= delta
+  const exactCases = [0.25, 1, 4].flatMap((epsilon) => [1e-9, 1e-6].flatMap((delta) => (['replace_one', 'add_remove'] as const).map((neighbours) => ({ epsilon, delta, neighbours }))));
+  it.each(exactCases)('one bucket per contributor, every case within delta by exact sums: %o', ({ epsilon, delta, neighbours }) => {
+    const s = makeGaussianThresholdSelection({ epsilon, delta, neighbours });
+    const sigma = s.noise.scale;
+    expect(s.zcdp).toBeNull();
+    expect(s.privacyLoss).toEqual({ epsilon, delta });
+    const q = referenceDiscreteGaussianTail(sigma, s.threshold - 1);
+    expect(s.releaseProbability(1) / q).toBeCloseTo(1, 9);
+    const one = referenceDiscreteGaussianDelta(sigma, epsilon, [1]);
+    if (neighbours === 'add_remove') {
+      expect(one).toBeLessThanOrEqual(delta);
+      expect(q).toBeLessThanOrEqual(delta);
+      // tight: the next smaller threshold would release a lone contributor's bucket too often
+      expect(referenceDiscreteGaussianTail(sigma, s.threshold - 2)).toBeGreaterThan(delta);
+    } else {
+      expect(referenceDiscreteGaussianDelta(sigma, epsilon, [1, -1])).toBeLessThanOrEqual(delta);
+      expect(one + q).toBeLessThanOrEqual(delta);
+      expect(2 * q).toBeLessThanOrEqual(delta);
+      const below = referenceDiscreteGaussianTail(sigma, s.threshold - 2);
+      expect(Math.max(one + below, 2 * below)).toBeGreaterThan(delta);
+    }
+    // sigma is the smallest on the noise's exact curve (to the 20-bit rounding)
+    const curve = neighbours === 'add_remove' ? [1] : [1, -1];
+    expect(sigma / referenceDiscreteGaussianSigma(epsilon, delta, curve)).toBeLessThanOrEqual(1.005);
+  });
+
+  it('epsilon 1, delta 1e-6: half the buckets of 22 contributors are released under add/remove (Google’s library needs 23), 31 under replace-one', () => {
+    const users = (s: ReturnType<typeof makeGaussianThresholdSelection>, p: number) => {
+      let n = 1;
+      while (s.releaseProbability(n) < p) n++;
+      return n;
+    };
+    const addRemove = makeGaussianThresholdSelection({ epsilon: 1, delta: 1e-6, neighbours: 'add_remove' });
+    expect(users(addRemove, 0.5)).toBeLessThanOrEqual(23);
+    expect(users(addRemove, 0.5)).toBe(22);
+    expect(users(addRemove, 0.99)).toBeLessThanOrEqual(33);
+    const replaceOne = makeGaussianThresholdSelection({ epsilon: 1, delta: 1e-6 });
+    expect(users(replaceOne, 0.5)).toBe(31);
+    expect(users(replaceOne, 0.99)).toBe(45);
   });
 });
 

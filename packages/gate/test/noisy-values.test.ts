@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { PrivacyAccountant, discreteGaussianVariance, discreteLaplaceVariance, zcdpToEpsilon } from '@pinhole/core';
+import {
+  PrivacyAccountant,
+  discreteGaussianSigma,
+  discreteGaussianSwapDelta,
+  discreteGaussianSwapSigma,
+  discreteGaussianVariance,
+  discreteLaplaceVariance,
+  zcdpToEpsilon,
+} from '@pinhole/core';
 import { makeNoisyValues } from '@pinhole/gate';
-import { seededRng, twoSidedZ } from '@pinhole/core/testing';
+import { referenceDiscreteGaussianDelta, seededRng, twoSidedZ } from '@pinhole/core/testing';
 import { countingRng, expectPinholeError } from './helpers.js';
 
 const Z = twoSidedZ(1e-5); // each mean/variance check fails a correct sampler w.p. ~1e-5
@@ -39,16 +47,39 @@ describe('noisy values', () => {
     checkMoments(m, 'nv-lap');
   });
 
-  it('discrete Gaussian: rho = l2^2 / (2 sigma^2), epsilon from core’s zCDP conversion', () => {
-    const m = makeNoisyValues({ noise: 'discrete_gaussian', epsilon: 1, delta: 1e-6, l2Sensitivity: 5 });
-    const rho = m.zcdp?.rho as number;
-    expect(rho).toBeCloseTo(25 / (2 * m.noise.scale ** 2), 15);
-    expect(m.privacyLoss.epsilon).toBeCloseTo(zcdpToEpsilon(rho, 1e-6), 12);
-    expect(m.privacyLoss.epsilon).toBeLessThanOrEqual(1);
+  it('discrete Gaussian, one value per contributor: the exact replace-one curve, the sigma central plans use', () => {
+    const m = makeNoisyValues({ noise: 'discrete_gaussian', epsilon: 1, delta: 1e-6, sensitivity: 5 });
+    expect(m.noise.scale).toBe(discreteGaussianSwapSigma(1, 1e-6, 5));
+    expect(discreteGaussianSwapDelta(m.noise.scale, 1, 5)).toBeLessThanOrEqual(1e-6);
+    expect(m.privacyLoss).toEqual({ epsilon: 1, delta: 1e-6 });
+    expect(m.zcdp).toBeNull();
+    const addRemove = makeNoisyValues({ noise: 'discrete_gaussian', epsilon: 1, delta: 1e-6, sensitivity: 5, neighbours: 'add_remove' });
+    expect(addRemove.noise.scale).toBe(discreteGaussianSigma(1, 1e-6, 5));
     expect(m.noise.scale).toBeGreaterThan(8);
     expect(m.variance()).toBe(m.noise.scale ** 2); // sigma >= 8: exact to double precision
     expect(m.variance()).toBeCloseTo(discreteGaussianVariance(m.noise.scale), 9); // core's pmf sum
     checkMoments(m, 'nv-gauss');
+  });
+
+  it('replace-one with sums: smaller moves than (Δ, -Δ) cost no more (exact sums, Δ = 3)', () => {
+    // a contributor's value leaves one sum (-a) and joins another (+b), 0 <= a, b <= 3
+    const sigma = discreteGaussianSwapSigma(1, 1e-6, 3);
+    // (3, 3) is (3, -3) mirrored: equal up to the order of summation, hence the 1e-12 slack
+    const worst = referenceDiscreteGaussianDelta(sigma, 1, [3, -3]) * (1 + 1e-12);
+    expect(worst).toBeLessThanOrEqual(1e-6);
+    for (let a = 0; a <= 3; a++) for (let b = 0; b <= 3; b++) {
+      if (a + b === 0) continue;
+      expect(referenceDiscreteGaussianDelta(sigma, 1, [b, -a]), `(${b}, ${-a})`).toBeLessThanOrEqual(worst);
+      expect(referenceDiscreteGaussianDelta(sigma, 1, [b, a]), `(${b}, ${a})`).toBeLessThanOrEqual(worst);
+    }
+  });
+
+  it('discrete Gaussian, several values per contributor: rho = sensitivity^2 · 2 l0 / (2 sigma^2), epsilon from core’s zCDP conversion', () => {
+    const m = makeNoisyValues({ noise: 'discrete_gaussian', epsilon: 1, delta: 1e-6, sensitivity: 5, l0: 3 });
+    const rho = m.zcdp?.rho as number;
+    expect(rho).toBeCloseTo((25 * 6) / (2 * m.noise.scale ** 2), 15);
+    expect(m.privacyLoss.epsilon).toBeCloseTo(zcdpToEpsilon(rho, 1e-6), 12);
+    expect(m.privacyLoss.epsilon).toBeLessThanOrEqual(1);
   });
 
   it('clamps published counts at 0 unless told not to, keeping the raw value', () => {
@@ -66,9 +97,9 @@ describe('noisy values', () => {
     expect(sawNegative).toBe(true); // P[no negative in 200 draws] = (~0.55)^200
   });
 
-  it('apply() records one spend (rho for Gaussian, epsilon for Laplace) and refuses over budget without drawing', () => {
+  it('apply() records one spend (rho for zCDP Gaussian, epsilon for Laplace) and refuses over budget without drawing', () => {
     const acc = new PrivacyAccountant({ budget: { epsilon: 2, delta: 1e-5 } });
-    const g = makeNoisyValues({ noise: 'discrete_gaussian', epsilon: 1, delta: 1e-6, l2Sensitivity: 1 });
+    const g = makeNoisyValues({ noise: 'discrete_gaussian', epsilon: 1, delta: 1e-6, sensitivity: 1, l0: 2 });
     const out = g.apply({ a: 10, b: 20 }, { rng: seededRng('apply'), allowInsecureRng: true, accountant: acc, label: 'sums' });
     expect([...out.keys()]).toEqual(['a', 'b']);
     expect(acc.entries()[0]?.loss).toEqual({ rho: g.zcdp?.rho });

@@ -6,24 +6,7 @@
  * stated confidence (Jagielski, Ullman, Oprea, "Auditing Differentially Private Machine Learning",
  * NeurIPS 2020; Ding et al., "Detecting Violations of Differential Privacy", CCS 2018).
  */
-import { betaQuantile, checkInteger, checkNumber, incompleteBeta, invalid } from '@pinhole/core';
-
-/** The regularized incomplete beta, from core (kept under this name for the tests' helpers). */
-export { incompleteBeta as regularizedBeta };
-
-/**
- * One-sided Clopper–Pearson bounds for k successes in n trials: P[p < lower] <= alpha and
- * P[p > upper] <= alpha for every true p.
- */
-export function clopperPearson(successes: number, trials: number, alpha: number): { lower: number; upper: number } {
-  const n = checkInteger('trials', trials, { ge: 1 });
-  const k = checkInteger('successes', successes, { ge: 0, le: n });
-  checkNumber('alpha', alpha, { gt: 0, lt: 0.5 });
-  return {
-    lower: k === 0 ? 0 : betaQuantile(alpha, k, n - k + 1),
-    upper: k === n ? 1 : betaQuantile(1 - alpha, k + 1, n - k),
-  };
-}
+import { clopperPearson, invalid } from '@pinhole/core';
 
 export interface AuditCounts {
   /** times the event occurred on input x, and the runs on x */
@@ -46,8 +29,8 @@ export interface AuditResult {
 /** The audited lower bound of the likelihood ratio; alpha is split between the two bounds. */
 export function auditLikelihoodRatio(counts: AuditCounts, alpha = 1e-6): AuditResult {
   if (typeof counts !== 'object' || counts === null) throw invalid('counts', 'an object', counts);
-  const top = clopperPearson(counts.events, counts.trials, alpha / 2).lower;
-  const bottom = clopperPearson(counts.neighbourEvents, counts.neighbourTrials, alpha / 2).upper;
+  const top = clopperPearson(counts.events, counts.trials, alpha / 2, 'one_sided').lower;
+  const bottom = clopperPearson(counts.neighbourEvents, counts.neighbourTrials, alpha / 2, 'one_sided').upper;
   const ratioLower = bottom === 0 ? Infinity : top / bottom;
   return Object.freeze({
     ratioLower,

@@ -4,7 +4,7 @@
  * Wang, Blocki, Li, Jha, "Locally Differentially Private Protocols for Frequency Estimation",
  * USENIX Security 2017, §4.1. Proof and variance: grr.proof.md.
  */
-import { type Rng, invalidPrivate, requireSecureRng } from '@pinhole/core';
+import { type Rng, invalidPrivate, requireSecureRng, sampleBinomialUnchecked, sampleUniformMultinomialUnchecked } from '@pinhole/core';
 import { randomizedResponse, requireWithinEpsilon, withProfile } from './exact.js';
 import {
   type FrequencyOracle,
@@ -16,7 +16,6 @@ import {
 } from './oracle.js';
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
 import { bernoulli, threshold } from './probability.js';
-import { binomial as sampleBinomial, multinomialUniform as uniformMultinomial } from './simulate.js';
 import { indexReportParts } from './wire.js';
 
 /** A GRR report: the reported bucket. */
@@ -80,9 +79,9 @@ export function makeGrr(params: OracleParams): FrequencyOracle<GrrReport> {
         const c = counts[v] as number;
         if (c === 0) continue;
         // Binomial(c, p*) keep v; the rest spread uniformly over the other d - 1 buckets.
-        const kept = sampleBinomial(c, pStar, rng);
+        const kept = sampleBinomialUnchecked(c, pStar, rng);
         acc[v]! += kept;
-        uniformMultinomial(c - kept, d - 1, rng, (cell, k) => {
+        sampleUniformMultinomialUnchecked(c - kept, d - 1, rng, (cell, k) => {
           acc[cell >= v ? cell + 1 : cell]! += k;
         });
       }

@@ -7,14 +7,13 @@
  * one-bit scheme in Acharya, Sun, Zhang, AISTATS 2019. Support counts from one fast Walsh–Hadamard
  * transform of the per-row signed sums S: C(v) = (n + (H S)[v]) / 2. Proof: hadamard-one-bit.proof.md.
  */
-import { type Rng, invalidPrivate, requireSecureRng } from '@pinhole/core';
+import { type Rng, invalidPrivate, requireSecureRng, sampleBinomialUnchecked, sampleUniformMultinomialUnchecked } from '@pinhole/core';
 import { fwht, hadamardEntry, nextPowerOfTwo, parity } from './hadamard.js';
 import type { HadamardOracle } from './hadamard-response.js';
 import { type TallySpec, checkTrueCounts, oracleCommon, tallyFromAggregate, type OracleTally } from './oracle.js';
 import { checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams, type OracleParams } from './params.js';
 import { bernoulli, threshold } from './probability.js';
 import { randomizedResponse, requireWithinEpsilon, withProfile } from './exact.js';
-import { binomial as sampleBinomial, multinomialUniform as uniformMultinomial } from './simulate.js';
 import { decodeIndex, decodeReportPayload, encodeReportPayload } from './wire.js';
 
 /** A one-bit Hadamard report: 2·j + bit, with bit 1 for +1 and 0 for -1. */
@@ -99,11 +98,11 @@ export function makeHadamardOneBit(params: OracleParams): HadamardOracle<Hadamar
         const c = counts[v] as number;
         if (c === 0) continue;
         // rows uniform; kept reports add H[j][v], flipped ones subtract it
-        const kept = sampleBinomial(c, pStar, rng);
-        uniformMultinomial(kept, K, rng, (j, m) => {
+        const kept = sampleBinomialUnchecked(c, pStar, rng);
+        sampleUniformMultinomialUnchecked(kept, K, rng, (j, m) => {
           acc[j]! += m * hadamardEntry(j, v);
         });
-        uniformMultinomial(c - kept, K, rng, (j, m) => {
+        sampleUniformMultinomialUnchecked(c - kept, K, rng, (j, m) => {
           acc[j]! -= m * hadamardEntry(j, v);
         });
       }

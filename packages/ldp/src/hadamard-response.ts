@@ -8,7 +8,7 @@
  * fast Walsh–Hadamard transform of the output histogram: C(v) = (n + (H T)[v+1]) / 2.
  * Proof: hadamard-response.proof.md.
  */
-import { type Rng, invalidPrivate, requireSecureRng } from '@pinhole/core';
+import { type Rng, invalidPrivate, requireSecureRng, sampleBinomialUnchecked, sampleUniformMultinomialUnchecked } from '@pinhole/core';
 import { fwht, nextPowerOfTwo, parity } from './hadamard.js';
 import {
   type FrequencyOracle,
@@ -21,7 +21,6 @@ import {
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
 import { bernoulli, threshold } from './probability.js';
 import { randomizedResponse, requireWithinEpsilon, withProfile } from './exact.js';
-import { binomial as sampleBinomial, multinomialUniform as uniformMultinomial } from './simulate.js';
 import { indexReportParts } from './wire.js';
 
 /** A Hadamard-response report: the output index y in [0, K). */
@@ -103,11 +102,11 @@ export function makeHadamardResponse(params: OracleParams): HadamardOracle<Hadam
         const c = counts[v] as number;
         if (c === 0) continue;
         const row = v + 1;
-        const inside = sampleBinomial(c, pStar, rng);
-        uniformMultinomial(inside, K / 2, rng, (i, m) => {
+        const inside = sampleBinomialUnchecked(c, pStar, rng);
+        sampleUniformMultinomialUnchecked(inside, K / 2, rng, (i, m) => {
           acc[hadamardSetElement(row, i, 0)]! += m;
         });
-        uniformMultinomial(c - inside, K / 2, rng, (i, m) => {
+        sampleUniformMultinomialUnchecked(c - inside, K / 2, rng, (i, m) => {
           acc[hadamardSetElement(row, i, 1)]! += m;
         });
       }

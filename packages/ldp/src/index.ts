@@ -29,5 +29,4 @@ export {
 export { ORACLES, ORACLE_NAMES, NUMERIC_MECHANISMS, NUMERIC_NAMES, type AnyFrequencyOracle } from './registry.js';
 export { normSub, clampAndNormalize, hierarchyConsistency, type HierarchyOptions } from './post-process.js';
 export { recommendOracle, type OracleCandidate, type OracleRecommendation } from './recommend.js';
-export { clopperPearson, auditLikelihoodRatio, type AuditCounts, type AuditResult } from './audit.js';
-export { sampleBinomial, uniformMultinomial } from './simulate.js';
+export { auditLikelihoodRatio, type AuditCounts, type AuditResult } from './audit.js';

@@ -8,8 +8,7 @@
  * A tally keeps the sum of the reports' *aggregate vectors* (what a device would also feed to
  * secure aggregation) and turns it into support counts when asked.
  */
-import { type PrivacyLoss, type Rng, PinholeError, checkInteger, checkNumber, invalid, invalidPrivate } from '@pinhole/core';
-import { binomial as sampleBinomial } from './simulate.js';
+import { type PrivacyLoss, type Rng, PinholeError, checkInteger, checkNumber, invalid, invalidPrivate, sampleBinomialUnchecked } from '@pinhole/core';
 
 export type OracleName = 'grr' | 'sue' | 'oue' | 'blh' | 'olh' | 'subset-selection' | 'hadamard-response' | 'hadamard-one-bit';
 
@@ -241,7 +240,7 @@ export function simulatePerBucket<R>(spec: TallySpec<R>, trueCounts: unknown, pS
   const acc = new Float64Array(spec.domainSize);
   for (let v = 0; v < spec.domainSize; v++) {
     const c = counts[v] as number;
-    acc[v] = sampleBinomial(c, pStar, rng) + sampleBinomial(n - c, qStar, rng);
+    acc[v] = sampleBinomialUnchecked(c, pStar, rng) + sampleBinomialUnchecked(n - c, qStar, rng);
   }
   return tallyFromAggregate(spec, acc, n);
 }

@@ -9,7 +9,7 @@
  *    implementation with negligible probability);
  *  - a broken unary encoding (true bit kept with 0.9 instead of p) is caught: its bound exceeds e^ε.
  */
-import type { Rng } from '@pinhole/core';
+import { type Rng, clopperPearson } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -17,7 +17,6 @@ import {
   NUMERIC_MECHANISMS,
   ORACLES,
   auditLikelihoodRatio,
-  clopperPearson,
   makeHadamardOneBit,
   makeHadamardResponse,
   makeOue,
@@ -141,13 +140,13 @@ describe('privacy audit: numeric mechanisms (t = 1 against t = -1)', () => {
   });
 });
 
-describe('Clopper–Pearson', () => {
+describe('Clopper–Pearson (core), as the audit uses it', () => {
   it('matches known values and brackets the estimate', () => {
     // k = 0: the upper bound solves (1 - p)^n = alpha
-    expect(clopperPearson(0, 100, 0.05).upper).toBeCloseTo(1 - 0.05 ** (1 / 100), 10);
-    expect(clopperPearson(100, 100, 0.05).lower).toBeCloseTo(0.05 ** (1 / 100), 10);
+    expect(clopperPearson(0, 100, 0.05, 'one_sided').upper).toBeCloseTo(1 - 0.05 ** (1 / 100), 10);
+    expect(clopperPearson(100, 100, 0.05, 'one_sided').lower).toBeCloseTo(0.05 ** (1 / 100), 10);
     // k = 5, n = 10, one-sided 2.5%: 0.187086 and 0.812914 (the classic two-sided 95% interval)
-    const ci = clopperPearson(5, 10, 0.025);
+    const ci = clopperPearson(5, 10, 0.025, 'one_sided');
     expect(ci.lower).toBeCloseTo(0.187086, 5);
     expect(ci.upper).toBeCloseTo(0.812914, 5);
   });

@@ -1,7 +1,6 @@
 /** Shared test helpers: error assertions and the quantiles the statistical tolerances use. */
-import { PinholeError } from '@pinhole/core';
+import { PinholeError, incompleteBeta } from '@pinhole/core';
 import { expect } from 'vitest';
-import { regularizedBeta } from '../src/audit.js';
 
 export function expectError(fn: () => unknown, code: string, param?: string): void {
   let caught: unknown;
@@ -30,7 +29,7 @@ export async function expectRejects(fn: () => Promise<unknown>, code: string, pa
 
 /** P[|T| > t] for Student's t with nu degrees of freedom. */
 function tTwoSided(t: number, nu: number): number {
-  return regularizedBeta(nu / (nu + t * t), nu / 2, 0.5);
+  return incompleteBeta(nu / (nu + t * t), nu / 2, 0.5);
 }
 
 /** The two-sided (1 - alpha) quantile of Student's t with nu degrees of freedom. */

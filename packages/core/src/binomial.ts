@@ -4,8 +4,10 @@
  * computation of binomial probabilities", 2000; the saddle-point form R's dbinom uses), and uniform
  * multinomials by conditional binomials. They use floating point and are meant for seeded,
  * insecure generators: they never produce privacy noise. Cost O(1 + sqrt(n·p·(1-p))) per draw.
+ * The `*Unchecked` draws skip validation for the simulation's inner loops.
  */
-import { type Rng, checkInteger, checkProbability, checkRng, invalid } from '@pinhole/core';
+import { type Rng, checkRng } from './rng.js';
+import { checkInteger, checkProbability, invalid } from './validate.js';
 
 const LN_SQRT_2PI = 0.9189385332046728;
 
@@ -57,10 +59,10 @@ export function binomialPmf(x: number, n: number, p: number): number {
  * against the pmf visited in the order mode, mode+1, mode-1, mode+2, … (any fixed order of the
  * support is a valid inversion; this one needs O(sd) steps).
  */
-export function binomial(n: number, p: number, rng: Rng): number {
+export function sampleBinomialUnchecked(n: number, p: number, rng: Rng): number {
   if (n === 0 || p <= 0) return 0;
   if (p >= 1) return n;
-  if (p > 0.5) return n - binomial(n, 1 - p, rng);
+  if (p > 0.5) return n - sampleBinomialUnchecked(n, 1 - p, rng);
   const ratio = p / (1 - p);
   if (n * p < 16) {
     // plain inversion from 0, pmf by recurrence
@@ -106,7 +108,7 @@ export function binomial(n: number, p: number, rng: Rng): number {
  * Adds a Multinomial(m; uniform over k cells) draw through `add(cell, count)`: m single draws when
  * m < k, else k conditional binomials (cell i gets Binomial(remaining, 1/(k - i))).
  */
-export function multinomialUniform(m: number, k: number, rng: Rng, add: (cell: number, count: number) => void): void {
+export function sampleUniformMultinomialUnchecked(m: number, k: number, rng: Rng, add: (cell: number, count: number) => void): void {
   if (m <= 0) return;
   if (m < k) {
     for (let i = 0; i < m; i++) add(rng.int(k), 1);
@@ -114,7 +116,7 @@ export function multinomialUniform(m: number, k: number, rng: Rng, add: (cell: n
   }
   let remaining = m;
   for (let i = 0; i < k - 1 && remaining > 0; i++) {
-    const c = binomial(remaining, 1 / (k - i), rng);
+    const c = sampleBinomialUnchecked(remaining, 1 / (k - i), rng);
     if (c > 0) add(i, c);
     remaining -= c;
   }
@@ -124,21 +126,17 @@ export function multinomialUniform(m: number, k: number, rng: Rng, add: (cell: n
 /** One Binomial(n, p) draw, validated (simulation only: see the top of this file). */
 export function sampleBinomial(n: number, p: number, rng: Rng): number {
   checkInteger('n', n, { ge: 0 });
-  checkNumberOrZero('p', p);
+  // 0 is a valid probability here; checkProbability refuses -0 like every validator
+  checkProbability('p', p);
   checkRng('rng', rng);
-  return binomial(n, p, rng);
+  return sampleBinomialUnchecked(n, p, rng);
 }
 
 /** Validated uniform multinomial: `m` items over `k` cells, reported through `add(cell, count)`. */
-export function uniformMultinomial(m: number, k: number, rng: Rng, add: (cell: number, count: number) => void): void {
+export function sampleUniformMultinomial(m: number, k: number, rng: Rng, add: (cell: number, count: number) => void): void {
   checkInteger('m', m, { ge: 0 });
   checkInteger('k', k, { ge: 1 });
   checkRng('rng', rng);
   if (typeof add !== 'function') throw invalid('add', 'a function (cell, count) => void', add);
-  multinomialUniform(m, k, rng, add);
-}
-
-function checkNumberOrZero(param: string, p: unknown): number {
-  // 0 is a valid probability here; checkProbability refuses -0 like every validator
-  return checkProbability(param, p);
+  sampleUniformMultinomialUnchecked(m, k, rng, add);
 }
