@@ -153,7 +153,128 @@ const secaggCoordinator: Migration = {
   },
 };
 
+/** The first half of the two-part advisory lock key of a round (the second is hashtext(round_id)); a space apart from the lock that opens rounds. */
+export const ROUND_LOCK_CLASS = 0x70686f6c; // "phol"
+
+/**
+ * PostgreSQL: a batch of reports committed in one round trip, by a function that runs in the
+ * statement's own transaction (kysely-storage.ts's commitReports, which SQLite runs, is the
+ * reference: the outcomes are the same for the same rows and database). Per round of the batch,
+ * in the order of its first row: a shared transaction-scoped advisory lock on the round (a claim
+ * for closing takes it exclusively, so it waits for the commits in flight, after which none finds
+ * the round collecting; not FOR SHARE on the row: many sharers of one row make every commit a
+ * MultiXact write); the round's row, FOR UPDATE where it closes at a report count so its room is
+ * counted exactly across instances; report ids stored before or earlier in the batch are a
+ * duplicate (same digest) or a conflict_report; fresh rows past the room find the round closed;
+ * the rest are inserted in report-id order (one key order for every instance, against deadlocks),
+ * and a row not inserted was taken meanwhile by another instance's commit (read again: its id, or
+ * else its contributor). Returns one outcome per row, in order.
+ */
+const commitFunction: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await sql`
+create function pinhole_commit_reports(p_round text[], p_report text[], p_contributor text[], p_digest text[], p_bytes bytea[], p_now bigint)
+returns text[] language plpgsql as $fn$
+declare
+  outcomes text[] := array_fill('unknown_round'::text, array[cardinality(p_report)]);
+  rid text;
+  st text;
+  cnt bigint;
+  cap bigint;
+  room bigint;
+  stored bigint;
+  c record;
+  missed_i bigint[];
+  missed_id text[];
+  missed_digest text[];
+  dup_i bigint[];
+  dup_first bigint[];
+  k int;
+begin
+  for rid in select x.r from unnest(p_round) with ordinality x(r, i) group by x.r order by min(x.i) loop
+    perform pg_advisory_xact_lock_shared(${sql.lit(ROUND_LOCK_CLASS)}, hashtext(rid));
+    select status, reports, close_at_reports into st, cnt, cap from rounds where round_id = rid;
+    if not found then continue; end if;
+    if cap is not null then
+      select status, reports into st, cnt from rounds where round_id = rid for update;
+    end if;
+    if st <> 'collecting' then
+      for c in select x.i from unnest(p_round) with ordinality x(r, i) where x.r = rid loop
+        outcomes[c.i] := 'round_closed';
+      end loop;
+      continue;
+    end if;
+    room := case when cap is null then null else greatest(0, cap - cnt) end;
+    missed_i := '{}'; missed_id := '{}'; missed_digest := '{}'; dup_i := '{}'; dup_first := '{}';
+    for c in
+      with b as (
+        select x.report_id, x.contributor, x.digest, x.bytes, x.i
+        from unnest(p_round, p_report, p_contributor, p_digest, p_bytes) with ordinality x(r, report_id, contributor, digest, bytes, i)
+        where x.r = rid
+      ),
+      f as (select distinct on (report_id) report_id, i, digest from b order by report_id, i),
+      e as (select report_id, digest from reports where round_id = rid and report_id in (select report_id from f)),
+      cl as (
+        select b.*, f.i as first, e.digest is not null as existed,
+          case
+            when e.digest is not null then case when e.digest = b.digest then 'duplicate' else 'conflict_report' end
+            when f.i <> b.i then case when f.digest = b.digest then 'duplicate' else 'conflict_report' end
+          end as outcome
+        from b join f using (report_id) left join e using (report_id)
+      ),
+      a as (select cl.i, row_number() over (order by cl.i) as n from cl where cl.outcome is null),
+      ins as (
+        insert into reports (round_id, report_id, contributor, digest, bytes, received_at)
+        select rid, cl.report_id, cl.contributor, cl.digest, cl.bytes, p_now from cl join a using (i)
+        where room is null or a.n <= room
+        order by cl.report_id
+        on conflict do nothing
+        returning report_id
+      )
+      select cl.i, cl.report_id, cl.digest, cl.first, cl.existed,
+        coalesce(cl.outcome, case when room is not null and a.n > room then 'round_closed' when ins.report_id is not null then 'stored' end) as outcome
+      from cl left join a using (i) left join ins on cl.outcome is null and ins.report_id = cl.report_id
+    loop
+      if c.outcome is null then
+        missed_i := missed_i || c.i; missed_id := missed_id || c.report_id; missed_digest := missed_digest || c.digest;
+      else
+        outcomes[c.i] := c.outcome;
+        if c.outcome = 'duplicate' and not c.existed and c.first <> c.i then
+          dup_i := dup_i || c.i; dup_first := dup_first || c.first;
+        end if;
+      end if;
+    end loop;
+    if cardinality(missed_i) > 0 then
+      -- a new statement, a new snapshot: it sees the commits that took these rows' places
+      for c in
+        select m.i, case when t.digest is null then 'conflict_contributor' when t.digest = m.digest then 'duplicate' else 'conflict_report' end as outcome
+        from unnest(missed_i, missed_id, missed_digest) m(i, report_id, digest)
+        left join reports t on t.round_id = rid and t.report_id = m.report_id
+      loop
+        outcomes[c.i] := c.outcome;
+      end loop;
+    end if;
+    -- a retry of a report id first seen earlier in this batch shares that row's outcome unless it was stored
+    for k in 1 .. cardinality(dup_i) loop
+      if outcomes[dup_first[k]] <> 'stored' then outcomes[dup_i[k]] := outcomes[dup_first[k]]; end if;
+    end loop;
+    if cap is not null then
+      select count(*) into stored from unnest(p_round, outcomes) x(r, o) where x.r = rid and x.o = 'stored';
+      if stored > 0 then
+        update rounds set reports = cnt + stored, status = case when cnt + stored >= cap then 'closing' else status end where round_id = rid;
+      end if;
+    end if;
+  end loop;
+  return outcomes;
+end
+$fn$`.execute(db);
+  },
+};
+
 export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProvider {
   const blob = dialect === 'postgres' ? 'bytea' : 'blob';
-  return { getMigrations: () => Promise.resolve({ '0001_initial': initial(blob), '0002_secagg': secagg(blob), '0003_secagg_coordinator': secaggCoordinator }) };
+  const migrations: Record<string, Migration> = { '0001_initial': initial(blob), '0002_secagg': secagg(blob), '0003_secagg_coordinator': secaggCoordinator };
+  // SQLite commits a batch with the portable queries of kysely-storage.ts in its own transaction
+  if (dialect === 'postgres') migrations['0004_commit_function'] = commitFunction;
+  return { getMigrations: () => Promise.resolve(migrations) };
 }
