@@ -174,7 +174,10 @@ const commitFunction: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
     await sql`
 create function pinhole_commit_reports(p_round text[], p_report text[], p_contributor text[], p_digest text[], p_bytes bytea[], p_now bigint)
-returns text[] language plpgsql as $fn$
+returns text[] language plpgsql
+-- planned for each call's arrays and table: a plan cached while the table was empty looks stored reports up by the wrong index once it is not
+set plan_cache_mode = force_custom_plan
+as $fn$
 declare
   outcomes text[] := array_fill('unknown_round'::text, array[cardinality(p_report)]);
   rid text;
@@ -182,13 +185,20 @@ declare
   cnt bigint;
   cap bigint;
   room bigint;
-  stored bigint;
+  fresh bigint;
   c record;
+  adm_i bigint[];
+  adm_id text[];
+  adm_contributor text[];
+  adm_digest text[];
+  adm_bytes bytea[];
+  inserted text[];
   missed_i bigint[];
   missed_id text[];
   missed_digest text[];
   dup_i bigint[];
   dup_first bigint[];
+  stored bigint;
   k int;
 begin
   for rid in select x.r from unnest(p_round) with ordinality x(r, i) group by x.r order by min(x.i) loop
@@ -205,51 +215,64 @@ begin
       continue;
     end if;
     room := case when cap is null then null else greatest(0, cap - cnt) end;
+    fresh := 0;
+    adm_i := '{}'; adm_id := '{}'; adm_contributor := '{}'; adm_digest := '{}'; adm_bytes := '{}';
     missed_i := '{}'; missed_id := '{}'; missed_digest := '{}'; dup_i := '{}'; dup_first := '{}';
+    -- each row against the report stored before under its id and the batch's first row of that id; the stored
+    -- one by a subquery per row, an index lookup whatever the planner estimates for the arrays (bpchar: the key's type)
     for c in
-      with b as (
-        select x.report_id, x.contributor, x.digest, x.bytes, x.i
-        from unnest(p_round, p_report, p_contributor, p_digest, p_bytes) with ordinality x(r, report_id, contributor, digest, bytes, i)
-        where x.r = rid
-      ),
-      f as (select distinct on (report_id) report_id, i, digest from b order by report_id, i),
-      e as (select report_id, digest from reports where round_id = rid and report_id in (select report_id from f)),
-      cl as (
-        select b.*, f.i as first, e.digest is not null as existed,
-          case
-            when e.digest is not null then case when e.digest = b.digest then 'duplicate' else 'conflict_report' end
-            when f.i <> b.i then case when f.digest = b.digest then 'duplicate' else 'conflict_report' end
-          end as outcome
-        from b join f using (report_id) left join e using (report_id)
-      ),
-      a as (select cl.i, row_number() over (order by cl.i) as n from cl where cl.outcome is null),
-      ins as (
-        insert into reports (round_id, report_id, contributor, digest, bytes, received_at)
-        select rid, cl.report_id, cl.contributor, cl.digest, cl.bytes, p_now from cl join a using (i)
-        where room is null or a.n <= room
-        order by cl.report_id
-        on conflict do nothing
-        returning report_id
-      )
-      select cl.i, cl.report_id, cl.digest, cl.first, cl.existed,
-        coalesce(cl.outcome, case when room is not null and a.n > room then 'round_closed' when ins.report_id is not null then 'stored' end) as outcome
-      from cl left join a using (i) left join ins on cl.outcome is null and ins.report_id = cl.report_id
+      select y.*,
+        case
+          when y.existing is not null then case when y.existing = y.digest then 'duplicate' else 'conflict_report' end
+          when y.first <> y.i then case when y.first_digest = y.digest then 'duplicate' else 'conflict_report' end
+        end as outcome
+      from (
+        select b.i, b.report_id, b.contributor, b.digest, b.bytes, first_value(b.i) over w as first, first_value(b.digest) over w as first_digest,
+          (select e.digest from reports e where e.round_id = rid and e.report_id = b.report_id::bpchar) as existing
+        from unnest(p_round, p_report, p_contributor, p_digest, p_bytes) with ordinality b(r, report_id, contributor, digest, bytes, i)
+        where b.r = rid
+        window w as (partition by b.report_id order by b.i)
+      ) y order by y.i
     loop
-      if c.outcome is null then
-        missed_i := missed_i || c.i; missed_id := missed_id || c.report_id; missed_digest := missed_digest || c.digest;
-      else
+      if c.outcome is not null then
         outcomes[c.i] := c.outcome;
-        if c.outcome = 'duplicate' and not c.existed and c.first <> c.i then
+        if c.outcome = 'duplicate' and c.existing is null and c.first <> c.i then
           dup_i := dup_i || c.i; dup_first := dup_first || c.first;
+        end if;
+      else
+        fresh := fresh + 1;
+        if room is not null and fresh > room then
+          outcomes[c.i] := 'round_closed';
+        else
+          adm_i := adm_i || c.i; adm_id := adm_id || c.report_id; adm_contributor := adm_contributor || c.contributor;
+          adm_digest := adm_digest || c.digest; adm_bytes := adm_bytes || c.bytes;
         end if;
       end if;
     end loop;
+    with ins as (
+      insert into reports (round_id, report_id, contributor, digest, bytes, received_at)
+      select rid, a.report_id, a.contributor, a.digest, a.bytes, p_now
+      from unnest(adm_id, adm_contributor, adm_digest, adm_bytes) a(report_id, contributor, digest, bytes)
+      order by a.report_id
+      on conflict do nothing
+      returning report_id
+    )
+    select coalesce(array_agg(ins.report_id::text), '{}') into inserted from ins;
+    stored := cardinality(inserted);
+    for k in 1 .. cardinality(adm_i) loop
+      -- every row inserted, or (rarely) some taken meanwhile by another instance's commit
+      if stored = cardinality(adm_i) or adm_id[k] = any(inserted) then
+        outcomes[adm_i[k]] := 'stored';
+      else
+        missed_i := missed_i || adm_i[k]; missed_id := missed_id || adm_id[k]; missed_digest := missed_digest || adm_digest[k];
+      end if;
+    end loop;
     if cardinality(missed_i) > 0 then
-      -- a new statement, a new snapshot: it sees the commits that took these rows' places
+      -- a new statement, a new snapshot: it sees the commits that took these rows' places (their id, or else their contributor)
       for c in
         select m.i, case when t.digest is null then 'conflict_contributor' when t.digest = m.digest then 'duplicate' else 'conflict_report' end as outcome
         from unnest(missed_i, missed_id, missed_digest) m(i, report_id, digest)
-        left join reports t on t.round_id = rid and t.report_id = m.report_id
+        left join lateral (select e.digest from reports e where e.round_id = rid and e.report_id = m.report_id::bpchar) t on true
       loop
         outcomes[c.i] := c.outcome;
       end loop;
@@ -258,11 +281,8 @@ begin
     for k in 1 .. cardinality(dup_i) loop
       if outcomes[dup_first[k]] <> 'stored' then outcomes[dup_i[k]] := outcomes[dup_first[k]]; end if;
     end loop;
-    if cap is not null then
-      select count(*) into stored from unnest(p_round, outcomes) x(r, o) where x.r = rid and x.o = 'stored';
-      if stored > 0 then
-        update rounds set reports = cnt + stored, status = case when cnt + stored >= cap then 'closing' else status end where round_id = rid;
-      end if;
+    if cap is not null and stored > 0 then
+      update rounds set reports = cnt + stored, status = case when cnt + stored >= cap then 'closing' else status end where round_id = rid;
     end if;
   end loop;
   return outcomes;
