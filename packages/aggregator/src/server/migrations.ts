@@ -174,10 +174,7 @@ const commitFunction: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
     await sql`
 create function pinhole_commit_reports(p_round text[], p_report text[], p_contributor text[], p_digest text[], p_bytes bytea[], p_now bigint)
-returns text[] language plpgsql
--- planned for each call's arrays and table: a plan cached while the table was empty looks stored reports up by the wrong index once it is not
-set plan_cache_mode = force_custom_plan
-as $fn$
+returns text[] language plpgsql as $fn$
 declare
   outcomes text[] := array_fill('unknown_round'::text, array[cardinality(p_report)]);
   rid text;
@@ -218,9 +215,11 @@ begin
     fresh := 0;
     adm_i := '{}'; adm_id := '{}'; adm_contributor := '{}'; adm_digest := '{}'; adm_bytes := '{}';
     missed_i := '{}'; missed_id := '{}'; missed_digest := '{}'; dup_i := '{}'; dup_first := '{}';
-    -- each row against the report stored before under its id and the batch's first row of that id; the stored
-    -- one by a subquery per row, an index lookup whatever the planner estimates for the arrays (bpchar: the key's type)
-    for c in
+    -- each row against the report stored before under its id and the batch's first row of that id. The stored
+    -- one by a subquery per row (an index lookup whatever the arrays' estimates; bpchar: the key's type), planned
+    -- for each call (EXECUTE): a plan cached while the table was empty reads the round through the contributor
+    -- index once it is not
+    for c in execute $q$
       select y.*,
         case
           when y.existing is not null then case when y.existing = y.digest then 'duplicate' else 'conflict_report' end
@@ -228,11 +227,11 @@ begin
         end as outcome
       from (
         select b.i, b.report_id, b.contributor, b.digest, b.bytes, first_value(b.i) over w as first, first_value(b.digest) over w as first_digest,
-          (select e.digest from reports e where e.round_id = rid and e.report_id = b.report_id::bpchar) as existing
-        from unnest(p_round, p_report, p_contributor, p_digest, p_bytes) with ordinality b(r, report_id, contributor, digest, bytes, i)
-        where b.r = rid
+          (select e.digest from reports e where e.round_id = $1 and e.report_id = b.report_id::bpchar) as existing
+        from unnest($2, $3, $4, $5, $6) with ordinality b(r, report_id, contributor, digest, bytes, i)
+        where b.r = $1
         window w as (partition by b.report_id order by b.i)
-      ) y order by y.i
+      ) y order by y.i$q$ using rid, p_round, p_report, p_contributor, p_digest, p_bytes
     loop
       if c.outcome is not null then
         outcomes[c.i] := c.outcome;
@@ -269,10 +268,11 @@ begin
     end loop;
     if cardinality(missed_i) > 0 then
       -- a new statement, a new snapshot: it sees the commits that took these rows' places (their id, or else their contributor)
-      for c in
+      for c in execute $q$
         select m.i, case when t.digest is null then 'conflict_contributor' when t.digest = m.digest then 'duplicate' else 'conflict_report' end as outcome
-        from unnest(missed_i, missed_id, missed_digest) m(i, report_id, digest)
-        left join lateral (select e.digest from reports e where e.round_id = rid and e.report_id = m.report_id::bpchar) t on true
+        from unnest($2, $3, $4) m(i, report_id, digest)
+        left join lateral (select e.digest from reports e where e.round_id = $1 and e.report_id = m.report_id::bpchar) t on true$q$
+        using rid, missed_i, missed_id, missed_digest
       loop
         outcomes[c.i] := c.outcome;
       end loop;
