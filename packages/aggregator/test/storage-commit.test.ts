@@ -115,7 +115,7 @@ describe('commitReports on PostgreSQL (one function call per batch)', () => {
     expect(await post.storage.commitReports([{ ...sent, roundId: 'bytes.open' }])).toEqual(['stored']);
     const pages: Uint8Array[] = [];
     for await (const page of post.storage.reportPages('bytes.open', 10)) pages.push(...page);
-    expect(pages.map((p) => Buffer.from(p).toString('hex'))).toEqual([sent.bytes.toString('hex')]);
+    expect(pages.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('hex'))).toEqual([Buffer.from(sent.bytes).toString('hex')]);
   });
 
   it('two instances committing overlapping batches at once: each report once, outcomes and rows agree, a capped round filled exactly', async () => {

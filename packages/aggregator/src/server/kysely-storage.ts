@@ -10,8 +10,8 @@
  *   finds the round collecting. So the reports a closer reads after its claim are exactly the
  *   reports ever acknowledged for the round. A round that closes at a report count also locks its
  *   row FOR UPDATE: its room must be counted exactly. A batch is one call of a PL/pgSQL function
- *   (migration 0004, migrations.ts) that does all this and what commitReports below does on SQLite,
- *   in one round trip;
+ *   (migration 0004, migrations.ts; called by postgres.ts) that does all this and what commitReports
+ *   below does on SQLite, in one round trip;
  * - closing is a lease on the round row (claimed_by, claim_expires): one instance holds it, renews it
  *   while it computes, and publishes only while it still holds it; a crashed holder's lease expires
  *   and another instance takes the round over. The release's primary key makes a second release of
@@ -58,10 +58,16 @@ const OPEN_ROUND_LOCK = 0x70696e686f6c65n; // "pinhole"
 export interface KyselyStorageOptions {
   /** runs one transaction (or single statement), retrying it on transient failures; default: once */
   readonly retry?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /**
+   * How a batch of reports commits where the portable queries below (SQLite's path, one writer at a
+   * time) do not suffice: on PostgreSQL, one call of the function of migration 0004 (postgres.ts)
+   */
+  readonly commitReports?: (rows: readonly ReportRow[]) => Promise<CommitOutcome[]>;
 }
 
 export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', onClose: () => Promise<void> | void = () => db.destroy(), options: KyselyStorageOptions = {}): Storage {
   const shared = dialect === 'postgres';
+  if (shared && !options.commitReports) throw new Error('kyselyStorage: PostgreSQL commits reports through the function of migration 0004 (openPostgresStorage)');
   const retry = options.retry ?? (<T>(fn: () => Promise<T>) => fn());
   return {
     kind: dialect,
@@ -137,14 +143,8 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
 
     async commitReports(rows: readonly ReportRow[]) {
       if (rows.length === 0) return [];
+      if (options.commitReports) return options.commitReports(rows);
       const now = Date.now();
-      if (shared) {
-        // one round trip, in the statement's own transaction: the function of migration 0004 (migrations.ts), which runs this method's logic below with the locks several instances need
-        const result = await retry(() =>
-          sql<{ outcomes: CommitOutcome[] }>`select pinhole_commit_reports(${rows.map((r) => r.roundId)}::text[], ${rows.map((r) => r.reportId)}::text[], ${rows.map((r) => r.contributor)}::text[], ${rows.map((r) => r.digest)}::text[], ${rows.map((r) => r.bytes)}::bytea[], ${now}::bigint) as outcomes`.execute(db),
-        );
-        return (result.rows[0] as { outcomes: CommitOutcome[] }).outcomes;
-      }
       const byRound = new Map<string, number[]>();
       rows.forEach((r, i) => {
         const list = byRound.get(r.roundId) ?? [];
