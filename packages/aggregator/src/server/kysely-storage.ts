@@ -9,7 +9,9 @@
  *   before its UPDATE, so it waits until the commits in flight have finished, after which no commit
  *   finds the round collecting. So the reports a closer reads after its claim are exactly the
  *   reports ever acknowledged for the round. A round that closes at a report count also locks its
- *   row FOR UPDATE: its room must be counted exactly;
+ *   row FOR UPDATE: its room must be counted exactly. A batch is one call of a PL/pgSQL function
+ *   (migration 0004, migrations.ts; called by postgres.ts) that does all this and what commitReports
+ *   below does on SQLite, in one round trip;
  * - closing is a lease on the round row (claimed_by, claim_expires): one instance holds it, renews it
  *   while it computes, and publishes only while it still holds it; a crashed holder's lease expires
  *   and another instance takes the round over. The release's primary key makes a second release of
@@ -19,7 +21,7 @@
  * - every transaction is retried on transient failures (postgres.ts).
  */
 import { type Kysely, type Selectable, Migrator, sql } from 'kysely';
-import { type Database, migrationProvider } from './migrations.js';
+import { type Database, ROUND_LOCK_CLASS, migrationProvider } from './migrations.js';
 import type { CommitOutcome, OpenRoundRequest, ReleaseSummary, ReportRow, RoundStatus, SecaggMessageRow, SecaggPhase, Storage, StoredPlan, StoredRound } from './storage.js';
 
 type RoundRow = Selectable<Database['rounds']>;
@@ -52,19 +54,21 @@ function chunks<T>(list: readonly T[], size: number): T[][] {
 
 /** A key for pg_advisory_xact_lock: the opening of rounds (any fixed 64-bit number not used elsewhere in the database). */
 const OPEN_ROUND_LOCK = 0x70696e686f6c65n; // "pinhole"
-/** The first half of the two-part advisory lock key of a round (the second is hashtext(round_id)); a space apart from OPEN_ROUND_LOCK. */
-const ROUND_LOCK_CLASS = 0x70686f6c; // "phol"
 
 export interface KyselyStorageOptions {
   /** runs one transaction (or single statement), retrying it on transient failures; default: once */
   readonly retry?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /**
+   * How a batch of reports commits where the portable queries below (SQLite's path, one writer at a
+   * time) do not suffice: on PostgreSQL, one call of the function of migration 0004 (postgres.ts)
+   */
+  readonly commitReports?: (rows: readonly ReportRow[]) => Promise<CommitOutcome[]>;
 }
 
 export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', onClose: () => Promise<void> | void = () => db.destroy(), options: KyselyStorageOptions = {}): Storage {
   const shared = dialect === 'postgres';
+  if (shared && !options.commitReports) throw new Error('kyselyStorage: PostgreSQL commits reports through the function of migration 0004 (openPostgresStorage)');
   const retry = options.retry ?? (<T>(fn: () => Promise<T>) => fn());
-  /** a round's report count limit never changes once it is open: read once, then known before locking */
-  const limits = new Map<string, number | null>();
   return {
     kind: dialect,
     shared,
@@ -139,25 +143,18 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
 
     async commitReports(rows: readonly ReportRow[]) {
       if (rows.length === 0) return [];
+      if (options.commitReports) return options.commitReports(rows);
+      const now = Date.now();
       const byRound = new Map<string, number[]>();
       rows.forEach((r, i) => {
         const list = byRound.get(r.roundId) ?? [];
         list.push(i);
         byRound.set(r.roundId, list);
       });
-      const now = Date.now();
       return retry(() => db.transaction().execute(async (trx) => {
         const outcomes: CommitOutcome[] = new Array<CommitOutcome>(rows.length).fill('unknown_round');
         for (const [roundId, indices] of byRound) {
-          if (shared && !limits.has(roundId)) {
-            const r = await trx.selectFrom('rounds').select('close_at_reports').where('round_id', '=', roundId).executeTakeFirst();
-            if (r) limits.set(roundId, r.close_at_reports === null ? null : Number(r.close_at_reports));
-          }
-          const capped = limits.get(roundId) !== null;
-          // see the header: shared while committing, exclusive where the room is counted
-          if (shared) await sql`select pg_advisory_xact_lock_shared(${sql.lit(ROUND_LOCK_CLASS)}, hashtext(${roundId}))`.execute(trx);
-          const q = trx.selectFrom('rounds').select(['status', 'reports', 'close_at_reports']).where('round_id', '=', roundId);
-          const round = await (shared && capped ? q.forUpdate() : q).executeTakeFirst();
+          const round = await trx.selectFrom('rounds').select(['status', 'reports', 'close_at_reports']).where('round_id', '=', roundId).executeTakeFirst();
           if (!round) continue;
           if (round.status !== 'collecting') {
             for (const i of indices) outcomes[i] = 'round_closed';
@@ -300,7 +297,6 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
           .values({ round_id: roundId, plan_id: round.plan_id, plan_revision: round.plan_revision, status: release.status, published_at: release.at, document: release.document })
           .execute();
         if (deleteReports) await trx.deleteFrom('reports').where('round_id', '=', roundId).execute();
-        limits.delete(roundId);
         return true;
       }));
     },

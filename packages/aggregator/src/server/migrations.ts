@@ -153,7 +153,148 @@ const secaggCoordinator: Migration = {
   },
 };
 
+/** The first half of the two-part advisory lock key of a round (the second is hashtext(round_id)); a space apart from the lock that opens rounds. */
+export const ROUND_LOCK_CLASS = 0x70686f6c; // "phol"
+
+/**
+ * PostgreSQL: a batch of reports committed in one round trip, by a function that runs in the
+ * statement's own transaction (kysely-storage.ts's commitReports, which SQLite runs, is the
+ * reference: the outcomes are the same for the same rows and database). Per round of the batch,
+ * in the order of its first row: a shared transaction-scoped advisory lock on the round (a claim
+ * for closing takes it exclusively, so it waits for the commits in flight, after which none finds
+ * the round collecting; not FOR SHARE on the row: many sharers of one row make every commit a
+ * MultiXact write); the round's row, FOR UPDATE where it closes at a report count so its room is
+ * counted exactly across instances; report ids stored before or earlier in the batch are a
+ * duplicate (same digest) or a conflict_report; fresh rows past the room find the round closed;
+ * the rest are inserted in report-id order (one key order for every instance, against deadlocks),
+ * and a row not inserted was taken meanwhile by another instance's commit (read again: its id, or
+ * else its contributor). Returns one outcome per row, in order.
+ */
+const commitFunction: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await sql`
+create function pinhole_commit_reports(p_round text[], p_report text[], p_contributor text[], p_digest text[], p_bytes bytea[], p_now bigint)
+returns text[] language plpgsql as $fn$
+declare
+  outcomes text[] := array_fill('unknown_round'::text, array[cardinality(p_report)]);
+  rid text;
+  st text;
+  cnt bigint;
+  cap bigint;
+  room bigint;
+  fresh bigint;
+  c record;
+  adm_i bigint[];
+  adm_id text[];
+  adm_contributor text[];
+  adm_digest text[];
+  adm_bytes bytea[];
+  inserted text[];
+  missed_i bigint[];
+  missed_id text[];
+  missed_digest text[];
+  dup_i bigint[];
+  dup_first bigint[];
+  stored bigint;
+  k int;
+begin
+  for rid in select x.r from unnest(p_round) with ordinality x(r, i) group by x.r order by min(x.i) loop
+    perform pg_advisory_xact_lock_shared(${sql.lit(ROUND_LOCK_CLASS)}, hashtext(rid));
+    select status, reports, close_at_reports into st, cnt, cap from rounds where round_id = rid;
+    if not found then continue; end if;
+    if cap is not null then
+      select status, reports into st, cnt from rounds where round_id = rid for update;
+    end if;
+    if st <> 'collecting' then
+      for c in select x.i from unnest(p_round) with ordinality x(r, i) where x.r = rid loop
+        outcomes[c.i] := 'round_closed';
+      end loop;
+      continue;
+    end if;
+    room := case when cap is null then null else greatest(0, cap - cnt) end;
+    fresh := 0;
+    adm_i := '{}'; adm_id := '{}'; adm_contributor := '{}'; adm_digest := '{}'; adm_bytes := '{}';
+    missed_i := '{}'; missed_id := '{}'; missed_digest := '{}'; dup_i := '{}'; dup_first := '{}';
+    -- each row against the report stored before under its id and the batch's first row of that id. The stored
+    -- one by a subquery per row (an index lookup whatever the arrays' estimates; bpchar: the key's type), planned
+    -- for each call (EXECUTE): a plan cached while the table was empty reads the round through the contributor
+    -- index once it is not
+    for c in execute $q$
+      select y.*,
+        case
+          when y.existing is not null then case when y.existing = y.digest then 'duplicate' else 'conflict_report' end
+          when y.first <> y.i then case when y.first_digest = y.digest then 'duplicate' else 'conflict_report' end
+        end as outcome
+      from (
+        select b.i, b.report_id, b.contributor, b.digest, b.bytes, first_value(b.i) over w as first, first_value(b.digest) over w as first_digest,
+          (select e.digest from reports e where e.round_id = $1 and e.report_id = b.report_id::bpchar) as existing
+        from unnest($2, $3, $4, $5, $6) with ordinality b(r, report_id, contributor, digest, bytes, i)
+        where b.r = $1
+        window w as (partition by b.report_id order by b.i)
+      ) y order by y.i$q$ using rid, p_round, p_report, p_contributor, p_digest, p_bytes
+    loop
+      if c.outcome is not null then
+        outcomes[c.i] := c.outcome;
+        if c.outcome = 'duplicate' and c.existing is null and c.first <> c.i then
+          dup_i := dup_i || c.i; dup_first := dup_first || c.first;
+        end if;
+      else
+        fresh := fresh + 1;
+        if room is not null and fresh > room then
+          outcomes[c.i] := 'round_closed';
+        else
+          adm_i := adm_i || c.i; adm_id := adm_id || c.report_id; adm_contributor := adm_contributor || c.contributor;
+          adm_digest := adm_digest || c.digest; adm_bytes := adm_bytes || c.bytes;
+        end if;
+      end if;
+    end loop;
+    with ins as (
+      insert into reports (round_id, report_id, contributor, digest, bytes, received_at)
+      select rid, a.report_id, a.contributor, a.digest, a.bytes, p_now
+      from unnest(adm_id, adm_contributor, adm_digest, adm_bytes) a(report_id, contributor, digest, bytes)
+      order by a.report_id
+      on conflict do nothing
+      returning report_id
+    )
+    select coalesce(array_agg(ins.report_id::text), '{}') into inserted from ins;
+    stored := cardinality(inserted);
+    for k in 1 .. cardinality(adm_i) loop
+      -- every row inserted, or (rarely) some taken meanwhile by another instance's commit
+      if stored = cardinality(adm_i) or adm_id[k] = any(inserted) then
+        outcomes[adm_i[k]] := 'stored';
+      else
+        missed_i := missed_i || adm_i[k]; missed_id := missed_id || adm_id[k]; missed_digest := missed_digest || adm_digest[k];
+      end if;
+    end loop;
+    if cardinality(missed_i) > 0 then
+      -- a new statement, a new snapshot: it sees the commits that took these rows' places (their id, or else their contributor)
+      for c in execute $q$
+        select m.i, case when t.digest is null then 'conflict_contributor' when t.digest = m.digest then 'duplicate' else 'conflict_report' end as outcome
+        from unnest($2, $3, $4) m(i, report_id, digest)
+        left join lateral (select e.digest from reports e where e.round_id = $1 and e.report_id = m.report_id::bpchar) t on true$q$
+        using rid, missed_i, missed_id, missed_digest
+      loop
+        outcomes[c.i] := c.outcome;
+      end loop;
+    end if;
+    -- a retry of a report id first seen earlier in this batch shares that row's outcome unless it was stored
+    for k in 1 .. cardinality(dup_i) loop
+      if outcomes[dup_first[k]] <> 'stored' then outcomes[dup_i[k]] := outcomes[dup_first[k]]; end if;
+    end loop;
+    if cap is not null and stored > 0 then
+      update rounds set reports = cnt + stored, status = case when cnt + stored >= cap then 'closing' else status end where round_id = rid;
+    end if;
+  end loop;
+  return outcomes;
+end
+$fn$`.execute(db);
+  },
+};
+
 export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProvider {
   const blob = dialect === 'postgres' ? 'bytea' : 'blob';
-  return { getMigrations: () => Promise.resolve({ '0001_initial': initial(blob), '0002_secagg': secagg(blob), '0003_secagg_coordinator': secaggCoordinator }) };
+  const migrations: Record<string, Migration> = { '0001_initial': initial(blob), '0002_secagg': secagg(blob), '0003_secagg_coordinator': secaggCoordinator };
+  // SQLite commits a batch with the portable queries of kysely-storage.ts in its own transaction
+  if (dialect === 'postgres') migrations['0004_commit_function'] = commitFunction;
+  return { getMigrations: () => Promise.resolve(migrations) };
 }

@@ -12,7 +12,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { kyselyStorage } from './kysely-storage.js';
 import type { Database as Tables } from './migrations.js';
-import type { Storage } from './storage.js';
+import type { CommitOutcome, Storage } from './storage.js';
 
 export interface PostgresOptions {
   /** connections per instance (default 10) */
@@ -24,6 +24,8 @@ export interface PostgresOptions {
   /** called before each retry with the SQLSTATE (or error code) that caused it */
   readonly onRetry?: (code: string) => void;
 }
+
+const COMMIT_REPORTS = 'select pinhole_commit_reports($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bigint) as outcomes';
 
 /** int8 (bigint) columns hold ms timestamps and counts, far below 2^53: read them as numbers. */
 const INT8_OID = 20;
@@ -76,7 +78,15 @@ export function openPostgresStorage(url: string, options: PostgresOptions = {}):
   pool.on('error', () => undefined);
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   const retry = <T>(fn: () => Promise<T>) => withRetry(fn, options.retries ?? 10, options.onRetry);
-  const storage = kyselyStorage(db, 'postgres', () => db.destroy(), { retry });
+  const storage = kyselyStorage(db, 'postgres', () => db.destroy(), {
+    retry,
+    // one round trip per batch, in the statement's own transaction (migration 0004); a named statement, parsed once per connection
+    commitReports: async (rows) => {
+      const values = [rows.map((r) => r.roundId), rows.map((r) => r.reportId), rows.map((r) => r.contributor), rows.map((r) => r.digest), rows.map((r) => r.bytes), Date.now()];
+      const result = await retry(() => pool.query<{ outcomes: CommitOutcome[] }>({ name: 'pinhole_commit_reports', text: COMMIT_REPORTS, values }));
+      return (result.rows[0] as { outcomes: CommitOutcome[] }).outcomes;
+    },
+  });
   return {
     ...storage,
     async migrate() {
