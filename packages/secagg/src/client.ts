@@ -119,8 +119,8 @@ export class SecAggClient {
   private channel = new Map<number, Uint8Array>();
   private pairKey = new Map<number, Uint8Array>();
   private ownShares: { b: Uint32Array; s: Uint32Array } | undefined;
-  /** ciphertexts received in MaskedInputCollection: U2 ∩ N(u) */
-  private inbox = new Map<number, Uint8Array>();
+  /** the shares received in MaskedInputCollection, opened: U2 ∩ N(u) -> [b_v]_u and [s_v^SK]_u */
+  private inbox = new Map<number, { b: Uint32Array; s: Uint32Array }>();
   /** committed at ConsistencyCheck: survivors and dropped among this client's holders */
   private survivors = new Set<number>();
   private dropped = new Set<number>();
@@ -337,7 +337,9 @@ export class SecAggClient {
 
   /**
    * MaskedInputCollection: takes the shares addressed to this client (their senders are U2 ∩ N(u))
-   * and the input, integers in [0, 2^bits), returns the masked vector.
+   * and the input, integers in [0, 2^bits), returns the masked vector. Every share ciphertext is
+   * opened here, not at Unmasking: a tampered one is refused while the client can still take the
+   * genuine message, instead of leaving it unable ever to unmask.
    */
   maskInput(inboxMessage: Uint8Array, input: Uint32Array | readonly number[]): Promise<Uint8Array> {
     return this.step('masked', 'maskInput', async () => {
@@ -356,10 +358,15 @@ export class SecAggClient {
       y.set(x);
       const keys = [selfMaskKey(this.salt, this.selfSecret, this.id)];
       const signs = [1];
-      const inbox = new Map<number, Uint8Array>();
+      const inbox = new Map<number, { b: Uint32Array; s: Uint32Array }>();
       for (let i = 0; i < from.length; i++) {
         const v = from[i] as number;
-        inbox.set(v, ct.slice(i * SHARE_CIPHERTEXT_BYTES, (i + 1) * SHARE_CIPHERTEXT_BYTES));
+        const plain = gcmOpen(this.channel.get(v) as Uint8Array, nonce(v, this.id), ct.subarray(i * SHARE_CIPHERTEXT_BYTES, (i + 1) * SHARE_CIPHERTEXT_BYTES), this.salt);
+        if (plain === null) throw violation('ct', `the share ciphertext from ${v} does not decrypt: it was tampered with`);
+        const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
+        if (view.getUint32(0, true) !== v || view.getUint32(4, true) !== this.id) throw violation('ct', `the share ciphertext from ${v} names another sender or recipient`);
+        const word = (c: number): number => view.getUint32(8 + 4 * c, true);
+        inbox.set(v, { b: Uint32Array.from({ length: SHARE_CHUNKS }, (_, c) => word(c)), s: Uint32Array.from({ length: SHARE_CHUNKS }, (_, c) => word(SHARE_CHUNKS + c)) });
         keys.push(this.pairKey.get(v) as Uint8Array);
         signs.push(pairSign(this.id, v));
       }
@@ -417,9 +424,9 @@ export class SecAggClient {
   }
 
   /**
-   * Unmasking: takes the consistency signatures of this client's holders; with t valid
-   * signatures (the first t listed) over the same U3 it committed to, reveals the share of b_v for each surviving holder
-   * and of s_v^SK for each dropped one, exactly as committed. Anything else is refused.
+   * Unmasking: takes the consistency signatures of this client's holders; with at least t listed
+   * and every one valid over the same U3 it committed to, reveals the share of b_v for each
+   * surviving holder and of s_v^SK for each dropped one, exactly as committed. Anything else is refused.
    */
   unmask(requestMessage: Uint8Array): Promise<Uint8Array> {
     return this.step('unmask', 'unmask', async () => {
@@ -433,13 +440,12 @@ export class SecAggClient {
         if (!this.survivors.has(v)) throw violation(`signers[${i}]`, `"signers" lists ${v}, which is not a share holder of ${this.id} in the survivor set it signed`);
       }
       if (signers.length < t) throw violation('signers', `only ${signers.length} share holders of ${this.id} signed the survivor set, below the threshold ${t}`);
-      // t valid signatures from distinct holders are what the check needs: the first t listed are
-      // verified, and any of them failing is a refusal.
-      const checked = Array.from(signers.subarray(0, t));
+      // every listed signature, not only the t the check needs: an honest server forwards only
+      // signatures it verified, so a bad one anywhere in the list means it deviates (secagg.proof.md)
       const valid = await this.crypto.verify(
-        checked.map((v) => this.vks.get(v) as Uint8Array),
+        Array.from(signers, (v) => this.vks.get(v) as Uint8Array),
         [this.signedU3],
-        checked.map((_, i) => sigs.subarray(64 * i, 64 * i + 64)),
+        Array.from(signers, (_, i) => sigs.subarray(64 * i, 64 * i + 64)),
       );
       const bad = valid.indexOf(false);
       if (bad >= 0) {
@@ -449,22 +455,15 @@ export class SecAggClient {
       const keyOf = Uint32Array.from([...this.dropped].sort((a, b) => a - b));
       const bOut = new Uint32Array(selfMaskOf.length * SHARE_CHUNKS);
       const sOut = new Uint32Array(keyOf.length * SHARE_CHUNKS);
-      const fill = (out: Uint32Array, ids: Uint32Array, offset: number): void => {
+      const fill = (out: Uint32Array, ids: Uint32Array, which: 'b' | 's'): void => {
         for (let i = 0; i < ids.length; i++) {
           const v = ids[i] as number;
-          if (v === this.id) {
-            out.set(offset === 0 ? (this.ownShares as { b: Uint32Array }).b : (this.ownShares as { s: Uint32Array }).s, i * SHARE_CHUNKS);
-            continue;
-          }
-          const plain = gcmOpen(this.channel.get(v) as Uint8Array, nonce(v, this.id), this.inbox.get(v) as Uint8Array, this.salt);
-          if (plain === null) throw violation('inbox', `the share ciphertext from ${v} does not decrypt: it was tampered with`);
-          const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
-          if (view.getUint32(0, true) !== v || view.getUint32(4, true) !== this.id) throw violation('inbox', `the share ciphertext from ${v} names another sender or recipient`);
-          for (let c = 0; c < SHARE_CHUNKS; c++) out[i * SHARE_CHUNKS + c] = view.getUint32(8 + offset + 4 * c, true);
+          const shares = v === this.id ? (this.ownShares as { b: Uint32Array; s: Uint32Array }) : (this.inbox.get(v) as { b: Uint32Array; s: Uint32Array });
+          out.set(shares[which], i * SHARE_CHUNKS);
         }
       };
-      fill(bOut, selfMaskOf, 0);
-      fill(sOut, keyOf, 4 * SHARE_CHUNKS);
+      fill(bOut, selfMaskOf, 'b');
+      fill(sOut, keyOf, 's');
       this.state = 'done';
       return seal(MSG.unmask, { round: roundId, id: this.id, selfMaskOf, selfMaskShares: bOut, keyOf, keyShares: sOut });
     });

@@ -9,10 +9,10 @@ import { decodeEnvelope, encodeEnvelope, type WireValue } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
 import { type KeyDirectory, SecAggClient, SecAggServer, type SecAggRoundConfig, pinnedKeyDirectory, signingKeyFromSecret } from '../src/index.js';
 import { configDigest } from '../src/config.js';
-import { X25519_BASE_POINT, gcmOpen, sha256Bytes } from '../src/crypto.js';
+import { X25519_BASE_POINT, gcmOpen, gcmSeal, sha256Bytes } from '../src/crypto.js';
 import { Neighbourhoods } from '../src/graph.js';
 import { addMasks, channelKey, pairMaskKey, pairSign, reduceBits, roundSalt, selfMaskKey } from '../src/masks.js';
-import { bitmapOf } from '../src/messages.js';
+import { SHARE_PLAINTEXT_BYTES, bitmapOf } from '../src/messages.js';
 import { SHARE_CHUNKS, shamirCombine } from '../src/shamir.js';
 import { advertisementTranscript, graphSeed } from '../src/transcript.js';
 import { clientOptions, fleet, nodeCrypto } from './helpers.js';
@@ -240,13 +240,18 @@ export async function keySubstitutionAttack(cfg: SecAggRoundConfig, u: number, s
   const xs: number[] = [];
   const bs: Uint32Array[] = [];
   const ss: Uint32Array[] = [];
+  const nonce = (from: number, to: number): Uint8Array => {
+    const out = new Uint8Array(12);
+    new DataView(out.buffer).setUint32(0, from, true);
+    new DataView(out.buffer).setUint32(4, to, true);
+    return out;
+  };
+  // the server holds every channel key of u: it reads u's shares and can write u's inbox
+  const channel = new Map<number, Uint8Array>();
+  for (const v of to) channel.set(v, channelKey(salt, (await nodeCrypto.x25519(mine.get(v) as Uint8Array, [cPkU]))[0] as Uint8Array, u, v));
   for (let j = 0; j < to.length && xs.length < t; j++) {
     const v = to[j] as number;
-    const [agreed] = await nodeCrypto.x25519(mine.get(v) as Uint8Array, [cPkU]);
-    const nonce = new Uint8Array(12);
-    new DataView(nonce.buffer).setUint32(0, u, true);
-    new DataView(nonce.buffer).setUint32(4, v, true);
-    const plain = gcmOpen(channelKey(salt, agreed as Uint8Array, u, v), nonce, ct.subarray(j * size, (j + 1) * size), salt);
+    const plain = gcmOpen(channel.get(v) as Uint8Array, nonce(u, v), ct.subarray(j * size, (j + 1) * size), salt);
     if (!plain) continue;
     const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
     xs.push(v);
@@ -256,10 +261,17 @@ export async function keySubstitutionAttack(cfg: SecAggRoundConfig, u: number, s
   if (xs.length < t) return { ...outcome, recovered: null, bShares: xs.length };
   const b = shamirCombine(xs, bs);
   const su = shamirCombine(xs, ss);
-  // u masks with every neighbour: the server hands it an inbox listing them all (any bytes do,
-  // u only opens them at unmasking).
+  // u masks with every neighbour: the server hands it an inbox listing them all, with shares it
+  // encrypts itself under the substituted channel keys (their content is never used).
   const others = to;
-  const inbox = encodeEnvelope('secagg/inbox', { round: cfg.roundId, to: u, from: Uint32Array.from(others), ct: new Uint8Array(others.length * size) });
+  const inboxCt = new Uint8Array(others.length * size);
+  others.forEach((v, j) => {
+    const plain = new Uint8Array(SHARE_PLAINTEXT_BYTES);
+    new DataView(plain.buffer).setUint32(0, v, true);
+    new DataView(plain.buffer).setUint32(4, u, true);
+    inboxCt.set(gcmSeal(channel.get(v) as Uint8Array, nonce(v, u), plain, salt), j * size);
+  });
+  const inbox = encodeEnvelope('secagg/inbox', { round: cfg.roundId, to: u, from: Uint32Array.from(others), ct: inboxCt });
   const masked = await attempt(u, 'masked', refusals, () => uc.maskInput(inbox, input));
   if (!masked) return { ...outcome, recovered: null, bShares: xs.length };
   const x = Uint32Array.from(payload(masked).y as Uint32Array);
