@@ -196,7 +196,9 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     // a body is read only up to the limit; a slow client does not hold a connection forever
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
-    keepAliveTimeout: 10_000,
+    // longer than a long poll (30 s at most) so a device keeps its connection between polls; a client
+    // reusing a socket the server is closing gets a reset
+    keepAliveTimeout: 55_000,
   });
   const routes: { method: string; url: string }[] = [];
   ROUTES.set(app, routes);
