@@ -125,6 +125,9 @@ export interface DeviceOptions {
   readonly clock?: () => number;
 }
 
+/** A device's timeout per request (a phone's would be shorter): the simulated devices share one event loop. */
+const TIMEOUT_MS = 60_000;
+
 /** Creates the devices' clients (each with its own storage) and records their samples. */
 export async function createDevices(samples: readonly (readonly NetworkSample[])[], o: DeviceOptions): Promise<Device[]> {
   const devices: Device[] = [];
@@ -137,6 +140,9 @@ export async function createDevices(samples: readonly (readonly NetworkSample[])
             ...(o.keyDirectory === undefined ? {} : { keyDirectory: o.keyDirectory }),
             ...(o.honestButCurious ? { honestButCurious: true } : {}),
             waitSeconds: o.waitSeconds ?? 20,
+            // the same allowance as the server requests below: one process runs every device, so a
+            // device's wall-clock wait includes the others' work (a whole cohort shares keys at once)
+            directoryTimeoutMs: TIMEOUT_MS,
             ...(o.crypto ? { crypto: o.crypto } : {}),
             ...(rng ? { rng, allowInsecureRng: true } : {}),
           })
@@ -153,7 +159,7 @@ export async function createDevices(samples: readonly (readonly NetworkSample[])
       serverUrl: o.serverUrl,
       storage,
       fetch: counting,
-      retry: { attempts: 6, baseDelayMs: 200, maxDelayMs: 5_000, timeoutMs: 60_000 },
+      retry: { attempts: 6, baseDelayMs: 200, maxDelayMs: 5_000, timeoutMs: TIMEOUT_MS },
       ...(secagg ? { secureAggregation: secagg } : {}),
       ...(rng ? { rng, allowInsecureRng: true } : {}),
       ...(o.clock ? { clock: o.clock } : {}),

@@ -17,6 +17,7 @@ import { expect } from 'vitest';
 import { type CollectionRelease, type RoundRelease, makeReleaseEngine } from '@pinhole/aggregator';
 import { type DeviceInput, type Fetch, deviceInputs } from '@pinhole/client';
 import { deviceVector, noisePlanOf } from '@pinhole/client/secagg';
+import { nodeCryptoProvider } from '@pinhole/secagg/node';
 import { type NetworkSample, type Plan, type PlanCollection, COLLECTIONS, decodeEnvelope } from '@pinhole/core';
 import { seededRng, twoSidedZ } from '@pinhole/core/testing';
 import type { AnyFrequencyOracle } from '@pinhole/ldp';
@@ -218,6 +219,11 @@ export async function clientEndToEnd(o: EndToEndOptions): Promise<void> {
           serverUrl: server.url,
           keyDirectory: directory.url,
           waitSeconds: 20,
+          // All the devices share this process. WebCrypto (the client's default, tested in its own
+          // package) costs a thread-pool hop per key import, agreement and signature check, about
+          // 600 per device when it shares keys: with 1,000 devices released into that phase at once,
+          // the queued callbacks kept their key-directory answers unread past the lookup timeout.
+          crypto: nodeCryptoProvider(),
           rng: (i) => seededRng(`${o.seed}/secagg-device-${i}`),
           // a dropout vanishes once its advertise (or share) message was acknowledged
           fetch: (i) => async (input, init) => {
@@ -233,7 +239,11 @@ export async function clientEndToEnd(o: EndToEndOptions): Promise<void> {
         await enrolDevices(directory.url, devices);
         const results = await syncAll(devices);
         const outcomes = tally(results.map((r) => r.outcome));
-        if (outcomes.round_aborted) console.log(server.lines.filter((l) => l.includes('phase')).slice(-8).join('\n'));
+        if (outcomes.round_aborted || outcomes.dropped_out !== dropouts) {
+          // why devices left: the first place to look when the round fails
+          console.log(server.lines.filter((l) => l.includes('phase')).slice(-8).join('\n'));
+          console.log(Object.entries(tally(results.filter((r) => r.outcome !== 'reported').map((r) => `${r.outcome} in ${r.error?.param ?? '?'}: ${(r.error?.message ?? '').replace(/http:\/\/127\.0\.0\.1:\d+/g, '<url>').slice(0, 160)}`))).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} × ${k}`).join('\n'));
+        }
         expect(outcomes, `secure-aggregation sync outcomes (${results.find((r) => r.outcome === 'round_aborted')?.error?.message ?? ''})`).toEqual({ reported: N - dropouts, dropped_out: dropouts });
         for (const [i, r] of results.entries()) {
           // a device that dropped out before masking spent nothing

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Fetch, type KeyValueStorage, type NetworkSample, type Plan, createClient, memoryStorage } from '@pinhole/client';
+import { secureAggregation } from '@pinhole/client/secagg';
 import { checkPlan } from '@pinhole/core';
 import { ldpPlan } from '../packages/client/test/helpers.js';
 import { type Process, closeRound, getJson, startAggregator, tempDir } from '../examples/fleet.js';
@@ -238,5 +239,14 @@ describe('uploads whose response is lost', () => {
     } finally {
       await s.proc.stop();
     }
+  });
+});
+
+describe('secureAggregation options', () => {
+  it('refuses a directory timeout outside [1, 600,000] ms', () => {
+    for (const directoryTimeoutMs of [0, -1, 1.5, 600_001, '10' as never]) {
+      expect(() => secureAggregation({ keyDirectory: 'http://127.0.0.1:9', directoryTimeoutMs }), String(directoryTimeoutMs)).toThrow(expect.objectContaining({ code: 'invalid_argument', param: 'options.directoryTimeoutMs' }));
+    }
+    expect(secureAggregation({ keyDirectory: 'http://127.0.0.1:9', directoryTimeoutMs: 60_000 }).kind).toBe('pinhole/secure-aggregation');
   });
 });

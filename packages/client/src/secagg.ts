@@ -33,6 +33,8 @@ export interface SecureAggregationOptions {
   readonly keyDirectory?: string | KeyDirectory;
   /** fetch for the directory (default globalThis.fetch) */
   readonly fetch?: Fetch;
+  /** one directory lookup's timeout, ms (default 10,000) */
+  readonly directoryTimeoutMs?: number;
   /**
    * Take part in `honest_but_curious` rounds, where no directory checks keys: a server that
    * deviates from the protocol could read this device's input. Default false (refused).
@@ -102,7 +104,11 @@ export function secureAggregation(options: SecureAggregationOptions = {}): Secur
   let directoryUrl: string | null = null;
   if (typeof o.keyDirectory === 'string') {
     directoryUrl = checkString('options.keyDirectory', o.keyDirectory, { nonEmpty: true, maxLength: 2048 });
-    directory = httpKeyDirectory({ baseUrl: directoryUrl, ...(o.fetch ? { fetch: o.fetch as never } : {}) });
+    directory = httpKeyDirectory({
+      baseUrl: directoryUrl,
+      ...(o.fetch ? { fetch: o.fetch as never } : {}),
+      ...(o.directoryTimeoutMs === undefined ? {} : { timeoutMs: checkInteger('options.directoryTimeoutMs', o.directoryTimeoutMs, { ge: 1, le: 600_000 }) }),
+    });
   } else if (o.keyDirectory !== undefined) {
     const d = o.keyDirectory as KeyDirectory;
     if (typeof d !== 'object' || d === null || typeof d.verify !== 'function') throw new PinholeError('invalid_argument', 'options.keyDirectory', '"options.keyDirectory" expected a directory URL or a KeyDirectory');

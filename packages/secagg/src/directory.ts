@@ -126,13 +126,50 @@ export function httpKeyDirectory(options: HttpKeyDirectoryOptions): KeyDirectory
     }
   }
 
+  // Lookups are coalesced: while one batch is in flight, identities asked for meanwhile wait and go
+  // in the next batch, and an identity already on its way is not asked again. A server verifying
+  // each advertisement as it arrives then sends a few requests per round instead of one per device.
+  const inflight = new Map<string, Promise<void>>();
+  let queued = new Set<string>();
+  let next: Promise<void> | null = null;
+  let busy: Promise<void> = Promise.resolve();
+
+  function request(ids: readonly string[]): Promise<void[]> {
+    const waits: Promise<void>[] = [];
+    for (const id of ids) {
+      let p = inflight.get(id);
+      if (p === undefined) {
+        queued.add(id);
+        next ??= busy.then(
+          () => send(),
+          () => send(),
+        );
+        p = next;
+        inflight.set(id, p);
+      }
+      waits.push(p);
+    }
+    return Promise.all(waits);
+  }
+
+  function send(): Promise<void> {
+    const batch = [...queued];
+    queued = new Set();
+    next = null;
+    const done = lookup(batch).finally(() => {
+      for (const id of batch) inflight.delete(id);
+    });
+    busy = done;
+    return done;
+  }
+
   async function verifyMany(entries: readonly DirectoryEntry[]): Promise<boolean[]> {
     const t = now();
     const missing = [...new Set(entries.map((e) => e.identity).filter((id) => IDENTITY_PATTERN.test(id)))].filter((id) => {
       const c = cache.get(id);
       return c === undefined || t - c.at > cacheMs;
     });
-    if (missing.length > 0) await lookup(missing);
+    if (missing.length > 0) await request(missing);
     return entries.map((e) => IDENTITY_PATTERN.test(e.identity) && e.publicKey instanceof Uint8Array && cache.get(e.identity)?.key === toHex(e.publicKey));
   }
 

@@ -46,6 +46,37 @@ describe('httpKeyDirectory', () => {
     expect(await d.verify('a', key(1))).toBe(true);
     expect(log.length).toBe(2);
   });
+  it('coalesces concurrent lookups: one request in flight, the identities asked meanwhile in the next, none twice', async () => {
+    const log: string[][] = [];
+    const d = httpKeyDirectory({ baseUrl: 'https://keys.example', fetch: fakeFetch(honest, log) });
+    const asked = [['a'], ['a', 'b'], ['b', 'zz'], ['a']].map((ids) => d.verifyMany?.(ids.map((identity) => ({ identity, publicKey: key(1) }))));
+    const later = d.verify('zz', key(1));
+    expect(await Promise.all(asked)).toEqual([[true], [true, false], [false, false], [true]]);
+    expect(await later).toBe(false);
+    // the calls of one turn share the first request; nothing was asked twice
+    expect(log).toEqual([['a', 'b', 'zz']]);
+    // while a request is in flight, the next ones wait and go together
+    const slow: string[][] = [];
+    let release = (): void => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const held = httpKeyDirectory({
+      baseUrl: 'https://keys.example',
+      cacheMs: 0,
+      fetch: async (url, init) => {
+        if (slow.length === 0) await gate;
+        return fakeFetch(honest, slow)(url, init);
+      },
+    });
+    const first = held.verify('a', key(1));
+    await new Promise((r) => setTimeout(r, 5));
+    const rest = [held.verify('b', key(2)), held.verify('zz', key(1)), held.verify('b', key(2))];
+    await new Promise((r) => setTimeout(r, 5));
+    expect(slow).toEqual([]);
+    release();
+    expect(await first).toBe(true);
+    expect(await Promise.all(rest)).toEqual([false, false, false]);
+    expect(slow).toEqual([['a'], ['b', 'zz']]);
+  });
   it('splits lookups above 1,024 identities', async () => {
     const log: string[][] = [];
     const d = httpKeyDirectory({ baseUrl: 'https://keys.example', fetch: fakeFetch(honest, log) });

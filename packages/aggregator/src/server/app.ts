@@ -170,7 +170,7 @@ export function registeredRoutes(app: FastifyInstance): readonly { readonly meth
 }
 
 export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
-  const raw = (status: number, code: 'invalid_argument' | 'not_found', param: string, detail: string) =>
+  const raw = (status: number, code: 'invalid_argument' | 'not_found' | 'request_timeout', param: string, detail: string) =>
     JSON.stringify({ type: `https://pinhole.dev/problems/${code}`, title: code.replace(/_/g, ' '), status, detail, code, param });
   const app = Fastify({
     logger: o.logger,
@@ -179,10 +179,13 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     frameworkErrors: (_error, _req, reply) => {
       void (reply as unknown as { code(n: number): { type(t: string): { send(b: string): unknown } } }).code(400).type(PROBLEM_TYPE).send(raw(400, 'invalid_argument', 'url', 'the request URL is malformed'));
     },
-    clientErrorHandler: (_error, socket) => {
+    clientErrorHandler: (error, socket) => {
       if (!socket.writable) return;
-      const body = raw(400, 'invalid_argument', 'request', 'the HTTP request is malformed');
-      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: ${PROBLEM_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      // a request not received within requestTimeout was slow, not malformed: 408 says retry (a
+      // device's protocol message is idempotent), where a 400 made a slow device leave its round
+      const late = (error as { code?: string }).code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      const body = late ? raw(408, 'request_timeout', 'request', 'the HTTP request did not arrive in time; retry') : raw(400, 'invalid_argument', 'request', 'the HTTP request is malformed');
+      socket.end(`HTTP/1.1 ${late ? '408 Request Timeout' : '400 Bad Request'}\r\nContent-Type: ${PROBLEM_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     },
     bodyLimit: o.maxBodyBytes,
     trustProxy: o.trustProxy,
@@ -193,7 +196,9 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     // a body is read only up to the limit; a slow client does not hold a connection forever
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
-    keepAliveTimeout: 10_000,
+    // longer than a long poll (30 s at most) so a device keeps its connection between polls; a client
+    // reusing a socket the server is closing gets a reset
+    keepAliveTimeout: 55_000,
   });
   const routes: { method: string; url: string }[] = [];
   ROUTES.set(app, routes);

@@ -16,6 +16,7 @@ export const TRANSPORT_CODES = [
   'method_not_allowed',
   'not_acceptable',
   'payload_too_large',
+  'request_timeout',
   'unsupported_media_type',
   'rate_limited',
   'unavailable',
