@@ -67,7 +67,8 @@ const typed = fc.oneof(
   fc.uint32Array({ minLength: 3, maxLength: 10 }).map((a) => a.subarray(1, a.length - 1)),
 );
 const leaf: fc.Arbitrary<WireValue> = fc.oneof(fc.constantFrom(null, undefined, true, false), number, bigint, string, typed);
-const key = fc.oneof({ weight: 6, arbitrary: fc.string({ maxLength: 12 }) }, { weight: 1, arbitrary: fc.constantFrom('constructor', 'toString', '__proto_', 'x'.repeat(40)) });
+// the encoder refuses a "__proto__" key (codec.test.ts), which fast-check's strings produce now and then
+const key = fc.oneof({ weight: 6, arbitrary: fc.string({ maxLength: 12 }).filter((k) => k !== '__proto__') }, { weight: 1, arbitrary: fc.constantFrom('constructor', 'toString', '__proto_', 'x'.repeat(40)) });
 const tree: fc.Arbitrary<WireValue> = fc.letrec<{ value: WireValue }>((tie) => ({
   value: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
