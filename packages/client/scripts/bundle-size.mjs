@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The client's bundle size, minified + gzipped (esbuild, browser platform), for an app that uses
- * local DP only and for one that also uses secure aggregation. `--json` prints JSON; `--top N`
+ * local DP only, for one that also uses secure aggregation, and for that one with nobleProvider(). `--json` prints JSON; `--top N`
  * lists the N largest inputs of each bundle.
  */
 import { bundle, bundleSizes, APPS, SIZE_CEILINGS, SIZE_GOALS } from './bundle.mjs';
@@ -15,7 +15,7 @@ if (args.includes('--json')) {
   const kb = (n) => `${(n / 1000).toFixed(1)} kB`;
   process.stdout.write('app                      minified     gzipped   ceiling   goal (gzipped)\n');
   for (const [name, s] of Object.entries(sizes)) {
-    const label = name === 'ldp' ? 'local DP (main entry)' : '+ secure aggregation';
+    const label = { ldp: 'local DP (main entry)', secagg: '+ secure aggregation', 'secagg-noble': '  with nobleProvider' }[name] ?? name;
     process.stdout.write(`${label.padEnd(24)} ${kb(s.minified).padStart(9)} ${kb(s.gzipped).padStart(11)} ${kb(SIZE_CEILINGS[name]).padStart(9)}   < ${kb(goals[name])} ${s.gzipped < goals[name] ? 'ok' : 'OVER'}\n`);
   }
 }

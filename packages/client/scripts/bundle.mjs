@@ -1,8 +1,9 @@
 /**
  * Bundles what an app ships of @pinhole/client with esbuild (browser platform, minified, the
- * sources through the pinhole-source condition) and measures it gzipped. Two apps: one that uses
+ * sources through the pinhole-source condition) and measures it gzipped. Three apps: one that uses
  * local DP only (the main entry), one that also takes part in secure aggregation (the secagg
- * entry). Used by `npm run size -w @pinhole/client`, the platform test and the browser example.
+ * entry, on the platform's WebCrypto), and the same with the pure-JavaScript crypto provider for
+ * platforms whose WebCrypto lacks X25519 or Ed25519. Used by `npm run size -w @pinhole/client`, the platform test and the browser example.
  */
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
@@ -14,17 +15,18 @@ export const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const APPS = {
   ldp: "export { createClient, memoryStorage, webStorage, indexedDbStorage } from '@pinhole/client';",
   secagg: "export { createClient, memoryStorage, webStorage, indexedDbStorage } from '@pinhole/client';\nexport { secureAggregation } from '@pinhole/client/secagg';",
+  'secagg-noble': "export { createClient, memoryStorage, webStorage, indexedDbStorage } from '@pinhole/client';\nexport { secureAggregation, nobleProvider } from '@pinhole/client/secagg';",
 };
 
 /** The goals, gzipped bytes (issue 10): what an app should ship at most. */
-export const SIZE_GOALS = { ldp: 30_000, secagg: 60_000 };
+export const SIZE_GOALS = { ldp: 30_000, secagg: 60_000, 'secagg-noble': 60_000 };
 
 /**
  * What each bundle may not exceed today, gzipped bytes, checked by the platform test: the measured
  * size rounded up to the next 0.5 kB (a bundle is deterministic for given esbuild and zlib
  * versions). Lower it whenever a bundle shrinks; it meets SIZE_GOALS once the goals are reached.
  */
-export const SIZE_CEILINGS = { ldp: 46_000, secagg: 82_500 };
+export const SIZE_CEILINGS = { ldp: 42_500, secagg: 66_500, 'secagg-noble': 80_000 };
 
 /** Bundles `contents` (an entry module) for browsers; returns the code and esbuild's metafile. */
 export async function bundle(contents, options = {}) {

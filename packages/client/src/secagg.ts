@@ -14,7 +14,7 @@
  * sends to the directory.
  */
 import { type Plan, type Rng, PinholeError, checkBoolean, checkInteger, checkObject, checkString, cryptoRng, requireSecureRng, secaggCollectionRule } from '@pinhole/core';
-import { type KeyDirectory, type SecAggCrypto, IDENTITY_PATTERN, httpKeyDirectory, signingKeyFromSecret, webCryptoProvider } from '@pinhole/secagg';
+import { type KeyDirectory, type SecAggCrypto, IDENTITY_PATTERN, httpKeyDirectory, webCryptoProvider } from '@pinhole/secagg';
 import { fromBase64, toBase64, toHex } from './bytes.js';
 import type { SecureAggregation, SecureAggregationContext } from './plugin.js';
 import { runRound, secaggLayout } from './secagg-round.js';
@@ -23,6 +23,8 @@ import type { KeyValueStorage } from './storage.js';
 
 export { deviceVector } from './device-vector.js';
 export type { KeyDirectory, SecAggCrypto } from '@pinhole/secagg';
+// for platforms whose WebCrypto lacks X25519 or Ed25519; an app that does not import it ships no curve code
+export { nobleProvider } from '@pinhole/secagg';
 export { type SecaggStep, STEP_TYPE, SECAGG_PHASES, roundVector, secaggLayout, noisePlanOf } from './secagg-round.js';
 
 export interface SecureAggregationOptions {
@@ -42,7 +44,7 @@ export interface SecureAggregationOptions {
   readonly honestButCurious?: boolean;
   /** long-poll wait per request, seconds (default 25) */
   readonly waitSeconds?: number;
-  /** the crypto provider (default WebCrypto with a pure-JS fallback) */
+  /** the crypto provider: webCryptoProvider() by default; nobleProvider() where WebCrypto lacks X25519 or Ed25519 */
   readonly crypto?: SecAggCrypto;
   /** randomness for the signing key on first use; cryptoRng() by default */
   readonly rng?: Rng;
@@ -66,7 +68,7 @@ interface DeviceIdentity {
   readonly publicKey: Uint8Array;
 }
 
-async function deviceIdentity(storage: KeyValueStorage, rng: Rng): Promise<DeviceIdentity> {
+async function deviceIdentity(storage: KeyValueStorage, rng: Rng, crypto: () => SecAggCrypto): Promise<DeviceIdentity> {
   const raw = await storage.get(IDENTITY_KEY);
   if (raw !== null && raw !== undefined) {
     let parsed: { identity?: unknown; secret?: unknown } = {};
@@ -79,13 +81,14 @@ async function deviceIdentity(storage: KeyValueStorage, rng: Rng): Promise<Devic
     if (typeof parsed.identity !== 'string' || !IDENTITY_PATTERN.test(parsed.identity) || !secret || secret.length !== 32) {
       throw new PinholeError('invalid_state', 'storage', "the device's stored signing key is unreadable: refusing to make a new one (the directory vouches for the old one)");
     }
-    const pair = signingKeyFromSecret(secret);
-    return { identity: parsed.identity, secretKey: pair.secretKey, publicKey: pair.publicKey };
+    return { identity: parsed.identity, secretKey: secret, publicKey: await crypto().signingPublicKey(secret) };
   }
   const identity = `device-${toHex(rng.bytes(12))}`;
-  const pair = signingKeyFromSecret(rng.bytes(32));
-  await storage.set(IDENTITY_KEY, JSON.stringify({ v: 1, identity, secret: toBase64(pair.secretKey) }));
-  return { identity, secretKey: pair.secretKey, publicKey: pair.publicKey };
+  const secretKey = rng.bytes(32);
+  // derived before storing: a platform that cannot sign keeps no key
+  const publicKey = await crypto().signingPublicKey(secretKey);
+  await storage.set(IDENTITY_KEY, JSON.stringify({ v: 1, identity, secret: toBase64(secretKey) }));
+  return { identity, secretKey, publicKey };
 }
 
 function normaliseUrl(url: string): string {
@@ -100,6 +103,9 @@ export function secureAggregation(options: SecureAggregationOptions = {}): Secur
   const allowInsecureRng = o.allowInsecureRng === undefined ? false : checkBoolean('options.allowInsecureRng', o.allowInsecureRng);
   const rng = requireSecureRng((o.rng ?? cryptoRng()) as Rng, allowInsecureRng);
   const crypto = o.crypto as SecAggCrypto | undefined;
+  let defaultCrypto: SecAggCrypto | undefined;
+  // made on first use: a platform without WebCrypto fails when it signs, not when the app starts
+  const provider = (): SecAggCrypto => crypto ?? (defaultCrypto ??= webCryptoProvider());
   let directory: KeyDirectory | undefined;
   let directoryUrl: string | null = null;
   if (typeof o.keyDirectory === 'string') {
@@ -118,7 +124,7 @@ export function secureAggregation(options: SecureAggregationOptions = {}): Secur
   const identityOf = (storage: KeyValueStorage): Promise<DeviceIdentity> => {
     let p = identities.get(storage);
     if (!p) {
-      p = deviceIdentity(storage, rng);
+      p = deviceIdentity(storage, rng, provider);
       identities.set(storage, p);
       p.catch(() => identities.delete(storage));
     }
@@ -152,7 +158,7 @@ export function secureAggregation(options: SecureAggregationOptions = {}): Secur
       const id = await identityOf(storage);
       const publicKey = toHex(id.publicKey);
       const message = new TextEncoder().encode(`pinhole/directory/v1/enrol\u0000${id.identity}\u0000${publicKey}`);
-      const proof = await (crypto ?? webCryptoProvider()).sign(id.secretKey, message);
+      const proof = await provider().sign(id.secretKey, message);
       return Object.freeze({ identity: id.identity, publicKey, proof: toHex(proof) });
     },
   });

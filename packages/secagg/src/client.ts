@@ -17,12 +17,11 @@
  * different survivor sets to different clients gets a refusal, never shares. A refused message
  * (protocol_violation, verify_failed) changes no state, so the client stays usable.
  */
-import { PinholeError, type Rng, checkBoolean, checkInteger, checkNumber, checkObject, cryptoRng, describeValue, invalid, requireSecureRng } from '@pinhole/core';
+import { PinholeError, type Rng, checkBoolean, checkInteger, checkNumber, checkObject, checkUint8Array, cryptoRng, describeValue, invalid, requireSecureRng } from '@pinhole/core';
 import { type RoundConfigParams, type SecAggAssumptions, type SecAggRoundConfig, checkFloors, configDigest, makeRoundConfig } from './config.js';
 import { type SecAggCrypto, X25519_BASE_POINT, gcmOpen, gcmSeal, isSecAggCrypto, isSmallOrderPoint, sha256Bytes, toHex, webCryptoProvider } from './crypto.js';
 import { type KeyDirectory, isKeyDirectory, verifyWithDirectory } from './directory.js';
 import { Neighbourhoods } from './graph.js';
-import { type SigningKeyPair, signingKeyFromSecret } from './identity.js';
 import { addMasks, channelKey, pairMaskKey, pairSign, reduceBits, roundSalt, selfMaskKey } from './masks.js';
 import {
   DIGEST_BYTES,
@@ -101,7 +100,8 @@ export class SecAggClient {
   private readonly rng: Rng;
   private readonly crypto: SecAggCrypto;
   private readonly directory: KeyDirectory | undefined;
-  private readonly signing: SigningKeyPair;
+  private readonly signingSecret: Uint8Array;
+  private verifyingKey: Promise<Uint8Array> | undefined;
   private readonly digest: Uint8Array;
   private readonly salt: Uint8Array;
   private readonly minContributors: number;
@@ -147,8 +147,8 @@ export class SecAggClient {
     }
     if (options.signingKey === undefined) {
       if (this.directory !== undefined) throw invalid('signingKey', "the device's 32-byte Ed25519 secret key (required with a directory)", options.signingKey);
-      this.signing = signingKeyFromSecret(this.rng.bytes(32));
-    } else this.signing = signingKeyFromSecret(options.signingKey);
+      this.signingSecret = this.rng.bytes(32);
+    } else this.signingSecret = Uint8Array.from(checkUint8Array('secretKey', options.signingKey, 32));
     if (options.identity === undefined && this.directory !== undefined) throw invalid('identity', 'the identity the directory knows this device under', options.identity);
     const identity = options.identity ?? `slot-${this.id}`;
     if (typeof identity !== 'string' || !IDENTITY_PATTERN.test(identity)) throw invalid('identity', 'an identity of 1-128 characters [A-Za-z0-9._:@-]', identity);
@@ -171,9 +171,13 @@ export class SecAggClient {
     return this.state;
   }
 
-  /** This device's signing public key (what the directory must vouch for). */
-  get signingPublicKey(): Uint8Array {
-    return Uint8Array.from(this.signing.publicKey);
+  /** This device's signing public key (what the directory must vouch for), derived by the crypto provider. */
+  async signingPublicKey(): Promise<Uint8Array> {
+    return Uint8Array.from(await this.publicSigningKey());
+  }
+
+  private publicSigningKey(): Promise<Uint8Array> {
+    return (this.verifyingKey ??= this.crypto.signingPublicKey(this.signingSecret));
   }
 
   /** Sorted ids whose shares of this client's secrets exist (neighbours and itself), once known. */
@@ -200,9 +204,9 @@ export class SecAggClient {
       const b = this.rng.bytes(32);
       const [cp] = await this.crypto.x25519(c, [X25519_BASE_POINT]);
       const [sp] = await this.crypto.x25519(s, [X25519_BASE_POINT]);
-      const ad: Advertisement = { id: this.id, identity: this.identity, vk: this.signing.publicKey, cPk: cp as Uint8Array, sPk: sp as Uint8Array, commitment: selfMaskCommitment(this.digest, this.id, b) };
+      const ad: Advertisement = { id: this.id, identity: this.identity, vk: await this.publicSigningKey(), cPk: cp as Uint8Array, sPk: sp as Uint8Array, commitment: selfMaskCommitment(this.digest, this.id, b) };
       const transcript = advertisementTranscript(this.digest, ad);
-      const sig = await this.crypto.sign(this.signing.secretKey, transcript);
+      const sig = await this.crypto.sign(this.signingSecret, transcript);
       this.cSecret = c;
       this.sSecret = s;
       this.selfSecret = b;
@@ -323,7 +327,7 @@ export class SecAggClient {
         }
         ct.set(gcmSeal(k, nonce(this.id, v), plain, this.salt), j * SHARE_CIPHERTEXT_BYTES);
       }
-      vkOf.set(this.id, this.signing.publicKey);
+      vkOf.set(this.id, await this.publicSigningKey());
       this.seed = seed;
       this.holders = holders;
       this.vks = vkOf;
@@ -412,7 +416,7 @@ export class SecAggClient {
         throw violation('survivors', `only ${total} contributors survive, below the minimum ${this.minContributors}: this client does not help unmask so small a sum`);
       }
       const message = consistencyTranscript(this.digest, this.seed, u3);
-      const sig = await this.crypto.sign(this.signing.secretKey, message);
+      const sig = await this.crypto.sign(this.signingSecret, message);
       const dropped = new Set<number>();
       for (const v of this.inbox.keys()) if (!set.has(v)) dropped.add(v);
       this.survivors = set;

@@ -3,15 +3,14 @@
  * implementation is used where there is one: X25519 key agreement (RFC 7748), the AES-256-CTR
  * keystream that expands a 256-bit seed into a mask (the PRG of Bonawitz et al., CCS 2017, §4) and
  * Ed25519 signatures (RFC 8032) for the authenticated advertisements and the consistency check.
- * `webCryptoProvider()` runs on phones and browsers (WebCrypto through globalThis.crypto, with the
- * audited @noble/curves X25519 and Ed25519 where WebCrypto lacks them); `nobleProvider()` is pure
- * JavaScript.
+ * `webCryptoProvider()` runs on phones and browsers through globalThis.crypto only, and refuses
+ * where the platform lacks an algorithm; `nobleProvider()` (noble.ts, pure JavaScript on the
+ * audited @noble/curves) is for those platforms, so an app that does not pass it ships no curve code.
  * HKDF-SHA256 (RFC 5869) and AES-256-GCM for the share ciphertexts are small and synchronous:
  * they always run on @noble/hashes and @noble/ciphers.
  */
 import { PinholeError } from '@pinhole/core';
-import { ed25519, x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
-import { ctr, gcm } from '@noble/ciphers/aes.js';
+import { gcm } from '@noble/ciphers/aes.js';
 import { hkdf as nobleHkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 
@@ -32,51 +31,14 @@ export interface SecAggCrypto {
    * malformed key or signature verifies as false.
    */
   verify(publicKeys: readonly Uint8Array[], messages: readonly Uint8Array[], signatures: readonly Uint8Array[]): Promise<boolean[]>;
+  /** The Ed25519 public key (32 bytes) of a 32-byte secret key (RFC 8032 §5.1.5). */
+  signingPublicKey(secretKey: Uint8Array): Promise<Uint8Array>;
 }
 
 /** The X25519 base point: X25519(k, BASE) is the public key of k. */
 export const X25519_BASE_POINT: Uint8Array = Uint8Array.from([9, ...new Array<number>(31).fill(0)]);
 
-const ZERO_IV = new Uint8Array(16);
-
-function nobleKeystream(key: Uint8Array, byteLength: number): Uint8Array {
-  return ctr(key, ZERO_IV).encrypt(new Uint8Array(byteLength));
-}
-
-function nobleAgree(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
-  const out = nobleX25519.getSharedSecret(secretKey, publicKey);
-  if (out.every((b) => b === 0)) throw new Error('small-order public key');
-  return out;
-}
-
-function nobleVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  try {
-    // RFC 8032 (cofactorless, canonical encodings), as OpenSSL and WebCrypto verify.
-    return publicKey.length === 32 && signature.length === 64 && ed25519.verify(signature, message, publicKey, { zip215: false });
-  } catch {
-    return false;
-  }
-}
-
-function nobleVerifyAll(publicKeys: readonly Uint8Array[], messages: readonly Uint8Array[], signatures: readonly Uint8Array[]): boolean[] {
-  return publicKeys.map((pk, i) => nobleVerify(pk, (messages.length === 1 ? messages[0] : messages[i]) as Uint8Array, signatures[i] as Uint8Array));
-}
-
-/** Pure JavaScript (@noble/*): slow for long masks and signatures, but runs anywhere. */
-export function nobleProvider(): SecAggCrypto {
-  return {
-    name: 'noble',
-    x25519: async (secretKey, publicKeys) => publicKeys.map((pk) => nobleAgree(secretKey, pk)),
-    keystreams: async (keys, byteLength) => keys.map((k) => nobleKeystream(k, byteLength)),
-    sign: async (secretKey, message) => ed25519.sign(message, secretKey),
-    verify: async (publicKeys, messages, signatures) => nobleVerifyAll(publicKeys, messages, signatures),
-  };
-}
-
-/** The Ed25519 public key of a 32-byte secret key (RFC 8032 §5.1.5). */
-export function ed25519PublicKey(secretKey: Uint8Array): Uint8Array {
-  return ed25519.getPublicKey(secretKey);
-}
+export const ZERO_IV = new Uint8Array(16);
 
 // PKCS#8 wrapping of a raw X25519 private key (RFC 8410): WebCrypto imports private keys only so.
 const PKCS8_X25519_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
@@ -100,10 +62,15 @@ function subtleCrypto(): SubtleCrypto {
   return subtle;
 }
 
+function lacks(algorithm: string): PinholeError {
+  return new PinholeError('unsupported', 'crypto', `"crypto" WebCrypto on this platform lacks ${algorithm}: pass crypto: nobleProvider() (pure JavaScript)`);
+}
+
 /**
- * WebCrypto: AES-CTR always; X25519 and Ed25519 when the platform has them (Node >= 20, recent
- * browsers and phones), else @noble/curves. Calls inside one batch run concurrently. `subtle`
- * replaces globalThis.crypto.subtle (tests of the fallback).
+ * WebCrypto only: AES-CTR, X25519 and Ed25519 (Node >= 20, recent browsers and phones). Where the
+ * platform lacks X25519 or Ed25519, the calls that need it reject with `unsupported` (param
+ * "crypto") naming nobleProvider(). Calls inside one batch run concurrently. `subtle` replaces
+ * globalThis.crypto.subtle (tests of a platform without an algorithm).
  */
 export function webCryptoProvider(options: { subtle?: SubtleCrypto } = {}): SecAggCrypto {
   const subtle = options.subtle ?? subtleCrypto();
@@ -137,7 +104,7 @@ export function webCryptoProvider(options: { subtle?: SubtleCrypto } = {}): SecA
   return {
     name: 'webcrypto',
     async sign(secretKey, message) {
-      if (!(await probeEd())) return ed25519.sign(message, secretKey);
+      if (!(await probeEd())) throw lacks('Ed25519');
       let key = signKeys.get(secretKey);
       if (key === undefined) {
         key = subtle.importKey('pkcs8', buf(pkcs8(secretKey, PKCS8_ED25519_PREFIX)), { name: 'Ed25519' }, false, ['sign']);
@@ -146,7 +113,7 @@ export function webCryptoProvider(options: { subtle?: SubtleCrypto } = {}): SecA
       return new Uint8Array(await subtle.sign({ name: 'Ed25519' }, await key, buf(message)));
     },
     async verify(publicKeys, messages, signatures) {
-      if (!(await probeEd())) return nobleVerifyAll(publicKeys, messages, signatures);
+      if (!(await probeEd())) throw lacks('Ed25519');
       return Promise.all(
         publicKeys.map(async (pk, i) => {
           const sig = signatures[i] as Uint8Array;
@@ -159,7 +126,7 @@ export function webCryptoProvider(options: { subtle?: SubtleCrypto } = {}): SecA
       );
     },
     async x25519(secretKey, publicKeys) {
-      if (!(await probe())) return publicKeys.map((pk) => nobleAgree(secretKey, pk));
+      if (!(await probe())) throw lacks('X25519');
       const priv = await subtle.importKey('pkcs8', buf(pkcs8(secretKey)), { name: 'X25519' }, false, ['deriveBits']);
       return Promise.all(
         publicKeys.map(async (pk) => {
@@ -169,6 +136,13 @@ export function webCryptoProvider(options: { subtle?: SubtleCrypto } = {}): SecA
           return out;
         }),
       );
+    },
+    async signingPublicKey(secretKey) {
+      if (!(await probeEd())) throw lacks('Ed25519');
+      // WebCrypto derives the public key only through an extractable private key's JWK ("x")
+      const key = await subtle.importKey('pkcs8', buf(pkcs8(secretKey, PKCS8_ED25519_PREFIX)), { name: 'Ed25519' }, true, ['sign']);
+      const jwk = await subtle.exportKey('jwk', key);
+      return fromBase64Url(jwk.x as string);
     },
     async keystreams(keys, byteLength) {
       const zeros = new Uint8Array(byteLength);
@@ -191,6 +165,7 @@ export function isSecAggCrypto(value: unknown): value is SecAggCrypto {
     typeof c.keystreams === 'function' &&
     typeof c.sign === 'function' &&
     typeof c.verify === 'function' &&
+    typeof c.signingPublicKey === 'function' &&
     typeof c.name === 'string'
   );
 }
@@ -232,6 +207,11 @@ const SMALL_ORDER_HEX = [
   'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
 ];
 const SMALL_ORDER = new Set(SMALL_ORDER_HEX);
+
+function fromBase64Url(s: string): Uint8Array {
+  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
+  return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+}
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 

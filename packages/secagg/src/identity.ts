@@ -7,7 +7,7 @@
  * rounds by whoever sees them, never the device's data.
  */
 import { type Rng, checkUint8Array, cryptoRng, requireSecureRng } from '@pinhole/core';
-import { ed25519PublicKey } from './crypto.js';
+import { ed25519PublicKey } from './noble.js';
 
 export interface SigningKeyPair {
   /** 32-byte Ed25519 secret key (the RFC 8032 seed) */

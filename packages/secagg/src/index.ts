@@ -21,7 +21,8 @@ export {
   type SecAggGraphSpec,
   type ThreatModel,
 } from './config.js';
-export { type SecAggCrypto, webCryptoProvider, nobleProvider } from './crypto.js';
+export { type SecAggCrypto, webCryptoProvider } from './crypto.js';
+export { nobleProvider } from './noble.js';
 export { generateSigningKey, signingKeyFromSecret, type SigningKeyPair } from './identity.js';
 export { type KeyDirectory, type DirectoryEntry, type HttpKeyDirectoryOptions, pinnedKeyDirectory, httpKeyDirectory, DIRECTORY_LOOKUP_MAX } from './directory.js';
 export { secAggPlusParameters, secAggSecurityBits, chooseModulusBits, type SecAggPlusParams, type SecAggPlusChoice, type SecAggSecurityParams } from './parameters.js';

@@ -28,6 +28,11 @@ export function nodeCryptoProvider(): SecAggCrypto {
       const key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, secretKey]), format: 'der', type: 'pkcs8' });
       return new Uint8Array(nodeSign(null, message, key));
     },
+    async signingPublicKey(secretKey) {
+      const key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, secretKey]), format: 'der', type: 'pkcs8' });
+      const spki = createPublicKey(key).export({ format: 'der', type: 'spki' });
+      return new Uint8Array(spki.subarray(SPKI_ED25519.length));
+    },
     async verify(publicKeys, messages, signatures) {
       return publicKeys.map((pk, i) => {
         const sig = signatures[i] as Uint8Array;

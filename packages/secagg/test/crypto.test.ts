@@ -121,27 +121,42 @@ describe('share encryption', () => {
 });
 
 describe('Ed25519 (RFC 8032)', () => {
-  // A platform without WebCrypto Ed25519: every Ed25519 call rejects, so the provider must fall back to noble.
+  // A platform without WebCrypto Ed25519 or X25519: every call naming the algorithm rejects.
   const real = globalThis.crypto.subtle;
-  const noEd: SubtleCrypto = new Proxy(real, {
-    get(target, prop) {
-      const f = Reflect.get(target, prop) as unknown;
-      if (typeof f !== 'function') return f;
-      return (...args: unknown[]) => {
-        const alg = args.find((a) => typeof a === 'object' && a !== null && 'name' in (a as object)) as { name?: string } | undefined;
-        if (alg?.name === 'Ed25519') return Promise.reject(new Error('Ed25519 not supported'));
-        return (f as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
+  const without = (missing: string): SubtleCrypto =>
+    new Proxy(real, {
+      get(target, prop) {
+        const f = Reflect.get(target, prop) as unknown;
+        if (typeof f !== 'function') return f;
+        return (...args: unknown[]) => {
+          const alg = args.find((a) => typeof a === 'object' && a !== null && 'name' in (a as object)) as { name?: string } | undefined;
+          if (alg?.name === missing) return Promise.reject(new Error(`${missing} not supported`));
+          return (f as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+  const signers: SecAggCrypto[] = providers;
+  it('webCryptoProvider refuses, naming nobleProvider, where the platform lacks Ed25519 or X25519', async () => {
+    const noEd = webCryptoProvider({ subtle: without('Ed25519') });
+    const refusal = expect.objectContaining({ code: 'unsupported', param: 'crypto', message: expect.stringMatching(/Ed25519.*nobleProvider\(\)/) });
+    const sk = seededRng('no-ed').bytes(32);
+    await expect(noEd.sign(sk, new Uint8Array(3))).rejects.toThrow(refusal);
+    await expect(noEd.verify([new Uint8Array(32)], [new Uint8Array(3)], [new Uint8Array(64)])).rejects.toThrow(refusal);
+    await expect(noEd.signingPublicKey(sk)).rejects.toThrow(refusal);
+    // what does not need the missing algorithm still runs on WebCrypto
+    expect(await noEd.x25519(hex(vectors.x25519.alicePrivate), [X25519_BASE_POINT])).toEqual([hex(vectors.x25519.alicePublic)]);
+    const noX = webCryptoProvider({ subtle: without('X25519') });
+    await expect(noX.x25519(sk, [X25519_BASE_POINT])).rejects.toThrow(expect.objectContaining({ code: 'unsupported', param: 'crypto', message: expect.stringMatching(/X25519.*nobleProvider\(\)/) }));
+    expect(await noX.signingPublicKey(sk)).toEqual(signingKeyFromSecret(sk).publicKey);
   });
-  const signers: SecAggCrypto[] = [...providers, webCryptoProvider({ subtle: noEd })];
   for (const p of signers) {
-    const label = p === signers[3] ? 'webcrypto without Ed25519 (noble fallback)' : p.name;
+    const label = p.name;
     it(`signs and verifies the published vectors, refuses tampering (${label})`, async () => {
       for (const v of vectors.ed25519 as { secretKey: string; publicKey: string; message: string; signature: string }[]) {
         const sig = await p.sign(hex(v.secretKey), hex(v.message));
         expect(toHex(sig)).toBe(v.signature);
         expect(toHex(signingKeyFromSecret(hex(v.secretKey)).publicKey)).toBe(v.publicKey);
+        expect(toHex(await p.signingPublicKey(hex(v.secretKey)))).toBe(v.publicKey);
         const bad = hex(v.signature);
         bad[10] = (bad[10] as number) ^ 1;
         const otherMessage = Uint8Array.from([...hex(v.message), 0]);
