@@ -33,7 +33,7 @@ describe('large cohorts', () => {
     const r = await run(cfg, inputs, drops, 'slow-plus');
     expect(r.result.contributors.length).toBe(n - [...drops.values()].filter((ph) => ph === 'advertise' || ph === 'share' || ph === 'masked').length);
     expect(Array.from(r.result.sum)).toEqual(Array.from(plainSum(inputs, bits, r.result.contributors)));
-  });
+  }, 900_000); // 53-58 s alone on 2 cores; CI runs it beside other slow files
 
   it('n = 300 at 30 % dropout with the configuration of secAggPlusParameters (the complete graph, t = 160), with signatures and a directory', async () => {
     const n = 300;
