@@ -47,16 +47,22 @@ const planValue = fc.oneof(
 );
 const planEdit: fc.Arbitrary<PlanEdit> = fc.record({ path: fc.nat(), action: fc.constantFrom('delete' as const, 'set' as const, 'set' as const, 'set' as const, 'extra' as const, 'duplicate' as const), value: planValue });
 
+/** Whether an edit may go into `v`: plain objects and arrays only (an edit may have put a typed array, a boxed string or a frozen value on the path). */
+function editable(v: unknown): v is Record<string | number, unknown> {
+  if (!v || typeof v !== 'object' || Object.isFrozen(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return Array.isArray(v) || proto === Object.prototype || proto === null;
+}
+
 function applyEdit(doc: Record<string, unknown>, all: (string | number)[][], e: PlanEdit): void {
   const path = all[e.path % all.length] as (string | number)[];
   let parent: Record<string | number, unknown> = doc;
   for (const k of path.slice(0, -1)) {
     const next = parent[k];
-    // only plain objects and arrays: an edit may have put a typed array or a frozen value on the path
-    if (!next || typeof next !== 'object' || ArrayBuffer.isView(next) || Object.isFrozen(next)) return;
-    parent = next as Record<string | number, unknown>;
+    if (!editable(next)) return;
+    parent = next;
   }
-  if (ArrayBuffer.isView(parent) || Object.isFrozen(parent)) return;
+  if (!editable(parent)) return;
   const last = path[path.length - 1] as string | number;
   if (e.action === 'delete') {
     if (Array.isArray(parent)) parent.splice(Number(last), 1);
