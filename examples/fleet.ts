@@ -221,6 +221,17 @@ export async function closeRound(url: string, roundId: string): Promise<{ status
   return { status: res.status, json: await res.json() };
 }
 
+/** Waits until the server's current round is another than `after` (null: any round) and returns its id. */
+export async function waitForNextRound(url: string, after: string | null, timeoutMs = 20_000): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await getJson(url, '/v1/rounds/current');
+    if (r.status === 200 && r.json.roundId !== after) return r.json.roundId as string;
+    if (Date.now() > until) throw new Error(`no round after ${String(after)} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Waits until the round's release is published (carriers' view) and returns it. */
 export async function waitForRelease(url: string, roundId: string, timeoutMs = 600_000): Promise<any> {
   const until = Date.now() + timeoutMs;

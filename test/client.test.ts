@@ -10,7 +10,7 @@ import { type Fetch, type KeyValueStorage, type NetworkSample, type Plan, create
 import { secureAggregation } from '@pinhole/client/secagg';
 import { checkPlan } from '@pinhole/core';
 import { ldpPlan } from '../packages/client/test/helpers.js';
-import { type Process, closeRound, getJson, startAggregator, tempDir } from '../examples/fleet.js';
+import { type Process, closeRound, startAggregator, tempDir, waitForNextRound } from '../examples/fleet.js';
 
 const tmp = tempDir('client-test');
 afterAll(() => tmp.remove());
@@ -64,15 +64,6 @@ function recording(): { fetch: Fetch; uploads: Uint8Array[] } {
       return fetch(input, init as RequestInit) as unknown as ReturnType<Fetch>;
     },
   };
-}
-
-async function waitForNextRound(url: string, after: string): Promise<string> {
-  for (let i = 0; i < 200; i++) {
-    const r = await getJson(url, '/v1/rounds/current');
-    if (r.status === 200 && r.json.roundId !== after) return r.json.roundId as string;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no round after ${after}`);
 }
 
 describe('budget ledger through createClient and sync, against the real server', () => {

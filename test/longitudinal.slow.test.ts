@@ -19,7 +19,7 @@ import { type NetworkSample, createClient, deviceMechanism, memoryStorage } from
 import { NETWORK_TYPES, decodeRoundReport } from '@pinhole/core';
 import type { AnyFrequencyOracle } from '@pinhole/ldp';
 import { ldpPlan } from '../packages/client/test/helpers.js';
-import { CARRIER_TOKEN, closeRound, getJson, startAggregator, tempDir } from '../examples/fleet.js';
+import { closeRound, startAggregator, tempDir, waitForNextRound, waitForRelease } from '../examples/fleet.js';
 
 const tmp = tempDir('longitudinal');
 afterAll(() => tmp.remove());
@@ -27,15 +27,6 @@ afterAll(() => tmp.remove());
 const ROUNDS = 30;
 const DEVICES = 10;
 const TYPES = NETWORK_TYPES;
-
-async function nextRound(url: string, after: string | null): Promise<string> {
-  for (let i = 0; i < 200; i++) {
-    const r = await getJson(url, '/v1/rounds/current');
-    if (r.status === 200 && r.json.roundId !== after) return r.json.roundId as string;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`no round after ${after}`);
-}
 
 /** R rounds of D devices, each with a fixed network type; returns per device its network-type entries in round order, and one release. */
 async function run(memo: 'per_value' | 'none'): Promise<{ entries: Uint8Array[][]; buckets: number[]; release: any; oracle: AnyFrequencyOracle }> {
@@ -49,9 +40,8 @@ async function run(memo: 'per_value' | 'none'): Promise<{ entries: Uint8Array[][
       cell: i % 2 === 0 ? 'n1' : 's1',
     }));
     let round: string | null = null;
-    let last = '';
     for (let r = 0; r < ROUNDS; r++) {
-      round = await nextRound(proc.url, round);
+      round = await waitForNextRound(proc.url, round);
       for (const d of devices) {
         const sample: NetworkSample = { networkType: d.networkType, operator: '460-00', cell: d.cell, downlinkMbps: 42, rttMs: 40, ...(d.networkType === 'wifi' ? {} : { rsrpDbm: -95 }), deviceClass: 'phone-mid', timestamp: Date.now() - 60_000 };
         await d.client.record(sample);
@@ -59,14 +49,8 @@ async function run(memo: 'per_value' | 'none'): Promise<{ entries: Uint8Array[][
         expect(s.outcome, `round ${r}`).toBe('reported');
       }
       expect((await closeRound(proc.url, round)).status).toBe(200);
-      last = round;
     }
-    let release: any = null;
-    for (let i = 0; i < 200 && release === null; i++) {
-      const r = await getJson(proc.url, `/v1/releases/${last}`, CARRIER_TOKEN);
-      if (r.status === 200) release = r.json;
-      else await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const release = await waitForRelease(proc.url, round as string, 20_000);
     // what the server stored: contributor tokens differ per round (unlinkable), but devices sync one
     // after another, so within a round the insertion order is the device order
     const d = new Database(db, { readonly: true });
