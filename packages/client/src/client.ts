@@ -23,7 +23,8 @@ import {
   type PlanModeRules,
   centralCollectionRule,
   checkPlanWith,
-  contributorToken,
+  contributorTokenAsync,
+  type HmacSha256,
   cryptoRng,
   encodeRoundReport,
   isPinholeError,
@@ -76,6 +77,11 @@ export interface ClientOptions {
   readonly rng?: Rng;
   /** accept a seeded rng: simulations and tests only */
   readonly allowInsecureRng?: boolean;
+  /**
+   * HMAC-SHA256 for the device's contributor tokens; default the platform's WebCrypto. Pass one
+   * where `crypto.subtle` is missing, e.g. `(k, m) => hmac(sha256, k, m)` from @noble/hashes.
+   */
+  readonly hmacSha256?: HmacSha256;
 }
 
 /** What went wrong, as data (never a measured value). */
@@ -223,6 +229,8 @@ export function createClient(options: ClientOptions): PinholeClient {
   if (secagg !== undefined && (typeof secagg !== 'object' || secagg === null || secagg.kind !== 'pinhole/secure-aggregation')) {
     throw new PinholeError('invalid_argument', 'options.secureAggregation', '"options.secureAggregation" expected secureAggregation() from @pinhole/client/secagg');
   }
+  const hmacSha256 = o.hmacSha256 as HmacSha256 | undefined;
+  if (hmacSha256 !== undefined && typeof hmacSha256 !== 'function') throw new PinholeError('invalid_argument', 'options.hmacSha256', '"options.hmacSha256" expected a function (key, message) => HMAC-SHA256 bytes');
   const r = o.retry === undefined ? {} : checkObject('options.retry', o.retry);
   const retry: RetryPolicy = {
     attempts: r.attempts === undefined ? DEFAULT_RETRY.attempts : checkInteger('options.retry.attempts', r.attempts, { ge: 1, le: 100 }),
@@ -426,7 +434,7 @@ export function createClient(options: ClientOptions): PinholeClient {
       const built = deviceInputs(plan, samples, rng);
       outside = built.outsideDomains;
       if (built.inputs.size === 0) return result('no_samples');
-      const contributor = contributorToken(st.secret, { planId: plan.id, roundId: round.roundId });
+      const contributor = await contributorTokenAsync(st.secret, { planId: plan.id, roundId: round.roundId }, hmacSha256);
       const consumeSamples = async () => {
         const used = new Set(samples);
         st.samples = st.samples.filter((s) => !used.has(s));

@@ -203,6 +203,8 @@ export {
   isReportId,
   makeContributorSecret,
   contributorToken,
+  contributorTokenAsync,
+  type HmacSha256,
   isContributorToken,
   encodeRoundReport,
   decodeRoundReport,

@@ -85,14 +85,42 @@ export function makeContributorSecret(rng: Rng = cryptoRng(), options: { allowIn
  * a retry gets the same token, so the server can keep one report per device per round.
  */
 export function contributorToken(secret: Uint8Array, round: { readonly planId: string; readonly roundId: string }): string {
+  return hex(hmac(sha256, secret, contributorMessage(secret, round)).subarray(0, 16));
+}
+
+/** HMAC-SHA256(key, message), 32 bytes. */
+export type HmacSha256 = (key: Uint8Array, message: Uint8Array) => Uint8Array | Promise<Uint8Array>;
+
+/**
+ * contributorToken through the platform's WebCrypto (`crypto.subtle`) or a given HMAC-SHA256:
+ * what a device uses, so its app does not ship a hash implementation. Where `crypto.subtle` is
+ * missing (React Native without a WebCrypto polyfill, insecure browser origins) it rejects with
+ * `unsupported` (param `crypto`) unless `hmacSha256` is passed.
+ */
+export async function contributorTokenAsync(secret: Uint8Array, round: { readonly planId: string; readonly roundId: string }, hmacSha256: HmacSha256 = webCryptoHmacSha256): Promise<string> {
+  const mac = await hmacSha256(secret, contributorMessage(secret, round));
+  if (!(mac instanceof Uint8Array) || mac.length !== 32) throw new PinholeError('invalid_argument', 'hmacSha256', '"hmacSha256" expected a function resolving to the 32 bytes of HMAC-SHA256');
+  return hex(mac.subarray(0, 16));
+}
+
+async function webCryptoHmacSha256(key: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
+  const subtle = (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
+  if (subtle === undefined) {
+    throw new PinholeError('unsupported', 'crypto', '"crypto" this platform has no WebCrypto crypto.subtle for HMAC-SHA256: pass hmacSha256 (e.g. (k, m) => hmac(sha256, k, m) from @noble/hashes)');
+  }
+  const k = await subtle.importKey('raw', new Uint8Array(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return new Uint8Array(await subtle.sign('HMAC', k, new Uint8Array(message)));
+}
+
+/** The checked inputs of a contributor token as the HMAC's message. */
+function contributorMessage(secret: Uint8Array, round: { readonly planId: string; readonly roundId: string }): Uint8Array {
   if (!(secret instanceof Uint8Array) || secret.length < MIN_CONTRIBUTOR_SECRET_BYTES) {
     throw privateInvalid('secret', `a Uint8Array of at least ${MIN_CONTRIBUTOR_SECRET_BYTES} bytes`);
   }
   const r = checkObject('round', round);
   if (typeof r.planId !== 'string' || !PLAN_ID.test(r.planId)) throw invalid('round.planId', 'a plan id', r.planId);
   if (typeof r.roundId !== 'string' || !ROUND_ID.test(r.roundId)) throw invalid('round.roundId', 'a round id', r.roundId);
-  const message = new TextEncoder().encode(`${CONTRIBUTOR_LABEL}\0${r.planId}\0${r.roundId}`);
-  return hex(hmac(sha256, secret, message).subarray(0, 16));
+  return new TextEncoder().encode(`${CONTRIBUTOR_LABEL}\0${r.planId}\0${r.roundId}`);
 }
 
 /** Whether a value has the contributor-token form. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   MAX_REPORT_ENTRIES,
   contributorToken,
+  contributorTokenAsync,
   isContributorToken,
   makeContributorSecret,
   decodeExactBucket,
@@ -14,6 +15,8 @@ import {
   isReportId,
   makeReportId,
 } from '@pinhole/core';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { seededRng } from '@pinhole/core/testing';
 import { expectPinholeError } from './helpers.js';
 
@@ -115,6 +118,30 @@ describe('round report envelope', () => {
     const bytes = encodeRoundReport({ ...report(), contributor: t1 });
     expect(decodeRoundReport(bytes)).toEqual({ ...report(), contributor: t1 });
     expect(decodeRoundReport(encodeRoundReport(report())).contributor).toBeUndefined();
+  });
+
+  it('gives the same contributor token through WebCrypto (what a device uses) or a passed HMAC', async () => {
+    const fixed = Uint8Array.from({ length: 32 }, (_, i) => i);
+    expect(await contributorTokenAsync(fixed, { planId: 'carrier', roundId: '2025-01-06.r1' })).toBe('c98999c4df87a910b1ef16493168ad02');
+    for (let i = 0; i < 20; i++) {
+      const secret = makeContributorSecret();
+      const round = { planId: `p${i}`, roundId: `2025-01-06.r${i}` };
+      const token = contributorToken(secret, round);
+      expect(await contributorTokenAsync(secret, round)).toBe(token);
+      expect(await contributorTokenAsync(secret, round, (k, m) => hmac(sha256, k, m))).toBe(token);
+    }
+    // the same refusals as the sync token, before any hashing
+    await expect(contributorTokenAsync(new Uint8Array(15), { planId: 'p', roundId: 'r' })).rejects.toMatchObject({ code: 'invalid_argument', param: 'secret' });
+    await expect(contributorTokenAsync(new Uint8Array(16), { planId: 'p', roundId: 'a b' })).rejects.toMatchObject({ code: 'invalid_argument', param: 'round.roundId' });
+    await expect(contributorTokenAsync(fixed, { planId: 'p', roundId: 'r' }, () => new Uint8Array(16))).rejects.toMatchObject({ code: 'invalid_argument', param: 'hmacSha256' });
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
+    Object.defineProperty(globalThis, 'crypto', { value: { getRandomValues: globalThis.crypto.getRandomValues.bind(globalThis.crypto) }, configurable: true });
+    try {
+      await expect(contributorTokenAsync(fixed, { planId: 'p', roundId: 'r' })).rejects.toMatchObject({ code: 'unsupported', param: 'crypto' });
+      expect(await contributorTokenAsync(fixed, { planId: 'p', roundId: 'r' }, (k, m) => hmac(sha256, k, m))).toBe(contributorToken(fixed, { planId: 'p', roundId: 'r' }));
+    } finally {
+      Object.defineProperty(globalThis, 'crypto', saved as PropertyDescriptor);
+    }
   });
 
   it('refuses bad contributor tokens and secrets without echoing the secret', () => {
