@@ -12,8 +12,8 @@ import fc from 'fast-check';
 import { type ReleaseEngine, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
 import { type DeviceInput, checkDevicePlan, deviceEntry, deviceMechanism } from '@pinhole/client';
 import { secureAggregation } from '@pinhole/client/secagg';
-import { type Plan, REPORT_TYPE, type ReportEntry, checkPlan, encodeEnvelope, encodeRoundReport, makeReportId } from '@pinhole/core';
-import { type AnyFrequencyOracle, type NumericMechanism } from '@pinhole/ldp';
+import { type Plan, type PlanCollection, REPORT_TYPE, type ReportEntry, checkPlan, encodeEnvelope, encodeRoundReport, makeReportId } from '@pinhole/core';
+import { type AnyFrequencyOracle, type NumericMechanism, NUMERIC_MECHANISMS, ORACLES } from '@pinhole/ldp';
 import { type FuzzTarget, acceptOrReject, anything, caseRng, must, mutate, mutations, target, wirePayload } from './arbitraries.js';
 
 const DOMAINS = { operators: ['460-00', '460-01'], regions: ['north', 'south'], cells: ['n1', 's1'] };
@@ -132,14 +132,21 @@ function deviceReport(engine: ReleaseEngine, roundId: string, seed: number): Uin
   for (const c of engine.plan.collections) {
     if (c.mode === 'secagg') continue;
     const input: DeviceInput = c.kind === 'histogram' ? { bucket: rng.int(c.domainSize) } : { group: rng.int(c.groups), value: rng.float64() * 600 };
-    const mechanism = c.mode === 'ldp' ? MECHANISMS.get(c.id) : undefined;
+    const mechanism = c.mode === 'ldp' ? DEVICE_MECHANISMS.get(c.id) : undefined;
     entries.push(deviceEntry(c, input, rng, { allowInsecureRng: true, ...(mechanism ? { mechanism } : {}) }));
   }
   return encodeRoundReport({ planId: engine.plan.id, planRevision: engine.plan.revision, roundId, reportId: makeReportId(rng, { allowInsecureRng: true }), entries });
 }
 
 const ENGINES = PLANS.slice(0, 2).map((p) => makeReleaseEngine(p, { allowInsecureRng: true }));
-const MECHANISMS = new Map<string, AnyFrequencyOracle | NumericMechanism>(PLANS[0]!.collections.map((c) => [c.id, deviceMechanism(c, { allowInsecureRng: true })]));
+/** The server's mechanism of each ldp collection (a device's perturbs the same way; this one also tallies). */
+function serverMechanism(c: PlanCollection): AnyFrequencyOracle | NumericMechanism | undefined {
+  if (c.mode !== 'ldp') return undefined;
+  if (c.kind === 'histogram') return ORACLES[c.mechanism.name]({ epsilon: c.mechanism.epsilon, domainSize: c.mechanism.domainSize, allowInsecureRng: true });
+  return NUMERIC_MECHANISMS[c.mechanism.name]({ epsilon: c.mechanism.epsilon, allowInsecureRng: true });
+}
+const MECHANISMS = new Map(PLANS[0]!.collections.map((c) => [c.id, serverMechanism(c)]));
+const DEVICE_MECHANISMS = new Map(PLANS[0]!.collections.filter((c) => c.mode === 'ldp').map((c) => [c.id, deviceMechanism(c, { allowInsecureRng: true })]));
 /** Valid uploads of round "r1", made once per engine: a case picks them by index (a pick seen before is a retry). */
 const POOL_SIZE = 64;
 const POOLS = ENGINES.map((e) => Array.from({ length: POOL_SIZE }, (_, i) => deviceReport(e, 'r1', i)));

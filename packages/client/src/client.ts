@@ -36,7 +36,7 @@ import {
   requireSecureRng,
   validateNetworkSample,
 } from '@pinhole/core';
-import { type AnyFrequencyOracle, type NumericMechanism } from '@pinhole/ldp';
+import { type AnyDeviceOracle, type DeviceNumericMechanism } from '@pinhole/ldp';
 import { fromBase64, toBase64 } from './bytes.js';
 import { deviceEntry, deviceMechanism } from './device.js';
 import { deviceInputs } from './inputs.js';
@@ -377,8 +377,8 @@ export function createClient(options: ClientOptions): PinholeClient {
     return st.samples.filter((s) => s.timestamp >= now - maxAge && s.timestamp <= now + 60_000);
   }
 
-  const mechanisms = new Map<string, AnyFrequencyOracle | NumericMechanism>();
-  function mechanismOf(plan: Plan, c: PlanCollection): AnyFrequencyOracle | NumericMechanism {
+  const mechanisms = new Map<string, AnyDeviceOracle | DeviceNumericMechanism>();
+  function mechanismOf(plan: Plan, c: PlanCollection): AnyDeviceOracle | DeviceNumericMechanism {
     const key = `${plan.id}#${plan.revision}#${c.id}`;
     let m = mechanisms.get(key);
     if (!m) {

@@ -6,7 +6,7 @@
  * not load the gate. Device-side errors name the rule, never the value (the value is private).
  */
 import { type PlanCollection, type ReportEntry, type Rng, PinholeError, encodeExactBucket, encodeExactValue } from '@pinhole/core';
-import { type AnyFrequencyOracle, type NumericMechanism, NUMERIC_MECHANISMS, ORACLES } from '@pinhole/ldp';
+import { type AnyDeviceOracle, type DeviceNumericMechanism, DEVICE_NUMERIC_MECHANISMS, DEVICE_ORACLES } from '@pinhole/ldp';
 
 /** A device's input for one collection: its bucket (histogram) or its group and value (mean). */
 export type DeviceInput = { readonly bucket: number } | { readonly group: number; readonly value: number };
@@ -28,12 +28,12 @@ export function checkGroupValue(c: PlanCollection, input: DeviceInput): { group:
   return { group, value };
 }
 
-/** The local mechanism of an ldp collection (an oracle for histograms, a numeric mechanism for means). */
-export function deviceMechanism(c: PlanCollection, options: { readonly allowInsecureRng?: boolean } = {}): AnyFrequencyOracle | NumericMechanism {
+/** The local mechanism of an ldp collection as a device runs it (an oracle for histograms, a numeric mechanism for means). */
+export function deviceMechanism(c: PlanCollection, options: { readonly allowInsecureRng?: boolean } = {}): AnyDeviceOracle | DeviceNumericMechanism {
   const allowInsecureRng = options.allowInsecureRng === true;
   if (c.mode !== 'ldp') throw new PinholeError('invalid_argument', 'collection', `"collection" expected a local-DP collection, got mode "${c.mode}"`);
-  if (c.kind === 'histogram') return ORACLES[c.mechanism.name]({ epsilon: c.mechanism.epsilon, domainSize: c.mechanism.domainSize, allowInsecureRng });
-  return NUMERIC_MECHANISMS[c.mechanism.name]({ epsilon: c.mechanism.epsilon, allowInsecureRng });
+  if (c.kind === 'histogram') return DEVICE_ORACLES[c.mechanism.name]({ epsilon: c.mechanism.epsilon, domainSize: c.mechanism.domainSize, allowInsecureRng });
+  return DEVICE_NUMERIC_MECHANISMS[c.mechanism.name]({ epsilon: c.mechanism.epsilon, allowInsecureRng });
 }
 
 /** A mean value clamped to [lo, hi] and mapped onto [-1, 1], the input of a numeric mechanism. */
@@ -47,7 +47,7 @@ export function toUnitInterval(bounds: readonly [number, number], value: number)
  * The report entry of one collection: perturbed on the device (ldp) or exact (central). `mechanism`
  * may be passed to reuse one built with deviceMechanism.
  */
-export function deviceEntry(c: PlanCollection, input: DeviceInput, rng: Rng, options: { readonly allowInsecureRng?: boolean; readonly mechanism?: AnyFrequencyOracle | NumericMechanism } = {}): ReportEntry {
+export function deviceEntry(c: PlanCollection, input: DeviceInput, rng: Rng, options: { readonly allowInsecureRng?: boolean; readonly mechanism?: AnyDeviceOracle | DeviceNumericMechanism } = {}): ReportEntry {
   if (c.mode === 'secagg') throw new PinholeError('invalid_argument', 'collection', `"collection" "${c.id}" is collected by secure aggregation (deviceVector), not by report entries`);
   if (c.mode === 'prio3') throw new PinholeError('invalid_argument', 'collection', `"collection" "${c.id}" is collected by two aggregators (prio3Report in @pinhole/client/prio3), not by one report entry`);
   if (c.mode === 'central') {
@@ -57,10 +57,10 @@ export function deviceEntry(c: PlanCollection, input: DeviceInput, rng: Rng, opt
   }
   const mech = options.mechanism ?? deviceMechanism(c, options);
   if (c.kind === 'histogram') {
-    const oracle = mech as AnyFrequencyOracle;
+    const oracle = mech as AnyDeviceOracle;
     return { collection: c.id, bytes: oracle.encodeReport(oracle.perturb(checkBucket(c, input), rng)) };
   }
   const { group, value } = checkGroupValue(c, input);
-  const numeric = mech as NumericMechanism;
+  const numeric = mech as DeviceNumericMechanism;
   return { collection: c.id, group, bytes: numeric.encodeReport(numeric.perturb(toUnitInterval(c.mechanism.bounds, value), rng)) };
 }

@@ -17,21 +17,24 @@
  */
 import { describe, expect, it } from 'vitest';
 import { seededRng } from '@pinhole/core/testing';
-import { type AnyFrequencyOracle } from '@pinhole/ldp';
+import { ORACLES } from '@pinhole/ldp';
 import { deviceEntry, deviceMechanism, memoryStorage } from '../src/index.js';
 import { memoisedEntry } from '../src/memo.js';
 import { ldpPlan } from './helpers.js';
 
 const plan = ldpPlan({ epsilon: 0.5 });
 const c = plan.collections[0]!;
-const oracle = deviceMechanism(c, { allowInsecureRng: true }) as AnyFrequencyOracle;
+const oracle = deviceMechanism(c, { allowInsecureRng: true });
+if (c.mode !== 'ldp' || c.kind !== 'histogram') throw new Error('ldpPlan: its first collection is a local-DP histogram');
+// the server's oracle of the same parameters decodes what the device's encodes
+const decoder = ORACLES[c.mechanism.name]({ epsilon: c.mechanism.epsilon, domainSize: c.mechanism.domainSize });
 const D = 12;
 const ROUNDS = 2000;
 const DEVICES = 100;
 
 function mostFrequent(reports: readonly Uint8Array[]): number {
   const counts = new Array<number>(D).fill(0);
-  for (const b of reports) counts[oracle.decodeReport(b) as number]! += 1;
+  for (const b of reports) counts[decoder.decodeReport(b) as number]! += 1;
   return counts.indexOf(Math.max(...counts));
 }
 

@@ -7,7 +7,7 @@
  */
 import { type Rng, invalidPrivate } from '@pinhole/core';
 import { TWO_53, expLower, type PrivacyProfile, requireWithinEpsilon, withProfile } from './exact.js';
-import { type NumericMechanism, unbiasedNumericParts } from './numeric.js';
+import { type DeviceNumericMechanism, type NumericMechanism, numericPerturb, unbiasedNumericParts } from './numeric.js';
 import { type BaseParams, checkAllowInsecure, checkEpsilonParam, checkMinEpsilon, checkParams } from './params.js';
 import { decodeFailed, decodeReportPayload, encodeReportPayload } from './wire.js';
 
@@ -51,27 +51,44 @@ export function duchiCore(epsilon: number, what: string) {
   };
 }
 
-export function makeDuchi(params: BaseParams): DuchiMechanism {
+/** Duchi's device part: the checked parameters, the exact profile, perturb and encodeReport. */
+function duchiParts(params: BaseParams) {
   const o = checkParams(params, ['epsilon', 'allowInsecureRng']);
   const epsilon = checkMinEpsilon(checkEpsilonParam(o), DUCHI_MIN_EPSILON, 'duchi');
   const allowInsecureRng = checkAllowInsecure(o);
   const core = duchiCore(epsilon, 'duchi');
   const c = core.c;
-  const key = `duchi/${epsilon}`;
   const check = (r: unknown, param: string): number => {
     if (r !== c && r !== -c) throw invalidPrivate(param, `${c} or ${-c}`, r);
     return r as number;
   };
-  const mechanism = Object.freeze({
+  const device = {
     name: 'duchi' as const,
     epsilon,
     c,
     outputRange: Object.freeze([-c, c] as const),
-    ...unbiasedNumericParts({ name: 'duchi', epsilon, key, allowInsecureRng, check, sample: core.sample, variance: core.variance, worst: [0] }),
+    perturb: numericPerturb(allowInsecureRng, core.sample),
     encodeReport(report: number): Uint8Array {
       check(report, 'report');
       return encodeReportPayload('duchi', report > 0 ? 1 : -1);
     },
+  };
+  return { device, core, check };
+}
+
+/** Duchi's mechanism as a device runs it (DeviceNumericMechanism, with the report magnitude c). */
+export function makeDuchiDevice(params: BaseParams): DeviceNumericMechanism & { readonly c: number } {
+  const { device, core } = duchiParts(params);
+  return withProfile(Object.freeze(device), core.profile);
+}
+
+export function makeDuchi(params: BaseParams): DuchiMechanism {
+  const { device, core, check } = duchiParts(params);
+  const { epsilon, c } = device;
+  const key = `duchi/${epsilon}`;
+  const mechanism = Object.freeze({
+    ...device,
+    ...unbiasedNumericParts({ name: 'duchi', epsilon, key, check, variance: core.variance, worst: [0] }),
     decodeReport(bytes: Uint8Array): number {
       const p = decodeReportPayload('duchi', bytes);
       if (p !== 1 && p !== -1) throw decodeFailed('1 or -1', p);

@@ -7,6 +7,7 @@
 import { type Rng, invalidPrivate, requireSecureRng, sampleBinomialUnchecked, sampleUniformMultinomialUnchecked } from '@pinhole/core';
 import { randomizedResponse, requireWithinEpsilon, withProfile } from './exact.js';
 import {
+  type DeviceOracle,
   type FrequencyOracle,
   type OracleTally,
   type TallySpec,
@@ -16,14 +17,15 @@ import {
 } from './oracle.js';
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
 import { bernoulli, threshold } from './probability.js';
-import { indexReportParts } from './wire.js';
+import { indexDecodeParts, indexEncoder } from './wire.js';
 
 /** A GRR report: the reported bucket. */
 export type GrrReport = number;
 
 export const GRR_MAX_DOMAIN = 2 ** 31;
 
-export function makeGrr(params: OracleParams): FrequencyOracle<GrrReport> {
+/** GRR's device part: the checked parameters, the exact profile, perturb and encodeReport. */
+function grrParts(params: OracleParams) {
   const o = checkParams(params, ['epsilon', 'domainSize', 'allowInsecureRng']);
   const epsilon = checkEpsilonParam(o);
   const d = checkDomainSize(o, GRR_MAX_DOMAIN);
@@ -34,27 +36,12 @@ export function makeGrr(params: OracleParams): FrequencyOracle<GrrReport> {
   const keep = threshold(profile.keep);
   const pStar = keep.p;
   const qStar = (1 - pStar) / (d - 1);
-  const key = `grr/${epsilon}/${d}`;
-  const spec: TallySpec<GrrReport> = {
-    oracle: 'grr',
-    key,
-    domainSize: d,
-    vectorLength: d,
-    signed: false,
-    checkReport(report, param) {
-      if (typeof report !== 'number' || !Number.isInteger(report) || report < 0 || report >= d) {
-        throw invalidPrivate(param, `an integer >= 0 and < ${d}`, report);
-      }
-    },
-    accumulate(acc, reports) {
-      for (let i = 0; i < reports.length; i++) acc[reports[i] as number]! += 1;
-    },
-    support(acc) {
-      return acc.slice();
-    },
+  const checkReport = (report: unknown, param: string): void => {
+    if (typeof report !== 'number' || !Number.isInteger(report) || report < 0 || report >= d) {
+      throw invalidPrivate(param, `an integer >= 0 and < ${d}`, report);
+    }
   };
-  const common = oracleCommon(spec, epsilon, pStar, qStar);
-  const oracle = Object.freeze({
+  const device = {
     name: 'grr' as const,
     epsilon,
     domainSize: d,
@@ -70,7 +57,39 @@ export function makeGrr(params: OracleParams): FrequencyOracle<GrrReport> {
       const r = rng.int(d - 1);
       return r >= value ? r + 1 : r;
     },
-    ...indexReportParts('grr', d, spec.checkReport),
+    encodeReport: indexEncoder('grr', checkReport),
+  };
+  return { device, profile, checkReport };
+}
+
+/** GRR as a device runs it (DeviceOracle): makeGrr's checks and perturb, without decoding or tallies. */
+export function makeGrrDevice(params: OracleParams): DeviceOracle<GrrReport> {
+  const { device, profile } = grrParts(params);
+  return withProfile(Object.freeze(device), profile);
+}
+
+export function makeGrr(params: OracleParams): FrequencyOracle<GrrReport> {
+  const { device, profile, checkReport } = grrParts(params);
+  const { epsilon, domainSize: d, pStar, qStar } = device;
+  const key = `grr/${epsilon}/${d}`;
+  const spec: TallySpec<GrrReport> = {
+    oracle: 'grr',
+    key,
+    domainSize: d,
+    vectorLength: d,
+    signed: false,
+    checkReport,
+    accumulate(acc, reports) {
+      for (let i = 0; i < reports.length; i++) acc[reports[i] as number]! += 1;
+    },
+    support(acc) {
+      return acc.slice();
+    },
+  };
+  const common = oracleCommon(spec, epsilon, pStar, qStar);
+  const oracle = Object.freeze({
+    ...device,
+    ...indexDecodeParts('grr', d, checkReport),
     ...common,
     simulateTally(trueCounts: Int32Array | readonly number[], rng: Rng): OracleTally<GrrReport> {
       const { counts, n } = checkTrueCounts(trueCounts, d);

@@ -10,7 +10,7 @@
 import { type Rng, invalidPrivate, requireSecureRng, sampleBinomialUnchecked, sampleUniformMultinomialUnchecked } from '@pinhole/core';
 import { fwht, hadamardEntry, nextPowerOfTwo, parity } from './hadamard.js';
 import type { HadamardOracle } from './hadamard-response.js';
-import { type TallySpec, checkTrueCounts, oracleCommon, tallyFromAggregate, type OracleTally } from './oracle.js';
+import { type DeviceOracle, type TallySpec, checkTrueCounts, oracleCommon, tallyFromAggregate, type OracleTally } from './oracle.js';
 import { checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams, type OracleParams } from './params.js';
 import { bernoulli, threshold } from './probability.js';
 import { randomizedResponse, requireWithinEpsilon, withProfile } from './exact.js';
@@ -21,7 +21,8 @@ export type HadamardOneBitReport = number;
 
 export const HADAMARD_ONE_BIT_MAX_DOMAIN = 2 ** 22;
 
-export function makeHadamardOneBit(params: OracleParams): HadamardOracle<HadamardOneBitReport> {
+/** One-bit Hadamard's device part: the checked parameters, the exact profile, perturb and encodeReport. */
+function hadamardOneBitParts(params: OracleParams) {
   const o = checkParams(params, ['epsilon', 'domainSize', 'allowInsecureRng']);
   const epsilon = checkEpsilonParam(o);
   const d = checkDomainSize(o, HADAMARD_ONE_BIT_MAX_DOMAIN);
@@ -30,8 +31,47 @@ export function makeHadamardOneBit(params: OracleParams): HadamardOracle<Hadamar
   // inside/outside the own half (kept/flipped bit): randomized response over two outcomes
   const profile = requireWithinEpsilon(`hadamard-one-bit with domainSize ${d}`, epsilon, (e) => randomizedResponse(e, 2), 'the 2^-64 probability grid');
   const keep = threshold(profile.keep);
-  const pStar = keep.p;
-  const qStar = 0.5; // columns x ≠ v agree on exactly K/2 rows
+  const limit = 2 * K;
+  const checkReport = (report: unknown, param: string): void => {
+    if (typeof report !== 'number' || !Number.isInteger(report) || report < 0 || report >= limit || Object.is(report, -0)) {
+      throw invalidPrivate(param, `an integer >= 0 and < ${limit} (2·row + bit)`, report);
+    }
+  };
+  const device = {
+    name: 'hadamard-one-bit' as const,
+    epsilon,
+    domainSize: d,
+    order: K,
+    pStar: keep.p,
+    qStar: 0.5, // columns x ≠ v agree on exactly K/2 rows
+    reportBits: Math.log2(K) + 1,
+    vectorLength: K,
+    simulation: 'exact' as const,
+    perturb(value: number, rng: Rng): HadamardOneBitReport {
+      checkBucketValue(value, d);
+      requireSecureRng(rng, allowInsecureRng);
+      const j = rng.int(K);
+      let bit = parity(j & value) === 0 ? 1 : 0;
+      if (!bernoulli(keep, rng)) bit ^= 1;
+      return 2 * j + bit;
+    },
+    encodeReport(report: HadamardOneBitReport): Uint8Array {
+      checkReport(report, 'report');
+      return encodeReportPayload('hadamard-one-bit', report);
+    },
+  };
+  return { device, profile, checkReport };
+}
+
+/** One-bit Hadamard as a device runs it (DeviceOracle, with the Hadamard order). */
+export function makeHadamardOneBitDevice(params: OracleParams): DeviceOracle<HadamardOneBitReport> & { readonly order: number } {
+  const { device, profile } = hadamardOneBitParts(params);
+  return withProfile(Object.freeze(device), profile);
+}
+
+export function makeHadamardOneBit(params: OracleParams): HadamardOracle<HadamardOneBitReport> {
+  const { device, profile, checkReport } = hadamardOneBitParts(params);
+  const { epsilon, domainSize: d, order: K, pStar, qStar } = device;
   const key = `hadamard-one-bit/${epsilon}/${d}`;
   const limit = 2 * K;
   const spec: TallySpec<HadamardOneBitReport> = {
@@ -40,11 +80,7 @@ export function makeHadamardOneBit(params: OracleParams): HadamardOracle<Hadamar
     domainSize: d,
     vectorLength: K,
     signed: true,
-    checkReport(report, param) {
-      if (typeof report !== 'number' || !Number.isInteger(report) || report < 0 || report >= limit || Object.is(report, -0)) {
-        throw invalidPrivate(param, `an integer >= 0 and < ${limit} (2·row + bit)`, report);
-      }
-    },
+    checkReport,
     accumulate(acc, reports) {
       for (let i = 0; i < reports.length; i++) {
         const r = reports[i] as number;
@@ -60,32 +96,12 @@ export function makeHadamardOneBit(params: OracleParams): HadamardOracle<Hadamar
   };
   const common = oracleCommon(spec, epsilon, pStar, qStar);
   const oracle = Object.freeze({
-    name: 'hadamard-one-bit' as const,
-    epsilon,
-    domainSize: d,
-    order: K,
-    pStar,
-    qStar,
-    reportBits: Math.log2(K) + 1,
-    vectorLength: K,
-    simulation: 'exact' as const,
-    perturb(value: number, rng: Rng): HadamardOneBitReport {
-      checkBucketValue(value, d);
-      requireSecureRng(rng, allowInsecureRng);
-      const j = rng.int(K);
-      let bit = parity(j & value) === 0 ? 1 : 0;
-      if (!bernoulli(keep, rng)) bit ^= 1;
-      return 2 * j + bit;
-    },
-    encodeReport(report: HadamardOneBitReport): Uint8Array {
-      spec.checkReport(report, 'report');
-      return encodeReportPayload('hadamard-one-bit', report);
-    },
+    ...device,
     decodeReport(bytes: Uint8Array): HadamardOneBitReport {
       return decodeIndex(decodeReportPayload('hadamard-one-bit', bytes), limit);
     },
     toVector(report: HadamardOneBitReport): Int32Array {
-      spec.checkReport(report, 'report');
+      checkReport(report, 'report');
       const out = new Int32Array(K);
       out[report >>> 1] = (report & 1) === 1 ? 1 : -1;
       return out;

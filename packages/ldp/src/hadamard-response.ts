@@ -11,6 +11,7 @@
 import { type Rng, invalidPrivate, requireSecureRng, sampleBinomialUnchecked, sampleUniformMultinomialUnchecked } from '@pinhole/core';
 import { fwht, nextPowerOfTwo, parity } from './hadamard.js';
 import {
+  type DeviceOracle,
   type FrequencyOracle,
   type OracleTally,
   type TallySpec,
@@ -21,7 +22,7 @@ import {
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
 import { bernoulli, threshold } from './probability.js';
 import { randomizedResponse, requireWithinEpsilon, withProfile } from './exact.js';
-import { indexReportParts } from './wire.js';
+import { indexDecodeParts, indexEncoder } from './wire.js';
 
 /** A Hadamard-response report: the output index y in [0, K). */
 export type HadamardResponseReport = number;
@@ -40,7 +41,8 @@ export function hadamardSetElement(row: number, i: number, want: number): number
   return parity(row & y) === want ? y : y | low;
 }
 
-export function makeHadamardResponse(params: OracleParams): HadamardOracle<HadamardResponseReport> {
+/** Hadamard response's device part: the checked parameters, the exact profile, perturb and encodeReport. */
+function hadamardResponseParts(params: OracleParams) {
   const o = checkParams(params, ['epsilon', 'domainSize', 'allowInsecureRng']);
   const epsilon = checkEpsilonParam(o);
   const d = checkDomainSize(o, HADAMARD_MAX_DOMAIN);
@@ -49,38 +51,18 @@ export function makeHadamardResponse(params: OracleParams): HadamardOracle<Hadam
   // inside/outside the own half (kept/flipped bit): randomized response over two outcomes
   const profile = requireWithinEpsilon(`hadamard-response with domainSize ${d}`, epsilon, (e) => randomizedResponse(e, 2), 'the 2^-64 probability grid');
   const keep = threshold(profile.keep);
-  const pStar = keep.p;
-  const qStar = 0.5; // |C_x ∩ C_v| = K/4 for x ≠ v
-  const key = `hadamard-response/${epsilon}/${d}`;
-  const spec: TallySpec<HadamardResponseReport> = {
-    oracle: 'hadamard-response',
-    key,
-    domainSize: d,
-    vectorLength: K,
-    signed: false,
-    checkReport(report, param) {
-      if (typeof report !== 'number' || !Number.isInteger(report) || report < 0 || report >= K || Object.is(report, -0)) {
-        throw invalidPrivate(param, `an integer >= 0 and < ${K}`, report);
-      }
-    },
-    accumulate(acc, reports) {
-      for (let i = 0; i < reports.length; i++) acc[reports[i] as number]! += 1;
-    },
-    support(acc, n) {
-      const w = fwht(acc.slice());
-      const out = new Float64Array(d);
-      for (let v = 0; v < d; v++) out[v] = (n + (w[v + 1] as number)) / 2;
-      return out;
-    },
+  const checkReport = (report: unknown, param: string): void => {
+    if (typeof report !== 'number' || !Number.isInteger(report) || report < 0 || report >= K || Object.is(report, -0)) {
+      throw invalidPrivate(param, `an integer >= 0 and < ${K}`, report);
+    }
   };
-  const common = oracleCommon(spec, epsilon, pStar, qStar);
-  const oracle = Object.freeze({
+  const device = {
     name: 'hadamard-response' as const,
     epsilon,
     domainSize: d,
     order: K,
-    pStar,
-    qStar,
+    pStar: keep.p,
+    qStar: 0.5, // |C_x ∩ C_v| = K/4 for x ≠ v
     reportBits: Math.log2(K),
     vectorLength: K,
     simulation: 'exact' as const,
@@ -93,7 +75,42 @@ export function makeHadamardResponse(params: OracleParams): HadamardOracle<Hadam
       if (parity(row & y) !== want) y ^= row & -row; // flipping row's lowest bit flips the parity
       return y;
     },
-    ...indexReportParts('hadamard-response', K, spec.checkReport),
+    encodeReport: indexEncoder('hadamard-response', checkReport),
+  };
+  return { device, profile, checkReport };
+}
+
+/** Hadamard response as a device runs it (DeviceOracle, with the Hadamard order). */
+export function makeHadamardResponseDevice(params: OracleParams): DeviceOracle<HadamardResponseReport> & { readonly order: number } {
+  const { device, profile } = hadamardResponseParts(params);
+  return withProfile(Object.freeze(device), profile);
+}
+
+export function makeHadamardResponse(params: OracleParams): HadamardOracle<HadamardResponseReport> {
+  const { device, profile, checkReport } = hadamardResponseParts(params);
+  const { epsilon, domainSize: d, order: K, pStar, qStar } = device;
+  const key = `hadamard-response/${epsilon}/${d}`;
+  const spec: TallySpec<HadamardResponseReport> = {
+    oracle: 'hadamard-response',
+    key,
+    domainSize: d,
+    vectorLength: K,
+    signed: false,
+    checkReport,
+    accumulate(acc, reports) {
+      for (let i = 0; i < reports.length; i++) acc[reports[i] as number]! += 1;
+    },
+    support(acc, n) {
+      const w = fwht(acc.slice());
+      const out = new Float64Array(d);
+      for (let v = 0; v < d; v++) out[v] = (n + (w[v + 1] as number)) / 2;
+      return out;
+    },
+  };
+  const common = oracleCommon(spec, epsilon, pStar, qStar);
+  const oracle = Object.freeze({
+    ...device,
+    ...indexDecodeParts('hadamard-response', K, checkReport),
     ...common,
     simulateTally(trueCounts: Int32Array | readonly number[], rng: Rng): OracleTally<HadamardResponseReport> {
       const { counts, n } = checkTrueCounts(trueCounts, d);

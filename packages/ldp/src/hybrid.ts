@@ -6,8 +6,8 @@
  */
 import { invalidPrivate } from '@pinhole/core';
 import { DUCHI_MIN_EPSILON, duchiCore } from './duchi.js';
-import { withProfile } from './exact.js';
-import { type NumericMechanism, unbiasedNumericParts } from './numeric.js';
+import { type PrivacyProfile, withProfile } from './exact.js';
+import { type DeviceNumericMechanism, type NumericMechanism, numericPerturb, unbiasedNumericParts } from './numeric.js';
 import { type BaseParams, checkAllowInsecure, checkEpsilonParam, checkMinEpsilon, checkParams } from './params.js';
 import { piecewiseCore } from './piecewise.js';
 import { decodeFailed, decodeReportPayload, encodeReportPayload } from './wire.js';
@@ -22,7 +22,8 @@ export interface HybridMechanism extends NumericMechanism {
   readonly alpha: number;
 }
 
-export function makeHybrid(params: BaseParams): HybridMechanism {
+/** The Hybrid Mechanism's device part: the checked parameters, the exact profiles, perturb and encodeReport. */
+function hybridParts(params: BaseParams) {
   const o = checkParams(params, ['epsilon', 'allowInsecureRng']);
   const epsilon = checkMinEpsilon(checkEpsilonParam(o), HYBRID_MIN_EPSILON, 'hybrid');
   const allowInsecureRng = checkAllowInsecure(o);
@@ -30,7 +31,6 @@ export function makeHybrid(params: BaseParams): HybridMechanism {
   const pm = epsilon > HYBRID_EPSILON_STAR ? piecewiseCore(epsilon, 'hybrid (its Piecewise part)') : undefined;
   // the coin float64() < α takes α rounded up to its 2^-53 grid: the variance uses that value
   const alpha = pm ? Math.ceil(-Math.expm1(-epsilon / 2) * 2 ** 53) / 2 ** 53 : 0;
-  const key = `hybrid/${epsilon}`;
   const hi = Math.max(pm?.c ?? 0, du.c);
   const valid = (r: unknown): r is number => r === du.c || r === -du.c || (pm !== undefined && pm.isReport(r));
   const rule = `${-du.c} or ${du.c}${pm ? ' or a Piecewise report' : ''}`;
@@ -38,30 +38,39 @@ export function makeHybrid(params: BaseParams): HybridMechanism {
     if (!valid(r)) throw invalidPrivate(param, rule, r);
     return r;
   };
-  const variance = (t: number) => (pm ? alpha * pm.variance(t) : 0) + (1 - alpha) * du.variance(t);
-  const mechanism = Object.freeze({
+  const device = {
     name: 'hybrid' as const,
     epsilon,
     alpha,
     outputRange: Object.freeze([-hi, hi] as const),
-    ...unbiasedNumericParts({
-      name: 'hybrid',
-      epsilon,
-      key,
-      allowInsecureRng,
-      check,
-      sample: (t, rng) => (pm && rng.float64() < alpha ? pm.sample(t, rng) : du.sample(t, rng)),
-      variance,
-      worst: [-1, 0, 1],
-    }),
+    perturb: numericPerturb(allowInsecureRng, (t, rng) => (pm && rng.float64() < alpha ? pm.sample(t, rng) : du.sample(t, rng))),
     encodeReport(report: number): Uint8Array {
       return encodeReportPayload('hybrid', check(report, 'report'));
     },
+  };
+  const profile: PrivacyProfile = pm ? { kind: 'mixture', parts: [pm.profile, du.profile] } : { kind: 'mixture', parts: [du.profile] };
+  return { device, profile, du, pm, valid, rule, check };
+}
+
+/** The Hybrid Mechanism as a device runs it (DeviceNumericMechanism, with α). */
+export function makeHybridDevice(params: BaseParams): DeviceNumericMechanism & { readonly alpha: number } {
+  const { device, profile } = hybridParts(params);
+  return withProfile(Object.freeze(device), profile);
+}
+
+export function makeHybrid(params: BaseParams): HybridMechanism {
+  const { device, profile, du, pm, valid, rule, check } = hybridParts(params);
+  const { epsilon, alpha } = device;
+  const key = `hybrid/${epsilon}`;
+  const variance = (t: number) => (pm ? alpha * pm.variance(t) : 0) + (1 - alpha) * du.variance(t);
+  const mechanism = Object.freeze({
+    ...device,
+    ...unbiasedNumericParts({ name: 'hybrid', epsilon, key, check, variance, worst: [-1, 0, 1] }),
     decodeReport(bytes: Uint8Array): number {
       const p = decodeReportPayload('hybrid', bytes);
       if (!valid(p)) throw decodeFailed(rule, p);
       return p;
     },
   });
-  return withProfile(mechanism, pm ? { kind: 'mixture', parts: [pm.profile, du.profile] } : { kind: 'mixture', parts: [du.profile] });
+  return withProfile(mechanism, profile);
 }

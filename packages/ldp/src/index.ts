@@ -27,6 +27,9 @@ export {
   SQUARE_WAVE_MIN_EPSILON,
 } from './square-wave.js';
 export { ORACLES, ORACLE_NAMES, NUMERIC_MECHANISMS, NUMERIC_NAMES, type AnyFrequencyOracle } from './registry.js';
+export type { DeviceOracle } from './oracle.js';
+export type { DeviceNumericMechanism } from './numeric.js';
+export { DEVICE_ORACLES, DEVICE_NUMERIC_MECHANISMS, type AnyDeviceOracle } from './device.js';
 export { normSub, clampAndNormalize, hierarchyConsistency, type HierarchyOptions } from './post-process.js';
 export { recommendOracle, type OracleCandidate, type OracleRecommendation } from './recommend.js';
 export { auditLikelihoodRatio, type AuditCounts, type AuditResult } from './audit.js';

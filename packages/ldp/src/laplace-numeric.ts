@@ -7,7 +7,7 @@
  */
 import { makeSecureLaplace, toFraction } from '@pinhole/core';
 import { requireWithinEpsilon, withProfile } from './exact.js';
-import { type NumericMechanism, checkReportNumber, decodeNumber, unbiasedNumericParts } from './numeric.js';
+import { type DeviceNumericMechanism, type NumericMechanism, checkReportNumber, decodeNumber, numericPerturb, unbiasedNumericParts } from './numeric.js';
 import { type BaseParams, checkAllowInsecure, checkEpsilonParam, checkMinEpsilon, checkParams } from './params.js';
 import { decodeReportPayload, encodeReportPayload } from './wire.js';
 
@@ -29,7 +29,8 @@ function twoOver(epsilon: number): number {
   return f.num * e.num >= 2n * f.den * e.den ? s : s + s * 2 ** -52; // one or two ulps up
 }
 
-export function makeLaplaceNumeric(params: BaseParams): LaplaceNumericMechanism {
+/** The Laplace mechanism's device part: the checked parameters, the exact profile, perturb and encodeReport. */
+function laplaceParts(params: BaseParams) {
   const o = checkParams(params, ['epsilon', 'allowInsecureRng']);
   const epsilon = checkMinEpsilon(checkEpsilonParam(o), LAPLACE_NUMERIC_MIN_EPSILON, 'laplace');
   const allowInsecureRng = checkAllowInsecure(o);
@@ -37,20 +38,36 @@ export function makeLaplaceNumeric(params: BaseParams): LaplaceNumericMechanism 
   // inputs snap to round(t/γ): t in [-1, 1] lands at most round(1/γ) - round(-1/γ) grid steps apart
   const shift = Math.round(1 / noise.granularity) - Math.round(-1 / noise.granularity);
   const profile = requireWithinEpsilon('laplace', epsilon, () => ({ kind: 'laplace' as const, scale: noise.scale, granularity: noise.granularity, shift }), 'the noise scale');
-  const key = `laplace/${epsilon}`;
   // |noise| > 2000 scales has probability e^-2000: a report beyond that is malformed, not noise.
   const bound = 1 + 2000 * noise.scale;
   const check = (r: unknown, param: string) => checkReportNumber(r, param, -bound, bound, noise.granularity);
-  const mechanism = Object.freeze({
+  const device = {
     name: 'laplace' as const,
     epsilon,
     scale: noise.scale,
     granularity: noise.granularity,
     outputRange: Object.freeze([-bound, bound] as const),
-    ...unbiasedNumericParts({ name: 'laplace', epsilon, key, allowInsecureRng, check, sample: (t, rng) => noise.sample(t, rng), variance: () => noise.variance, worst: [0] }),
+    perturb: numericPerturb(allowInsecureRng, (t, rng) => noise.sample(t, rng)),
     encodeReport(report: number): Uint8Array {
       return encodeReportPayload('laplace', check(report, 'report'));
     },
+  };
+  return { device, profile, check, noise, bound };
+}
+
+/** The Laplace mechanism as a device runs it (DeviceNumericMechanism, with its scale and grid). */
+export function makeLaplaceNumericDevice(params: BaseParams): DeviceNumericMechanism & { readonly scale: number; readonly granularity: number } {
+  const { device, profile } = laplaceParts(params);
+  return withProfile(Object.freeze(device), profile);
+}
+
+export function makeLaplaceNumeric(params: BaseParams): LaplaceNumericMechanism {
+  const { device, profile, check, noise, bound } = laplaceParts(params);
+  const epsilon = device.epsilon;
+  const key = `laplace/${epsilon}`;
+  const mechanism = Object.freeze({
+    ...device,
+    ...unbiasedNumericParts({ name: 'laplace', epsilon, key, check, variance: () => noise.variance, worst: [0] }),
     decodeReport(bytes: Uint8Array): number {
       return decodeNumber(decodeReportPayload('laplace', bytes), -bound, bound, noise.granularity);
     },

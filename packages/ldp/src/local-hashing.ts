@@ -12,7 +12,7 @@
 import { type Rng, invalidPrivate, requireSecureRng } from '@pinhole/core';
 import { randomizedResponse, requireWithinEpsilon, withProfile } from './exact.js';
 import { HASH_DOMAIN_LIMIT, HASH_RANGE_LIMIT, bucketInterval, collisionProbability, hashBucket } from './hash.js';
-import { type FrequencyOracle, type OracleTally, type TallySpec, oracleCommon, simulatePerBucket } from './oracle.js';
+import { type DeviceOracle, type FrequencyOracle, type OracleTally, type TallySpec, oracleCommon, simulatePerBucket } from './oracle.js';
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
 import { TWO_32, bernoulli, threshold } from './probability.js';
 import { decodeFailed, decodeReportPayload, encodeReportPayload } from './wire.js';
@@ -83,7 +83,8 @@ export function localHashSupportFast(reports: readonly LocalHashReport[], domain
   return out;
 }
 
-function makeLocalHash(name: 'blh' | 'olh', params: OracleParams): LocalHashOracle {
+/** Local hashing's device part: the checked parameters, the exact profile, perturb and encodeReport. */
+function localHashParts(name: 'blh' | 'olh', params: OracleParams) {
   const o = checkParams(params, ['epsilon', 'domainSize', 'allowInsecureRng']);
   const epsilon = checkEpsilonParam(o);
   const d = checkDomainSize(o, HASH_DOMAIN_LIMIT);
@@ -97,37 +98,10 @@ function makeLocalHash(name: 'blh' | 'olh', params: OracleParams): LocalHashOrac
   // Another bucket u is supported when H(u) = y: collide (κ) and kept, or not collide and y lands on H(u).
   const kappa = collisionProbability(g);
   const qStar = kappa * pStar + ((1 - kappa) * (1 - pStar)) / (g - 1);
-  const key = `${name}/${epsilon}/${d}`;
-  const spec: TallySpec<LocalHashReport> = {
-    oracle: name,
-    key,
-    domainSize: d,
-    vectorLength: d,
-    signed: false,
-    checkReport(report, param) {
-      if (!isReport(report, g)) throw invalidPrivate(param, `a report { a, b: integers in [0, 2^32), y: an integer in [0, ${g}) }`, report);
-    },
-    accumulate(acc, reports) {
-      if (reports.length < 16) {
-        // a few reports: straight into the tally, without the batch path's scratch arrays
-        for (const r of reports) {
-          const { lo, width } = bucketInterval(r.y, g);
-          const a = r.a | 0;
-          let t = (r.b - lo) | 0;
-          for (let v = 0; v < d; v++) {
-            if (t >>> 0 < width) acc[v]! += 1;
-            t = (t + a) | 0;
-          }
-        }
-        return;
-      }
-      const sup = localHashSupportFast(reports, d, g);
-      for (let v = 0; v < d; v++) acc[v]! += sup[v] as number;
-    },
-    support: (acc) => acc.slice(),
+  const checkReport = (report: unknown, param: string): void => {
+    if (!isReport(report, g)) throw invalidPrivate(param, `a report { a, b: integers in [0, 2^32), y: an integer in [0, ${g}) }`, report);
   };
-  const common = oracleCommon(spec, epsilon, pStar, qStar);
-  const oracle = Object.freeze({
+  const device = {
     name,
     epsilon,
     domainSize: d,
@@ -151,9 +125,46 @@ function makeLocalHash(name: 'blh' | 'olh', params: OracleParams): LocalHashOrac
       return Object.freeze({ a, b, y });
     },
     encodeReport(report: LocalHashReport): Uint8Array {
-      spec.checkReport(report, 'report');
+      checkReport(report, 'report');
       return encodeReportPayload(name, [report.a, report.b, report.y]);
     },
+  };
+  return { device, profile, checkReport };
+}
+
+function makeLocalHash(name: 'blh' | 'olh', params: OracleParams): LocalHashOracle {
+  const { device, profile, checkReport } = localHashParts(name, params);
+  const { epsilon, domainSize: d, g, pStar, qStar } = device;
+  const key = `${name}/${epsilon}/${d}`;
+  const spec: TallySpec<LocalHashReport> = {
+    oracle: name,
+    key,
+    domainSize: d,
+    vectorLength: d,
+    signed: false,
+    checkReport,
+    accumulate(acc, reports) {
+      if (reports.length < 16) {
+        // a few reports: straight into the tally, without the batch path's scratch arrays
+        for (const r of reports) {
+          const { lo, width } = bucketInterval(r.y, g);
+          const a = r.a | 0;
+          let t = (r.b - lo) | 0;
+          for (let v = 0; v < d; v++) {
+            if (t >>> 0 < width) acc[v]! += 1;
+            t = (t + a) | 0;
+          }
+        }
+        return;
+      }
+      const sup = localHashSupportFast(reports, d, g);
+      for (let v = 0; v < d; v++) acc[v]! += sup[v] as number;
+    },
+    support: (acc) => acc.slice(),
+  };
+  const common = oracleCommon(spec, epsilon, pStar, qStar);
+  const oracle = Object.freeze({
+    ...device,
     decodeReport(bytes: Uint8Array): LocalHashReport {
       const p = decodeReportPayload(name, bytes);
       if (!Array.isArray(p) || p.length !== 3) throw decodeFailed('[a, b, y]', p);
@@ -162,7 +173,7 @@ function makeLocalHash(name: 'blh' | 'olh', params: OracleParams): LocalHashOrac
       return Object.freeze(r);
     },
     toVector(report: LocalHashReport): Int32Array {
-      spec.checkReport(report, 'report');
+      checkReport(report, 'report');
       const out = new Int32Array(d);
       for (let v = 0; v < d; v++) out[v] = hashBucket(report.a, report.b, v, g) === report.y ? 1 : 0;
       return out;
@@ -171,6 +182,17 @@ function makeLocalHash(name: 'blh' | 'olh', params: OracleParams): LocalHashOrac
     simulateTally: (trueCounts: Int32Array | readonly number[], rng: Rng): OracleTally<LocalHashReport> => simulatePerBucket(spec, trueCounts, pStar, qStar, rng),
   });
   return withProfile(oracle, profile);
+}
+
+/** BLH or OLH as a device runs it (DeviceOracle, with the hash range g). */
+export function makeBlhDevice(params: OracleParams): DeviceOracle<LocalHashReport> & { readonly g: number } {
+  const { device, profile } = localHashParts('blh', params);
+  return withProfile(Object.freeze(device), profile);
+}
+
+export function makeOlhDevice(params: OracleParams): DeviceOracle<LocalHashReport> & { readonly g: number } {
+  const { device, profile } = localHashParts('olh', params);
+  return withProfile(Object.freeze(device), profile);
 }
 
 export function makeBlh(params: OracleParams): LocalHashOracle {

@@ -41,6 +41,12 @@ export interface NumericMechanism {
   privacyMap(): PrivacyLoss;
 }
 
+/**
+ * What a device runs of a numeric mechanism (`makeXDevice`): its parameters, the randomized step and
+ * the report's wire form, with the same parameter and exact-profile checks as the full mechanism.
+ */
+export type DeviceNumericMechanism = Pick<NumericMechanism, 'name' | 'epsilon' | 'outputRange' | 'perturb' | 'encodeReport'>;
+
 /** The private input of perturb: a finite number in [-1, 1]. Errors do not echo it. */
 export function checkUnitValue(value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < -1 || value > 1) {
@@ -127,8 +133,17 @@ export function checkReportNumber(report: unknown, param: string, lo: number, hi
   return report;
 }
 
+/** perturb with its checks: the input in [-1, 1] and a secure rng (unless allowed otherwise). */
+export function numericPerturb(allowInsecureRng: boolean, sample: (t: number, rng: Rng) => number): (value: number, rng: Rng) => number {
+  return (value: number, rng: Rng): number => {
+    checkUnitValue(value);
+    requireSecureRng(rng, allowInsecureRng);
+    return sample(value, rng);
+  };
+}
+
 /**
- * The parts every mechanism whose report is its own unbiased estimate shares: validated perturb,
+ * The parts every mechanism whose report is its own unbiased estimate shares after perturb:
  * tally, mean estimate, the variances and the privacy map. `worst` lists the inputs where the
  * report variance peaks (it is a quadratic in t for all of them).
  */
@@ -136,18 +151,11 @@ export function unbiasedNumericParts(o: {
   readonly name: NumericName;
   readonly epsilon: number;
   readonly key: string;
-  readonly allowInsecureRng: boolean;
   readonly check: (report: unknown, param: string) => number;
-  readonly sample: (t: number, rng: Rng) => number;
   readonly variance: (t: number) => number;
   readonly worst: readonly number[];
-}): Pick<NumericMechanism, 'perturb' | 'unbias' | 'createTally' | 'estimate' | 'reportVariance' | 'variance' | 'privacyMap'> {
+}): Pick<NumericMechanism, 'unbias' | 'createTally' | 'estimate' | 'reportVariance' | 'variance' | 'privacyMap'> {
   return {
-    perturb(value: number, rng: Rng): number {
-      checkUnitValue(value);
-      requireSecureRng(rng, o.allowInsecureRng);
-      return o.sample(value, rng);
-    },
     unbias: (report: number) => o.check(report, 'report'),
     createTally: () => new SumTally(o.name, o.key, o.check),
     estimate(tally: NumericTally): number {

@@ -74,6 +74,13 @@ export interface FrequencyOracle<R = unknown> {
   simulateTally(trueCounts: Int32Array | readonly number[], rng: Rng): OracleTally<R>;
 }
 
+/**
+ * What a device runs of a frequency oracle (`makeXDevice`): its parameters, the randomized step
+ * and the report's wire form, with the same parameter and exact-profile checks as the full oracle
+ * (`makeX`, which adds decoding, tallies, estimates and simulation on top of the same parts).
+ */
+export type DeviceOracle<R = unknown> = Pick<FrequencyOracle<R>, 'name' | 'epsilon' | 'domainSize' | 'pStar' | 'qStar' | 'reportBits' | 'vectorLength' | 'simulation' | 'perturb' | 'encodeReport'>;
+
 /** The per-oracle pieces a generic tally needs. */
 export interface TallySpec<R> {
   readonly oracle: OracleName;

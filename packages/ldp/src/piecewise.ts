@@ -10,7 +10,7 @@
  */
 import { type Rng, invalidPrivate } from '@pinhole/core';
 import { withProfile } from './exact.js';
-import { type NumericMechanism, unbiasedNumericParts } from './numeric.js';
+import { type DeviceNumericMechanism, type NumericMechanism, numericPerturb, unbiasedNumericParts } from './numeric.js';
 import { type BaseParams, checkAllowInsecure, checkEpsilonParam, checkMinEpsilon, checkParams } from './params.js';
 import { decodeFailed, decodeReportPayload, encodeReportPayload } from './wire.js';
 import { makeWindow } from './window.js';
@@ -58,26 +58,43 @@ export function piecewiseCore(epsilon: number, what: string) {
   };
 }
 
-export function makePiecewise(params: BaseParams): PiecewiseMechanism {
+/** The Piecewise Mechanism's device part: the checked parameters, the exact profile, perturb and encodeReport. */
+function piecewiseParts(params: BaseParams) {
   const o = checkParams(params, ['epsilon', 'allowInsecureRng']);
   const epsilon = checkMinEpsilon(checkEpsilonParam(o), PIECEWISE_MIN_EPSILON, 'piecewise');
   const allowInsecureRng = checkAllowInsecure(o);
   const core = piecewiseCore(epsilon, 'piecewise');
-  const key = `piecewise/${epsilon}`;
   const rule = `a Piecewise report: (2j - ${core.window.N - 1})·${1 / (core.window.kappa * core.window.M)} for an integer j in [0, ${core.window.N})`;
   const check = (r: unknown, param: string): number => {
     if (!core.isReport(r)) throw invalidPrivate(param, rule, r);
     return r as number;
   };
-  const mechanism = Object.freeze({
+  const device = {
     name: 'piecewise' as const,
     epsilon,
     c: core.c,
     outputRange: Object.freeze([-core.c, core.c] as const),
-    ...unbiasedNumericParts({ name: 'piecewise', epsilon, key, allowInsecureRng, check, sample: core.sample, variance: core.variance, worst: [-1, 1] }),
+    perturb: numericPerturb(allowInsecureRng, core.sample),
     encodeReport(report: number): Uint8Array {
       return encodeReportPayload('piecewise', check(report, 'report'));
     },
+  };
+  return { device, core, check, rule };
+}
+
+/** The Piecewise Mechanism as a device runs it (DeviceNumericMechanism, with the achieved C). */
+export function makePiecewiseDevice(params: BaseParams): DeviceNumericMechanism & { readonly c: number } {
+  const { device, core } = piecewiseParts(params);
+  return withProfile(Object.freeze(device), core.profile);
+}
+
+export function makePiecewise(params: BaseParams): PiecewiseMechanism {
+  const { device, core, check, rule } = piecewiseParts(params);
+  const epsilon = device.epsilon;
+  const key = `piecewise/${epsilon}`;
+  const mechanism = Object.freeze({
+    ...device,
+    ...unbiasedNumericParts({ name: 'piecewise', epsilon, key, check, variance: core.variance, worst: [-1, 1] }),
     decodeReport(bytes: Uint8Array): number {
       const x = decodeReportPayload('piecewise', bytes);
       if (!core.isReport(x)) throw decodeFailed(rule, x);

@@ -12,6 +12,7 @@
 import { type Rng, checkInteger, invalidPrivate, requireSecureRng } from '@pinhole/core';
 import { withProfile } from './exact.js';
 import {
+  type DeviceNumericMechanism,
   type NumericMechanism,
   type NumericTally,
   SumTally,
@@ -61,35 +62,64 @@ export function squareWaveB(epsilon: number): number {
   return (epsilon * e - e + 1) / (2 * e * (Math.expm1(epsilon) - epsilon));
 }
 
-export function makeSquareWave(params: SquareWaveParams): SquareWaveMechanism {
+/** Square Wave's device part: the checked parameters, the exact profile, perturb and encodeReport. */
+function squareWaveParts(params: SquareWaveParams) {
   const o = checkParams(params, ['epsilon', 'bins', 'allowInsecureRng']);
   const epsilon = checkMinEpsilon(checkEpsilonParam(o), SQUARE_WAVE_MIN_EPSILON, 'square-wave');
   const bins = o.bins === undefined ? 64 : checkInteger('bins', o.bins, { ge: 2, le: 4096 });
   const allowInsecureRng = checkAllowInsecure(o);
   const M = SHIFTS;
   const win = makeWindow('square-wave', epsilon, Math.max(1, Math.round(2 * squareWaveB(epsilon) * M)), M);
-  const { W, N, kappa, pi } = win;
-  const b = W / (2 * M);
-  const pHigh = (pi * M) / W;
-  const pLow = 1 - pi;
-  // E[x | v] = A + B v with x = y/M + 1/2 and E[y | v] = κ(vM - M/2)
-  const A = (1 - kappa) / 2;
-  const B = kappa;
+  const { W, N } = win;
   const valueOf = (j: number) => (2 * j + 1 - W) / (2 * M); // exact: integers over a power of two
   const indexOf = (x: unknown): number => {
     if (typeof x !== 'number' || !Number.isFinite(x)) return -1;
     const k = x * 2 * M + W - 1; // 2j, exactly when x is a report
     return Number.isInteger(k) && k % 2 === 0 && k >= 0 && k <= 2 * (N - 1) ? k / 2 : -1;
   };
-  const lo = valueOf(0);
-  const hi = valueOf(N - 1);
-  const outputBins = Math.ceil((N * bins) / M); // (1 + 2b)·bins
-  const key = `square-wave/${epsilon}/${bins}`;
   const rule = `a Square Wave report: (2j + 1 - ${W})/${2 * M} for an integer j in [0, ${N})`;
   const check = (r: unknown, param: string): number => {
     if (indexOf(r) < 0) throw invalidPrivate(param, rule, r);
     return r as number;
   };
+  const device = {
+    name: 'square-wave' as const,
+    epsilon,
+    b: W / (2 * M),
+    pHigh: (win.pi * M) / W,
+    pLow: 1 - win.pi,
+    bins,
+    outputBins: Math.ceil((N * bins) / M), // (1 + 2b)·bins
+    outputRange: Object.freeze([valueOf(0), valueOf(N - 1)] as const),
+    perturb(value: number, rng: Rng): number {
+      const v = (checkUnitValue(value) + 1) / 2;
+      requireSecureRng(rng, allowInsecureRng);
+      return valueOf(win.sample(v, rng));
+    },
+    encodeReport(report: number): Uint8Array {
+      return encodeReportPayload('square-wave', check(report, 'report'));
+    },
+  };
+  return { device, win, indexOf, rule, check };
+}
+
+/** Square Wave as a device runs it (DeviceNumericMechanism, with its grid's b, densities and bins). */
+export function makeSquareWaveDevice(
+  params: SquareWaveParams,
+): DeviceNumericMechanism & { readonly b: number; readonly pHigh: number; readonly pLow: number; readonly bins: number; readonly outputBins: number } {
+  const { device, win } = squareWaveParts(params);
+  return withProfile(Object.freeze(device), win.profile);
+}
+
+export function makeSquareWave(params: SquareWaveParams): SquareWaveMechanism {
+  const { device, win, indexOf, rule, check } = squareWaveParts(params);
+  const { epsilon, bins, outputBins } = device;
+  const M = SHIFTS;
+  const { W, N, kappa, pi } = win;
+  // E[x | v] = A + B v with x = y/M + 1/2 and E[y | v] = κ(vM - M/2)
+  const A = (1 - kappa) / 2;
+  const B = kappa;
+  const key = `square-wave/${epsilon}/${bins}`;
   const unbias = (x: number) => 2 * ((x - A) / B) - 1;
   const moments = (t: number) => {
     const v = (t + 1) / 2;
@@ -123,23 +153,8 @@ export function makeSquareWave(params: SquareWaveParams): SquareWaveMechanism {
   }
 
   const mechanism = Object.freeze({
-    name: 'square-wave' as const,
-    epsilon,
-    b,
-    pHigh,
-    pLow,
-    bins,
-    outputBins,
-    outputRange: Object.freeze([lo, hi] as const),
-    perturb(value: number, rng: Rng): number {
-      const v = (checkUnitValue(value) + 1) / 2;
-      requireSecureRng(rng, allowInsecureRng);
-      return valueOf(win.sample(v, rng));
-    },
+    ...device,
     unbias: (report: number) => unbias(check(report, 'report')),
-    encodeReport(report: number): Uint8Array {
-      return encodeReportPayload('square-wave', check(report, 'report'));
-    },
     decodeReport(bytes: Uint8Array): number {
       const x = decodeReportPayload('square-wave', bytes);
       if (indexOf(x) < 0) throw decodeFailed(rule, x);

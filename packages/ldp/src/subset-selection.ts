@@ -9,7 +9,7 @@
 import { type Rng, invalidPrivate, requireSecureRng } from '@pinhole/core';
 import { expLower, requireWithinEpsilon, splitThreshold, withProfile } from './exact.js';
 import { accumulatePacked, decodePacked, isPacked, packedLength, packedToVector, popcountPacked } from './bits.js';
-import { type FrequencyOracle, type OracleTally, type TallySpec, oracleCommon, simulatePerBucket } from './oracle.js';
+import { type DeviceOracle, type FrequencyOracle, type OracleTally, type TallySpec, oracleCommon, simulatePerBucket } from './oracle.js';
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
 import { bernoulli, threshold } from './probability.js';
 import { decodeFailed, decodeReportPayload, encodeReportPayload } from './wire.js';
@@ -24,7 +24,8 @@ export interface SubsetSelectionOracle extends FrequencyOracle<SubsetReport> {
 
 export const SUBSET_MAX_DOMAIN = 2 ** 24;
 
-export function makeSubsetSelection(params: OracleParams): SubsetSelectionOracle {
+/** Subset selection's device part: the checked parameters, the exact profile, perturb and encodeReport. */
+function subsetParts(params: OracleParams) {
   const o = checkParams(params, ['epsilon', 'domainSize', 'allowInsecureRng']);
   const epsilon = checkEpsilonParam(o);
   const d = checkDomainSize(o, SUBSET_MAX_DOMAIN);
@@ -41,22 +42,11 @@ export function makeSubsetSelection(params: OracleParams): SubsetSelectionOracle
   const pStar = keep.p;
   const qStar = (pStar * (k - 1)) / (d - 1) + ((1 - pStar) * k) / (d - 1);
   const nb = packedLength(d);
-  const key = `subset-selection/${epsilon}/${d}`;
   const valid = (r: unknown): r is Uint8Array => isPacked(r, d) && popcountPacked(r) === k;
-  const spec: TallySpec<SubsetReport> = {
-    oracle: 'subset-selection',
-    key,
-    domainSize: d,
-    vectorLength: d,
-    signed: false,
-    checkReport(report, param) {
-      if (!valid(report)) throw invalidPrivate(param, `a Uint8Array of ${nb} bytes with exactly ${k} of the ${d} bucket bits set`, report);
-    },
-    accumulate: (acc, reports) => accumulatePacked(acc, reports, d),
-    support: (acc) => acc.slice(),
+  const checkReport = (report: unknown, param: string): void => {
+    if (!valid(report)) throw invalidPrivate(param, `a Uint8Array of ${nb} bytes with exactly ${k} of the ${d} bucket bits set`, report);
   };
-  const common = oracleCommon(spec, epsilon, pStar, qStar);
-  const oracle = Object.freeze({
+  const device = {
     name: 'subset-selection' as const,
     epsilon,
     domainSize: d,
@@ -87,16 +77,43 @@ export function makeSubsetSelection(params: OracleParams): SubsetSelectionOracle
       return out;
     },
     encodeReport(report: SubsetReport): Uint8Array {
-      spec.checkReport(report, 'report');
+      checkReport(report, 'report');
       return encodeReportPayload('subset-selection', report);
     },
+  };
+  return { device, profile, checkReport };
+}
+
+/** Subset selection as a device runs it (DeviceOracle, with the subset size k). */
+export function makeSubsetSelectionDevice(params: OracleParams): DeviceOracle<SubsetReport> & { readonly k: number } {
+  const { device, profile } = subsetParts(params);
+  return withProfile(Object.freeze(device), profile);
+}
+
+export function makeSubsetSelection(params: OracleParams): SubsetSelectionOracle {
+  const { device, profile, checkReport } = subsetParts(params);
+  const { epsilon, domainSize: d, k, pStar, qStar } = device;
+  const key = `subset-selection/${epsilon}/${d}`;
+  const spec: TallySpec<SubsetReport> = {
+    oracle: 'subset-selection',
+    key,
+    domainSize: d,
+    vectorLength: d,
+    signed: false,
+    checkReport,
+    accumulate: (acc, reports) => accumulatePacked(acc, reports, d),
+    support: (acc) => acc.slice(),
+  };
+  const common = oracleCommon(spec, epsilon, pStar, qStar);
+  const oracle = Object.freeze({
+    ...device,
     decodeReport(bytes: Uint8Array): SubsetReport {
       const r = decodePacked(decodeReportPayload('subset-selection', bytes), d);
       if (popcountPacked(r) !== k) throw decodeFailed(`a subset of exactly ${k} buckets`, r);
       return r;
     },
     toVector(report: SubsetReport): Int32Array {
-      spec.checkReport(report, 'report');
+      checkReport(report, 'report');
       return packedToVector(report, d);
     },
     ...common,

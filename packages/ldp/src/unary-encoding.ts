@@ -8,7 +8,7 @@
  */
 import { type Fraction, type Rng, requireSecureRng } from '@pinhole/core';
 import { accumulatePacked, checkPacked, decodePacked, packedLength, packedToVector } from './bits.js';
-import { type FrequencyOracle, type OracleTally, type TallySpec, oracleCommon, simulatePerBucket } from './oracle.js';
+import { type DeviceOracle, type FrequencyOracle, type OracleTally, type TallySpec, oracleCommon, simulatePerBucket } from './oracle.js';
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
 import { expLower, half, profileProblems, requireWithinEpsilon, splitThreshold, withProfile, type PrivacyProfile } from './exact.js';
 import { TWO_64, bernoulli, threshold } from './probability.js';
@@ -61,7 +61,8 @@ function unaryDesign(name: 'sue' | 'oue', epsilon: number): Extract<PrivacyProfi
   return fine;
 }
 
-function makeUnary(name: 'sue' | 'oue', params: OracleParams): FrequencyOracle<UnaryReport> {
+/** Unary encoding's device part: the checked parameters, the exact profile, perturb and encodeReport. */
+function unaryParts(name: 'sue' | 'oue', params: OracleParams) {
   const o = checkParams(params, ['epsilon', 'domainSize', 'allowInsecureRng']);
   const epsilon = checkEpsilonParam(o);
   const d = checkDomainSize(o, UNARY_MAX_DOMAIN);
@@ -72,27 +73,13 @@ function makeUnary(name: 'sue' | 'oue', params: OracleParams): FrequencyOracle<U
   // 32-bit words compared with a 64-bit threshold (a tie asks for a second word), or 16-bit words
   const tq = threshold(wide ? profile.q.num : profile.q.num << 48n);
   const tq16 = wide ? 0 : Number(profile.q.num);
-  const pStar = tp.p;
-  const qStar = tq.p;
   const nb = packedLength(d);
-  const key = `${name}/${epsilon}/${d}`;
-  const spec: TallySpec<UnaryReport> = {
-    oracle: name,
-    key,
-    domainSize: d,
-    vectorLength: d,
-    signed: false,
-    checkReport: (report, param) => checkPacked(report, d, param),
-    accumulate: (acc, reports) => accumulatePacked(acc, reports, d),
-    support: (acc) => acc.slice(),
-  };
-  const common = oracleCommon(spec, epsilon, pStar, qStar);
-  const oracle = Object.freeze({
+  const device = {
     name,
     epsilon,
     domainSize: d,
-    pStar,
-    qStar,
+    pStar: tp.p,
+    qStar: tq.p,
     reportBits: d,
     vectorLength: d,
     simulation: 'exact' as const,
@@ -128,6 +115,32 @@ function makeUnary(name: 'sue' | 'oue', params: OracleParams): FrequencyOracle<U
       checkPacked(report, d, 'report');
       return encodeReportPayload(name, report);
     },
+  };
+  return { device, profile };
+}
+
+function makeUnaryDevice(name: 'sue' | 'oue', params: OracleParams): DeviceOracle<UnaryReport> {
+  const { device, profile } = unaryParts(name, params);
+  return withProfile(Object.freeze(device), profile);
+}
+
+function makeUnary(name: 'sue' | 'oue', params: OracleParams): FrequencyOracle<UnaryReport> {
+  const { device, profile } = unaryParts(name, params);
+  const { epsilon, domainSize: d, pStar, qStar } = device;
+  const key = `${name}/${epsilon}/${d}`;
+  const spec: TallySpec<UnaryReport> = {
+    oracle: name,
+    key,
+    domainSize: d,
+    vectorLength: d,
+    signed: false,
+    checkReport: (report, param) => checkPacked(report, d, param),
+    accumulate: (acc, reports) => accumulatePacked(acc, reports, d),
+    support: (acc) => acc.slice(),
+  };
+  const common = oracleCommon(spec, epsilon, pStar, qStar);
+  const oracle = Object.freeze({
+    ...device,
     decodeReport(bytes: Uint8Array): UnaryReport {
       return decodePacked(decodeReportPayload(name, bytes), d);
     },
@@ -149,4 +162,14 @@ export function makeSue(params: OracleParams): FrequencyOracle<UnaryReport> {
 /** Optimized unary encoding. */
 export function makeOue(params: OracleParams): FrequencyOracle<UnaryReport> {
   return makeUnary('oue', params);
+}
+
+/** SUE as a device runs it (DeviceOracle). */
+export function makeSueDevice(params: OracleParams): DeviceOracle<UnaryReport> {
+  return makeUnaryDevice('sue', params);
+}
+
+/** OUE as a device runs it (DeviceOracle). */
+export function makeOueDevice(params: OracleParams): DeviceOracle<UnaryReport> {
+  return makeUnaryDevice('oue', params);
 }

@@ -32,16 +32,20 @@ export function decodeIndex(payload: WireValue, limit: number): number {
   return payload;
 }
 
+/** encodeReport of an oracle whose report is one index (a device needs only this part). */
+export function indexEncoder(name: string, checkReport: (report: unknown, param: string) => void): (report: number) => Uint8Array {
+  return (report: number): Uint8Array => {
+    checkReport(report, 'report');
+    return encodeReportPayload(name, report);
+  };
+}
+
 /**
- * encode/decode/toVector of an oracle whose report is one index in [0, size): its aggregate
- * vector is the one-hot of that index.
+ * decode/toVector of an oracle whose report is one index in [0, size): its aggregate vector is the
+ * one-hot of that index.
  */
-export function indexReportParts(name: string, size: number, checkReport: (report: unknown, param: string) => void) {
+export function indexDecodeParts(name: string, size: number, checkReport: (report: unknown, param: string) => void) {
   return {
-    encodeReport(report: number): Uint8Array {
-      checkReport(report, 'report');
-      return encodeReportPayload(name, report);
-    },
     decodeReport: (bytes: Uint8Array): number => decodeIndex(decodeReportPayload(name, bytes), size),
     toVector(report: number): Int32Array {
       checkReport(report, 'report');
