@@ -105,13 +105,12 @@ export {
 } from './network-sample.js';
 export {
   type WireValue,
-  type DecodedEnvelope,
   WIRE_VERSION,
   SUPPORTED_WIRE_VERSIONS,
   DEFAULT_MAX_WIRE_BYTES,
   encodeEnvelope,
-  decodeEnvelope,
 } from './codec.js';
+export { type DecodedEnvelope, decodeEnvelope } from './codec-decode.js';
 export { type PerfRow, type PerfOptions, type PerfSuite } from './perf.js';
 export {
   type InsightRow,

@@ -16,7 +16,8 @@
  */
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { decodeEnvelope, encodeEnvelope } from './codec.js';
+import { encodeEnvelope } from './codec.js';
+import { decodeEnvelope } from './codec-decode.js';
 import { PinholeError } from './errors.js';
 import { type Rng, cryptoRng, requireSecureRng } from './rng.js';
 import { checkInteger, checkObject, describeValue, invalid } from './validate.js';
