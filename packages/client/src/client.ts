@@ -14,147 +14,32 @@ import {
   type Plan,
   type PlanCollection,
   type ReportEntry,
-  type Rng,
   PinholeError,
-  checkBoolean,
-  checkInteger,
-  checkNumber,
   checkObject,
-  type PlanModeRules,
-  centralCollectionRule,
-  checkPlanWith,
   contributorTokenAsync,
-  type HmacSha256,
-  cryptoRng,
   encodeRoundReport,
   isPinholeError,
   makeContributorSecret,
   makeReportId,
-  ldpCollectionRule,
-  planChange,
   planPeriod,
-  requireSecureRng,
   validateNetworkSample,
 } from '@pinhole/core';
 import { type AnyDeviceOracle, type DeviceNumericMechanism } from '@pinhole/ldp';
 import { fromBase64, toBase64 } from './bytes.js';
 import { deviceEntry, deviceMechanism } from './device.js';
+import { checkDevicePlan, devicePlanRules } from './device-plan.js';
 import { deviceInputs } from './inputs.js';
 import { type BudgetStatus, BudgetLedger } from './ledger.js';
 import { isMemoised, memoisedEntry } from './memo.js';
+import { type ClientOptions, clientConfig } from './options.js';
 import type { RoundView, SecureAggregation } from './plugin.js';
-import { type QueueCounters, ReportQueue } from './queue.js';
-import { type KeyValueStorage, isKeyValueStorage } from './storage.js';
-import { type Fetch, type RetryPolicy, Aborted, DEFAULT_RETRY, Http, ServerProblem, Unreachable } from './transport.js';
+import { ReportQueue } from './queue.js';
+import { type ClientStatus, type PinholeClient, type SyncError, type SyncOutcome, type SyncResult, syncError } from './results.js';
+import { Aborted, Http, ServerProblem, Unreachable } from './transport.js';
 
-export interface ClientOptions {
-  /** the aggregator, e.g. "https://pinhole.example.org" (its API is under /v1) */
-  readonly serverUrl: string;
-  /** where the ledger, the queue, the device's secrets and its unreported samples live */
-  readonly storage: KeyValueStorage;
-  /** default globalThis.fetch */
-  readonly fetch?: Fetch;
-  /** ms since the epoch; default Date.now */
-  readonly clock?: () => number;
-  /** required for plans with secure-aggregation collections: `secureAggregation()` from @pinhole/client/secagg */
-  readonly secureAggregation?: SecureAggregation;
-  readonly retry?: Partial<RetryPolicy>;
-  /** perturbed reports kept for upload (default 32); the oldest is dropped beyond it */
-  readonly maxQueuedReports?: number;
-  /** unreported samples kept (default 1,000); the oldest is dropped beyond it */
-  readonly maxSamples?: number;
-  /** samples older than this are not reported (default: the plan's period) */
-  readonly maxSampleAgeMs?: number;
-  /** refuse plans whose period budget exceeds this (default: no ceiling of the device's own) */
-  readonly maxBudget?: { readonly epsilon: number; readonly delta: number };
-  /**
-   * Take part in collections of mode "central": the device sends its exact values and trusts the
-   * aggregator to add the noise. Without it such a plan is refused (a server could otherwise
-   * switch a device from local noise to raw values by serving another plan).
-   */
-  readonly trustAggregator?: boolean;
-  /** randomness for noise, report ids, secrets; cryptoRng() by default */
-  readonly rng?: Rng;
-  /** accept a seeded rng: simulations and tests only */
-  readonly allowInsecureRng?: boolean;
-  /**
-   * HMAC-SHA256 for the device's contributor tokens; default the platform's WebCrypto. Pass one
-   * where `crypto.subtle` is missing, e.g. `(k, m) => hmac(sha256, k, m)` from @noble/hashes.
-   */
-  readonly hmacSha256?: HmacSha256;
-}
-
-/** What went wrong, as data (never a measured value). */
-export interface SyncError {
-  readonly code: string;
-  readonly param: string;
-  readonly message: string;
-  /** the HTTP status when the server answered */
-  readonly status: number | null;
-}
-
-export type SyncOutcome =
-  /** this round's report reached the server (or, secure aggregation, the round completed with it) */
-  | 'reported'
-  /** this round's report is perturbed, charged and queued: the server was not reachable */
-  | 'queued'
-  /** this device already reported in the current round */
-  | 'already_reported'
-  /** no round is collecting now */
-  | 'no_round'
-  /** no recorded sample applies to the plan */
-  | 'no_samples'
-  /** the period's budget is spent: nothing was sent */
-  | 'budget_exhausted'
-  /** the served plan is refused by this device (see error) */
-  | 'plan_refused'
-  /** the plan's first period, or its change, has not started */
-  | 'plan_not_effective'
-  /** the server could not be reached */
-  | 'offline'
-  /** secure aggregation: this device left the round before it ended */
-  | 'dropped_out'
-  /** secure aggregation: the round aborted, or this device refused it */
-  | 'round_aborted'
-  /** the caller's signal aborted the sync */
-  | 'aborted'
-  /** anything else (see error) */
-  | 'failed';
-
-export interface SyncResult {
-  readonly outcome: SyncOutcome;
-  readonly plan: { readonly id: string; readonly revision: number } | null;
-  readonly roundId: string | null;
-  /** queued reports the server acknowledged during this sync */
-  readonly delivered: number;
-  /** reports still queued */
-  readonly pending: number;
-  readonly budget: BudgetStatus | null;
-  /** samples that were not used because they fall outside the plan's public domains */
-  readonly samplesOutsideDomains: number;
-  readonly error: SyncError | null;
-}
-
-export interface ClientStatus {
-  readonly samples: number;
-  readonly samplesDropped: number;
-  readonly pending: number;
-  readonly queue: Readonly<QueueCounters>;
-  readonly plan: { readonly id: string; readonly revision: number } | null;
-  /** request body bytes sent and received since this client was created */
-  readonly bytesSent: number;
-  readonly bytesReceived: number;
-}
-
-export interface PinholeClient {
-  /** Validates a measurement and keeps it on the device (persisted). Bad input: invalid_argument naming the field, never its value. */
-  record(sample: NetworkSample): Promise<void>;
-  /** Uploads what is queued and takes part in the current round when the budget allows. Resolves with what happened; throws only for misuse. */
-  sync(options?: { readonly signal?: AbortSignal }): Promise<SyncResult>;
-  /** The budget of the current period under the accepted plan (null before the first plan). */
-  budget(): Promise<BudgetStatus | null>;
-  status(): Promise<ClientStatus>;
-}
+export type { ClientOptions } from './options.js';
+export type { ClientStatus, PinholeClient, SyncError, SyncOutcome, SyncResult } from './results.js';
+export { checkDevicePlan } from './device-plan.js';
 
 interface StoredPlan {
   v: 1;
@@ -173,79 +58,8 @@ interface State {
 
 const MSGPACK = 'application/msgpack';
 
-function syncError(e: unknown): SyncError {
-  if (typeof e === 'object' && e !== null && !(e instanceof Error) && typeof (e as SyncError).code === 'string' && typeof (e as SyncError).message === 'string') {
-    const x = e as SyncError;
-    return { code: x.code, param: String(x.param), message: x.message, status: typeof x.status === 'number' ? x.status : null };
-  }
-  if (e instanceof ServerProblem) return { code: e.code, param: e.param, message: e.message, status: e.status };
-  if (e instanceof Unreachable) return { code: 'unreachable', param: 'serverUrl', message: e.message, status: e.status };
-  if (e instanceof Aborted) return { code: 'aborted', param: 'signal', message: e.message, status: null };
-  if (isPinholeError(e)) return { code: e.code, param: e.param, message: e.message, status: null };
-  return { code: 'internal', param: '', message: e instanceof Error ? e.message : String(e), status: null };
-}
-
-function checkUrl(param: string, value: unknown): string {
-  if (typeof value !== 'string' || !/^https?:\/\/[^\s/]+/.test(value) || value.length > 2048) throw new PinholeError('invalid_argument', param, `"${param}" expected an http(s) URL`);
-  return value;
-}
-
-/**
- * The check a client applies to a served plan: the server's rules (checkPlan) for the modes this
- * device takes part in (local DP, central, and secure aggregation with the plug-in); a collection
- * of another mode is refused before any of its fields is used. A plain function of the plug-in, so
- * an app's bundle carries only the rules of the modes it can run.
- */
-export function checkDevicePlan(json: unknown, secureAggregation?: SecureAggregation): Plan {
-  const rules: PlanModeRules = {
-    ldp: ldpCollectionRule,
-    central: centralCollectionRule,
-    secagg:
-      secureAggregation?.planRule ??
-      (({ param, base }) => {
-        throw new PinholeError('unsupported', `${param}.mode`, `collection "${base.id}" is collected by secure aggregation: pass secureAggregation() from @pinhole/client/secagg to createClient`);
-      }),
-    prio3: ({ param, base }) => {
-      throw new PinholeError('unsupported', `${param}.mode`, `collection "${base.id}" is collected by two aggregators: report it with prio3Report from @pinhole/client/prio3`);
-    },
-  };
-  return checkPlanWith(json, rules);
-}
-
 export function createClient(options: ClientOptions): PinholeClient {
-  const o = checkObject('options', options);
-  const serverUrl = checkUrl('options.serverUrl', o.serverUrl);
-  if (!isKeyValueStorage(o.storage)) throw new PinholeError('invalid_argument', 'options.storage', '"options.storage" expected a key-value storage (get, set, delete): memoryStorage(), webStorage(localStorage), indexedDbStorage()');
-  const storage = o.storage as KeyValueStorage;
-  const fetchFn = (o.fetch ?? (globalThis as { fetch?: Fetch }).fetch) as Fetch | undefined;
-  if (typeof fetchFn !== 'function') throw new PinholeError('invalid_argument', 'options.fetch', '"options.fetch" expected a fetch function (this platform has none)');
-  const boundFetch: Fetch = o.fetch === undefined ? (input, init) => (fetchFn as Fetch).call(globalThis, input, init) : fetchFn;
-  const clock = (o.clock ?? Date.now) as () => number;
-  if (typeof clock !== 'function') throw new PinholeError('invalid_argument', 'options.clock', '"options.clock" expected a function returning ms since the epoch');
-  const allowInsecureRng = o.allowInsecureRng === undefined ? false : checkBoolean('options.allowInsecureRng', o.allowInsecureRng);
-  const rng = requireSecureRng((o.rng ?? cryptoRng()) as Rng, allowInsecureRng);
-  const trustAggregator = o.trustAggregator === undefined ? false : checkBoolean('options.trustAggregator', o.trustAggregator);
-  const secagg = o.secureAggregation as SecureAggregation | undefined;
-  if (secagg !== undefined && (typeof secagg !== 'object' || secagg === null || secagg.kind !== 'pinhole/secure-aggregation')) {
-    throw new PinholeError('invalid_argument', 'options.secureAggregation', '"options.secureAggregation" expected secureAggregation() from @pinhole/client/secagg');
-  }
-  const hmacSha256 = o.hmacSha256 as HmacSha256 | undefined;
-  if (hmacSha256 !== undefined && typeof hmacSha256 !== 'function') throw new PinholeError('invalid_argument', 'options.hmacSha256', '"options.hmacSha256" expected a function (key, message) => HMAC-SHA256 bytes');
-  const r = o.retry === undefined ? {} : checkObject('options.retry', o.retry);
-  const retry: RetryPolicy = {
-    attempts: r.attempts === undefined ? DEFAULT_RETRY.attempts : checkInteger('options.retry.attempts', r.attempts, { ge: 1, le: 100 }),
-    baseDelayMs: r.baseDelayMs === undefined ? DEFAULT_RETRY.baseDelayMs : checkNumber('options.retry.baseDelayMs', r.baseDelayMs, { ge: 0, le: 3_600_000 }),
-    maxDelayMs: r.maxDelayMs === undefined ? DEFAULT_RETRY.maxDelayMs : checkNumber('options.retry.maxDelayMs', r.maxDelayMs, { ge: 0, le: 3_600_000 }),
-    timeoutMs: r.timeoutMs === undefined ? DEFAULT_RETRY.timeoutMs : checkNumber('options.retry.timeoutMs', r.timeoutMs, { gt: 0, le: 3_600_000 }),
-  };
-  const maxQueued = o.maxQueuedReports === undefined ? 32 : checkInteger('options.maxQueuedReports', o.maxQueuedReports, { ge: 1, le: 10_000 });
-  const maxSamples = o.maxSamples === undefined ? 1000 : checkInteger('options.maxSamples', o.maxSamples, { ge: 1, le: 1_000_000 });
-  const maxSampleAgeMs = o.maxSampleAgeMs === undefined ? null : checkNumber('options.maxSampleAgeMs', o.maxSampleAgeMs, { gt: 0 });
-  let maxBudget: { epsilon: number; delta: number } | null = null;
-  if (o.maxBudget !== undefined) {
-    const b = checkObject('options.maxBudget', o.maxBudget);
-    maxBudget = { epsilon: checkNumber('options.maxBudget.epsilon', b.epsilon, { gt: 0 }), delta: checkNumber('options.maxBudget.delta', b.delta, { ge: 0, lt: 1 }) };
-  }
+  const { serverUrl, storage, fetch: boundFetch, clock, allowInsecureRng, rng, trustAggregator, secagg, hmacSha256, retry, maxQueued, maxSamples, maxSampleAgeMs, maxBudget } = clientConfig(options);
   const http = new Http(serverUrl, boundFetch, retry, rng);
   const checkPlan = (json: unknown): Plan => checkDevicePlan(json, secagg);
 
@@ -320,27 +134,7 @@ export function createClient(options: ClientOptions): PinholeClient {
     const plan = checkPlan(json);
     const document = JSON.stringify(plan);
     if (st.plan && st.plan.document === document) return st.plan;
-    plan.collections.forEach((c: PlanCollection, i) => {
-      if (c.mode === 'central' && !trustAggregator) {
-        throw new PinholeError('protocol_violation', `plan.collections[${i}].mode`, `collection "${c.id}" is "central": the device would send exact values; refused unless the app sets trustAggregator`);
-      }
-    });
-    if (plan.collections.some((c) => c.mode === 'secagg') && plan.collections.some((c) => c.mode !== 'secagg')) {
-      throw new PinholeError('unsupported', 'plan.collections', 'a plan that mixes secure aggregation with report collections is not supported by this client');
-    }
-    if (secagg !== undefined && plan.collections.some((c) => c.mode === 'secagg')) secagg.checkPlan(plan);
-    if (maxBudget && (plan.budget.epsilon > maxBudget.epsilon || plan.budget.delta > maxBudget.delta)) {
-      throw new PinholeError('budget_exceeded', 'plan.budget', `the plan's period budget (epsilon ${plan.budget.epsilon}, delta ${plan.budget.delta}) exceeds this app's ceiling (epsilon ${maxBudget.epsilon}, delta ${maxBudget.delta})`);
-    }
-    let effectiveFrom = now;
-    if (st.plan) {
-      const prev = st.plan.plan;
-      if (prev.id === plan.id && prev.revision === plan.revision) {
-        throw new PinholeError('protocol_violation', 'plan.revision', `the server changed plan "${plan.id}" revision ${plan.revision} without a new revision`);
-      }
-      // the server's own rule, enforced by the device: no change lets a period's spend grow
-      effectiveFrom = Math.max(planChange(prev, plan, now).effectiveFromMs, st.plan.effectiveFrom);
-    }
+    const effectiveFrom = devicePlanRules(plan, st.plan, now, { trustAggregator, secagg, maxBudget });
     const accepted = { plan, document, effectiveFrom };
     await storage.set('plan', JSON.stringify({ v: 1, document, effectiveFrom } satisfies StoredPlan));
     st.plan = accepted;
