@@ -3,8 +3,7 @@
  * the sync fails with `unsupported` before anything is charged or queued, and an app-supplied
  * HMAC-SHA256 (`hmacSha256`) gives the token the server expects.
  */
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { createHmac } from 'node:crypto';
 import { type Plan, contributorToken, decodeRoundReport } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -59,7 +58,7 @@ describe('contributor tokens on the device', () => {
     expect(failed.pending).toBe(0);
     expect(server.uploads).toHaveLength(0);
 
-    const withHmac = createClient({ ...options, hmacSha256: (k, m) => hmac(sha256, k, m) });
+    const withHmac = createClient({ ...options, hmacSha256: (k, m) => new Uint8Array(createHmac('sha256', k).update(m).digest()) });
     const done = await withHmac.sync();
     expect(done.outcome).toBe('reported');
     expect(done.budget?.roundsReported).toBe(1);
