@@ -15,9 +15,9 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type NetworkSample, createClient, deviceMechanism, memoryStorage } from '@pinhole/client';
+import { type NetworkSample, createClient, memoryStorage } from '@pinhole/client';
 import { NETWORK_TYPES, decodeRoundReport } from '@pinhole/core';
-import type { AnyFrequencyOracle } from '@pinhole/ldp';
+import { type AnyFrequencyOracle, ORACLES } from '@pinhole/ldp';
 import { ldpPlan } from '../packages/client/test/helpers.js';
 import { closeRound, startAggregator, tempDir, waitForNextRound, waitForRelease } from '../examples/fleet.js';
 
@@ -67,7 +67,10 @@ async function run(memo: 'per_value' | 'none'): Promise<{ entries: Uint8Array[][
     });
     // the device's true bucket (the catalogue's layout): its region (n1: north, s1: south) times the types, plus its type
     const buckets = devices.map((x) => (x.cell === 'n1' ? 0 : 1) * TYPES.length + TYPES.indexOf(x.networkType));
-    return { entries, buckets, release, oracle: deviceMechanism(plan.collections[0]!, { allowInsecureRng: true }) as AnyFrequencyOracle };
+    // the attacker decodes with the server's side of the plan's oracle
+    const c = plan.collections[0]!;
+    if (c.mode !== 'ldp' || c.kind !== 'histogram') throw new Error('the plan\'s first collection is a local-DP histogram');
+    return { entries, buckets, release, oracle: ORACLES[c.mechanism.name]({ epsilon: c.mechanism.epsilon, domainSize: c.mechanism.domainSize }) };
   } finally {
     await proc.stop();
   }

@@ -24,7 +24,7 @@ import { deviceEntry, deviceMechanism, toUnitInterval } from '@pinhole/client';
 import { deviceVector } from '@pinhole/client/secagg';
 import { type PrivacyLoss, type Rng, NUMERIC_FIELDS, encodeRoundReport, makeReportId } from '@pinhole/core';
 import type { DistributedNoisePlan } from '@pinhole/gate';
-import type { AnyFrequencyOracle, NumericMechanism } from '@pinhole/ldp';
+import type { AnyDeviceOracle, AnyFrequencyOracle, DeviceNumericMechanism, NumericMechanism } from '@pinhole/ldp';
 import { prio3Measurement } from '@pinhole/prio3';
 import type { AuditFeature, AuditTarget } from './audit.js';
 import { makeSecaggDdpPipeline } from './ddp-pipeline.js';
@@ -153,7 +153,8 @@ export function pipelineTarget(id: string, collection: PipelineCollection, epsil
   let neighbours: string;
 
   if (mode === 'ldp' && kind === 'histogram') {
-    const oracle = deviceMechanism(c.plan, { allowInsecureRng: true }) as AnyFrequencyOracle;
+    const oracle = deviceMechanism(c.plan, { allowInsecureRng: true }) as AnyDeviceOracle;
+    const server = c.oracle as AnyFrequencyOracle;
     const othersBucket = 2;
     neighbours = `the audited device in bucket 0 vs bucket 1, ${AUDIT_OTHERS_LDP} others in bucket ${othersBucket}`;
     run = (input, rng) =>
@@ -162,13 +163,14 @@ export function pipelineTarget(id: string, collection: PipelineCollection, epsil
         rng,
         (col) => deviceEntry(col.plan, { bucket: input }, rng, { mechanism: oracle, allowInsecureRng: true }).bytes,
         (col, r) => {
-          const t = oracle.createTally();
+          const t = server.createTally();
           for (let i = 0; i < AUDIT_OTHERS_LDP; i++) t.add(oracle.perturb(othersBucket, rng));
           r.tally(col.id).addOracleTally(t);
         },
       );
   } else if (mode === 'ldp') {
-    const mech = deviceMechanism(c.plan, { allowInsecureRng: true }) as NumericMechanism;
+    const mech = deviceMechanism(c.plan, { allowInsecureRng: true }) as DeviceNumericMechanism;
+    const server = c.numeric as NumericMechanism;
     const bounds = c.plan.mechanism.kind === 'numeric' ? c.plan.mechanism.bounds : ([0, 500] as const);
     const othersValue = 50;
     neighbours = `the audited device's RTT 0 ms vs ${RTT_MAX} ms, ${AUDIT_OTHERS_LDP} others at ${othersValue} ms (one operator, public)`;
@@ -178,7 +180,7 @@ export function pipelineTarget(id: string, collection: PipelineCollection, epsil
         rng,
         (col) => deviceEntry(col.plan, { group: 0, value: input === 0 ? 0 : RTT_MAX }, rng, { mechanism: mech, allowInsecureRng: true }).bytes,
         (col, r) => {
-          const t = mech.createTally();
+          const t = server.createTally();
           const unit = toUnitInterval(bounds, othersValue);
           for (let i = 0; i < AUDIT_OTHERS_LDP; i++) t.add(mech.perturb(unit, rng));
           r.tally(col.id).addNumericTally(0, t);

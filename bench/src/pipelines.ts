@@ -6,7 +6,7 @@
  * engine adds the noise), `secagg-ddp` (ddp-pipeline.ts), `prio3-dp` (prio3-pipeline.ts), `ldp-<mechanism>` and `ldp-auto` (the
  * oracle's tally sampled from its law in aggregate mode, every device perturbed in device mode).
  */
-import { type AnyFrequencyOracle, type NumericMechanism, type NumericName, type NumericTally, type OracleName, NUMERIC_NAMES, ORACLE_NAMES } from '@pinhole/ldp';
+import { type AnyDeviceOracle, type AnyFrequencyOracle, type DeviceNumericMechanism, type NumericMechanism, type NumericName, type NumericTally, type OracleName, NUMERIC_NAMES, ORACLE_NAMES } from '@pinhole/ldp';
 import { histogramInsight, meanInsight } from '@pinhole/aggregator';
 import { deviceMechanism, toUnitInterval } from '@pinhole/client';
 import { INSIGHTS } from '@pinhole/core';
@@ -153,7 +153,7 @@ async function ldpHistogram(config: EngineConfig, input: PipelineInput<Histogram
   } else if (pool) {
     tally.addAggregate(await pool.perturbAll(oracle.name, oracle.epsilon, oracle.domainSize, data.items, rng.u32()), data.items.length);
   } else {
-    tally.addOracleTally(perturbAll(deviceMechanism(c.plan, { allowInsecureRng: true }) as AnyFrequencyOracle, data.items, rng));
+    tally.addOracleTally(perturbAll(oracle, data.items, rng, deviceMechanism(c.plan, { allowInsecureRng: true }) as AnyDeviceOracle));
   }
   const est = c.estimate(tally);
   const release = c.publish(est);
@@ -165,7 +165,8 @@ async function ldpMean(config: EngineConfig, input: PipelineInput<MeanData>): Pr
   const { data, epsilon, delta, k, rng } = input;
   if (data.n === 0) return emptyMean(data);
   const c = engineFor(config, data, epsilon, delta, k);
-  const mech = deviceMechanism(c.plan, { allowInsecureRng: true }) as NumericMechanism;
+  const device = deviceMechanism(c.plan, { allowInsecureRng: true }) as DeviceNumericMechanism;
+  const mech = c.numeric as NumericMechanism;
   const bounds = data.collection.bounds;
   const half = (bounds[1] - bounds[0]) / 2;
   const G = data.groups.length;
@@ -174,7 +175,7 @@ async function ldpMean(config: EngineConfig, input: PipelineInput<MeanData>): Pr
   for (let i = 0; i < data.n; i++) {
     const t = toUnitInterval(bounds, data.values[i] as number);
     const g = data.groupOf[i] as number;
-    (tallies[g] as NumericTally).add(mech.perturb(t, rng));
+    (tallies[g] as NumericTally).add(device.perturb(t, rng));
     varSums[g]! += mech.reportVariance(t);
   }
   const tally = c.createTally();

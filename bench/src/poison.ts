@@ -32,7 +32,7 @@ import { deviceMechanism } from '@pinhole/client';
 import { type WireValue, encodeEnvelope, encodeExactBucket, encodeExactValue } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
 import type { DistributedNoisePlan } from '@pinhole/gate';
-import type { AnyFrequencyOracle, NumericMechanism, NumericTally } from '@pinhole/ldp';
+import type { AnyFrequencyOracle, DeviceNumericMechanism, NumericMechanism, NumericTally } from '@pinhole/ldp';
 import { type Prio3CollectionVdaf, LEADER_ID, HELPER_ID, Prio3, prio3Context, prio3Vdaf } from '@pinhole/prio3';
 import { supports } from './audit-mechanisms.js';
 import { makeSecaggDdpPipeline } from './ddp-pipeline.js';
@@ -250,7 +250,7 @@ export function craftNumericReport(c: CollectionEngine, group: number): { report
   const top = tryValue(m.outputRange[1]);
   if (top !== null) return { report: top, value: m.unbias(top), words: `the top of the output range (${top.toPrecision(4)})` };
   const rng = seededRng('poison/numeric');
-  const device = deviceMechanism(c.plan, { allowInsecureRng: true }) as NumericMechanism;
+  const device = deviceMechanism(c.plan, { allowInsecureRng: true }) as DeviceNumericMechanism;
   let best = -Infinity;
   for (let i = 0; i < 20_000; i++) best = Math.max(best, device.perturb(1, rng));
   const r = tryValue(best);
@@ -511,9 +511,10 @@ export function poisonMean(pipeline: string, data: MeanData, target: PoisonTarge
         ok = n + m >= o.k;
         mean = (honestSum + m * hi) / (n + m);
       } else if (c.mode === 'ldp') {
-        const mech = deviceMechanism(c.plan, { allowInsecureRng: true }) as NumericMechanism;
+        const device = deviceMechanism(c.plan, { allowInsecureRng: true }) as DeviceNumericMechanism;
+        const mech = c.numeric as NumericMechanism;
         const tallies: NumericTally[] = Array.from({ length: G }, () => mech.createTally());
-        for (let i = 0; i < N; i++) (tallies[data.groupOf[i] as number] as NumericTally).add(mech.perturb(((data.values[i] as number) - lo) / (hi - lo) * 2 - 1, rng));
+        for (let i = 0; i < N; i++) (tallies[data.groupOf[i] as number] as NumericTally).add(device.perturb(((data.values[i] as number) - lo) / (hi - lo) * 2 - 1, rng));
         for (let i = 0; i < m; i++) (tallies[target.group] as NumericTally).add(attackValue);
         const tally = c.createTally();
         tallies.forEach((tt, g) => tally.addNumericTally(g, tt));

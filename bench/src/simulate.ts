@@ -1,13 +1,16 @@
 /** Per-device perturbation, shared by the pipelines (one thread) and the worker threads. */
 import type { Rng } from '@pinhole/core';
-import type { AnyFrequencyOracle } from '@pinhole/ldp';
+import type { AnyDeviceOracle, AnyFrequencyOracle } from '@pinhole/ldp';
 
-/** Perturbs every device's bucket and tallies the reports in batches (one thread). */
-export function perturbAll(oracle: AnyFrequencyOracle, items: Int32Array, rng: Rng): ReturnType<AnyFrequencyOracle['createTally']> {
+/**
+ * Perturbs every device's bucket with `device` (what an app runs) and tallies the reports in
+ * batches with `oracle` (the server's side of the same mechanism), on one thread.
+ */
+export function perturbAll(oracle: AnyFrequencyOracle, items: Int32Array, rng: Rng, device: AnyDeviceOracle = oracle): ReturnType<AnyFrequencyOracle['createTally']> {
   const tally = oracle.createTally();
   const batch: unknown[] = [];
   for (let i = 0; i < items.length; i++) {
-    batch.push(oracle.perturb(items[i] as number, rng));
+    batch.push(device.perturb(items[i] as number, rng));
     if (batch.length === 4096) {
       tally.addBatch(batch);
       batch.length = 0;
