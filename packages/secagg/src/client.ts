@@ -19,7 +19,7 @@
  */
 import { PinholeError, type Rng, checkBoolean, checkInteger, checkNumber, checkObject, checkUint8Array, cryptoRng, describeValue, invalid, requireSecureRng } from '@pinhole/core';
 import { type RoundConfigParams, type SecAggAssumptions, type SecAggRoundConfig, checkFloors, configDigest, makeRoundConfig } from './config.js';
-import { type SecAggCrypto, X25519_BASE_POINT, gcmOpen, gcmSeal, isSecAggCrypto, isSmallOrderPoint, sha256Bytes, toHex, webCryptoProvider } from './crypto.js';
+import { type SecAggCrypto, X25519_BASE_POINT, isSecAggCrypto, isSmallOrderPoint, sha256Bytes, toHex, webCryptoProvider } from './crypto.js';
 import { type KeyDirectory, isKeyDirectory, verifyWithDirectory } from './directory.js';
 import { Neighbourhoods } from './graph.js';
 import { addMasks, channelKey, pairMaskKey, pairSign, reduceBits, roundSalt, selfMaskKey } from './masks.js';
@@ -310,22 +310,30 @@ export class SecAggClient {
       const channel = new Map<number, Uint8Array>();
       const pairKey = new Map<number, Uint8Array>();
       const vkOf = new Map<number, Uint8Array>();
-      const plain = new Uint8Array(SHARE_PLAINTEXT_BYTES);
-      const plainView = new DataView(plain.buffer);
+      // One batch per step, as x25519 above: a WebCrypto provider runs the calls concurrently.
+      const cKeys = await Promise.all(others.map((v, j) => channelKey(this.crypto, this.salt, cAgreed[j] as Uint8Array, this.id, v)));
+      const pKeys = await Promise.all(others.map((v, j) => pairMaskKey(this.crypto, this.salt, sAgreed[j] as Uint8Array, this.id, v)));
+      const sealed = await Promise.all(
+        others.map((v, j) => {
+          const i = otherIdx[j] as number;
+          const plain = new Uint8Array(SHARE_PLAINTEXT_BYTES);
+          const plainView = new DataView(plain.buffer);
+          plainView.setUint32(0, this.id, true);
+          plainView.setUint32(4, v, true);
+          for (let c = 0; c < SHARE_CHUNKS; c++) {
+            plainView.setUint32(8 + 4 * c, (bShares[i] as Uint32Array)[c] as number, true);
+            plainView.setUint32(8 + 4 * SHARE_CHUNKS + 4 * c, (sShares[i] as Uint32Array)[c] as number, true);
+          }
+          return this.crypto.gcmSeal(cKeys[j] as Uint8Array, nonce(this.id, v), plain, this.salt);
+        }),
+      );
       for (let j = 0; j < others.length; j++) {
         const v = others[j] as number;
         const i = otherIdx[j] as number;
-        const k = channelKey(this.salt, cAgreed[j] as Uint8Array, this.id, v);
-        channel.set(v, k);
-        pairKey.set(v, pairMaskKey(this.salt, sAgreed[j] as Uint8Array, this.id, v));
+        channel.set(v, cKeys[j] as Uint8Array);
+        pairKey.set(v, pKeys[j] as Uint8Array);
         vkOf.set(v, vks.slice(32 * i, 32 * i + 32));
-        plainView.setUint32(0, this.id, true);
-        plainView.setUint32(4, v, true);
-        for (let c = 0; c < SHARE_CHUNKS; c++) {
-          plainView.setUint32(8 + 4 * c, (bShares[i] as Uint32Array)[c] as number, true);
-          plainView.setUint32(8 + 4 * SHARE_CHUNKS + 4 * c, (sShares[i] as Uint32Array)[c] as number, true);
-        }
-        ct.set(gcmSeal(k, nonce(this.id, v), plain, this.salt), j * SHARE_CIPHERTEXT_BYTES);
+        ct.set(sealed[j] as Uint8Array, j * SHARE_CIPHERTEXT_BYTES);
       }
       vkOf.set(this.id, await this.publicSigningKey());
       this.seed = seed;
@@ -360,12 +368,15 @@ export class SecAggClient {
       if (from.length + 1 < t) throw violation('from', `only ${from.length + 1} share holders of ${this.id} remain, below the threshold ${t}: the round cannot continue`);
       const y = new Uint32Array(vectorLength);
       y.set(x);
-      const keys = [selfMaskKey(this.salt, this.selfSecret, this.id)];
+      const keys = [await selfMaskKey(this.crypto, this.salt, this.selfSecret, this.id)];
       const signs = [1];
       const inbox = new Map<number, { b: Uint32Array; s: Uint32Array }>();
+      const opened = await Promise.all(
+        Array.from(from, (v, i) => this.crypto.gcmOpen(this.channel.get(v) as Uint8Array, nonce(v, this.id), ct.subarray(i * SHARE_CIPHERTEXT_BYTES, (i + 1) * SHARE_CIPHERTEXT_BYTES), this.salt)),
+      );
       for (let i = 0; i < from.length; i++) {
         const v = from[i] as number;
-        const plain = gcmOpen(this.channel.get(v) as Uint8Array, nonce(v, this.id), ct.subarray(i * SHARE_CIPHERTEXT_BYTES, (i + 1) * SHARE_CIPHERTEXT_BYTES), this.salt);
+        const plain = opened[i] as Uint8Array | null;
         if (plain === null) throw violation('ct', `the share ciphertext from ${v} does not decrypt: it was tampered with`);
         const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
         if (view.getUint32(0, true) !== v || view.getUint32(4, true) !== this.id) throw violation('ct', `the share ciphertext from ${v} names another sender or recipient`);

@@ -6,12 +6,11 @@
  * `webCryptoProvider()` runs on phones and browsers through globalThis.crypto only, and refuses
  * where the platform lacks an algorithm; `nobleProvider()` (noble.ts, pure JavaScript on the
  * audited @noble/curves) is for those platforms, so an app that does not pass it ships no curve code.
- * HKDF-SHA256 (RFC 5869) and AES-256-GCM for the share ciphertexts are small and synchronous:
- * they always run on @noble/hashes and @noble/ciphers.
+ * HKDF-SHA256 (RFC 5869) for the round's keys and AES-256-GCM for the share ciphertexts go through
+ * the provider too, so a WebCrypto app ships neither @noble's HKDF nor its GCM. SHA-256 alone stays
+ * synchronous on @noble/hashes: transcripts are hashed inside synchronous code.
  */
 import { PinholeError } from '@pinhole/core';
-import { gcm } from '@noble/ciphers/aes.js';
-import { hkdf as nobleHkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 
 export interface SecAggCrypto {
@@ -33,6 +32,12 @@ export interface SecAggCrypto {
   verify(publicKeys: readonly Uint8Array[], messages: readonly Uint8Array[], signatures: readonly Uint8Array[]): Promise<boolean[]>;
   /** The Ed25519 public key (32 bytes) of a 32-byte secret key (RFC 8032 §5.1.5). */
   signingPublicKey(secretKey: Uint8Array): Promise<Uint8Array>;
+  /** HKDF-SHA256 (RFC 5869) of `ikm` under `salt` and `info`, 32 bytes of output. */
+  hkdf32(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array): Promise<Uint8Array>;
+  /** AES-256-GCM under a 32-byte key, a 12-byte nonce and associated data `aad`; the 16-byte tag is appended. */
+  gcmSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
+  /** The plaintext of what gcmSeal sealed; null (never a rejection) when the tag does not verify. */
+  gcmOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Promise<Uint8Array | null>;
 }
 
 /** The X25519 base point: X25519(k, BASE) is the public key of k. */
@@ -153,6 +158,21 @@ export function webCryptoProvider(options: { subtle?: SubtleCrypto } = {}): SecA
         }),
       );
     },
+    async hkdf32(ikm, salt, info) {
+      const key = await subtle.importKey('raw', buf(ikm), 'HKDF', false, ['deriveBits']);
+      return new Uint8Array(await subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: buf(salt), info: buf(info) }, key, 256));
+    },
+    async gcmSeal(key, nonce, plaintext, aad) {
+      const k = await subtle.importKey('raw', buf(key), 'AES-GCM', false, ['encrypt']);
+      return new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv: buf(nonce), additionalData: buf(aad), tagLength: 128 }, k, buf(plaintext)));
+    },
+    async gcmOpen(key, nonce, ciphertext, aad) {
+      const k = await subtle.importKey('raw', buf(key), 'AES-GCM', false, ['decrypt']);
+      return subtle
+        .decrypt({ name: 'AES-GCM', iv: buf(nonce), additionalData: buf(aad), tagLength: 128 }, k, buf(ciphertext))
+        .then((plain) => new Uint8Array(plain))
+        .catch(() => null);
+    },
   };
 }
 
@@ -166,31 +186,15 @@ export function isSecAggCrypto(value: unknown): value is SecAggCrypto {
     typeof c.sign === 'function' &&
     typeof c.verify === 'function' &&
     typeof c.signingPublicKey === 'function' &&
+    typeof c.hkdf32 === 'function' &&
+    typeof c.gcmSeal === 'function' &&
+    typeof c.gcmOpen === 'function' &&
     typeof c.name === 'string'
   );
 }
 
-/** HKDF-SHA256 (RFC 5869) to 32 bytes. */
-export function hkdf32(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array): Uint8Array {
-  return nobleHkdf(sha256, ikm, salt, info, 32);
-}
-
 export function sha256Bytes(data: Uint8Array): Uint8Array {
   return sha256(data);
-}
-
-/** AES-256-GCM with a 12-byte nonce and associated data; the tag (16 bytes) is appended. */
-export function gcmSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
-  return gcm(key, nonce, aad).encrypt(plaintext);
-}
-
-/** The plaintext, or null when the tag does not verify. */
-export function gcmOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array | null {
-  try {
-    return gcm(key, nonce, aad).decrypt(ciphertext);
-  } catch {
-    return null;
-  }
 }
 
 /**

@@ -5,7 +5,7 @@
  * is the AES-256-CTR keystream of its key read as little-endian 32-bit words; arithmetic is mod
  * 2^32, which reduces to the round's 2^b because 2^b divides 2^32.
  */
-import { type SecAggCrypto, hkdf32, sha256Bytes } from './crypto.js';
+import { type SecAggCrypto, sha256Bytes } from './crypto.js';
 
 const encoder = new TextEncoder();
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -27,18 +27,18 @@ function label(purpose: string, a: number, b: number): Uint8Array {
 }
 
 /** The AES-GCM key of the channel between u and v (symmetric in u, v). */
-export function channelKey(salt: Uint8Array, agreed: Uint8Array, u: number, v: number): Uint8Array {
-  return hkdf32(agreed, salt, label('channel', Math.min(u, v), Math.max(u, v)));
+export function channelKey(crypto: SecAggCrypto, salt: Uint8Array, agreed: Uint8Array, u: number, v: number): Promise<Uint8Array> {
+  return crypto.hkdf32(agreed, salt, label('channel', Math.min(u, v), Math.max(u, v)));
 }
 
 /** The seed of the pairwise mask between u and v (symmetric in u, v). */
-export function pairMaskKey(salt: Uint8Array, agreed: Uint8Array, u: number, v: number): Uint8Array {
-  return hkdf32(agreed, salt, label('pair-mask', Math.min(u, v), Math.max(u, v)));
+export function pairMaskKey(crypto: SecAggCrypto, salt: Uint8Array, agreed: Uint8Array, u: number, v: number): Promise<Uint8Array> {
+  return crypto.hkdf32(agreed, salt, label('pair-mask', Math.min(u, v), Math.max(u, v)));
 }
 
 /** The seed of u's self mask from its secret b_u. */
-export function selfMaskKey(salt: Uint8Array, b: Uint8Array, u: number): Uint8Array {
-  return hkdf32(b, salt, label('self-mask', u, 0));
+export function selfMaskKey(crypto: SecAggCrypto, salt: Uint8Array, b: Uint8Array, u: number): Promise<Uint8Array> {
+  return crypto.hkdf32(b, salt, label('self-mask', u, 0));
 }
 
 function words(bytes: Uint8Array, length: number): Uint32Array {

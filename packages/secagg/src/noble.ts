@@ -1,10 +1,12 @@
 /**
- * The pure-JavaScript crypto provider on the audited @noble/curves (X25519, Ed25519) and
- * @noble/ciphers (AES-256-CTR): for platforms whose WebCrypto lacks X25519 or Ed25519 (React
+ * The pure-JavaScript crypto provider on the audited @noble/curves (X25519, Ed25519),
+ * @noble/ciphers (AES-256-CTR and GCM) and @noble/hashes (HKDF-SHA256): for platforms whose WebCrypto lacks X25519 or Ed25519 (React
  * Native, older browsers). Its own module, so an app that uses WebCrypto ships no curve code.
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { ctr } from '@noble/ciphers/aes.js';
+import { ctr, gcm } from '@noble/ciphers/aes.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { type SecAggCrypto, ZERO_IV } from './crypto.js';
 
 function agree(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
@@ -36,5 +38,14 @@ export function nobleProvider(): SecAggCrypto {
     sign: async (secretKey, message) => ed25519.sign(message, secretKey),
     verify: async (publicKeys, messages, signatures) => publicKeys.map((pk, i) => verifyOne(pk, (messages.length === 1 ? messages[0] : messages[i]) as Uint8Array, signatures[i] as Uint8Array)),
     signingPublicKey: async (secretKey) => ed25519PublicKey(secretKey),
+    hkdf32: async (ikm, salt, info) => hkdf(sha256, ikm, salt, info, 32),
+    gcmSeal: async (key, nonce, plaintext, aad) => gcm(key, nonce, aad).encrypt(plaintext),
+    async gcmOpen(key, nonce, ciphertext, aad) {
+      try {
+        return gcm(key, nonce, aad).decrypt(ciphertext);
+      } catch {
+        return null;
+      }
+    },
   };
 }

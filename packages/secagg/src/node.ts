@@ -2,10 +2,11 @@
  * `@pinhole/secagg/node`: a crypto provider for servers and simulations on Node. AES-256-CTR
  * through node:crypto (OpenSSL, synchronous: about 7x faster than WebCrypto for 40 kB masks
  * because it skips the per-call promise and key-import round trip); Ed25519 through node:crypto,
- * also synchronously; X25519 through WebCrypto,
- * whose batched calls run on libuv's thread pool. Phones never import this file.
+ * also synchronously; HKDF-SHA256 and AES-256-GCM through node:crypto, synchronously (a server
+ * derives a key per surviving client); X25519 through WebCrypto, whose batched calls run on
+ * libuv's thread pool. Phones never import this file.
  */
-import { type KeyObject, createCipheriv, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { type KeyObject, createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, hkdfSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { type SecAggCrypto, toHex, webCryptoProvider } from './crypto.js';
 
 const ZERO_IV = Buffer.alloc(16);
@@ -14,6 +15,7 @@ const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
 const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
 /** Parsed verification keys are reused: a server checks each client's key twice per round. */
 const KEY_CACHE = 65536;
+const GCM_TAG_BYTES = 16;
 
 export function nodeCryptoProvider(): SecAggCrypto {
   const web = webCryptoProvider();
@@ -62,6 +64,24 @@ export function nodeCryptoProvider(): SecAggCrypto {
         const buf = createCipheriv('aes-256-ctr', k, ZERO_IV).update(zeros);
         return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
       });
+    },
+    async hkdf32(ikm, salt, info) {
+      return new Uint8Array(hkdfSync('sha256', ikm, salt, info, 32));
+    },
+    async gcmSeal(key, nonce, plaintext, aad) {
+      const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: GCM_TAG_BYTES }).setAAD(aad);
+      return new Uint8Array(Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]));
+    },
+    async gcmOpen(key, nonce, ciphertext, aad) {
+      if (ciphertext.length < GCM_TAG_BYTES) return null;
+      const body = ciphertext.length - GCM_TAG_BYTES;
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: GCM_TAG_BYTES }).setAAD(aad);
+        decipher.setAuthTag(ciphertext.subarray(body));
+        return new Uint8Array(Buffer.concat([decipher.update(ciphertext.subarray(0, body)), decipher.final()]));
+      } catch {
+        return null;
+      }
     },
   };
 }

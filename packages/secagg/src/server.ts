@@ -475,8 +475,7 @@ export class SecAggServer {
         const shares = x.map((_, i) => b.subarray(i * SHARE_CHUNKS, (i + 1) * SHARE_CHUNKS));
         return shamirCombine(x, shares, l);
       };
-      const keys: Uint8Array[] = [];
-      const signs: number[] = [];
+      const selfKeys: Promise<Uint8Array>[] = [];
       for (const u of sortedIds(this.u3)) {
         const b = secret(u);
         const { ad } = this.ads.get(u) as { ad: Advertisement };
@@ -487,9 +486,10 @@ export class SecAggServer {
             'selfMaskShares',
           );
         }
-        keys.push(selfMaskKey(this.salt, b, u));
-        signs.push(-1);
+        selfKeys.push(selfMaskKey(this.crypto, this.salt, b, u));
       }
+      const keys = await Promise.all(selfKeys);
+      const signs = keys.map(() => -1);
       for (const u of sortedIds(this.u2)) {
         if (this.u3.has(u)) continue;
         const sk = secret(u);
@@ -499,10 +499,8 @@ export class SecAggServer {
         }
         const live = this.graph.of(u).filter((v) => this.u3.has(v));
         const agreed = await this.crypto.x25519(sk, live.map((v) => (this.keys.get(v) as { s: Uint8Array }).s));
-        live.forEach((v, i) => {
-          keys.push(pairMaskKey(this.salt, agreed[i] as Uint8Array, u, v));
-          signs.push(-pairSign(v, u));
-        });
+        keys.push(...(await Promise.all(live.map((v, i) => pairMaskKey(this.crypto, this.salt, agreed[i] as Uint8Array, u, v)))));
+        for (const v of live) signs.push(-pairSign(v, u));
       }
       const sum = Uint32Array.from(this.sum);
       await addMasks(this.crypto, sum, keys, signs);

@@ -9,7 +9,7 @@ import { decodeEnvelope, encodeEnvelope, type WireValue } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/testing';
 import { type KeyDirectory, SecAggClient, SecAggServer, type SecAggRoundConfig, pinnedKeyDirectory, signingKeyFromSecret } from '../src/index.js';
 import { configDigest } from '../src/config.js';
-import { X25519_BASE_POINT, gcmOpen, gcmSeal, sha256Bytes } from '../src/crypto.js';
+import { X25519_BASE_POINT, sha256Bytes } from '../src/crypto.js';
 import { Neighbourhoods } from '../src/graph.js';
 import { addMasks, channelKey, pairMaskKey, pairSign, reduceBits, roundSalt, selfMaskKey } from '../src/masks.js';
 import { SHARE_PLAINTEXT_BYTES, bitmapOf } from '../src/messages.js';
@@ -166,12 +166,12 @@ export async function splitViewAttack(cfg: SecAggRoundConfig, u: number, strateg
   const yu = y.get(u);
   const outcome = { input: inputs.get(u) as Uint32Array, refusals, bShares: bShares.x.length, fewestKeyShares };
   if (!yu || bShares.x.length < t || fewestKeyShares < t) return { ...outcome, recovered: null };
-  const masks = [selfMaskKey(salt, shamirCombine(bShares.x, bShares.s), u)];
+  const masks = [await selfMaskKey(nodeCrypto, salt, shamirCombine(bShares.x, bShares.s), u)];
   const signs = [-1];
   for (const w of F) {
     const e = sShares.get(w) as { x: number[]; s: Uint32Array[] };
     const [agreed] = await nodeCrypto.x25519(shamirCombine(e.x, e.s), [sPk.get(u) as Uint8Array]);
-    masks.push(pairMaskKey(salt, agreed as Uint8Array, u, w));
+    masks.push(await pairMaskKey(nodeCrypto, salt, agreed as Uint8Array, u, w));
     signs.push(-pairSign(u, w));
   }
   const x = Uint32Array.from(yu);
@@ -248,10 +248,10 @@ export async function keySubstitutionAttack(cfg: SecAggRoundConfig, u: number, s
   };
   // the server holds every channel key of u: it reads u's shares and can write u's inbox
   const channel = new Map<number, Uint8Array>();
-  for (const v of to) channel.set(v, channelKey(salt, (await nodeCrypto.x25519(mine.get(v) as Uint8Array, [cPkU]))[0] as Uint8Array, u, v));
+  for (const v of to) channel.set(v, await channelKey(nodeCrypto, salt, (await nodeCrypto.x25519(mine.get(v) as Uint8Array, [cPkU]))[0] as Uint8Array, u, v));
   for (let j = 0; j < to.length && xs.length < t; j++) {
     const v = to[j] as number;
-    const plain = gcmOpen(channel.get(v) as Uint8Array, nonce(u, v), ct.subarray(j * size, (j + 1) * size), salt);
+    const plain = await nodeCrypto.gcmOpen(channel.get(v) as Uint8Array, nonce(u, v), ct.subarray(j * size, (j + 1) * size), salt);
     if (!plain) continue;
     const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
     xs.push(v);
@@ -265,21 +265,22 @@ export async function keySubstitutionAttack(cfg: SecAggRoundConfig, u: number, s
   // encrypts itself under the substituted channel keys (their content is never used).
   const others = to;
   const inboxCt = new Uint8Array(others.length * size);
-  others.forEach((v, j) => {
+  for (let j = 0; j < others.length; j++) {
+    const v = others[j] as number;
     const plain = new Uint8Array(SHARE_PLAINTEXT_BYTES);
     new DataView(plain.buffer).setUint32(0, v, true);
     new DataView(plain.buffer).setUint32(4, u, true);
-    inboxCt.set(gcmSeal(channel.get(v) as Uint8Array, nonce(v, u), plain, salt), j * size);
-  });
+    inboxCt.set(await nodeCrypto.gcmSeal(channel.get(v) as Uint8Array, nonce(v, u), plain, salt), j * size);
+  }
   const inbox = encodeEnvelope('secagg/inbox', { round: cfg.roundId, to: u, from: Uint32Array.from(others), ct: inboxCt });
   const masked = await attempt(u, 'masked', refusals, () => uc.maskInput(inbox, input));
   if (!masked) return { ...outcome, recovered: null, bShares: xs.length };
   const x = Uint32Array.from(payload(masked).y as Uint32Array);
-  const masks = [selfMaskKey(salt, b, u)];
+  const masks = [await selfMaskKey(nodeCrypto, salt, b, u)];
   const signs = [-1];
   for (const v of others) {
     const [agreed] = await nodeCrypto.x25519(su, [sPk.get(v) as Uint8Array]);
-    masks.push(pairMaskKey(salt, agreed as Uint8Array, u, v));
+    masks.push(await pairMaskKey(nodeCrypto, salt, agreed as Uint8Array, u, v));
     signs.push(-pairSign(u, v));
   }
   await addMasks(nodeCrypto, x, masks, signs);

@@ -9,7 +9,7 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { seededRng } from '@pinhole/core/testing';
 import { webCryptoProvider, nobleProvider, generateSigningKey, signingKeyFromSecret, type SecAggCrypto } from '../src/index.js';
 import { nodeCryptoProvider } from '../src/node.js';
-import { X25519_BASE_POINT, gcmOpen, gcmSeal, hkdf32, isSmallOrderPoint, toHex } from '../src/crypto.js';
+import { X25519_BASE_POINT, isSmallOrderPoint, toHex } from '../src/crypto.js';
 import { channelKey, pairMaskKey, roundSalt, selfMaskKey, addMasks } from '../src/masks.js';
 
 const vectors = JSON.parse(readFileSync(new URL('./vectors/primitives.json', import.meta.url), 'utf8'));
@@ -34,10 +34,18 @@ describe('published vectors', () => {
       await expect(p.x25519(hex(vectors.x25519.alicePrivate), [new Uint8Array(32)])).rejects.toThrow();
     });
   }
-  it('HKDF-SHA256 RFC 5869 A.1', () => {
-    const v = vectors.hkdf;
-    expect(toHex(hkdf32(hex(v.ikm), hex(v.salt), hex(v.info)))).toBe(v.okm32);
-  });
+  for (const p of providers) {
+    it(`HKDF-SHA256 RFC 5869 A.1 (${p.name})`, async () => {
+      const v = vectors.hkdf;
+      expect(toHex(await p.hkdf32(hex(v.ikm), hex(v.salt), hex(v.info)))).toBe(v.okm32);
+    });
+    it(`AES-256-GCM with associated data, GCM spec test case 16 (${p.name})`, async () => {
+      const v = vectors.aesGcm;
+      const sealed = await p.gcmSeal(hex(v.key), hex(v.nonce), hex(v.plaintext), hex(v.aad));
+      expect(toHex(sealed)).toBe(v.ciphertext + v.tag);
+      expect(toHex((await p.gcmOpen(hex(v.key), hex(v.nonce), sealed, hex(v.aad))) as Uint8Array)).toBe(v.plaintext);
+    });
+  }
   it('AES-256-CTR SP 800-38A F.5.5 (the @noble reference the providers are compared with)', () => {
     const v = vectors.aesCtr;
     expect(toHex(ctr(hex(v.key), hex(v.counter)).encrypt(hex(v.plaintext)))).toBe(v.ciphertext);
@@ -61,6 +69,33 @@ describe('providers agree', () => {
     const pks = Array.from({ length: 7 }, () => x25519.getPublicKey(rng.bytes(32)));
     const ref = pks.map((pk) => toHex(x25519.getSharedSecret(sk, pk)));
     for (const p of providers) expect((await p.x25519(sk, pks)).map(toHex)).toEqual(ref);
+  });
+  it('HKDF-SHA256 is identical across providers, with empty and long salt and info', async () => {
+    const rng = seededRng('hkdf');
+    for (const [saltLength, infoLength] of [[0, 0], [32, 13], [100, 200]] as const) {
+      const ikm = rng.bytes(32);
+      const salt = rng.bytes(saltLength);
+      const info = rng.bytes(infoLength);
+      const outs = await Promise.all(providers.map(async (p) => toHex(await p.hkdf32(ikm, salt, info))));
+      for (let i = 1; i < outs.length; i++) expect(outs[i], `${providers[i]?.name} salt ${saltLength} info ${infoLength}`).toBe(outs[0]);
+      expect(outs[0]).toHaveLength(64);
+    }
+  });
+  it('AES-GCM ciphertexts are identical across providers and each opens what another sealed', async () => {
+    const rng = seededRng('gcm-agree');
+    for (const length of [0, 1, 40, 1000]) {
+      const key = rng.bytes(32);
+      const nonce = rng.bytes(12);
+      const aad = rng.bytes(32);
+      const plain = rng.bytes(length);
+      const sealed = await Promise.all(providers.map((p) => p.gcmSeal(key, nonce, plain, aad)));
+      for (let i = 0; i < providers.length; i++) {
+        expect(toHex(sealed[i] as Uint8Array), `${providers[i]?.name} ${length}`).toBe(toHex(sealed[0] as Uint8Array));
+        expect((sealed[i] as Uint8Array).length).toBe(length + 16);
+        const opener = providers[(i + 1) % providers.length] as SecAggCrypto;
+        expect(toHex((await opener.gcmOpen(key, nonce, sealed[i] as Uint8Array, aad)) as Uint8Array), `${opener.name} opens ${providers[i]?.name}`).toBe(toHex(plain));
+      }
+    }
   });
   it('masks are the same whichever provider expands them', async () => {
     const keys = [seededRng('m1').bytes(32), seededRng('m2').bytes(32)];
@@ -91,33 +126,43 @@ describe('small-order points', () => {
 });
 
 describe('derivation golden vector', () => {
-  it('round salt, channel, pair-mask and self-mask keys and the first mask words', async () => {
-    const salt = roundSalt(golden.roundId);
-    expect(toHex(salt)).toBe(golden.salt);
-    const agreed = hex(golden.agreed);
-    expect(toHex(channelKey(salt, agreed, 3, 7))).toBe(golden.channel37);
-    expect(toHex(channelKey(salt, agreed, 7, 3))).toBe(golden.channel37);
-    expect(toHex(pairMaskKey(salt, agreed, 3, 7))).toBe(golden.pairMask37);
-    expect(toHex(selfMaskKey(salt, agreed, 3))).toBe(golden.selfMask3);
-    const acc = new Uint32Array(4);
-    await addMasks(nobleProvider(), acc, [pairMaskKey(salt, agreed, 3, 7)], [1]);
-    expect(Array.from(acc)).toEqual(golden.pairMaskWords);
-  });
+  for (const p of providers) {
+    it(`round salt, channel, pair-mask and self-mask keys and the first mask words (${p.name})`, async () => {
+      const salt = roundSalt(golden.roundId);
+      expect(toHex(salt)).toBe(golden.salt);
+      const agreed = hex(golden.agreed);
+      expect(toHex(await channelKey(p, salt, agreed, 3, 7))).toBe(golden.channel37);
+      expect(toHex(await channelKey(p, salt, agreed, 7, 3))).toBe(golden.channel37);
+      expect(toHex(await pairMaskKey(p, salt, agreed, 3, 7))).toBe(golden.pairMask37);
+      expect(toHex(await selfMaskKey(p, salt, agreed, 3))).toBe(golden.selfMask3);
+      const acc = new Uint32Array(4);
+      await addMasks(p, acc, [await pairMaskKey(p, salt, agreed, 3, 7)], [1]);
+      expect(Array.from(acc)).toEqual(golden.pairMaskWords);
+    });
+  }
 });
 
 describe('share encryption', () => {
-  it('AES-GCM opens what it sealed and refuses any flipped bit or other associated data', () => {
-    const key = seededRng('gcm').bytes(32);
-    const nonce = new Uint8Array(12);
-    const ct = gcmSeal(key, nonce, Uint8Array.from([1, 2, 3]), Uint8Array.from([9]));
-    expect(Array.from(gcmOpen(key, nonce, ct, Uint8Array.from([9])) as Uint8Array)).toEqual([1, 2, 3]);
-    expect(gcmOpen(key, nonce, ct, Uint8Array.from([8]))).toBeNull();
-    for (let i = 0; i < ct.length; i++) {
-      const bad = Uint8Array.from(ct);
-      bad[i] = (bad[i] as number) ^ 0x10;
-      expect(gcmOpen(key, nonce, bad, Uint8Array.from([9]))).toBeNull();
-    }
-  });
+  for (const p of providers) {
+    it(`AES-GCM opens what it sealed and refuses any flipped bit, other associated data, another nonce or a cut tag (${p.name})`, async () => {
+      const key = seededRng('gcm').bytes(32);
+      const nonce = new Uint8Array(12);
+      const ct = await p.gcmSeal(key, nonce, Uint8Array.from([1, 2, 3]), Uint8Array.from([9]));
+      expect(Array.from((await p.gcmOpen(key, nonce, ct, Uint8Array.from([9]))) as Uint8Array)).toEqual([1, 2, 3]);
+      expect(await p.gcmOpen(key, nonce, ct, Uint8Array.from([8]))).toBeNull();
+      expect(await p.gcmOpen(key, nonce, ct, new Uint8Array(0))).toBeNull();
+      const otherNonce = new Uint8Array(12);
+      otherNonce[0] = 1;
+      expect(await p.gcmOpen(key, otherNonce, ct, Uint8Array.from([9]))).toBeNull();
+      expect(await p.gcmOpen(key, nonce, ct.subarray(0, ct.length - 1), Uint8Array.from([9]))).toBeNull();
+      expect(await p.gcmOpen(key, nonce, ct.subarray(0, 15), Uint8Array.from([9]))).toBeNull();
+      for (let i = 0; i < ct.length; i++) {
+        const bad = Uint8Array.from(ct);
+        bad[i] = (bad[i] as number) ^ 0x10;
+        expect(await p.gcmOpen(key, nonce, bad, Uint8Array.from([9])), `byte ${i}`).toBeNull();
+      }
+    });
+  }
 });
 
 describe('Ed25519 (RFC 8032)', () => {

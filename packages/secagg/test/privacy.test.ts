@@ -191,7 +191,7 @@ describe('a server that claims a live client dropped cannot unmask its input', (
     const signs: number[] = [];
     for (let v = 1; v <= 5; v++) {
       const [agreed] = await nodeCrypto.x25519(sVictim, [advertised.get(v)?.sPk as Uint8Array]);
-      keys.push(pairMaskKey(salt, agreed as Uint8Array, victim, v));
+      keys.push(await pairMaskKey(nodeCrypto, salt, agreed as Uint8Array, victim, v));
       signs.push(-pairSign(victim, v));
     }
     const residue = Uint32Array.from(yVictim);
@@ -200,7 +200,7 @@ describe('a server that claims a live client dropped cannot unmask its input', (
     // Control: the adversary removed every pairwise mask exactly; only PRG(b_victim) is left.
     const bVictim = (h.client(victim) as unknown as { selfSecret: Uint8Array }).selfSecret;
     const control = Uint32Array.from(residue);
-    await addMasks(nodeCrypto, control, [selfMaskKey(salt, bVictim, victim)], [-1]);
+    await addMasks(nodeCrypto, control, [await selfMaskKey(nodeCrypto, salt, bVictim, victim)], [-1]);
     expect(Array.from(reduceBits(control, BITS))).toEqual(Array.from(inputs[victim - 1] as Uint32Array));
     // Without b_victim the residue is uniform (same chi-square bound as above, α ≈ 1e-6).
     expect(chiSquareUniform(histogram(residue, BINS))).toBeLessThan(chiSquareCritical(BINS - 1));
