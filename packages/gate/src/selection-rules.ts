@@ -104,15 +104,10 @@ function thresholdRule(s: ThresholdSelection): SelectionRule {
 /** Counts noised elsewhere (a settlement's round) are thresholded as they are; a domain key without a count is never released. */
 function noisyCountRule(s: ThresholdSelection): SelectionRule {
   return {
-    spend: { label: `selection (${s.kind})`, privacyLoss: s.privacyLoss, zcdp: s.zcdp },
-    reason: 'dp_selection',
-    addRemove: s.neighbours === 'add_remove',
-    l0: s.l0,
+    ...thresholdRule(s),
     noisyCounts: true,
     refusal: s.refusal,
-    skipZero: true,
     needsRng: false,
-    publishesNoisyCounts: true,
     decide: (n, present) => (present && s.passes(n) ? { contributors: contributorValue(n, s) } : null),
   };
 }
