@@ -21,24 +21,20 @@ import {
   requireSecureRng,
 } from '@pinhole/core';
 import { type BucketValues, type ContributorIds, checkKey, countContributors, readBucketIntegers } from './input.js';
-import type { KAnonymity } from './k-anonymity.js';
 import { checkMinCohort } from './min-cohort.js';
 import type { NoisyValues } from './noisy-values.js';
-import type { OptimalSelection } from './optimal-selection.js';
-import { type ThresholdSelection, isNoisyCountThreshold } from './noisy-threshold.js';
+import { isNoisyCountThreshold } from './noisy-threshold.js';
 import {
   type GateMode,
   type Release,
   type ReleasedBucket,
-  type ReleasedValue,
   type ReleaseSpend,
   type SuppressedBucket,
   type SuppressedListing,
   type SuppressionReason,
   freezeRelease,
 } from './release.js';
-
-export type Selection = KAnonymity | OptimalSelection | ThresholdSelection;
+import { type Selection, selectionRule } from './selection-rules.js';
 
 export interface GateParams {
   /** made by makeKAnonymity, makeOptimalSelection, make{Laplace,Gaussian}ThresholdSelection or makeNoisyCountThreshold (which needs a domain) */
@@ -129,14 +125,15 @@ function checkNoisyValues(name: string, value: unknown): NoisyValues {
 export function makeGate(params: GateParams): Gate {
   checkObject('params', params);
   const selection = checkSelection(params.selection);
+  const rule = selectionRule(selection);
   const minCohortSize = params.minCohortSize === undefined ? undefined : checkInteger('minCohortSize', params.minCohortSize, { ge: 1 });
   // a release that states its cohort size holds only for replace-one neighbours
-  const selectionAddRemove = selection.kind !== 'k_anonymity' && selection.neighbours === 'add_remove';
+  const selectionAddRemove = rule.addRemove;
   if (selectionAddRemove && minCohortSize !== undefined) {
     throw invalid('minCohortSize', 'undefined with a selection calibrated for add/remove neighbours (the release would state its cohort size; calibrate with neighbours: "replace_one")', minCohortSize);
   }
   const domain = params.domain === undefined ? undefined : checkDomain(params.domain);
-  if (selection.kind === 'noisy_count_threshold' && !domain) {
+  if (rule.noisyCounts && !domain) {
     // the noisy counts carry no contributor counts: keys taken from the data could be any number
     // of buckets one device made exist, which no threshold delta bounds
     throw invalid('domain', 'the public bucket keys of the noised vector (a noisy-count threshold needs a domain)', params.domain);
@@ -157,17 +154,8 @@ export function makeGate(params: GateParams): Gate {
     throw invalid('minCohortSize', 'undefined with values calibrated for add/remove neighbours (the release would state its cohort size)', minCohortSize);
   }
   const isPrivate = selection.private;
-  const selectionSpend: ReleaseSpend | null =
-    selection.kind === 'k_anonymity'
-      ? null
-      : {
-          label: `selection (${selection.kind})`,
-          privacyLoss:
-            selection.kind === 'optimal_selection' ? Object.freeze({ epsilon: selection.epsilon, delta: selection.delta }) : selection.privacyLoss,
-          zcdp: selection.kind === 'optimal_selection' ? null : selection.zcdp,
-        };
   const spends: ReleaseSpend[] = [];
-  if (selectionSpend) spends.push(selectionSpend);
+  if (rule.spend) spends.push(rule.spend);
   for (const [name, m] of valueMechs) spends.push({ label: `values.${name} (${m.noise.name})`, privacyLoss: m.privacyLoss, zcdp: m.zcdp });
   // Shared by every release of this gate, hence frozen.
   const total: PrivacyLoss | null = spends.length ? Object.freeze(composeSequential(spends.map((s) => s.privacyLoss))) : null;
@@ -181,15 +169,12 @@ export function makeGate(params: GateParams): Gate {
   for (const [name, m] of valueMechs) for (const [k, v] of Object.entries(m.parameters)) parameters[`values.${name}.${k}`] = v;
   Object.freeze(parameters);
 
-  const listing: SuppressedListing = domain ? 'domain' : selection.kind === 'k_anonymity' ? 'input' : 'withheld';
+  // k-anonymity lists the suppressed keys of its input: they are public for a non-private release
+  const listing: SuppressedListing = domain ? 'domain' : !isPrivate ? 'input' : 'withheld';
   const baseNotes: string[] = [];
   if (!isPrivate) baseNotes.push(NOTE_K_ANON);
   if (listing === 'withheld') baseNotes.push(NOTE_WITHHELD);
-  if (selection.kind !== 'k_anonymity' && selection.kind !== 'optimal_selection') baseNotes.push(NOTE_NOISY_COUNT);
-  const reason: SuppressionReason = selection.kind === 'k_anonymity' ? 'below_k' : 'dp_selection';
-  const noisyMode = selection.kind === 'noisy_count_threshold';
-  const skipZero = selection.kind !== 'k_anonymity';
-  const needsRng = selection.kind !== 'k_anonymity' && !noisyMode;
+  if (rule.publishesNoisyCounts) baseNotes.push(NOTE_NOISY_COUNT);
   const mode: GateMode = selection.kind;
 
   function release(
@@ -231,19 +216,19 @@ export function makeGate(params: GateParams): Gate {
     releaseProbability: (n: number) => selection.releaseProbability(n),
     decideContributors(ids: ContributorIds, options: DecideOptions = {}): Release {
       checkObject('options', options);
-      if (selection.kind === 'noisy_count_threshold') {
+      if (rule.noisyCounts) {
         // exact counts must never be thresholded as if they were noisy
         throw new PinholeError('unsupported', 'ids', '"ids" cannot be used with a noisy-count threshold: it takes counts noised elsewhere');
       }
-      if (selection.kind === 'k_anonymity') return gate.decide(countContributors(ids), options);
-      const l0 = selection.l0;
+      const l0 = rule.l0;
+      if (l0 === null) return gate.decide(countContributors(ids), options);
       const rng = requireSecureRng(options.rng ?? cryptoRng(), options.allowInsecureRng);
       return gate.decide(countContributors(ids, { l0, rng }), { ...options, rng });
     },
     decide(countsInput: BucketValues, options: DecideOptions = {}): Release {
       checkObject('options', options);
       if (options.rng !== undefined) checkRng('rng', options.rng);
-      const counts = readBucketIntegers('counts', countsInput, noisyMode ? undefined : 0);
+      const counts = readBucketIntegers('counts', countsInput, rule.noisyCounts ? undefined : 0);
       if (domainSet) {
         for (const key of counts.keys()) {
           if (!domainSet.has(key)) throw invalid('counts key', 'a key of the gate’s domain', key);
@@ -272,7 +257,7 @@ export function makeGate(params: GateParams): Gate {
         if (data === undefined) throw invalid(`options.values.${name}`, 'per-bucket integers for this value', data);
         valueData.set(name, readBucketIntegers(`options.values.${name}`, data));
       }
-      const needRng = needsRng || valueMechs.length > 0;
+      const needRng = rule.needsRng || valueMechs.length > 0;
       const rng = needRng ? requireSecureRng(options.rng ?? cryptoRng(), options.allowInsecureRng) : null;
       const accountant = options.accountant;
       if (accountant !== undefined) {
@@ -286,8 +271,8 @@ export function makeGate(params: GateParams): Gate {
         const d = checkMinCohort(cohortSize, { minCohortSize });
         if (!d.ok) return refuse(keys(), cohortSize, 'min_cohort', d.message);
       }
-      if (selection.kind === 'noisy_count_threshold' && selection.refusal !== null) {
-        return refuse(keys(), cohortSize, 'noise_below_plan', `${selection.refusal}: releasing would exceed the promised privacy loss`);
+      if (rule.refusal !== null) {
+        return refuse(keys(), cohortSize, 'noise_below_plan', `${rule.refusal}: releasing would exceed the promised privacy loss`);
       }
 
       if (accountant && total) accountant.spend(total, label);
@@ -297,28 +282,12 @@ export function makeGate(params: GateParams): Gate {
       const listSuppressed = listing !== 'withheld';
       const message = selection.suppressionMessage;
       const one = (key: string, n: number, present: boolean): void => {
-        let values: Record<string, ReleasedValue> | null = null;
-        switch (selection.kind) {
-          case 'k_anonymity':
-            if (selection.select(n)) values = { contributors: { raw: n, value: n, noise: 'none', scale: 0, variance: 0 } };
-            break;
-          case 'optimal_selection':
-            if (selection.select(n, rng as Rng)) values = {};
-            break;
-          case 'noisy_count_threshold':
-            // the counts are already noisy; a domain key without a count is never released
-            if (present && selection.passes(n)) values = { contributors: contributorValue(n, selection) };
-            break;
-          default: {
-            const z = selection.noisyCount(n, rng as Rng);
-            if (selection.passes(z)) values = { contributors: contributorValue(z, selection) };
-          }
-        }
+        const values = rule.decide(n, present, rng);
         if (values) {
           for (const [name, m] of valueMechs) values[name] = m.noisy(valueData.get(name)?.get(key) ?? 0, rng as Rng);
           released.push({ key, values });
         } else if (listSuppressed) {
-          suppressed.push({ key, reason, message });
+          suppressed.push({ key, reason: rule.reason, message });
         }
       };
       if (domain) {
@@ -328,7 +297,7 @@ export function makeGate(params: GateParams): Gate {
         }
       } else {
         counts.forEach((n, key) => {
-          if (n !== 0 || !skipZero) one(key, n, true);
+          if (n !== 0 || !rule.skipZero) one(key, n, true);
         });
         // Input order is data (e.g. order of first report): publish released keys sorted instead.
         released.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -337,8 +306,4 @@ export function makeGate(params: GateParams): Gate {
     },
   });
   return gate;
-}
-
-function contributorValue(z: number, s: ThresholdSelection): ReleasedValue {
-  return { raw: z, value: z < 0 ? 0 : z, noise: s.noise.name, scale: s.noise.scale, variance: s.noise.variance };
 }

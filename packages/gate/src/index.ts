@@ -47,7 +47,8 @@ export {
 export { type MinCohortRule, type MinCohortDecision, makeMinCohortRule, checkMinCohort, requireMinCohort } from './min-cohort.js';
 export { type SelectionNeighbours } from './neighbours.js';
 export { type NoisyValues, type NoisyValuesParams, type ApplyOptions, makeNoisyValues } from './noisy-values.js';
-export { type Gate, type GateParams, type DecideOptions, type Selection, makeGate } from './gate.js';
+export { type Gate, type GateParams, type DecideOptions, makeGate } from './gate.js';
+export type { Selection } from './selection-rules.js';
 export {
   type DistributedMechanism,
   type ShortfallPolicy,

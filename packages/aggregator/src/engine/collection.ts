@@ -6,9 +6,8 @@
  * - post-process: counts clipped at 0, means clamped to the bounds (no privacy cost);
  * - gate: a group is released when its estimated contributors reach k (post-processing of the
  *   private estimate over the public domain; local DP means: the public exact count).
- * Construction checks the plan's resolved parameters against the libraries (the same shares, the
- * same noise, losses within what devices are charged), so a plan made by another version is
- * refused instead of silently estimated with other parameters.
+ * Construction builds the collection's mechanism (collection-mechanisms.ts), which refuses a plan
+ * made by another version instead of silently estimating it with other parameters.
  */
 import {
   type InsightDefinition,
@@ -20,22 +19,18 @@ import {
   COLLECTIONS,
   INSIGHTS,
   PinholeError,
-  centralMeanSensitivity,
   checkObject,
   cryptoRng,
   decodeExactBucket,
   decodeExactValue,
   discreteGaussianSampler,
-  discreteGaussianSwapDelta,
   discreteGaussianVariance,
-  lossFits,
   requireSecureRng,
-  zcdpDelta,
 } from '@pinhole/core';
-import { type DistributedNoisePlan, type SuppressionReason, checkMinCohort, distributedNoisePlanOf } from '@pinhole/gate';
-import { type AnyFrequencyOracle, type NumericMechanism, type NumericTally, NUMERIC_MECHANISMS, ORACLES } from '@pinhole/ldp';
-import { type Prio3CollectionVdaf, decodePrio3Entry, prio3Vdaf } from '@pinhole/prio3';
-import { prio3PrivacyLoss } from '../prio3-plan.js';
+import { type DistributedNoisePlan, type SuppressionReason, checkMinCohort } from '@pinhole/gate';
+import type { AnyFrequencyOracle, NumericMechanism, NumericTally } from '@pinhole/ldp';
+import { decodePrio3Entry } from '@pinhole/prio3';
+import { type Prio3Mechanism, collectionMechanisms, planInvalid } from './collection-mechanisms.js';
 import { type CollectionRelease, type InsightRelease, type ReleasedGroup, freezeDeep } from './release.js';
 import { type HistogramGroupEstimate, type MeanGroupEstimate, histogramInsight, meanInsight } from './statistics.js';
 import { type DecodedEntry, CollectionTally, TALLY_STATE } from './tally.js';
@@ -83,7 +78,7 @@ export interface CollectionEngine {
   /** secure aggregation: the gate's distributed-noise plan (devices' shares, encoding, settlement) */
   readonly noisePlan: DistributedNoisePlan | null;
   /** prio3: the VDAF and each aggregator's noise (N_Z(0, sigma^2) per coordinate, from the CSPRNG unless the engine allows seeded ones) */
-  readonly prio3: { readonly vdaf: Prio3CollectionVdaf; readonly sigma: number; noise(rng?: Rng): Int32Array } | null;
+  readonly prio3: Prio3Mechanism | null;
   createTally(): CollectionTally;
   /** decodes one report entry against the mechanism; malformed is `decode_failed`, misplaced `invalid_argument`, both naming `param` */
   decodeEntry(entry: ReportEntry, param?: string): DecodedEntry;
@@ -98,10 +93,6 @@ export interface CollectionEngine {
    * `invalid_state` (param `cohort`) when the cohort is below the collection's minCohort.
    */
   checkCohort(cohort: number): void;
-}
-
-function planInvalid(param: string, message: string): PinholeError {
-  return new PinholeError('invalid_state', param, `"${param}" ${message}: regenerate the plan with this version of @pinhole/aggregator`);
 }
 
 function rewrap(err: unknown, param: string): never {
@@ -119,75 +110,10 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
   const insights = plan.insights.map((id) => INSIGHTS.find((d) => d.id === id) as InsightDefinition).filter((d) => d.collection === c.id);
   const k = c.gate.k;
   const allowInsecure = options.allowInsecureRng;
-  const notes: string[] = [];
   const rngOf = (rng: Rng | undefined): Rng => requireSecureRng(rng ?? cryptoRng(), allowInsecure);
   const prio3AggregatorId = options.prio3AggregatorId ?? 0;
 
-  let oracle: AnyFrequencyOracle | null = null;
-  let numeric: NumericMechanism | null = null;
-  let noisePlan: DistributedNoisePlan | null = null;
-  let prio3: CollectionEngine['prio3'] = null;
-  let chargedCheck: PrivacyLoss;
-  if (c.mode === 'ldp' && c.kind === 'histogram') {
-    oracle = ORACLES[c.mechanism.name]({ epsilon: c.mechanism.epsilon, domainSize: c.mechanism.domainSize });
-    chargedCheck = oracle.privacyMap();
-  } else if (c.mode === 'ldp') {
-    numeric = NUMERIC_MECHANISMS[c.mechanism.name]({ epsilon: c.mechanism.epsilon });
-    chargedCheck = numeric.privacyMap();
-  } else if (c.mode === 'central' && c.kind === 'histogram') {
-    const m = c.mechanism;
-    // replace-one: a device moving to another bucket changes two counts by 1
-    if (!(discreteGaussianSwapDelta(m.sigma, m.epsilon, 1) <= m.delta)) throw planInvalid(`${param}.mechanism.sigma`, `does not give (epsilon ${m.epsilon}, delta ${m.delta}) for a device moving between two counts`);
-    chargedCheck = { epsilon: m.epsilon, delta: m.delta };
-  } else if (c.mode === 'central') {
-    const m = c.mechanism;
-    // replace-one: a device moving to another group changes two sums by <= grid and two counts by 1; rho adds over the two
-    const s = centralMeanSensitivity(m.grid);
-    const rho = (s.sum * s.sum) / (2 * m.sigmaSum * m.sigmaSum) + (s.count * s.count) / (2 * m.sigmaCount * m.sigmaCount);
-    if (!(zcdpDelta(rho, m.epsilon) <= m.delta)) throw planInvalid(`${param}.mechanism`, `sigmas do not give (epsilon ${m.epsilon}, delta ${m.delta}) for sums of L2 sensitivity ${s.sum} and counts of ${s.count}`);
-    chargedCheck = { epsilon: m.epsilon, delta: m.delta };
-  } else if (c.mode === 'prio3') {
-    const m = c.mechanism;
-    const loss = prio3PrivacyLoss({ sigma: m.sigma, l2Sensitivity: m.l2Sensitivity, dimension: m.length }, m.delta);
-    if (!(loss.release.epsilon <= m.epsilon)) throw planInvalid(`${param}.mechanism.sigma`, `does not give (epsilon ${m.epsilon}, delta ${m.delta}) with two aggregators' noise (it gives epsilon ${loss.release.epsilon})`);
-    if (!(loss.aggregator.epsilon <= m.aggregatorEpsilon)) throw planInvalid(`${param}.mechanism.aggregatorEpsilon`, `is ${m.aggregatorEpsilon} but one aggregator's view has epsilon ${loss.aggregator.epsilon}`);
-    const vdaf = prio3Vdaf(c);
-    const draw = discreteGaussianSampler(m.sigma);
-    prio3 = Object.freeze({
-      vdaf,
-      sigma: m.sigma,
-      noise(rng?: Rng): Int32Array {
-        const r = rngOf(rng);
-        const out = new Int32Array(m.length);
-        for (let i = 0; i < out.length; i++) out[i] = draw(r);
-        return out;
-      },
-    });
-    chargedCheck = { epsilon: m.epsilon, delta: m.delta };
-  } else {
-    const m = c.mechanism;
-    noisePlan = distributedNoisePlanOf(m, { allowInsecureRng: allowInsecure });
-    if (noisePlan.shareParameter !== m.shareParameter) throw planInvalid(`${param}.mechanism.shareParameter`, `is ${m.shareParameter} but the gate resolves ${noisePlan.shareParameter} for these parameters`);
-    if (noisePlan.modulusBits !== m.modulusBits) throw planInvalid(`${param}.mechanism.modulusBits`, `is ${m.modulusBits} but the gate resolves ${noisePlan.modulusBits} for these parameters`);
-    chargedCheck = noisePlan.privacyLoss;
-    if (m.onShortfall === 'top_up' && c.minCohort < m.minSurvivors) {
-      // the aggregator unmasks the sum of as few as minCohort shares before it tops up
-      const worst = noisePlan.settle({ survivors: c.minCohort }).serverPrivacyLoss;
-      if (!lossFits(worst, c.privacyLoss)) {
-        throw new PinholeError(
-          'budget_exceeded',
-          `${param}.privacyLoss`,
-          `"${param}.privacyLoss" expected to cover the aggregator's loss on a sum of minCohort = ${c.minCohort} shares (epsilon ${worst.epsilon}, delta ${worst.delta}) with top-up, got epsilon ${c.privacyLoss.epsilon}, delta ${c.privacyLoss.delta}`,
-        );
-      }
-      notes.push(
-        `with fewer than ${m.minSurvivors} survivors the aggregator adds the missing noise before release; devices are charged for what the aggregator itself sees at the floor of ${c.minCohort} survivors`,
-      );
-    }
-  }
-  if (!lossFits(chargedCheck, c.privacyLoss)) {
-    throw new PinholeError('budget_exceeded', `${param}.privacyLoss`, `"${param}.privacyLoss" expected to cover the mechanism's loss (epsilon ${chargedCheck.epsilon}, delta ${chargedCheck.delta}), got epsilon ${c.privacyLoss.epsilon}, delta ${c.privacyLoss.delta}`);
-  }
+  const { oracle, numeric, noisePlan, prio3, notes } = collectionMechanisms(c, param, { allowInsecureRng: allowInsecure, rngOf });
 
   const threatModel = threatModelOf(c);
   const publicList = treatsAsPublic(c);
@@ -319,16 +245,8 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
           values = Float64Array.from(s.sum);
           totals(values, contributors);
         } else {
-          const grid = m.grid as number;
-          const [lo, hi] = m.bounds as readonly [number, number];
-          values = new Float64Array(G).fill(NaN);
-          for (let g = 0; g < G; g++) {
-            // slots [r, grid - r] per device: the count is both slots' sum over the grid
-            const S = s.sum[2 * g] as number;
-            const C = S + (s.sum[2 * g + 1] as number);
-            contributors[g] = C / grid;
-            if (C > 0) values[g] = lo + (S / C) * (hi - lo);
-          }
+          // slots [r, grid - r] per device: the count is both slots' sum over the grid
+          values = slotMeans(s.sum, 'complement', m.grid as number, m.bounds as readonly [number, number], contributors);
         }
         const insecure = s.noise === 'none_insecure_test';
         return freezeDeep({
@@ -359,15 +277,9 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
           values = raw;
           totals(values, contributors);
         } else {
+          // slots [sum, count] per group, both on the grid
           const m = c.mechanism as { grid: number; bounds: readonly [number, number] };
-          const [lo, hi] = m.bounds;
-          values = new Float64Array(G).fill(NaN);
-          for (let g = 0; g < G; g++) {
-            const S = raw[2 * g] as number;
-            const C = raw[2 * g + 1] as number;
-            contributors[g] = C / m.grid;
-            if (C > 0) values[g] = lo + (S / C) * (hi - lo);
-          }
+          values = slotMeans(raw, 'count', m.grid, m.bounds, contributors);
         }
         return freezeDeep({
           ...base,
@@ -504,4 +416,21 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
       if (!d.ok) throw new PinholeError('invalid_state', 'cohort', `"cohort" expected at least ${c.minCohort} devices for collection "${c.id}" before unmasking or release: ${d.message}`);
     },
   });
+}
+
+/**
+ * The mean of each group from a summed vector of slot pairs [S, second] on the grid: `second` is the
+ * count (secure aggregation) or the complement grid − r of each device's value (prio3, whose count
+ * is S + second). Writes each group's contributors; NaN for a group nobody reported to.
+ */
+function slotMeans(sum: ArrayLike<number>, second: 'count' | 'complement', grid: number, bounds: readonly [number, number], contributors: Float64Array): Float64Array {
+  const [lo, hi] = bounds;
+  const values = new Float64Array(contributors.length).fill(NaN);
+  for (let g = 0; g < contributors.length; g++) {
+    const S = sum[2 * g] as number;
+    const C = second === 'count' ? (sum[2 * g + 1] as number) : S + (sum[2 * g + 1] as number);
+    contributors[g] = C / grid;
+    if (C > 0) values[g] = lo + (S / C) * (hi - lo);
+  }
+  return values;
 }

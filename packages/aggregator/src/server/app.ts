@@ -10,17 +10,17 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { PinholeError, isContributorToken } from '@pinhole/core';
 import { type TokenSet, authorize } from './access.js';
-import { releaseCsv } from './csv.js';
+import { ackSchema, iso, operatorSecurity, problems, roundParams, roundSchema } from './api-schemas.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Metrics } from './metrics.js';
 import { HttpProblem, PROBLEM_TYPE, toProblem } from './problem.js';
 import type { RoundManager } from './rounds.js';
 import type { Prio3Helper } from './prio3.js';
 import { registerPrio3HelperRoutes } from './prio3-routes.js';
+import { registerReleaseRoutes } from './release-routes.js';
 import type { SecaggCoordinator } from './secagg.js';
 import { FORWARDED, registerSecaggRoutes, relay } from './secagg-routes.js';
 import type { CommitOutcome, Storage, StoredRound } from './storage.js';
-import type { RoundRelease } from '../engine/release.js';
 
 export const API_VERSION = 'v1';
 export const MSGPACK_TYPES = ['application/msgpack', 'application/vnd.msgpack', 'application/x-msgpack'] as const;
@@ -47,70 +47,6 @@ export interface AppOptions {
   readonly peers?: TokenSet;
 }
 
-const problemSchema = {
-  type: 'object',
-  description: 'RFC 9457 problem details; `code` is the PinholeError code (or a transport code), `param` the offending field',
-  required: ['type', 'title', 'status', 'detail', 'code', 'param'],
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    code: { type: 'string' },
-    param: { type: 'string' },
-  },
-} as const;
-
-const problems = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, { description: 'problem details', content: { [PROBLEM_TYPE]: { schema: problemSchema } } }]));
-
-const lossSchema = { type: 'object', required: ['epsilon', 'delta'], properties: { epsilon: { type: 'number' }, delta: { type: 'number' } } } as const;
-
-const roundSchema = {
-  type: 'object',
-  required: ['roundId', 'planId', 'planRevision', 'status', 'openedAt', 'closesAt', 'closeAtReports', 'spent'],
-  properties: {
-    roundId: { type: 'string' },
-    planId: { type: 'string' },
-    planRevision: { type: 'integer' },
-    status: { type: 'string', enum: ['collecting', 'closing', 'released', 'refused'] },
-    openedAt: { type: 'string', format: 'date-time' },
-    closesAt: { type: ['string', 'null'], format: 'date-time', description: 'the round closes then at the latest (always within its budget period)' },
-    closeAtReports: { type: ['integer', 'null'], description: 'or once this many reports arrived' },
-    spent: { ...lossSchema, description: 'what a device reporting in this round is charged' },
-    secagg: {
-      type: ['object', 'null'],
-      description: 'secure-aggregation rounds: the protocol phase (join, advertise, share, masked, consistency, unmask, done, aborted), its deadline and the devices that joined; null for report rounds',
-      properties: { phase: { type: 'string' }, phaseDeadline: { type: ['string', 'null'], format: 'date-time' }, joined: { type: 'integer' } },
-    },
-  },
-} as const;
-
-const summarySchema = {
-  type: 'object',
-  required: ['roundId', 'planId', 'planRevision', 'status', 'publishedAt'],
-  properties: {
-    roundId: { type: 'string' },
-    planId: { type: 'string' },
-    planRevision: { type: 'integer' },
-    status: { type: 'string', enum: ['released', 'refused'] },
-    publishedAt: { type: 'string', format: 'date-time' },
-  },
-} as const;
-
-const ackSchema = {
-  type: 'object',
-  required: ['status', 'roundId', 'reportId'],
-  properties: { status: { type: 'string', enum: ['stored', 'duplicate'] }, roundId: { type: 'string' }, reportId: { type: 'string' } },
-} as const;
-
-const carrierSecurity = [{ carrierToken: [] }];
-const operatorSecurity = [{ operatorToken: [] }];
-
-function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}
-
 function roundView(r: StoredRound, secagg: ReturnType<SecaggCoordinator['view']>) {
   return {
     roundId: r.roundId,
@@ -123,23 +59,6 @@ function roundView(r: StoredRound, secagg: ReturnType<SecaggCoordinator['view']>
     spent: r.spent,
     secagg,
   };
-}
-
-/** Which representation of a release the Accept header asks for: json, csv, or null (neither acceptable). */
-export function negotiate(accept: string | undefined): 'json' | 'csv' | null {
-  if (accept === undefined || accept.trim() === '') return 'json';
-  let best: { kind: 'json' | 'csv'; q: number; specific: number } | null = null;
-  for (const part of accept.split(',')) {
-    const [type, ...params] = part.trim().toLowerCase().split(';').map((s) => s.trim());
-    const qp = params.find((p) => p.startsWith('q='));
-    const q = qp ? Number(qp.slice(2)) : 1;
-    if (!(q > 0)) continue;
-    const kind = type === 'text/csv' || type === 'text/*' ? 'csv' : type === 'application/json' || type === 'application/*' || type === '*/*' ? 'json' : null;
-    if (!kind) continue;
-    const specific = type === 'text/csv' || type === 'application/json' ? 1 : 0;
-    if (!best || q > best.q || (q === best.q && specific > best.specific)) best = { kind, q, specific };
-  }
-  return best?.kind ?? null;
 }
 
 function outcomeProblem(outcome: CommitOutcome, roundId: string): HttpProblem | null {
@@ -156,10 +75,6 @@ function outcomeProblem(outcome: CommitOutcome, roundId: string): HttpProblem | 
     case 'unknown_round':
       return new HttpProblem(404, 'not_found', 'report.roundId', `"report.roundId" names no round of this server`);
   }
-}
-
-function helperHasNoReleases(): HttpProblem {
-  return new HttpProblem(404, 'not_found', 'roundId', 'this is a two-aggregator helper: releases are published by the leader');
 }
 
 const ROUTES = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
@@ -344,76 +259,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     },
   );
 
-  app.get(
-    `${v}/releases`,
-    {
-      schema: {
-        summary: 'The published releases, newest first (carriers)',
-        tags: ['carriers'],
-        security: carrierSecurity,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-            before: { type: 'string', format: 'date-time', description: 'only releases published before this time (paging)' },
-          },
-        },
-        response: { 200: { type: 'object', required: ['releases'], properties: { releases: { type: 'array', items: summarySchema } } }, ...problems(400, 401, 403, 429) },
-      },
-    },
-    async (request) => {
-      authorize(request.headers.authorization, o.carriers, 'carriers');
-      if (o.prio3Helper) throw helperHasNoReleases();
-      const q = request.query as { limit: number; before?: string };
-      const before = q.before === undefined ? undefined : Date.parse(q.before);
-      if (before !== undefined && !Number.isFinite(before)) throw new HttpProblem(400, 'invalid_argument', 'querystring.before', '"querystring.before" expected an ISO 8601 time');
-      const list = await o.storage.releases({ limit: q.limit, ...(before === undefined ? {} : { before }) });
-      return { releases: list.map((r) => ({ ...r, publishedAt: iso(r.publishedAt) })) };
-    },
-  );
-
-  app.get(
-    `${v}/releases/:roundId`,
-    {
-      schema: {
-        summary: 'One round’s release: JSON (a pinhole-release document), or CSV with Accept: text/csv or a .csv suffix (carriers)',
-        tags: ['carriers'],
-        security: carrierSecurity,
-        params: { type: 'object', required: ['roundId'], properties: { roundId: { type: 'string', minLength: 1, maxLength: 132 } } },
-        response: {
-          200: {
-            description: 'the release',
-            content: {
-              'application/json': { schema: { type: 'object', additionalProperties: true } },
-              'text/csv': { schema: { type: 'string', description: 'one row per (collection, group, bucket)' } },
-            },
-          },
-          ...problems(401, 403, 404, 406, 429),
-        },
-      },
-    },
-    async (request, reply) => {
-      authorize(request.headers.authorization, o.carriers, 'carriers');
-      if (o.prio3Helper) throw helperHasNoReleases();
-      let { roundId } = request.params as { roundId: string };
-      let kind = negotiate(request.headers.accept);
-      if (roundId.endsWith('.csv')) {
-        roundId = roundId.slice(0, -4);
-        kind = 'csv';
-      }
-      if (kind === null) throw new HttpProblem(406, 'not_acceptable', 'accept', 'a release is served as application/json or text/csv');
-      const found = await o.storage.release(roundId);
-      if (!found) throw new HttpProblem(404, 'not_found', 'roundId', '"roundId" names no published release');
-      reply.header('cache-control', 'private, max-age=3600, immutable');
-      if (kind === 'csv') {
-        void reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${roundId}.csv"`);
-        return releaseCsv(JSON.parse(found.document) as RoundRelease);
-      }
-      void reply.type('application/json');
-      return found.document;
-    },
-  );
+  registerReleaseRoutes(app, v, o);
 
   app.post(
     `${v}/rounds/:roundId/close`,
@@ -422,7 +268,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
         summary: 'Close a collecting round now and release it (operators)',
         tags: ['operators'],
         security: operatorSecurity,
-        params: { type: 'object', required: ['roundId'], properties: { roundId: { type: 'string', minLength: 1, maxLength: 128 } } },
+        params: roundParams,
         description: 'A secure-aggregation round is released by its protocol: closing it ends its current phase now (the join, to start the protocol with the devices that joined) and answers 202 with the phase it is in.',
         response: {
           200: { type: 'object', required: ['roundId', 'status'], properties: { roundId: { type: 'string' }, status: { type: 'string', enum: ['released', 'refused'] } } },

@@ -8,11 +8,9 @@
 import type { FastifyInstance } from 'fastify';
 import { type TokenSet, authorize } from './access.js';
 import type { Prio3Helper } from './prio3.js';
-import { HttpProblem, PROBLEM_TYPE } from './problem.js';
+import { problems, roundParams } from './api-schemas.js';
+import { HttpProblem } from './problem.js';
 
-const problemRef = { description: 'problem details', content: { [PROBLEM_TYPE]: { schema: { type: 'object', additionalProperties: true } } } };
-const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, problemRef]));
-const roundParams = { type: 'object', required: ['roundId'], properties: { roundId: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
 const security = [{ peerToken: [] }];
 const binary = { description: 'a core envelope (MessagePack)', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } };
 export const PEER_MEDIA_TYPE = 'application/octet-stream';

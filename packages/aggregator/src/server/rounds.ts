@@ -14,7 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { type Plan, addPrivacyLosses, checkPlan, planPeriod, planRoundLoss, roundsLeftInPeriod } from '@pinhole/core';
 import { type ReleaseEngine, makeReleaseEngine } from '../engine/engine.js';
 import type { Prio3Leader } from './prio3.js';
-import { type SecaggTiming, DEFAULT_SECAGG_TIMING, SecaggCoordinator, secaggLayout } from './secagg.js';
+import { type SecaggTiming, DEFAULT_SECAGG_TIMING, SecaggCoordinator } from './secagg.js';
+import { secaggLayout } from './secagg-plan.js';
 import type { SecaggPhase, Storage, StoredPlan, StoredRound } from './storage.js';
 
 export interface RoundEvents {

@@ -6,11 +6,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SecaggCoordinator } from './secagg.js';
-import { HttpProblem, PROBLEM_TYPE } from './problem.js';
+import { problems, roundParams } from './api-schemas.js';
+import { HttpProblem } from './problem.js';
 
-const problemRef = { description: 'problem details', content: { [PROBLEM_TYPE]: { schema: { type: 'object', additionalProperties: true } } } };
-const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, problemRef]));
-const roundParams = { type: 'object', required: ['roundId'], properties: { roundId: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
 const session = [{ secaggSession: [] }];
 
 /** Marks a request one instance forwarded to another, which answers it itself (no second hop). */

@@ -27,29 +27,17 @@
  * when its lease expires (it crashed) one of them takes the round over by the same replay. Phase
  * changes are fenced by the lease; the release by the round's closing claim and its primary key.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { type Plan, type PlanCollection, PinholeError, decodeEnvelope, encodeEnvelope, isContributorToken, isPinholeError } from '@pinhole/core';
-import {
-  type AdvertiseKeysOutcome,
-  type KeyDirectory,
-  type SecAggRoundConfig,
-  SecAggServer,
-  decodeRoundConfig,
-  encodeRoundConfig,
-  httpKeyDirectory,
-  makeRoundConfig,
-  secAggPlusParameters,
-} from '@pinhole/secagg';
+import { randomBytes } from 'node:crypto';
+import { type Plan, PinholeError, isContributorToken, isPinholeError } from '@pinhole/core';
+import { type AdvertiseKeysOutcome, type KeyDirectory, type SecAggRoundConfig, SecAggServer, decodeRoundConfig, encodeRoundConfig, httpKeyDirectory } from '@pinhole/secagg';
 import { nodeCryptoProvider } from '@pinhole/secagg/node';
 import type { ReleaseEngine } from '../engine/engine.js';
 import type { RoundRelease } from '../engine/release.js';
 import { HttpProblem } from './problem.js';
-import type { SecaggMessageRow, SecaggPhase, Storage, StoredRound } from './storage.js';
-
-export const STEP_TYPE = 'pinhole/secagg-step';
-/** The protocol phases in order (after join). */
-export const PROTOCOL_PHASES = ['advertise', 'share', 'masked', 'consistency', 'unmask'] as const;
-type ProtocolPhase = (typeof PROTOCOL_PHASES)[number];
+import { SecaggMessageBatch } from './secagg-message-batch.js';
+import { roundConfig, secaggLayout } from './secagg-plan.js';
+import { type ProtocolPhase, type RoundState, PROTOCOL_PHASES, assignSlot, decodeStep, digestOf, encodeStep, newRoundState, nextPhase, slotOf } from './secagg-round-state.js';
+import type { SecaggPhase, Storage, StoredRound } from './storage.js';
 
 export interface SecaggTiming {
   /** how long the join phase stays open at most (it also closes when the cohort is full), ms */
@@ -81,93 +69,6 @@ export interface SecaggHost {
   phase(roundId: string, phase: SecaggPhase, detail: string | null): void;
 }
 
-/** The secure-aggregation collections of a plan and the round's vector layout: one protocol run carries them all, concatenated. */
-export function secaggLayout(plan: Plan): { collections: (PlanCollection & { mode: 'secagg' })[]; vectorLength: number; bits: number; minCohort: number } | null {
-  const collections = plan.collections.filter((c): c is PlanCollection & { mode: 'secagg' } => c.mode === 'secagg');
-  if (collections.length === 0) return null;
-  if (collections.length !== plan.collections.length) {
-    throw new PinholeError('unsupported', 'plan.collections', 'a plan that mixes secure-aggregation collections with report collections is not supported: make one plan per mode');
-  }
-  const first = collections[0]!.secagg;
-  collections.forEach((c, i) => {
-    const same = (Object.keys(first) as (keyof typeof first)[]).every((k) => c.secagg[k] === first[k]) && Object.keys(c.secagg).length === Object.keys(first).length;
-    if (!same) throw new PinholeError('unsupported', `plan.collections[${i}].secagg`, 'every secure-aggregation collection of a plan must share one protocol section (one round, one cohort)');
-  });
-  return {
-    collections,
-    vectorLength: collections.reduce((a, c) => a + c.mechanism.vectorLength, 0),
-    bits: Math.max(...collections.map((c) => c.mechanism.modulusBits)),
-    minCohort: Math.max(...collections.map((c) => c.minCohort)),
-  };
-}
-
-/** The configuration of a round for the `n` devices that joined: the plan's (k, t) at its cohort, else secAggPlusParameters for n. */
-export function roundConfig(plan: Plan, roundId: string, n: number): SecAggRoundConfig {
-  const layout = secaggLayout(plan) as NonNullable<ReturnType<typeof secaggLayout>>;
-  const s = layout.collections[0]!.secagg;
-  let graph: { kind: 'complete' } | { kind: 'harary'; degree: number };
-  let threshold: number;
-  if (n === s.cohort) {
-    graph = s.graph === 'complete' ? { kind: 'complete' } : { kind: 'harary', degree: s.degree };
-    threshold = s.threshold;
-  } else {
-    const p = secAggPlusParameters({ n, dropoutRate: s.dropoutRate, corruptFraction: s.corruptFraction, sigma: s.securityBits, eta: s.correctnessBits });
-    graph = p.degree >= n - 1 ? { kind: 'complete' } : { kind: 'harary', degree: p.degree };
-    threshold = p.threshold;
-  }
-  return makeRoundConfig({
-    roundId,
-    cohortSize: n,
-    threshold,
-    bits: layout.bits,
-    vectorLength: layout.vectorLength,
-    graph,
-    threatModel: s.threatModel,
-    assumptions: { dropoutRate: s.dropoutRate, corruptFraction: s.corruptFraction, securityBits: s.securityBits },
-    minContributors: Math.max(2, Math.min(n, layout.minCohort)),
-  });
-}
-
-interface Slot {
-  readonly contributor: string;
-  sessionDigest: string;
-}
-
-interface RoundState {
-  readonly round: StoredRound;
-  readonly plan: Plan;
-  readonly engine: ReleaseEngine;
-  readonly layout: NonNullable<ReturnType<typeof secaggLayout>>;
-  phase: SecaggPhase;
-  deadline: number | null;
-  detail: string | null;
-  lastMessageAt: number;
-  readonly slots: Map<number, Slot>;
-  readonly bySession: Map<string, number>;
-  readonly byContributor: Map<string, number>;
-  config: SecAggRoundConfig | null;
-  configBytes: Uint8Array | null;
-  server: SecAggServer | null;
-  /** per protocol phase: the message(s) each participant gets */
-  readonly outbox: Map<ProtocolPhase, Map<number, Uint8Array[]>>;
-  /** who takes part in the current phase */
-  participants: Set<number>;
-  /** digests of accepted messages per phase and slot (idempotent retries) */
-  readonly accepted: Map<ProtocolPhase, Map<number, string>>;
-  readonly inflight: Set<Promise<unknown>>;
-  closing: boolean;
-  /** the unmasked sum, kept while the round's closing claim is still another (crashed) instance's */
-  unmasked: Awaited<ReturnType<SecAggServer['closeUnmasking']>> | null;
-  readonly waiters: Set<() => void>;
-}
-
-const digestOf = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
-
-function nextPhase(p: SecaggPhase): SecaggPhase {
-  const order: SecaggPhase[] = ['join', ...PROTOCOL_PHASES, 'done'];
-  return order[order.indexOf(p) + 1] ?? 'done';
-}
-
 export class SecaggCoordinator {
   readonly #storage: Storage;
   readonly #host: SecaggHost;
@@ -175,11 +76,11 @@ export class SecaggCoordinator {
   readonly #rounds = new Map<string, RoundState>();
   readonly #directories = new Map<string, KeyDirectory>();
   readonly #crypto = nodeCryptoProvider();
-  #writes: { row: SecaggMessageRow; resolve(v: 'stored' | 'duplicate' | 'conflict'): void; reject(e: unknown): void }[] = [];
-  #writing: Promise<void> | null = null;
+  readonly #messages: SecaggMessageBatch;
 
   constructor(storage: Storage, host: SecaggHost, timing: SecaggTiming) {
     this.#storage = storage;
+    this.#messages = new SecaggMessageBatch(storage);
     this.#host = host;
     this.#timing = timing;
   }
@@ -202,35 +103,9 @@ export class SecaggCoordinator {
     return d;
   }
 
-  #newState(round: StoredRound, plan: Plan, engine: ReleaseEngine): RoundState {
-    return {
-      round,
-      plan,
-      engine,
-      layout: secaggLayout(plan) as NonNullable<ReturnType<typeof secaggLayout>>,
-      phase: 'join',
-      deadline: null,
-      detail: null,
-      lastMessageAt: this.#host.now(),
-      slots: new Map(),
-      bySession: new Map(),
-      byContributor: new Map(),
-      config: null,
-      configBytes: null,
-      server: null,
-      outbox: new Map(),
-      participants: new Set(),
-      accepted: new Map(),
-      inflight: new Set(),
-      closing: false,
-      unmasked: null,
-      waiters: new Set(),
-    };
-  }
-
   /** A secure-aggregation round just opened: its join phase starts. */
   async begin(round: StoredRound, plan: Plan, engine: ReleaseEngine): Promise<void> {
-    const s = this.#newState(round, plan, engine);
+    const s = newRoundState(round, plan, engine, this.#host.now());
     const end = round.closesAt ?? Infinity;
     s.deadline = Math.min(this.#host.now() + this.#timing.joinMs, end);
     if (!(await this.#storage.secaggBegin(round.roundId, s.deadline, this.#lease()))) return this.resume(round, plan, engine);
@@ -276,13 +151,9 @@ export class SecaggCoordinator {
     if (!stored) return this.begin(round, plan, engine);
     // shared: another live instance may coordinate it; this one takes over only an expired lease
     if (this.#storage.shared && !(await this.#storage.secaggCoordinate(round.roundId, this.#lease()))) return;
-    const s = this.#newState(round, plan, engine);
+    const s = newRoundState(round, plan, engine, this.#host.now());
     this.#rounds.set(round.roundId, s);
-    for (const slot of await this.#storage.secaggSlots(round.roundId)) {
-      s.slots.set(slot.slot, { contributor: slot.contributor, sessionDigest: slot.sessionDigest });
-      s.bySession.set(slot.sessionDigest, slot.slot);
-      s.byContributor.set(slot.contributor, slot.slot);
-    }
+    for (const slot of await this.#storage.secaggSlots(round.roundId)) assignSlot(s, slot.slot, slot.contributor, slot.sessionDigest);
     s.deadline = stored.phaseDeadline;
     s.detail = stored.detail;
     if (stored.phase === 'join') return;
@@ -337,13 +208,6 @@ export class SecaggCoordinator {
     return s;
   }
 
-  #slotOf(s: RoundState, authorization: string | undefined): number {
-    const m = /^Bearer ([0-9a-f]{64})$/.exec(authorization ?? '');
-    const slot = m ? s.bySession.get(digestOf(m[1] as string)) : undefined;
-    if (slot === undefined) throw new HttpProblem(401, 'unauthorized', 'authorization', 'a secure-aggregation request needs the session the join returned (Authorization: Bearer <session>)', { 'www-authenticate': 'Bearer' });
-    return slot;
-  }
-
   /** POST /join: a slot for this contributor (the same slot again while the join is open). */
   async join(roundId: string, contributor: unknown): Promise<{ slot: number; session: string; rejoined: boolean }> {
     const s = this.#state(roundId);
@@ -359,33 +223,16 @@ export class SecaggCoordinator {
     const result = await this.#storage.secaggJoin(roundId, contributor, sessionDigest, cohort);
     if (result === null) throw new PinholeError('invalid_state', 'roundId', 'the round’s cohort is full');
     const slot = result.slot;
-    const old = s.slots.get(slot);
-    if (old) s.bySession.delete(old.sessionDigest);
-    s.slots.set(slot, { contributor, sessionDigest });
-    s.bySession.set(sessionDigest, slot);
-    s.byContributor.set(contributor, slot);
+    assignSlot(s, slot, contributor, sessionDigest);
     s.lastMessageAt = this.#host.now();
     if (s.slots.size >= cohort) void this.#advance(s).catch((e: unknown) => this.#host.failed(s.round.roundId, e));
     return { slot, session, rejoined: prior !== undefined };
   }
 
-  #stepOf(s: RoundState, slot: number): Uint8Array {
-    const payload: Record<string, unknown> = { round: s.round.roundId, phase: s.phase, deadline: s.deadline, messages: [] as Uint8Array[] };
-    if (s.phase === 'done' || s.phase === 'aborted') payload.detail = s.detail;
-    else if (s.phase !== 'join') {
-      const mine = s.outbox.get(s.phase as ProtocolPhase)?.get(slot);
-      if (!mine || !s.participants.has(slot)) {
-        payload.phase = 'excluded';
-        payload.detail = `this device is not a participant of the ${s.phase} phase (it missed an earlier one)`;
-      } else payload.messages = mine;
-    }
-    return encodeEnvelope(STEP_TYPE, payload as never);
-  }
-
   /** GET /step: the current phase and this slot's messages, waiting up to `waitMs` while the phase is still `after`. */
   async step(roundId: string, authorization: string | undefined, after: string, waitMs: number): Promise<Uint8Array> {
     let s = this.#state(roundId);
-    const slot = this.#slotOf(s, authorization);
+    const slot = slotOf(s, authorization);
     const until = this.#host.now() + Math.min(waitMs, this.#timing.maxWaitMs);
     while (s.phase === after && this.#host.now() < until) {
       await new Promise<void>((resolve) => {
@@ -401,13 +248,13 @@ export class SecaggCoordinator {
       if (!again) break;
       s = again;
     }
-    return this.#stepOf(s, slot);
+    return encodeStep(s, slot);
   }
 
   /** POST /messages: one protocol message of this slot, committed before it is acknowledged. */
   async message(roundId: string, authorization: string | undefined, bytes: Uint8Array): Promise<'accepted' | 'duplicate'> {
     const s = this.#state(roundId);
-    const slot = this.#slotOf(s, authorization);
+    const slot = slotOf(s, authorization);
     const digest = digestOf(bytes);
     for (const m of s.accepted.values()) if (m.get(slot) === digest) return 'duplicate';
     if (s.phase === 'join' || s.phase === 'done' || s.phase === 'aborted' || !s.server) {
@@ -418,7 +265,7 @@ export class SecaggCoordinator {
     if (s.accepted.get(phase)?.has(slot)) throw new PinholeError('protocol_violation', 'body', `slot ${slot} already sent another message in the ${phase} phase`);
     const work = (async () => {
       await (s.server as SecAggServer).receive(bytes, slot);
-      const outcome = await this.#write({ roundId, phase, slot, digest, bytes });
+      const outcome = await this.#messages.write({ roundId, phase, slot, digest, bytes });
       if (outcome === 'conflict') throw new PinholeError('protocol_violation', 'body', `slot ${slot} already sent another message in the ${phase} phase`);
       let m = s.accepted.get(phase);
       if (!m) s.accepted.set(phase, (m = new Map()));
@@ -433,27 +280,6 @@ export class SecaggCoordinator {
     }
     if (s.accepted.get(phase)?.size === s.participants.size) void this.#advance(s).catch((e: unknown) => this.#host.failed(s.round.roundId, e));
     return 'accepted';
-  }
-
-  /** Messages are written in batches: every message of a batch shares one transaction. */
-  #write(row: SecaggMessageRow): Promise<'stored' | 'duplicate' | 'conflict'> {
-    return new Promise((resolve, reject) => {
-      this.#writes.push({ row, resolve, reject });
-      this.#writing ??= (async () => {
-        await new Promise<void>((r) => setImmediate(r));
-        while (this.#writes.length > 0) {
-          const batch = this.#writes.splice(0, 1024);
-          try {
-            const out = await this.#storage.secaggStoreMessages(batch.map((b) => b.row));
-            batch.forEach((b, i) => b.resolve(out[i] as 'stored' | 'duplicate' | 'conflict'));
-          } catch (e) {
-            for (const b of batch) b.reject(e);
-          }
-        }
-      })().finally(() => {
-        this.#writing = null;
-      });
-    });
   }
 
   /** Closes what is due: called by the round manager's clock. */
@@ -649,6 +475,6 @@ export class SecaggCoordinator {
 
   /** The decoded step (tests and tools). */
   static decodeStep(bytes: Uint8Array): Record<string, unknown> {
-    return decodeEnvelope(bytes, { type: STEP_TYPE }).payload as Record<string, unknown>;
+    return decodeStep(bytes);
   }
 }
