@@ -8,8 +8,7 @@ import { seededRng } from '@pinhole/core/testing';
 import type { DistributedNoisePlan } from '@pinhole/gate';
 import type { AnyFrequencyOracle } from '@pinhole/ldp';
 import { summarise } from './output.js';
-import { SkipPipeline, engineFor } from './pipeline.js';
-import { type PoisonAttackInfo, type PoisonPoint, type PoisonRunOptions, type PoisonTarget, attackersFor, configOf, groupOf, serves } from './poison.js';
+import { type PoisonAttackInfo, type PoisonPoint, type PoisonRunOptions, type PoisonTarget, attackersFor, configOf, groupOf, poisonEngine, serves } from './poison.js';
 import { accepted, craftOracleReport, prio3Rejects } from './poison-reports.js';
 import type { HistogramData } from './prepare.js';
 
@@ -38,15 +37,8 @@ export function poisonHistogram(pipeline: string, data: HistogramData, target: P
     const shifts: number[] = [];
     let released = 0;
     let bound: number | null = exactBound(m);
-    let c: CollectionEngine | null = null;
-    if (config) {
-      try {
-        c = engineFor(config, data, o.epsilon, o.delta, o.k, N + m);
-      } catch (err) {
-        if (err instanceof SkipPipeline) return null;
-        throw err;
-      }
-    }
+    const c = poisonEngine(config, data, o, N + m);
+    if (c === 'skip') return null;
     // the attackers' entry, decoded by the engine, and what it does
     let attackVector: Float64Array | null = null;
     if (c && c.mode === 'ldp') {

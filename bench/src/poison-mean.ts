@@ -9,8 +9,7 @@ import { seededRng } from '@pinhole/core/testing';
 import type { DistributedNoisePlan } from '@pinhole/gate';
 import type { DeviceNumericMechanism, NumericMechanism, NumericTally } from '@pinhole/ldp';
 import { summarise } from './output.js';
-import { SkipPipeline, engineFor } from './pipeline.js';
-import { type PoisonAttackInfo, type PoisonPoint, type PoisonRunOptions, type PoisonTarget, attackersFor, configOf, groupOf, serves } from './poison.js';
+import { type PoisonAttackInfo, type PoisonPoint, type PoisonRunOptions, type PoisonTarget, attackersFor, configOf, groupOf, poisonEngine, serves } from './poison.js';
 import { accepted, craftNumericReport, prio3Rejects } from './poison-reports.js';
 import type { MeanData } from './prepare.js';
 
@@ -32,15 +31,8 @@ export function poisonMean(pipeline: string, data: MeanData, target: PoisonTarge
     let released = 0;
     // exact and clamped: each attacker adds at most hi to the sum
     let bound: number | null = (honestSum + m * hi) / (n + m) - target.truth;
-    let c: CollectionEngine | null = null;
-    if (config) {
-      try {
-        c = engineFor(config, data, o.epsilon, o.delta, o.k, N + m);
-      } catch (err) {
-        if (err instanceof SkipPipeline) return null;
-        throw err;
-      }
-    }
+    const c = poisonEngine(config, data, o, N + m);
+    if (c === 'skip') return null;
     let attackValue = 0;
     if (c && c.mode === 'ldp') {
       const crafted = craftNumericReport(c, target.group);

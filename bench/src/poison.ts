@@ -29,10 +29,10 @@
  * Attackers join the honest devices: with fraction f of all reporting devices, m = round(f·N/(1-f))
  * attackers join N honest ones, and every plan is made for N + m devices.
  */
-import { type CollectionRelease, type ReleasedGroup } from '@pinhole/aggregator';
+import { type CollectionEngine, type CollectionRelease, type ReleasedGroup } from '@pinhole/aggregator';
 import { makeSecaggDdpPipeline } from './ddp-pipeline.js';
 import { type ErrorSummary } from './output.js';
-import { type EngineConfig } from './pipeline.js';
+import { type EngineConfig, SkipPipeline, engineFor } from './pipeline.js';
 import { allPipelines } from './pipelines.js';
 import type { HistogramData, MeanData } from './prepare.js';
 
@@ -161,4 +161,15 @@ export function groupOf(release: CollectionRelease | null, group: number): Relea
   if (!release || release.status !== 'released') return null;
   const g = release.groups[group];
   return g && g.released ? g : null;
+}
+
+/** The pipeline's release engine for `devices` devices: null for kanon-only (no engine), 'skip' when the pipeline does not run at these settings. */
+export function poisonEngine(config: EngineConfig | null, data: HistogramData | MeanData, o: PoisonRunOptions, devices: number): CollectionEngine | null | 'skip' {
+  if (!config) return null;
+  try {
+    return engineFor(config, data, o.epsilon, o.delta, o.k, devices);
+  } catch (err) {
+    if (err instanceof SkipPipeline) return 'skip';
+    throw err;
+  }
 }
