@@ -5,13 +5,13 @@
  * caught; 1 when a shipped target's lower bound exceeds its claim; 3 when only a broken variant was
  * missed (the audit was too weak to catch a known bug: raise --trials).
  */
-import { join } from 'node:path';
 import { cryptoRng, invalid } from '@pinhole/core';
 import { type AuditOutcome, audit } from './audit.js';
 import { type AuditResults, writeAuditResults } from './audit-output.js';
 import { auditTarget, auditTargetIds, selectTargets } from './audit-suite.js';
+import { parseList } from './cli-args.js';
 import { formatNumber } from './output.js';
-import { readVersions } from './utility-cli.js';
+import { readVersions, resultsFolder } from './results-folder.js';
 
 export interface AuditConfig {
   preset: 'quick' | 'paper';
@@ -47,9 +47,6 @@ export const AUDIT_HELP = `pinhole-bench audit [options]
 exit status: 0 all within their claims and every broken variant caught; 1 a shipped target fails;
 3 a broken variant was missed (the audit is too weak: raise --trials)`;
 
-function parseList(s: string): string[] {
-  return s.split(',').map((x) => x.trim()).filter(Boolean);
-}
 
 function parsePositive(param: string, s: string | undefined): number {
   const x = Number(s);
@@ -128,7 +125,7 @@ export async function runAuditCli(args: string[], ctx: { root: string; runId: st
   }
   const started = new Date();
   const t0 = performance.now();
-  const outDir = cfg.out ?? join(ctx.root, 'bench', 'results', `audit-${ctx.runId}`);
+  const outDir = resultsFolder(ctx.root, ctx.runId, cfg.out, 'audit-');
   ctx.log(`pinhole-bench audit: ${cfg.targets.length} targets × ${cfg.epsilons.length} ε, ${cfg.trials} runs per input (cheap mechanisms), α = ${cfg.alpha} per target, rng ${cfg.rng}`);
   const outcomes = runAudits(cfg, ctx.log);
   const failures = [...new Set(outcomes.filter((o) => o.broken === null && o.verdict === 'fail').map((o) => `${o.id} at ε = ${o.epsilon}`))];

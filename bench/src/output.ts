@@ -4,6 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { studentTQuantile } from '@pinhole/core';
 import { type PlotFile, renderPlots } from './plots.js';
 import { toHtml, toMarkdown } from './report.js';
 import type { EpsilonForTarget } from './target.js';
@@ -89,15 +90,6 @@ export interface UtilityResults {
   readonly plots?: readonly PlotFile[];
 }
 
-const T95: Record<number, number> = { 1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228, 15: 2.131, 20: 2.086, 30: 2.042 };
-
-function tQuantile(df: number): number {
-  if (df <= 0) return NaN;
-  const keys = Object.keys(T95).map(Number).sort((a, b) => a - b);
-  for (const k of keys) if (df <= k) return T95[k] as number;
-  return 1.96;
-}
-
 /**
  * Errors this close to 0 are the float residue of an exact computation (a distribution compared
  * with itself after normalising gives 1e-14): every metric's meaningful resolution is far coarser.
@@ -112,7 +104,7 @@ export function summarise(values: readonly number[], options: { readonly signed?
   const mean = xs.reduce((a, b) => a + b, 0) / n;
   if (n === 1) return { mean, lo: mean, hi: mean, trials: 1 };
   const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
-  const half = tQuantile(n - 1) * (sd / Math.sqrt(n));
+  const half = studentTQuantile(0.975, n - 1) * (sd / Math.sqrt(n));
   return { mean, lo: options.signed ? mean - half : Math.max(0, mean - half), hi: mean + half, trials: n };
 }
 

@@ -10,7 +10,7 @@ import { INSIGHTS, type PlanDomains, invalid, planRoundLoss } from '@pinhole/cor
 import { type MeasurementTable, syntheticChunks, syntheticWorld } from '@pinhole/datasets';
 import { NUMERIC_NAMES, ORACLE_NAMES, type NumericName, type OracleName } from '@pinhole/ldp';
 import { domainsOf } from './prepare.js';
-import { PRESETS } from './utility-cli.js';
+import { PRESETS } from './utility-config.js';
 
 export const PLAN_PIPELINES: readonly string[] = ['ldp-auto', 'central-dp', 'secagg-ddp', 'prio3-dp', ...ORACLE_NAMES.map((n) => `ldp-${n}`), ...NUMERIC_NAMES.map((n) => `ldp-${n}`)];
 

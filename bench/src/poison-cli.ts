@@ -3,14 +3,18 @@
  * figure in every pipeline (poison.ts), on the synthetic population, written in the bench's report
  * format (poison-output.ts).
  */
-import { join } from 'node:path';
 import { getCollection, invalid } from '@pinhole/core';
+import { parseList, parseNumber } from './cli-args.js';
 import { formatNumber } from './output.js';
-import { type PoisonAttackInfo, type PoisonPoint, type PoisonTarget, POISON_PIPELINES, pickTargetGroup, poisonHistogram, poisonMean, poisonTarget } from './poison.js';
+import { readVersions, resultsFolder } from './results-folder.js';
+import { type PoisonAttackInfo, type PoisonPoint, type PoisonTarget, POISON_PIPELINES, pickTargetGroup, poisonTarget } from './poison.js';
+import { poisonHistogram } from './poison-histogram.js';
+import { poisonMean } from './poison-mean.js';
 import { type PoisonResults, writePoisonResults } from './poison-output.js';
 import type { HistogramData, MeanData } from './prepare.js';
 import { prepareCollections } from './run.js';
-import { openData, parseUtilityArgs, readVersions } from './utility-cli.js';
+import { openData } from './open-data.js';
+import { parseUtilityArgs } from './utility-config.js';
 
 export interface PoisonConfig {
   devices: number;
@@ -43,15 +47,7 @@ export const POISON_HELP = `pinhole-bench poison [options]
   --delta 1e-6  --k 20  --seed pinhole
   --out DIR              results folder (default bench/results/poison-<run id>)`;
 
-function parseList(s: string): string[] {
-  return s.split(',').map((x) => x.trim()).filter(Boolean);
-}
 
-function parseNumber(param: string, s: string | undefined): number {
-  const x = Number(s);
-  if (s === undefined || s.trim() === '' || !Number.isFinite(x)) throw invalid(param, 'a number', s);
-  return x;
-}
 
 const MEASURED = POISON_PIPELINES.filter((p) => !p.planned).map((p) => p.id);
 
@@ -136,7 +132,7 @@ export async function runPoisonCli(args: string[], ctx: { root: string; runId: s
   }
   const started = new Date();
   const t0 = performance.now();
-  const outDir = cfg.out ?? join(ctx.root, 'bench', 'results', `poison-${ctx.runId}`);
+  const outDir = resultsFolder(ctx.root, ctx.runId, cfg.out, 'poison-');
   ctx.log(`pinhole-bench poison: ${cfg.devices} honest devices, ${cfg.pipelines.length} pipelines × ${cfg.epsilons.length} ε × ${cfg.fractions.length} fractions × ${cfg.trials} trials`);
   const run = runPoison(cfg, ctx.log);
   const quote = (a: string) => (/^[\w@%+=:,./*-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { findRealData } from '@pinhole/datasets';
 import type { UtilityResults } from '../src/output.js';
-import { parseUtilityArgs } from '../src/utility-cli.js';
+import { parseUtilityArgs } from '../src/utility-config.js';
 
 const BIN = fileURLToPath(new URL('../bin/pinhole-bench.js', import.meta.url));
 

@@ -7,7 +7,8 @@ import { type ResultPoint, summarise } from '../src/output.js';
 import { PIPELINE_IDS } from '../src/pipelines.js';
 import type { CollectionData, HistogramData, MeanData } from '../src/prepare.js';
 import { collectionsFor, prepareCollections, sweep, type SweepResult } from '../src/run.js';
-import { openData, parseUtilityArgs } from '../src/utility-cli.js';
+import { openData } from '../src/open-data.js';
+import { parseUtilityArgs } from '../src/utility-config.js';
 
 // The quick preset exactly as `npm run bench` runs it: 100,000 synthetic devices, every insight's
 // collection (so each collection gets epsilon/6 of the round, as in the bench), aggregate mode.

@@ -7,7 +7,8 @@ import { makeSecaggDdpPipeline } from '../src/ddp-pipeline.js';
 import { type UtilityResults, writeResults } from '../src/output.js';
 import type { CollectionData, HistogramData } from '../src/prepare.js';
 import { collectionsFor, prepareCollections, sweep, type SweepResult } from '../src/run.js';
-import { openData, parseUtilityArgs } from '../src/utility-cli.js';
+import { openData } from '../src/open-data.js';
+import { parseUtilityArgs } from '../src/utility-config.js';
 
 // Issue 16, item 6: what a pipeline treats as public, and the aggregator's own loss, are stated.
 const cfg = parseUtilityArgs(['--devices', '4000', '--trials', '1', '--epsilons', '2', '--insights', 'rtt-mean,device-class-share']);

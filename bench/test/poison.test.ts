@@ -12,7 +12,7 @@ import { discreteGaussianSwapSigma } from '@pinhole/core';
 import { type AnyFrequencyOracle, NUMERIC_NAMES, ORACLE_NAMES } from '@pinhole/ldp';
 import { describe, expect, it } from 'vitest';
 import { supports } from '../src/audit-mechanisms.js';
-import { craftNumericReport, craftOracleReport } from '../src/poison.js';
+import { craftNumericReport, craftOracleReport } from '../src/poison-reports.js';
 import { runPoison } from '../src/poison-cli.js';
 import type { PoisonResults } from '../src/poison-output.js';
 

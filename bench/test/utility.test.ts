@@ -5,7 +5,8 @@ import { ORACLES, type OracleName } from '@pinhole/ldp';
 import { type CollectionData, type HistogramData } from '../src/prepare.js';
 import type { ResultPoint } from '../src/output.js';
 import { collectionsFor, prepareCollections, sweep, type SweepResult } from '../src/run.js';
-import { PRESETS, openData, parseUtilityArgs } from '../src/utility-cli.js';
+import { openData } from '../src/open-data.js';
+import { PRESETS, parseUtilityArgs } from '../src/utility-config.js';
 
 // The quick preset exactly as `npm run bench` runs it (100,000 synthetic devices, aggregate mode).
 const cfg = parseUtilityArgs([]);

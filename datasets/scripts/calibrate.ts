@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { measureCalibration } from '../src/calibrate.js';
 import { checkCalibration } from '../src/calibration-file.js';
 import { CALIBRATION_FILE } from '../src/data-dir.js';
-import { loadMobileBandwidth } from '../src/loaders.js';
+import { loadMobileBandwidth } from '../src/mobilebandwidth.js';
 
 const loaded = loadMobileBandwidth();
 const figures = checkCalibration(measureCalibration(loaded.table));

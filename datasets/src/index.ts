@@ -26,42 +26,24 @@ export { CsvParser, parseCsv, type CsvOptions, type CsvRow } from './csv.js';
 export {
   REJECT_REASONS,
   CLEAR_REASONS,
-  DEFAULT_NETWORK_TYPE_NAMES,
-  DEFAULT_OPERATOR_CODES,
-  UNKNOWN_OPERATOR_VALUES,
-  PLACEHOLDERS,
-  parseTimestamp,
   type RejectReason,
   type ClearReason,
   type ClearedField,
   type LoadReport,
   type LoadResult,
-  type MultiValue,
   type SourceFile,
   type Conversion,
   type FieldStats,
   type LoadWarning,
-  type WhereCondition,
-} from './ingest.js';
+} from './load-report.js';
+export { DEFAULT_NETWORK_TYPE_NAMES, DEFAULT_OPERATOR_CODES, UNKNOWN_OPERATOR_VALUES, PLACEHOLDERS, parseTimestamp, type MultiValue } from './cell-values.js';
+export { type WhereCondition, type CsvLoadOptions } from './csv-options.js';
 export { FIELD_UNITS, canonicalUnit, unitFactor, unitsFor, type UnitDimension, type UnitField } from './units.js';
 export { OUT_OF_RANGE_WARNING_SHARE, PLAUSIBLE_MEDIAN } from './unit-checks.js';
-export {
-  findRealData,
-  loadCsv,
-  loadCsvString,
-  loadMobileBandwidth,
-  parseColumnMap,
-  MAP_FIELDS,
-  MOBILEBANDWIDTH_FILES,
-  type ColumnMap,
-  type ColumnMapping,
-  type CsvLoadOptions,
-  type MapField,
-  type MobileBandwidthFile,
-  type MobileBandwidthOptions,
-  type RealDataLocation,
-  type UnitMap,
-} from './loaders.js';
+export { parseColumnMap, MAP_FIELDS, type ColumnMap, type ColumnMapping, type MapField, type UnitMap } from './column-map.js';
+export { loadCsv, loadCsvString } from './csv-loader.js';
+export { loadMobileBandwidth, type MobileBandwidthOptions } from './mobilebandwidth.js';
+export { findRealData, MOBILEBANDWIDTH_FILES, type MobileBandwidthFile, type RealDataLocation } from './real-data.js';
 export { measureCalibration, knotsOf, quantileSorted, KNOT_LEVELS, type CalibrationFigures, type DownlinkFigures, type SignalFigures } from './calibrate.js';
 export { generateSynthetic, generateSyntheticTable, syntheticChunks, type SyntheticDataset, type SyntheticDevice } from './synthetic/generate.js';
 export { type SyntheticOptions } from './synthetic/options.js';

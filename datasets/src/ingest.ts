@@ -4,109 +4,11 @@
  * reason (cleared). Shared by the generic CSV loader and the real-data loaders (internal).
  */
 import { ACTIVITIES, DEVICE_CLASSES, type DeviceClass, NETWORK_TYPES, type NetworkType, NUMERIC_FIELDS, PinholeError, STREAMING_FIELDS } from '@pinhole/core';
+import { NOT_A_NUMBER, type MultiValue, parseCellNumber, parseTimestamp, PLACEHOLDERS, UNAVAILABLE, UNKNOWN_OPERATOR_VALUES } from './cell-values.js';
 import { type CsvRow } from './csv.js';
+import { type ClearedField, type ClearReason, type Conversion, Counters, type FieldStats, type LoadReport, type LoadResult, type RejectReason, type SourceFile } from './load-report.js';
 import { unitWarnings } from './unit-checks.js';
-import { Interner, type MeasurementTable, TABLE_STREAMING_FIELDS, TableBuilder, type TableNumericField, type TableStreamingField } from './table.js';
-
-export const REJECT_REASONS = [
-  'malformed_csv',
-  'wrong_field_count',
-  'downlink_missing',
-  'downlink_invalid',
-  'downlink_out_of_range',
-  'network_type_missing',
-  'network_type_unknown',
-  'operator_unknown',
-  'cell_invalid',
-  'device_missing',
-  'device_class_unknown',
-] as const;
-export type RejectReason = (typeof REJECT_REASONS)[number];
-
-export const CLEAR_REASONS = ['unavailable', 'not_a_number', 'out_of_range', 'wrong_network', 'wrong_activity'] as const;
-export type ClearReason = (typeof CLEAR_REASONS)[number];
-export type ClearedField = Exclude<TableNumericField, 'downlinkMbps'> | TableStreamingField | 'timestamp';
-
-/** Cell values that mean "no value": read as absent, never as an error or a zero (compared trimmed, lower-cased). */
-export const PLACEHOLDERS: ReadonlySet<string> = new Set(['', '-', '--', 'nan', 'null', 'na', 'n/a']);
-
-/** A row filter on a raw column: keep rows whose value is (or, negated, is not) one of `values` (trimmed, case-insensitive). */
-export interface WhereCondition {
-  readonly column: string;
-  readonly values: readonly string[];
-  readonly negate?: boolean;
-}
-
-/** How the values of one mapped numeric column looked (before any row was rejected for another field). */
-export interface FieldStats {
-  /** the column it came from */
-  readonly column: string;
-  /** cells holding a number */
-  readonly values: number;
-  /** placeholders (`-`, empty, NaN, null, …) and sentinels: absent */
-  readonly absent: number;
-  readonly notANumber: number;
-  /** numbers outside the field's valid range after the unit conversion */
-  readonly outOfRange: number;
-}
-
-export interface LoadReport {
-  /** data rows read (header excluded) */
-  readonly rows: number;
-  /** rows removed by the row filters (`where`), counted under the first condition they failed */
-  readonly filtered: { readonly total: number; readonly byCondition: Readonly<Record<string, number>> };
-  /** rows that did not fit the schema: none is dropped without a count here */
-  readonly rejected: { readonly total: number; readonly byReason: Partial<Record<RejectReason, number>> };
-  /** optional values set absent, by field and reason (the row itself was kept) */
-  readonly cleared: { readonly total: number; readonly byField: Partial<Record<ClearedField, Partial<Record<ClearReason, number>>>> };
-  /** kept rows with something worth knowing (unknown region kept as its own region, cell ids percent-encoded, …) */
-  readonly notes: Readonly<Record<string, number>>;
-}
-
-/** What was read: the file's name, where it was found, and the SHA-256 of its (decompressed) content. */
-export interface SourceFile {
-  readonly name: string;
-  readonly path: string;
-  readonly bytes: number;
-  readonly sha256: string;
-}
-
-/** The conversion applied to a mapped numeric column. */
-export interface Conversion {
-  readonly field: string;
-  readonly column: string;
-  /** the column's unit: stated in the mapping, or (stated = false) assumed to be the schema's */
-  readonly unit: string;
-  readonly stated: boolean;
-  /** value in the schema's unit = value in the column's unit × factor */
-  readonly factor: number;
-  readonly schemaUnit: string;
-}
-
-/** Something about the data that probably makes the figures wrong (a wrong unit is the usual cause). */
-export interface LoadWarning {
-  readonly field: string;
-  readonly column: string;
-  readonly message: string;
-  /** the unit the values look like they are in, when one fits */
-  readonly suggestedUnit?: string;
-}
-
-export interface LoadResult extends LoadReport {
-  readonly table: MeasurementTable;
-  /** per mapped numeric field: the unit conversion applied */
-  readonly conversions: readonly Conversion[];
-  /** per mapped numeric field: how many values were present, absent, unreadable, out of range */
-  readonly fieldStats: Readonly<Record<string, FieldStats>>;
-  /** likely mistakes in the mapping (more than a few percent out of range, an implausible median) */
-  readonly warnings: readonly LoadWarning[];
-  /** every file read, in order, with the hash of its content (a figure can name the exact data) */
-  readonly sources: readonly SourceFile[];
-  /** the same counts per input file (one entry for a single file) */
-  readonly byFile: Readonly<Record<string, LoadReport>>;
-}
-
-export type MultiValue = 'first' | 'median' | 'mean';
+import { Interner, TABLE_STREAMING_FIELDS, TableBuilder, type TableNumericField, type TableStreamingField } from './table.js';
 
 /** How one file's columns map to the table (indices into the header; -1 = not present). */
 export interface RowSpec {
@@ -141,48 +43,6 @@ export interface RowSpec {
   /** a per-row override of the network type (e.g. 5G SA by a 24-bit TAC) */
   readonly networkTypeOf?: (fields: readonly string[], parsed: NetworkType) => NetworkType;
 }
-
-/** Spellings of network types seen in public data sets, lower-cased. */
-export const DEFAULT_NETWORK_TYPE_NAMES: Readonly<Record<string, NetworkType>> = Object.freeze({
-  wifi: 'wifi',
-  'wi-fi': 'wifi',
-  wlan: 'wifi',
-  '2g': '2g',
-  gsm: '2g',
-  gprs: '2g',
-  edge: '2g',
-  '3g': '3g',
-  umts: '3g',
-  wcdma: '3g',
-  hspa: '3g',
-  'hspa+': '3g',
-  hsdpa: '3g',
-  hsupa: '3g',
-  evdo: '3g',
-  '4g': '4g',
-  lte: '4g',
-  'lte-a': '4g',
-  '4g+': '4g',
-  '5g': '5g-nsa',
-  nr: '5g-nsa',
-  '5g-nsa': '5g-nsa',
-  nsa: '5g-nsa',
-  '5g-sa': '5g-sa',
-  sa: '5g-sa',
-});
-
-/**
- * Operator names with a known MCC-MNC. China Mobile's main MNC is 00 (also 02/04/07/08), China
- * Unicom's 01 (also 06/09), China Telecom's LTE MNC 11 (03/05 for CDMA): ITU-T E.212 list.
- */
-export const DEFAULT_OPERATOR_CODES: Readonly<Record<string, string>> = Object.freeze({
-  'china mobile': '460-00',
-  'china unicom': '460-01',
-  'china telecom': '460-11',
-});
-
-/** Values meaning "unknown operator": never assigned a code (the mojibake is GBK "未知" read as UTF-8). */
-export const UNKNOWN_OPERATOR_VALUES: ReadonlySet<string> = new Set(['', 'nan', 'null', 'na', 'n/a', 'unknown', '\u03b4\u05aa', '未知']);
 
 const MCC_MNC = /^(\d{3})-?(\d{2,3})$/;
 const CELL_OK = /^[\x21-\x7e]{1,64}$/;
@@ -496,33 +356,9 @@ export class Ingest {
     return v;
   }
 
-  /** Numeric value of a cell, reducing ';'-separated readings; placeholders and sentinels mean unavailable. */
+  /** Numeric value of a cell (see parseCellNumber). */
   private parseNumber(raw: string, spec: RowSpec): number {
-    if (PLACEHOLDERS.has(raw.toLowerCase())) return UNAVAILABLE;
-    if (raw.indexOf(';') < 0) {
-      const v = Number(raw);
-      if (Number.isNaN(v) || !Number.isFinite(v)) return NOT_A_NUMBER;
-      return spec.unavailable.has(v) ? UNAVAILABLE : v;
-    }
-    const buf = this.numBuf;
-    buf.length = 0;
-    let bad = false;
-    for (const part of raw.split(';')) {
-      const t = part.trim();
-      if (PLACEHOLDERS.has(t.toLowerCase())) continue;
-      const v = Number(t);
-      if (!Number.isFinite(v)) {
-        bad = true;
-        continue;
-      }
-      if (!spec.unavailable.has(v)) buf.push(v);
-    }
-    if (buf.length === 0) return bad ? NOT_A_NUMBER : UNAVAILABLE;
-    if (spec.multiValue === 'first') return buf[0] as number;
-    if (spec.multiValue === 'mean') return buf.reduce((a, x) => a + x, 0) / buf.length;
-    buf.sort((a, x) => a - x);
-    const h = buf.length >> 1;
-    return buf.length % 2 ? (buf[h] as number) : ((buf[h - 1] as number) + (buf[h] as number)) / 2;
+    return parseCellNumber(raw, spec.unavailable, spec.multiValue, this.numBuf);
   }
 
   /** The table and every count; `conversions` are the unit conversions the caller applied (for the report and the unit checks). */
@@ -559,52 +395,5 @@ export class Ingest {
   }
 }
 
-const UNAVAILABLE = Number.NEGATIVE_INFINITY;
 /** values kept per field for the unit checks */
 const SAMPLE_MAX = 100_000;
-const NOT_A_NUMBER = Number.POSITIVE_INFINITY;
-
-/** Epoch seconds (< 1e11) or milliseconds, or a date string `Date.parse` reads; NaN otherwise. */
-export function parseTimestamp(raw: string): number {
-  if (/^-?\d+(\.\d+)?$/.test(raw)) {
-    const v = Number(raw);
-    return Math.round(Math.abs(v) < 1e11 ? v * 1000 : v);
-  }
-  return Date.parse(raw);
-}
-
-export class Counters {
-  rows = 0;
-  filteredTotal = 0;
-  readonly byCondition: Record<string, number> = {};
-  rejectedTotal = 0;
-  readonly byReason: Partial<Record<RejectReason, number>> = {};
-  clearedTotal = 0;
-  readonly byField: Partial<Record<ClearedField, Partial<Record<ClearReason, number>>>> = {};
-  readonly notes: Record<string, number> = {};
-  filter(label: string): void {
-    this.filteredTotal++;
-    this.byCondition[label] = (this.byCondition[label] ?? 0) + 1;
-  }
-  reject(reason: RejectReason): void {
-    this.rejectedTotal++;
-    this.byReason[reason] = (this.byReason[reason] ?? 0) + 1;
-  }
-  clear(field: ClearedField, reason: ClearReason): void {
-    this.clearedTotal++;
-    const f = (this.byField[field] ??= {});
-    f[reason] = (f[reason] ?? 0) + 1;
-  }
-  note(key: string): void {
-    this.notes[key] = (this.notes[key] ?? 0) + 1;
-  }
-  report(): LoadReport {
-    return Object.freeze({
-      rows: this.rows,
-      filtered: Object.freeze({ total: this.filteredTotal, byCondition: Object.freeze({ ...this.byCondition }) }),
-      rejected: Object.freeze({ total: this.rejectedTotal, byReason: Object.freeze({ ...this.byReason }) }),
-      cleared: Object.freeze({ total: this.clearedTotal, byField: Object.freeze(JSON.parse(JSON.stringify(this.byField)) as LoadReport['cleared']['byField']) }),
-      notes: Object.freeze({ ...this.notes }),
-    });
-  }
-}

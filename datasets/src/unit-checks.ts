@@ -5,7 +5,7 @@
  * also tries every unit of the field's dimension and names the one the values fit.
  */
 import { NUMERIC_FIELDS, STREAMING_FIELDS } from '@pinhole/core';
-import type { Conversion, FieldStats, LoadWarning } from './ingest.js';
+import type { Conversion, FieldStats, LoadWarning } from './load-report.js';
 import { type UnitField, unitFactor, unitsFor } from './units.js';
 
 /** Share of a field's values outside its valid range above which the load warns. */

@@ -133,7 +133,7 @@ export {
   getCollection,
   checkInsightDomains,
 } from './insights.js';
-export { incompleteBeta, betaQuantile, logGamma, normalQuantile, clopperPearson, type ConfidenceSides } from './stats.js';
+export { incompleteBeta, betaQuantile, logGamma, normalQuantile, studentTQuantile, clopperPearson, type ConfidenceSides } from './stats.js';
 export {
   type Plan,
   type PlanMode,

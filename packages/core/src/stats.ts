@@ -214,6 +214,19 @@ export function betaQuantile(p: number, a: number, b: number): number {
   return (lo + hi) / 2;
 }
 
+/**
+ * The p-quantile of Student's t with `df` degrees of freedom, through the beta quantile:
+ * P(|T| > t) = I_{df/(df+t²)}(df/2, 1/2).
+ */
+export function studentTQuantile(p: number, df: number): number {
+  checkNumber('p', p, { gt: 0, lt: 1 });
+  checkNumber('df', df, { gt: 0 });
+  if (p === 0.5) return 0;
+  const x = betaQuantile(2 * Math.min(p, 1 - p), df / 2, 0.5);
+  const t = Math.sqrt(df * (1 / x - 1));
+  return p > 0.5 ? t : -t;
+}
+
 export type ConfidenceSides = 'two_sided' | 'one_sided';
 
 /**
