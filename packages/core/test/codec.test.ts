@@ -1,8 +1,7 @@
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { PinholeError, WIRE_VERSION, decodeEnvelope, encodeEnvelope, type WireValue } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
-import { expectPinholeError } from './helpers.js';
+import { expectPinholeError, seededRng } from '@pinhole/core/testing';
 
 const VALUES: [string, WireValue][] = [
   ['null', null],

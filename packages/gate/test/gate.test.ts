@@ -13,8 +13,8 @@ import {
   makeOptimalSelection,
   SUPPRESSION_REASONS,
 } from '@pinhole/gate';
-import { seededRng } from '@pinhole/core/testing';
-import { countingRng, expectPinholeError } from './helpers.js';
+import { expectPinholeError, seededRng } from '@pinhole/core/testing';
+import { countingRng } from './helpers.js';
 
 const insecure = (seed: string) => ({ rng: seededRng(seed), allowInsecureRng: true });
 

@@ -1,7 +1,7 @@
 /** Backend selection: the documented order, forcing, and refusal of bad choices. */
 import { describe, expect, it } from 'vitest';
 import { getTf, selectBackend } from '../src/server.js';
-import { expectRejects } from './helpers.js';
+import { expectPinholeRejection } from '@pinhole/core/testing';
 
 describe('selectBackend', () => {
   it('falls back from tfjs-node (not installed here) to wasm or cpu', async () => {
@@ -15,13 +15,13 @@ describe('selectBackend', () => {
   it('forces cpu, and refuses an unknown choice', async () => {
     const sel = await selectBackend({ force: 'cpu' });
     expect(sel.backend).toBe('cpu');
-    await expectRejects(() => selectBackend({ force: 'gpu' as 'cpu' }), 'invalid_argument', 'force');
+    await expectPinholeRejection(() => selectBackend({ force: 'gpu' as 'cpu' }), 'invalid_argument', 'force');
   });
   it('reads PINHOLE_TF_BACKEND and rejects a bad value', async () => {
     const old = process.env.PINHOLE_TF_BACKEND;
     try {
       process.env.PINHOLE_TF_BACKEND = 'tpu';
-      await expectRejects(() => selectBackend(), 'invalid_argument', 'PINHOLE_TF_BACKEND');
+      await expectPinholeRejection(() => selectBackend(), 'invalid_argument', 'PINHOLE_TF_BACKEND');
     } finally {
       if (old === undefined) delete process.env.PINHOLE_TF_BACKEND;
       else process.env.PINHOLE_TF_BACKEND = old;
@@ -36,6 +36,6 @@ describe('selectBackend', () => {
       installed = false;
     }
     if (installed) return; // on a machine that has it, forcing node simply works
-    await expectRejects(() => selectBackend({ force: 'node' }), 'unsupported', 'PINHOLE_TF_BACKEND');
+    await expectPinholeRejection(() => selectBackend({ force: 'node' }), 'unsupported', 'PINHOLE_TF_BACKEND');
   });
 });
