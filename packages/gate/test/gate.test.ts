@@ -110,6 +110,9 @@ describe('DP selection gate', () => {
     const counts: Record<string, number> = {};
     for (let i = 0; i < 300; i++) counts[`b${i}`] = i % 40;
     const r = gate.decide(counts, insecure('lap-gate'));
+    // 7 of every 40 buckets hold 33..39 contributors, far above the threshold: an empty release is a failure
+    expect(sel.threshold).toBeLessThan(33);
+    expect(r.released.length).toBeGreaterThanOrEqual(7 * 7);
     for (const b of r.released) {
       const c = b.values.contributors;
       expect(c?.raw).toBeGreaterThanOrEqual(sel.threshold);
