@@ -38,7 +38,7 @@ describe('proof notes', () => {
       for (const file of cited) {
         const at = locate(dir, file);
         expect(at, `${file}, cited by ${basename(proof)}`).toBeDefined();
-        sources.push(at as string);
+        if (!sources.includes(at as string)) sources.push(at as string);
       }
       const read = (files: readonly string[]) => files.map((p) => readFileSync(p, 'utf8')).join('\n');
       const near = read(sources);
