@@ -41,11 +41,13 @@ describe('k-anonymity gate', () => {
 
   it('never puts the true count of a suppressed bucket in its message', () => {
     const r = gate.decide({ a: 3, b: 4 });
+    expect(r.suppressed.map((s) => s.key)).toEqual(['a', 'b']);
     for (const s of r.suppressed) expect(s.message).not.toMatch(/\b[34]\b/);
   });
 
   it('gives every suppression a reason from the closed list', () => {
     const r = gate.decide({ a: 1, b: 9 });
+    expect(r.suppressed.map((s) => s.key)).toEqual(['a']);
     for (const s of r.suppressed) expect(SUPPRESSION_REASONS).toContain(s.reason);
   });
 
