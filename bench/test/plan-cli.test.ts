@@ -8,9 +8,8 @@ import { makeReleaseEngine } from '@pinhole/aggregator';
 import { type DeviceInput, deviceEntry, deviceMechanism } from '@pinhole/client';
 import { deviceVector } from '@pinhole/client/secagg';
 import { type Plan, checkPlan, encodeRoundReport, makeReportId, planRoundLoss } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { expectPinholeError, seededRng } from '@pinhole/core/testing';
 import { planOptionsFromArgs, runPlanCli } from '../src/plan-cli.js';
-import { expectPinholeError } from '../../packages/core/test/helpers.js';
 
 const BIN = fileURLToPath(new URL('../bin/pinhole-bench.js', import.meta.url));
 const DOMAINS = { operators: ['460-00', '460-01', '460-11'], regions: ['north', 'south'], cells: ['n1', 'n2', 's1'], cellRegions: ['north', 'north', 'south'] };

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkCalibration, readCalibration } from '../src/calibration-file.js';
 import { CALIBRATION_FILE } from '../src/data-dir.js';
 import { CALIBRATION } from '../src/index.js';
-import { expectPinholeError } from './helpers.js';
+import { expectPinholeError } from '@pinhole/core/testing';
 
 const text = readFileSync(CALIBRATION_FILE, 'utf8');
 /** A fresh, unfrozen copy of the shipped figures with one edit applied. */

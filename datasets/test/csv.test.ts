@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CsvParser, parseCsv, type CsvRow } from '../src/index.js';
-import { expectPinholeError } from './helpers.js';
+import { expectPinholeError } from '@pinhole/core/testing';
 
 const fields = (rows: CsvRow[]) => rows.map((r) => r.fields);
 

@@ -14,7 +14,7 @@ import {
   toNetworkSample,
   TIMESTAMP_PLACEHOLDER,
 } from '../src/index.js';
-import { expectPinholeError } from './helpers.js';
+import { expectPinholeError } from '@pinhole/core/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'pinhole-datasets-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

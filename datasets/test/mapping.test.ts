@@ -3,10 +3,9 @@
  * privacy unit, the unit checks, the video fields, and the transforms that run before a release
  * (public domain, contribution bounding). Every test writes its own small CSV and checks figures.
  */
-import { seededRng } from '@pinhole/core/testing';
+import { expectPinholeError, seededRng } from '@pinhole/core/testing';
 import { describe, expect, it } from 'vitest';
 import { type LoadResult, boundRowsPerUnit, loadCsvString, otherCellOf, restrictToDomains, summarizeTable, toNetworkSample } from '../src/index.js';
-import { expectPinholeError } from './helpers.js';
 
 const col = (r: LoadResult, name: 'downlinkMbps' | 'rttMs' | 'uplinkMbps' | 'videoBitrateKbps' | 'startupDelayMs' | 'rebufferRatio' | 'stallCount') => Array.from(r.table.columns[name] as ArrayLike<number>);
 

@@ -21,7 +21,8 @@ import {
   videoModel,
   videoRung,
 } from '../src/index.js';
-import { BAD_NUMBERS, expectPinholeError, Z_1E5 } from './helpers.js';
+import { Z_1E5 } from './helpers.js';
+import { BAD_NUMBERS, expectPinholeError } from '@pinhole/core/testing';
 
 const NETWORK_COLUMNS = ['networkType', 'deviceClass', 'operator', 'region', 'cell', 'device', 'downlinkMbps', 'uplinkMbps', 'rttMs', 'rsrpDbm', 'rsrqDb', 'sinrDb', 'wifiRssiDbm', 'timestamp'] as const;
 const COLUMNS = [...NETWORK_COLUMNS, 'activity', 'videoBitrateKbps', 'rebufferRatio', 'stallCount', 'startupDelayMs'] as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkTable, generateSyntheticTable, measurementAt, toNetworkSample, TIMESTAMP_PLACEHOLDER, loadCsvString } from '../src/index.js';
-import { BAD_NUMBERS, expectPinholeError } from './helpers.js';
+import { BAD_NUMBERS, expectPinholeError } from '@pinhole/core/testing';
 
 describe('MeasurementTable helpers', () => {
   const t = generateSyntheticTable({ devices: 20, seed: 1 });

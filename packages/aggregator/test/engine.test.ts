@@ -10,11 +10,10 @@ import {
   makeReportId,
   planRoundLoss,
 } from '@pinhole/core';
-import { seededRng, twoSidedZ } from '@pinhole/core/testing';
+import { expectPinholeError, seededRng, twoSidedZ } from '@pinhole/core/testing';
 import { type AnyFrequencyOracle, type NumericMechanism } from '@pinhole/ldp';
 import { type Round, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
 import { type DeviceInput, deviceEntry, deviceMechanism } from '@pinhole/client';
-import { expectPinholeError } from '../../core/test/helpers.js';
 
 const DOMAINS = { operators: ['op-a', 'op-b'], regions: ['r1', 'r2', 'r3'], cells: ['c1', 'c2', 'c3', 'c4'] };
 const rng = seededRng('engine-test');
@@ -215,7 +214,7 @@ describe('central curator', () => {
     const strict = makeReleaseEngine(plan);
     const t = strict.collection('device-class').createTally();
     t.addExactCounts(COUNTS);
-    expectPinholeError(() => strict.collection('device-class').release(t, { rng: seededRng('x') }), 'insecure_rng');
+    expectPinholeError(() => strict.collection('device-class').release(t, { rng: seededRng('x') }), 'insecure_rng', 'rng');
     expect(strict.collection('device-class').release(t).status).toBe('released');
     expectPinholeError(() => t.addExactCounts([1, 2, -1, 0, 0]), 'invalid_argument', 'counts[2]');
   });

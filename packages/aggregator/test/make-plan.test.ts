@@ -16,7 +16,7 @@ import { makeDistributedNoisePlan } from '@pinhole/gate';
 import { NUMERIC_NAMES, ORACLE_NAMES, recommendOracle } from '@pinhole/ldp';
 import { secAggPlusParameters } from '@pinhole/secagg';
 import { bestNumericMechanism, makeCollectionPlan, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
-import { BAD_NUMBERS, expectPinholeError } from '../../core/test/helpers.js';
+import { BAD_NUMBERS, expectPinholeError } from '@pinhole/core/testing';
 
 export const DOMAINS = { operators: ['op-a', 'op-b'], regions: ['r1', 'r2', 'r3'], cells: ['c1', 'c2', 'c3', 'c4'] };
 const INSIGHTS = ['network-type-share', 'poor-share', 'downlink-median', 'rtt-mean', 'device-class-share'];

@@ -55,6 +55,8 @@ export function seededRng(seed: string | number): SeededRng {
 
 export { rngFromU32 };
 
+export { BAD_INTEGERS, BAD_NUMBERS, expectPinholeError, expectPinholeRejection } from './testing/expect.js';
+
 /** An Rng replaying fixed u32 words (for exact, non-statistical checks). */
 export function scriptedRng(words: readonly number[]): Rng {
   let i = 0;

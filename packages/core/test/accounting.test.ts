@@ -17,7 +17,8 @@ import {
   zcdpRhoFor,
   roundUpSignificant,
 } from '@pinhole/core';
-import { BAD_NUMBERS, expectPinholeError, gridStep } from './helpers.js';
+import { gridStep } from './helpers.js';
+import { BAD_NUMBERS, expectPinholeError } from '@pinhole/core/testing';
 
 // Reference values computed independently with SciPy: delta by bounded Brent minimisation of the
 // CKS Prop. 12 objective over alpha (cross-checked on a 15,000-point log grid), epsilon by brentq on

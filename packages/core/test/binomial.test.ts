@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { binomialPmf, sampleBinomial, sampleUniformMultinomial } from '../src/binomial.js';
 import { seededRng } from '../src/testing.js';
-import { expectPinholeError } from './helpers.js';
+import { expectPinholeError } from '@pinhole/core/testing';
 
 describe('binomial sampler', () => {
   for (const [n, p] of [

@@ -18,7 +18,7 @@ import {
   roundUpSignificant,
   toDyadic,
 } from '@pinhole/core';
-import { BAD_NUMBERS, expectPinholeError } from './helpers.js';
+import { BAD_NUMBERS, expectPinholeError } from '@pinhole/core/testing';
 
 describe('PinholeError and validators', () => {
   it('carries code, param and the documented message format', () => {

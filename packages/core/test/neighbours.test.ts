@@ -9,7 +9,8 @@ import {
   discreteGaussianSwapSigma,
   replaceOneSensitivity,
 } from '@pinhole/core';
-import { BAD_NUMBERS, expectPinholeError, gridStep } from './helpers.js';
+import { gridStep } from './helpers.js';
+import { BAD_NUMBERS, expectPinholeError } from '@pinhole/core/testing';
 
 /**
  * delta(epsilon) of N_Z(0, sigma^2) on two counts whose neighbours move d from one to the other,

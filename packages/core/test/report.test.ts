@@ -17,8 +17,7 @@ import {
 } from '@pinhole/core';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { seededRng } from '@pinhole/core/testing';
-import { expectPinholeError } from './helpers.js';
+import { expectPinholeError, seededRng } from '@pinhole/core/testing';
 
 const ID = '0123456789abcdef0123456789abcdef';
 const report = () => ({
@@ -45,7 +44,7 @@ describe('round report envelope', () => {
     const b = makeReportId();
     expect(isReportId(a)).toBe(true);
     expect(a).not.toBe(b);
-    expectPinholeError(() => makeReportId(seededRng('x')), 'insecure_rng');
+    expectPinholeError(() => makeReportId(seededRng('x')), 'insecure_rng', 'rng');
     expect(isReportId(makeReportId(seededRng('x'), { allowInsecureRng: true }))).toBe(true);
     expect(isReportId('ABC')).toBe(false);
   });
@@ -76,7 +75,7 @@ describe('round report envelope', () => {
 
   it('decodes garbage, truncated or foreign bytes as decode_failed', () => {
     const good = encodeRoundReport(report());
-    for (let cut = 0; cut < good.length; cut += 7) expectPinholeError(() => decodeRoundReport(good.subarray(0, cut)), 'decode_failed');
+    for (let cut = 0; cut < good.length; cut += 7) expectPinholeError(() => decodeRoundReport(good.subarray(0, cut)), 'decode_failed', 'bytes');
     expectPinholeError(() => decodeRoundReport(new Uint8Array(100).fill(0xc1)), 'decode_failed', 'bytes');
     expectPinholeError(() => decodeRoundReport(encodeEnvelope('ldp/oue', 1)), 'decode_failed', 'bytes');
     expectPinholeError(() => decodeRoundReport(encodeEnvelope('pinhole/report', [1, 2])), 'decode_failed', 'report');
@@ -156,6 +155,6 @@ describe('round report envelope', () => {
     expectPinholeError(() => contributorToken('secret' as never, { planId: 'p', roundId: 'r' }), 'invalid_argument', 'secret');
     expectPinholeError(() => contributorToken(new Uint8Array(16), { planId: '', roundId: 'r' }), 'invalid_argument', 'round.planId');
     expectPinholeError(() => contributorToken(new Uint8Array(16), { planId: 'p', roundId: 'a b' }), 'invalid_argument', 'round.roundId');
-    expectPinholeError(() => makeContributorSecret(seededRng('x')), 'insecure_rng');
+    expectPinholeError(() => makeContributorSecret(seededRng('x')), 'insecure_rng', 'rng');
   });
 });

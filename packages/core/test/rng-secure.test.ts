@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as core from '@pinhole/core';
 import * as testing from '@pinhole/core/testing';
 import { type Rng, cryptoRng, requireSecureRng } from '@pinhole/core';
-import { expectPinholeError } from './helpers.js';
+import { expectPinholeError } from '@pinhole/core/testing';
 
 const constant = () => 4; // chosen by fair dice roll
 

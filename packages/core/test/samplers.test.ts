@@ -17,9 +17,8 @@ import {
   secureLaplace,
   cryptoRng,
 } from '@pinhole/core';
-import { seededRng, twoSidedZ } from '@pinhole/core/testing';
+import { BAD_NUMBERS, expectPinholeError, seededRng, twoSidedZ } from '@pinhole/core/testing';
 import { checkDistribution, discreteGaussianPmf, discreteLaplacePmf, moments, poissonPmf, skellamPmf } from './distributions.js';
-import { BAD_NUMBERS, expectPinholeError } from './helpers.js';
 
 // Tolerances: see checkDistribution in distributions.ts (each check fails a correct sampler w.p. ~1e-5).
 const Z = twoSidedZ(1e-5);

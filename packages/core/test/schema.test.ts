@@ -16,7 +16,7 @@ import {
   STREAMING_FIELD_NAMES,
   hasRebuffering,
 } from '@pinhole/core';
-import { BAD_NUMBERS, expectPinholeError } from './helpers.js';
+import { BAD_NUMBERS, expectPinholeError } from '@pinhole/core/testing';
 
 const SAMPLE: NetworkSample = {
   networkType: '4g',

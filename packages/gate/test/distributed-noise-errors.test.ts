@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PrivacyAccountant, cryptoRng } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { BAD_NUMBERS, expectPinholeError, seededRng } from '@pinhole/core/testing';
 import {
   type DistributedNoiseParams,
   boundCounts,
@@ -12,7 +12,7 @@ import {
   randomizedRound,
   roundedSensitivity,
 } from '@pinhole/gate';
-import { BAD_NUMBERS, countingRng, expectPinholeError } from './helpers.js';
+import { countingRng } from './helpers.js';
 
 const base: DistributedNoiseParams = {
   mechanism: 'skellam',

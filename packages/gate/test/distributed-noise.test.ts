@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PrivacyAccountant, discreteGaussianVariance, rdpToEpsilon, skellamPrivacy } from '@pinhole/core';
-import { binCounts, binPmf, chiSquareCritical, chiSquareStatistic, clopperPearson, seededRng, twoSidedZ } from '@pinhole/core/testing';
+import { binCounts, binPmf, chiSquareCritical, chiSquareStatistic, clopperPearson, expectPinholeError, seededRng, twoSidedZ } from '@pinhole/core/testing';
 import {
   type DistributedNoiseParams,
   boundCounts,
@@ -15,7 +15,6 @@ import {
   skellamNoise,
   skellamTailBound,
 } from '@pinhole/gate';
-import { expectPinholeError } from './helpers.js';
 
 /**
  * The plans account for replace-one neighbours (the server counts the survivors): one client's

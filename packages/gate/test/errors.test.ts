@@ -16,8 +16,7 @@ import {
   optimalReleaseProbabilityClosedForm,
   skellamNoise,
 } from '@pinhole/gate';
-import { seededRng } from '@pinhole/core/testing';
-import { BAD_NUMBERS, expectPinholeError } from './helpers.js';
+import { BAD_NUMBERS, expectPinholeError, seededRng } from '@pinhole/core/testing';
 
 const BAD_EPSILON = [...BAD_NUMBERS, 0, -1, 101];
 const BAD_DELTA = [...BAD_NUMBERS, 0, 1, -1e-6, 1e-101, 2];

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { countContributors } from '@pinhole/gate';
-import { seededRng, twoSidedZ } from '@pinhole/core/testing';
-import { expectPinholeError } from './helpers.js';
+import { expectPinholeError, seededRng, twoSidedZ } from '@pinhole/core/testing';
 
 describe('countContributors', () => {
   it('counts distinct ids per bucket, from a Map of Sets or an object of arrays', () => {

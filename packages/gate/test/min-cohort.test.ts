@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkMinCohort, makeMinCohortRule, requireMinCohort } from '@pinhole/gate';
-import { expectPinholeError } from './helpers.js';
+import { expectPinholeError } from '@pinhole/core/testing';
 
 describe('minimum cohort rule (DAP min_batch_size)', () => {
   const rule = makeMinCohortRule({ minCohortSize: 100 });

@@ -17,7 +17,7 @@
  * and the selection's exact releaseProbability(n).
  */
 import { describe, expect, it } from 'vitest';
-import { clopperPearson, seededRng } from '@pinhole/core/testing';
+import { clopperPearson, expectPinholeError, seededRng } from '@pinhole/core/testing';
 import {
   type Gate,
   type OptimalSelection,
@@ -29,7 +29,6 @@ import {
   makeLaplaceThresholdSelection,
   makeOptimalSelection,
 } from '@pinhole/gate';
-import { expectPinholeError } from './helpers.js';
 
 const ALPHA = 1e-6;
 const RUNS = 3000;

@@ -9,8 +9,8 @@ import {
   zcdpToEpsilon,
 } from '@pinhole/core';
 import { makeNoisyValues } from '@pinhole/gate';
-import { referenceDiscreteGaussianDelta, seededRng, twoSidedZ } from '@pinhole/core/testing';
-import { countingRng, expectPinholeError } from './helpers.js';
+import { expectPinholeError, referenceDiscreteGaussianDelta, seededRng, twoSidedZ } from '@pinhole/core/testing';
+import { countingRng } from './helpers.js';
 
 const Z = twoSidedZ(1e-5); // each mean/variance check fails a correct sampler w.p. ~1e-5
 

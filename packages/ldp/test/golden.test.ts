@@ -10,6 +10,20 @@ const now = buildGolden();
 const nodeForm = JSON.parse(readFileSync(new URL('./vectors/client-outputs-msgpackr-node.json', import.meta.url), 'utf8')) as { oracles: Record<string, { epsilon: number; domainSize: number; wire: string[] }[]> };
 
 describe('golden vectors', () => {
+  it('pin every oracle and every numeric mechanism, each with reports and wire bytes', () => {
+    expect(Object.keys(file.oracles).sort()).toEqual(Object.keys(ORACLES).sort());
+    expect(Object.keys(file.numeric).sort()).toEqual(Object.keys(NUMERIC_MECHANISMS).sort());
+    expect(Object.keys(now.oracles).sort()).toEqual(Object.keys(ORACLES).sort());
+    expect(Object.keys(now.numeric).sort()).toEqual(Object.keys(NUMERIC_MECHANISMS).sort());
+    for (const cfgs of Object.values(file.oracles)) {
+      expect(cfgs.length).toBeGreaterThan(0);
+      for (const cfg of cfgs) expect(cfg.wire.length).toBeGreaterThan(0);
+    }
+    for (const n of Object.values(file.numeric)) {
+      expect(n.wire.length).toBeGreaterThan(0);
+      expect(n.reports.length).toBe(n.wire.length);
+    }
+  });
   for (const name of Object.keys(file.oracles)) {
     it(`${name}: seeded reports and wire bytes are unchanged, and the bytes decode back`, () => {
       expect(now.oracles[name]).toEqual(file.oracles[name]);

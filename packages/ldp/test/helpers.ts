@@ -1,31 +1,5 @@
-/** Shared test helpers: error assertions and the quantiles the statistical tolerances use. */
-import { PinholeError, incompleteBeta } from '@pinhole/core';
-import { expect } from 'vitest';
-
-export function expectError(fn: () => unknown, code: string, param?: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, 'expected a PinholeError').toBeInstanceOf(PinholeError);
-  const e = caught as PinholeError;
-  expect(e.code).toBe(code);
-  if (param !== undefined) expect(e.param).toBe(param);
-}
-
-export async function expectRejects(fn: () => Promise<unknown>, code: string, param?: string): Promise<void> {
-  let caught: unknown;
-  try {
-    await fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, 'expected a PinholeError').toBeInstanceOf(PinholeError);
-  expect((caught as PinholeError).code).toBe(code);
-  if (param !== undefined) expect((caught as PinholeError).param).toBe(param);
-}
+/** Shared test helpers: the quantiles the statistical tolerances use, and bucket counts. */
+import { incompleteBeta } from '@pinhole/core';
 
 /** P[|T| > t] for Student's t with nu degrees of freedom. */
 function tTwoSided(t: number, nu: number): number {

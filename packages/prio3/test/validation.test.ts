@@ -5,9 +5,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { seededRng } from '@pinhole/core/testing';
+import { BAD_INTEGERS, seededRng } from '@pinhole/core/testing';
 import { makePrio3Count, makePrio3Histogram, makePrio3Sum, makePrio3SumVec, type Prio3 } from '../src/index.js';
 import { failure } from './helpers.js';
+
+// every parameter swept here has a default, so undefined is not a bad value
+const BAD = BAD_INTEGERS.filter((v) => v !== undefined);
 
 const ctx = new TextEncoder().encode('validation');
 
@@ -18,20 +21,19 @@ interface Mutation {
   bit?: number;
   bytes?: Uint8Array;
 }
-const BAD_INTEGERS: unknown[] = [NaN, Infinity, -Infinity, -0, 1.5, -1, '2', null, {}, 2n];
 
 describe('constructors', () => {
   it('refuse bad shares, lengths, bounds and chunk lengths by name', () => {
-    for (const shares of [...BAD_INTEGERS, 1, 256, 0]) {
+    for (const shares of [...BAD, -1, 1, 256, 0]) {
       if (shares === -0 || shares === 2n) continue;
       expect(failure(() => makePrio3Count({ shares: shares as number }))).toMatchObject({ code: 'invalid_argument', param: 'shares' });
     }
-    for (const maxMeasurement of [...BAD_INTEGERS, 0, 2 ** 53]) expect(failure(() => makePrio3Sum({ maxMeasurement: maxMeasurement as number }))).toMatchObject({ code: 'invalid_argument', param: 'maxMeasurement' });
-    for (const length of [...BAD_INTEGERS, 0, 2 ** 21]) {
+    for (const maxMeasurement of [...BAD, -1, 0, 2 ** 53]) expect(failure(() => makePrio3Sum({ maxMeasurement: maxMeasurement as number }))).toMatchObject({ code: 'invalid_argument', param: 'maxMeasurement' });
+    for (const length of [...BAD, -1, 0, 2 ** 21]) {
       expect(failure(() => makePrio3Histogram({ length: length as number }))).toMatchObject({ code: 'invalid_argument', param: 'length' });
       expect(failure(() => makePrio3SumVec({ length: length as number, maxMeasurement: 1 }))).toMatchObject({ code: 'invalid_argument', param: 'length' });
     }
-    for (const chunkLength of [...BAD_INTEGERS, 0, 65]) expect(failure(() => makePrio3Histogram({ length: 64, chunkLength: chunkLength as number }))).toMatchObject({ code: 'invalid_argument', param: 'chunkLength' });
+    for (const chunkLength of [...BAD, -1, 0, 65]) expect(failure(() => makePrio3Histogram({ length: 64, chunkLength: chunkLength as number }))).toMatchObject({ code: 'invalid_argument', param: 'chunkLength' });
     expect(failure(() => makePrio3Sum(null as never))).toMatchObject({ code: 'invalid_argument', param: 'params' });
   });
 
@@ -47,7 +49,7 @@ describe('shard', () => {
   const rand = new Uint8Array(sum.randSize);
 
   it('refuses measurements outside the domain, naming them', () => {
-    for (const m of [...BAD_INTEGERS, 1001]) expect(failure(() => sum.shard(ctx, m as number, nonce, rand))).toMatchObject({ code: 'invalid_argument', param: 'measurement' });
+    for (const m of [...BAD, -1, 1001]) expect(failure(() => sum.shard(ctx, m as number, nonce, rand))).toMatchObject({ code: 'invalid_argument', param: 'measurement' });
     const count = makePrio3Count();
     for (const m of [2, -1, 0.5, 'yes', null]) expect(failure(() => count.shard(ctx, m as number, nonce, new Uint8Array(count.randSize)))).toMatchObject({ param: 'measurement' });
     const hist = makePrio3Histogram({ length: 4 });
