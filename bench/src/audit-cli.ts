@@ -10,7 +10,7 @@ import { cryptoRng, invalid } from '@pinhole/core';
 import { type AuditOutcome, audit } from './audit.js';
 import { type AuditResults, writeAuditResults } from './audit-output.js';
 import { auditTarget, auditTargetIds, selectTargets } from './audit-suite.js';
-import { formatNumber } from './output.js';
+import { formatNumber } from './format.js';
 import { readVersions } from './utility-cli.js';
 
 export interface AuditConfig {

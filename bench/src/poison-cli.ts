@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { getCollection, invalid } from '@pinhole/core';
-import { formatNumber } from './output.js';
+import { formatNumber } from './format.js';
 import { type PoisonAttackInfo, type PoisonPoint, type PoisonTarget, POISON_PIPELINES, pickTargetGroup, poisonHistogram, poisonMean, poisonTarget } from './poison.js';
 import { type PoisonResults, writePoisonResults } from './poison-output.js';
 import type { HistogramData, MeanData } from './prepare.js';

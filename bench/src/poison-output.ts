@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { formatNumber } from './output.js';
+import { formatNumber } from './format.js';
 import { OKABE_ITO, renderSvg } from './plots.js';
 import { type PoisonAttackInfo, type PoisonCollection, type PoisonPoint, type PoisonTarget, POISON_PIPELINES } from './poison.js';
 import { esc, htmlTable, mdTable } from './report.js';
