@@ -168,7 +168,7 @@ export function auditSpec(r: AuditResults): TopLevelSpec {
       ],
     },
     resolve: { axis: { x: 'independent', y: 'independent' } },
-  } as TopLevelSpec;
+  };
 }
 
 export function auditHtml(r: AuditResults, svg: string): string {

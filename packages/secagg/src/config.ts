@@ -175,7 +175,7 @@ export const CONFIG_TYPE = 'secagg/config';
 
 /** The configuration as wire bytes, for the server to send with the round's invitation. */
 export function encodeRoundConfig(config: SecAggRoundConfig): Uint8Array {
-  const c = makeRoundConfig(config as RoundConfigParams);
+  const c = makeRoundConfig(config);
   const graph = c.graph.kind === 'complete' ? { kind: 'complete' } : { kind: 'harary', degree: c.graph.degree };
   return encodeEnvelope(CONFIG_TYPE, {
     roundId: c.roundId,
