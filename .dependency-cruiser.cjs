@@ -4,7 +4,6 @@
  * directory service) on core and secagg. The client's entries run on phones and in browsers.
  * Run by `npm run layering` in .ci/run and by test/layering.test.ts.
  */
-const PKG = (name) => `^(packages/${name}|${name})/`;
 const upward = (from, to, why) => ({ name: `no-${from}-to-${to.replace(/\|/g, '-')}`, comment: why, severity: 'error', from: { path: `^packages/${from}/src/` }, to: { path: `^(packages/(${to})|bench|datasets)/` } });
 
 module.exports = {
