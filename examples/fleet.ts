@@ -148,7 +148,7 @@ export async function createDevices(samples: readonly (readonly NetworkSample[])
           })
         : null;
     let device: Device | null = null;
-    const baseFetch: Fetch = (input, init) => fetch(input, init as RequestInit) as unknown as ReturnType<Fetch>;
+    const baseFetch: Fetch = (input, init) => fetch(input, init as RequestInit);
     const wrapped = o.fetch ? o.fetch(i, () => device as Device) : baseFetch;
     const counting: Fetch = async (input, init) => {
       const res = await wrapped(input, init);

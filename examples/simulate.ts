@@ -21,7 +21,7 @@ const tmp = tempDir('simulate');
 const directory = mode === 'secagg' ? await startDirectory({ dir: tmp.dir }) : null;
 try {
   const plan = carrierPlans({ devices: N, ...(directory ? { keyDirectory: directory.url } : {}) })[mode];
-  const data = loadFleetData({ source: values.source === 'synthetic' ? 'synthetic' : 'mobilebandwidth', devices: N, seed: values.seed as string });
+  const data = loadFleetData({ source: values.source === 'synthetic' ? 'synthetic' : 'mobilebandwidth', devices: N, seed: values.seed });
   const server = await startAggregator({ db: join(tmp.dir, 'pinhole.db'), plan, dir: tmp.dir, args: ['--secagg-quiet-ms', '20000'] });
   try {
     // simulation: seeded randomness per device (marked insecure); a device that drops out loses its network after its first upload
@@ -33,7 +33,7 @@ try {
       rng: (i) => seededRng(`${values.seed}/device-${i}`),
       fetch: (i, device) => async (input, init) => {
         if (gone.has(i) && init?.method === 'POST' && (input.endsWith('/v1/reports') || device().messagesPosted >= 1)) throw new TypeError('the device lost its network');
-        return fetch(input, init as RequestInit) as never;
+        return fetch(input, init as RequestInit);
       },
     });
     if (directory) await enrolDevices(directory.url, devices);

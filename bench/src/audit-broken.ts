@@ -16,7 +16,7 @@
  *   the grid without clamping it to the plan's bounds.
  */
 import type { Rng } from '@pinhole/core';
-import { type AnyFrequencyOracle, type LocalHashOracle, type LocalHashReport, ORACLES } from '@pinhole/ldp';
+import { type LocalHashOracle, type LocalHashReport, ORACLES } from '@pinhole/ldp';
 import type { AuditTarget } from './audit.js';
 import { AUDIT_DOMAIN_SIZE, countFeatures, floatLaplace, oracleTarget, seedFeature, supportFeature } from './audit-mechanisms.js';
 import { pipelineTarget } from './audit-pipelines.js';
@@ -33,7 +33,7 @@ function hashBucket(a: number, b: number, x: number, g: number): number {
 function grrBinaryP(epsilon: number): AuditTarget<unknown> {
   const d = AUDIT_DOMAIN_SIZE;
   const base = oracleTarget('grr', epsilon, d);
-  const oracle = ORACLES.grr({ epsilon, domainSize: d, allowInsecureRng: true }) as AnyFrequencyOracle;
+  const oracle = ORACLES.grr({ epsilon, domainSize: d, allowInsecureRng: true });
   const p = Math.exp(epsilon) / (Math.exp(epsilon) + 1);
   return {
     ...base,
@@ -52,7 +52,7 @@ function grrBinaryP(epsilon: number): AuditTarget<unknown> {
 function sueFullEpsilon(epsilon: number): AuditTarget<unknown> {
   const d = AUDIT_DOMAIN_SIZE;
   const base = oracleTarget('sue', epsilon, d);
-  const oracle = ORACLES.sue({ epsilon, domainSize: d, allowInsecureRng: true }) as AnyFrequencyOracle;
+  const oracle = ORACLES.sue({ epsilon, domainSize: d, allowInsecureRng: true });
   const e = Math.exp(epsilon);
   const p = e / (e + 1);
   const q = 1 / (e + 1);
@@ -122,10 +122,10 @@ export function brokenTarget(id: BrokenId, epsilon: number): AuditTarget<unknown
     case 'broken/sue-full-epsilon':
       return sueFullEpsilon(epsilon);
     case 'broken/central-float-laplace':
-      return centralFloatLaplace(epsilon) as AuditTarget<unknown>;
+      return centralFloatLaplace(epsilon);
     case 'broken/olh-seed-as-coin':
       return olhSeedAsCoin(epsilon);
     case 'broken/secagg-ddp-no-clamp':
-      return pipelineTarget('secagg-ddp', 'rtt-by-operator', epsilon, 1e-6, { brokenNoClamp: true }) as AuditTarget<unknown>;
+      return pipelineTarget('secagg-ddp', 'rtt-by-operator', epsilon, 1e-6, { brokenNoClamp: true });
   }
 }

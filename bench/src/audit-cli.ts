@@ -10,7 +10,7 @@ import { type AuditOutcome, audit } from './audit.js';
 import { type AuditResults, writeAuditResults } from './audit-output.js';
 import { auditTarget, auditTargetIds, selectTargets } from './audit-suite.js';
 import { parseList } from './cli-args.js';
-import { formatNumber } from './output.js';
+import { formatNumber } from './format.js';
 import { readVersions, resultsFolder } from './results-folder.js';
 
 export interface AuditConfig {

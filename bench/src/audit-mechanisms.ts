@@ -72,7 +72,7 @@ export function seedFeature(oracle: AnyFrequencyOracle, x: number, xp: number): 
 }
 
 export function oracleTarget(name: OracleName, epsilon: number, domainSize = AUDIT_DOMAIN_SIZE): AuditTarget<unknown> {
-  const oracle = ORACLES[name]({ epsilon, domainSize, allowInsecureRng: true }) as AnyFrequencyOracle;
+  const oracle = ORACLES[name]({ epsilon, domainSize, allowInsecureRng: true });
   const x = 0;
   const xp = 1;
   const features = [supportFeature(oracle, x, xp)];

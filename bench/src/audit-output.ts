@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { AuditFamily, AuditOutcome } from './audit.js';
-import { formatNumber } from './output.js';
+import { formatNumber } from './format.js';
 import { OKABE_ITO, renderSvg } from './plots.js';
 import { esc, htmlTable, mdTable } from './report.js';
 
@@ -168,7 +168,7 @@ export function auditSpec(r: AuditResults): TopLevelSpec {
       ],
     },
     resolve: { axis: { x: 'independent', y: 'independent' } },
-  } as TopLevelSpec;
+  };
 }
 
 export function auditHtml(r: AuditResults, svg: string): string {

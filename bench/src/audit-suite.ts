@@ -5,7 +5,7 @@
 import { invalid } from '@pinhole/core';
 import { NUMERIC_NAMES, ORACLE_NAMES } from '@pinhole/ldp';
 import type { AuditTarget } from './audit.js';
-import { BROKEN_IDS, type BrokenId, brokenTarget } from './audit-broken.js';
+import { BROKEN_IDS, brokenTarget } from './audit-broken.js';
 import {
   centralCountTarget,
   distributedTarget,
@@ -15,25 +15,25 @@ import {
   oracleTarget,
   thresholdSelectionTarget,
 } from './audit-mechanisms.js';
-import { type PipelineCollection, auditablePipelines, pipelineTarget } from './audit-pipelines.js';
+import { auditablePipelines, pipelineTarget } from './audit-pipelines.js';
 
 type Builder = (epsilon: number) => AuditTarget<unknown>;
 
 function builders(): Map<string, Builder> {
   const out = new Map<string, Builder>();
   for (const name of ORACLE_NAMES) out.set(`ldp/${name}`, (e) => oracleTarget(name, e));
-  for (const name of NUMERIC_NAMES) out.set(`ldp/${name}`, (e) => numericTarget(name, e) as AuditTarget<unknown>);
-  out.set('central/discrete-gaussian', (e) => centralCountTarget(e) as AuditTarget<unknown>);
-  out.set('distributed/skellam', (e) => distributedTarget('skellam', e) as AuditTarget<unknown>);
-  out.set('distributed/discrete-gaussian', (e) => distributedTarget('discrete_gaussian', e) as AuditTarget<unknown>);
-  out.set('selection/optimal', (e) => optimalSelectionTarget(e) as AuditTarget<unknown>);
-  out.set('selection/laplace-threshold', (e) => thresholdSelectionTarget('laplace', e) as AuditTarget<unknown>);
-  out.set('selection/gaussian-threshold', (e) => thresholdSelectionTarget('gaussian', e) as AuditTarget<unknown>);
-  out.set('selection/noisy-count-threshold', (e) => noisyCountThresholdTarget(e) as AuditTarget<unknown>);
+  for (const name of NUMERIC_NAMES) out.set(`ldp/${name}`, (e) => numericTarget(name, e));
+  out.set('central/discrete-gaussian', (e) => centralCountTarget(e));
+  out.set('distributed/skellam', (e) => distributedTarget('skellam', e));
+  out.set('distributed/discrete-gaussian', (e) => distributedTarget('discrete_gaussian', e));
+  out.set('selection/optimal', (e) => optimalSelectionTarget(e));
+  out.set('selection/laplace-threshold', (e) => thresholdSelectionTarget('laplace', e));
+  out.set('selection/gaussian-threshold', (e) => thresholdSelectionTarget('gaussian', e));
+  out.set('selection/noisy-count-threshold', (e) => noisyCountThresholdTarget(e));
   for (const p of auditablePipelines()) {
-    for (const c of p.collections) out.set(`pipeline/${p.id}/${c}`, (e) => pipelineTarget(p.id, c as PipelineCollection, e) as AuditTarget<unknown>);
+    for (const c of p.collections) out.set(`pipeline/${p.id}/${c}`, (e) => pipelineTarget(p.id, c, e));
   }
-  for (const id of BROKEN_IDS) out.set(id, (e) => brokenTarget(id as BrokenId, e));
+  for (const id of BROKEN_IDS) out.set(id, (e) => brokenTarget(id, e));
   return out;
 }
 

@@ -24,7 +24,7 @@ import {
 } from '@pinhole/datasets';
 import { parseList } from './cli-args.js';
 import { type DeclaredDomains, type DomainKey, type DomainReport, DOMAIN_KEYS, readDomainFile, resolveDomains } from './domains.js';
-import { formatNumber } from './output.js';
+import { formatNumber } from './format.js';
 import { domainsOf } from './prepare.js';
 import { type UtilityConfig } from './utility-config.js';
 

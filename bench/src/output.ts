@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { studentTQuantile } from '@pinhole/core';
+import { ZERO_RESIDUE } from './format.js';
 import { type PlotFile, renderPlots } from './plots.js';
 import { toHtml, toMarkdown } from './report.js';
 import type { EpsilonForTarget } from './target.js';
@@ -90,11 +91,6 @@ export interface UtilityResults {
   readonly plots?: readonly PlotFile[];
 }
 
-/**
- * Errors this close to 0 are the float residue of an exact computation (a distribution compared
- * with itself after normalising gives 1e-14): every metric's meaningful resolution is far coarser.
- */
-export const ZERO_RESIDUE = 1e-12;
 
 /** Mean and 95 % interval over trials; an error's interval is clipped at 0, a `signed` quantity's is not. */
 export function summarise(values: readonly number[], options: { readonly signed?: boolean } = {}): ErrorSummary {
@@ -106,16 +102,6 @@ export function summarise(values: readonly number[], options: { readonly signed?
   const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
   const half = studentTQuantile(0.975, n - 1) * (sd / Math.sqrt(n));
   return { mean, lo: options.signed ? mean - half : Math.max(0, mean - half), hi: mean + half, trials: n };
-}
-
-/** A number for a table: exact zeros (and float residue) as 0, `digits` significant digits otherwise, "—" when not a number. */
-export function formatNumber(x: number | null, digits = 2): string {
-  if (x === null || !Number.isFinite(x)) return '—';
-  if (Math.abs(x) < ZERO_RESIDUE) return '0';
-  const a = Math.abs(x);
-  if (a >= 10 ** digits) return x.toFixed(0);
-  if (a >= 1) return x.toFixed(Math.max(0, digits - 1 - Math.floor(Math.log10(a))));
-  return x.toPrecision(digits);
 }
 
 export function toCsv(points: readonly ResultPoint[]): string {

@@ -17,7 +17,7 @@ import { type EngineConfig, type HistogramOutput, type MeanOutput, type Pipeline
 import type { HistogramData, MeanData } from './prepare.js';
 import { perturbAll } from './simulate.js';
 
-export { type SimulationMode, type PipelineInput, type HistogramOutput, type MeanOutput, type Pipeline, SkipPipeline } from './pipeline.js';
+export { type SimulationMode, type Pipeline, SkipPipeline } from './pipeline.js';
 
 const raw: Pipeline = {
   id: 'raw',

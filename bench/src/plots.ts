@@ -122,7 +122,7 @@ function message(title: string, text: string): TopLevelSpec {
     data: { values: [{ text: lines }] },
     mark: { type: 'text', align: 'left', baseline: 'top', x: 0, y: 10, fontSize: 12, lineHeight: 16 },
     encoding: { text: { field: 'text' } },
-  } as TopLevelSpec;
+  };
 }
 
 /**
@@ -150,7 +150,7 @@ export function insightSpec(ins: InsightInfo, points: readonly ResultPoint[]): {
   const series = mainSeries(ins, points);
   if (series.length === 0) return { spec: message(ins.title, ins.note ?? 'no pipeline has a drawable point'), series: [], theoryLines: 0, notes: [ins.note ?? 'no pipeline has a drawable point'] };
   const data = series.flatMap((s) => rows(ins, points, s.pipeline, s.label));
-  const theory = data.filter((d) => d.theory !== null && Number.isFinite(d.theory) && (d.theory as number) > 0).map((d) => ({ ...d, error: d.theory as number }));
+  const theory = data.filter((d) => d.theory !== null && Number.isFinite(d.theory) && (d.theory) > 0).map((d) => ({ ...d, error: d.theory as number }));
   const theorySeries = [...new Set(theory.map((d) => d.series))];
   const ends = labelPositions(
     ins.logScale,
@@ -177,7 +177,7 @@ export function insightSpec(ins: InsightInfo, points: readonly ResultPoint[]): {
         ...(theory.length ? [{ name: 'theory', data: { values: theory }, mark: { type: 'line' as const, strokeDash: [5, 4], strokeWidth: 1.5, opacity: 0.9 }, encoding: { x, y, color, detail: { field: 'series' } } }] : []),
         { name: 'labels', data: { values: ends }, mark: { type: 'text', align: 'left', dx: 8, fontSize: 11, fontWeight: 'bold' }, encoding: { x, y: { ...y, field: 'labelY' }, color, text: { field: 'series' } } },
       ],
-    } as TopLevelSpec,
+    },
     series: series.map((s) => s.label),
     theoryLines: theorySeries.length,
     notes,
@@ -190,7 +190,7 @@ export function ldpSpec(ins: InsightInfo, points: readonly ResultPoint[]): { spe
   if (pipelines.length === 0) return null;
   const ref = rows(ins, points, 'central-dp', 'central-dp');
   const data = pipelines.flatMap((pl) => [...rows(ins, points, pl, pl).map((d) => ({ ...d, panel: pl, role: 'pipeline' })), ...ref.map((d) => ({ ...d, panel: pl, role: 'central-dp (reference)' }))]);
-  const theory = data.filter((d) => d.role === 'pipeline' && d.theory !== null && Number.isFinite(d.theory) && (d.theory as number) > 0).map((d) => ({ ...d, error: d.theory as number, role: 'closed form' }));
+  const theory = data.filter((d) => d.role === 'pipeline' && d.theory !== null && Number.isFinite(d.theory) && (d.theory) > 0).map((d) => ({ ...d, error: d.theory as number, role: 'closed form' }));
   const { x, y } = axes(ins, data.map((d) => d.epsilon));
   const color = { field: 'role', type: 'nominal' as const, title: null, legend: { labelLimit: 220 }, scale: { domain: ['pipeline', 'central-dp (reference)'], range: [OKABE_ITO.vermillion, '#999999'] } };
   return {

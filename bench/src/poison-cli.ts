@@ -5,7 +5,7 @@
  */
 import { getCollection, invalid } from '@pinhole/core';
 import { parseList, parseNumber } from './cli-args.js';
-import { formatNumber } from './output.js';
+import { formatNumber } from './format.js';
 import { readVersions, resultsFolder } from './results-folder.js';
 import { type PoisonAttackInfo, type PoisonPoint, type PoisonTarget, POISON_PIPELINES, pickTargetGroup, poisonTarget } from './poison.js';
 import { poisonHistogram } from './poison-histogram.js';

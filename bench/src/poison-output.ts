@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { formatNumber } from './output.js';
+import { formatNumber } from './format.js';
 import { OKABE_ITO, renderSvg } from './plots.js';
 import { type PoisonAttackInfo, type PoisonCollection, type PoisonPoint, type PoisonTarget, POISON_PIPELINES } from './poison.js';
 import { esc, htmlTable, mdTable } from './report.js';
@@ -43,6 +43,7 @@ function pct(f: number): string {
 export function perPercent(points: readonly PoisonPoint[]): { value: number; at: number } | null {
   const nonzero = points.filter((p) => p.fraction > 0 && Number.isFinite(p.shift.mean)).sort((a, b) => a.fraction - b.fraction);
   if (nonzero.length === 0) return null;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc's noUncheckedIndexedAccess needs it
   const p = nonzero.find((q) => q.fraction >= 0.01) ?? (nonzero[nonzero.length - 1] as PoisonPoint);
   return { value: p.shift.mean / (p.fraction * 100), at: p.fraction };
 }
@@ -122,7 +123,7 @@ export function poisonSpec(r: PoisonResults, collection: PoisonCollection, epsil
         { name: 'measured', data: { values: rows }, mark: { type: 'line', point: true, strokeWidth: 2 }, encoding: { x, y, color } },
         ...(bounds.length ? [{ name: 'limit', data: { values: bounds }, mark: { type: 'line' as const, strokeDash: [5, 4], strokeWidth: 1.2 }, encoding: { x, y, color } }] : []),
       ],
-    } as TopLevelSpec,
+    },
     series: labels,
   };
 }

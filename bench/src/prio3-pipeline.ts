@@ -15,7 +15,7 @@
  */
 import type { CollectionEngine } from '@pinhole/aggregator';
 import { type Rng, discreteGaussianVariance } from '@pinhole/core';
-import { type FieldVector, HELPER_ID, LEADER_ID, addNoiseToAggShare, combineAggShares, prio3Context, prio3Measurement, prio3Vdaf } from '@pinhole/prio3';
+import { HELPER_ID, LEADER_ID, addNoiseToAggShare, combineAggShares, prio3Context, prio3Measurement, prio3Vdaf } from '@pinhole/prio3';
 import { type EngineConfig, type HistogramOutput, type MeanOutput, type Pipeline, type PipelineInput, engineFor, publishHistogram, rawValues, releasedFlags } from './pipeline.js';
 import type { HistogramData, MeanData } from './prepare.js';
 
@@ -36,8 +36,8 @@ function vdafSum(c: CollectionEngine, measurements: readonly (number | number[])
     const l = vdaf.verifyInit(BENCH_VERIFY_KEY, ctx, LEADER_ID, nonce, s.publicShare, s.inputShares[LEADER_ID] as Uint8Array);
     const h = vdaf.verifyInit(BENCH_VERIFY_KEY, ctx, HELPER_ID, nonce, s.publicShare, s.inputShares[HELPER_ID] as Uint8Array);
     const message = vdaf.verifierSharesToMessage(ctx, [l.verifierShare, h.verifierShare]);
-    leader = vdaf.aggUpdate(leader, vdaf.verifyNext(ctx, l.state, message) as FieldVector);
-    helper = vdaf.aggUpdate(helper, vdaf.verifyNext(ctx, h.state, message) as FieldVector);
+    leader = vdaf.aggUpdate(leader, vdaf.verifyNext(ctx, l.state, message));
+    helper = vdaf.aggUpdate(helper, vdaf.verifyNext(ctx, h.state, message));
   }
   const noise = c.prio3 as NonNullable<CollectionEngine['prio3']>;
   leader = addNoiseToAggShare(vdaf, leader, noise.noise(rng));

@@ -3,7 +3,8 @@
  * the epsilon needed for each insight's target error, one table and figure per insight (with the
  * reason where a figure cannot be computed), and how to cite and regenerate the run.
  */
-import { formatNumber, type InsightInfo, type ResultPoint, type UtilityResults } from './output.js';
+import { formatNumber } from './format.js';
+import { type InsightInfo, type ResultPoint, type UtilityResults } from './output.js';
 import { MAIN_ROLES, mainSeries } from './plots.js';
 import { type EpsilonForTarget, formatEntry } from './target.js';
 

@@ -228,7 +228,7 @@ export function measureCalibration(table: MeasurementTable): CalibrationFigures 
   }
   const signal = (g: '4g' | 'wifi', col: Float32Array): SignalFigures & { rows4: number[] } => {
     const rows: number[] = [];
-    for (let i = 0; i < table.length; i++) if (group(table, i) === g && !Number.isNaN(col[i] as number)) rows.push(i);
+    for (let i = 0; i < table.length; i++) if (group(table, i) === g && !Number.isNaN(col[i])) rows.push(i);
     const v = rows.map((i) => col[i] as number);
     return {
       rows: rows.length,

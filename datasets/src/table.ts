@@ -231,7 +231,7 @@ export function checkTable(value: unknown, param = 'table'): MeasurementTable {
   };
   for (const [name, kind] of Object.entries(kinds)) {
     const col = (cols as unknown as Record<string, unknown>)[name];
-    if (!(col instanceof kind) || (col as ArrayLike<number>).length !== n) {
+    if (!(col instanceof kind) || (col).length !== n) {
       throw invalid(`${param}.columns.${name}`, `a ${kind.name} of length ${n}`, col);
     }
   }
@@ -445,7 +445,7 @@ export function categoricalDomainOrEmpty(name: string, values: readonly string[]
   return Object.freeze({
     kind: 'categorical' as const,
     name,
-    values: Object.freeze([]) as readonly string[],
+    values: Object.freeze([]),
     size: 0,
     index(value: string): number {
       throw invalid(name, 'a value of an empty domain (the table has no rows)', value);

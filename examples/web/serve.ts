@@ -40,5 +40,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { values } = parseArgs({ options: { port: { type: 'string', default: '5173' }, server: { type: 'string', default: 'http://127.0.0.1:8080' } } });
   const dir = await buildWebExample();
   const { origin } = await serveStatic(dir, Number(values.port));
-  process.stdout.write(`the example page: ${origin}/?server=${encodeURIComponent(values.server as string)}\n(start the aggregator with --cors-origin ${origin})\n`);
+  process.stdout.write(`the example page: ${origin}/?server=${encodeURIComponent(values.server)}\n(start the aggregator with --cors-origin ${origin})\n`);
 }

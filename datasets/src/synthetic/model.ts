@@ -159,7 +159,7 @@ export function compile(r: Resolved): Compiled {
     // distribution (median, share below 1 Mbit/s, tails) is the real one; other operators map
     // through the pooled one of the type, shifted by their quality.
     const knotsOf = r.operators.map((op) => (op.quality === undefined ? m.operatorKnots[op.id] : undefined) ?? m.downlink);
-    operatorKnots.push(knotsOf as Knots[]);
+    operatorKnots.push(knotsOf);
     r.operators.forEach((_, o) => logx.push(cdf.map((p) => Math.log(knotQuantile(knotsOf[o] as Knots, p)))));
     // P(x < X | operator o) = F_t(F_t^-1(P_ref(x < X)) - quality_o)
     const below = (o: number, X: number) => {

@@ -65,8 +65,8 @@ function start(args: string[]): Promise<{ url: string; proc: ChildProcess }> {
   const proc = spawn(process.execPath, ['--conditions=pinhole-source', '--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let buf = '';
-    proc.stdout!.setEncoding('utf8');
-    proc.stdout!.on('data', (d: string) => {
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (d: string) => {
       buf += d;
       const line = buf.split('\n').find((l) => l.includes('pinhole aggregator ready'));
       if (line) resolve({ url: (JSON.parse(line) as { url: string }).url, proc });
@@ -108,7 +108,7 @@ async function load(url: string, bodies: Buffer[], seconds: number, connections 
     requests: [
       {
         setupRequest: (req) => {
-          req.body = bodies[next++ % bodies.length] as Buffer;
+          req.body = bodies[next++ % bodies.length];
           return req;
         },
       },

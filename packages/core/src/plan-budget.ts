@@ -30,7 +30,7 @@ const u64 = new BigUint64Array(f64.buffer);
 function nextDown(x: number): number {
   f64[0] = x;
   u64[0] = (u64[0] as bigint) - 1n;
-  return f64[0] as number;
+  return f64[0];
 }
 
 /** The largest double y <= x / parts whose exact decimal times parts is <= x (x >= 0). */
@@ -65,7 +65,7 @@ function nextUp(x: number): number {
   if (x === 0) return Number.MIN_VALUE;
   f64[0] = x;
   u64[0] = (u64[0] as bigint) + (x > 0 ? 1n : -1n);
-  return f64[0] as number;
+  return f64[0];
 }
 
 /**

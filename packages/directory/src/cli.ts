@@ -55,8 +55,8 @@ async function main(): Promise<void> {
   const token = (args['admin-token-file'] !== undefined ? readFileSync(args['admin-token-file'], 'utf8') : (process.env.PINHOLE_DIRECTORY_ADMIN_TOKEN ?? '')).trim();
   if (token.length < 16) fail('an operator token of at least 16 characters is required (--admin-token-file or PINHOLE_DIRECTORY_ADMIN_TOKEN)');
   const store = new KeyStore(args.data);
-  const app = buildDirectoryServer({ store, adminToken: token, logger: { level: args['log-level'] as string, stream: process.stderr } });
-  const url = await app.listen({ host: args.host as string, port });
+  const app = buildDirectoryServer({ store, adminToken: token, logger: { level: args['log-level'], stream: process.stderr } });
+  const url = await app.listen({ host: args.host, port });
   process.stdout.write(`${JSON.stringify({ listening: url, keys: store.size })}\n`);
   let stopping = false;
   const stop = (): void => {

@@ -60,7 +60,7 @@ function duchiParts(params: BaseParams) {
   const c = core.c;
   const check = (r: unknown, param: string): number => {
     if (r !== c && r !== -c) throw invalidPrivate(param, `${c} or ${-c}`, r);
-    return r as number;
+    return r;
   };
   const device = {
     name: 'duchi' as const,

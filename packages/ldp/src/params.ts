@@ -56,7 +56,3 @@ export function checkBucketValue(value: unknown, domainSize: number): number {
   return value;
 }
 
-/** A tally or simulation size: a non-negative safe integer. */
-export function checkCount(param: string, value: unknown): number {
-  return checkInteger(param, value, { ge: 0 });
-}

@@ -44,20 +44,20 @@ function cases(): Case[] {
   return [
     {
       name: 'Histogram length=64 chunk=8',
-      ours: makePrio3Histogram({ length: 64, chunkLength: 8 }) as Prio3<number, unknown>,
-      theirs: new DivviupHistogram({ shares: 2, length: 64, chunkLength: 8 }) as unknown as DivviupVdaf,
+      ours: makePrio3Histogram({ length: 64, chunkLength: 8 }),
+      theirs: new DivviupHistogram({ shares: 2, length: 64, chunkLength: 8 }),
       measurement: (i) => i % 64,
     },
     {
       name: 'Sum 8 bits (max 255)',
-      ours: makePrio3Sum({ maxMeasurement: 255 }) as Prio3<number, unknown>,
-      theirs: new DivviupSum({ shares: 2, bits: 8 }) as unknown as DivviupVdaf,
+      ours: makePrio3Sum({ maxMeasurement: 255 }),
+      theirs: new DivviupSum({ shares: 2, bits: 8 }),
       measurement: (i) => (i * 37) % 256,
     },
     {
       name: 'Sum 32 bits (max 2^32-1)',
-      ours: makePrio3Sum({ maxMeasurement: 2 ** 32 - 1 }) as Prio3<number, unknown>,
-      theirs: new DivviupSum({ shares: 2, bits: 32 }) as unknown as DivviupVdaf,
+      ours: makePrio3Sum({ maxMeasurement: 2 ** 32 - 1 }),
+      theirs: new DivviupSum({ shares: 2, bits: 32 }),
       measurement: (i) => (i * 2654435761) % 2 ** 32,
     },
   ];

@@ -21,11 +21,9 @@ import {
   invalid,
 } from '@pinhole/core';
 import { sha256Bytes } from './crypto.js';
-import { secAggSecurityBits } from './parameters.js';
+import { MAX_COHORT, secAggSecurityBits } from './parameters.js';
 import { SHAMIR_PRIME } from './shamir.js';
 
-/** Cohorts up to 2^20: ids are Shamir x-coordinates (< p) and travel as 32-bit words. */
-export const MAX_COHORT = 2 ** 20;
 /** At most 2^24 entries (64 MiB of masks per client). */
 export const MAX_VECTOR_LENGTH = 2 ** 24;
 
@@ -177,7 +175,7 @@ export const CONFIG_TYPE = 'secagg/config';
 
 /** The configuration as wire bytes, for the server to send with the round's invitation. */
 export function encodeRoundConfig(config: SecAggRoundConfig): Uint8Array {
-  const c = makeRoundConfig(config as RoundConfigParams);
+  const c = makeRoundConfig(config);
   const graph = c.graph.kind === 'complete' ? { kind: 'complete' } : { kind: 'harary', degree: c.graph.degree };
   return encodeEnvelope(CONFIG_TYPE, {
     roundId: c.roundId,

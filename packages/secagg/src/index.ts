@@ -12,7 +12,6 @@ export {
   encodeRoundConfig,
   decodeRoundConfig,
   configDigest,
-  MAX_COHORT,
   MAX_VECTOR_LENGTH,
   THREAT_MODELS,
   type SecAggRoundConfig,
@@ -25,6 +24,6 @@ export { type SecAggCrypto, webCryptoProvider } from './crypto.js';
 export { nobleProvider } from './noble.js';
 export { generateSigningKey, signingKeyFromSecret, type SigningKeyPair } from './identity.js';
 export { type KeyDirectory, type DirectoryEntry, type HttpKeyDirectoryOptions, pinnedKeyDirectory, httpKeyDirectory, DIRECTORY_LOOKUP_MAX } from './directory.js';
-export { secAggPlusParameters, secAggSecurityBits, chooseModulusBits, type SecAggPlusParams, type SecAggPlusChoice, type SecAggSecurityParams } from './parameters.js';
+export { MAX_COHORT, secAggPlusParameters, secAggSecurityBits, chooseModulusBits, type SecAggPlusParams, type SecAggPlusChoice, type SecAggSecurityParams } from './parameters.js';
 export { MSG as SECAGG_MESSAGE_TYPES, IDENTITY_PATTERN } from './messages.js';
 export { simulateRound, SIMULATION_PHASES, type SimulationParams, type SimulationReport, type SimulationPhase } from './simulate.js';

@@ -8,7 +8,9 @@
  * (secagg.proof.md, Claims 2–4). `chooseModulusBits` sizes Z/2^b so a sum never wraps.
  */
 import { PinholeError, checkInteger, checkNumber, checkObject } from '@pinhole/core';
-import { MAX_COHORT } from './config.js';
+
+/** Cohorts up to 2^20: ids are Shamir x-coordinates (< p) and travel as 32-bit words. */
+export const MAX_COHORT = 2 ** 20;
 
 const LOG2E = Math.LOG2E;
 let logFact = new Float64Array([0, 0]);

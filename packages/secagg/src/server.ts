@@ -16,7 +16,7 @@
  * aborts it with verify_failed; every later call repeats that error.
  */
 import { PinholeError, checkObject, describeValue, invalid } from '@pinhole/core';
-import { type RoundConfigParams, type SecAggRoundConfig, type ThreatModel, configDigest, makeRoundConfig } from './config.js';
+import { type SecAggRoundConfig, type ThreatModel, configDigest, makeRoundConfig } from './config.js';
 import { type SecAggCrypto, X25519_BASE_POINT, isSecAggCrypto, isSmallOrderPoint, sha256Bytes, toHex, webCryptoProvider } from './crypto.js';
 import { type KeyDirectory, isKeyDirectory, verifyWithDirectory } from './directory.js';
 import { Neighbourhoods } from './graph.js';
@@ -118,7 +118,7 @@ export class SecAggServer {
   private expectedRequest = new Map<number, { selfMaskOf: number[]; keyOf: number[] }>();
 
   constructor(config: SecAggRoundConfig, options: SecAggServerOptions = {}) {
-    this.config = makeRoundConfig(config as RoundConfigParams);
+    this.config = makeRoundConfig(config);
     checkObject('options', options);
     if (options.crypto !== undefined && !isSecAggCrypto(options.crypto)) throw invalid('crypto', 'a SecAggCrypto provider', options.crypto);
     this.crypto = options.crypto ?? webCryptoProvider();

@@ -84,7 +84,7 @@ function vdafs(engine: ReleaseEngine): { vdaf: Prio3CollectionVdaf; ctx: Uint8Ar
 
 function bytesList(param: string, v: unknown, length: number): Uint8Array[] {
   if (!Array.isArray(v) || v.length !== length || !v.every((x) => x instanceof Uint8Array)) throw new PinholeError('decode_failed', param, `"${param}" expected ${length} byte strings`);
-  return v as Uint8Array[];
+  return v;
 }
 
 function digestIds(ids: readonly string[]): string {
@@ -181,10 +181,10 @@ export class Prio3Leader {
         if (r.id !== (ask[n] as { id: string }).id) throw new PinholeError('protocol_violation', 'helper', 'the helper answered verify results out of order');
         if (r.messages === null) return; // the helper rejected it (or never received its share)
         const messages = bytesList('messages', r.messages, vs.length);
-        const states = mine[index.get(r.id as string) as number] as { state: VerifyState }[];
+        const states = mine[index.get(r.id) as number] as { state: VerifyState }[];
         try {
           const outShares = states.map((s, i) => (vs[i] as (typeof vs)[number]).vdaf.verifyNext((vs[i] as (typeof vs)[number]).ctx, s.state, messages[i] as Uint8Array));
-          valid.push({ id: r.id as string, messages, outShares });
+          valid.push({ id: r.id, messages, outShares });
         } catch (e) {
           if (!(e instanceof PinholeError)) throw e;
           // the leader's joint randomness disagrees: rejected here; the helper counts only what is listed below
@@ -335,7 +335,7 @@ export class Prio3Helper {
     const payload = decodeEnvelope(body, { type: AGGREGATE_TYPE, maxBytes: MAX_PEER_BYTES }).payload as { reports?: unknown };
     const ids = payload.reports;
     if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string') || new Set(ids).size !== ids.length) throw new PinholeError('decode_failed', 'reports', '"reports" expected distinct report ids');
-    const digest = digestIds(ids as string[]);
+    const digest = digestIds(ids);
     const noiseMode = this.#config.insecureNoNoise ? 'none_insecure_test' : 'two_aggregators';
     const published = await this.#storage.release(roundId);
     if (published) {
@@ -347,7 +347,7 @@ export class Prio3Helper {
     const engine = this.#engine();
     const state = this.#rounds.get(roundId);
     if (!state) throw new HttpProblem(409, 'invalid_state', 'roundId', 'verify the round’s reports with the helper first');
-    const missing = (ids as string[]).find((id) => !state.accepted.has(id));
+    const missing = (ids).find((id) => !state.accepted.has(id));
     if (missing !== undefined) throw new HttpProblem(409, 'protocol_violation', 'reports', 'a listed report was not verified valid by the helper');
     const count = ids.length;
     for (const c of engine.collections) {
@@ -355,7 +355,7 @@ export class Prio3Helper {
     }
     const vs = vdafs(engine);
     const shares = vs.map(({ vdaf }, i) => {
-      let share = vdaf.aggregate((ids as string[]).map((id) => (state.accepted.get(id) as FieldVector[])[i] as FieldVector));
+      let share = vdaf.aggregate((ids).map((id) => (state.accepted.get(id) as FieldVector[])[i] as FieldVector));
       const n = noiseFor(engine, i, this.#config);
       if (n) share = addNoiseToAggShare(vdaf, share, n);
       return share.encode();

@@ -4,7 +4,7 @@
  * codes of their own. Nothing else reaches a client: an unexpected error is a bare 500 with no
  * message, stack or path (the server logs it).
  */
-import { type PinholeError, type PinholeErrorCode, isPinholeError } from '@pinhole/core';
+import { type PinholeErrorCode, isPinholeError } from '@pinhole/core';
 
 export const PROBLEM_TYPE = 'application/problem+json';
 
@@ -79,7 +79,7 @@ const FASTIFY: Readonly<Record<string, [number, ProblemCode, string, string]>> =
 export function toProblem(error: unknown): { problem: Problem; headers: Readonly<Record<string, string>>; internal: boolean } {
   if (error instanceof HttpProblem) return { problem: problem(error.status, error.code, error.param, error.message), headers: error.headers, internal: false };
   if (isPinholeError(error)) {
-    const p = (error as PinholeError).toProblem();
+    const p = (error).toProblem();
     const status = STATUS_OF[p.code] ?? 400;
     return { problem: { type: p.type, title: p.title, status, detail: p.detail, code: p.code, param: p.param }, headers: {}, internal: false };
   }
