@@ -38,4 +38,3 @@ export function countingRng(inner: Rng): Rng & { draws: () => number } {
   };
 }
 
-export { scriptedRng } from '@pinhole/core/testing';

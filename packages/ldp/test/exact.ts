@@ -89,7 +89,6 @@ export class ProbeRng implements Rng {
   }
 }
 
-export const TWO_32 = 1n << 32n;
 export const TWO_53 = 1n << 53n;
 export const TWO_64 = 1n << 64n;
 

@@ -3,11 +3,10 @@ import { seededRng } from '@pinhole/core/testing';
 import { configDigest } from '../src/config.js';
 import { Neighbourhoods } from '../src/graph.js';
 import { graphSeed } from '../src/transcript.js';
-import { type AdvertiseKeysOutcome, type KeyDirectory, type SecAggClientOptions, type SecAggRoundConfig, type SimulationPhase, makeRoundConfig, simulateRound, nobleProvider, pinnedKeyDirectory, signingKeyFromSecret } from '../src/index.js';
+import { type AdvertiseKeysOutcome, type KeyDirectory, type SecAggClientOptions, type SecAggRoundConfig, type SimulationPhase, makeRoundConfig, simulateRound, pinnedKeyDirectory, signingKeyFromSecret } from '../src/index.js';
 import { nodeCryptoProvider } from '../src/node.js';
 
 export const nodeCrypto = nodeCryptoProvider();
-export const noble = nobleProvider();
 
 export function randomInputs(seed: string, n: number, length: number, bits: number, maxValue = 2 ** bits - 1): Uint32Array[] {
   const rng = seededRng(seed);
@@ -23,10 +22,6 @@ export function plainSum(inputs: readonly Uint32Array[], bits: number, ids?: rea
   }
   if (bits < 32) for (let i = 0; i < length; i++) out[i] = (out[i] as number) & (2 ** bits - 1);
   return out;
-}
-
-export function hararySeed(label: string): Uint8Array {
-  return seededRng(`graph-${label}`).bytes(32);
 }
 
 export function config(over: Partial<Parameters<typeof makeRoundConfig>[0]> & { cohortSize: number; threshold: number }): SecAggRoundConfig {
