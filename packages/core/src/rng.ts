@@ -3,7 +3,7 @@
  * phones, browsers and Node alike), the only Rng that counts as secure: `requireSecureRng` accepts
  * exactly the frozen objects cryptoRng() made, so neither a hand-made object claiming
  * `insecure: false` nor a wrapped word source can pass for it. Seeded generators and
- * `rngFromU32` live in `@pinhole/core/testing`, are marked `insecure`, and are refused by client
+ * `rngFromU32` live in `@pinhole/core/seeded`, are marked `insecure`, and are refused by client
  * and server entry points unless explicitly allowed.
  */
 import { PinholeError } from './errors.js';
@@ -68,7 +68,7 @@ function buildRng(u32: () => number, insecure: boolean, bytes?: (n: number) => U
 
 /**
  * An INSECURE Rng over any source of uniform 32-bit words (simulations, tests, replaying fixed
- * words): always marked `insecure: true`. Public through `@pinhole/core/testing` only; there is no
+ * words): always marked `insecure: true`. Public through `@pinhole/core/seeded` only; there is no
  * way to label a word source as secure.
  */
 export function rngFromU32(u32: () => number, bytes?: (n: number) => Uint8Array): Rng {

@@ -1,7 +1,7 @@
 /**
  * Statistics for tests, audits and simulation: normal and chi-square quantiles, the regularized
- * incomplete beta and Clopper–Pearson bounds (one- or two-sided). Exported from `@pinhole/core/testing`
- * too, so every package derives its tolerances the same way.
+ * incomplete beta and Clopper–Pearson bounds (one- or two-sided). Public as `@pinhole/core/stats`,
+ * so every package derives its tolerances the same way.
  */
 import { checkInteger, checkNumber, checkOneOf } from './validate.js';
 

@@ -2,7 +2,9 @@
  * @pinhole/gate: the release decision per bucket. k-anonymity thresholds (not private on their
  * own), differentially private bucket selection (optimal partition selection, Laplace and Gaussian
  * noisy thresholds, thresholds on counts noised elsewhere), the minimum cohort rule, noisy values
- * for released buckets, and the `Release` that says what was published and why.
+ * for released buckets, and the `Release` that says what was published and why. Tuning constants
+ * (table sizes, share widths, sampler limits) stay inside the package; DEFAULT_WRAP_PROBABILITY is
+ * public as the documented default of a plan parameter.
  */
 export {
   type Release,
@@ -16,14 +18,13 @@ export {
   SUPPRESSION_REASONS,
   findReleased,
 } from './release.js';
-export { type BucketValues, type ContributorIds, type CountContributorsOptions, countContributors, MAX_KEY_LENGTH } from './input.js';
+export { type BucketValues, type ContributorIds, type CountContributorsOptions, countContributors } from './input.js';
 export { type KAnonymity, type KAnonymityParams, makeKAnonymity } from './k-anonymity.js';
 export {
   type OptimalSelection,
   type OptimalSelectionParams,
   makeOptimalSelection,
   optimalReleaseProbabilityClosedForm,
-  OPTIMAL_SELECTION_MAX_TABLE,
 } from './optimal-selection.js';
 export {
   type NoiseDistribution,
@@ -33,7 +34,6 @@ export {
   skellamTailBound,
   discreteGaussianSumTailBound,
   calibrateThreshold,
-  GAUSSIAN_TAIL_MAX_SIGMA,
 } from './noise.js';
 export {
   type ThresholdSelection,
@@ -61,8 +61,5 @@ export {
   makeDistributedNoisePlan,
   distributedNoisePlanOf,
   DEFAULT_WRAP_PROBABILITY,
-  SKELLAM_SHARE_BITS,
-  DDG_MIN_SIGMA,
-  MAX_NOISE_MASS,
 } from './distributed-noise.js';
 export { boundCounts, countSensitivity, clipL1, clipL2, clipLinf, randomizedRound, roundedSensitivity } from './contribution-bounding.js';
