@@ -9,7 +9,7 @@
  * The measurements' timestamps are set to recent times (the files have none).
  */
 import type { NetworkSample, PlanDomains } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import {
   type MeasurementTable,
   MOBILEBANDWIDTH_OPERATORS,

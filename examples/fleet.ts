@@ -129,7 +129,7 @@ export interface DeviceOptions {
 const TIMEOUT_MS = 60_000;
 
 /** Creates the devices' clients (each with its own storage) and records their samples. */
-export async function createDevices(samples: readonly (readonly NetworkSample[])[], o: DeviceOptions): Promise<Device[]> {
+export async function makeDevices(samples: readonly (readonly NetworkSample[])[], o: DeviceOptions): Promise<Device[]> {
   const devices: Device[] = [];
   for (let i = 0; i < samples.length; i++) {
     const storage = memoryStorage();

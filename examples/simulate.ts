@@ -7,10 +7,10 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import type { RoundRelease } from '@pinhole/aggregator';
 import { loadFleetData } from './data.js';
-import { closeRound, createDevices, enrolDevices, startAggregator, startDirectory, syncAll, tempDir, waitForRelease } from './fleet.js';
+import { closeRound, makeDevices, enrolDevices, startAggregator, startDirectory, syncAll, tempDir, waitForRelease } from './fleet.js';
 import { carrierPlans } from './plans.js';
 
 const { values } = parseArgs({ options: { mode: { type: 'string', default: 'ldp' }, devices: { type: 'string', default: '1000' }, source: { type: 'string', default: 'mobilebandwidth' }, dropouts: { type: 'string', default: '0' }, seed: { type: 'string', default: 'example' } } });
@@ -27,7 +27,7 @@ try {
     // simulation: seeded randomness per device (marked insecure); a device that drops out loses its network after its first upload
     const pick = seededRng(`${values.seed}/dropouts`);
     const gone = new Set(Array.from({ length: N }, (_, i) => i).filter(() => pick.float64() < dropRate));
-    const devices = await createDevices(data.samples, {
+    const devices = await makeDevices(data.samples, {
       serverUrl: server.url,
       ...(directory ? { keyDirectory: directory.url } : {}),
       rng: (i) => seededRng(`${values.seed}/device-${i}`),

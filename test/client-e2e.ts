@@ -18,14 +18,16 @@ import { type CollectionRelease, type RoundRelease, makeReleaseEngine } from '@p
 import { type DeviceInput, type Fetch, deviceInputs } from '@pinhole/client';
 import { deviceVector, noisePlanOf } from '@pinhole/client/secagg';
 import { nodeCryptoProvider } from '@pinhole/secagg/node';
-import { type NetworkSample, type Plan, type PlanCollection, COLLECTIONS, decodeEnvelope } from '@pinhole/core';
-import { seededRng, twoSidedZ } from '@pinhole/core/testing';
+import { type NetworkSample, type Plan, type PlanCollection, COLLECTIONS } from '@pinhole/core';
+import { decodeEnvelope } from '@pinhole/core/wire';
+import { seededRng } from '@pinhole/core/seeded';
+import { twoSidedZ } from '@pinhole/core/stats';
 import type { AnyFrequencyOracle } from '@pinhole/ldp';
 import { makeSecaggDdpPipeline } from '../bench/src/ddp-pipeline.js';
 import { allPipelines } from '../bench/src/pipelines.js';
 import type { HistogramData } from '../bench/src/prepare.js';
 import { loadFleetData } from '../examples/data.js';
-import { closeRound, createDevices, enrolDevices, startAggregator, startDirectory, syncAll, tempDir, waitForRelease } from '../examples/fleet.js';
+import { closeRound, makeDevices, enrolDevices, startAggregator, startDirectory, syncAll, tempDir, waitForRelease } from '../examples/fleet.js';
 import { carrierPlans } from '../examples/plans.js';
 
 /** A device that vanishes: every request after `gone()` says so fails as a lost network would. */
@@ -152,7 +154,7 @@ export async function clientEndToEnd(o: EndToEndOptions): Promise<void> {
       let release: RoundRelease;
       try {
         const nets = Array.from({ length: N }, () => vanishing());
-        const devices = await createDevices(samples, {
+        const devices = await makeDevices(samples, {
           serverUrl: server.url,
           rng: (i) => seededRng(`${o.seed}/ldp-device-${i}`),
           // a dropout loses the network once its report is built: the upload never arrives
@@ -215,7 +217,7 @@ export async function clientEndToEnd(o: EndToEndOptions): Promise<void> {
       try {
         const nets = Array.from({ length: N }, () => vanishing());
         const posted = new Map<number, number>();
-        const devices = await createDevices(samples, {
+        const devices = await makeDevices(samples, {
           serverUrl: server.url,
           keyDirectory: directory.url,
           waitSeconds: 20,
@@ -330,7 +332,7 @@ function expectOnlyMaskedStored(file: string, plan: Plan, inputs: readonly Map<s
       if (x !== undefined) {
         const v = deviceVector(c, x, seededRng('unused'), { allowInsecureRng: true });
         const np = noisePlanOf(c, true);
-        const enc = np.encode(v);
+        const enc = np.toRing(v);
         v.forEach((value, j) => value !== 0 && support.set(offset + j, enc[j] as number));
       }
       offset += c.mechanism.vectorLength;

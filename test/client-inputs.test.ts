@@ -6,8 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { makePlan } from '@pinhole/aggregator';
 import { deviceInputs } from '@pinhole/client';
-import { type HistogramCollection, type InsightRow, type NetworkSample, COLLECTIONS, INSIGHTS } from '@pinhole/core';
-import { seededRng, twoSidedZ } from '@pinhole/core/testing';
+import { type InsightRow, type NetworkSample, COLLECTIONS, INSIGHTS } from '@pinhole/core';
+import { type HistogramCollection } from '@pinhole/core/insights';
+import { seededRng } from '@pinhole/core/seeded';
+import { twoSidedZ } from '@pinhole/core/stats';
 import { generateSyntheticTable, toNetworkSample } from '@pinhole/datasets';
 import { CollectionBuilder, type HistogramData, type MeanData } from '../bench/src/prepare.js';
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { makePlan, makeReleaseEngine } from '@pinhole/aggregator';
 import { PinholeError, decodeRoundReport } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { HELPER_ID, LEADER_ID, combineAggShares, decodePrio3Entry, generateVerifyKey, prio3Context, prio3Nonce, prio3Vdaf } from '@pinhole/prio3';
 import { prio3Report } from '@pinhole/client/prio3';
 // @ts-expect-error the bundling script is plain JavaScript

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { type CollectionRelease, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
 import { type DeviceInput, deviceEntry, deviceMechanism } from '@pinhole/client';
-import { type HistogramCollection, type InsightRow, type MeanCollection, type PlanCollection, COLLECTIONS, encodeRoundReport, makeReportId } from '@pinhole/core';
-import { seededRng, twoSidedZ } from '@pinhole/core/testing';
+import { type InsightRow, type PlanCollection, COLLECTIONS, encodeRoundReport, makeReportId } from '@pinhole/core';
+import { type HistogramCollection, type MeanCollection } from '@pinhole/core/insights';
+import { seededRng } from '@pinhole/core/seeded';
+import { twoSidedZ } from '@pinhole/core/stats';
 import { generateSyntheticTable } from '@pinhole/datasets';
 import { type AnyFrequencyOracle, type NumericMechanism } from '@pinhole/ldp';
 import { allPipelines } from '../bench/src/pipelines.js';

@@ -51,7 +51,7 @@ describe('README code blocks', () => {
     const report = m.report as Uint8Array;
     expect(report).toBeInstanceOf(Uint8Array);
     expect(report.length).toBeGreaterThan(0);
-    const tally = oracle.createTally();
+    const tally = oracle.makeTally();
     tally.add(oracle.decodeReport(report));
     expect(tally.n).toBe(1);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PrivacyAccountant, isPinholeError } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { type DistributedNoiseParams, type DistributedNoisePlan, findReleased, makeDistributedNoisePlan, makeGate } from '@pinhole/gate';
 import { SecAggClient, SecAggServer, makeRoundConfig, pinnedKeyDirectory, signingKeyFromSecret } from '@pinhole/secagg';
 
@@ -63,7 +63,7 @@ async function runRound(plan: DistributedNoisePlan, roundId: string, dropBeforeM
     const x = new Array<number>(KEYS.length).fill(0);
     x[BUCKET(id)] = 1;
     const noisy = x.map((v, j) => v + (share[j] as number));
-    await server.receive(await c.maskInput(inboxes.get(id)!, plan.encode(noisy)), id);
+    await server.receive(await c.maskInput(inboxes.get(id)!, plan.toRing(noisy)), id);
   }
   const survivors = server.closeMaskedInputCollection();
   for (const [id, msg] of survivors) if (!dropAfterMasking.includes(id)) await server.receive(await clients.get(id)!.consistencyCheck(msg), id);
@@ -139,7 +139,7 @@ describe('secure aggregation + distributed Skellam noise + the gate, end to end'
     expect(isPinholeError(thrown, 'invalid_state')).toBe(true);
     const accountant = new PrivacyAccountant({ budget: { epsilon: 10, delta: 1e-4 } });
     const gate = makeGate({ selection: settlement.selection({ thresholdDelta: 1e-6 }), domain: KEYS });
-    const decoded = plan.decode(outcome.sum);
+    const decoded = plan.fromRing(outcome.sum);
     const release = gate.decide(Object.fromEntries(KEYS.map((k, j) => [k, decoded[j] as number])), { accountant });
     expect(release.status).toBe('refused');
     expect(release.refusal?.reason).toBe('noise_below_plan');

@@ -5,7 +5,8 @@
  * caught; 1 when a shipped target's lower bound exceeds its claim; 3 when only a broken variant was
  * missed (the audit was too weak to catch a known bug: raise --trials).
  */
-import { cryptoRng, invalid } from '@pinhole/core';
+import { cryptoRng } from '@pinhole/core';
+import { invalid } from '@pinhole/core/validate';
 import { type AuditOutcome, audit } from './audit.js';
 import { type AuditResults, writeAuditResults } from './audit-output.js';
 import { auditTarget, auditTargetIds, selectTargets } from './audit-suite.js';

@@ -15,7 +15,8 @@
  * whose single step is then the whole claim (replace-one with l0 is add/remove with 2·l0); the
  * distributed plans account for replace-one only, so their one-count audit is the looser one.
  */
-import { type Rng, discreteGaussianSampler, type PrivacyLoss } from '@pinhole/core';
+import { type Rng, type PrivacyLoss } from '@pinhole/core';
+import { makeDiscreteGaussianSampler } from '@pinhole/core/samplers';
 import {
   type DistributedMechanism,
   makeDistributedNoisePlan,
@@ -159,7 +160,7 @@ const PLAN_DOMAINS = { operators: ['001-01'], regions: ['audit'], cells: ['audit
 export function centralCountTarget(epsilon: number, delta = AUDIT_DELTA): AuditTarget<number> {
   const c = makeCollectionPlan({ collection: 'device-class', mode: 'central', budget: { epsilon, delta }, domains: PLAN_DOMAINS, expectedDevices: 1000 });
   const m = c.mechanism as { sigma: number; epsilon: number; delta: number };
-  const draw = discreteGaussianSampler(m.sigma);
+  const draw = makeDiscreteGaussianSampler(m.sigma);
   return {
     id: 'central/discrete-gaussian',
     family: 'central',
@@ -210,7 +211,7 @@ export function distributedTarget(mechanism: DistributedMechanism, epsilon: numb
       const noise = plan.simulateSumNoise(others, rng);
       let sum = ((othersValue + (noise[0] as number)) % modulus + modulus) % modulus;
       if (input === 0) {
-        const own = plan.encode(plan.addShare([1], rng));
+        const own = plan.toRing(plan.addShare([1], rng));
         sum = (sum + (own[0] as number)) % modulus;
       }
       return plan.finish([sum], settled[input] as ReturnType<typeof plan.settle>, { rng }).values[0] as number;

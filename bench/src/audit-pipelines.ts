@@ -22,7 +22,8 @@
 import { type CollectionEngine, type ReleaseEngine, type ReleasedGroup, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
 import { deviceEntry, deviceMechanism, toUnitInterval } from '@pinhole/client';
 import { deviceVector } from '@pinhole/client/secagg';
-import { type PrivacyLoss, type Rng, NUMERIC_FIELDS, encodeRoundReport, makeReportId } from '@pinhole/core';
+import { type PrivacyLoss, type Rng, encodeRoundReport, makeReportId } from '@pinhole/core';
+import { NUMERIC_FIELDS } from '@pinhole/core/schema';
 import type { DistributedNoisePlan } from '@pinhole/gate';
 import type { AnyDeviceOracle, AnyFrequencyOracle, DeviceNumericMechanism, NumericMechanism } from '@pinhole/ldp';
 import { prio3Measurement } from '@pinhole/prio3';
@@ -163,7 +164,7 @@ export function pipelineTarget(id: string, collection: PipelineCollection, epsil
         rng,
         (col) => deviceEntry(col.plan, { bucket: input }, rng, { mechanism: oracle, allowInsecureRng: true }).bytes,
         (col, r) => {
-          const t = server.createTally();
+          const t = server.makeTally();
           for (let i = 0; i < AUDIT_OTHERS_LDP; i++) t.add(oracle.perturb(othersBucket, rng));
           r.tally(col.id).addOracleTally(t);
         },
@@ -180,7 +181,7 @@ export function pipelineTarget(id: string, collection: PipelineCollection, epsil
         rng,
         (col) => deviceEntry(col.plan, { group: 0, value: input === 0 ? 0 : RTT_MAX }, rng, { mechanism: mech, allowInsecureRng: true }).bytes,
         (col, r) => {
-          const t = server.createTally();
+          const t = server.makeTally();
           const unit = toUnitInterval(bounds, othersValue);
           for (let i = 0; i < AUDIT_OTHERS_LDP; i++) t.add(mech.perturb(unit, rng));
           r.tally(col.id).addNumericTally(0, t);
@@ -253,8 +254,8 @@ export function pipelineTarget(id: string, collection: PipelineCollection, epsil
         const noise = plan.simulateSumNoise(AUDIT_OTHERS, rng);
         const total = new Int32Array(D);
         for (let j = 0; j < D; j++) total[j] = (othersSum[j] as number) + (noise[j] as number);
-        const sum = plan.encode(total);
-        if (input === 0) addModular(sum, plan.encode(ownVector(rng)), modulus);
+        const sum = plan.toRing(total);
+        if (input === 0) addModular(sum, plan.toRing(ownVector(rng)), modulus);
         r.tally(col.id).setSecureSum(sum, AUDIT_OTHERS + (input === 0 ? 1 : 0));
       });
   }

@@ -2,7 +2,7 @@
  * Every target the auditor knows, by id: mechanisms (audit-mechanisms.ts), whole pipelines
  * (audit-pipelines.ts) and the deliberately broken variants (audit-broken.ts), built for one epsilon.
  */
-import { invalid } from '@pinhole/core';
+import { invalid } from '@pinhole/core/validate';
 import { NUMERIC_NAMES, ORACLE_NAMES } from '@pinhole/ldp';
 import type { AuditTarget } from './audit.js';
 import { BROKEN_IDS, brokenTarget } from './audit-broken.js';

@@ -27,7 +27,8 @@
  * The bounds are core's one-sided Clopper–Pearson bounds (`clopperPearson(..., 'one_sided')`).
  */
 import type { PrivacyLoss, Rng } from '@pinhole/core';
-import { clopperPearson, normalQuantile, seededRng } from '@pinhole/core/testing';
+import { clopperPearson, normalQuantile } from '@pinhole/core/stats';
+import { seededRng } from '@pinhole/core/seeded';
 
 /** A feature of an output: an ordered number (ties and ±Infinity allowed) or a categorical key. */
 export type AuditFeature<O> =

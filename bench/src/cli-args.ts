@@ -2,7 +2,7 @@
  * Argument parsing shared by the bench's commands: comma-separated lists and numbers, refused
  * with the flag's name.
  */
-import { invalid } from '@pinhole/core';
+import { invalid } from '@pinhole/core/validate';
 
 /** A comma-separated list, items trimmed, empty items dropped. */
 export function parseList(s: string): string[] {

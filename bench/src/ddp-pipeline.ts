@@ -13,7 +13,9 @@
  * own share mod 2^b. The secure-aggregation masks cancel exactly, so they are not simulated here
  * (test/secagg-ddp.e2e.test.ts runs the real protocol).
  */
-import { type DistributedNoiseMechanism, type Rng, checkNumber, checkObject, checkOneOf } from '@pinhole/core';
+import { type Rng } from '@pinhole/core';
+import { type DistributedNoiseMechanism } from '@pinhole/core/plan';
+import { checkNumber, checkObject, checkOneOf } from '@pinhole/core/validate';
 import { type DistributedNoisePlan, randomizedRound } from '@pinhole/gate';
 import { type EngineConfig, type HistogramOutput, type MeanOutput, type Pipeline, type PipelineInput, engineFor, publishHistogram, rawValues, releasedFlags } from './pipeline.js';
 import type { HistogramData, MeanData } from './prepare.js';
@@ -73,7 +75,7 @@ export function makeSecaggDdpPipeline(options: SecaggDdpOptions = {}): Pipeline 
       }
       const noise = plan.simulateSumNoise(s, rng);
       for (let v = 0; v < D; v++) truth[v] = (truth[v] as number) + (noise[v] as number);
-      sum = plan.encode(truth);
+      sum = plan.toRing(truth);
     } else {
       sum = new Uint32Array(D);
       const share = new Int32Array(D);
@@ -83,10 +85,10 @@ export function makeSecaggDdpPipeline(options: SecaggDdpOptions = {}): Pipeline 
         plan.clientShare(rng, share);
         const b = data.items[i] as number;
         share[b] = (share[b] as number) + 1;
-        addModular(sum, plan.encode(share), modulus);
+        addModular(sum, plan.toRing(share), modulus);
       }
     }
-    const tally = c.createTally();
+    const tally = c.makeTally();
     tally.setSecureSum(sum, s);
     return publishHistogram(c, tally, rng, D, G, n);
   }
@@ -129,7 +131,7 @@ export function makeSecaggDdpPipeline(options: SecaggDdpOptions = {}): Pipeline 
         vec[2 * g] = r;
         vec[2 * g + 1] = grid;
         for (let j = 0; j < D; j++) vec[j] = (vec[j] as number) + (share[j] as number);
-        addModular(sum, plan.encode(vec), modulus);
+        addModular(sum, plan.toRing(vec), modulus);
         devices[g]! += 1;
       }
     }
@@ -140,9 +142,9 @@ export function makeSecaggDdpPipeline(options: SecaggDdpOptions = {}): Pipeline 
         total[2 * g] = (gridSums[g] as number) + (noise[2 * g] as number);
         total[2 * g + 1] = (devices[g] as number) * grid + (noise[2 * g + 1] as number);
       }
-      sum = plan.encode(total);
+      sum = plan.toRing(total);
     }
-    const tally = c.createTally();
+    const tally = c.makeTally();
     tally.setSecureSum(sum, s);
     const est = c.estimate(tally, { rng });
     const release = c.publish(est);

@@ -8,7 +8,9 @@
  * built from the seed before any device exists, so its domains are public by construction.
  */
 import { readFileSync } from 'node:fs';
-import { NEIGHBOUR_RELATION, PinholeError, type Rng, checkObject, invalid } from '@pinhole/core';
+import { PinholeError, type Rng } from '@pinhole/core';
+import { NEIGHBOUR_RELATION } from '@pinhole/core/privacy';
+import { checkObject, invalid } from '@pinhole/core/validate';
 import { type MeasurementTable, type PublicDomains, otherCellOf } from '@pinhole/datasets';
 import { makeOptimalSelection } from '@pinhole/gate';
 

@@ -5,8 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { type InsightDomains, PinholeError, invalid } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { PinholeError } from '@pinhole/core';
+import { type InsightDomains } from '@pinhole/core/insights';
+import { invalid } from '@pinhole/core/validate';
+import { seededRng } from '@pinhole/core/seeded';
 import {
   type LoadResult,
   type MeasurementTable,

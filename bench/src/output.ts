@@ -4,7 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { studentTQuantile } from '@pinhole/core';
+import { studentTQuantile } from '@pinhole/core/stats';
 import { ZERO_RESIDUE } from './format.js';
 import { type PlotFile, renderPlots } from './plots.js';
 import { toHtml, toMarkdown } from './report.js';

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { PerfRow, PerfSuite } from '@pinhole/core';
+import type { PerfRow, PerfSuite } from '@pinhole/core/perf';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -15,7 +15,8 @@ import {
   makePlan,
   makeReleaseEngine,
 } from '@pinhole/aggregator';
-import { type InsightDomains, type Rng, INSIGHTS, PinholeError } from '@pinhole/core';
+import { type Rng, INSIGHTS, PinholeError } from '@pinhole/core';
+import { type InsightDomains } from '@pinhole/core/insights';
 import type { HistogramData, MeanData } from './prepare.js';
 import type { WorkerPool } from './workers.js';
 
@@ -118,7 +119,7 @@ export function releasedFlags(release: CollectionRelease, groups: number): Uint8
 }
 
 /** Estimates and publishes a filled tally: the histogram output every engine pipeline returns. */
-export function publishHistogram(c: CollectionEngine, tally: ReturnType<CollectionEngine['createTally']>, rng: Rng, domainSize: number, groups: number, n: number): HistogramOutput {
+export function publishHistogram(c: CollectionEngine, tally: ReturnType<CollectionEngine['makeTally']>, rng: Rng, domainSize: number, groups: number, n: number): HistogramOutput {
   const est = c.estimate(tally, { rng });
   const release = c.publish(est);
   return {

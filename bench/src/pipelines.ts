@@ -107,7 +107,7 @@ const centralDp: Pipeline = {
   async histogram({ data, epsilon, delta, k, rng }) {
     if (data.n === 0) return empty(data);
     const c = engineFor(CENTRAL, data, epsilon, delta, k);
-    const tally = c.createTally();
+    const tally = c.makeTally();
     tally.addExactCounts(data.sampledCounts);
     const est = c.estimate(tally, { rng });
     const release = c.publish(est);
@@ -117,7 +117,7 @@ const centralDp: Pipeline = {
   async mean({ data, epsilon, delta, k, rng }) {
     if (data.n === 0) return emptyMean(data);
     const c = engineFor(CENTRAL, data, epsilon, delta, k);
-    const tally = c.createTally();
+    const tally = c.makeTally();
     tally.addExactValues(data.groupOf, data.values);
     const est = c.estimate(tally, { rng });
     const release = c.publish(est);
@@ -147,7 +147,7 @@ async function ldpHistogram(config: EngineConfig, input: PipelineInput<Histogram
   if (data.n === 0) return empty(data);
   const c = engineFor(config, data, epsilon, delta, k);
   const oracle = c.oracle as AnyFrequencyOracle;
-  const tally = c.createTally();
+  const tally = c.makeTally();
   if (mode === 'aggregate' || data.items.length === 0) {
     tally.addOracleTally(oracle.simulateTally(data.sampledCounts, rng));
   } else if (pool) {
@@ -170,7 +170,7 @@ async function ldpMean(config: EngineConfig, input: PipelineInput<MeanData>): Pr
   const bounds = data.collection.bounds;
   const half = (bounds[1] - bounds[0]) / 2;
   const G = data.groups.length;
-  const tallies: NumericTally[] = Array.from({ length: G }, () => mech.createTally());
+  const tallies: NumericTally[] = Array.from({ length: G }, () => mech.makeTally());
   const varSums = new Float64Array(G);
   for (let i = 0; i < data.n; i++) {
     const t = toUnitInterval(bounds, data.values[i] as number);
@@ -178,7 +178,7 @@ async function ldpMean(config: EngineConfig, input: PipelineInput<MeanData>): Pr
     (tallies[g] as NumericTally).add(device.perturb(t, rng));
     varSums[g]! += mech.reportVariance(t);
   }
-  const tally = c.createTally();
+  const tally = c.makeTally();
   tallies.forEach((t, g) => tally.addNumericTally(g, t));
   const est = c.estimate(tally);
   const release = c.publish(est);

@@ -6,7 +6,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type MakePlanOptions, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
-import { INSIGHTS, type PlanDomains, invalid, planRoundLoss } from '@pinhole/core';
+import { INSIGHTS, type PlanDomains } from '@pinhole/core';
+import { invalid } from '@pinhole/core/validate';
+import { planRoundLoss } from '@pinhole/core/plan';
 import { type MeasurementTable, syntheticChunks, syntheticWorld } from '@pinhole/datasets';
 import { NUMERIC_NAMES, ORACLE_NAMES, type NumericName, type OracleName } from '@pinhole/ldp';
 import { domainsOf } from './prepare.js';

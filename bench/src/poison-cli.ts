@@ -3,7 +3,8 @@
  * figure in every pipeline (poison.ts), on the synthetic population, written in the bench's report
  * format (poison-output.ts).
  */
-import { getCollection, invalid } from '@pinhole/core';
+import { getCollection } from '@pinhole/core';
+import { invalid } from '@pinhole/core/validate';
 import { parseList, parseNumber } from './cli-args.js';
 import { formatNumber } from './format.js';
 import { readVersions, resultsFolder } from './results-folder.js';

@@ -3,8 +3,8 @@
  * of one operator × region, in every pipeline that serves histograms.
  */
 import { type CollectionEngine, type ReleasedGroup } from '@pinhole/aggregator';
-import { encodeExactBucket } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { encodeExactBucket } from '@pinhole/core/wire';
+import { seededRng } from '@pinhole/core/seeded';
 import type { DistributedNoisePlan } from '@pinhole/gate';
 import type { AnyFrequencyOracle } from '@pinhole/ldp';
 import { summarise } from './output.js';
@@ -90,14 +90,14 @@ export function poisonHistogram(pipeline: string, data: HistogramData, target: P
         const poor = honestT + m;
         g = ok + poor >= o.k ? ({ released: true, counts: [ok, poor] } as unknown as ReleasedGroup) : null;
       } else if (c.mode === 'ldp') {
-        const tally = c.createTally();
+        const tally = c.makeTally();
         tally.addOracleTally((c.oracle as AnyFrequencyOracle).simulateTally(data.sampledCounts, rng));
         if (m > 0) tally.addAggregate(Array.from(attackVector as Float64Array, (x) => x * m), m);
         g = groupOf(c.publish(c.estimate(tally)), target.group);
       } else if (c.mode === 'central') {
         const counts = Int32Array.from(data.sampledCounts);
         counts[t] = (counts[t] as number) + m;
-        const tally = c.createTally();
+        const tally = c.makeTally();
         tally.addExactCounts(counts);
         g = groupOf(c.publish(c.estimate(tally, { rng })), target.group);
       } else if (c.mode === 'prio3') {
@@ -106,7 +106,7 @@ export function poisonHistogram(pipeline: string, data: HistogramData, target: P
         const a = noise.noise(rng);
         const b = noise.noise(rng);
         const sum = Array.from(data.sampledCounts, (x, v) => x + (v === t ? m : 0) + (a[v] as number) + (b[v] as number));
-        const tally = c.createTally();
+        const tally = c.makeTally();
         tally.setPrio3Sum(sum, N + m);
         g = groupOf(c.publish(c.estimate(tally, { rng })), target.group);
       } else {
@@ -119,8 +119,8 @@ export function poisonHistogram(pipeline: string, data: HistogramData, target: P
           total[t] = (total[t] as number) + A;
           total[other] = (total[other] as number) - A;
         }
-        const tally = c.createTally();
-        tally.setSecureSum(plan.encode(total), N + m);
+        const tally = c.makeTally();
+        tally.setSecureSum(plan.toRing(total), N + m);
         g = groupOf(c.publish(c.estimate(tally, { rng })), target.group);
       }
       if (g) released++;

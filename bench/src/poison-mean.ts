@@ -4,8 +4,8 @@
  */
 import { type CollectionEngine } from '@pinhole/aggregator';
 import { deviceMechanism } from '@pinhole/client';
-import { encodeExactValue } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { encodeExactValue } from '@pinhole/core/wire';
+import { seededRng } from '@pinhole/core/seeded';
 import type { DistributedNoisePlan } from '@pinhole/gate';
 import type { DeviceNumericMechanism, NumericMechanism, NumericTally } from '@pinhole/ldp';
 import { summarise } from './output.js';
@@ -86,10 +86,10 @@ export function poisonMean(pipeline: string, data: MeanData, target: PoisonTarge
       } else if (c.mode === 'ldp') {
         const device = deviceMechanism(c.plan, { allowInsecureRng: true }) as DeviceNumericMechanism;
         const mech = c.numeric as NumericMechanism;
-        const tallies: NumericTally[] = Array.from({ length: G }, () => mech.createTally());
+        const tallies: NumericTally[] = Array.from({ length: G }, () => mech.makeTally());
         for (let i = 0; i < N; i++) (tallies[data.groupOf[i] as number] as NumericTally).add(device.perturb(((data.values[i] as number) - lo) / (hi - lo) * 2 - 1, rng));
         for (let i = 0; i < m; i++) (tallies[target.group] as NumericTally).add(attackValue);
-        const tally = c.createTally();
+        const tally = c.makeTally();
         tallies.forEach((tt, g) => tally.addNumericTally(g, tt));
         const g = groupOf(c.publish(c.estimate(tally)), target.group);
         ok = g !== null;
@@ -109,7 +109,7 @@ export function poisonMean(pipeline: string, data: MeanData, target: PoisonTarge
         total[2 * target.group] = (total[2 * target.group] as number) + m * grid;
         const a = noise.noise(rng);
         const b = noise.noise(rng);
-        const tally = c.createTally();
+        const tally = c.makeTally();
         tally.setPrio3Sum(total.map((x, j) => x + (a[j] as number) + (b[j] as number)), N + m);
         const g = groupOf(c.publish(c.estimate(tally, { rng })), target.group);
         ok = g !== null;
@@ -117,7 +117,7 @@ export function poisonMean(pipeline: string, data: MeanData, target: PoisonTarge
       } else if (c.mode === 'central') {
         const groups = Int32Array.from({ length: N + m }, (_, i) => (i < N ? (data.groupOf[i] as number) : target.group));
         const values = Float64Array.from({ length: N + m }, (_, i) => (i < N ? (data.values[i] as number) : attackValue));
-        const tally = c.createTally();
+        const tally = c.makeTally();
         tally.addExactValues(groups, values);
         const g = groupOf(c.publish(c.estimate(tally, { rng })), target.group);
         ok = g !== null;
@@ -136,8 +136,8 @@ export function poisonMean(pipeline: string, data: MeanData, target: PoisonTarge
         }
         for (let j = 0; j < 2 * G; j++) total[j] = (total[j] as number) + (noise[j] as number);
         if (m > 0) total[2 * target.group] = (total[2 * target.group] as number) + 2 ** (plan.modulusBits - 2);
-        const tally = c.createTally();
-        tally.setSecureSum(plan.encode(total), N + m);
+        const tally = c.makeTally();
+        tally.setSecureSum(plan.toRing(total), N + m);
         const g = groupOf(c.publish(c.estimate(tally, { rng })), target.group);
         ok = g !== null;
         mean = g?.mean ?? NaN;

@@ -5,8 +5,8 @@
  */
 import { type CollectionEngine } from '@pinhole/aggregator';
 import { deviceMechanism } from '@pinhole/client';
-import { type WireValue, encodeEnvelope } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { type WireValue, encodeEnvelope } from '@pinhole/core/wire';
+import { seededRng } from '@pinhole/core/seeded';
 import type { AnyFrequencyOracle, DeviceNumericMechanism, NumericMechanism } from '@pinhole/ldp';
 import { type Prio3CollectionVdaf, LEADER_ID, HELPER_ID, Prio3, prio3Context, prio3Vdaf } from '@pinhole/prio3';
 import { supports } from './audit-mechanisms.js';

@@ -4,7 +4,8 @@
  * and the sampled counts that aggregate simulation starts from. Tables may arrive in chunks of
  * whole devices, so populations of millions never sit in memory as rows.
  */
-import type { Collection, InsightDomains, InsightRow, Rng } from '@pinhole/core';
+import type { Collection, InsightRow, Rng } from '@pinhole/core';
+import type { InsightDomains } from '@pinhole/core/insights';
 import type { MeasurementTable } from '@pinhole/datasets';
 
 export interface HistogramData {

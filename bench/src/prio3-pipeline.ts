@@ -14,7 +14,8 @@
  * reports are what the poisoning experiment exercises; honest devices' reports are always valid.
  */
 import type { CollectionEngine } from '@pinhole/aggregator';
-import { type Rng, discreteGaussianVariance } from '@pinhole/core';
+import { type Rng } from '@pinhole/core';
+import { discreteGaussianVariance } from '@pinhole/core/samplers';
 import { HELPER_ID, LEADER_ID, addNoiseToAggShare, combineAggShares, prio3Context, prio3Measurement, prio3Vdaf } from '@pinhole/prio3';
 import { type EngineConfig, type HistogramOutput, type MeanOutput, type Pipeline, type PipelineInput, engineFor, publishHistogram, rawValues, releasedFlags } from './pipeline.js';
 import type { HistogramData, MeanData } from './prepare.js';
@@ -61,7 +62,7 @@ async function histogram(input: PipelineInput<HistogramData>): Promise<Histogram
   if (n === 0) return { counts: new Float64Array(D), released: new Uint8Array(G), frequencyVariance: null, insights: [], release: null };
   const c = engineFor(CONFIG, data, epsilon, delta, k);
   const sum = mode === 'device' && data.items.length > 0 ? vdafSum(c, Array.from(data.items), rng) : noisySum(c, data.sampledCounts, rng);
-  const tally = c.createTally();
+  const tally = c.makeTally();
   tally.setPrio3Sum(sum, n);
   return publishHistogram(c, tally, rng, D, G, n);
 }
@@ -94,7 +95,7 @@ async function mean(input: PipelineInput<MeanData>): Promise<MeanOutput> {
     }
   }
   const sum = mode === 'device' ? vdafSum(c, measurements, rng) : noisySum(c, truth, rng);
-  const tally = c.createTally();
+  const tally = c.makeTally();
   tally.setPrio3Sum(sum, n);
   const est = c.estimate(tally, { rng });
   const release = c.publish(est);

@@ -4,8 +4,9 @@
  * from its seed (timings aside) and adding a pipeline does not change the others' numbers.
  */
 import type { CollectionRelease } from '@pinhole/aggregator';
-import { COLLECTIONS, ERROR_METRICS, type Collection, type InsightDefinition, type InsightDomains, getInsight } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { COLLECTIONS, type Collection, type InsightDefinition, getInsight } from '@pinhole/core';
+import { ERROR_METRICS, type InsightDomains } from '@pinhole/core/insights';
+import { seededRng } from '@pinhole/core/seeded';
 import type { MeasurementTable } from '@pinhole/datasets';
 import { frequencyRmse, scoreHistogram, scoreMean } from './evaluate.js';
 import type { InsightInfo, PipelineInfo, ResultPoint } from './output.js';

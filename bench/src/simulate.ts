@@ -6,8 +6,8 @@ import type { AnyDeviceOracle, AnyFrequencyOracle } from '@pinhole/ldp';
  * Perturbs every device's bucket with `device` (what an app runs) and tallies the reports in
  * batches with `oracle` (the server's side of the same mechanism), on one thread.
  */
-export function perturbAll(oracle: AnyFrequencyOracle, items: Int32Array, rng: Rng, device: AnyDeviceOracle = oracle): ReturnType<AnyFrequencyOracle['createTally']> {
-  const tally = oracle.createTally();
+export function perturbAll(oracle: AnyFrequencyOracle, items: Int32Array, rng: Rng, device: AnyDeviceOracle = oracle): ReturnType<AnyFrequencyOracle['makeTally']> {
+  const tally = oracle.makeTally();
   const batch: unknown[] = [];
   for (let i = 0; i < items.length; i++) {
     batch.push(device.perturb(items[i] as number, rng));

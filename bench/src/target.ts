@@ -17,7 +17,7 @@
  * there is nothing to interpolate from and the answer is "at most eps_j". An insight with no
  * computable point at all has no answer.
  */
-import type { ErrorMetric } from '@pinhole/core';
+import type { ErrorMetric } from '@pinhole/core/insights';
 import type { ResultPoint } from './output.js';
 
 /** Default targets per metric: what a carrier would call usable. */

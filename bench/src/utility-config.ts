@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { INSIGHTS, PinholeError, invalid } from '@pinhole/core';
+import { INSIGHTS, PinholeError } from '@pinhole/core';
+import { invalid } from '@pinhole/core/validate';
 import { parseList, parseNumber } from './cli-args.js';
 import { PIPELINE_IDS, type SimulationMode } from './pipelines.js';
 import { DEFAULT_TARGETS } from './target.js';

@@ -1,6 +1,6 @@
 /** Worker thread of WorkerPool: perturbs a slice of devices and returns its aggregate vector. */
 import { parentPort } from 'node:worker_threads';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { ORACLES, type OracleName } from '@pinhole/ldp';
 import { perturbAll } from './simulate.js';
 

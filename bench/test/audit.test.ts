@@ -33,7 +33,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PinholeError } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { describe, expect, it } from 'vitest';
 import { type AuditTarget, audit } from '../src/audit.js';
 import { floatLaplace, floatLaplaceReachable } from '../src/audit-mechanisms.js';

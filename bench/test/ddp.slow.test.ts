@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getInsight } from '@pinhole/core';
-import { chiSquareCritical, seededRng } from '@pinhole/core/testing';
+import { chiSquareCritical } from '@pinhole/core/stats';
+import { seededRng } from '@pinhole/core/seeded';
 import { makeSecaggDdpPipeline, secaggDdp } from '../src/ddp-pipeline.js';
 import { scoreHistogram } from '../src/evaluate.js';
 import { type ResultPoint, summarise } from '../src/output.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { makeSecaggDdpPipeline } from '../src/ddp-pipeline.js';
 import { type UtilityResults, writeResults } from '../src/output.js';
 import type { CollectionData, HistogramData } from '../src/prepare.js';

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { COLLECTIONS, type HistogramCollection } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { COLLECTIONS } from '@pinhole/core';
+import { type HistogramCollection } from '@pinhole/core/insights';
+import { seededRng } from '@pinhole/core/seeded';
 import { ORACLES, type OracleName } from '@pinhole/ldp';
 import { allPipelines } from '../src/pipelines.js';
 import type { HistogramData } from '../src/prepare.js';
@@ -91,7 +92,7 @@ describe('aggregate simulation agrees with per-device simulation', () => {
     const single: number[] = [];
     for (let r = 0; r < 100; r++) {
       const vec = await pool.perturbAll('grr', 1, 6, data.items.slice(), r);
-      const t = o.createTally();
+      const t = o.makeTally();
       t.addAggregate(vec, data.n);
       inPool.push(o.estimateCounts(t)[0] as number);
       const d = await allPipelines().find((p) => p.id === 'ldp-grr')!.histogram!({ data, epsilon: 1, delta: 1e-6, k: 1, rng: seededRng('single').stream(r), mode: 'device' });

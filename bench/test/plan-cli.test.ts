@@ -7,8 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { makeReleaseEngine } from '@pinhole/aggregator';
 import { type DeviceInput, deviceEntry, deviceMechanism } from '@pinhole/client';
 import { deviceVector } from '@pinhole/client/secagg';
-import { type Plan, checkPlan, encodeRoundReport, makeReportId, planRoundLoss } from '@pinhole/core';
-import { expectPinholeError, seededRng } from '@pinhole/core/testing';
+import { type Plan, checkPlan, encodeRoundReport, makeReportId } from '@pinhole/core';
+import { planRoundLoss } from '@pinhole/core/plan';
+import { expectPinholeError } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { planOptionsFromArgs, runPlanCli } from '../src/plan-cli.js';
 
 const BIN = fileURLToPath(new URL('../bin/pinhole-bench.js', import.meta.url));
@@ -44,7 +46,7 @@ function deploy(plan: Plan, n: number) {
     const total = new Int32Array(np.vectorLength);
     for (let i = 0; i < n; i++) deviceVector(c, input(i, c), rng, { allowInsecureRng: true }).forEach((x, j) => (total[j]! += x));
     const noise = np.simulateSumNoise(n, rng);
-    round.tally(c.id).setSecureSum(np.encode(total.map((x, j) => x + (noise[j] as number))), n);
+    round.tally(c.id).setSecureSum(np.toRing(total.map((x, j) => x + (noise[j] as number))), n);
   }
   return round.release({ rng });
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LdpOptions, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
-import { discreteGaussianSwapSigma } from '@pinhole/core';
+import { discreteGaussianSwapSigma } from '@pinhole/core/privacy';
 import { type AnyFrequencyOracle, NUMERIC_NAMES, ORACLE_NAMES } from '@pinhole/ldp';
 import { describe, expect, it } from 'vitest';
 import { supports } from '../src/audit-mechanisms.js';

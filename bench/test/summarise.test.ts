@@ -1,4 +1,4 @@
-import { studentTQuantile } from '@pinhole/core';
+import { studentTQuantile } from '@pinhole/core/stats';
 import { describe, expect, it } from 'vitest';
 import { summarise } from '../src/output.js';
 

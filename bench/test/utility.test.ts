@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getInsight } from '@pinhole/core';
-import { twoSidedZ } from '@pinhole/core/testing';
+import { twoSidedZ } from '@pinhole/core/stats';
 import { ORACLES, type OracleName } from '@pinhole/ldp';
 import { type CollectionData, type HistogramData } from '../src/prepare.js';
 import type { ResultPoint } from '../src/output.js';

@@ -5,8 +5,8 @@
  *   node --conditions=pinhole-source --import tsx datasets/benchmark/index.ts [--quick]
  */
 import { pathToFileURL } from 'node:url';
-import { type PerfOptions, type PerfRow, type PerfSuite } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { type PerfOptions, type PerfRow, type PerfSuite } from '@pinhole/core/perf';
+import { seededRng } from '@pinhole/core/seeded';
 import { generateSyntheticTable, parseCsv } from '../src/index.js';
 
 function time(fn: () => void, minMs: number): { runs: number; ms: number } {

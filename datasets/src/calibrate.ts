@@ -6,7 +6,9 @@
  * signals with downlink). `scripts/calibrate.ts` writes its output on the mobilebandwidth files
  * to `data/calibration.json`; a test recomputes it whenever the files are present.
  */
-import { checkObject, NETWORK_TYPES, type NetworkType, normalQuantile } from '@pinhole/core';
+import { NETWORK_TYPES, type NetworkType } from '@pinhole/core';
+import { checkObject } from '@pinhole/core/validate';
+import { normalQuantile } from '@pinhole/core/stats';
 import { type Knots } from './distributions.js';
 import { type MeasurementTable } from './table.js';
 

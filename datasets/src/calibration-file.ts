@@ -4,7 +4,8 @@
  * relies on). No side effects, so the script can import it when the file is missing or stale.
  */
 import { readFileSync } from 'node:fs';
-import { checkFinite, checkInteger, checkNumber, checkObject, checkOneOf, invalid, PinholeError } from '@pinhole/core';
+import { PinholeError } from '@pinhole/core';
+import { checkFinite, checkInteger, checkNumber, checkObject, checkOneOf, invalid } from '@pinhole/core/validate';
 import { type CalibrationFigures } from './calibrate.js';
 import { type Knots } from './distributions.js';
 

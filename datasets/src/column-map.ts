@@ -2,7 +2,7 @@
  * Column maps: which CSV column feeds which table field, by short names (`downlink`, `rtt`, …) or
  * the schema's own (`downlinkMbps`, …), with the unit stated per numeric column.
  */
-import { checkString, invalid } from '@pinhole/core';
+import { checkString, invalid } from '@pinhole/core/validate';
 import { type TableNumericField, type TableStreamingField } from './table.js';
 import { FIELD_UNITS, type UnitField, unitFactor } from './units.js';
 

@@ -3,7 +3,8 @@
  * per-file row spec a header and the options make (`specFor`).
  */
 import { basename } from 'node:path';
-import { checkObject, checkOneOf, checkString, DEVICE_CLASSES, type DeviceClass, invalid, NETWORK_TYPES, type NetworkType, PinholeError } from '@pinhole/core';
+import { DEVICE_CLASSES, type DeviceClass, NETWORK_TYPES, type NetworkType, PinholeError } from '@pinhole/core';
+import { checkObject, checkOneOf, checkString, invalid } from '@pinhole/core/validate';
 import { DEFAULT_NETWORK_TYPE_NAMES, DEFAULT_OPERATOR_CODES, type MultiValue } from './cell-values.js';
 import { ALIASES, type ColumnMap, MAP_FIELDS, NUMERIC_OF, parseColumnMap, STREAMING_OF, type UnitMap } from './column-map.js';
 import { type RowSpec } from './ingest.js';

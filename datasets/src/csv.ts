@@ -6,7 +6,7 @@
  * field is kept literally, text after a closing quote is appended, and an unterminated quote at the
  * end is reported on that row (`malformed`) instead of throwing.
  */
-import { checkObject, checkString, invalid } from '@pinhole/core';
+import { checkObject, checkString, invalid } from '@pinhole/core/validate';
 
 export interface CsvRow {
   readonly fields: string[];

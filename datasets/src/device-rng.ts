@@ -5,7 +5,7 @@
  * generated alone, in any chunk, in any order. Creating a seedrandom stream per device would cost
  * microseconds each; this costs a few hashes. INSECURE by design: simulation only.
  */
-import { type SeededRng } from '@pinhole/core/testing';
+import { type SeededRng } from '@pinhole/core/seeded';
 
 function mix32(x: number): number {
   x ^= x >>> 16;

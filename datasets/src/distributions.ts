@@ -19,7 +19,7 @@ export function normalCdf(x: number): number {
 }
 
 /** The normal quantile is core's (one home); re-exported for the generator's modules that import it from here. */
-export { normalQuantile } from '@pinhole/core';
+export { normalQuantile } from '@pinhole/core/stats';
 
 /**
  * A quantile function given by knots (p_j, x_j), p from 0 to 1 and x non-decreasing, interpolated

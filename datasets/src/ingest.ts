@@ -3,7 +3,8 @@
  * counted by reason (rejected), and every optional value that cannot be kept counted by field and
  * reason (cleared). Shared by the generic CSV loader and the real-data loaders (internal).
  */
-import { ACTIVITIES, DEVICE_CLASSES, type DeviceClass, NETWORK_TYPES, type NetworkType, NUMERIC_FIELDS, PinholeError, STREAMING_FIELDS } from '@pinhole/core';
+import { ACTIVITIES, DEVICE_CLASSES, type DeviceClass, NETWORK_TYPES, type NetworkType, PinholeError } from '@pinhole/core';
+import { NUMERIC_FIELDS, STREAMING_FIELDS } from '@pinhole/core/schema';
 import { NOT_A_NUMBER, type MultiValue, parseCellNumber, parseTimestamp, PLACEHOLDERS, UNAVAILABLE, UNKNOWN_OPERATOR_VALUES } from './cell-values.js';
 import { type CsvRow } from './csv.js';
 import { type ClearedField, type ClearReason, type Conversion, Counters, type FieldStats, type LoadReport, type LoadResult, type RejectReason, type SourceFile } from './load-report.js';

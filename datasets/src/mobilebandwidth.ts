@@ -2,7 +2,8 @@
  * The real mobilebandwidth-sigcomm22 data (see PROVENANCE.md beside the files): its column
  * mappings and units, and `loadMobileBandwidth`. Node-only (reads files).
  */
-import { checkObject, checkOneOf, checkString, invalid, PinholeError } from '@pinhole/core';
+import { PinholeError } from '@pinhole/core';
+import { checkObject, checkOneOf, checkString, invalid } from '@pinhole/core/validate';
 import { type MultiValue } from './cell-values.js';
 import { type ColumnMap, type UnitMap } from './column-map.js';
 import { ingestText, readText } from './csv-loader.js';

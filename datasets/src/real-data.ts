@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkObject } from '@pinhole/core';
+import { checkObject } from '@pinhole/core/validate';
 import { VENDORED_DATA_DIR } from './data-dir.js';
 
 /** The mobilebandwidth data set's folder and its five files: a folder holding them holds the data. */

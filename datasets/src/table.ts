@@ -5,22 +5,9 @@
  * Columnar because the bench simulates millions of devices: a row object per measurement would
  * cost ~100 bytes of heap each, a row here costs 60.
  */
-import {
-  ACTIVITIES,
-  type Activity,
-  type CategoricalDomain,
-  type DeviceClass,
-  type NetworkSample,
-  type NetworkType,
-  categoricalDomain,
-  checkInteger,
-  checkObject,
-  deviceClassDomain,
-  invalid,
-  networkTypeDomain,
-  NETWORK_TYPES,
-  NUMERIC_FIELDS,
-} from '@pinhole/core';
+import { ACTIVITIES, type Activity, type DeviceClass, type NetworkSample, type NetworkType, NETWORK_TYPES } from '@pinhole/core';
+import { type CategoricalDomain, categoricalDomain, deviceClassDomain, networkTypeDomain, NUMERIC_FIELDS } from '@pinhole/core/schema';
+import { checkInteger, checkObject, invalid } from '@pinhole/core/validate';
 
 /** The numeric columns; each is a `NetworkSample` field of the same name and unit. */
 export const TABLE_NUMERIC_FIELDS = ['downlinkMbps', 'uplinkMbps', 'rttMs', 'rsrpDbm', 'rsrqDb', 'sinrDb', 'wifiRssiDbm'] as const;

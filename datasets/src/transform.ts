@@ -7,7 +7,9 @@
  *   uniformly, with the rows kept and dropped per unit reported;
  * - `summarizeTable`: what the mapped data holds (rows, units, groups, rows per unit, medians).
  */
-import { checkInteger, checkObject, deviceClassDomain, invalid, networkTypeDomain, NETWORK_TYPES, type Rng } from '@pinhole/core';
+import { NETWORK_TYPES, type Rng } from '@pinhole/core';
+import { checkInteger, checkObject, invalid } from '@pinhole/core/validate';
+import { deviceClassDomain, networkTypeDomain } from '@pinhole/core/schema';
 import { categoricalDomainOrEmpty, type ExtraColumn, type MeasurementTable, TABLE_NUMERIC_FIELDS, TABLE_STREAMING_FIELD_NAMES, type TableColumns, type TableDomains } from './table.js';
 
 /** The label of the cell that gathers a region's cells outside the public cell domain. */

@@ -4,7 +4,7 @@
  * wrong unit (kbit/s read as Mbit/s, seconds read as ms, a percentage read as a ratio). The check
  * also tries every unit of the field's dimension and names the one the values fit.
  */
-import { NUMERIC_FIELDS, STREAMING_FIELDS } from '@pinhole/core';
+import { NUMERIC_FIELDS, STREAMING_FIELDS } from '@pinhole/core/schema';
 import type { Conversion, FieldStats, LoadWarning } from './load-report.js';
 import { type UnitField, unitFactor, unitsFor } from './units.js';
 

@@ -3,7 +3,7 @@
  * the schema's unit of each field. A column without a stated unit is taken to be in the schema's
  * unit, and the load result says so, so a figure computed on the wrong scale is never silent.
  */
-import { invalid } from '@pinhole/core';
+import { invalid } from '@pinhole/core/validate';
 
 export type UnitDimension = 'rate' | 'time' | 'power' | 'level' | 'ratio' | 'count';
 

@@ -23,7 +23,8 @@
  * The shares are exact by construction: rebuffering and startup are thresholds of a normal latent
  * correlated with the downlink's normal score, which is N(0, 1) within each network type.
  */
-import { DEVICE_CLASSES, type DeviceClass, NETWORK_TYPES, type NetworkType, normalQuantile } from '@pinhole/core';
+import { DEVICE_CLASSES, type DeviceClass, NETWORK_TYPES, type NetworkType } from '@pinhole/core';
+import { normalQuantile } from '@pinhole/core/stats';
 
 /** Share of measurements taken during a video session (assumption). */
 export const VIDEO_SESSION_SHARE = 0.3;

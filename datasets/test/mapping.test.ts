@@ -3,7 +3,8 @@
  * privacy unit, the unit checks, the video fields, and the transforms that run before a release
  * (public domain, contribution bounding). Every test writes its own small CSV and checks figures.
  */
-import { expectPinholeError, seededRng } from '@pinhole/core/testing';
+import { expectPinholeError } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { describe, expect, it } from 'vitest';
 import { type LoadResult, boundRowsPerUnit, loadCsvString, otherCellOf, restrictToDomains, summarizeTable, toNetworkSample } from '../src/index.js';
 

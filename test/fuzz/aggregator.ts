@@ -12,7 +12,8 @@ import fc from 'fast-check';
 import { type ReleaseEngine, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
 import { type DeviceInput, checkDevicePlan, deviceEntry, deviceMechanism } from '@pinhole/client';
 import { secureAggregation } from '@pinhole/client/secagg';
-import { type Plan, type PlanCollection, REPORT_TYPE, type ReportEntry, checkPlan, encodeEnvelope, encodeRoundReport, makeReportId } from '@pinhole/core';
+import { type Plan, type PlanCollection, type ReportEntry, checkPlan, encodeRoundReport, makeReportId } from '@pinhole/core';
+import { REPORT_TYPE, encodeEnvelope } from '@pinhole/core/wire';
 import { type AnyFrequencyOracle, type NumericMechanism, NUMERIC_MECHANISMS, ORACLES } from '@pinhole/ldp';
 import { type FuzzTarget, acceptOrReject, anything, caseRng, must, mutate, mutations, target, wirePayload } from './arbitraries.js';
 
@@ -273,17 +274,17 @@ const ALL_ENGINES = [...ENGINES, makeReleaseEngine(PLANS[2] as Plan, { allowInse
 const tallyInputs = target('engine: collection tallies refuse bad input and keep what they had', fc.tuple(fc.nat(), tallyInput, fc.integer()), ([pick, input, seed]) => {
   const engines = ALL_ENGINES.flatMap((e) => e.collections);
   const c = engines[pick % engines.length] as (typeof engines)[number];
-  const t = c.createTally();
+  const t = c.makeTally();
   const rng = caseRng(seed);
   // what it already holds
   if (c.mode === 'ldp' && c.kind === 'histogram') {
     const o = MECHANISMS.get(c.id) as AnyFrequencyOracle;
-    const own = o.createTally();
+    const own = o.makeTally();
     own.addBatch([o.perturb(1, rng), o.perturb(2, rng)] as never[]);
     t.addOracleTally(own);
   } else if (c.mode === 'ldp') {
     const m = MECHANISMS.get(c.id) as NumericMechanism;
-    const own = m.createTally();
+    const own = m.makeTally();
     own.add(m.perturb(0.5, rng));
     t.addNumericTally(0, own);
   } else if (c.mode === 'central' && c.kind === 'histogram') t.addExactCounts(new Array<number>(c.plan.domainSize).fill(1));

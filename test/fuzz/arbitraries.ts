@@ -4,8 +4,9 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { PinholeError, type PinholeErrorCode, type Rng, type WireValue } from '@pinhole/core';
-import { rngFromU32 } from '@pinhole/core/testing';
+import { PinholeError, type PinholeErrorCode, type Rng } from '@pinhole/core';
+import { type WireValue } from '@pinhole/core/wire';
+import { rngFromU32 } from '@pinhole/core/seeded';
 
 /** A fuzz target: an arbitrary and a check that throws on a violated property. */
 export interface FuzzTarget {

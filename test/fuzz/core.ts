@@ -5,20 +5,8 @@
  * same thing; valid values round-trip.
  */
 import fc from 'fast-check';
-import {
-  MAX_REPORT_ENTRIES,
-  REPORT_TYPE,
-  type RoundReport,
-  type WireValue,
-  decodeEnvelope,
-  decodeExactBucket,
-  decodeExactValue,
-  decodeRoundReport,
-  encodeEnvelope,
-  encodeExactBucket,
-  encodeExactValue,
-  encodeRoundReport,
-} from '@pinhole/core';
+import { type RoundReport, decodeRoundReport, encodeRoundReport } from '@pinhole/core';
+import { MAX_REPORT_ENTRIES, REPORT_TYPE, type WireValue, decodeEnvelope, decodeExactBucket, decodeExactValue, encodeEnvelope, encodeExactBucket, encodeExactValue } from '@pinhole/core/wire';
 import { type FuzzTarget, acceptOrReject, anything, hasProtoKey, must, mustReject, sameValue, mutate, mutations, target, wireNormalise, wirePayload, wireValue } from './arbitraries.js';
 
 const typeName = fc.oneof(fc.constantFrom('pinhole/report', 'ldp/grr', 'secagg/masked', 't'), fc.string({ minLength: 1, maxLength: 20 }));

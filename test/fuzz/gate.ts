@@ -109,9 +109,9 @@ const planInputs = target(
           case 'addShare':
             return plan.addShare(v as never, rng);
           case 'encode':
-            return plan.encode(v as never);
+            return plan.toRing(v as never);
           case 'decode':
-            return plan.decode(v as never);
+            return plan.fromRing(v as never);
           case 'settle':
             return plan.settle(w as never);
           case 'finish': {

@@ -5,7 +5,7 @@
  * addBatch, addAggregate, merge) is left exactly as it was and keeps working.
  */
 import fc from 'fast-check';
-import { encodeEnvelope } from '@pinhole/core';
+import { encodeEnvelope } from '@pinhole/core/wire';
 import { type AnyFrequencyOracle, type NumericMechanism, type NumericName, type OracleName, NUMERIC_MECHANISMS, NUMERIC_NAMES, ORACLES, ORACLE_NAMES } from '@pinhole/ldp';
 import { type FuzzTarget, acceptOrReject, anything, caseRng, must, mutate, mutations, sameValue, target, wirePayload } from './arbitraries.js';
 
@@ -49,7 +49,7 @@ function decodeTarget(name: OracleName): FuzzTarget {
       const r = acceptOrReject(() => oracle.decodeReport(bytes), ['decode_failed'], `${name}.decodeReport`);
       if (r === null) return;
       // whatever decodes is a report: the tally and the vector take it, and it re-encodes to itself
-      const t = oracle.createTally();
+      const t = oracle.makeTally();
       t.add(r as never);
       must(t.n === 1, 'a decoded report was not counted');
       oracle.toVector(r as never);
@@ -80,10 +80,10 @@ function tallyOps(vectorLength: number): fc.Arbitrary<TallyOp> {
 
 function tallyTarget(name: OracleName): FuzzTarget {
   const oracle = oracleOf(name);
-  const foreign = oracleOf(name === 'grr' ? 'oue' : 'grr').createTally();
+  const foreign = oracleOf(name === 'grr' ? 'oue' : 'grr').makeTally();
   return target(`ldp: ${name} tally inputs`, fc.tuple(fc.integer(), tallyOps(oracle.vectorLength), fc.boolean()), ([seed, op, foreignMerge]) => {
     const rng = caseRng(seed);
-    const t = oracle.createTally();
+    const t = oracle.makeTally();
     const good = [0, 3, 7].map((v) => oracle.perturb(v, rng));
     t.addBatch(good as never[]);
     const before = { n: t.n, acc: t.aggregate() };
@@ -141,7 +141,7 @@ function numericDecodeTarget(name: NumericName): FuzzTarget {
       const r = acceptOrReject(() => m.decodeReport(bytes), ['decode_failed'], `${name}.decodeReport`);
       if (r === null) return;
       must(r >= m.outputRange[0] && r <= m.outputRange[1], `decoded ${r} outside the output range`);
-      const t = m.createTally();
+      const t = m.makeTally();
       t.add(r);
       must(Number.isFinite(m.unbias(r)), 'a decoded report does not unbias to a finite number');
       must(Object.is(m.decodeReport(m.encodeReport(r)), r), 'a decoded report does not re-encode to itself');
@@ -151,7 +151,7 @@ function numericDecodeTarget(name: NumericName): FuzzTarget {
 
 function numericTallyTarget(name: NumericName): FuzzTarget {
   const m = numericOf(name);
-  const foreign = numericOf(name === 'duchi' ? 'piecewise' : 'duchi').createTally();
+  const foreign = numericOf(name === 'duchi' ? 'piecewise' : 'duchi').makeTally();
   const junk = fc.oneof(near, anything, fc.double(), fc.constantFrom(m.outputRange[1] * 1.0001, -m.outputRange[1] * 2, m.outputRange[1] / 3));
   const op = fc.oneof(
     fc.record({ kind: fc.constant('add' as const), value: junk }),
@@ -161,7 +161,7 @@ function numericTallyTarget(name: NumericName): FuzzTarget {
   );
   return target(`ldp: ${name} tally inputs`, fc.tuple(fc.integer(), op), ([seed, o]) => {
     const rng = caseRng(seed);
-    const t = m.createTally();
+    const t = m.makeTally();
     const good = [m.perturb(-1, rng), m.perturb(0.2, rng), m.perturb(1, rng)];
     t.addBatch(good);
     const before = { n: t.n, sum: t.sum };

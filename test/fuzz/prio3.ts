@@ -8,7 +8,7 @@
  * accepted by the proof check; whatever decodes is a vector of the instance that aggregates.
  */
 import fc from 'fast-check';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { type Prio3, makePrio3Count, makePrio3Histogram, makePrio3Sum, makePrio3SumVec } from '@pinhole/prio3';
 import { type FuzzTarget, acceptOrReject, anything, must, mutate, mutations, sameBytes, target } from './arbitraries.js';
 

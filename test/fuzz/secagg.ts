@@ -10,7 +10,8 @@
  * or a mutation that decodes to the genuine message, is rebuilt: those are not refusal cases.)
  */
 import fc from 'fast-check';
-import { type PinholeErrorCode, type WireValue, decodeEnvelope, encodeEnvelope } from '@pinhole/core';
+import { type PinholeErrorCode } from '@pinhole/core';
+import { type WireValue, decodeEnvelope, encodeEnvelope } from '@pinhole/core/wire';
 import { Harness, config, plainSum, randomInputs } from '../../packages/secagg/test/helpers.js';
 import { acceptOrReject, anything, mutate, mutations, sameValue, wirePayload } from './arbitraries.js';
 

@@ -8,7 +8,7 @@
 import { type CollectionRelease, type RoundRelease, makePlan } from '@pinhole/aggregator';
 import { prio3Report } from '@pinhole/client/prio3';
 import { type Plan, type Rng, contributorToken, encodeRoundReport } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { Field128, HELPER_ID, LEADER_ID, PRIO3_HISTOGRAM_ID, Prio3, encodePrio3Entry, prio3Context, prio3Nonce, prio3Vdaf } from '@pinhole/prio3';
 import { HistogramCircuit } from '../../packages/prio3/src/circuits.js';
 import { CARRIER, type Child, closeRound, get, pool, secretOf, startServer, tempDir, upload, writePlan } from '../../packages/aggregator/test/support/server.js';

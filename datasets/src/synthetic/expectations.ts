@@ -1,5 +1,6 @@
 /** The expected share below a threshold for a seed's world: the truth a generated table estimates. */
-import { checkNumber, checkObject, invalid, NETWORK_TYPES, type NetworkType } from '@pinhole/core';
+import { NETWORK_TYPES, type NetworkType } from '@pinhole/core';
+import { checkNumber, checkObject, invalid } from '@pinhole/core/validate';
 import { CALIBRATION } from '../calibration-data.js';
 import { type Knots, knotCdfBelow, lookup, type Mixture, mixtureQuantile, normalCdf, normalQuantile } from '../distributions.js';
 import { type OperatorSpec } from './assumptions.js';

@@ -14,8 +14,10 @@
  * - RTT, uplink, the network-type mix and time of day: documented assumptions (the real files have
  *   no RTT, no uplink, a stratified type mix and no time).
  */
-import { checkInteger, DEVICE_CLASSES, type DeviceClass, NETWORK_TYPES, NUMERIC_FIELDS } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { DEVICE_CLASSES, type DeviceClass, NETWORK_TYPES } from '@pinhole/core';
+import { checkInteger } from '@pinhole/core/validate';
+import { NUMERIC_FIELDS } from '@pinhole/core/schema';
+import { seededRng } from '@pinhole/core/seeded';
 import { deviceKey, type DeviceKey, DeviceRng } from '../device-rng.js';
 import { lookup } from '../distributions.js';
 import { type MeasurementTable, type Measurement, TableBuilder, measurementAt } from '../table.js';

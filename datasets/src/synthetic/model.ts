@@ -1,5 +1,7 @@
 /** The compiled model: per network type, the copula's lookup tables and the expected figures. */
-import { checkObject, DEVICE_CLASSES, type DeviceClass, NETWORK_TYPES, type NetworkType, NUMERIC_FIELDS } from '@pinhole/core';
+import { DEVICE_CLASSES, type DeviceClass, NETWORK_TYPES, type NetworkType } from '@pinhole/core';
+import { checkObject } from '@pinhole/core/validate';
+import { NUMERIC_FIELDS } from '@pinhole/core/schema';
 import { CALIBRATION } from '../calibration-data.js';
 import { type Knots, knotCdfBelow, knotQuantile, type Mixture, mixtureCdf, mixtureQuantile, normalCdf, normalQuantile, tabulate } from '../distributions.js';
 import { CELLULAR_MIX, DEVICE_CLASS_MODEL, type OperatorSpec, POOR_CELL_SHARE, RTT_RANK_CORRELATION, typeModels } from './assumptions.js';

@@ -1,5 +1,6 @@
 /** The generator's options, validated and resolved against the calibrated defaults. */
-import { checkInteger, checkNumber, checkObject, invalid, NETWORK_TYPES, type NetworkType } from '@pinhole/core';
+import { NETWORK_TYPES, type NetworkType } from '@pinhole/core';
+import { checkInteger, checkNumber, checkObject, invalid } from '@pinhole/core/validate';
 import { CALIBRATION } from '../calibration-data.js';
 import { defaultOperators, type OperatorSpec } from './assumptions.js';
 

@@ -2,8 +2,9 @@
  * The world: regions and cells with their weights and quality (depends on the seed and the world
  * options only), and its index for drawing cells.
  */
-import { categoricalDomain, checkObject, deviceClassDomain, networkTypeDomain } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { categoricalDomain, deviceClassDomain, networkTypeDomain } from '@pinhole/core/schema';
+import { checkObject } from '@pinhole/core/validate';
+import { seededRng } from '@pinhole/core/seeded';
 import { CALIBRATION } from '../calibration-data.js';
 import { normalQuantile } from '../distributions.js';
 import { type TableDomains } from '../table.js';

@@ -4,7 +4,8 @@
  * before deploying it.
  */
 import { parseArgs } from 'node:util';
-import { isPinholeError, planPeriodLoss, planRoundLoss } from '@pinhole/core';
+import { isPinholeError } from '@pinhole/core';
+import { planPeriodLoss, planRoundLoss } from '@pinhole/core/plan';
 import { makeReleaseEngine } from './engine/engine.js';
 import { DEFAULT_SECAGG_TIMING } from './server/secagg.js';
 import { DEFAULTS, startServer } from './server/serve.js';

@@ -4,36 +4,12 @@
  * `checkPlan` then validates it). The bench's pipelines are made with the same function, so what
  * the bench measured is what a generated plan ships.
  */
-import {
-  type InsightDomains,
-  type Plan,
-  type PlanCollection,
-  type PlanDomains,
-  type PlanMode,
-  type PrivacyLoss,
-  type SecaggThreatModel,
-  COLLECTIONS,
-  INSIGHTS,
-  PLAN_FORMAT,
-  NEIGHBOUR_RELATION,
-  PLAN_LONGITUDINAL,
-  PLAN_MEMO,
-  type PlanMemo,
-  PLAN_VERSION,
-  PinholeError,
-  centralMeanSensitivity,
-  checkInteger,
-  checkNumber,
-  checkObject,
-  checkOneOf,
-  checkPlan,
-  checkString,
-  discreteGaussianSwapSigma,
-  invalid,
-  roundUpSignificant,
-  splitPrivacyLoss,
-  zcdpRhoFor,
-} from '@pinhole/core';
+import { type Plan, type PlanCollection, type PlanDomains, type PlanMode, type PrivacyLoss, COLLECTIONS, INSIGHTS, PLAN_FORMAT, PLAN_VERSION, PinholeError, checkPlan } from '@pinhole/core';
+import { type InsightDomains } from '@pinhole/core/insights';
+import { type SecaggThreatModel, PLAN_LONGITUDINAL, PLAN_MEMO, type PlanMemo, splitPrivacyLoss } from '@pinhole/core/plan';
+import { NEIGHBOUR_RELATION, centralMeanSensitivity, discreteGaussianSwapSigma, zcdpRhoFor } from '@pinhole/core/privacy';
+import { checkInteger, checkNumber, checkObject, checkOneOf, checkString, invalid } from '@pinhole/core/validate';
+import { roundUpSignificant } from '@pinhole/core/exact';
 import { type DistributedNoiseParams, DEFAULT_WRAP_PROBABILITY, makeDistributedNoisePlan } from '@pinhole/gate';
 import { NUMERIC_MECHANISMS, NUMERIC_NAMES, ORACLES, ORACLE_NAMES, type NumericName, type OracleName, recommendOracle } from '@pinhole/ldp';
 import { secAggPlusParameters } from '@pinhole/secagg';

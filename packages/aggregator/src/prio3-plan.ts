@@ -11,7 +11,10 @@
  * one unit between two buckets (L2 = √2); a mean device moves its [r, grid - r] pair between two
  * groups (L2 <= 2 · grid).
  */
-import { type PlanCollection, type PrivacyLoss, checkInteger, checkObject, ddgPrivacy, discreteGaussianPrivacy, invalid, roundUpSignificant } from '@pinhole/core';
+import { type PlanCollection, type PrivacyLoss } from '@pinhole/core';
+import { checkInteger, checkObject, invalid } from '@pinhole/core/validate';
+import { ddgPrivacy, discreteGaussianPrivacy } from '@pinhole/core/privacy';
+import { roundUpSignificant } from '@pinhole/core/exact';
 
 export interface Prio3Options {
   /** the integer grid of mean values (a SumVec entry is in [0, grid]); default 1024 */

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type Plan,
-  type PlanCollection,
-  type ReportEntry,
-  decodeRoundReport,
-  discreteGaussianVariance,
-  encodeEnvelope,
-  encodeRoundReport,
-  makeReportId,
-  planRoundLoss,
-} from '@pinhole/core';
-import { expectPinholeError, seededRng, twoSidedZ } from '@pinhole/core/testing';
+import { type Plan, type PlanCollection, type ReportEntry, decodeRoundReport, encodeRoundReport, makeReportId } from '@pinhole/core';
+import { discreteGaussianVariance } from '@pinhole/core/samplers';
+import { encodeEnvelope } from '@pinhole/core/wire';
+import { planRoundLoss } from '@pinhole/core/plan';
+import { expectPinholeError } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
+import { twoSidedZ } from '@pinhole/core/stats';
 import { type AnyFrequencyOracle, type NumericMechanism } from '@pinhole/ldp';
 import { type Round, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
 import { type DeviceInput, deviceEntry, deviceMechanism } from '@pinhole/client';
@@ -171,7 +166,7 @@ describe('central curator', () => {
 
   it('adds discrete Gaussian noise of the planned variance to exact counts', () => {
     const c = engine.collection('device-class');
-    const tally = c.createTally();
+    const tally = c.makeTally();
     tally.addExactCounts(COUNTS);
     const sigma = (c.plan.mechanism as { sigma: number }).sigma;
     const v = discreteGaussianVariance(sigma);
@@ -212,7 +207,7 @@ describe('central curator', () => {
 
   it('draws its noise from a secure generator unless simulation is allowed', () => {
     const strict = makeReleaseEngine(plan);
-    const t = strict.collection('device-class').createTally();
+    const t = strict.collection('device-class').makeTally();
     t.addExactCounts(COUNTS);
     expectPinholeError(() => strict.collection('device-class').release(t, { rng: seededRng('x') }), 'insecure_rng', 'rng');
     expect(strict.collection('device-class').release(t).status).toBe('released');
@@ -233,7 +228,7 @@ describe('secure aggregation with distributed noise', () => {
     const devices = repeat(COUNTS, (b) => b).slice(0, s);
     const truth = COUNTS.map((_, b) => devices.filter((x) => x === b).length);
     const noise = np.simulateSumNoise(s, rng);
-    return { sum: np.encode(truth.map((t, b) => t + (noise[b] as number))), truth };
+    return { sum: np.toRing(truth.map((t, b) => t + (noise[b] as number))), truth };
   }
 
   it('as planned: decodes the survivors’ noisy sum; the aggregator and the carriers face the same loss', () => {
@@ -285,7 +280,7 @@ describe('secure aggregation with distributed noise', () => {
     let rel;
     for (let r = 0; r < R; r++) {
       const { sum, truth } = simulateSum(engine, 850);
-      const tally = c.createTally();
+      const tally = c.makeTally();
       tally.setSecureSum(sum, 850);
       const est = c.estimate(tally, { rng });
       expect(est.settlement).toBe('topped_up');

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  PLAN_NUMERIC_MECHANISMS,
-  PLAN_ORACLES,
-  type Plan,
-  type PlanCollection,
-  checkPlan,
-  discreteGaussianSwapDelta,
-  discreteGaussianSwapSigma,
-  lossFits,
-  planPeriodLoss,
-  skellamPrivacy,
-  zcdpDelta,
-} from '@pinhole/core';
+import { type Plan, type PlanCollection, checkPlan } from '@pinhole/core';
+import { PLAN_NUMERIC_MECHANISMS, PLAN_ORACLES, lossFits, planPeriodLoss } from '@pinhole/core/plan';
+import { discreteGaussianSwapDelta, discreteGaussianSwapSigma, skellamPrivacy, zcdpDelta } from '@pinhole/core/privacy';
 import { makeDistributedNoisePlan } from '@pinhole/gate';
 import { NUMERIC_NAMES, ORACLE_NAMES, recommendOracle } from '@pinhole/ldp';
 import { secAggPlusParameters } from '@pinhole/secagg';

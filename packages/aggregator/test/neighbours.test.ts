@@ -12,7 +12,8 @@
  *   moves both from one group to another (L2 2·grid, L1 4·grid).
  */
 import { describe, expect, it } from 'vitest';
-import { type Plan, type PlanCollection, ddgPrivacy, skellamPrivacy, zcdpDelta } from '@pinhole/core';
+import { type Plan, type PlanCollection } from '@pinhole/core';
+import { ddgPrivacy, skellamPrivacy, zcdpDelta } from '@pinhole/core/privacy';
 import { makePlan, makeReleaseEngine } from '@pinhole/aggregator';
 
 const DOMAINS = { operators: ['op-a', 'op-b'], regions: ['r1', 'r2', 'r3'], cells: ['c1', 'c2', 'c3', 'c4'] };

@@ -8,8 +8,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePlan } from '@pinhole/aggregator';
 import { prio3Report } from '@pinhole/client/prio3';
-import { contributorToken, decodeEnvelope, decodeRoundReport, encodeEnvelope, planPeriod } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { contributorToken, decodeRoundReport } from '@pinhole/core';
+import { decodeEnvelope, encodeEnvelope } from '@pinhole/core/wire';
+import { planPeriod } from '@pinhole/core/plan';
+import { seededRng } from '@pinhole/core/seeded';
 import { LEADER_ID, decodePrio3Entry, prio3Context, prio3Nonce, prio3Vdaf } from '@pinhole/prio3';
 import { CARRIER, type Child, get, removeTempDirs, secretOf, startServer, tempDir, upload, writePlan } from './support/server.js';
 

@@ -6,8 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { makePlan, makeReleaseEngine, prio3PrivacyLoss } from '@pinhole/aggregator';
-import { type Plan, PinholeError, checkPlan, discreteGaussianVariance } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { type Plan, PinholeError, checkPlan } from '@pinhole/core';
+import { discreteGaussianVariance } from '@pinhole/core/samplers';
+import { seededRng } from '@pinhole/core/seeded';
 
 const DOMAINS = { operators: ['460-00', '460-01'], regions: ['north', 'south'], cells: ['n1', 's1'] };
 const plan = makePlan({ id: 'prio3-plan', insights: ['network-type-share', 'rtt-mean'], domains: DOMAINS, budget: { epsilon: 2, delta: 1e-6 }, mode: 'prio3', expectedDevices: 1000 });
@@ -93,7 +94,7 @@ describe('the prio3 tally and release', () => {
   const hist = engine.collections[0]!;
 
   it('takes one combined sum of the right length of safe integers, once', () => {
-    const t = hist.createTally();
+    const t = hist.makeTally();
     expect(errorOf(() => t.setPrio3Sum([1, 2], 30))?.param).toBe('sum');
     expect(errorOf(() => t.setPrio3Sum(new Array(hist.plan.domainSize).fill(0.5), 30))?.param).toBe('sum[0]');
     expect(errorOf(() => t.setPrio3Sum(new Array(hist.plan.domainSize).fill(0), -1))?.param).toBe('validReports');
@@ -101,11 +102,11 @@ describe('the prio3 tally and release', () => {
     expect(errorOf(() => t.setPrio3Sum(null, hist.plan.minCohort))?.param).toBe('sum');
     t.setPrio3Sum(new Array(hist.plan.domainSize).fill(3), 36);
     expect(errorOf(() => t.setPrio3Sum(new Array(hist.plan.domainSize).fill(3), 36))?.code).toBe('invalid_state');
-    expect(() => hist.createTally().addExactCounts(new Array(hist.plan.domainSize).fill(1))).toThrow(PinholeError);
+    expect(() => hist.makeTally().addExactCounts(new Array(hist.plan.domainSize).fill(1))).toThrow(PinholeError);
   });
 
   it('releases the sum with both noises’ variance and both losses; below the minimum cohort, refused', () => {
-    const t = hist.createTally();
+    const t = hist.makeTally();
     t.setPrio3Sum(new Array(hist.plan.domainSize).fill(3), 36);
     const rel = hist.release(t);
     const m = hist.plan.mechanism as { sigma: number; epsilon: number; aggregatorEpsilon: number };
@@ -114,7 +115,7 @@ describe('the prio3 tally and release', () => {
     expect(rel.privacyLoss.release.epsilon).toBe(m.epsilon);
     expect(rel.privacyLoss.aggregator?.epsilon).toBe(m.aggregatorEpsilon);
     expect(rel.threatModel.kind).toBe('two_aggregators');
-    const short = hist.createTally();
+    const short = hist.makeTally();
     short.setPrio3Sum(null, 3);
     const refused = hist.release(short);
     expect(refused.status).toBe('refused');

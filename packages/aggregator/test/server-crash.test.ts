@@ -8,7 +8,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeRoundReport } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { makePlan } from '@pinhole/aggregator';
 import { CARRIER, closeRound, deviceReport, get, removeTempDirs, secretOf, startServer, tempDir, upload, writePlan } from './support/server.js';
 import { BACKENDS, backend } from './support/backends.js';

@@ -12,11 +12,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { type Plan, decodeRoundReport } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { makePlan } from '@pinhole/aggregator';
 import { type Child, CARRIER, OPERATOR, deviceReport, get, pool, removeTempDirs, secretOf, startServer, tempDir, upload, writePlan } from './support/server.js';
 import { backend } from './support/backends.js';
-import { createDevices, syncAll } from '../../../examples/fleet.js';
+import { makeDevices, syncAll } from '../../../examples/fleet.js';
 import { loadFleetData } from '../../../examples/data.js';
 
 const store = backend('postgres');
@@ -217,7 +217,7 @@ describe('two instances on one PostgreSQL', () => {
       expect(await store.query(db, 'SELECT coordinator FROM secagg_rounds WHERE round_id = ?', roundId)).toEqual([{ coordinator: instanceOf(a) }]);
       // the load balancer: even devices through A, odd through B; once A is gone, everything through B
       let killed = false;
-      const devices = await createDevices(data.samples, {
+      const devices = await makeDevices(data.samples, {
         serverUrl: a.url,
         honestButCurious: true,
         waitSeconds: 5,

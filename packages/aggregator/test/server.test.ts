@@ -8,8 +8,9 @@
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Plan, contributorToken, encodeEnvelope, encodeRoundReport, makeReportId } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { type Plan, contributorToken, encodeRoundReport, makeReportId } from '@pinhole/core';
+import { encodeEnvelope } from '@pinhole/core/wire';
+import { seededRng } from '@pinhole/core/seeded';
 import { makePlan } from '@pinhole/aggregator';
 import { registeredRoutes, startServer as startInProcess } from '@pinhole/aggregator/server';
 import {

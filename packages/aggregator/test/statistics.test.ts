@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DOWNLINK_QUANTILE_EDGES, getInsight } from '@pinhole/core';
+import { getInsight } from '@pinhole/core';
+import { DOWNLINK_QUANTILE_EDGES } from '@pinhole/core/insights';
 import { histogramInsight, histogramQuantile, histogramStatistic, meanInsight, normalise, worstGroups } from '@pinhole/aggregator';
 
 describe('insight statistics', () => {

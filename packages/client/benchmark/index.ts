@@ -12,8 +12,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { type NetworkSample, type PerfOptions, type PerfRow, type PerfSuite, checkPlan, contributorToken, cryptoRng, encodeExactBucket, encodeRoundReport, makeReportId } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { type NetworkSample, checkPlan, contributorToken, cryptoRng, encodeRoundReport, makeReportId } from '@pinhole/core';
+import { type PerfOptions, type PerfRow, type PerfSuite } from '@pinhole/core/perf';
+import { encodeExactBucket } from '@pinhole/core/wire';
+import { seededRng } from '@pinhole/core/seeded';
 import { decodeRoundConfig, encodeRoundConfig, makeRoundConfig, secAggPlusParameters, simulateRound, type SimulationPhase } from '@pinhole/secagg';
 import { nodeCryptoProvider } from '@pinhole/secagg/node';
 import { deviceEntry, deviceInputs, deviceMechanism } from '../src/index.js';

@@ -15,15 +15,15 @@ import {
   type PlanCollection,
   type ReportEntry,
   PinholeError,
-  checkObject,
   contributorTokenAsync,
   encodeRoundReport,
   isPinholeError,
   makeContributorSecret,
   makeReportId,
-  planPeriod,
   validateNetworkSample,
 } from '@pinhole/core';
+import { checkObject } from '@pinhole/core/validate';
+import { planPeriod } from '@pinhole/core/plan';
 import { type AnyDeviceOracle, type DeviceNumericMechanism } from '@pinhole/ldp';
 import { fromBase64, toBase64 } from './bytes.js';
 import { deviceEntry, deviceMechanism } from './device.js';

@@ -3,7 +3,8 @@
  * runs) and the device's own rules on top (no exact values without trustAggregator, no mixed
  * secure-aggregation plans, the app's budget ceiling, and the server's plan-change rule).
  */
-import { type Plan, type PlanCollection, type PlanModeRules, PinholeError, centralCollectionRule, checkPlanWith, ldpCollectionRule, planChange } from '@pinhole/core';
+import { type Plan, type PlanCollection, PinholeError, planChange } from '@pinhole/core';
+import { type PlanModeRules, centralCollectionRule, checkPlanWith, ldpCollectionRule } from '@pinhole/core/plan';
 import type { SecureAggregation } from './plugin.js';
 
 /**

@@ -5,7 +5,8 @@
  * device-vector.ts (the `@pinhole/client/secagg` entry), so an app without secure aggregation does
  * not load the gate. Device-side errors name the rule, never the value (the value is private).
  */
-import { type PlanCollection, type ReportEntry, type Rng, PinholeError, encodeExactBucket, encodeExactValue } from '@pinhole/core';
+import { type PlanCollection, type ReportEntry, type Rng, PinholeError } from '@pinhole/core';
+import { encodeExactBucket, encodeExactValue } from '@pinhole/core/wire';
 import { type AnyDeviceOracle, type DeviceNumericMechanism, DEVICE_NUMERIC_MECHANISMS, DEVICE_ORACLES } from '@pinhole/ldp';
 
 /** A device's input for one collection: its bucket (histogram) or its group and value (mean). */

@@ -7,7 +7,8 @@
  * cell's region the plan does not give) is not used, as the bench drops rows outside the declared
  * domains.
  */
-import { type InsightRow, type NetworkSample, type Plan, type Rng, COLLECTIONS, DEVICE_CLASSES, NETWORK_TYPES, hasRebuffering } from '@pinhole/core';
+import { type InsightRow, type NetworkSample, type Plan, type Rng, COLLECTIONS, DEVICE_CLASSES, NETWORK_TYPES } from '@pinhole/core';
+import { hasRebuffering } from '@pinhole/core/schema';
 import type { DeviceInput } from './device.js';
 
 export interface DeviceInputs {

@@ -11,7 +11,8 @@
  *   moved backwards cannot return the device to a period with budget left.
  * Moving the clock forward only spends a later period early; the user, not a server, controls that.
  */
-import { type Plan, type PrivacyLoss, PinholeError, addPrivacyLosses, planPeriod, planRoundLoss, roundsLeftInPeriod } from '@pinhole/core';
+import { type Plan, type PrivacyLoss, PinholeError } from '@pinhole/core';
+import { addPrivacyLosses, planPeriod, planRoundLoss, roundsLeftInPeriod } from '@pinhole/core/plan';
 import type { KeyValueStorage } from './storage.js';
 
 export interface LedgerEntry {

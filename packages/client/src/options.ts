@@ -1,5 +1,6 @@
 /** The client's options (createClient) and their validation: what an app may set, checked once. */
-import { type HmacSha256, type Rng, PinholeError, checkBoolean, checkInteger, checkNumber, checkObject, cryptoRng, requireSecureRng } from '@pinhole/core';
+import { type HmacSha256, type Rng, PinholeError, cryptoRng, requireSecureRng } from '@pinhole/core';
+import { checkBoolean, checkInteger, checkNumber, checkObject } from '@pinhole/core/validate';
 import type { SecureAggregation } from './plugin.js';
 import { type KeyValueStorage, isKeyValueStorage } from './storage.js';
 import { type Fetch, type RetryPolicy, DEFAULT_RETRY } from './transport.js';

@@ -3,7 +3,8 @@
  * implementation is `secureAggregation()` in `@pinhole/client/secagg`, so an app whose plans use
  * local DP does not load the secure-aggregation protocol, its crypto or the noise plans.
  */
-import type { Plan, PlanModeRule, Rng } from '@pinhole/core';
+import type { Plan, Rng } from '@pinhole/core';
+import type { PlanModeRule } from '@pinhole/core/plan';
 import type { DeviceInput } from './device.js';
 import type { Http } from './transport.js';
 import type { KeyValueStorage } from './storage.js';

@@ -9,7 +9,8 @@
  * hide from either aggregator that this device reported (its address, timing, contributor token).
  * Phone-safe: no `node:` imports; randomness from the CSPRNG (WebCrypto).
  */
-import { type Plan, type ReportEntry, type Rng, PinholeError, checkObject, cryptoRng, encodeRoundReport, makeReportId, requireSecureRng } from '@pinhole/core';
+import { type Plan, type ReportEntry, type Rng, PinholeError, cryptoRng, encodeRoundReport, makeReportId, requireSecureRng } from '@pinhole/core';
+import { checkObject } from '@pinhole/core/validate';
 import { HELPER_ID, LEADER_ID, encodePrio3Entry, prio3Context, prio3Measurement, prio3Nonce, prio3Vdaf } from '@pinhole/prio3';
 import type { DeviceInput } from './device.js';
 import { type Fetch, type RetryPolicy, DEFAULT_RETRY, Http } from './transport.js';

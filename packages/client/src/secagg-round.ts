@@ -15,7 +15,8 @@
  * participant). A refusal by the protocol (a forged key, a split view, a weak configuration) ends
  * the device's part: it goes silent and says why.
  */
-import { type Plan, type PlanCollection, PinholeError, decodeEnvelope, isPinholeError } from '@pinhole/core';
+import { type Plan, type PlanCollection, PinholeError, isPinholeError } from '@pinhole/core';
+import { decodeEnvelope } from '@pinhole/core/wire';
 import { type DistributedNoisePlan, distributedNoisePlanOf } from '@pinhole/gate';
 import { type KeyDirectory, type SecAggCrypto, type SecAggRoundConfig, SecAggClient, decodeRoundConfig } from '@pinhole/secagg';
 import { deviceVector } from './device-vector.js';
@@ -102,7 +103,7 @@ export function roundVector(plan: Plan, inputs: SecureAggregationContext['inputs
     const input = inputs.get(c.id);
     const x = input === undefined ? new Int32Array(c.mechanism.vectorLength) : deviceVector(c, input, ctx.rng, { allowInsecureRng: ctx.allowInsecureRng });
     const np = noisePlanOf(c, ctx.allowInsecureRng);
-    out.set(np.encode(np.addShare(x, ctx.rng)), offset);
+    out.set(np.toRing(np.addShare(x, ctx.rng)), offset);
     offset += c.mechanism.vectorLength;
   }
   return out;

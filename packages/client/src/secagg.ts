@@ -13,7 +13,9 @@
  * kept in the client's storage; `enrolment(storage)` gives what the app's provisioning backend
  * sends to the directory.
  */
-import { type Plan, type Rng, PinholeError, checkBoolean, checkInteger, checkObject, checkString, cryptoRng, requireSecureRng, secaggCollectionRule } from '@pinhole/core';
+import { type Plan, type Rng, PinholeError, cryptoRng, requireSecureRng } from '@pinhole/core';
+import { checkBoolean, checkInteger, checkObject, checkString } from '@pinhole/core/validate';
+import { secaggCollectionRule } from '@pinhole/core/plan';
 import { type KeyDirectory, type SecAggCrypto, IDENTITY_PATTERN, httpKeyDirectory, webCryptoProvider } from '@pinhole/secagg';
 import { fromBase64, toBase64, toHex } from './bytes.js';
 import type { SecureAggregation, SecureAggregationContext } from './plugin.js';

@@ -6,7 +6,8 @@
  * `localStorage`-style stores (also React Native's AsyncStorage, whose methods return promises),
  * and an IndexedDB store for browsers.
  */
-import { PinholeError, invalid } from '@pinhole/core';
+import { PinholeError } from '@pinhole/core';
+import { invalid } from '@pinhole/core/validate';
 
 /** The storage the client needs. A method may return a value or a promise of it. */
 export interface KeyValueStorage {

@@ -5,7 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { type Plan, contributorToken, decodeRoundReport } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Fetch, createClient, memoryStorage } from '../src/index.js';
 import { T0, ldpPlan, sample } from './helpers.js';

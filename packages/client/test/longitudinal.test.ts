@@ -16,7 +16,7 @@
  *   with probability below 2e-7 (Chernoff: exp(−100·KL(0.35‖0.1303)) = exp(−15.7) ≈ 1.6e-7).
  */
 import { describe, expect, it } from 'vitest';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { ORACLES } from '@pinhole/ldp';
 import { deviceEntry, deviceMechanism, memoryStorage } from '../src/index.js';
 import { memoisedEntry } from '../src/memo.js';

@@ -5,7 +5,7 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { Aborted, Http, ServerProblem, Unreachable } from '../src/transport.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, hit: number) => void;

@@ -5,18 +5,9 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
-import {
-  type PerfOptions,
-  type PerfRow,
-  type PerfSuite,
-  type Rng,
-  cryptoRng,
-  discreteGaussianSampler,
-  discreteGaussianVariance,
-  discreteLaplaceSampler,
-  discreteLaplaceVariance,
-  skellamSampler,
-} from '@pinhole/core';
+import { type Rng, cryptoRng } from '@pinhole/core';
+import { type PerfOptions, type PerfRow, type PerfSuite } from '@pinhole/core/perf';
+import { makeDiscreteGaussianSampler, discreteGaussianVariance, makeDiscreteLaplaceSampler, discreteLaplaceVariance, makeSkellamSampler } from '@pinhole/core/samplers';
 
 const BATCH = 1000;
 
@@ -30,10 +21,10 @@ async function samplers(options: PerfOptions): Promise<PerfRow[]> {
   const rng = cryptoRng();
   const cases: SamplerCase[] = [];
   for (const sigma of [1, 10, 1000]) {
-    cases.push({ name: `discreteLaplace scale=${sigma}`, draw: discreteLaplaceSampler(sigma), variance: discreteLaplaceVariance(sigma) });
-    cases.push({ name: `discreteGaussian sigma=${sigma}`, draw: discreteGaussianSampler(sigma), variance: discreteGaussianVariance(sigma) });
+    cases.push({ name: `discreteLaplace scale=${sigma}`, draw: makeDiscreteLaplaceSampler(sigma), variance: discreteLaplaceVariance(sigma) });
+    cases.push({ name: `discreteGaussian sigma=${sigma}`, draw: makeDiscreteGaussianSampler(sigma), variance: discreteGaussianVariance(sigma) });
   }
-  cases.push({ name: 'skellam mu=5', draw: skellamSampler(5), variance: 10 });
+  cases.push({ name: 'skellam mu=5', draw: makeSkellamSampler(5), variance: 10 });
 
   const bench = new Bench({ name: 'core/samplers', time: options.quick ? 150 : 600, warmup: true });
   const sinks = new Map<string, { n: number; sum: number; sumSq: number }>();

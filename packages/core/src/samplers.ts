@@ -138,7 +138,7 @@ export function sampleDiscreteLaplace(scale: number, rng: Rng): number {
 }
 
 /** A reusable discrete-Laplace sampler: validation and parameter conversion done once. */
-export function discreteLaplaceSampler(scale: number): (rng: Rng) => number {
+export function makeDiscreteLaplaceSampler(scale: number): (rng: Rng) => number {
   checkScale('scale', scale);
   const { s, t } = laplaceParams(scale);
   return (rng) => discreteLaplaceST(s, t, rng);
@@ -195,7 +195,7 @@ export function sampleDiscreteGaussian(sigma: number, rng: Rng): number {
 }
 
 /** A reusable discrete-Gaussian sampler: validation and parameter conversion done once. */
-export function discreteGaussianSampler(sigma: number): (rng: Rng) => number {
+export function makeDiscreteGaussianSampler(sigma: number): (rng: Rng) => number {
   checkScale('sigma', sigma);
   const g = gaussianParams(sigma);
   return (rng) => discreteGaussianFromParams(g, rng);
@@ -299,7 +299,7 @@ export function sampleSkellam(mu: number, rng: Rng): number {
   return poissonFromParams(p, rng) - poissonFromParams(p, rng);
 }
 
-export function skellamSampler(mu: number): (rng: Rng) => number {
+export function makeSkellamSampler(mu: number): (rng: Rng) => number {
   checkMu(mu);
   const p = poissonParams(mu);
   return (rng) => poissonFromParams(p, rng) - poissonFromParams(p, rng);

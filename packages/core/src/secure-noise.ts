@@ -6,7 +6,7 @@
  */
 import { type Rng, checkRng } from './rng.js';
 import { roundUpSignificant } from './rational.js';
-import { discreteGaussianSampler, discreteLaplaceSampler } from './samplers.js';
+import { makeDiscreteGaussianSampler, makeDiscreteLaplaceSampler } from './samplers.js';
 import { checkFinite, checkNumber } from './validate.js';
 
 export interface GranularNoise {
@@ -31,7 +31,7 @@ export function makeSecureLaplace(scale: number): GranularNoise {
   checkNumber('scale', scale, SCALE_RANGE);
   const b = roundUpSignificant(scale, 20);
   const granularity = 2 ** (Math.floor(Math.log2(b)) - 30);
-  const draw = discreteLaplaceSampler(b / granularity);
+  const draw = makeDiscreteLaplaceSampler(b / granularity);
   const r = Math.exp(-granularity / b);
   return {
     scale: b,
@@ -48,7 +48,7 @@ export function makeSecureGaussian(sigma: number): GranularNoise {
   checkNumber('sigma', sigma, SCALE_RANGE);
   const s = roundUpSignificant(sigma, 10);
   const granularity = 2 ** (Math.floor(Math.log2(s)) - 10);
-  const draw = discreteGaussianSampler(s / granularity);
+  const draw = makeDiscreteGaussianSampler(s / granularity);
   return {
     scale: s,
     granularity,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { PrivacyAccountant } from '@pinhole/core';
 import {
-  PrivacyAccountant,
   composeSequential,
   discreteGaussianDelta,
   discreteGaussianSigma,
@@ -15,8 +15,8 @@ import {
   zcdpToEpsilon,
   zcdpToEpsilonClassic,
   zcdpRhoFor,
-  roundUpSignificant,
-} from '@pinhole/core';
+} from '@pinhole/core/privacy';
+import { roundUpSignificant } from '@pinhole/core/exact';
 import { gridStep } from './helpers.js';
 import { BAD_NUMBERS, expectPinholeError } from '@pinhole/core/testing';
 

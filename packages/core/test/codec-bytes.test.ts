@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { encodeEnvelope, type WireValue } from '@pinhole/core';
+import { encodeEnvelope, type WireValue } from '@pinhole/core/wire';
 
 // the Packr and options codec.ts used before the encoder switch
 const packr = new Packr({ useRecords: false, moreTypes: true, int64AsType: 'bigint', mapsAsObjects: true });

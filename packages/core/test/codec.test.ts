@@ -1,7 +1,9 @@
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { PinholeError, WIRE_VERSION, decodeEnvelope, encodeEnvelope, type WireValue } from '@pinhole/core';
-import { expectPinholeError, seededRng } from '@pinhole/core/testing';
+import { PinholeError } from '@pinhole/core';
+import { WIRE_VERSION, decodeEnvelope, encodeEnvelope, type WireValue } from '@pinhole/core/wire';
+import { expectPinholeError } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 
 const VALUES: [string, WireValue][] = [
   ['null', null],

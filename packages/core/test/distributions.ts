@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { Rng } from '@pinhole/core';
-import { binCounts, binPmf, chiSquareCritical, chiSquareStatistic, seededRng, twoSidedZ } from '@pinhole/core/testing';
+import { binCounts, binPmf, chiSquareCritical, chiSquareStatistic, twoSidedZ } from '@pinhole/core/stats';
+import { seededRng } from '@pinhole/core/seeded';
 
 /** Exact pmfs of the samplers' target distributions, computed independently of the samplers. */
 

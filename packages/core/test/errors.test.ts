@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { PINHOLE_ERROR_CODES, PinholeError, isPinholeError } from '@pinhole/core';
 import {
-  PINHOLE_ERROR_CODES,
-  PinholeError,
   checkBoolean,
   checkDelta,
   checkEpsilon,
@@ -14,10 +13,8 @@ import {
   checkString,
   checkUint8Array,
   describeValue,
-  isPinholeError,
-  roundUpSignificant,
-  toDyadic,
-} from '@pinhole/core';
+} from '@pinhole/core/validate';
+import { roundUpSignificant, toDyadic } from '@pinhole/core/exact';
 import { BAD_NUMBERS, expectPinholeError } from '@pinhole/core/testing';
 
 describe('PinholeError and validators', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { COLLECTIONS, INSIGHTS, type InsightRow, NETWORK_TYPES, VIDEO_BITRATE_EDGES, getCollection, getInsight } from '@pinhole/core';
+import { COLLECTIONS, INSIGHTS, type InsightRow, NETWORK_TYPES, getCollection, getInsight } from '@pinhole/core';
+import { VIDEO_BITRATE_EDGES } from '@pinhole/core/insights';
 
 const DOMAINS = { operators: ['460-00', '460-01'], regions: ['north', 'south'], cells: ['north/a', 'south/b'] };
 const row = (patch: Partial<InsightRow>): InsightRow => ({ networkType: 3, deviceClass: 0, operator: 1, region: 0, cell: 0, downlinkMbps: 20, rttMs: NaN, rsrpDbm: NaN, ...patch });

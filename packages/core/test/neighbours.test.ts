@@ -8,7 +8,7 @@ import {
   discreteGaussianSwapDelta,
   discreteGaussianSwapSigma,
   replaceOneSensitivity,
-} from '@pinhole/core';
+} from '@pinhole/core/privacy';
 import { gridStep } from './helpers.js';
 import { BAD_NUMBERS, expectPinholeError } from '@pinhole/core/testing';
 

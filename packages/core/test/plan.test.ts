@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type Plan,
-  PinholeError,
-  addPrivacyLosses,
-  checkPlan,
-  checkPlanChange,
-  longitudinalGuarantee,
-  planCollection,
-  planPeriod,
-  planPeriodLoss,
-  planRoundLoss,
-  roundsLeftInPeriod,
-  splitPrivacyLoss,
-} from '@pinhole/core';
+import { type Plan, PinholeError, checkPlan, checkPlanChange } from '@pinhole/core';
+import { addPrivacyLosses, longitudinalGuarantee, planCollection, planPeriod, planPeriodLoss, planRoundLoss, roundsLeftInPeriod, splitPrivacyLoss } from '@pinhole/core/plan';
 import { BAD_NUMBERS, expectPinholeError } from '@pinhole/core/testing';
 
 /** A small valid plan: 2 rounds a period, each round 0.2 + 0.2 + 0.1 = 0.5 of epsilon 1. */

@@ -4,7 +4,8 @@
  * parameters (domain names, edges, bounds) still appear in messages.
  */
 import { describe, expect, it } from 'vitest';
-import { PinholeError, boundedReal, bucketedDomain, categoricalDomain, validateNetworkSample } from '@pinhole/core';
+import { PinholeError, validateNetworkSample } from '@pinhole/core';
+import { boundedReal, bucketedDomain, categoricalDomain } from '@pinhole/core/schema';
 
 const VALID = {
   networkType: '5g-nsa',

@@ -1,6 +1,6 @@
 /** Certified bounds of e^x in exact rational arithmetic (the mechanisms' construction-time checks use them). */
 import { describe, expect, it } from 'vitest';
-import { type Fraction, expBounds, ratioWithinExp, toFraction } from '@pinhole/core';
+import { type Fraction, expBounds, ratioWithinExp, toFraction } from '@pinhole/core/exact';
 
 // e to 100 decimals (OEIS A001113)
 const E_DIGITS = '27182818284590452353602874713526624977572470936999595749669676277240766303535475945713821785251664274';

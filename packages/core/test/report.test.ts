@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_REPORT_ENTRIES,
-  contributorToken,
-  contributorTokenAsync,
-  isContributorToken,
-  makeContributorSecret,
-  decodeExactBucket,
-  decodeExactValue,
-  decodeRoundReport,
-  encodeEnvelope,
-  encodeExactBucket,
-  encodeExactValue,
-  encodeRoundReport,
-  isReportId,
-  makeReportId,
-} from '@pinhole/core';
+import { contributorToken, contributorTokenAsync, makeContributorSecret, decodeRoundReport, encodeRoundReport, makeReportId } from '@pinhole/core';
+import { MAX_REPORT_ENTRIES, isContributorToken, decodeExactBucket, decodeExactValue, encodeEnvelope, encodeExactBucket, encodeExactValue, isReportId } from '@pinhole/core/wire';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { expectPinholeError, seededRng } from '@pinhole/core/testing';
+import { expectPinholeError } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 
 const ID = '0123456789abcdef0123456789abcdef';
 const report = () => ({

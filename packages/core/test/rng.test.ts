@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { cryptoRng, requireSecureRng, type Rng } from '@pinhole/core';
-import { chiSquareCritical, chiSquareStatistic, expectPinholeError, rngFromU32, seededRng, twoSidedZ } from '@pinhole/core/testing';
+import { expectPinholeError } from '@pinhole/core/testing';
+import { chiSquareCritical, chiSquareStatistic, twoSidedZ } from '@pinhole/core/stats';
+import { rngFromU32, seededRng } from '@pinhole/core/seeded';
 
 // Every statistical check below fails a correct generator with probability at most 1e-5
 // (chi-square upper quantile at 1e-5, or a two-sided z of 4.42).

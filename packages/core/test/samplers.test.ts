@@ -1,23 +1,24 @@
 import { describe, expect, it } from 'vitest';
+import { type Rng, cryptoRng } from '@pinhole/core';
 import {
-  type Rng,
-  discreteGaussianSampler,
+  makeDiscreteGaussianSampler,
   discreteGaussianVariance,
-  discreteLaplaceSampler,
+  makeDiscreteLaplaceSampler,
   discreteLaplaceVariance,
   sampleBernoulliExp,
   sampleDiscreteGaussian,
   sampleDiscreteLaplace,
   samplePoisson,
   sampleSkellam,
-  skellamSampler,
+  makeSkellamSampler,
   makeSecureGaussian,
   makeSecureLaplace,
   secureGaussian,
   secureLaplace,
-  cryptoRng,
-} from '@pinhole/core';
-import { BAD_NUMBERS, expectPinholeError, seededRng, twoSidedZ } from '@pinhole/core/testing';
+} from '@pinhole/core/samplers';
+import { BAD_NUMBERS, expectPinholeError } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
+import { twoSidedZ } from '@pinhole/core/stats';
 import { checkDistribution, discreteGaussianPmf, discreteLaplacePmf, moments, poissonPmf, skellamPmf } from './distributions.js';
 
 // Tolerances: see checkDistribution in distributions.ts (each check fails a correct sampler w.p. ~1e-5).
@@ -26,11 +27,11 @@ const N = 100_000;
 
 describe('discrete Gaussian (CKS Alg. 3)', () => {
   it.each([0.5, 1, 10, 1000])('sigma = %f matches the exact pmf', (sigma) => {
-    checkDistribution(discreteGaussianSampler(sigma), discreteGaussianPmf(sigma), N, `dg-${sigma}`);
+    checkDistribution(makeDiscreteGaussianSampler(sigma), discreteGaussianPmf(sigma), N, `dg-${sigma}`);
   });
 
   it('a sigma with a long mantissa takes the bigint path and stays exact', () => {
-    checkDistribution(discreteGaussianSampler(3.7), discreteGaussianPmf(3.7), 30_000, 'dg-3.7');
+    checkDistribution(makeDiscreteGaussianSampler(3.7), discreteGaussianPmf(3.7), 30_000, 'dg-3.7');
   });
 
   it('variance helper agrees with the pmf', () => {
@@ -40,11 +41,11 @@ describe('discrete Gaussian (CKS Alg. 3)', () => {
 
 describe('discrete Laplace (CKS Alg. 2)', () => {
   it.each([0.5, 1, 10, 1000])('scale = %f matches the exact pmf', (scale) => {
-    checkDistribution(discreteLaplaceSampler(scale), discreteLaplacePmf(scale), N, `dl-${scale}`);
+    checkDistribution(makeDiscreteLaplaceSampler(scale), discreteLaplacePmf(scale), N, `dl-${scale}`);
   });
 
   it('a non-dyadic scale (0.1) is still exact', () => {
-    checkDistribution(discreteLaplaceSampler(0.1), discreteLaplacePmf(0.1), 30_000, 'dl-0.1');
+    checkDistribution(makeDiscreteLaplaceSampler(0.1), discreteLaplacePmf(0.1), 30_000, 'dl-0.1');
   });
 
   it('variance helper agrees with the pmf', () => {
@@ -58,7 +59,7 @@ describe('Poisson and Skellam', () => {
   });
 
   it.each([0.25, 1, 7.5, 40])('Skellam(%f) matches the exact pmf, variance 2 mu', (mu) => {
-    checkDistribution(skellamSampler(mu), skellamPmf(mu), 40_000, `sk-${mu}`);
+    checkDistribution(makeSkellamSampler(mu), skellamPmf(mu), 40_000, `sk-${mu}`);
     expect(moments(skellamPmf(mu)).variance).toBeCloseTo(2 * mu, 6);
   });
 });
@@ -81,13 +82,13 @@ describe('parameter ranges and bad input', () => {
     for (const bad of [...BAD_NUMBERS, 0, -1, 2 ** -21, 2 ** 41]) {
       expectPinholeError(() => sampleDiscreteGaussian(bad as number, rng), 'invalid_argument', 'sigma');
       expectPinholeError(() => sampleDiscreteLaplace(bad as number, rng), 'invalid_argument', 'scale');
-      expectPinholeError(() => discreteGaussianSampler(bad as number), 'invalid_argument', 'sigma');
-      expectPinholeError(() => discreteLaplaceSampler(bad as number), 'invalid_argument', 'scale');
+      expectPinholeError(() => makeDiscreteGaussianSampler(bad as number), 'invalid_argument', 'sigma');
+      expectPinholeError(() => makeDiscreteLaplaceSampler(bad as number), 'invalid_argument', 'scale');
     }
     for (const bad of [...BAD_NUMBERS, 0, -1, 2 ** 17]) {
       expectPinholeError(() => sampleSkellam(bad as number, rng), 'invalid_argument', 'mu');
       expectPinholeError(() => samplePoisson(bad as number, rng), 'invalid_argument', 'mu');
-      expectPinholeError(() => skellamSampler(bad as number), 'invalid_argument', 'mu');
+      expectPinholeError(() => makeSkellamSampler(bad as number), 'invalid_argument', 'mu');
     }
     for (const bad of [...BAD_NUMBERS, -1]) expectPinholeError(() => sampleBernoulliExp(bad as number, rng), 'invalid_argument', 'gamma');
     for (const bad of [null, {}, 3, Math]) {

@@ -1,21 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { DEVICE_CLASSES, NETWORK_TYPES, type NetworkSample, validateNetworkSample } from '@pinhole/core';
 import {
-  DEVICE_CLASSES,
-  NETWORK_TYPES,
   NUMERIC_FIELDS,
   NUMERIC_FIELD_NAMES,
-  type NetworkSample,
   boundedReal,
   bucketedDomain,
   categoricalDomain,
   defaultBucketing,
   deviceClassDomain,
   networkTypeDomain,
-  validateNetworkSample,
   STREAMING_FIELDS,
   STREAMING_FIELD_NAMES,
   hasRebuffering,
-} from '@pinhole/core';
+} from '@pinhole/core/schema';
 import { BAD_NUMBERS, expectPinholeError } from '@pinhole/core/testing';
 
 const SAMPLE: NetworkSample = {

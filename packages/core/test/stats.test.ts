@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chiSquareCritical, clopperPearson, incompleteBeta, normalQuantile, twoSidedZ } from '@pinhole/core/testing';
+import { chiSquareCritical, clopperPearson, incompleteBeta, normalQuantile, twoSidedZ } from '@pinhole/core/stats';
 
 // Reference values from SciPy (scipy.stats.chi2.ppf, norm.ppf, beta.ppf).
 describe('test statistics', () => {

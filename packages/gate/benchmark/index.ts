@@ -6,8 +6,9 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
-import { type PerfOptions, type PerfRow, type PerfSuite, PinholeError } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { PinholeError } from '@pinhole/core';
+import { type PerfOptions, type PerfRow, type PerfSuite } from '@pinhole/core/perf';
+import { seededRng } from '@pinhole/core/seeded';
 import {
   type Gate,
   makeGate,

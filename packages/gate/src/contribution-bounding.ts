@@ -4,7 +4,8 @@
  * (Kairouz, Liu, Steinke, ICML 2021, Sec. 4, for the rounding). Proof: distributed-noise.proof.md,
  * "Contribution bounding".
  */
-import { type Rng, checkInteger, checkNumber, checkObject, cryptoRng, invalid } from '@pinhole/core';
+import { type Rng, cryptoRng } from '@pinhole/core';
+import { checkInteger, checkNumber, checkObject, invalid } from '@pinhole/core/validate';
 
 /**
  * Bounds an integer count vector (entries >= 0): each entry capped at maxPerBucket, then, if the

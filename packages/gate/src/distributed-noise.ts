@@ -16,33 +16,12 @@
  * contribution-bounding.ts; the privacy maps and the exact Skellam vectors are core's; the tails
  * of summed shares are noise.ts. Proof: distributed-noise.proof.md.
  */
-import {
-  type DistributedNoiseMechanism,
-  type LedgerEntry,
-  type NeighbourRelation,
-  type PrivacyAccountant,
-  type PrivacyLoss,
-  type Rng,
-  PinholeError,
-  checkBoolean,
-  checkInteger,
-  checkNumber,
-  checkObject,
-  checkOneOf,
-  checkString,
-  cryptoRng,
-  discreteGaussianSampler,
-  discreteGaussianVariance,
-  invalid,
-  NEIGHBOUR_RELATION,
-  replaceOneSensitivity,
-  requireSecureRng,
-  roundUpSignificant,
-  addSkellamVector,
-  ddgPrivacy,
-  SKELLAM_MIN_MU,
-  skellamPrivacy,
-} from '@pinhole/core';
+import { type LedgerEntry, type PrivacyAccountant, type PrivacyLoss, type Rng, PinholeError, cryptoRng, requireSecureRng } from '@pinhole/core';
+import { type DistributedNoiseMechanism } from '@pinhole/core/plan';
+import { type NeighbourRelation, NEIGHBOUR_RELATION, replaceOneSensitivity, ddgPrivacy, skellamPrivacy } from '@pinhole/core/privacy';
+import { checkBoolean, checkInteger, checkNumber, checkObject, checkOneOf, checkString, invalid } from '@pinhole/core/validate';
+import { makeDiscreteGaussianSampler, discreteGaussianVariance, addSkellamVector, SKELLAM_MIN_MU } from '@pinhole/core/samplers';
+import { roundUpSignificant } from '@pinhole/core/exact';
 import { readIntegers } from './contribution-bounding.js';
 import { type NoiseDistribution, discreteGaussianSumDistribution, discreteGaussianSumTailBound, skellamDistribution, skellamTailBound } from './noise.js';
 import { type ThresholdSelection, makeNoisyCountThreshold, registerNoisyCountSource } from './noisy-threshold.js';
@@ -172,12 +151,12 @@ export interface DistributedNoisePlan {
   /** the client's bounded integer vector plus its share (checks the vector against the plan's bounds) */
   addShare(vector: ArrayLike<number>, rng?: Rng): Int32Array;
   /** integers -> Z/2^b (two's complement), the secure-aggregation input */
-  encode(vector: ArrayLike<number>): Uint32Array;
-  /** Z/2^b -> signed integers: [2^(b-1), 2^b) decodes as negative */
-  decode(sumModular: ArrayLike<number>): Int32Array;
+  toRing(vector: ArrayLike<number>): Uint32Array;
+  /** Z/2^b -> signed integers: [2^(b-1), 2^b) maps to negatives */
+  fromRing(sumModular: ArrayLike<number>): Int32Array;
   /** the privacy actually achieved with this many survivors, and what the server may release */
   settle(params: { survivors: number }): DistributedNoiseSettlement;
-  /** decode the unmasked sum and add the top-up noise when the settlement needs it; refused settlements throw */
+  /** map the unmasked sum back from the ring and add the top-up noise when the settlement needs it; refused settlements throw */
   finish(sumModular: ArrayLike<number>, settlement: DistributedNoiseSettlement, options?: FinishOptions): FinishedSum;
   /** simulation: the clients' noise in a sum of `survivors` shares, drawn directly (exact for Skellam by additivity) */
   simulateSumNoise(survivors: number, rng?: Rng): Int32Array;
@@ -366,7 +345,7 @@ export function makeDistributedNoisePlan(params: DistributedNoiseParams): Distri
     wrapProbability: wrapTarget,
   });
 
-  const ddgDraw = mechanism === 'discrete_gaussian' ? discreteGaussianSampler(shareParameter) : null;
+  const ddgDraw = mechanism === 'discrete_gaussian' ? makeDiscreteGaussianSampler(shareParameter) : null;
   /** adds `count` shares per coordinate to out */
   const addShares = (out: Int32Array, count: number, rng: Rng): void => {
     if (count === 0) return;
@@ -435,7 +414,7 @@ export function makeDistributedNoisePlan(params: DistributedNoiseParams): Distri
       addShares(x, 1, r);
       return x;
     },
-    encode(vector: ArrayLike<number>): Uint32Array {
+    toRing(vector: ArrayLike<number>): Uint32Array {
       const x = readIntegers('vector', vector, -(2 ** 31), 2 ** 31 - 1, d);
       const out = new Uint32Array(d);
       for (let i = 0; i < d; i++) {
@@ -444,7 +423,7 @@ export function makeDistributedNoisePlan(params: DistributedNoiseParams): Distri
       }
       return out;
     },
-    decode(sumModular: ArrayLike<number>): Int32Array {
+    fromRing(sumModular: ArrayLike<number>): Int32Array {
       const x = readModular('sumModular', sumModular, d, modulus);
       const out = new Int32Array(d);
       const h = modulus / 2;
@@ -524,7 +503,7 @@ export function makeDistributedNoisePlan(params: DistributedNoiseParams): Distri
         throw invalid('settlement', 'a settlement made by this plan’s settle()', settlement);
       }
       checkObject('options', options);
-      const decoded = plan.decode(sumModular);
+      const signed = plan.fromRing(sumModular);
       if (settlement.status === 'refused') {
         throw new PinholeError('invalid_state', 'settlement', `the sum may not be released: ${settlement.message}`);
       }
@@ -535,7 +514,7 @@ export function makeDistributedNoisePlan(params: DistributedNoiseParams): Distri
         addShares(topUp, m - settlement.survivors, r);
       }
       const values = new Float64Array(d);
-      for (let i = 0; i < d; i++) values[i] = (decoded[i] as number) + (topUp ? (topUp[i] as number) : 0);
+      for (let i = 0; i < d; i++) values[i] = (signed[i] as number) + (topUp ? (topUp[i] as number) : 0);
       return Object.freeze({ values, topUp, settlement });
     },
     simulateSumNoise(survivors: number, rng?: Rng): Int32Array {

@@ -6,22 +6,11 @@
  * contributor does not exist: DP selections skip zero counts, so the keys one contributor creates
  * are at most its l0 kept buckets, as their delta assumes.
  */
-import {
-  PinholeError,
-  type PrivacyAccountant,
-  type PrivacyLoss,
-  type Rng,
-  checkInteger,
-  checkObject,
-  checkRng,
-  checkString,
-  composeSequential,
-  cryptoRng,
-  invalid,
-  requireSecureRng,
-} from '@pinhole/core';
+import { PinholeError, type PrivacyAccountant, type PrivacyLoss, type Rng, cryptoRng, requireSecureRng } from '@pinhole/core';
+import { checkInteger, checkObject, checkRng, checkString, invalid } from '@pinhole/core/validate';
+import { composeSequential } from '@pinhole/core/privacy';
 import { type BucketValues, type ContributorIds, checkKey, countContributors, readBucketIntegers } from './input.js';
-import { checkMinCohort } from './min-cohort.js';
+import { decideMinCohort } from './min-cohort.js';
 import type { NoisyValues } from './noisy-values.js';
 import { isNoisyCountThreshold } from './noisy-threshold.js';
 import {
@@ -268,7 +257,7 @@ export function makeGate(params: GateParams): Gate {
 
       // Whole-release refusals: nothing is unmasked, drawn or spent.
       if (minCohortSize !== undefined && cohortSize !== null) {
-        const d = checkMinCohort(cohortSize, { minCohortSize });
+        const d = decideMinCohort(cohortSize, { minCohortSize });
         if (!d.ok) return refuse(keys(), cohortSize, 'min_cohort', d.message);
       }
       if (rule.refusal !== null) {

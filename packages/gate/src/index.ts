@@ -28,9 +28,9 @@ export {
 } from './optimal-selection.js';
 export {
   type NoiseDistribution,
-  discreteLaplaceNoise,
-  discreteGaussianNoise,
-  skellamNoise,
+  makeDiscreteLaplaceNoise,
+  makeDiscreteGaussianNoise,
+  makeSkellamNoise,
   skellamTailBound,
   discreteGaussianSumTailBound,
   calibrateThreshold,
@@ -44,7 +44,7 @@ export {
   makeGaussianThresholdSelection,
   makeNoisyCountThreshold,
 } from './noisy-threshold.js';
-export { type MinCohortRule, type MinCohortDecision, makeMinCohortRule, checkMinCohort, requireMinCohort } from './min-cohort.js';
+export { type MinCohortRule, type MinCohortDecision, makeMinCohortRule, decideMinCohort, requireMinCohort } from './min-cohort.js';
 export { type SelectionNeighbours } from './neighbours.js';
 export { type NoisyValues, type NoisyValuesParams, type ApplyOptions, makeNoisyValues } from './noisy-values.js';
 export { type Gate, type GateParams, type DecideOptions, makeGate } from './gate.js';

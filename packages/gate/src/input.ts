@@ -3,7 +3,8 @@
  * (simulation and central settings), with contribution bounding to at most l0 buckets per
  * contributor, which every DP selection assumes.
  */
-import { type Rng, checkInteger, checkRng, cryptoRng, invalid } from '@pinhole/core';
+import { type Rng, cryptoRng } from '@pinhole/core';
+import { checkInteger, checkRng, invalid } from '@pinhole/core/validate';
 
 /** Per-bucket values keyed by bucket key ("cell=A|net=4g"): a Map or a plain object. */
 export type BucketValues = ReadonlyMap<string, number> | Readonly<Record<string, number>>;

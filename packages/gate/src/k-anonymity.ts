@@ -7,7 +7,7 @@
  * differencing attack in test/attack.test.ts succeeds every time). Use it only together with a
  * DP selection and noise, or where the counts are not sensitive.
  */
-import { checkInteger, checkObject } from '@pinhole/core';
+import { checkInteger, checkObject } from '@pinhole/core/validate';
 
 export interface KAnonymityParams {
   /** the least number of distinct contributors a published bucket must have, >= 1 */

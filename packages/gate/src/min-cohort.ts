@@ -6,7 +6,8 @@
  * 'min_cohort' when it is broken. The rule is on the number of reports in the round, which the
  * server sees anyway; it protects small batches, it is not differential privacy.
  */
-import { PinholeError, checkInteger, checkObject } from '@pinhole/core';
+import { PinholeError } from '@pinhole/core';
+import { checkInteger, checkObject } from '@pinhole/core/validate';
 
 export interface MinCohortRule {
   readonly minCohortSize: number;
@@ -26,7 +27,7 @@ function message(cohortSize: number, min: number): string {
 }
 
 /** The decision for a cohort of `cohortSize` reports. */
-export function checkMinCohort(cohortSize: number, rule: MinCohortRule): MinCohortDecision {
+export function decideMinCohort(cohortSize: number, rule: MinCohortRule): MinCohortDecision {
   checkInteger('cohortSize', cohortSize, { ge: 0 });
   checkObject('rule', rule);
   const min = checkInteger('rule.minCohortSize', rule.minCohortSize, { ge: 1 });
@@ -39,6 +40,6 @@ export function checkMinCohort(cohortSize: number, rule: MinCohortRule): MinCoho
  * small, so a sum over too few reports is never computed.
  */
 export function requireMinCohort(cohortSize: number, rule: MinCohortRule): void {
-  const d = checkMinCohort(cohortSize, rule);
+  const d = decideMinCohort(cohortSize, rule);
   if (!d.ok) throw new PinholeError('invalid_state', 'cohortSize', `"cohortSize" expected at least ${rule.minCohortSize} reports before unmasking, got ${cohortSize}`);
 }

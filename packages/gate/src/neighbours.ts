@@ -5,19 +5,10 @@
  * 2·l0 buckets differ). 'add_remove' (up to l0 buckets differ) only holds while nothing publishes
  * how many contributors there were: a gate refuses it with a cohort size.
  */
-import {
-  type NeighbourRelation,
-  type PrivacyLoss,
-  type ZcdpLoss,
-  NEIGHBOUR_RELATION,
-  checkOneOf,
-  discreteGaussianSigma,
-  discreteGaussianSwapSigma,
-  invalid,
-  roundUpSignificant,
-  zcdpRhoFor,
-  zcdpToEpsilon,
-} from '@pinhole/core';
+import { type PrivacyLoss } from '@pinhole/core';
+import { type NeighbourRelation, type ZcdpLoss, NEIGHBOUR_RELATION, discreteGaussianSigma, discreteGaussianSwapSigma, zcdpRhoFor, zcdpToEpsilon } from '@pinhole/core/privacy';
+import { checkOneOf, invalid } from '@pinhole/core/validate';
+import { roundUpSignificant } from '@pinhole/core/exact';
 
 export type SelectionNeighbours = NeighbourRelation | 'add_remove';
 

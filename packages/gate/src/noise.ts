@@ -6,21 +6,20 @@
  * noise through secure aggregation) can describe its own summed noise with the same interface and
  * hand the gate counts it noised itself.
  */
+import { type Rng, PinholeError } from '@pinhole/core';
 import {
-  type Rng,
-  PinholeError,
   addSkellamVector,
   SAMPLER_MAX_SCALE,
   SAMPLER_MIN_SCALE,
-  checkNumber,
-  discreteGaussianSampler,
+  makeDiscreteGaussianSampler,
   discreteGaussianVariance,
-  discreteLaplaceSampler,
+  makeDiscreteLaplaceSampler,
   discreteLaplaceVariance,
   SKELLAM_MAX_MU,
   SKELLAM_MIN_MU,
-  skellamSampler,
-} from '@pinhole/core';
+  makeSkellamSampler,
+} from '@pinhole/core/samplers';
+import { checkNumber } from '@pinhole/core/validate';
 
 /** A symmetric distribution on the integers. */
 export interface NoiseDistribution {
@@ -36,12 +35,12 @@ export interface NoiseDistribution {
 }
 
 /** Discrete Laplace: P[Z = z] ∝ exp(-|z| / scale). Tail q^k / (1 + q) for k >= 1, q = e^(-1/scale). */
-export function discreteLaplaceNoise(scale: number): NoiseDistribution {
+export function makeDiscreteLaplaceNoise(scale: number): NoiseDistribution {
   checkNumber('scale', scale, { ge: SAMPLER_MIN_SCALE, le: SAMPLER_MAX_SCALE });
   const logQ = -1 / scale;
   const log1pQ = Math.log1p(Math.exp(logQ));
   const upper = (k: number) => Math.exp(k * logQ - log1pQ); // k >= 1
-  const draw = discreteLaplaceSampler(scale);
+  const draw = makeDiscreteLaplaceSampler(scale);
   return Object.freeze({
     name: 'discrete_laplace',
     scale,
@@ -57,7 +56,7 @@ export function discreteLaplaceNoise(scale: number): NoiseDistribution {
  * below 1e-130). Each tail is summed from k until the terms stop mattering (1e-18 of the running
  * sum): O(sigma) work, so thresholds are calibrated only for sigma <= GAUSSIAN_TAIL_MAX_SIGMA.
  */
-export function discreteGaussianNoise(sigma: number): NoiseDistribution {
+export function makeDiscreteGaussianNoise(sigma: number): NoiseDistribution {
   checkNumber('sigma', sigma, { ge: SAMPLER_MIN_SCALE, le: SAMPLER_MAX_SCALE });
   const twoS2 = 2 * sigma * sigma;
   const w = (y: number) => Math.exp((-y * y) / twoS2);
@@ -86,7 +85,7 @@ export function discreteGaussianNoise(sigma: number): NoiseDistribution {
     // from sigma >= 8 the variance equals sigma^2 to double precision (same Poisson-summation bound)
     variance: sigma >= 8 ? sigma * sigma : discreteGaussianVariance(sigma),
     tail: (k: number) => (k >= 1 ? upper(k) : 1 - upper(1 - k)),
-    sample: discreteGaussianSampler(sigma),
+    sample: makeDiscreteGaussianSampler(sigma),
   });
 }
 
@@ -102,7 +101,7 @@ export const GAUSSIAN_TAIL_MAX_SIGMA = 2 ** 16;
  * mass is below 1e-150 (far below the smallest delta the gate accepts, 1e-100 / 2^20) and is taken
  * as 0; tails are suffix sums (small terms first).
  */
-export function skellamNoise(mu: number): NoiseDistribution {
+export function makeSkellamNoise(mu: number): NoiseDistribution {
   checkNumber('mu', mu, { ge: SKELLAM_MIN_MU, le: SKELLAM_MAX_MU });
   const x = 2 * mu;
   const top = Math.ceil(x + 40 * Math.sqrt(x) + 60);
@@ -123,7 +122,7 @@ export function skellamNoise(mu: number): NoiseDistribution {
     scale: mu,
     variance: 2 * mu,
     tail: (k: number) => (k >= 1 ? upper(k) : 1 - upper(1 - k)),
-    sample: skellamSampler(mu),
+    sample: makeSkellamSampler(mu),
   });
 }
 
@@ -172,7 +171,7 @@ export function discreteGaussianSumTailBound(sigma: number, count: number, k: nu
 
 /** Sk(mu): the gate's exact description up to core's SKELLAM_MAX_MU, beyond it tails are the Chernoff bound. */
 export function skellamDistribution(mu: number): NoiseDistribution {
-  if (mu <= SKELLAM_MAX_MU) return skellamNoise(mu);
+  if (mu <= SKELLAM_MAX_MU) return makeSkellamNoise(mu);
   return Object.freeze({
     name: 'skellam',
     scale: mu,
@@ -189,7 +188,7 @@ export function skellamDistribution(mu: number): NoiseDistribution {
 
 /** The sum of `count` independent N_Z(0, sigma^2): variance exact, tails the sub-Gaussian upper bound. */
 export function discreteGaussianSumDistribution(sigma: number, count: number): NoiseDistribution {
-  const draw = discreteGaussianSampler(sigma);
+  const draw = makeDiscreteGaussianSampler(sigma);
   return Object.freeze({
     name: 'distributed_discrete_gaussian',
     scale: sigma * Math.sqrt(count),

@@ -21,23 +21,14 @@
  * Every mode relies on a key existing only through its contributors (no zero-count keys without a
  * public domain): the gate and countContributors enforce it. Proof: noisy-threshold.proof.md.
  */
-import {
-  type PrivacyLoss,
-  type Rng,
-  type ZcdpLoss,
-  checkInteger,
-  checkNumber,
-  checkObject,
-  invalid,
-  laplacePrivacy,
-  NEIGHBOUR_RELATION,
-  discreteGaussianDelta,
-  roundUpSignificant,
-  SAMPLER_MAX_SCALE,
-} from '@pinhole/core';
+import { type PrivacyLoss, type Rng } from '@pinhole/core';
+import { type ZcdpLoss, laplacePrivacy, NEIGHBOUR_RELATION, discreteGaussianDelta } from '@pinhole/core/privacy';
+import { checkInteger, checkNumber, checkObject, invalid } from '@pinhole/core/validate';
+import { roundUpSignificant } from '@pinhole/core/exact';
+import { SAMPLER_MAX_SCALE } from '@pinhole/core/samplers';
 import type { DistributedNoiseSettlement } from './distributed-noise.js';
 import { type SelectionNeighbours, bucketsChanged, calibrateGaussian, readNeighbours } from './neighbours.js';
-import { GAUSSIAN_TAIL_MAX_SIGMA, type NoiseDistribution, calibrateThreshold, discreteGaussianNoise, discreteLaplaceNoise } from './noise.js';
+import { GAUSSIAN_TAIL_MAX_SIGMA, type NoiseDistribution, calibrateThreshold, makeDiscreteGaussianNoise, makeDiscreteLaplaceNoise } from './noise.js';
 
 export interface ThresholdSelection {
   readonly kind: 'laplace_threshold' | 'gaussian_threshold' | 'noisy_count_threshold';
@@ -138,7 +129,7 @@ export function makeLaplaceThresholdSelection(params: LaplaceThresholdParams): T
   // A scale rounded up to 20 significant bits: never less noise, and a fast exact sampler.
   const scale = roundUpSignificant(changed / epsilon, 20);
   if (!(scale <= SAMPLER_MAX_SCALE)) throw invalid('epsilon', `an epsilon >= ${changed} / 2^40 (the exact sampler's largest scale)`, epsilon);
-  const noise = discreteLaplaceNoise(scale);
+  const noise = makeDiscreteLaplaceNoise(scale);
   const threshold = calibrateThreshold(noise, (delta / changed) * (1 - 2 ** -50));
   const loss = laplacePrivacy({ scale, l1Sensitivity: changed });
   return build('laplace_threshold', noise, threshold, l0, neighbours, delta, { epsilon: loss.epsilon, delta }, null, {});
@@ -173,7 +164,7 @@ interface GaussianThreshold {
 
 function gaussianNoiseFor(epsilon: number, delta: number, l0: number, neighbours: SelectionNeighbours): { noise: NoiseDistribution; loss: PrivacyLoss; zcdp: ZcdpLoss | null } {
   const c = calibrateGaussian(epsilon, delta, { sensitivity: 1, l0, neighbours }, GAUSSIAN_TAIL_MAX_SIGMA);
-  return { noise: discreteGaussianNoise(c.sigma), loss: c.privacyLoss, zcdp: c.zcdp };
+  return { noise: makeDiscreteGaussianNoise(c.sigma), loss: c.privacyLoss, zcdp: c.zcdp };
 }
 
 /** delta split as (1 - share) for the noise and share for the threshold, composed (the proof's general case). */

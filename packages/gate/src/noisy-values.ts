@@ -10,27 +10,14 @@
  * Each noised set of values is recorded in a PrivacyAccountant when one is passed (zCDP spends as
  * their rho, so they compose tightly). Proof: noisy-values.proof.md.
  */
-import {
-  type PrivacyAccountant,
-  type PrivacyLoss,
-  type Rng,
-  type ZcdpLoss,
-  checkBoolean,
-  checkNumber,
-  checkObject,
-  checkOneOf,
-  checkString,
-  cryptoRng,
-  checkInteger,
-  invalid,
-  laplacePrivacy,
-  requireSecureRng,
-  roundUpSignificant,
-  SAMPLER_MAX_SCALE,
-} from '@pinhole/core';
+import { type PrivacyAccountant, type PrivacyLoss, type Rng, cryptoRng, requireSecureRng } from '@pinhole/core';
+import { type ZcdpLoss, laplacePrivacy } from '@pinhole/core/privacy';
+import { checkBoolean, checkNumber, checkObject, checkOneOf, checkString, checkInteger, invalid } from '@pinhole/core/validate';
+import { roundUpSignificant } from '@pinhole/core/exact';
+import { SAMPLER_MAX_SCALE } from '@pinhole/core/samplers';
 import { type BucketValues, readBucketIntegers } from './input.js';
 import { type SelectionNeighbours, calibrateGaussian, readNeighbours } from './neighbours.js';
-import { GAUSSIAN_TAIL_MAX_SIGMA, type NoiseDistribution, discreteGaussianNoise, discreteLaplaceNoise } from './noise.js';
+import { GAUSSIAN_TAIL_MAX_SIGMA, type NoiseDistribution, makeDiscreteGaussianNoise, makeDiscreteLaplaceNoise } from './noise.js';
 import type { ReleasedValue } from './release.js';
 
 export type NoisyValuesParams =
@@ -90,7 +77,7 @@ export function makeNoisyValues(params: NoisyValuesParams): NoisyValues {
     sensitivity = checkNumber('l1Sensitivity', p.l1Sensitivity, { gt: 0, le: 2 ** 30 });
     const scale = roundUpSignificant(sensitivity / epsilon, 20);
     if (!(scale <= SAMPLER_MAX_SCALE)) throw invalid('epsilon', "an epsilon >= l1Sensitivity / 2^40 (the exact sampler's largest scale)", epsilon);
-    noise = discreteLaplaceNoise(scale);
+    noise = makeDiscreteLaplaceNoise(scale);
     privacyLoss = laplacePrivacy({ scale, l1Sensitivity: sensitivity });
   } else {
     const delta = checkNumber('delta', p.delta, { ge: 1e-100, lt: 1 });
@@ -98,7 +85,7 @@ export function makeNoisyValues(params: NoisyValuesParams): NoisyValues {
     const l0 = p.l0 === undefined ? 1 : checkInteger('l0', p.l0, { ge: 1, le: 1 << 20 });
     const neighbours = readNeighbours(p.neighbours);
     const calibration = calibrateGaussian(epsilon, delta, { sensitivity, l0, neighbours }, GAUSSIAN_TAIL_MAX_SIGMA);
-    noise = discreteGaussianNoise(calibration.sigma);
+    noise = makeDiscreteGaussianNoise(calibration.sigma);
     zcdp = calibration.zcdp ? Object.freeze({ ...calibration.zcdp }) : null;
     privacyLoss = calibration.privacyLoss;
     extra = { l0, neighbours };

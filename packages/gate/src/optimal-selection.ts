@@ -14,7 +14,10 @@
  * probability 0, so the stored probabilities satisfy both constraints exactly for (eps, delta), and
  * each draw is an exact Bernoulli of the stored double. Proof: optimal-selection.proof.md.
  */
-import { type Rng, PinholeError, bernoulliExact, checkInteger, checkNumber, checkObject, toFraction } from '@pinhole/core';
+import { type Rng, PinholeError } from '@pinhole/core';
+import { bernoulliExact } from '@pinhole/core/samplers';
+import { checkInteger, checkNumber, checkObject } from '@pinhole/core/validate';
+import { toFraction } from '@pinhole/core/exact';
 import { type SelectionNeighbours, bucketsChanged, readNeighbours } from './neighbours.js';
 
 export interface OptimalSelectionParams {

@@ -3,7 +3,8 @@
  * values (the raw noisy value and the post-processed one), suppressed buckets carry a reason code
  * and a human message, and the release carries the privacy loss it spent and every parameter used.
  */
-import type { PrivacyLoss, ZcdpLoss } from '@pinhole/core';
+import type { PrivacyLoss } from '@pinhole/core';
+import type { ZcdpLoss } from '@pinhole/core/privacy';
 
 /** Why a bucket (or a whole release) was not published. */
 export type SuppressionReason =

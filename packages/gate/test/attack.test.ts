@@ -26,7 +26,8 @@ import {
   makeOptimalSelection,
 } from '@pinhole/gate';
 import { type Rng } from '@pinhole/core';
-import { clopperPearson, seededRng } from '@pinhole/core/testing';
+import { clopperPearson } from '@pinhole/core/stats';
+import { seededRng } from '@pinhole/core/seeded';
 
 const M = 4;
 const KEYS = Array.from({ length: M }, (_, i) => `cell=A|speed=${i}`);

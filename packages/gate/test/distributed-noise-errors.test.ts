@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PrivacyAccountant, cryptoRng } from '@pinhole/core';
-import { BAD_NUMBERS, expectPinholeError, seededRng } from '@pinhole/core/testing';
+import { BAD_NUMBERS, expectPinholeError } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import {
   type DistributedNoiseParams,
   boundCounts,
@@ -83,26 +84,26 @@ describe('plan methods refuse bad input and change nothing', () => {
     for (const bad of [new Int32Array(7), new Float64Array(8), [0, 0, 0, 0, 0, 0, 0, 0], null]) expectPinholeError(() => plan.clientShare(seededRng(1), bad as never), 'invalid_argument', 'out');
   });
 
-  it('addShare / encode vectors', () => {
+  it('addShare / toRing vectors', () => {
     for (const bad of [null, 'abc', 5, new Array(7).fill(0), new Array(9).fill(0)]) {
       expectPinholeError(() => plan.addShare(bad as never, seededRng(1)), 'invalid_argument', 'vector');
-      expectPinholeError(() => plan.encode(bad as never), 'invalid_argument', 'vector');
+      expectPinholeError(() => plan.toRing(bad as never), 'invalid_argument', 'vector');
     }
     for (const bad of [NaN, Infinity, 0.5, '1', null, 2 ** 31]) {
       const v: unknown[] = new Array(8).fill(0);
       v[3] = bad;
       expectPinholeError(() => plan.addShare(v as never, seededRng(1)), 'invalid_argument', 'vector[3]');
-      expectPinholeError(() => plan.encode(v as never), 'invalid_argument', 'vector[3]');
+      expectPinholeError(() => plan.toRing(v as never), 'invalid_argument', 'vector[3]');
     }
   });
 
-  it('decode: wrong length, out of range, non-integers, garbage', () => {
+  it('fromRing: wrong length, out of range, non-integers, garbage', () => {
     const top = 2 ** plan.modulusBits;
-    for (const bad of [null, 'x', new Uint32Array(7), new Uint8Array(100), {}]) expectPinholeError(() => plan.decode(bad as never), 'invalid_argument', 'sumModular');
+    for (const bad of [null, 'x', new Uint32Array(7), new Uint8Array(100), {}]) expectPinholeError(() => plan.fromRing(bad as never), 'invalid_argument', 'sumModular');
     for (const bad of [-1, top, 0.5, NaN, '3', null]) {
       const v: unknown[] = new Array(8).fill(0);
       v[5] = bad;
-      expectPinholeError(() => plan.decode(v as never), 'invalid_argument', 'sumModular[5]');
+      expectPinholeError(() => plan.fromRing(v as never), 'invalid_argument', 'sumModular[5]');
     }
   });
 

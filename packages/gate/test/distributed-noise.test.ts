@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { PrivacyAccountant, discreteGaussianVariance, rdpToEpsilon, skellamPrivacy } from '@pinhole/core';
-import { binCounts, binPmf, chiSquareCritical, chiSquareStatistic, clopperPearson, expectPinholeError, seededRng, twoSidedZ } from '@pinhole/core/testing';
+import { PrivacyAccountant } from '@pinhole/core';
+import { discreteGaussianVariance } from '@pinhole/core/samplers';
+import { rdpToEpsilon, skellamPrivacy } from '@pinhole/core/privacy';
+import { expectPinholeError } from '@pinhole/core/testing';
+import { binCounts, binPmf, chiSquareCritical, chiSquareStatistic, clopperPearson, twoSidedZ } from '@pinhole/core/stats';
+import { seededRng } from '@pinhole/core/seeded';
 import {
   type DistributedNoiseParams,
   boundCounts,
@@ -12,7 +16,7 @@ import {
   makeGate,
   randomizedRound,
   roundedSensitivity,
-  skellamNoise,
+  makeSkellamNoise,
   skellamTailBound,
 } from '@pinhole/gate';
 
@@ -41,7 +45,7 @@ const skellam = (over: Partial<DistributedNoiseParams> = {}) =>
 
 /** pmf of Sk(mu) from the gate's exact tail. */
 const skellamPmf = (mu: number) => {
-  const d = skellamNoise(mu);
+  const d = makeSkellamNoise(mu);
   return (k: number) => d.tail(k) - d.tail(k + 1);
 };
 
@@ -218,11 +222,11 @@ describe('settling a round for its survivors', () => {
     const acc = new PrivacyAccountant({ budget: { epsilon: 10, delta: 1e-3 } });
     expectPinholeError(() => st.spend(acc), 'invalid_state', 'settlement');
     expect(acc.entries()).toHaveLength(0);
-    const sum = p.encode(new Array(16).fill(3));
+    const sum = p.toRing(new Array(16).fill(3));
     expectPinholeError(() => p.finish(sum, st), 'invalid_state', 'settlement');
     const keys = Array.from({ length: 16 }, (_, i) => `b${i}`);
     const gate = makeGate({ selection: st.selection({ thresholdDelta: 1e-6 }), domain: keys });
-    const counts = Object.fromEntries(keys.map((k, i) => [k, Array.from(p.decode(sum))[i] as number]));
+    const counts = Object.fromEntries(keys.map((k, i) => [k, Array.from(p.fromRing(sum))[i] as number]));
     const release = gate.decide(counts, { accountant: acc });
     expect(release.status).toBe('refused');
     expect(release.refusal?.reason).toBe('noise_below_plan');
@@ -251,7 +255,7 @@ describe('settling a round for its survivors', () => {
       for (let c = 0; c < 22; c++) {
         const x = new Array(16).fill(0);
         if (c < owners.length) x[owners[c] as number] = 1;
-        const y = p.encode(p.addShare(x, rng));
+        const y = p.toRing(p.addShare(x, rng));
         for (let j = 0; j < 16; j++) acc[j] = ((acc[j] as number) + (y[j] as number)) % mod;
       }
       const out = p.finish(acc, st, { rng });
@@ -326,7 +330,7 @@ describe('modulus bits, wrap-around and signed decoding', () => {
       const n = p.expectedClients;
       const mu = n * p.shareParameter;
       const [lo, hi] = p.clientValueBounds;
-      const exact = skellamNoise(mu);
+      const exact = makeSkellamNoise(mu);
       const wrap = (b: number) => p.vectorLength * (exact.tail(2 ** (b - 1) - n * hi) + exact.tail(2 ** (b - 1) + 1 + n * lo));
       const chernoff = (b: number) => p.vectorLength * (skellamTailBound(mu, 2 ** (b - 1) - n * hi) + skellamTailBound(mu, 2 ** (b - 1) + 1 + n * lo));
       const b = p.modulusBits;
@@ -349,7 +353,7 @@ describe('modulus bits, wrap-around and signed decoding', () => {
       // coordinate 0 at the largest true sum (every client one-hot there), the others at 0
       const z = p.simulateSumNoise(4, rng);
       const v = Array.from(z, (x, j) => x + (j === 0 ? 4 : 0));
-      const decoded = Array.from(p.decode(p.encode(v)));
+      const decoded = Array.from(p.fromRing(p.toRing(v)));
       const out = v.some((x) => x >= h || x < -h);
       if (out) wraps++;
       // decoding is exact in range and off by exactly 2^b outside it
@@ -361,24 +365,24 @@ describe('modulus bits, wrap-around and signed decoding', () => {
     expect(lower, `${wraps}/${R} wraps vs bound ${p.wrapBound}`).toBeLessThanOrEqual(p.wrapBound);
   });
 
-  it('decodes [2^(b-1), 2^b) as negative, exactly at the edges, and round-trips encode', () => {
+  it('fromRing maps [2^(b-1), 2^b) to negatives, exactly at the edges, and round-trips toRing', () => {
     const p = skellam({ vectorLength: 6 });
     const b = p.modulusBits;
     const h = 2 ** (b - 1);
-    expect(Array.from(p.decode([0, 1, h - 1, h, 2 ** b - 1, h + 1]))).toEqual([0, 1, h - 1, -h, -1, -h + 1]);
-    expect(Array.from(p.encode([0, -1, h - 1, -h, 5, -5]))).toEqual([0, 2 ** b - 1, h - 1, h, 5, 2 ** b - 5]);
+    expect(Array.from(p.fromRing([0, 1, h - 1, h, 2 ** b - 1, h + 1]))).toEqual([0, 1, h - 1, -h, -1, -h + 1]);
+    expect(Array.from(p.toRing([0, -1, h - 1, -h, 5, -5]))).toEqual([0, 2 ** b - 1, h - 1, h, 5, 2 ** b - 5]);
     const rng = seededRng('round-trip');
     for (let i = 0; i < 200; i++) {
       const v = Array.from({ length: 6 }, () => rng.int(2 * h) - h);
-      expect(Array.from(p.decode(p.encode(v)))).toEqual(v);
-      // sums wrap mod 2^b and decode to the signed sum when it is in range
+      expect(Array.from(p.fromRing(p.toRing(v)))).toEqual(v);
+      // sums wrap mod 2^b and map back to the signed sum when it is in range
       const w = Array.from({ length: 6 }, () => rng.int(h) - Math.floor(h / 2));
       const x = v.map((a, j) => Math.max(-h, Math.min(h - 1, a)) - (w[j] as number));
-      const ex = p.encode(x);
-      const ew = p.encode(w);
+      const ex = p.toRing(x);
+      const ew = p.toRing(w);
       const s = Array.from(ex, (a, j) => (a + (ew[j] as number)) % 2 ** b);
       const expected = x.map((a, j) => a + (w[j] as number));
-      const decoded = Array.from(p.decode(s));
+      const decoded = Array.from(p.fromRing(s));
       expected.forEach((e, j) => {
         if (e >= -h && e < h) expect(decoded[j]).toBe(e);
       });

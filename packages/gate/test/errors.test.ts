@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { PrivacyAccountant } from '@pinhole/core';
 import {
   calibrateThreshold,
-  discreteGaussianNoise,
-  discreteLaplaceNoise,
+  makeDiscreteGaussianNoise,
+  makeDiscreteLaplaceNoise,
   makeDistributedNoisePlan,
   makeGate,
   makeGaussianThresholdSelection,
@@ -14,9 +14,10 @@ import {
   makeNoisyValues,
   makeOptimalSelection,
   optimalReleaseProbabilityClosedForm,
-  skellamNoise,
+  makeSkellamNoise,
 } from '@pinhole/gate';
-import { BAD_NUMBERS, expectPinholeError, seededRng } from '@pinhole/core/testing';
+import { BAD_NUMBERS, expectPinholeError } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 
 const BAD_EPSILON = [...BAD_NUMBERS, 0, -1, 101];
 const BAD_DELTA = [...BAD_NUMBERS, 0, 1, -1e-6, 1e-101, 2];
@@ -82,7 +83,7 @@ describe('selection constructors', () => {
     const settlement = onePlan.settle({ survivors: 40 });
     const ok = { settlement, thresholdDelta: 1e-6 };
     // only a settlement the plan issued: not a copy, not a caller's description of the noise
-    for (const bad of [null, undefined, {}, 3, { ...settlement }, { noise: discreteGaussianNoise(5), privacyLoss: { epsilon: 1, delta: 1e-6 } }]) {
+    for (const bad of [null, undefined, {}, 3, { ...settlement }, { noise: makeDiscreteGaussianNoise(5), privacyLoss: { epsilon: 1, delta: 1e-6 } }]) {
       expectPinholeError(() => makeNoisyCountThreshold({ ...ok, settlement: bad as never }), 'invalid_argument', 'settlement');
     }
     expectPinholeError(() => makeNoisyCountThreshold(null as never), 'invalid_argument', 'params');
@@ -103,12 +104,12 @@ describe('selection constructors', () => {
 
 describe('noise and helpers', () => {
   it('noise distributions: scale and sigma ranges', () => {
-    for (const s of [...BAD_NUMBERS, 0, -1, 2 ** -21, 2 ** 41]) expectPinholeError(() => discreteLaplaceNoise(s as number), 'invalid_argument', 'scale');
-    for (const s of [...BAD_NUMBERS, 0, -1, 2 ** -21, 2 ** 41]) expectPinholeError(() => discreteGaussianNoise(s as number), 'invalid_argument', 'sigma');
-    for (const m of [...BAD_NUMBERS, 0, -1, 2 ** -21, 2 ** 16 + 1]) expectPinholeError(() => skellamNoise(m as number), 'invalid_argument', 'mu');
+    for (const s of [...BAD_NUMBERS, 0, -1, 2 ** -21, 2 ** 41]) expectPinholeError(() => makeDiscreteLaplaceNoise(s as number), 'invalid_argument', 'scale');
+    for (const s of [...BAD_NUMBERS, 0, -1, 2 ** -21, 2 ** 41]) expectPinholeError(() => makeDiscreteGaussianNoise(s as number), 'invalid_argument', 'sigma');
+    for (const m of [...BAD_NUMBERS, 0, -1, 2 ** -21, 2 ** 16 + 1]) expectPinholeError(() => makeSkellamNoise(m as number), 'invalid_argument', 'mu');
   });
   it('calibrateThreshold: deltaPerBucket and a noise whose tail never decays', () => {
-    for (const d of [...BAD_NUMBERS, 0, 1]) expectPinholeError(() => calibrateThreshold(discreteLaplaceNoise(1), d as number), 'invalid_argument', 'deltaPerBucket');
+    for (const d of [...BAD_NUMBERS, 0, 1]) expectPinholeError(() => calibrateThreshold(makeDiscreteLaplaceNoise(1), d as number), 'invalid_argument', 'deltaPerBucket');
     const flat = { name: 'flat', scale: 1, variance: 1, tail: () => 0.4 };
     expectPinholeError(() => calibrateThreshold(flat, 0.1), 'invalid_argument', 'noise');
   });

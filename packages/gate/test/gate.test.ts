@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PrivacyAccountant, composeSequential } from '@pinhole/core';
+import { PrivacyAccountant } from '@pinhole/core';
+import { composeSequential } from '@pinhole/core/privacy';
 import {
   type Release,
   findReleased,
@@ -13,7 +14,8 @@ import {
   makeOptimalSelection,
   SUPPRESSION_REASONS,
 } from '@pinhole/gate';
-import { expectPinholeError, seededRng } from '@pinhole/core/testing';
+import { expectPinholeError } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { countingRng } from './helpers.js';
 
 const insecure = (seed: string) => ({ rng: seededRng(seed), allowInsecureRng: true });

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { Rng } from '@pinhole/core';
-import { clopperPearson } from '@pinhole/core/testing';
+import { clopperPearson } from '@pinhole/core/stats';
 
 /**
  * Asserts that `hits` successes in `n` trials are consistent with probability `p`: p must lie in

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { countContributors } from '@pinhole/gate';
-import { expectPinholeError, seededRng, twoSidedZ } from '@pinhole/core/testing';
+import { expectPinholeError } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
+import { twoSidedZ } from '@pinhole/core/stats';
 
 describe('countContributors', () => {
   it('counts distinct ids per bucket, from a Map of Sets or an object of arrays', () => {

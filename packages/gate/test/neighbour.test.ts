@@ -17,7 +17,9 @@
  * and the selection's exact releaseProbability(n).
  */
 import { describe, expect, it } from 'vitest';
-import { clopperPearson, expectPinholeError, seededRng } from '@pinhole/core/testing';
+import { expectPinholeError } from '@pinhole/core/testing';
+import { clopperPearson } from '@pinhole/core/stats';
+import { seededRng } from '@pinhole/core/seeded';
 import {
   type Gate,
   type OptimalSelection,

@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { discreteGaussianVariance, zcdpDelta, zcdpToEpsilon } from '@pinhole/core';
+import { discreteGaussianVariance } from '@pinhole/core/samplers';
+import { zcdpDelta, zcdpToEpsilon } from '@pinhole/core/privacy';
 import {
   calibrateThreshold,
-  discreteGaussianNoise,
-  discreteLaplaceNoise,
+  makeDiscreteGaussianNoise,
+  makeDiscreteLaplaceNoise,
   makeGaussianThresholdSelection,
   makeLaplaceThresholdSelection,
   makeDistributedNoisePlan,
   makeNoisyCountThreshold,
-  skellamNoise,
+  makeSkellamNoise,
 } from '@pinhole/gate';
-import { referenceDiscreteGaussianDelta, referenceDiscreteGaussianSigma, referenceDiscreteGaussianTail, seededRng } from '@pinhole/core/testing';
+import { referenceDiscreteGaussianDelta, referenceDiscreteGaussianSigma, referenceDiscreteGaussianTail } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import vectors from './vectors/gate-vectors.json' with { type: 'json' };
 import { expectBinomial } from './helpers.js';
 
@@ -31,34 +33,34 @@ const PLAN = {
 describe('noise tails against mpmath golden vectors', () => {
   it('discrete Laplace tail P[Z >= k] to 1e-12 relative', () => {
     for (const v of vectors.laplaceTail) {
-      const t = discreteLaplaceNoise(v.scale).tail(v.k);
+      const t = makeDiscreteLaplaceNoise(v.scale).tail(v.k);
       expect(Math.abs(t - v.tail)).toBeLessThanOrEqual(1e-12 * v.tail);
     }
   });
   it('discrete Gaussian variance: the pmf’s below sigma 8, sigma^2 from 8 on', () => {
-    expect(discreteGaussianNoise(0.7).variance).toBe(discreteGaussianVariance(0.7));
-    expect(discreteGaussianNoise(3).variance).toBe(discreteGaussianVariance(3));
-    expect(discreteGaussianNoise(9).variance).toBe(81);
+    expect(makeDiscreteGaussianNoise(0.7).variance).toBe(discreteGaussianVariance(0.7));
+    expect(makeDiscreteGaussianNoise(3).variance).toBe(discreteGaussianVariance(3));
+    expect(makeDiscreteGaussianNoise(9).variance).toBe(81);
     expect(Math.abs(discreteGaussianVariance(9) - 81)).toBeLessThan(1e-10);
   });
   it('discrete Gaussian tail P[Z >= k] to 1e-10 relative', () => {
     for (const v of vectors.gaussianTail) {
-      const t = discreteGaussianNoise(v.sigma).tail(v.k);
+      const t = makeDiscreteGaussianNoise(v.sigma).tail(v.k);
       expect(Math.abs(t - v.tail)).toBeLessThanOrEqual(1e-10 * v.tail + 1e-300);
     }
   });
   it('Skellam tail P[Z >= k] to 1e-9 relative, or 1e-150 absolute beyond the table (Bessel I via mpmath)', () => {
     for (const v of vectors.skellamTail) {
-      const t = skellamNoise(v.mu).tail(v.k);
+      const t = makeSkellamNoise(v.mu).tail(v.k);
       expect(Math.abs(t - v.tail), `mu=${v.mu} k=${v.k}`).toBeLessThanOrEqual(1e-9 * v.tail + 1e-150);
     }
-    const s = skellamNoise(50);
+    const s = makeSkellamNoise(50);
     expect(s.variance).toBe(100);
     expect(s.tail(1) + s.tail(0)).toBeCloseTo(1, 14); // symmetric: P[Z >= 1] = P[Z <= -1]
   });
   it('calibrated thresholds equal the exact smallest thresholds', () => {
-    for (const v of vectors.laplaceThreshold) expect(calibrateThreshold(discreteLaplaceNoise(v.scale), v.deltaPerBucket)).toBe(v.threshold);
-    for (const v of vectors.gaussianThreshold) expect(calibrateThreshold(discreteGaussianNoise(v.sigma), v.deltaPerBucket)).toBe(v.threshold);
+    for (const v of vectors.laplaceThreshold) expect(calibrateThreshold(makeDiscreteLaplaceNoise(v.scale), v.deltaPerBucket)).toBe(v.threshold);
+    for (const v of vectors.gaussianThreshold) expect(calibrateThreshold(makeDiscreteGaussianNoise(v.sigma), v.deltaPerBucket)).toBe(v.threshold);
   });
 });
 

@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import {
-  PrivacyAccountant,
-  discreteGaussianSigma,
-  discreteGaussianSwapDelta,
-  discreteGaussianSwapSigma,
-  discreteGaussianVariance,
-  discreteLaplaceVariance,
-  zcdpToEpsilon,
-} from '@pinhole/core';
+import { PrivacyAccountant } from '@pinhole/core';
+import { discreteGaussianSigma, discreteGaussianSwapDelta, discreteGaussianSwapSigma, zcdpToEpsilon } from '@pinhole/core/privacy';
+import { discreteGaussianVariance, discreteLaplaceVariance } from '@pinhole/core/samplers';
 import { makeNoisyValues } from '@pinhole/gate';
-import { expectPinholeError, referenceDiscreteGaussianDelta, seededRng, twoSidedZ } from '@pinhole/core/testing';
+import { expectPinholeError, referenceDiscreteGaussianDelta } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
+import { twoSidedZ } from '@pinhole/core/stats';
 import { countingRng } from './helpers.js';
 
 const Z = twoSidedZ(1e-5); // each mean/variance check fails a correct sampler w.p. ~1e-5

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeOptimalSelection, optimalReleaseProbabilityClosedForm } from '@pinhole/gate';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import vectors from './vectors/gate-vectors.json' with { type: 'json' };
 import { expectBinomial } from './helpers.js';
 

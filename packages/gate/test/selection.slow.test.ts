@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { makeGaussianThresholdSelection, makeLaplaceThresholdSelection, makeOptimalSelection } from '@pinhole/gate';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { expectBinomial } from './helpers.js';
 
 const N = 200_000;

@@ -11,8 +11,10 @@
  *    reports, GRR/OUE tallies of 1,000,000 reports, at d = 1024), simulateTally of 10 million
  *    devices, and Square Wave EM on tfjs against the Float64Array reference.
  */
-import { type PerfOptions, type PerfRow, type PerfSuite, cryptoRng, expBounds } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { cryptoRng } from '@pinhole/core';
+import { type PerfOptions, type PerfRow, type PerfSuite } from '@pinhole/core/perf';
+import { expBounds } from '@pinhole/core/exact';
+import { seededRng } from '@pinhole/core/seeded';
 import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import {
@@ -24,7 +26,9 @@ import {
   ORACLE_NAMES,
   makeSquareWave,
 } from '../src/index.js';
-import { localHashSupportReference, selectBackend, squareWaveEm, squareWaveEmReference } from '../src/server.js';
+import { selectBackend, squareWaveEm } from '../src/server.js';
+import { localHashSupportReference } from '../src/local-hashing.js';
+import { squareWaveEmReference } from '../src/square-wave-em.js';
 
 const DOMAINS = [16, 1024, 65536] as const;
 const EPSILON = 1;
@@ -198,7 +202,7 @@ export const serverSuite: PerfSuite = async (options) => {
       const reports = reportsFor(oracle, count, `bench/${name}/${d}`);
       const m = await measure(
         () => {
-          const t = oracle.createTally();
+          const t = oracle.makeTally();
           t.addBatch(reports);
           oracle.estimate(t);
         },
@@ -216,7 +220,7 @@ export const serverSuite: PerfSuite = async (options) => {
     options.log?.(`ldp/server goal: olh decode ${n}`);
     const reports = reportsFor(olh1024, n, 'bench/goal/olh') as Parameters<typeof localHashSupportReference>[0];
     const fast = once(() => {
-      const t = olh1024.createTally();
+      const t = olh1024.makeTally();
       t.addBatch(reports);
       olh1024.estimate(t);
     });
@@ -232,7 +236,7 @@ export const serverSuite: PerfSuite = async (options) => {
     const distinct = reportsFor(oracle, name === 'oue' ? n / 10 : n, `bench/goal/${name}`);
     const reports = Array.from({ length: n }, (_, i) => distinct[i % distinct.length]);
     const m = once(() => {
-      const t = oracle.createTally();
+      const t = oracle.makeTally();
       t.addBatch(reports);
       oracle.estimate(t);
     });
@@ -255,7 +259,7 @@ export const serverSuite: PerfSuite = async (options) => {
     options.log?.('ldp/server square-wave EM');
     const sw = makeSquareWave({ epsilon: EPSILON, bins: 64, allowInsecureRng: true });
     const rng = seededRng('bench/sw');
-    const tally = sw.createTally();
+    const tally = sw.makeTally();
     for (let i = 0; i < 100_000; i++) tally.add(sw.perturb(Math.tanh(rng.float64() * 2 - 1), rng));
     const opts = { maxIterations: 200, tolerance: 0 };
     const ref = once(() => squareWaveEmReference(sw, tally, opts));

@@ -6,7 +6,8 @@
  * stated confidence (Jagielski, Ullman, Oprea, "Auditing Differentially Private Machine Learning",
  * NeurIPS 2020; Ding et al., "Detecting Violations of Differential Privacy", CCS 2018).
  */
-import { clopperPearson, invalid } from '@pinhole/core';
+import { clopperPearson } from '@pinhole/core/stats';
+import { invalid } from '@pinhole/core/validate';
 
 export interface AuditCounts {
   /** times the event occurred on input x, and the runs on x */

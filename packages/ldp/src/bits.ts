@@ -3,7 +3,7 @@
  * padding bits of the last byte are zero. Batches are tallied through a per-byte-position
  * histogram (one increment per report byte, not per bit) that is expanded into bit counts once.
  */
-import { invalidPrivate } from '@pinhole/core';
+import { invalidPrivate } from '@pinhole/core/validate';
 import { decodeFailed } from './wire.js';
 
 export function packedLength(d: number): number {

@@ -5,7 +5,8 @@
  * The draw is rng.float64() < P(t) on the 2^-53 grid; P1 = P[+C | t = 1] is chosen exactly as the
  * largest multiple of 2^-53 with P1/(1-P1) <= e^ε. Proof: duchi.proof.md.
  */
-import { type Rng, invalidPrivate } from '@pinhole/core';
+import { type Rng } from '@pinhole/core';
+import { invalidPrivate } from '@pinhole/core/validate';
 import { TWO_53, expLower, type PrivacyProfile, requireWithinEpsilon, withProfile } from './exact.js';
 import { type DeviceNumericMechanism, type NumericMechanism, numericPerturb, unbiasedNumericParts } from './numeric.js';
 import { type BaseParams, checkAllowInsecure, checkEpsilonParam, checkMinEpsilon, checkParams } from './params.js';

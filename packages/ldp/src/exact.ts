@@ -7,7 +7,8 @@
  * smallest epsilon that would work. The profile of each mechanism is kept here for the tests
  * (privacyProfile); it is not part of the public entry.
  */
-import { type Fraction, PinholeError, expBounds, ratioWithinExp, toFraction } from '@pinhole/core';
+import { PinholeError } from '@pinhole/core';
+import { type Fraction, expBounds, ratioWithinExp, toFraction } from '@pinhole/core/exact';
 import { MAX_EPSILON } from './params.js';
 import { TWO_64 } from './probability.js';
 

@@ -4,7 +4,9 @@
  * Wang, Blocki, Li, Jha, "Locally Differentially Private Protocols for Frequency Estimation",
  * USENIX Security 2017, §4.1. Proof and variance: grr.proof.md.
  */
-import { type Rng, invalidPrivate, requireSecureRng, sampleBinomialUnchecked, sampleUniformMultinomialUnchecked } from '@pinhole/core';
+import { type Rng, requireSecureRng } from '@pinhole/core';
+import { invalidPrivate } from '@pinhole/core/validate';
+import { sampleBinomialUnchecked, sampleUniformMultinomialUnchecked } from '@pinhole/core/samplers';
 import { randomizedResponse, requireWithinEpsilon, withProfile } from './exact.js';
 import {
   type DeviceOracle,

@@ -7,7 +7,9 @@
  * one-bit scheme in Acharya, Sun, Zhang, AISTATS 2019. Support counts from one fast Walsh–Hadamard
  * transform of the per-row signed sums S: C(v) = (n + (H S)[v]) / 2. Proof: hadamard-one-bit.proof.md.
  */
-import { type Rng, invalidPrivate, requireSecureRng, sampleBinomialUnchecked, sampleUniformMultinomialUnchecked } from '@pinhole/core';
+import { type Rng, requireSecureRng } from '@pinhole/core';
+import { invalidPrivate } from '@pinhole/core/validate';
+import { sampleBinomialUnchecked, sampleUniformMultinomialUnchecked } from '@pinhole/core/samplers';
 import { fwht, hadamardEntry, nextPowerOfTwo, parity } from './hadamard.js';
 import type { HadamardOracle } from './hadamard-response.js';
 import { type DeviceOracle, type TallySpec, checkTrueCounts, oracleCommon, tallyFromAggregate, type OracleTally } from './oracle.js';

@@ -8,7 +8,9 @@
  * fast Walsh–Hadamard transform of the output histogram: C(v) = (n + (H T)[v+1]) / 2.
  * Proof: hadamard-response.proof.md.
  */
-import { type Rng, invalidPrivate, requireSecureRng, sampleBinomialUnchecked, sampleUniformMultinomialUnchecked } from '@pinhole/core';
+import { type Rng, requireSecureRng } from '@pinhole/core';
+import { invalidPrivate } from '@pinhole/core/validate';
+import { sampleBinomialUnchecked, sampleUniformMultinomialUnchecked } from '@pinhole/core/samplers';
 import { fwht, nextPowerOfTwo, parity } from './hadamard.js';
 import {
   type DeviceOracle,

@@ -4,7 +4,7 @@
  * the mixing coin does not depend on the input, so HM is ε-LDP with Var = α·Var_PM + (1-α)·Var_Duchi.
  * Wang et al., ICDE 2019, §III-C, Lemma 3 and Eq. (6). Proof: hybrid.proof.md.
  */
-import { invalidPrivate } from '@pinhole/core';
+import { invalidPrivate } from '@pinhole/core/validate';
 import { DUCHI_MIN_EPSILON, duchiCore } from './duchi.js';
 import { type PrivacyProfile, withProfile } from './exact.js';
 import { type DeviceNumericMechanism, type NumericMechanism, numericPerturb, unbiasedNumericParts } from './numeric.js';

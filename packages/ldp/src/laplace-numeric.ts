@@ -5,7 +5,8 @@
  * floating-point inverse CDF; its scale b is checked in exact arithmetic to satisfy b·ε >= 2 (the
  * double 2/ε can round below the real 2/ε). Proof: laplace-numeric.proof.md.
  */
-import { makeSecureLaplace, toFraction } from '@pinhole/core';
+import { makeSecureLaplace } from '@pinhole/core/samplers';
+import { toFraction } from '@pinhole/core/exact';
 import { requireWithinEpsilon, withProfile } from './exact.js';
 import { type DeviceNumericMechanism, type NumericMechanism, checkReportNumber, decodeNumber, numericPerturb, unbiasedNumericParts } from './numeric.js';
 import { type BaseParams, checkAllowInsecure, checkEpsilonParam, checkMinEpsilon, checkParams } from './params.js';

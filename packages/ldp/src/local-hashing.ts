@@ -9,7 +9,8 @@
  * addition and an interval test (no multiply, no division); the reference decoder evaluates
  * hashBucket directly. Both count exactly the same integers.
  */
-import { type Rng, invalidPrivate, requireSecureRng } from '@pinhole/core';
+import { type Rng, requireSecureRng } from '@pinhole/core';
+import { invalidPrivate } from '@pinhole/core/validate';
 import { randomizedResponse, requireWithinEpsilon, withProfile } from './exact.js';
 import { HASH_DOMAIN_LIMIT, HASH_RANGE_LIMIT, bucketInterval, collisionProbability, hashBucket } from './hash.js';
 import { type DeviceOracle, type FrequencyOracle, type OracleTally, type TallySpec, oracleCommon, simulatePerBucket } from './oracle.js';

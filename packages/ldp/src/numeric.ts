@@ -5,7 +5,8 @@
  * integer arithmetic (±C, a discrete Laplace grid, or a window grid: window.ts), so no
  * floating-point rounding shapes the output distribution (Mironov, CCS 2012) and the ratio is exact.
  */
-import { type PrivacyLoss, type Rng, PinholeError, checkInteger, checkNumber, invalid, invalidPrivate, requireSecureRng } from '@pinhole/core';
+import { type PrivacyLoss, type Rng, PinholeError, requireSecureRng } from '@pinhole/core';
+import { checkInteger, checkNumber, invalid, invalidPrivate } from '@pinhole/core/validate';
 import { decodeFailed } from './wire.js';
 
 export type NumericName = 'laplace' | 'duchi' | 'piecewise' | 'hybrid' | 'square-wave';
@@ -31,7 +32,7 @@ export interface NumericMechanism {
   unbias(report: number): number;
   encodeReport(report: number): Uint8Array;
   decodeReport(bytes: Uint8Array): number;
-  createTally(): NumericTally;
+  makeTally(): NumericTally;
   /** unbiased mean of the inputs */
   estimate(tally: NumericTally): number;
   /** Var of unbias(report) for one report of input t */
@@ -154,10 +155,10 @@ export function unbiasedNumericParts(o: {
   readonly check: (report: unknown, param: string) => number;
   readonly variance: (t: number) => number;
   readonly worst: readonly number[];
-}): Pick<NumericMechanism, 'unbias' | 'createTally' | 'estimate' | 'reportVariance' | 'variance' | 'privacyMap'> {
+}): Pick<NumericMechanism, 'unbias' | 'makeTally' | 'estimate' | 'reportVariance' | 'variance' | 'privacyMap'> {
   return {
     unbias: (report: number) => o.check(report, 'report'),
-    createTally: () => new SumTally(o.name, o.key, o.check),
+    makeTally: () => new SumTally(o.name, o.key, o.check),
     estimate(tally: NumericTally): number {
       const t = checkNumericTally(tally, o.key);
       return t.sum / t.n;

@@ -8,7 +8,9 @@
  * A tally keeps the sum of the reports' *aggregate vectors* (what a device would also feed to
  * secure aggregation) and turns it into support counts when asked.
  */
-import { type PrivacyLoss, type Rng, PinholeError, checkInteger, checkNumber, invalid, invalidPrivate, sampleBinomialUnchecked } from '@pinhole/core';
+import { type PrivacyLoss, type Rng, PinholeError } from '@pinhole/core';
+import { checkInteger, checkNumber, invalid, invalidPrivate } from '@pinhole/core/validate';
+import { sampleBinomialUnchecked } from '@pinhole/core/samplers';
 
 export type OracleName = 'grr' | 'sue' | 'oue' | 'blh' | 'olh' | 'subset-selection' | 'hadamard-response' | 'hadamard-one-bit';
 
@@ -58,7 +60,7 @@ export interface FrequencyOracle<R = unknown> {
   decodeReport(bytes: Uint8Array): R;
   /** The report's aggregate vector (its contribution to a tally's sum). */
   toVector(report: R): Int32Array;
-  createTally(): OracleTally<R>;
+  makeTally(): OracleTally<R>;
   /** Unbiased frequency estimates f̂(v) (fractions of n; they may be negative and need not sum to 1). */
   estimate(tally: OracleTally<R>): Float64Array;
   /** Unbiased count estimates n·f̂(v). */
@@ -217,7 +219,7 @@ export function oracleCommon<R>(spec: TallySpec<R>, epsilon: number, pStar: numb
     return estimateFromSupport(t.support(), t.n, pStar, qStar);
   };
   return {
-    createTally: (): OracleTally<R> => new AggregateTally<R>(spec),
+    makeTally: (): OracleTally<R> => new AggregateTally<R>(spec),
     estimate,
     estimateCounts: (tally: OracleTally<R>): Float64Array => {
       const f = estimate(tally);

@@ -2,7 +2,7 @@
  * Parameter validation shared by every `makeX`: the object itself, epsilon, domain size, the
  * insecure-rng opt-in, and a refusal of unknown keys (a misspelt option must not pass silently).
  */
-import { checkBoolean, checkInteger, checkNumber, checkObject, invalid, invalidPrivate } from '@pinhole/core';
+import { checkBoolean, checkInteger, checkNumber, checkObject, invalid, invalidPrivate } from '@pinhole/core/validate';
 
 /** Above this, e^epsilon overflows the 2^-32 resolution of the Bernoulli thresholds: nothing useful is private there. */
 export const MAX_EPSILON = 30;

@@ -8,7 +8,8 @@
  * Here on an integer grid (window.ts): W = 2^20 points for [l, r] and M = round(W·h) for the rest,
  * so that the ratio is checked exactly; report (2j - (N-1))/(κM) is unbiased and travels as that number. Proof: piecewise.proof.md.
  */
-import { type Rng, invalidPrivate } from '@pinhole/core';
+import { type Rng } from '@pinhole/core';
+import { invalidPrivate } from '@pinhole/core/validate';
 import { withProfile } from './exact.js';
 import { type DeviceNumericMechanism, type NumericMechanism, numericPerturb, unbiasedNumericParts } from './numeric.js';
 import { type BaseParams, checkAllowInsecure, checkEpsilonParam, checkMinEpsilon, checkParams } from './params.js';

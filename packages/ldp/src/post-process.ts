@@ -6,7 +6,7 @@
  * Hay, Rastogi, Miklau, Suciu, "Boosting the Accuracy of Differentially Private Histograms Through
  * Consistency", VLDB 2010 (hierarchy), here with per-level variances (weighted least squares).
  */
-import { checkInteger, checkNumber, checkObject, invalid } from '@pinhole/core';
+import { checkInteger, checkNumber, checkObject, invalid } from '@pinhole/core/validate';
 
 function checkEstimates(param: string, value: unknown, minLength = 1): Float64Array {
   if (!(Array.isArray(value) || value instanceof Float64Array) || value.length < minLength) {

@@ -4,11 +4,11 @@
  * wins; within 1% the smaller report wins. Wang et al., USENIX Security 2017, §5 compares the same
  * formulas (GRR best when d < 3e^ε + 2, OLH/OUE otherwise).
  */
-import { checkInteger, checkObject, invalid } from '@pinhole/core';
+import { checkInteger, checkObject, invalid } from '@pinhole/core/validate';
 import { ORACLES } from './registry.js';
 import type { OracleName } from './oracle.js';
 import { MAX_EPSILON } from './params.js';
-import { checkNumber } from '@pinhole/core';
+import { checkNumber } from '@pinhole/core/validate';
 
 export interface OracleCandidate {
   readonly oracle: OracleName;

@@ -9,7 +9,7 @@
  * `squareWaveEm` runs on tfjs (float32, backend from tf-backend.ts); `squareWaveEmReference` is the
  * Float64Array implementation the tests hold it to.
  */
-import { checkBoolean, checkInteger, checkNumber, checkObject, invalid } from '@pinhole/core';
+import { checkBoolean, checkInteger, checkNumber, checkObject, invalid } from '@pinhole/core/validate';
 import type { SquareWaveMechanism } from './square-wave.js';
 import { selectBackend } from './tf-backend.js';
 

@@ -9,7 +9,8 @@
  * window of W = round(2b·M) points, reports at the points' centres (2j + 1 - W)/2^21, and b, p, q,
  * the moments and the EM transition matrix are those of that grid. Proof: square-wave.proof.md.
  */
-import { type Rng, checkInteger, invalidPrivate, requireSecureRng } from '@pinhole/core';
+import { type Rng, requireSecureRng } from '@pinhole/core';
+import { checkInteger, invalidPrivate } from '@pinhole/core/validate';
 import { withProfile } from './exact.js';
 import {
   type DeviceNumericMechanism,
@@ -44,7 +45,7 @@ export interface SquareWaveMechanism extends NumericMechanism {
   readonly pLow: number;
   readonly bins: number;
   readonly outputBins: number;
-  createTally(): SquareWaveTally;
+  makeTally(): SquareWaveTally;
   /** E[report | t] and Var[report | t] (before debiasing) */
   reportMoments(t: number): { mean: number; variance: number };
   /** The EM transition matrix, row-major outputBins × bins: P[report in out-bin j | v = centre of in-bin i]. */
@@ -160,7 +161,7 @@ export function makeSquareWave(params: SquareWaveParams): SquareWaveMechanism {
       if (indexOf(x) < 0) throw decodeFailed(rule, x);
       return x as number;
     },
-    createTally: () => new Tally(),
+    makeTally: () => new Tally(),
     estimate(tally: NumericTally): number {
       const t = checkNumericTally(tally, key);
       return t.sum / t.n;

@@ -6,7 +6,8 @@
  * privacy", IEEE Trans. Inf. Theory 2018 (also Wang et al., "Mutual information optimally local
  * private discrete distribution estimation", 2016). Proof: subset-selection.proof.md.
  */
-import { type Rng, invalidPrivate, requireSecureRng } from '@pinhole/core';
+import { type Rng, requireSecureRng } from '@pinhole/core';
+import { invalidPrivate } from '@pinhole/core/validate';
 import { expLower, requireWithinEpsilon, splitThreshold, withProfile } from './exact.js';
 import { accumulatePacked, decodePacked, isPacked, packedLength, packedToVector, popcountPacked } from './bits.js';
 import { type DeviceOracle, type FrequencyOracle, type OracleTally, type TallySpec, oracleCommon, simulatePerBucket } from './oracle.js';

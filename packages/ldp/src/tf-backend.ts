@@ -5,7 +5,8 @@
  * tfjs computes in float32: callers keep counts in int32 or JS numbers and only hand tfjs
  * quantities for which float32 rounding is acceptable (checked against Float64Array references).
  */
-import { PinholeError, checkOneOf } from '@pinhole/core';
+import { PinholeError } from '@pinhole/core';
+import { checkOneOf } from '@pinhole/core/validate';
 
 export type TfModule = typeof import('@tensorflow/tfjs');
 export type TfBackendChoice = 'node' | 'wasm' | 'cpu';

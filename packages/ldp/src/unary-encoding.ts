@@ -6,7 +6,8 @@
  *  - OUE (optimized; Wang et al., USENIX Security 2017, §4.3): p = 1/2, q = 1 / (e^ε + 1).
  * Proofs and variance: unary-encoding.proof.md.
  */
-import { type Fraction, type Rng, requireSecureRng } from '@pinhole/core';
+import { type Rng, requireSecureRng } from '@pinhole/core';
+import { type Fraction } from '@pinhole/core/exact';
 import { accumulatePacked, checkPacked, decodePacked, packedLength, packedToVector } from './bits.js';
 import { type DeviceOracle, type FrequencyOracle, type OracleTally, type TallySpec, oracleCommon, simulatePerBucket } from './oracle.js';
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';

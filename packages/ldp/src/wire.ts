@@ -3,7 +3,9 @@
  * `ldp/<mechanism>` and a compact payload. Decoding checks the payload's shape and range against
  * the mechanism; anything else is `decode_failed` on "bytes".
  */
-import { PinholeError, type WireValue, decodeEnvelope, describeValue, encodeEnvelope } from '@pinhole/core';
+import { PinholeError } from '@pinhole/core';
+import { type WireValue, decodeEnvelope, encodeEnvelope } from '@pinhole/core/wire';
+import { describeValue } from '@pinhole/core/validate';
 
 /** Reports are tiny; a larger input is refused before parsing. */
 const MAX_REPORT_BYTES = 1 << 20;

@@ -9,8 +9,9 @@
  *    implementation with negligible probability);
  *  - a broken unary encoding (true bit kept with 0.9 instead of p) is caught: its bound exceeds e^ε.
  */
-import { type Rng, clopperPearson } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { type Rng } from '@pinhole/core';
+import { clopperPearson } from '@pinhole/core/stats';
+import { seededRng } from '@pinhole/core/seeded';
 import { describe, expect, it } from 'vitest';
 import {
   type LocalHashReport,

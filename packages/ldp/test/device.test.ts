@@ -4,7 +4,7 @@
  * reports and wire bytes. What a device runs is the full mechanism's code, minus decoding and tallies.
  */
 import { PinholeError } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { describe, expect, it } from 'vitest';
 import { DEVICE_NUMERIC_MECHANISMS, DEVICE_ORACLES, NUMERIC_MECHANISMS, ORACLES, type OracleName, type NumericName } from '../src/index.js';
 import { privacyProfile } from '../src/exact.js';
@@ -55,7 +55,7 @@ describe('device mechanisms', () => {
         const f = ORACLES[name]({ ...params, allowInsecureRng: true });
         const d = DEVICE_ORACLES[name]({ ...params, allowInsecureRng: true });
         for (const k of DEVICE_KEYS) expect(k in d, k).toBe(true);
-        expect('decodeReport' in d || 'createTally' in d || 'simulateTally' in d).toBe(false);
+        expect('decodeReport' in d || 'makeTally' in d || 'simulateTally' in d).toBe(false);
         for (const k of Object.keys(d)) if (typeof (d as unknown as Record<string, unknown>)[k] !== 'function') expect((d as unknown as Record<string, unknown>)[k], k).toEqual((f as unknown as Record<string, unknown>)[k]);
         expect(privacyProfile(d)).toBeDefined();
         expect(comparable(privacyProfile(d))).toEqual(comparable(privacyProfile(f)));
@@ -88,7 +88,7 @@ describe('device mechanisms', () => {
         if (full !== null) continue;
         const f = NUMERIC_MECHANISMS[name]({ epsilon, allowInsecureRng: true });
         const d = DEVICE_NUMERIC_MECHANISMS[name]({ epsilon, allowInsecureRng: true });
-        expect('decodeReport' in d || 'createTally' in d).toBe(false);
+        expect('decodeReport' in d || 'makeTally' in d).toBe(false);
         for (const k of Object.keys(d)) if (typeof (d as unknown as Record<string, unknown>)[k] !== 'function') expect((d as unknown as Record<string, unknown>)[k], k).toEqual((f as unknown as Record<string, unknown>)[k]);
         expect(privacyProfile(d)).toBeDefined();
         expect(comparable(privacyProfile(d))).toEqual(comparable(privacyProfile(f)));

@@ -218,7 +218,7 @@ describe('Duchi and Hybrid: P[+C | t] read off perturb stays within e^ε both wa
 
 describe('Laplace: the noise scale actually used is at least 2/ε exactly', () => {
   it('b·ε >= 2 in exact arithmetic (inputs differ by 2/γ grid steps, the pmf by e^{γ/b} per step)', async () => {
-    const { toFraction } = await import('@pinhole/core');
+    const { toFraction } = await import('@pinhole/core/exact');
     const bad: number[] = [];
     for (let k = 1; k <= 3000; k++) {
       for (const epsilon of [2 / k, 2 / (k + 0.5), 1 / k, 30 / k]) {

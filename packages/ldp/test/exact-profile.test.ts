@@ -6,7 +6,8 @@
  * among them — with its own formulas, against a certified lower bound of e^ε: both directions
  * within e^ε, or construction refused with a PinholeError on epsilon or domainSize.
  */
-import { PinholeError, toFraction } from '@pinhole/core';
+import { PinholeError } from '@pinhole/core';
+import { toFraction } from '@pinhole/core/exact';
 import { describe, expect, it } from 'vitest';
 import { type PrivacyProfile, privacyProfile } from '../src/exact.js';
 import {

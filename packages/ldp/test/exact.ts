@@ -3,7 +3,8 @@
  * a certified lower bound of e^ε from the exact dyadic value of the double ε, exact ratio checks,
  * and a scripted Rng that lets a test read a sampler's thresholds off its behaviour.
  */
-import { type Rng, toDyadic } from '@pinhole/core';
+import { type Rng } from '@pinhole/core';
+import { toDyadic } from '@pinhole/core/exact';
 
 export interface Ratio {
   readonly num: bigint;

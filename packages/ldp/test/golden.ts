@@ -1,5 +1,5 @@
 /** Builds the golden client outputs: seeded reports and their wire bytes for every mechanism. */
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { NUMERIC_MECHANISMS, NUMERIC_NAMES, ORACLES, ORACLE_NAMES } from '../src/index.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

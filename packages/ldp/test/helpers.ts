@@ -1,5 +1,5 @@
 /** Shared test helpers: the quantiles the statistical tolerances use, and bucket counts. */
-import { incompleteBeta } from '@pinhole/core';
+import { incompleteBeta } from '@pinhole/core/stats';
 
 /** P[|T| > t] for Student's t with nu degrees of freedom. */
 function tTwoSided(t: number, nu: number): number {

@@ -1,8 +1,9 @@
 /** Local hashing: the fast decoder equals the reference exactly; the hash family's collision law. */
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { describe, expect, it } from 'vitest';
 import { makeBlh, makeOlh } from '../src/index.js';
-import { localHashSupportFast, localHashSupportReference } from '../src/server.js';
+import { localHashSupportFast } from '../src/server.js';
+import { localHashSupportReference } from '../src/local-hashing.js';
 import { bucketSizes, collisionProbability, hashBucket } from './internals.js';
 
 describe('local hashing decoders', () => {
@@ -22,10 +23,10 @@ describe('local hashing decoders', () => {
       const fast = localHashSupportFast(reports, d, o.g);
       const ref = localHashSupportReference(reports, d, o.g);
       expect(Array.from(fast)).toEqual(Array.from(ref));
-      const tally = o.createTally();
+      const tally = o.makeTally();
       tally.addBatch(reports);
       expect(Array.from(tally.support())).toEqual(Array.from(ref));
-      const refTally = o.createTally();
+      const refTally = o.makeTally();
       refTally.addAggregate(ref, reports.length);
       expect(Array.from(o.estimate(tally))).toEqual(Array.from(o.estimate(refTally)));
     });

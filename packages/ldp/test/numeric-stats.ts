@@ -5,7 +5,7 @@
  *   variance: |s² - σ²| <= 4.42 · sqrt((m4 - s⁴(N-3)/(N-1))/N)   (the exact Var(s²) = μ4/N - σ⁴(N-3)/(N(N-1)),
  *             with the sample moments in place of μ4 and σ⁴)
  */
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { expect } from 'vitest';
 import { NUMERIC_MECHANISMS, type NumericName } from '../src/index.js';
 

@@ -2,7 +2,7 @@
  * Numeric mechanisms: one report's mean and variance against the closed forms for
  * t in {-1, -0.3, 0, 0.7, 1} (tolerances derived in numeric-stats.ts), and the tallies' mean estimate.
  */
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { describe, expect, it } from 'vitest';
 import { NUMERIC_MECHANISMS, NUMERIC_NAMES } from '../src/index.js';
 import { checkNumericMoments } from './numeric-stats.js';
@@ -41,14 +41,14 @@ describe('numeric mechanisms: closed forms and tallies', () => {
       const m = NUMERIC_MECHANISMS[name]({ epsilon: 2, allowInsecureRng: true });
       const rng = seededRng(`numeric-tally/${name}`);
       const reports = Array.from({ length: 400 }, (_, i) => m.perturb(((i % 21) - 10) / 10, rng));
-      const a = m.createTally();
+      const a = m.makeTally();
       for (const r of reports) a.add(r);
-      const b = m.createTally();
+      const b = m.makeTally();
       b.addBatch(reports.slice(0, 150));
-      const c = m.createTally();
+      const c = m.makeTally();
       c.addBatch(Float64Array.from(reports.slice(150)));
       b.merge(c);
-      const w = m.createTally();
+      const w = m.makeTally();
       w.addBatch(reports.map((r) => m.decodeReport(m.encodeReport(r))));
       expect(b.n).toBe(400);
       expect(m.estimate(b)).toBeCloseTo(m.estimate(a), 12);

@@ -7,7 +7,7 @@
  *  2. Unbiasedness: for every bucket, |mean_r f̂_v - f_v| <= z · sqrt(Var(n, f_v)/R) with z the
  *     Bonferroni normal quantile for 1e-5 over the d buckets: false failure <= 1e-5.
  */
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { expect } from 'vitest';
 import { ORACLES, type OracleName } from '../src/index.js';
 import { tQuantile, valuesOf, zQuantile, zipfCounts } from './helpers.js';
@@ -21,7 +21,7 @@ export function checkOracleStatistics(name: OracleName, epsilon: number, d: numb
   const S: number[] = [];
   for (let r = 0; r < R; r++) {
     const rng = seededRng(`${seed}/${name}/${epsilon}/${d}/${r}`);
-    const tally = oracle.createTally();
+    const tally = oracle.makeTally();
     const reports = new Array(n);
     for (let i = 0; i < n; i++) reports[i] = oracle.perturb(values[i] as number, rng);
     tally.addBatch(reports);

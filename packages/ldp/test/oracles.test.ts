@@ -2,8 +2,8 @@
  * Every oracle through its real client path at one grid point each (the full grid is in
  * oracles.slow.test.ts), plus the invariants of the tallies and the estimator.
  */
-import type { Fraction } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import type { Fraction } from '@pinhole/core/exact';
+import { seededRng } from '@pinhole/core/seeded';
 import { describe, expect, it } from 'vitest';
 import { ORACLES, ORACLE_NAMES } from '../src/index.js';
 import { privacyProfile } from '../src/exact.js';
@@ -29,18 +29,18 @@ describe('tallies', () => {
       const oracle = ORACLES[name]({ epsilon: 1.5, domainSize: 37, allowInsecureRng: true });
       const rng = seededRng(`tally/${name}`);
       const reports = Array.from({ length: 300 }, (_, i) => oracle.perturb((i * 7) % 37, rng));
-      const a = oracle.createTally();
+      const a = oracle.makeTally();
       for (const r of reports) a.add(r);
-      const b = oracle.createTally();
+      const b = oracle.makeTally();
       b.addBatch(reports.slice(0, 100));
-      const c = oracle.createTally();
+      const c = oracle.makeTally();
       c.addBatch(reports.slice(100));
       b.merge(c);
-      const v = oracle.createTally();
+      const v = oracle.makeTally();
       const sum = new Float64Array(oracle.vectorLength);
       for (const r of reports) oracle.toVector(r).forEach((x, i) => (sum[i]! += x));
       v.addAggregate(sum, reports.length);
-      const w = oracle.createTally();
+      const w = oracle.makeTally();
       w.addBatch(reports.map((r) => oracle.decodeReport(oracle.encodeReport(r))));
       for (const t of [b, v, w]) {
         expect(t.n).toBe(300);
@@ -56,7 +56,7 @@ describe('tallies', () => {
 
   it('the estimator is the pure-protocol formula (C - n q*) / (n (p* - q*))', () => {
     const oracle = ORACLES.grr({ epsilon: 1, domainSize: 4, allowInsecureRng: true });
-    const t = oracle.createTally();
+    const t = oracle.makeTally();
     t.addAggregate([10, 0, 5, 5], 20);
     const est = oracle.estimate(t);
     const { pStar: p, qStar: q } = oracle;

@@ -5,7 +5,7 @@
  * range; the value itself does not appear in the message.
  */
 import { PinholeError } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { describe, expect, it } from 'vitest';
 import { NUMERIC_MECHANISMS, NUMERIC_NAMES, ORACLES, ORACLE_NAMES } from '../src/index.js';
 
@@ -44,8 +44,8 @@ describe('frequency oracles: perturb, encodeReport, toVector and tallies do not 
         expectHidden(() => o.perturb(1, v as never), v, 'rng'); // arguments swapped by mistake
         expectHidden(() => o.encodeReport(v as never), v, 'report');
         expectHidden(() => o.toVector(v as never), v, 'report');
-        expectHidden(() => o.createTally().add(v as never), v, 'report');
-        expectHidden(() => o.createTally().addBatch([o.perturb(1, rng), v as never]), v, 'reports[1]');
+        expectHidden(() => o.makeTally().add(v as never), v, 'report');
+        expectHidden(() => o.makeTally().addBatch([o.perturb(1, rng), v as never]), v, 'reports[1]');
       }
     });
   }
@@ -64,7 +64,7 @@ describe('numeric mechanisms: perturb, encodeReport and tallies do not echo the 
       for (const v of [0.123456789, 1e300, -987654.321, 'secret-460-99']) {
         expectHidden(() => m.encodeReport(v as number), v, 'report');
         expectHidden(() => m.unbias(v as number), v, 'report');
-        expectHidden(() => m.createTally().add(v as number), v, 'report');
+        expectHidden(() => m.makeTally().add(v as number), v, 'report');
       }
     });
   }

@@ -2,7 +2,7 @@
  * simulateTally: the aggregate simulation (core's binomial and multinomial samplers) must agree in
  * distribution with per-device simulation (the bench simulates 10 million devices with it).
  */
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { describe, expect, it } from 'vitest';
 import { ORACLES, ORACLE_NAMES } from '../src/index.js';
 import { valuesOf } from './helpers.js';
@@ -43,7 +43,7 @@ describe('simulateTally agrees with per-device simulation', () => {
         const dev: number[] = [];
         for (let r = 0; r < R; r++) {
           agg.push(o.simulateTally(counts, rngA).support()[v] as number);
-          const t = o.createTally();
+          const t = o.makeTally();
           t.addBatch(Array.from(values, (x) => o.perturb(x, rngD)));
           dev.push(t.support()[v] as number);
         }

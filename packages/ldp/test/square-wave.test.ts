@@ -2,10 +2,11 @@
  * Square Wave: the tfjs EM/EMS agrees with the Float64Array reference, and the reconstruction
  * recovers a known median at n = 100,000.
  */
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { describe, expect, it } from 'vitest';
 import { makeSquareWave } from '../src/index.js';
-import { distributionQuantile, selectBackend, squareWaveEm, squareWaveEmReference } from '../src/server.js';
+import { distributionQuantile, selectBackend, squareWaveEm } from '../src/server.js';
+import { squareWaveEmReference } from '../src/square-wave-em.js';
 
 /** Inputs t in [-1, 1]: a two-component mixture with a known median (found by bisection on its CDF). */
 function sampleInputs(n: number, seed: string): { values: Float64Array; median: number } {
@@ -39,7 +40,7 @@ describe('Square Wave reconstruction', () => {
     const bOut = m.pLow / M; // per point, outside
     expect(a * W + bOut * M).toBeCloseTo(1, 12);
     for (const j of [0, 1, 12345, M, N - 1]) {
-      const t = m.createTally();
+      const t = m.makeTally();
       t.add((2 * j + 1 - W) / (2 * M));
       expect(t.histogram().indexOf(1)).toBe(Math.floor(((2 * j + 1) * m.outputBins) / (2 * N)));
     }
@@ -62,7 +63,7 @@ describe('Square Wave reconstruction', () => {
     const m = makeSquareWave({ epsilon: 1, bins: 32, allowInsecureRng: true });
     const { values } = sampleInputs(20_000, 'sw-agree');
     const rng = seededRng('sw-agree-noise');
-    const tally = m.createTally();
+    const tally = m.makeTally();
     for (const v of values) tally.add(m.perturb(v, rng));
     for (const smoothing of [true, false]) {
       const opts = { smoothing, maxIterations: 200, tolerance: 0 };
@@ -86,7 +87,7 @@ describe('Square Wave reconstruction', () => {
     const m = makeSquareWave({ epsilon: 1, bins: 64, allowInsecureRng: true });
     const { values, median } = sampleInputs(100_000, 'sw-median');
     const rng = seededRng('sw-median-noise');
-    const tally = m.createTally();
+    const tally = m.makeTally();
     tally.addBatch(Array.from(values, (v) => m.perturb(v, rng)));
     const rec = squareWaveEmReference(m, tally);
     expect(rec.converged).toBe(true);

@@ -17,8 +17,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Prio3Histogram as DivviupHistogram, Prio3Sum as DivviupSum } from '@divviup/prio3';
-import type { PerfOptions, PerfRow, PerfSuite } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import type { PerfOptions, PerfRow, PerfSuite } from '@pinhole/core/perf';
+import { seededRng } from '@pinhole/core/seeded';
 import { makePrio3Histogram, makePrio3Sum, type Prio3 } from '../src/index.js';
 
 const SUITE = 'prio3/vdaf';

@@ -5,7 +5,7 @@
  * inputs of every call (which never depend on earlier gadget outputs in these four circuits) and
  * the circuit output as an affine function of the gadget outputs.
  */
-import { invalid } from '@pinhole/core';
+import { invalid } from '@pinhole/core/validate';
 import type { Field } from './field.js';
 
 /** Mul (x·y) and ParallelSum(Mul, k) (Σ x_2j·x_2j+1) are both `pairs`; PolyEval is `poly`. */

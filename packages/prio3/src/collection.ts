@@ -5,7 +5,9 @@
  * integer vector two noisy aggregate shares combine to. The device, both aggregators and the bench
  * use these, so the layout exists once. Phone-safe: no `node:` imports.
  */
-import { type PlanCollection, type Prio3Mechanism, type Rng, PinholeError, checkObject } from '@pinhole/core';
+import { type PlanCollection, type Rng, PinholeError } from '@pinhole/core';
+import { type Prio3Mechanism } from '@pinhole/core/plan';
+import { checkObject } from '@pinhole/core/validate';
 import { FieldVector, NONCE_SIZE } from './prio3.js';
 import { type Prio3Histogram, type Prio3SumVec, makePrio3Histogram, makePrio3SumVec } from './instances.js';
 

@@ -3,7 +3,7 @@
  * parameter checks: Prio3Count and Prio3Sum over Field64, Prio3SumVec and Prio3Histogram over
  * Field128, all with XofTurboShake128 and one proof.
  */
-import { checkObject, invalid } from '@pinhole/core';
+import { checkObject, invalid } from '@pinhole/core/validate';
 import { CountCircuit, HistogramCircuit, SumCircuit, SumVecCircuit } from './circuits.js';
 import { Field128, Field64 } from './field.js';
 import { Prio3 } from './prio3.js';

@@ -7,7 +7,8 @@
  * XofTurboShake128, one proof. Methods take and return the draft's wire encodings (§7.2.6) so
  * that what travels between parties is exactly what the draft's test vectors pin.
  */
-import { PinholeError, checkRng, cryptoRng, invalid, requireSecureRng, type Rng } from '@pinhole/core';
+import { PinholeError, cryptoRng, requireSecureRng, type Rng } from '@pinhole/core';
+import { checkRng, invalid } from '@pinhole/core/validate';
 import type { Circuit } from './circuits.js';
 import type { Field } from './field.js';
 import { Flp } from './flp.js';

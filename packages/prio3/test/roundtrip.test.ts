@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isPinholeError } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { makePrio3Count, makePrio3Histogram, makePrio3Sum, makePrio3SumVec, generateVerifyKey, type Prio3 } from '../src/index.js';
 
 const ctx = new TextEncoder().encode('pinhole round trip');

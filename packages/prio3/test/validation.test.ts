@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BAD_INTEGERS, seededRng } from '@pinhole/core/testing';
+import { BAD_INTEGERS } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { makePrio3Count, makePrio3Histogram, makePrio3Sum, makePrio3SumVec, type Prio3 } from '../src/index.js';
 import { failure } from './helpers.js';
 

@@ -9,8 +9,8 @@
  * rebuilt). Standalone: node --conditions=pinhole-source --import tsx packages/secagg/benchmark/index.ts [--quick]
  */
 import { pathToFileURL } from 'node:url';
-import type { PerfOptions, PerfRow, PerfSuite } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import type { PerfOptions, PerfRow, PerfSuite } from '@pinhole/core/perf';
+import { seededRng } from '@pinhole/core/seeded';
 import { chooseModulusBits, makeRoundConfig, nobleProvider, secAggPlusParameters, signingKeyFromSecret, simulateRound, webCryptoProvider, type SimulationPhase } from '../src/index.js';
 import { nodeCryptoProvider } from '../src/node.js';
 

@@ -17,7 +17,8 @@
  * different survivor sets to different clients gets a refusal, never shares. A refused message
  * (protocol_violation, verify_failed) changes no state, so the client stays usable.
  */
-import { PinholeError, type Rng, checkBoolean, checkInteger, checkNumber, checkObject, checkUint8Array, cryptoRng, describeValue, invalid, requireSecureRng } from '@pinhole/core';
+import { PinholeError, type Rng, cryptoRng, requireSecureRng } from '@pinhole/core';
+import { checkBoolean, checkInteger, checkNumber, checkObject, checkUint8Array, describeValue, invalid } from '@pinhole/core/validate';
 import { type RoundConfigParams, type SecAggAssumptions, type SecAggRoundConfig, checkFloors, configDigest, makeRoundConfig } from './config.js';
 import { type SecAggCrypto, X25519_BASE_POINT, isSecAggCrypto, isSmallOrderPoint, sha256Bytes, toHex, webCryptoProvider } from './crypto.js';
 import { type KeyDirectory, isKeyDirectory, verifyWithDirectory } from './directory.js';

@@ -7,19 +7,10 @@
  * signature of the round covers its digest (`configDigest`), so two clients shown different
  * configurations cannot complete a round together.
  */
-import {
-  PinholeError,
-  SECAGG_THREAT_MODELS,
-  type SecaggThreatModel,
-  checkInteger,
-  checkNumber,
-  checkObject,
-  checkOneOf,
-  checkString,
-  decodeEnvelope,
-  encodeEnvelope,
-  invalid,
-} from '@pinhole/core';
+import { PinholeError } from '@pinhole/core';
+import { SECAGG_THREAT_MODELS, type SecaggThreatModel } from '@pinhole/core/plan';
+import { checkInteger, checkNumber, checkObject, checkOneOf, checkString, invalid } from '@pinhole/core/validate';
+import { decodeEnvelope, encodeEnvelope } from '@pinhole/core/wire';
 import { sha256Bytes } from './crypto.js';
 import { MAX_COHORT, secAggSecurityBits } from './parameters.js';
 import { SHAMIR_PRIME } from './shamir.js';

@@ -6,7 +6,8 @@
  * `pinnedKeyDirectory` (a fixed list: tests and small fleets) and `httpKeyDirectory` (the client
  * side of the `pinhole-directory` service, over an injected fetch, browser-safe).
  */
-import { PinholeError, checkInteger, checkObject, checkString, describeValue, invalid } from '@pinhole/core';
+import { PinholeError } from '@pinhole/core';
+import { checkInteger, checkObject, checkString, describeValue, invalid } from '@pinhole/core/validate';
 import { toHex } from './crypto.js';
 import { IDENTITY_PATTERN } from './messages.js';
 

@@ -6,7 +6,8 @@
  * (the platform keystore where there is one); the public key and identity are linkable across
  * rounds by whoever sees them, never the device's data.
  */
-import { type Rng, checkUint8Array, cryptoRng, requireSecureRng } from '@pinhole/core';
+import { type Rng, cryptoRng, requireSecureRng } from '@pinhole/core';
+import { checkUint8Array } from '@pinhole/core/validate';
 import { ed25519PublicKey } from './noble.js';
 
 export interface SigningKeyPair {

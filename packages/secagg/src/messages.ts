@@ -4,7 +4,9 @@
  * messages compact. Anything that does not parse, belongs to another round or names ids outside
  * the cohort is a `protocol_violation`; the receiving state machine is left untouched.
  */
-import { PinholeError, type WireValue, decodeEnvelope, describeValue, encodeEnvelope } from '@pinhole/core';
+import { PinholeError } from '@pinhole/core';
+import { type WireValue, decodeEnvelope, encodeEnvelope } from '@pinhole/core/wire';
+import { describeValue } from '@pinhole/core/validate';
 import { SHARE_CHUNKS, SHAMIR_PRIME } from './shamir.js';
 
 export const MSG = {

@@ -7,7 +7,8 @@
  *   correctness ≤ n·P[Bin(k+1, 1-δ) < t]
  * (secagg.proof.md, Claims 2–4). `chooseModulusBits` sizes Z/2^b so a sum never wraps.
  */
-import { PinholeError, checkInteger, checkNumber, checkObject } from '@pinhole/core';
+import { PinholeError } from '@pinhole/core';
+import { checkInteger, checkNumber, checkObject } from '@pinhole/core/validate';
 
 /** Cohorts up to 2^20: ids are Shamir x-coordinates (< p) and travel as 32-bit words. */
 export const MAX_COHORT = 2 ** 20;

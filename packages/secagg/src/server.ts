@@ -15,7 +15,8 @@
  * with invalid_state; a reconstructed secret that does not match its commitment or advertised key
  * aborts it with verify_failed; every later call repeats that error.
  */
-import { PinholeError, checkObject, describeValue, invalid } from '@pinhole/core';
+import { PinholeError } from '@pinhole/core';
+import { checkObject, describeValue, invalid } from '@pinhole/core/validate';
 import { type SecAggRoundConfig, type ThreatModel, configDigest, makeRoundConfig } from './config.js';
 import { type SecAggCrypto, X25519_BASE_POINT, isSecAggCrypto, isSmallOrderPoint, sha256Bytes, toHex, webCryptoProvider } from './crypto.js';
 import { type KeyDirectory, isKeyDirectory, verifyWithDirectory } from './directory.js';

@@ -3,7 +3,8 @@
  * dropouts injected per phase. For tests, the bench and capacity planning; the timings it
  * reports are wall-clock on this machine, the clients run one after another.
  */
-import { type Rng, checkObject, invalid } from '@pinhole/core';
+import { type Rng } from '@pinhole/core';
+import { checkObject, invalid } from '@pinhole/core/validate';
 import { type SecAggClient as Client, SecAggClient } from './client.js';
 import { type SecAggRoundConfig } from './config.js';
 import { type SecAggCrypto } from './crypto.js';

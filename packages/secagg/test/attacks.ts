@@ -5,8 +5,8 @@
  * reads the shares). Each returns what the server could reconstruct and every client refusal.
  */
 import { expect } from 'vitest';
-import { decodeEnvelope, encodeEnvelope, type WireValue } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { decodeEnvelope, encodeEnvelope, type WireValue } from '@pinhole/core/wire';
+import { seededRng } from '@pinhole/core/seeded';
 import { type KeyDirectory, SecAggClient, SecAggServer, type SecAggRoundConfig, pinnedKeyDirectory, signingKeyFromSecret } from '../src/index.js';
 import { configDigest } from '../src/config.js';
 import { X25519_BASE_POINT, sha256Bytes } from '../src/crypto.js';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { ctr } from '@noble/ciphers/aes.js';
 import { x25519 } from '@noble/curves/ed25519.js';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { webCryptoProvider, nobleProvider, generateSigningKey, signingKeyFromSecret, type SecAggCrypto } from '../src/index.js';
 import { nodeCryptoProvider } from '../src/node.js';
 import { X25519_BASE_POINT, isSmallOrderPoint, toHex } from '../src/crypto.js';

@@ -1,6 +1,6 @@
 /** KeyDirectory implementations: the pinned list, and the HTTP client over an injected fetch (the service itself is tested in @pinhole/directory). */
 import { describe, expect, it } from 'vitest';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { httpKeyDirectory, pinnedKeyDirectory, signingKeyFromSecret } from '../src/index.js';
 import { failure } from './helpers.js';
 

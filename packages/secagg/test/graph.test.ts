@@ -1,6 +1,6 @@
 /** Neighbour graphs: the seeded relabelling is a permutation, Harary neighbourhoods are symmetric and k-regular. */
 import { describe, expect, it } from 'vitest';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { readFileSync } from 'node:fs';
 import { ctr } from '@noble/ciphers/aes.js';
 import { Neighbourhoods, seededPermutation } from '../src/graph.js';

@@ -1,5 +1,5 @@
-import { decodeEnvelope, type WireValue } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { decodeEnvelope, type WireValue } from '@pinhole/core/wire';
+import { seededRng } from '@pinhole/core/seeded';
 import { configDigest } from '../src/config.js';
 import { Neighbourhoods } from '../src/graph.js';
 import { graphSeed } from '../src/transcript.js';

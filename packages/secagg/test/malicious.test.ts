@@ -4,8 +4,8 @@
  * (n = 300 at 30 %, where secAggPlusParameters picks the complete graph, is in round.slow.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { decodeEnvelope, encodeEnvelope, type WireValue } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { decodeEnvelope, encodeEnvelope, type WireValue } from '@pinhole/core/wire';
+import { seededRng } from '@pinhole/core/seeded';
 import { SIMULATION_PHASES, SecAggClient, type SimulationPhase, encodeRoundConfig, decodeRoundConfig, makeRoundConfig, secAggPlusParameters } from '../src/index.js';
 import { Harness, config, failure, fleet, nodeCrypto, plainSum, randomInputs, run } from './helpers.js';
 

@@ -1,7 +1,7 @@
 /** What a phone loads: no node: module and no tfjs anywhere but the server-only entry point. */
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { SecAggClient, makeRoundConfig } from '../src/index.js';
 import { failure, nodeCrypto } from './helpers.js';
 

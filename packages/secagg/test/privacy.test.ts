@@ -4,7 +4,7 @@
  * learns its key s_u^SK but still faces x_u + PRG(b_u), uniform without b_u.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeEnvelope, encodeEnvelope, type WireValue } from '@pinhole/core';
+import { decodeEnvelope, encodeEnvelope, type WireValue } from '@pinhole/core/wire';
 import { Harness, config, failure, nodeCrypto } from './helpers.js';
 import { addMasks, pairMaskKey, pairSign, reduceBits, roundSalt, selfMaskKey } from '../src/masks.js';
 import { shamirCombine, SHARE_CHUNKS } from '../src/shamir.js';

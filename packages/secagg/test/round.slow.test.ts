@@ -1,6 +1,6 @@
 /** Larger cohorts (slow): exact sums at n = 200 (complete) and n = 1,000 (SecAgg+), dropouts in every phase. */
 import { describe, expect, it } from 'vitest';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { SIMULATION_PHASES, type SimulationPhase, chooseModulusBits, secAggPlusParameters } from '../src/index.js';
 import { config, plainSum, randomInputs, run } from './helpers.js';
 

@@ -4,7 +4,7 @@
  * below its threshold aborts with invalid_state in the phase where it happens.
  */
 import { describe, expect, it } from 'vitest';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { SIMULATION_PHASES, type SimulationPhase } from '../src/index.js';
 import { config, plainSum, randomInputs, run, failure } from './helpers.js';
 

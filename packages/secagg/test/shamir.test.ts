@@ -1,6 +1,6 @@
 /** Shamir sharing over GF(2^26 - 5): any t shares reconstruct, t - 1 do not. */
 import { describe, expect, it } from 'vitest';
-import { seededRng } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { SHAMIR_PRIME, SHARE_CHUNKS, invmod, lagrangeAtZero, shamirCombine, shamirSplit } from '../src/shamir.js';
 import { toHex } from '../src/crypto.js';
 

@@ -1,7 +1,8 @@
 /** Bad-input sweeps for every public constructor and function not covered elsewhere. */
 import { describe, expect, it } from 'vitest';
 import { cryptoRng } from '@pinhole/core';
-import { BAD_INTEGERS, seededRng } from '@pinhole/core/testing';
+import { BAD_INTEGERS } from '@pinhole/core/testing';
+import { seededRng } from '@pinhole/core/seeded';
 import { SecAggClient, SecAggServer, decodeRoundConfig, encodeRoundConfig, makeRoundConfig, pinnedKeyDirectory, simulateRound } from '../src/index.js';
 import { Harness, config, failure } from './helpers.js';
 

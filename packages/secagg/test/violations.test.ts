@@ -3,8 +3,8 @@
  * protocol_violation, on both sides, and the round still completes with the exact sum afterwards.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeEnvelope, encodeEnvelope, type WireValue } from '@pinhole/core';
-import { seededRng } from '@pinhole/core/testing';
+import { decodeEnvelope, encodeEnvelope, type WireValue } from '@pinhole/core/wire';
+import { seededRng } from '@pinhole/core/seeded';
 import { Harness, config, failure, plainSum, randomInputs } from './helpers.js';
 
 function payloadOf(bytes: Uint8Array): Record<string, WireValue> {

@@ -4,17 +4,10 @@
  * are charged), so a plan made by another version is refused instead of silently estimated with
  * other parameters.
  */
-import {
-  type PlanCollection,
-  type PrivacyLoss,
-  type Rng,
-  PinholeError,
-  centralMeanSensitivity,
-  discreteGaussianSampler,
-  discreteGaussianSwapDelta,
-  lossFits,
-  zcdpDelta,
-} from '@pinhole/core';
+import { type PlanCollection, type PrivacyLoss, type Rng, PinholeError } from '@pinhole/core';
+import { centralMeanSensitivity, discreteGaussianSwapDelta, zcdpDelta } from '@pinhole/core/privacy';
+import { makeDiscreteGaussianSampler } from '@pinhole/core/samplers';
+import { lossFits } from '@pinhole/core/plan';
 import { type DistributedNoisePlan, distributedNoisePlanOf } from '@pinhole/gate';
 import { type AnyFrequencyOracle, type NumericMechanism, NUMERIC_MECHANISMS, ORACLES } from '@pinhole/ldp';
 import { type Prio3CollectionVdaf, prio3Vdaf } from '@pinhole/prio3';
@@ -100,7 +93,7 @@ function prio3Mechanism(c: PlanCollection & { mode: 'prio3' }, param: string, op
   if (!(loss.release.epsilon <= m.epsilon)) throw planInvalid(`${param}.mechanism.sigma`, `does not give (epsilon ${m.epsilon}, delta ${m.delta}) with two aggregators' noise (it gives epsilon ${loss.release.epsilon})`);
   if (!(loss.aggregator.epsilon <= m.aggregatorEpsilon)) throw planInvalid(`${param}.mechanism.aggregatorEpsilon`, `is ${m.aggregatorEpsilon} but one aggregator's view has epsilon ${loss.aggregator.epsilon}`);
   const vdaf = prio3Vdaf(c);
-  const draw = discreteGaussianSampler(m.sigma);
+  const draw = makeDiscreteGaussianSampler(m.sigma);
   const prio3: Prio3Mechanism = Object.freeze({
     vdaf,
     sigma: m.sigma,

@@ -9,25 +9,11 @@
  * Construction builds the collection's mechanism (collection-mechanisms.ts), which refuses a plan
  * made by another version instead of silently estimating it with other parameters.
  */
-import {
-  type InsightDefinition,
-  type Plan,
-  type PlanCollection,
-  type PrivacyLoss,
-  type ReportEntry,
-  type Rng,
-  COLLECTIONS,
-  INSIGHTS,
-  PinholeError,
-  checkObject,
-  cryptoRng,
-  decodeExactBucket,
-  decodeExactValue,
-  discreteGaussianSampler,
-  discreteGaussianVariance,
-  requireSecureRng,
-} from '@pinhole/core';
-import { type DistributedNoisePlan, type SuppressionReason, checkMinCohort } from '@pinhole/gate';
+import { type InsightDefinition, type Plan, type PlanCollection, type PrivacyLoss, type ReportEntry, type Rng, COLLECTIONS, INSIGHTS, PinholeError, cryptoRng, requireSecureRng } from '@pinhole/core';
+import { checkObject } from '@pinhole/core/validate';
+import { decodeExactBucket, decodeExactValue } from '@pinhole/core/wire';
+import { makeDiscreteGaussianSampler, discreteGaussianVariance } from '@pinhole/core/samplers';
+import { type DistributedNoisePlan, type SuppressionReason, decideMinCohort } from '@pinhole/gate';
 import type { AnyFrequencyOracle, NumericMechanism, NumericTally } from '@pinhole/ldp';
 import { decodePrio3Entry } from '@pinhole/prio3';
 import { type Prio3Mechanism, collectionMechanisms, planInvalid } from './collection-mechanisms.js';
@@ -79,7 +65,7 @@ export interface CollectionEngine {
   readonly noisePlan: DistributedNoisePlan | null;
   /** prio3: the VDAF and each aggregator's noise (N_Z(0, sigma^2) per coordinate, from the CSPRNG unless the engine allows seeded ones) */
   readonly prio3: Prio3Mechanism | null;
-  createTally(): CollectionTally;
+  makeTally(): CollectionTally;
   /** decodes one report entry against the mechanism; malformed is `decode_failed`, misplaced `invalid_argument`, both naming `param` */
   decodeEntry(entry: ReportEntry, param?: string): DecodedEntry;
   estimate(tally: CollectionTally, options?: EstimateOptions): CollectionEstimate;
@@ -132,7 +118,7 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
 
   function checkTally(tally: unknown): CollectionTally {
     if (!(tally instanceof CollectionTally) || tally.collection !== c.id) {
-      throw new PinholeError('invalid_argument', 'tally', `"tally" expected a tally made by createTally() of collection "${c.id}"`);
+      throw new PinholeError('invalid_argument', 'tally', `"tally" expected a tally made by makeTally() of collection "${c.id}"`);
     }
     return tally;
   }
@@ -182,7 +168,7 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
     checkObject('options', options);
     const s = tally[TALLY_STATE];
     const cohort = tally.cohort;
-    const cohortDecision = checkMinCohort(cohort, { minCohortSize: c.minCohort });
+    const cohortDecision = decideMinCohort(cohort, { minCohortSize: c.minCohort });
     if (!cohortDecision.ok) {
       // local DP reports were already seen by the aggregator; nothing else should have been unmasked
       if (s.type === 'secagg' && s.sum !== null && s.survivors > 0) {
@@ -216,7 +202,7 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
       case 'central-histogram': {
         const m = c.mechanism as { sigma: number; epsilon: number; delta: number };
         const rng = rngOf(options.rng);
-        const draw = discreteGaussianSampler(m.sigma);
+        const draw = makeDiscreteGaussianSampler(m.sigma);
         const values = new Float64Array(s.counts.length);
         for (let v = 0; v < values.length; v++) values[v] = (s.counts[v] as number) + draw(rng);
         totals(values, contributors);
@@ -225,8 +211,8 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
       case 'central-mean': {
         const m = c.mechanism as { sigmaSum: number; sigmaCount: number; grid: number; bounds: readonly [number, number]; epsilon: number; delta: number };
         const rng = rngOf(options.rng);
-        const drawSum = discreteGaussianSampler(m.sigmaSum);
-        const drawCount = discreteGaussianSampler(m.sigmaCount);
+        const drawSum = makeDiscreteGaussianSampler(m.sigmaSum);
+        const drawCount = makeDiscreteGaussianSampler(m.sigmaCount);
         const [lo, hi] = m.bounds;
         const values = new Float64Array(G).fill(NaN);
         for (let g = 0; g < G; g++) {
@@ -405,14 +391,14 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
     numeric,
     noisePlan,
     prio3,
-    createTally: () => new CollectionTally(ctx),
+    makeTally: () => new CollectionTally(ctx),
     decodeEntry,
     estimate,
     publish,
     release: (tally: CollectionTally, opts?: EstimateOptions) => publish(estimate(tally, opts)),
     refused: (reason: SuppressionReason, message: string, cohort: number) => refused(reason, message, cohort, localLoss),
     checkCohort(cohort: number): void {
-      const d = checkMinCohort(cohort, { minCohortSize: c.minCohort });
+      const d = decideMinCohort(cohort, { minCohortSize: c.minCohort });
       if (!d.ok) throw new PinholeError('invalid_state', 'cohort', `"cohort" expected at least ${c.minCohort} devices for collection "${c.id}" before unmasking or release: ${d.message}`);
     },
   });

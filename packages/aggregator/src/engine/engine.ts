@@ -4,22 +4,9 @@
  * Pure and synchronous, no I/O: the server adds transport, storage and scheduling around it, and
  * the bench feeds it simulated tallies.
  */
-import {
-  type Plan,
-  type PrivacyLoss,
-  type ReportEntry,
-  type RoundReport,
-  PinholeError,
-  checkBoolean,
-  checkInteger,
-  checkObject,
-  checkOneOf,
-  checkPlan,
-  checkString,
-  decodeRoundReport,
-  longitudinalGuarantee,
-  planRoundLoss,
-} from '@pinhole/core';
+import { type Plan, type PrivacyLoss, type ReportEntry, type RoundReport, PinholeError, checkPlan, decodeRoundReport } from '@pinhole/core';
+import { checkBoolean, checkInteger, checkObject, checkOneOf, checkString } from '@pinhole/core/validate';
+import { longitudinalGuarantee, planRoundLoss } from '@pinhole/core/plan';
 import { type SuppressionReason, SUPPRESSION_REASONS } from '@pinhole/gate';
 import { type CollectionEngine, type EstimateOptions, makeCollectionEngine } from './collection.js';
 import { type CollectionRelease, type RoundRelease, RELEASE_FORMAT, RELEASE_VERSION, freezeDeep } from './release.js';
@@ -119,7 +106,7 @@ export function makeReleaseEngine(planInput: unknown, options: EngineOptions = {
   function openRound(params: { readonly roundId: string }): Round {
     checkObject('params', params);
     const roundId = checkString('params.roundId', params.roundId, { nonEmpty: true, maxLength: 128 });
-    const tallies = new Map(collections.map((c) => [c.id, c.createTally()]));
+    const tallies = new Map(collections.map((c) => [c.id, c.makeTally()]));
     const seen = new Set<string>();
     let closed = false;
     const open = () => {

@@ -5,7 +5,9 @@
  * was charged, the loss actually achieved against the carriers and against the aggregator, the
  * threat model and what the release treats as public. `RoundRelease` bundles a round.
  */
-import type { LongitudinalGuarantee, NeighbourRelation, PlanMode, PrivacyLoss } from '@pinhole/core';
+import type { PlanMode, PrivacyLoss } from '@pinhole/core';
+import type { LongitudinalGuarantee } from '@pinhole/core/plan';
+import type { NeighbourRelation } from '@pinhole/core/privacy';
 import type { SuppressionReason } from '@pinhole/gate';
 
 export const RELEASE_FORMAT = 'pinhole-release';

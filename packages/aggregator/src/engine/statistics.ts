@@ -3,7 +3,8 @@
  * the released groups only (post-processing: no privacy cost). The bench scores exactly these
  * values against the truth, applying the same functions to the true counts.
  */
-import type { InsightDefinition, InsightStatistic } from '@pinhole/core';
+import type { InsightDefinition } from '@pinhole/core';
+import type { InsightStatistic } from '@pinhole/core/insights';
 import type { InsightRelease, StatisticValue } from './release.js';
 
 /** v / sum(v), or null when the sum is not positive. */

@@ -5,7 +5,8 @@
  * Every `add*` validates its whole input before changing anything, so a bad input loses nothing
  * already accepted. Inputs that fit another mode are refused with `invalid_state`.
  */
-import { type PlanCollection, PinholeError, checkInteger, invalid } from '@pinhole/core';
+import { type PlanCollection, PinholeError } from '@pinhole/core';
+import { checkInteger, invalid } from '@pinhole/core/validate';
 import type { AnyFrequencyOracle, NumericMechanism, NumericTally, OracleTally } from '@pinhole/ldp';
 
 /** A report entry decoded against its collection's mechanism. */
@@ -53,8 +54,8 @@ export class CollectionTally {
     this.#ctx = ctx;
     const c = ctx.plan;
     this.collection = c.id;
-    if (c.mode === 'ldp' && c.kind === 'histogram') this.#state = { type: 'ldp-histogram', tally: (ctx.oracle as AnyFrequencyOracle).createTally() };
-    else if (c.mode === 'ldp') this.#state = { type: 'ldp-mean', tallies: Array.from({ length: c.groups }, () => (ctx.numeric as NumericMechanism).createTally()) };
+    if (c.mode === 'ldp' && c.kind === 'histogram') this.#state = { type: 'ldp-histogram', tally: (ctx.oracle as AnyFrequencyOracle).makeTally() };
+    else if (c.mode === 'ldp') this.#state = { type: 'ldp-mean', tallies: Array.from({ length: c.groups }, () => (ctx.numeric as NumericMechanism).makeTally()) };
     else if (c.mode === 'central' && c.kind === 'histogram') this.#state = { type: 'central-histogram', counts: new Float64Array(c.domainSize), n: 0 };
     else if (c.mode === 'central') this.#state = { type: 'central-mean', sums: new Float64Array(c.groups), counts: new Float64Array(c.groups), n: 0 };
     else if (c.mode === 'prio3') this.#state = { type: 'prio3', received: 0, sum: null, valid: 0, noise: 'two_aggregators' };

@@ -2,7 +2,8 @@
  * The threat model of each mode and what a release treats as public, stated in every release and
  * in the bench's report header, so that two epsilons are compared only where they mean the same.
  */
-import { type PlanCollection, NEIGHBOUR_STATEMENT } from '@pinhole/core';
+import { type PlanCollection } from '@pinhole/core';
+import { NEIGHBOUR_STATEMENT } from '@pinhole/core/privacy';
 import type { ThreatModel } from './release.js';
 
 const COMMON_PUBLIC = [

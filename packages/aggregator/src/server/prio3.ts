@@ -23,7 +23,9 @@
  * messages and aggregate shares are the draft's encodings in core envelopes (MessagePack).
  */
 import { createHash } from 'node:crypto';
-import { type Plan, type PlanCollection, PinholeError, decodeEnvelope, encodeEnvelope, planRoundLoss, addPrivacyLosses, roundsLeftInPeriod } from '@pinhole/core';
+import { type Plan, type PlanCollection, PinholeError } from '@pinhole/core';
+import { decodeEnvelope, encodeEnvelope } from '@pinhole/core/wire';
+import { planRoundLoss, addPrivacyLosses, roundsLeftInPeriod } from '@pinhole/core/plan';
 import { type FieldVector, type Prio3CollectionVdaf, type VerifyState, HELPER_ID, LEADER_ID, addNoiseToAggShare, combineAggShares, prio3Context, prio3Nonce } from '@pinhole/prio3';
 import type { Round } from '../engine/engine.js';
 import type { ReleaseEngine } from '../engine/engine.js';

@@ -11,7 +11,8 @@
  * publishes it refused when the protocol aborts.
  */
 import { randomBytes } from 'node:crypto';
-import { type Plan, addPrivacyLosses, checkPlan, planPeriod, planRoundLoss, roundsLeftInPeriod } from '@pinhole/core';
+import { type Plan, checkPlan } from '@pinhole/core';
+import { addPrivacyLosses, planPeriod, planRoundLoss, roundsLeftInPeriod } from '@pinhole/core/plan';
 import { type ReleaseEngine, makeReleaseEngine } from '../engine/engine.js';
 import type { Prio3Leader } from './prio3.js';
 import { type SecaggTiming, DEFAULT_SECAGG_TIMING, SecaggCoordinator } from './secagg.js';

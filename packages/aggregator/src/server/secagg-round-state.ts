@@ -4,7 +4,8 @@
  * a device reads when it polls.
  */
 import { createHash } from 'node:crypto';
-import { type Plan, decodeEnvelope, encodeEnvelope } from '@pinhole/core';
+import { type Plan } from '@pinhole/core';
+import { decodeEnvelope, encodeEnvelope } from '@pinhole/core/wire';
 import type { SecAggRoundConfig, SecAggServer } from '@pinhole/secagg';
 import type { ReleaseEngine } from '../engine/engine.js';
 import { HttpProblem } from './problem.js';

@@ -28,7 +28,8 @@
  * changes are fenced by the lease; the release by the round's closing claim and its primary key.
  */
 import { randomBytes } from 'node:crypto';
-import { type Plan, PinholeError, isContributorToken, isPinholeError } from '@pinhole/core';
+import { type Plan, PinholeError, isPinholeError } from '@pinhole/core';
+import { isContributorToken } from '@pinhole/core/wire';
 import { type AdvertiseKeysOutcome, type KeyDirectory, type SecAggRoundConfig, SecAggServer, decodeRoundConfig, encodeRoundConfig, httpKeyDirectory } from '@pinhole/secagg';
 import { nodeCryptoProvider } from '@pinhole/secagg/node';
 import type { ReleaseEngine } from '../engine/engine.js';
