@@ -5,9 +5,13 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['pinhole-source'] } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'datasets/test/**/*.test.ts', 'bench/test/**/*.test.ts', 'test/**/*.test.ts'],
-    // down from 120 s so slowness shows; 60 s leaves a 3x margin over the slowest fast test without
-    // its own timeout (bench/test/utility.test.ts, 17 s here) on a CI machine under load
+    // down from 120 s so slowness shows; 60 s leaves a 3x margin over the slowest test without its
+    // own timeout (the quick preset in bench/test/utility.slow.test.ts, 17 s here) on a loaded CI machine
     testTimeout: 60_000,
+    // vitest's default is one worker fewer than the cores, a single worker on a 2-core machine; the
+    // fast suite is CPU-bound in-process work, so both cores pay (the e2e suite passes --maxWorkers=1:
+    // its servers and browsers are the second core's work)
+    maxWorkers: 2,
     hookTimeout: 120_000,
   },
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs Debian's chromium for the bench's screenshot test (bench/test/screenshot.test.ts).
+# Installs Debian's chromium for the bench's screenshot test (bench/test/screenshot.e2e.test.ts).
 # Idempotent: does nothing when /usr/bin/chromium is already there.
 set -euo pipefail
 if [ -x /usr/bin/chromium ]; then

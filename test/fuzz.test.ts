@@ -2,7 +2,7 @@
  * Fuzzing, short run (CI): every decoder and input validator that exists without the server, a
  * few hundred cases each (test/fuzz/*.ts: core's envelopes, plans, every LDP report format and
  * tally, the release engine's uploads and tallies, the gate's validators, Prio3's steps, the
- * secure-aggregation server and client in every phase; over HTTP: fuzz-http.test.ts). The slow
+ * secure-aggregation server and client in every phase; over HTTP: fuzz-http.e2e.test.ts). The slow
  * suite runs 100,000 cases per target (fuzz-*.slow.test.ts). Seeds are pinned: a failure prints
  * the seed and the shrunk counterexample. FUZZ_RUNS overrides the count.
  */

@@ -106,7 +106,7 @@ describe('secagg-ddp on the quick preset (count-type insights)', () => {
         // Both means carry 95 % intervals over their trials; the claim s <= 1.25 c fails only if
         // s exceeds 1.25 c by more than both half-widths (1.25 c's interval scales with it). With
         // t(0.975, 4) = 2.776 half-widths over 5 trials, a pipeline exactly at the bound fails with
-        // probability about 2e-3 (one-sided t, 8 df, beyond 3.93), as in utility.test.ts.
+        // probability about 2e-3 (one-sided t, 8 df, beyond 3.93), as in utility.slow.test.ts.
         expect(s.error.mean, `${id} ε=${s.epsilon}: secagg-ddp ${s.error.mean} vs central-dp ${c.error.mean}`).toBeLessThanOrEqual(
           1.25 * c.error.mean + halfWidth(s) + 1.25 * halfWidth(c),
         );
