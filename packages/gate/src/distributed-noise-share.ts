@@ -8,10 +8,11 @@
  * Proof: distributed-noise.proof.md.
  */
 import { type Rng, cryptoRng, requireSecureRng } from '@pinhole/core';
+import { type DistributedNoiseMechanism } from '@pinhole/core/plan';
 import { invalid } from '@pinhole/core/validate';
 import { makeDiscreteGaussianSampler, addSkellamVector } from '@pinhole/core/samplers';
 import { readIntegers } from './contribution-bounding.js';
-import type { SizedNoise } from './distributed-noise-calibration.js';
+import { type SizedNoise, distributedNoiseParamsOf, sizeDistributedNoise } from './distributed-noise-calibration.js';
 import type { DistributedMechanism } from './distributed-noise.js';
 
 /** One device's part of a distributed-noise plan: the share it adds and the ring it encodes into. */
@@ -49,6 +50,15 @@ export interface ShareParts {
   readonly addShares: (out: Int32Array, count: number, rng: Rng) => void;
   /** the caller's generator, or cryptoRng(); seeded ones only when the plan allows them */
   readonly rngOf: (rng: Rng | undefined) => Rng;
+}
+
+/**
+ * A device's share of the noise plan a collection plan's resolved `distributed_noise` mechanism
+ * describes: the same checks, share parameter, modulus and sampler as distributedNoisePlanOf
+ * (the device recomputes what the plan states), without the server's settlement.
+ */
+export function distributedNoiseShareOf(m: DistributedNoiseMechanism, options: { readonly allowInsecureRng?: boolean } = {}): DistributedNoiseShare {
+  return makeShareParts(sizeDistributedNoise(distributedNoiseParamsOf(m, options))).share;
 }
 
 export function makeShareParts(sized: SizedNoise): ShareParts {

@@ -62,4 +62,5 @@ export {
   distributedNoisePlanOf,
 } from './distributed-noise.js';
 export { DEFAULT_WRAP_PROBABILITY } from './distributed-noise-calibration.js';
+export { type DistributedNoiseShare, distributedNoiseShareOf } from './distributed-noise-share.js';
 export { boundCounts, countSensitivity, clipL1, clipL2, clipLinf, randomizedRound, roundedSensitivity } from './contribution-bounding.js';
