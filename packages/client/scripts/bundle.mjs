@@ -26,7 +26,7 @@ export const SIZE_GOALS = { ldp: 30_000, secagg: 60_000, 'secagg-noble': 60_000 
  * size rounded up to the next 0.5 kB (a bundle is deterministic for given esbuild and zlib
  * versions). Lower it whenever a bundle shrinks; it meets SIZE_GOALS once the goals are reached.
  */
-export const SIZE_CEILINGS = { ldp: 30_000, secagg: 60_000, 'secagg-noble': 76_500 };
+export const SIZE_CEILINGS = { ldp: 30_000, secagg: 58_000, 'secagg-noble': 74_000 };
 
 /** Bundles `contents` (an entry module) for browsers; returns the code and esbuild's metafile. */
 export async function bundle(contents, options = {}) {

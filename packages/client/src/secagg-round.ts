@@ -17,7 +17,7 @@
  */
 import { type Plan, type PlanCollection, PinholeError, isPinholeError } from '@pinhole/core';
 import { decodeEnvelope } from '@pinhole/core/wire';
-import { type DistributedNoisePlan, distributedNoisePlanOf } from '@pinhole/gate';
+import { type DistributedNoiseShare, distributedNoiseShareOf } from '@pinhole/gate';
 import { type KeyDirectory, type SecAggCrypto, type SecAggRoundConfig, SecAggClient, decodeRoundConfig } from '@pinhole/secagg';
 import { deviceVector } from './device-vector.js';
 import type { SecureAggregationContext, SecureAggregationOutcome } from './plugin.js';
@@ -66,14 +66,18 @@ export function secaggLayout(plan: Plan): { collections: (PlanCollection & { mod
   };
 }
 
-const noisePlans = new WeakMap<PlanCollection, DistributedNoisePlan>();
+const noisePlans = new WeakMap<PlanCollection, DistributedNoiseShare>();
 
-/** The gate's noise plan of a collection, checked against what the plan resolved (another version refuses). */
-export function noisePlanOf(c: PlanCollection & { mode: 'secagg' }, allowInsecureRng: boolean): DistributedNoisePlan {
+/**
+ * The device's part of a collection's noise plan (its share and the ring encoding, not the server's
+ * settlement), recomputed from the plan's parameters and checked against what the plan resolved
+ * (another version refuses).
+ */
+export function noisePlanOf(c: PlanCollection & { mode: 'secagg' }, allowInsecureRng: boolean): DistributedNoiseShare {
   let p = noisePlans.get(c);
   if (p) return p;
   const m = c.mechanism;
-  p = distributedNoisePlanOf(m, { allowInsecureRng });
+  p = distributedNoiseShareOf(m, { allowInsecureRng });
   if (p.shareParameter !== m.shareParameter || p.modulusBits !== m.modulusBits) {
     throw new PinholeError('unsupported', `collection ${c.id}`, `the plan's noise (share parameter ${m.shareParameter}, ${m.modulusBits} bits) is not what this client computes (${p.shareParameter}, ${p.modulusBits}): the plan was made by another version`);
   }

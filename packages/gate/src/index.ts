@@ -60,6 +60,7 @@ export {
   type FinishedSum,
   makeDistributedNoisePlan,
   distributedNoisePlanOf,
-  DEFAULT_WRAP_PROBABILITY,
 } from './distributed-noise.js';
+export { DEFAULT_WRAP_PROBABILITY } from './distributed-noise-calibration.js';
+export { type DistributedNoiseShare, distributedNoiseShareOf } from './distributed-noise-share.js';
 export { boundCounts, countSensitivity, clipL1, clipL2, clipLinf, randomizedRound, roundedSensitivity } from './contribution-bounding.js';
