@@ -269,7 +269,7 @@ export class SecaggCoordinator {
       const outcome = await this.#messages.write({ roundId, phase, slot, digest, bytes });
       if (outcome === 'conflict') throw new PinholeError('protocol_violation', 'body', `slot ${slot} already sent another message in the ${phase} phase`);
       let m = s.accepted.get(phase);
-      if (!m) s.accepted.set(phase, (m = new Map()));
+      if (!m) s.accepted.set(phase, (m = new Map<number, string>()));
       m.set(slot, digest);
       s.lastMessageAt = this.#host.now();
     })();
