@@ -117,7 +117,7 @@ export function openData(cfg: UtilityConfig): OpenedData {
     // the data hash covers every column of every chunk, computed as the run reads them
     const tables = function* (): Generator<MeasurementTable> {
       for (const t of syntheticChunks(options, 250_000)) {
-        if (!hashed) for (const col of Object.values(t.columns)) hash.update(new Uint8Array(col.buffer, col.byteOffset, col.byteLength));
+        if (!hashed) for (const col of Object.values(t.columns) as ArrayBufferView[]) hash.update(new Uint8Array(col.buffer, col.byteOffset, col.byteLength));
         yield t;
       }
       if (!hashed) {
