@@ -204,7 +204,11 @@ export function syncAll(devices: readonly Device[], o: { readonly concurrency?: 
   });
 }
 
-export async function getJson(url: string, path: string, token?: string): Promise<{ status: number; json: any }> {
+/** A parsed response body as the callers read it, field by field, per route (the routes' bodies differ). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of many routes, read by tests and examples as each route documents it
+type JsonBody = any;
+
+export async function getJson(url: string, path: string, token?: string): Promise<{ status: number; json: JsonBody }> {
   const res = await fetch(`${url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   const text = await res.text();
   let json: unknown = null;
@@ -216,9 +220,10 @@ export async function getJson(url: string, path: string, token?: string): Promis
   return { status: res.status, json };
 }
 
-export async function closeRound(url: string, roundId: string): Promise<{ status: number; json: any }> {
+export async function closeRound(url: string, roundId: string): Promise<{ status: number; json: JsonBody }> {
   const res = await fetch(`${url}/v1/rounds/${roundId}/close`, { method: 'POST', headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } });
-  return { status: res.status, json: await res.json() };
+  const json: unknown = await res.json();
+  return { status: res.status, json };
 }
 
 /** Waits until the server's current round is another than `after` (null: any round) and returns its id. */
@@ -226,14 +231,16 @@ export async function waitForNextRound(url: string, after: string | null, timeou
   const until = Date.now() + timeoutMs;
   for (;;) {
     const r = await getJson(url, '/v1/rounds/current');
-    if (r.status === 200 && r.json.roundId !== after) return r.json.roundId as string;
+    const body: unknown = r.json;
+    const roundId = typeof body === 'object' && body !== null && 'roundId' in body ? body.roundId : undefined;
+    if (r.status === 200 && typeof roundId === 'string' && roundId !== after) return roundId;
     if (Date.now() > until) throw new Error(`no round after ${String(after)} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
 /** Waits until the round's release is published (carriers' view) and returns it. */
-export async function waitForRelease(url: string, roundId: string, timeoutMs = 600_000): Promise<any> {
+export async function waitForRelease(url: string, roundId: string, timeoutMs = 600_000): Promise<JsonBody> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const r = await getJson(url, `/v1/releases/${roundId}`, CARRIER_TOKEN);

@@ -36,7 +36,7 @@ function vanishing(): { fetch: Fetch; gone(): void; isGone(): boolean } {
   return {
     fetch: async (input, init) => {
       if (off) throw new TypeError('fetch failed: the device lost its network');
-      return fetch(input, init as RequestInit) as unknown as ReturnType<Fetch>;
+      return fetch(input, init as RequestInit);
     },
     gone: () => {
       off = true;
@@ -48,7 +48,7 @@ function vanishing(): { fetch: Fetch; gone(): void; isGone(): boolean } {
 /** One measurement per device (its first in the data set): its input per collection is then fixed, so the test knows it. */
 function fleetSamples(n: number, seed: string): { samples: NetworkSample[][]; source: string } {
   const source = existsSync(join(import.meta.dirname, '..', 'datasets', 'data', 'mobilebandwidth-sigcomm22')) ? 'mobilebandwidth' : 'synthetic';
-  const data = loadFleetData({ source: source as 'mobilebandwidth' | 'synthetic', devices: n, seed });
+  const data = loadFleetData({ source: source, devices: n, seed });
   return { samples: data.samples.map((s) => s.slice(0, 1)), source };
 }
 
@@ -71,7 +71,7 @@ function histogramData(plan: Plan, pc: PlanCollection, inputs: readonly Map<stri
     counts[b.bucket]! += 1;
     n++;
   }
-  return { kind: 'histogram', collection: col, domains, groups, buckets, truth: Float64Array.from(counts), sampledCounts: counts, items: new Int32Array(0), n } as HistogramData;
+  return { kind: 'histogram', collection: col, domains, groups, buckets, truth: Float64Array.from(counts), sampledCounts: counts, items: new Int32Array(0), n };
 }
 
 interface Check {

@@ -11,7 +11,7 @@ import { type HistogramCollection } from '@pinhole/core/insights';
 import { seededRng } from '@pinhole/core/seeded';
 import { twoSidedZ } from '@pinhole/core/stats';
 import { generateSyntheticTable, toNetworkSample } from '@pinhole/datasets';
-import { CollectionBuilder, type HistogramData, type MeanData } from '../bench/src/prepare.js';
+import { CollectionBuilder } from '../bench/src/prepare.js';
 
 const table = generateSyntheticTable({ devices: 3000, seed: 'client-inputs' });
 const d = table.domains;
@@ -61,7 +61,7 @@ describe('device inputs: the client chooses as the bench assumes', () => {
     for (const [k, pc] of plan.collections.entries()) {
       const dd = data[k]!;
       if (dd.kind !== 'mean') continue;
-      const mean = dd as MeanData;
+      const mean = dd;
       const mine = client.map((c) => c.inputs.get(pc.id)).filter((x) => x !== undefined) as { group: number; value: number }[];
       expect(mine.length, pc.id).toBe(mean.n);
       mine.forEach((x, i) => {
@@ -101,7 +101,7 @@ describe('device inputs: the client chooses as the bench assumes', () => {
           variance += p * (1 - p);
         }
       });
-      expect(contributors, pc.id).toBe((dd as HistogramData).n);
+      expect(contributors, pc.id).toBe(dd.n);
       if (variance > 20) {
         expect(Math.abs(hits - expected) / Math.sqrt(variance), pc.id).toBeLessThan(twoSidedZ(1e-6));
         checked++;

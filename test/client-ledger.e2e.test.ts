@@ -61,7 +61,7 @@ function recording(): { fetch: Fetch; uploads: Uint8Array[] } {
     uploads,
     fetch: (input, init) => {
       if (init?.method === 'POST' && input.endsWith('/v1/reports')) uploads.push(Uint8Array.from(init.body as Uint8Array));
-      return fetch(input, init as RequestInit) as unknown as ReturnType<Fetch>;
+      return fetch(input, init as RequestInit);
     },
   };
 }
@@ -132,7 +132,7 @@ describe('budget ledger through createClient and sync, against the real server',
       expect(r1.plan).toEqual({ id: 'ledger-change', revision: 2 });
       const next = await closeRound(b.proc.url, r1.roundId as string);
       expect(next.status).toBe(200);
-      const r2Id = await waitForNextRound(b.proc.url, r1.roundId as string);
+      const r2Id = await waitForNextRound(b.proc.url, r1.roundId);
       c = client(b.proc.url, storage, net.fetch); // and an app restart on top
       const r2 = await c.sync();
       expect(r2.roundId).toBe(r2Id);

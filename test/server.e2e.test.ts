@@ -3,7 +3,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type CollectionRelease, type RoundRelease, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
 import { type DeviceInput, deviceEntry, deviceMechanism } from '@pinhole/client';
 import { type InsightRow, type PlanCollection, COLLECTIONS, contributorToken, encodeRoundReport, makeReportId } from '@pinhole/core';
-import { type HistogramCollection, type MeanCollection } from '@pinhole/core/insights';
 import { planRoundLoss } from '@pinhole/core/plan';
 import { seededRng } from '@pinhole/core/seeded';
 import { twoSidedZ } from '@pinhole/core/stats';
@@ -50,14 +49,14 @@ function deviceInputs(): Record<string, DeviceInput>[] {
           cell: c.cell[i] as number, downlinkMbps: c.downlinkMbps[i] as number, rttMs: c.rttMs[i] as number, rsrpDbm: c.rsrpDbm[i] as number,
         };
         if (col.kind === 'histogram') {
-          const b = (col as HistogramCollection).item(row, domains);
+          const b = col.item(row, domains);
           if (b >= 0) items.push(b);
         } else {
-          const v = (col as MeanCollection).value(row);
+          const v = col.value(row);
           if (!Number.isNaN(v)) {
-            const [lo, hi] = (col as MeanCollection).bounds;
+            const [lo, hi] = col.bounds;
             values.push(v < lo ? lo : v > hi ? hi : v);
-            if (group < 0) group = (col as MeanCollection).group(row);
+            if (group < 0) group = col.group(row);
           }
         }
       }

@@ -85,7 +85,7 @@ export function oracleTarget(name: OracleName, epsilon: number, domainSize = AUD
     epsilon,
     claimed: oracle.privacyMap(),
     neighbours: `bucket ${x} vs bucket ${xp} (any two values: local DP)`,
-    run: (input, rng) => oracle.perturb(input === 0 ? x : xp, rng),
+    run: (input, rng): unknown => oracle.perturb(input === 0 ? x : xp, rng),
     features,
     cost: name === 'sue' || name === 'oue' || name === 'subset-selection' ? 4 : 1,
   };

@@ -130,7 +130,7 @@ export function auditMarkdown(r: AuditResults): string {
   for (const [id, o] of new Map(r.outcomes.filter((x) => x.broken !== null).map((x) => [x.id, x]))) lines.push(`- \`${id}\`: ${o.broken}.`);
   lines.push('', '## Method and confidence', '', ...methodText(r.outcomes[0]?.alpha ?? (r.config.alpha as number)).flatMap((p) => [p, '']));
   lines.push('## Every audit', '', ...mdTable(DETAIL_HEADER, detailRows(r)), '');
-  lines.push('## Reproduce', '', '```sh', String(r.reproduce.command ?? ''), '```', '', `Versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
+  lines.push('## Reproduce', '', '```sh', reproduceCommand(r), '```', '', `Versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
   return lines.join('\n');
 }
 
@@ -187,7 +187,7 @@ ${tables}
 <figure data-plot="audit.svg">${svg}</figure>
 <h2>Method and confidence</h2>${methodText(r.outcomes[0]?.alpha ?? 1e-6).map((p) => `<p>${esc(p)}</p>`).join('')}
 <h2>Every audit</h2>${htmlTable(DETAIL_HEADER, detailRows(r))}
-<h2>Reproduce</h2><pre>${esc(String(r.reproduce.command ?? ''))}</pre>
+<h2>Reproduce</h2><pre>${esc(reproduceCommand(r))}</pre>
 </body></html>
 `;
 }
@@ -207,4 +207,9 @@ export async function writeAuditResults(outDir: string, r: AuditResults): Promis
   await put('audit.svg', svg);
   await put('index.html', auditHtml(withPlots, svg));
   return files;
+}
+
+/** The command that reproduces the run ('' when the report has none). */
+function reproduceCommand(r: { readonly reproduce: Readonly<Record<string, unknown>> }): string {
+  return typeof r.reproduce.command === 'string' ? r.reproduce.command : '';
 }

@@ -101,7 +101,7 @@ function loadSteps(r: LoadResult): DataStep[] {
     steps.push({ step: 'filter (--where)', rows, kept: rows - r.filtered.total, dropped: r.filtered.byCondition });
     rows -= r.filtered.total;
   }
-  steps.push({ step: 'schema', rows, kept: rows - r.rejected.total, dropped: r.rejected.byReason as Record<string, number> });
+  steps.push({ step: 'schema', rows, kept: rows - r.rejected.total, dropped: r.rejected.byReason });
   return steps;
 }
 
@@ -117,7 +117,7 @@ export function openData(cfg: UtilityConfig): OpenedData {
     // the data hash covers every column of every chunk, computed as the run reads them
     const tables = function* (): Generator<MeasurementTable> {
       for (const t of syntheticChunks(options, 250_000)) {
-        if (!hashed) for (const col of Object.values(t.columns)) hash.update(new Uint8Array(col.buffer, col.byteOffset, col.byteLength));
+        if (!hashed) for (const col of Object.values(t.columns) as ArrayBufferView[]) hash.update(new Uint8Array(col.buffer, col.byteOffset, col.byteLength));
         yield t;
       }
       if (!hashed) {
@@ -160,7 +160,7 @@ export function openData(cfg: UtilityConfig): OpenedData {
     }
     const defaults = cfg.defaults === undefined ? {} : parseDefaults(cfg.defaults);
     const path = resolve(cfg.data);
-    loaded = loadCsv(path, { map, units: mapping.units, where: cfg.where, rowsAreUnits: cfg.rowsAreUnits, defaults: defaults as never });
+    loaded = loadCsv(path, { map, units: mapping.units, where: cfg.where, rowsAreUnits: cfg.rowsAreUnits, defaults: defaults });
     hasCellColumn = map.cell !== undefined;
     if (map.operator === undefined && defaults.operator !== undefined) declared.operators = { source: 'constant', from: '--defaults operator (no operator column)', values: [defaults.operator] };
     if (map.region === undefined) declared.regions = { source: 'constant', from: defaults.region !== undefined ? '--defaults region (no region column)' : 'no region column: one region, "all"', values: [defaults.region ?? 'all'] };
@@ -191,7 +191,7 @@ export function openData(cfg: UtilityConfig): OpenedData {
   const selections: { epsilon: number; epsilonSelection: number; deltaSelection: number; selected: Partial<Record<DomainKey, { values: readonly string[]; candidates: number }>> }[] = [];
   const restrict = (domains: ReturnType<typeof resolveDomains>['domains']) => {
     const r = restrictToDomains(table, domains, { otherCells: toSelect.includes('cells') });
-    const step: DataStep = { step: 'public domain', rows: r.rows, kept: r.kept, dropped: r.dropped as unknown as Record<string, number>, ...(r.toOtherCell > 0 ? { note: `${r.toOtherCell} rows kept under their region's "(other)" cell` } : {}) };
+    const step: DataStep = { step: 'public domain', rows: r.rows, kept: r.kept, dropped: r.dropped, ...(r.toOtherCell > 0 ? { note: `${r.toOtherCell} rows kept under their region's "(other)" cell` } : {}) };
     // a selection may keep nothing at a small epsilon: the round then releases nothing (explained per point)
     const insightDomains: InsightDomains = { operators: domains.operators.slice(), regions: domains.regions.slice(), cells: domains.cells.slice() };
     return { table: r.table, step, insightDomains };

@@ -195,7 +195,7 @@ export function poisonMarkdown(r: PoisonResults): string {
     lines.push(`## ${fig.title}, ε = ${epsilon}`, '', `Cells: ${fig.what} (mean over trials).`, '', ...mdTable(t.header, t.rows), '');
     for (const p of r.plots?.filter((q) => q.collection === collection && q.epsilon === epsilon) ?? []) lines.push(`![${fig.title}, ε = ${epsilon}${p.kind === 'poison-ldp' ? ', every LDP pipeline' : ''}](${p.file})`, '');
   }
-  lines.push('## Reproduce', '', '```sh', String(r.reproduce.command ?? ''), '```', '');
+  lines.push('## Reproduce', '', '```sh', reproduceCommand(r), '```', '');
   return lines.join('\n');
 }
 
@@ -214,7 +214,7 @@ export function poisonHtml(r: PoisonResults, svgs: Readonly<Record<string, strin
 ${POISON_EXPLAINED.map((p) => `<p>${esc(p)}</p>`).join('')}
 <p>Tables: <a href="report.md">report.md</a>, data: <a href="results.json">results.json</a>, <a href="results.csv">results.csv</a>.</p>
 ${sections}
-<h2>Reproduce</h2><pre>${esc(String(r.reproduce.command ?? ''))}</pre>
+<h2>Reproduce</h2><pre>${esc(reproduceCommand(r))}</pre>
 </body></html>
 `;
 }
@@ -247,4 +247,9 @@ export async function writePoisonResults(outDir: string, r: PoisonResults): Prom
   for (const [f, svg] of Object.entries(svgs)) await put(f, svg);
   await put('index.html', poisonHtml(withPlots, svgs));
   return files;
+}
+
+/** The command that reproduces the run ('' when the report has none). */
+function reproduceCommand(r: { readonly reproduce: Readonly<Record<string, unknown>> }): string {
+  return typeof r.reproduce.command === 'string' ? r.reproduce.command : '';
 }

@@ -134,7 +134,7 @@ export function prio3Rejects(c: CollectionEngine, measurement: unknown, tamper: 
     tamper(v, vdaf);
     return v;
   };
-  const evil = new Prio3(vdaf.id, vdaf.name, 2, circuit as never) as unknown as Prio3<unknown, unknown>;
+  const evil = new Prio3<unknown, unknown>(vdaf.id, vdaf.name, 2, circuit);
   const ctx = prio3Context({ id: 'pinhole-bench', revision: 1 }, c.id);
   const rng = seededRng('poison/prio3');
   const nonce = rng.bytes(16);

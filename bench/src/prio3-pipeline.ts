@@ -16,7 +16,7 @@
 import type { CollectionEngine } from '@pinhole/aggregator';
 import { type Rng } from '@pinhole/core';
 import { discreteGaussianVariance } from '@pinhole/core/samplers';
-import { HELPER_ID, LEADER_ID, addNoiseToAggShare, combineAggShares, prio3Context, prio3Measurement, prio3Vdaf } from '@pinhole/prio3';
+import { HELPER_ID, LEADER_ID, type Prio3, addNoiseToAggShare, combineAggShares, prio3Context, prio3Measurement, prio3Vdaf } from '@pinhole/prio3';
 import { type EngineConfig, type HistogramOutput, type MeanOutput, type Pipeline, type PipelineInput, engineFor, publishHistogram, rawValues, releasedFlags } from './pipeline.js';
 import type { HistogramData, MeanData } from './prepare.js';
 
@@ -28,12 +28,13 @@ const BENCH_VERIFY_KEY = new Uint8Array(32).fill(7);
 function vdafSum(c: CollectionEngine, measurements: readonly (number | number[])[], rng: Rng): Float64Array {
   const vdaf = prio3Vdaf(c.plan);
   const ctx = prio3Context({ id: 'pinhole-bench', revision: 1 }, c.id);
-  const shard = vdaf.shard as (ctx: Uint8Array, m: unknown, nonce: Uint8Array, rand: Uint8Array) => { publicShare: Uint8Array; inputShares: Uint8Array[] };
+  // either VDAF, its measurement type widened; shard is called on it (it reads the VDAF's fields)
+  const sharder: Prio3<unknown, unknown> = vdaf;
   let leader = vdaf.aggInit();
   let helper = vdaf.aggInit();
   for (const m of measurements) {
     const nonce = rng.bytes(16);
-    const s = shard(ctx, m, nonce, rng.bytes(vdaf.randSize));
+    const s = sharder.shard(ctx, m, nonce, rng.bytes(vdaf.randSize));
     const l = vdaf.verifyInit(BENCH_VERIFY_KEY, ctx, LEADER_ID, nonce, s.publicShare, s.inputShares[LEADER_ID] as Uint8Array);
     const h = vdaf.verifyInit(BENCH_VERIFY_KEY, ctx, HELPER_ID, nonce, s.publicShare, s.inputShares[HELPER_ID] as Uint8Array);
     const message = vdaf.verifierSharesToMessage(ctx, [l.verifierShare, h.verifierShare]);

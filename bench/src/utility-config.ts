@@ -115,6 +115,13 @@ function unknownOption(name: string, where: string): PinholeError {
   return new PinholeError('invalid_argument', 'option', `unknown option ${where === 'flag' ? `--${name}` : `"${name}" in the config file`}; the options are: ${list}`);
 }
 
+/** An option's value as text: flags are strings, the config file's JSON may hold numbers or booleans. */
+function scalarText(key: string, v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  throw invalid(key, 'a string, number or boolean', v);
+}
+
 function parseTargets(text: string): Record<string, number> {
   const out: Record<string, number> = { ...DEFAULT_TARGETS };
   for (const part of parseList(text)) {
@@ -170,11 +177,11 @@ export function parseUtilityArgs(args: readonly string[]): UtilityConfig | 'help
   const base = PRESETS[preset];
   const list = (key: string, fallback: readonly string[]): string[] => {
     const v = get(key);
-    return v === undefined ? [...fallback] : Array.isArray(v) ? v.map(String) : parseList(String(v));
+    return v === undefined ? [...fallback] : Array.isArray(v) ? v.map(String) : parseList(scalarText(key, v));
   };
   const num = (key: string, fallback: number): number => {
     const v = get(key);
-    return v === undefined ? fallback : parseNumber(key, String(v));
+    return v === undefined ? fallback : parseNumber(key, scalarText(key, v));
   };
   const pipelines = list('pipelines', base.pipelines).flatMap((p) => {
     if (p.endsWith('*')) {
@@ -189,19 +196,19 @@ export function parseUtilityArgs(args: readonly string[]): UtilityConfig | 'help
   for (const id of insights) if (!INSIGHTS.some((i) => i.id === id)) throw invalid('insights', `ids among ${INSIGHTS.map((i) => i.id).join(', ')}`, id);
   const epsilons = list('epsilons', base.epsilons.map(String)).map((e) => parseNumber('epsilons', e));
   for (const e of epsilons) if (!(e > 0)) throw invalid('epsilons', 'numbers > 0', e);
-  const mode = String(get('mode') ?? base.mode);
+  const mode = scalarText('mode', get('mode') ?? base.mode);
   if (mode !== 'aggregate' && mode !== 'device') throw invalid('mode', 'one of "aggregate", "device"', mode);
   const whereFile = file.where;
-  const where = repeated.get('where') ?? (whereFile === undefined ? [] : Array.isArray(whereFile) ? whereFile.map(String) : [String(whereFile)]);
+  const where = repeated.get('where') ?? (whereFile === undefined ? [] : Array.isArray(whereFile) ? whereFile.map(String) : [scalarText('where', whereFile)]);
   const rowsAreUnits = get('rows-are-units');
   const targets = get('targets');
   const cfg: UtilityConfig = {
     preset,
-    data: String(get('data') ?? 'synthetic'),
+    data: scalarText('data', get('data') ?? 'synthetic'),
     rowsAreUnits: rowsAreUnits === true || rowsAreUnits === 'true',
     where,
     devices: num('devices', base.devices),
-    seed: String(get('seed') ?? 'pinhole'),
+    seed: scalarText('seed', get('seed') ?? 'pinhole'),
     insights,
     pipelines: [...new Set(pipelines)],
     epsilons: [...new Set(epsilons)].sort((a, b) => a - b),
@@ -210,7 +217,7 @@ export function parseUtilityArgs(args: readonly string[]): UtilityConfig | 'help
     trials: num('trials', base.trials),
     mode,
     workers: num('workers', base.workers),
-    targets: targets === undefined ? { ...DEFAULT_TARGETS } : typeof targets === 'object' && targets !== null ? parseTargets(Object.entries(targets).map(([k, v]) => `${k}=${String(v)}`).join(',')) : parseTargets(String(targets)),
+    targets: targets === undefined ? { ...DEFAULT_TARGETS } : typeof targets === 'object' && targets !== null ? parseTargets(Object.entries(targets).map(([k, v]) => `${k}=${String(v)}`).join(',')) : parseTargets(scalarText('targets', targets)),
   };
   for (const [key, field] of [
     ['map', 'map'],
@@ -220,7 +227,7 @@ export function parseUtilityArgs(args: readonly string[]): UtilityConfig | 'help
     ['out', 'out'],
   ] as const) {
     const v = get(key);
-    if (v !== undefined) cfg[field] = String(v);
+    if (v !== undefined) cfg[field] = scalarText(key, v);
   }
   if (get('max-rows-per-unit') !== undefined) {
     const m = num('max-rows-per-unit', 0);

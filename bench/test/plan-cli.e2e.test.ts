@@ -19,9 +19,11 @@ const dir = mkdtempSync(join(tmpdir(), 'pinhole-plan-'));
 const domainsFile = join(dir, 'domains.json');
 writeFileSync(domainsFile, JSON.stringify(DOMAINS));
 const quiet = () => {};
+// each generated plan gets its own file in the fresh directory
+let plans = 0;
 
 function generate(args: string[]): Plan {
-  const out = join(dir, `plan-${Math.random().toString(36).slice(2)}.json`);
+  const out = join(dir, `plan-${++plans}.json`);
   expect(runPlanCli([...args, '--domains', domainsFile, '--out', out], quiet)).toBe(0);
   return checkPlan(JSON.parse(readFileSync(out, 'utf8')));
 }

@@ -45,7 +45,7 @@ async function render(dir: string): Promise<DrawnPlot[]> {
       figures.map((f) => {
         const svg = f.querySelector('svg');
         const box = svg?.getBoundingClientRect();
-        const paths = (sel: string) => Array.from(f.querySelectorAll(`g.${sel} path`)) as SVGGraphicsElement[];
+        const paths = (sel: string) => Array.from(f.querySelectorAll<SVGGraphicsElement>(`g.${sel} path`));
         const measured = paths('measured_marks');
         return {
           file: f.getAttribute('data-plot') ?? '',

@@ -105,7 +105,7 @@ describe('the table of a run, against the curves it is read from', () => {
         expect(b.epsilon).toBeGreaterThan(x0);
         expect(b.epsilon).toBeLessThanOrEqual(x1);
         // on the stated interpolation: linear in log eps, in log error (error for miss@k or a 0)
-        const s = Math.log((b.epsilon as number) / x0) / Math.log(x1 / x0);
+        const s = Math.log(b.epsilon / x0) / Math.log(x1 / x0);
         const logError = ins?.logScale === true && e1 > 0;
         const at = logError ? Math.exp(Math.log(e0) + s * (Math.log(e1) - Math.log(e0))) : e0 + s * (e1 - e0);
         expect(at / t.target, label).toBeCloseTo(1, 9);

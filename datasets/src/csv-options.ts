@@ -193,7 +193,7 @@ export function parseOptions(options: unknown): ParsedOptions {
     if (map[field] === undefined) continue;
     const unit = stated[field];
     if (unit !== undefined) units[field] = { ...unitFactor(field, unit, `map.${field}`), stated: true };
-    else if (scale[field] !== undefined) units[field] = { unit: `× ${scale[field]}`, factor: scale[field] as number, stated: true };
+    else if (scale[field] !== undefined) units[field] = { unit: `× ${scale[field]}`, factor: scale[field], stated: true };
     else units[field] = { unit: FIELD_UNITS[field], factor: 1, stated: false };
   }
   let extras: string[] = [];

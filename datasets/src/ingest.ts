@@ -171,8 +171,9 @@ export class Ingest {
       }
       if (code === undefined) {
         if (spec.unknownOperators === 'reject') return reject('operator_unknown');
-        const known = this.operatorNames.indexOf(raw);
-        if (known >= 0) code = this.operators.values[known] as string;
+        // a name seen before keeps its code: operatorNames and operators.values are parallel (-1 reads undefined)
+        const knownCode = this.operators.values[this.operatorNames.indexOf(raw)];
+        if (knownCode !== undefined) code = knownCode;
         else {
           if (this.assigned >= 999) return reject('operator_unknown');
           this.assigned++;

@@ -101,8 +101,8 @@ export interface MeasurementTable {
    */
   readonly deviceStart: number;
   readonly deviceCount: number;
-  /** the contributor id of a device index (synthetic: "syn-<index>"; real data: the file's user id) */
-  deviceId(device: number): string;
+  /** the contributor id of a device index (synthetic: "syn-<index>"; real data: the file's user id); a plain function, copied between tables */
+  readonly deviceId: (device: number) => string;
   readonly source: TableSource;
 }
 

@@ -171,7 +171,7 @@ describe('video sessions from a CSV', () => {
     const r = loadCsvString(text, { map: 'device=uid,downlink=dl,activity=activity,videoBitrate=br:Mbps,stallCount=stalls,rebufferRatio=rebuf:%,startupDelay=start:s', defaults });
     expect(Array.from(r.table.columns.activity)).toEqual([1, 1, 0, 1, 1]);
     expect(col(r, 'videoBitrateKbps').slice(0, 2)).toEqual([2500, 800]);
-    expect(toNetworkSample(r.table, 1).streaming).toEqual({ activity: 'video', bitrateKbps: 800, stallCount: 3, rebufferRatio: expect.closeTo(0.045, 6) as unknown as number, startupDelayMs: 3400 });
+    expect(toNetworkSample(r.table, 1).streaming).toEqual({ activity: 'video', bitrateKbps: 800, stallCount: 3, rebufferRatio: expect.closeTo(0.045, 6), startupDelayMs: 3400 });
     expect(toNetworkSample(r.table, 2).streaming).toBeUndefined();
     expect(toNetworkSample(r.table, 3).streaming).toEqual({ activity: 'video' }); // placeholders: absent
     expect(r.notes).toEqual({ activity_unknown: 1 }); // "browsing" is not an activity the schema knows

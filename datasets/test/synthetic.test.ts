@@ -108,7 +108,7 @@ describe('synthetic generator: schema', () => {
       const lte = type === '4g' || type === '5g-nsa' || type === '5g-sa';
       for (const f of ['rsrpDbm', 'rsrqDb', 'sinrDb'] as const) expect(Number.isNaN(c[f][i] as number)).toBe(!lte);
       expect(Number.isNaN(c.wifiRssiDbm[i] as number)).toBe(type !== 'wifi');
-      for (const f of ['rsrpDbm', 'rsrqDb', 'sinrDb', 'wifiRssiDbm'] as const) if (!Number.isNaN(c[f][i] as number)) expect(Number.isInteger(c[f][i])).toBe(true);
+      for (const f of ['rsrpDbm', 'rsrqDb', 'sinrDb', 'wifiRssiDbm'] as const) if (!Number.isNaN(c[f][i])) expect(Number.isInteger(c[f][i])).toBe(true);
       expect(c.timestamp[i]).toBeGreaterThanOrEqual(start);
       expect(c.timestamp[i]).toBeLessThan(end);
     }

@@ -177,7 +177,7 @@ function poolOf(engine: ReleaseEngine): readonly Uint8Array[] {
 function uploadOf(engine: ReleaseEngine, roundId: string, u: Upload, last: Uint8Array | null): { input: unknown; valid: boolean } {
   switch (u.kind) {
     case 'valid':
-      return { input: poolOf(engine)[(u.seed >>> 0) % POOL_SIZE] as Uint8Array, valid: true };
+      return { input: poolOf(engine)[(u.seed >>> 0) % POOL_SIZE], valid: true };
     case 'repeat':
       return last ? { input: last, valid: true } : { input: new Uint8Array(0), valid: false };
     case 'mutated':
@@ -269,7 +269,7 @@ const tallyInput: fc.Arbitrary<TallyInput> = fc.record({
   b: fc.oneof(anything, fc.integer({ min: -2, max: 2000 }), fc.array(fc.oneof(fc.integer({ min: -2, max: 600 }), fc.double()), { maxLength: 6 })),
 });
 
-const ALL_ENGINES = [...ENGINES, makeReleaseEngine(PLANS[2] as Plan, { allowInsecureRng: true })];
+const ALL_ENGINES = [...ENGINES, makeReleaseEngine(PLANS[2], { allowInsecureRng: true })];
 
 const tallyInputs = target('engine: collection tallies refuse bad input and keep what they had', fc.tuple(fc.nat(), tallyInput, fc.integer()), ([pick, input, seed]) => {
   const engines = ALL_ENGINES.flatMap((e) => e.collections);

@@ -112,7 +112,7 @@ export const CONFUSED: readonly unknown[] = [
   [], [1, 2], [[]], {}, { length: 3 }, nullProto, new Map([[1, 2]]), new Set([1]), new Date(0), /re/, new Error('e'),
   () => 1, class {}, Promise.resolve(1), new ArrayBuffer(4), new DataView(new ArrayBuffer(4)), new Uint8ClampedArray(3),
   new Int8Array(2), new Uint16Array(2), new Float32Array([NaN]), new Float64Array([Infinity]), new BigUint64Array(1), Buffer.from([1, 2]),
-  Object(1), Object('s'), Object(true), new Proxy({}, {}), [1, , 3], { valueOf: () => 3 }, { toString: () => '1' },
+  Object(1), Object('s'), Object(true), new Proxy({}, {}), Object.assign(new Array<number>(3), { 0: 1, 2: 3 }) /* [1, hole, 3] */, { valueOf: () => 3 }, { toString: () => '1' },
 ];
 
 /** Values of every JavaScript kind, for type confusion (functions, Maps, Dates, typed arrays, boxed values, null prototypes). */

@@ -26,9 +26,9 @@ const someEnvelope = fc.tuple(typeName, wirePayload).map(([t, p]) => encodeEnvel
 const envelopeJunk = target(
   'core: envelope decoder on mutated, random, oversized and type-confused input',
   fc.oneof(
-    { weight: 6, arbitrary: fc.tuple(someEnvelope, mutations).map(([b, m]) => ({ bytes: mutate(b, m) as unknown, maxBytes: undefined as number | undefined })) },
-    { weight: 2, arbitrary: fc.uint8Array({ maxLength: 300 }).map((b) => ({ bytes: b as unknown, maxBytes: undefined as number | undefined })) },
-    { weight: 1, arbitrary: fc.tuple(someEnvelope, fc.integer({ min: 0, max: 64 })).map(([b, n]) => ({ bytes: b as unknown, maxBytes: Math.max(0, b.length - 1 - n) as number | undefined })) },
+    { weight: 6, arbitrary: fc.tuple(someEnvelope, mutations).map(([b, m]) => ({ bytes: mutate(b, m), maxBytes: undefined as number | undefined })) },
+    { weight: 2, arbitrary: fc.uint8Array({ maxLength: 300 }).map((b) => ({ bytes: b, maxBytes: undefined as number | undefined })) },
+    { weight: 1, arbitrary: fc.tuple(someEnvelope, fc.integer({ min: 0, max: 64 })).map(([b, n]) => ({ bytes: b, maxBytes: Math.max(0, b.length - 1 - n) })) },
     { weight: 1, arbitrary: anything.map((x) => ({ bytes: x, maxBytes: undefined as number | undefined })) },
   ),
   ({ bytes, maxBytes }) => {

@@ -91,7 +91,7 @@ const planParams = target(
   'gate: distributed-noise plan parameters',
   fc.tuple(fc.constantFrom(...(Object.keys(PLAN_PARAMS) as (keyof typeof PLAN_PARAMS)[]), 'extra'), fc.oneof(number, anything, fc.constantFrom('skellam', 'discrete_gaussian', 'refuse', 'top_up', [0, 1], [-1, 2], [1, 0], [0.5, 1]))),
   ([key, value]) => {
-    acceptOrReject(() => makeDistributedNoisePlan({ ...PLAN_PARAMS, [key]: value } as never), CODES, `makeDistributedNoisePlan ${key}`);
+    acceptOrReject(() => makeDistributedNoisePlan({ ...PLAN_PARAMS, [key]: value }), CODES, `makeDistributedNoisePlan ${key}`);
   },
 );
 
@@ -115,7 +115,7 @@ const planInputs = target(
           case 'settle':
             return plan.settle(w as never);
           case 'finish': {
-            const st = acceptOrReject(() => plan.settle({ survivors: typeof w === 'number' ? w : 45 } as never), CODES, 'settle');
+            const st = acceptOrReject(() => plan.settle({ survivors: typeof w === 'number' ? w : 45 }), CODES, 'settle');
             return st ? plan.finish(v as never, st, { rng }) : null;
           }
           case 'simulateSumNoise':

@@ -29,7 +29,7 @@ const near: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 function oracleOf(name: OracleName): AnyFrequencyOracle {
-  return ORACLES[name]({ epsilon: EPSILON, domainSize: D, allowInsecureRng: true }) as AnyFrequencyOracle;
+  return ORACLES[name]({ epsilon: EPSILON, domainSize: D, allowInsecureRng: true });
 }
 
 function decodeTarget(name: OracleName): FuzzTarget {
@@ -90,7 +90,7 @@ function tallyTarget(name: OracleName): FuzzTarget {
     const apply = (): void => {
       switch (op.kind) {
         case 'add':
-          t.add(op.value as never);
+          t.add(op.value);
           return;
         case 'addBatch': {
           const batch: unknown[] = good.slice();

@@ -35,10 +35,10 @@ function setup(name: string, vdaf: Prio3<unknown, unknown>, measurement: unknown
 }
 
 const SETUPS: Setup[] = [
-  setup('Count', makePrio3Count() as Prio3<unknown, unknown>, 1),
-  setup('Sum', makePrio3Sum({ maxMeasurement: 1000 }) as Prio3<unknown, unknown>, 999),
-  setup('SumVec', makePrio3SumVec({ length: 3, maxMeasurement: 5 }) as Prio3<unknown, unknown>, [5, 0, 3]),
-  setup('Histogram', makePrio3Histogram({ length: 10, chunkLength: 3 }) as Prio3<unknown, unknown>, 7),
+  setup('Count', makePrio3Count(), 1),
+  setup('Sum', makePrio3Sum({ maxMeasurement: 1000 }), 999),
+  setup('SumVec', makePrio3SumVec({ length: 3, maxMeasurement: 5 }), [5, 0, 3]),
+  setup('Histogram', makePrio3Histogram({ length: 10, chunkLength: 3 }), 7),
 ];
 
 const junk = fc.oneof(anything, fc.uint8Array({ maxLength: 80 }), fc.constantFrom(-1, 0, 1, 2, 0.5, NaN, '0', null, [], new Uint8Array(16), new Uint8Array(32)));

@@ -7,7 +7,7 @@ import { expectPinholeError } from '@pinhole/core/testing';
 import { seededRng } from '@pinhole/core/seeded';
 import { twoSidedZ } from '@pinhole/core/stats';
 import { type AnyFrequencyOracle, type NumericMechanism } from '@pinhole/ldp';
-import { type Round, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
+import { type CollectionRelease, type Round, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
 import { type DeviceInput, deviceEntry, deviceMechanism } from '@pinhole/client';
 
 const DOMAINS = { operators: ['op-a', 'op-b'], regions: ['r1', 'r2', 'r3'], cells: ['c1', 'c2', 'c3', 'c4'] };
@@ -277,7 +277,7 @@ describe('secure aggregation with distributed noise', () => {
     // 1e-6 false-failure rate, and a missing top-up (0.15 off) fails.
     const R = 2000;
     let s2 = 0;
-    let rel;
+    let rel: CollectionRelease | undefined;
     for (let r = 0; r < R; r++) {
       const { sum, truth } = simulateSum(engine, 850);
       const tally = c.makeTally();

@@ -224,7 +224,7 @@ describe('two instances on one PostgreSQL', () => {
         rng: (i) => seededRng(`pg-secagg/${i}`),
         fetch: (i) => (input, init) => {
           const url = killed || i % 2 === 1 ? input.replace(a.url, b.url) : input;
-          return fetch(url, init as RequestInit) as never;
+          return fetch(url, init as RequestInit);
         },
       });
       const syncing = syncAll(devices);

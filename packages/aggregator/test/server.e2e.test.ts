@@ -150,7 +150,7 @@ describe('aggregator server over HTTP', () => {
     const stored = deviceReport(plan, roundId, secretOf(2), rng); // device 2 reported already
     const mech = plan.collections.map((c) => ({ collection: c.id, bytes: good.subarray(0, 1) }));
     const envelope = (over: Record<string, unknown>) =>
-      encodeRoundReport({ planId: plan.id, planRevision: 1, roundId, reportId: makeReportId(rng, { allowInsecureRng: true }), contributor: contributorToken(secretOf(200), { planId: plan.id, roundId }), entries: mech, ...over } as never);
+      encodeRoundReport({ planId: plan.id, planRevision: 1, roundId, reportId: makeReportId(rng, { allowInsecureRng: true }), contributor: contributorToken(secretOf(200), { planId: plan.id, roundId }), entries: mech, ...over });
     const cases: [string, () => Promise<any>, number, string, string?][] = [
       ['garbage body', () => upload(server.url, new Uint8Array(300).map((_, i) => (i * 131) & 255)), 400, 'decode_failed', 'bytes'],
       ['empty body', () => upload(server.url, new Uint8Array(0)), 400, 'decode_failed'],

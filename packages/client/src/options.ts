@@ -70,10 +70,10 @@ export function clientConfig(options: ClientOptions): ClientConfig {
   const o = checkObject('options', options);
   const serverUrl = checkUrl('options.serverUrl', o.serverUrl);
   if (!isKeyValueStorage(o.storage)) throw new PinholeError('invalid_argument', 'options.storage', '"options.storage" expected a key-value storage (get, set, delete): memoryStorage(), webStorage(localStorage), indexedDbStorage()');
-  const storage = o.storage as KeyValueStorage;
+  const storage = o.storage;
   const fetchFn = (o.fetch ?? (globalThis as { fetch?: Fetch }).fetch) as Fetch | undefined;
   if (typeof fetchFn !== 'function') throw new PinholeError('invalid_argument', 'options.fetch', '"options.fetch" expected a fetch function (this platform has none)');
-  const boundFetch: Fetch = o.fetch === undefined ? (input, init) => (fetchFn as Fetch).call(globalThis, input, init) : fetchFn;
+  const boundFetch: Fetch = o.fetch === undefined ? (input, init) => fetchFn.call(globalThis, input, init) : fetchFn;
   const clock = (o.clock ?? Date.now) as () => number;
   if (typeof clock !== 'function') throw new PinholeError('invalid_argument', 'options.clock', '"options.clock" expected a function returning ms since the epoch');
   const allowInsecureRng = o.allowInsecureRng === undefined ? false : checkBoolean('options.allowInsecureRng', o.allowInsecureRng);

@@ -121,7 +121,7 @@ function decodeStep(bytes: Uint8Array): SecaggStep {
     throw new PinholeError('decode_failed', 'step', 'the server sent a malformed secure-aggregation step');
   }
   const deadline = typeof p.deadline === 'number' ? p.deadline : null;
-  return { round: p.round, phase: p.phase, deadline, messages: messages as Uint8Array[], detail: typeof p.detail === 'string' ? p.detail.slice(0, 500) : null };
+  return { round: p.round, phase: p.phase, deadline, messages: messages, detail: typeof p.detail === 'string' ? p.detail.slice(0, 500) : null };
 }
 
 const MARKER = 'secagg-round';

@@ -6,7 +6,7 @@
 import { PinholeError } from './errors.js';
 import { type Decimal, DECIMAL_ZERO, decimalAdd, decimalCompare, decimalOf, decimalSub, decimalToNumber } from './decimal.js';
 import { type PrivacyLoss, type ZcdpLoss, zcdpToEpsilon } from './privacy-maps.js';
-import { checkDelta, checkNumber, checkObject, checkString, invalid } from './validate.js';
+import { checkDelta, checkNumber, checkObject, checkString, invalid, isArray } from './validate.js';
 
 export function privacyLoss(epsilon: number, delta = 0): PrivacyLoss {
   checkNumber('epsilon', epsilon, { ge: 0 });
@@ -23,7 +23,7 @@ function checkLoss(param: string, value: unknown): PrivacyLoss {
 
 /** Basic sequential composition: epsilons and deltas add (summed exactly in decimal). */
 export function composeSequential(losses: readonly PrivacyLoss[]): PrivacyLoss {
-  if (!Array.isArray(losses)) throw invalid('losses', 'an array of PrivacyLoss', losses);
+  if (!isArray(losses)) throw invalid('losses', 'an array of PrivacyLoss', losses);
   let e = DECIMAL_ZERO;
   let d = DECIMAL_ZERO;
   losses.forEach((l, i) => {

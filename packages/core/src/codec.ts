@@ -161,7 +161,7 @@ export function firstBadPath(value: unknown, path: string, depth: number): { pat
         }
         return null;
       }
-      const proto = Object.getPrototypeOf(value);
+      const proto: unknown = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) return { path, value };
       for (const [k, v] of Object.entries(value)) {
         // msgpackr renames this key on decode (a prototype guard): it could not round-trip

@@ -129,6 +129,11 @@ export function checkOneOf<T extends string | number>(param: string, value: unkn
   return value as T;
 }
 
+/** Array.isArray that keeps a typed array's element type (the built-in narrows a readonly array to any[]). */
+export function isArray(value: unknown): value is readonly unknown[] {
+  return Array.isArray(value);
+}
+
 export function checkObject(param: string, value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(param, 'an object', value);
   return value as Record<string, unknown>;

@@ -177,7 +177,7 @@ describe('sequential composition and the accountant', () => {
     expectPinholeError(() => new PrivacyAccountant(null as never), 'invalid_argument', 'options');
     const acc = new PrivacyAccountant({ budget: { epsilon: 1, delta: 0 } });
     expectPinholeError(() => acc.spend({ epsilon: NaN, delta: 0 }), 'invalid_argument', 'loss.epsilon');
-    expectPinholeError(() => acc.spend({ rho: -1 } as never), 'invalid_argument', 'loss.rho');
+    expectPinholeError(() => acc.spend({ rho: -1 }), 'invalid_argument', 'loss.rho');
     expectPinholeError(() => acc.spend(null as never), 'invalid_argument', 'loss');
     expectPinholeError(() => acc.spend({ epsilon: 0.1, delta: 0 }, 5 as never), 'invalid_argument', 'label');
     expect(acc.entries()).toHaveLength(0);

@@ -53,7 +53,7 @@ describe('round report envelope', () => {
     for (const [param, mutate] of bad) {
       const r = report();
       mutate(r);
-      expectPinholeError(() => encodeRoundReport(r as never), 'invalid_argument', param);
+      expectPinholeError(() => encodeRoundReport(r), 'invalid_argument', param);
     }
     const many = report();
     many.entries = Array.from({ length: MAX_REPORT_ENTRIES + 1 }, (_, i) => ({ collection: `c${i}`, bytes: new Uint8Array([1]) }));

@@ -36,7 +36,7 @@ const KEYS = Array.from({ length: M }, (_, i) => `cell=A|speed=${i}`);
 function published(r: Release, key: string, valueName: string, missing: number): number {
   const b = r.released.find((x) => x.key === key);
   if (!b) return missing;
-  return (b.values[valueName]?.raw ?? missing) as number;
+  return b.values[valueName]?.raw ?? missing;
 }
 
 function attack(gate: Gate, base: number, trials: number, seed: string, valueName: string, missing: number, extra: (counts: Record<string, number>) => object): number {

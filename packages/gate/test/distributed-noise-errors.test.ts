@@ -29,7 +29,7 @@ const base: DistributedNoiseParams = {
   wrapProbability: 2 ** -40,
   allowInsecureRng: true,
 };
-const make = (over: Record<string, unknown>) => () => makeDistributedNoisePlan({ ...base, ...over } as DistributedNoiseParams);
+const make = (over: Record<string, unknown>) => () => makeDistributedNoisePlan({ ...base, ...over });
 
 describe('makeDistributedNoisePlan refuses bad parameters with invalid_argument and the parameter', () => {
   it('params itself', () => {

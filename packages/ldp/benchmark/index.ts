@@ -79,7 +79,7 @@ function row(
 
 function reportsFor(oracle: AnyFrequencyOracle, count: number, seed: string): unknown[] {
   const rng = seededRng(seed);
-  return Array.from({ length: count }, (_, i) => oracle.perturb((i * 7919) % oracle.domainSize, rng));
+  return Array.from({ length: count }, (_, i): unknown => oracle.perturb((i * 7919) % oracle.domainSize, rng));
 }
 
 export const clientSuite: PerfSuite = async (options) => {

@@ -45,9 +45,7 @@ export function duchiCore(epsilon: number, what: string) {
   return {
     c,
     profile,
-    sample(t: number, rng: Rng): number {
-      return rng.float64() < probability(t) ? c : -c;
-    },
+    sample: (t: number, rng: Rng): number => (rng.float64() < probability(t) ? c : -c),
     variance: (t: number) => c * c - t * t,
   };
 }

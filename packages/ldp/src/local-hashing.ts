@@ -10,7 +10,7 @@
  * hashBucket directly. Both count exactly the same integers.
  */
 import { type Rng, requireSecureRng } from '@pinhole/core';
-import { invalidPrivate } from '@pinhole/core/validate';
+import { invalidPrivate, isArray } from '@pinhole/core/validate';
 import { randomizedResponse, requireWithinEpsilon, withProfile } from './exact.js';
 import { HASH_DOMAIN_LIMIT, HASH_RANGE_LIMIT, bucketInterval, collisionProbability, hashBucket } from './hash.js';
 import { type DeviceOracle, type FrequencyOracle, type OracleTally, type TallySpec, oracleCommon, simulatePerBucket } from './oracle.js';
@@ -168,7 +168,7 @@ function makeLocalHash(name: 'blh' | 'olh', params: OracleParams): LocalHashOrac
     ...device,
     decodeReport(bytes: Uint8Array): LocalHashReport {
       const p = decodeReportPayload(name, bytes);
-      if (!Array.isArray(p) || p.length !== 3) throw decodeFailed('[a, b, y]', p);
+      if (!isArray(p) || p.length !== 3) throw decodeFailed('[a, b, y]', p);
       const r = { a: p[0], b: p[1], y: p[2] };
       if (!isReport(r, g)) throw decodeFailed(`[a, b, y] with a, b in [0, 2^32) and y in [0, ${g})`, p);
       return Object.freeze(r);

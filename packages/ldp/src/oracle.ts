@@ -147,7 +147,7 @@ export class AggregateTally<R> implements OracleTally<R> {
     }
     const lo = this.#spec.signed ? -n : 0;
     for (let i = 0; i < len; i++) {
-      const x = vector[i];
+      const x: unknown = vector[i];
       if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < lo || x > n) {
         throw invalid(`vector[${i}]`, `an integer >= ${lo} and <= ${n} (n)`, x);
       }

@@ -144,12 +144,12 @@ export async function squareWaveEm(mechanism: SquareWaveMechanism, histogram: Fl
   const { bins: k, outputBins: J, n } = p;
   const M = tf.tensor2d(Float32Array.from(p.m), [J, k], 'float32');
   const c = tf.tensor2d(Float32Array.from(p.counts), [J, 1], 'float32');
-  let x = tf.fill([k, 1], 1 / k) as import('@tensorflow/tfjs').Tensor2D;
+  let x = tf.fill<import('@tensorflow/tfjs').Rank.R2>([k, 1], 1 / k);
   const step = (xIn: import('@tensorflow/tfjs').Tensor2D) =>
     tf.tidy(() => {
       const P = tf.matMul(M, xIn);
       const ratio = tf.divNoNan(c, P);
-      let nx = tf.mul(xIn, tf.matMul(M, ratio, true, false)).div(n) as import('@tensorflow/tfjs').Tensor2D;
+      let nx = tf.mul(xIn, tf.matMul(M, ratio, true, false)).div<import('@tensorflow/tfjs').Tensor2D>(n);
       if (p.smoothing) {
         const first = tf.slice(nx, [0, 0], [1, 1]).mul(2).add(tf.slice(nx, [1, 0], [1, 1])).div(3);
         const last = tf.slice(nx, [k - 2, 0], [1, 1]).add(tf.slice(nx, [k - 1, 0], [1, 1]).mul(2)).div(3);
@@ -164,7 +164,7 @@ export async function squareWaveEm(mechanism: SquareWaveMechanism, histogram: Fl
         }
         parts.push(last);
         const s = tf.concat(parts, 0);
-        nx = s.div(s.sum()) as import('@tensorflow/tfjs').Tensor2D;
+        nx = s.div<import('@tensorflow/tfjs').Tensor2D>(s.sum());
       }
       return nx;
     });
@@ -219,7 +219,7 @@ export function distributionQuantile(distribution: Float64Array | readonly numbe
   const k = distribution.length;
   let total = 0;
   for (let i = 0; i < k; i++) {
-    const w = distribution[i];
+    const w: unknown = distribution[i];
     if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw invalid(`distribution[${i}]`, 'a finite number >= 0', w);
     total += w;
   }

@@ -18,15 +18,16 @@ export interface GoldenFile {
 export function buildGolden(): GoldenFile {
   const oracles: GoldenFile['oracles'] = {};
   for (const name of ORACLE_NAMES) {
-    oracles[name] = [
+    const cases: [epsilon: number, domainSize: number, inputs: number[]][] = [
       [1, 16, [0, 1, 5, 9, 15, 3]],
       [2, 1024, [0, 511, 1023]],
-    ].map(([epsilon, domainSize, inputs]) => {
-      const o = ORACLES[name]({ epsilon: epsilon as number, domainSize: domainSize as number, allowInsecureRng: true });
+    ];
+    oracles[name] = cases.map(([epsilon, domainSize, inputs]) => {
+      const o = ORACLES[name]({ epsilon, domainSize, allowInsecureRng: true });
       const seed = `golden/${name}/${epsilon}/${domainSize}`;
       const rng = seededRng(seed);
-      const reports = (inputs as number[]).map((v) => o.perturb(v, rng));
-      return { epsilon: epsilon as number, domainSize: domainSize as number, seed, inputs: inputs as number[], reports: reports.map(plain), wire: reports.map((r) => hex(o.encodeReport(r))) };
+      const reports = inputs.map((v) => o.perturb(v, rng));
+      return { epsilon, domainSize, seed, inputs, reports: reports.map(plain), wire: reports.map((r) => hex(o.encodeReport(r))) };
     });
   }
   const numeric: GoldenFile['numeric'] = {};

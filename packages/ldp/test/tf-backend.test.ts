@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { getTf, selectBackend } from '../src/server.js';
 import { expectPinholeRejection } from '@pinhole/core/testing';
 
-const tfjsNodeInstalled = await import('@tensorflow/tfjs-node' as string).then(
+// typed string so tsc does not try to resolve the optional package
+const TFJS_NODE: string = '@tensorflow/tfjs-node';
+const tfjsNodeInstalled = await import(TFJS_NODE).then(
   () => true,
   () => false,
 );

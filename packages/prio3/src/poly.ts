@@ -64,7 +64,7 @@ const twists = new Map<Field, Map<number, Uint32Array>>();
 /** ω_2n^i / n for i < n, cached per field and n. */
 function twistTable(F: Field, n: number): Uint32Array {
   let byField = twists.get(F);
-  if (!byField) twists.set(F, (byField = new Map()));
+  if (!byField) twists.set(F, (byField = new Map<number, Uint32Array>()));
   let t = byField.get(n);
   if (!t) {
     const roots2 = F.rootPowers(2 * n);

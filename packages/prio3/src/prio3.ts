@@ -8,7 +8,7 @@
  * that what travels between parties is exactly what the draft's test vectors pin.
  */
 import { PinholeError, cryptoRng, requireSecureRng, type Rng } from '@pinhole/core';
-import { checkRng, invalid } from '@pinhole/core/validate';
+import { checkRng, invalid, isArray } from '@pinhole/core/validate';
 import type { Circuit } from './circuits.js';
 import type { Field } from './field.js';
 import { Flp } from './flp.js';
@@ -349,7 +349,7 @@ export class Prio3<M, R> {
    */
   verifierSharesToMessage(ctx: Uint8Array, verifierShares: readonly Uint8Array[]): Uint8Array {
     ctx = this.checkCtx(ctx);
-    if (!Array.isArray(verifierShares) || verifierShares.length !== this.shares) throw invalid('verifierShares', `an array of ${this.shares} verifier shares`, verifierShares);
+    if (!isArray(verifierShares) || verifierShares.length !== this.shares) throw invalid('verifierShares', `an array of ${this.shares} verifier shares`, verifierShares);
     const F = this.field;
     const len = this.flp.verifierLen;
     const expected = len * F.encodedSize + (this.usesJointRand ? SEED_SIZE : 0);
@@ -409,7 +409,7 @@ export class Prio3<M, R> {
 
   /** The sum of output shares. */
   aggregate(outShares: readonly OutShare[]): AggShare {
-    if (!Array.isArray(outShares)) throw invalid('outShares', 'an array of output shares', outShares);
+    if (!isArray(outShares)) throw invalid('outShares', 'an array of output shares', outShares);
     const agg = this.aggInit();
     for (const s of outShares) this.aggUpdate(agg, s);
     return agg;

@@ -50,7 +50,6 @@ export function loadVector(file: string): Vector {
 export const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
 export const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyPrio3 = Prio3<any, any>;
 
 export function vdafFor(file: string, v: Vector): AnyPrio3 {

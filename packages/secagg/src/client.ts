@@ -19,7 +19,7 @@
  */
 import { PinholeError, type Rng, cryptoRng, requireSecureRng } from '@pinhole/core';
 import { checkBoolean, checkInteger, checkNumber, checkObject, checkUint8Array, describeValue, invalid } from '@pinhole/core/validate';
-import { type RoundConfigParams, type SecAggAssumptions, type SecAggRoundConfig, checkFloors, configDigest, makeRoundConfig } from './config.js';
+import { type SecAggAssumptions, type SecAggRoundConfig, checkFloors, configDigest, makeRoundConfig } from './config.js';
 import { type SecAggCrypto, X25519_BASE_POINT, isSecAggCrypto, isSmallOrderPoint, sha256Bytes, toHex, webCryptoProvider } from './crypto.js';
 import { type KeyDirectory, isKeyDirectory, verifyWithDirectory } from './directory.js';
 import { Neighbourhoods } from './graph.js';
@@ -128,7 +128,7 @@ export class SecAggClient {
   private signedU3: Uint8Array = new Uint8Array(0);
 
   constructor(config: SecAggRoundConfig, id: number, options: SecAggClientOptions = {}) {
-    this.config = makeRoundConfig(config as RoundConfigParams);
+    this.config = makeRoundConfig(config);
     this.id = checkInteger('id', id, { ge: 1, le: this.config.cohortSize });
     checkObject('options', options);
     this.rng = requireSecureRng(options.rng ?? cryptoRng(), options.allowInsecureRng);

@@ -136,7 +136,7 @@ export function webCryptoProvider(options: { subtle?: SubtleCrypto } = {}): SecA
       return Promise.all(
         publicKeys.map(async (pk) => {
           const pub = await subtle.importKey('raw', buf(pk), { name: 'X25519' }, true, []);
-          const out = new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: pub } as unknown as AlgorithmIdentifier, priv, 256));
+          const out = new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: pub }, priv, 256));
           if (out.every((b) => b === 0)) throw new Error('small-order public key');
           return out;
         }),

@@ -30,7 +30,7 @@ export function isKeyDirectory(value: unknown): value is KeyDirectory {
 
 /** Asks the directory about every entry; a throwing or non-boolean directory is an error, never a yes. */
 export async function verifyWithDirectory(directory: KeyDirectory, entries: readonly DirectoryEntry[]): Promise<boolean[]> {
-  const answers = directory.verifyMany ? await directory.verifyMany(entries) : await Promise.all(entries.map((e) => directory.verify(e.identity, e.publicKey)));
+  const answers = directory.verifyMany ? await directory.verifyMany(entries) : await Promise.all(entries.map((e) => Promise.resolve(directory.verify(e.identity, e.publicKey))));
   if (!Array.isArray(answers) || answers.length !== entries.length || answers.some((a) => typeof a !== 'boolean')) {
     throw new PinholeError('verify_failed', 'directory', `the key directory answered ${describeValue(answers)} instead of one boolean per entry`);
   }

@@ -174,7 +174,7 @@ describe('Ed25519 (RFC 8032)', () => {
         const f = Reflect.get(target, prop) as unknown;
         if (typeof f !== 'function') return f;
         return (...args: unknown[]) => {
-          const alg = args.find((a) => typeof a === 'object' && a !== null && 'name' in (a as object)) as { name?: string } | undefined;
+          const alg = args.find((a) => typeof a === 'object' && a !== null && 'name' in a) as { name?: string } | undefined;
           if (alg?.name === missing) return Promise.reject(new Error(`${missing} not supported`));
           return (f as (...a: unknown[]) => unknown).apply(target, args);
         };

@@ -46,7 +46,7 @@ describe('makeRoundConfig', () => {
       ['threshold', { cohortSize: 100, threshold: 51, assumptions: { corruptFraction: 0.05 } }], // C = 5 >= 2t - n = 2
     );
     for (const [param, change] of cases) {
-      expect(() => makeRoundConfig({ ...good, ...change } as never), `${param} ${JSON.stringify(change, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`).toThrow(expect.objectContaining({ code: 'invalid_argument', param }));
+      expect(() => makeRoundConfig({ ...good, ...change }), `${param} ${JSON.stringify(change, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`).toThrow(expect.objectContaining({ code: 'invalid_argument', param }));
     }
     expect(() => makeRoundConfig(null as never)).toThrow(expect.objectContaining({ code: 'invalid_argument', param: 'params' }));
   });

@@ -9,7 +9,7 @@
  * Construction builds the collection's mechanism (collection-mechanisms.ts), which refuses a plan
  * made by another version instead of silently estimating it with other parameters.
  */
-import { type InsightDefinition, type Plan, type PlanCollection, type PrivacyLoss, type ReportEntry, type Rng, COLLECTIONS, INSIGHTS, PinholeError, cryptoRng, requireSecureRng } from '@pinhole/core';
+import { type InsightDefinition, type Plan, type PlanCollection, type PlanSecagg, type PrivacyLoss, type ReportEntry, type Rng, COLLECTIONS, INSIGHTS, PinholeError, cryptoRng, requireSecureRng } from '@pinhole/core';
 import { checkObject } from '@pinhole/core/validate';
 import { decodeExactBucket, decodeExactValue } from '@pinhole/core/wire';
 import { makeDiscreteGaussianSampler, discreteGaussianVariance } from '@pinhole/core/samplers';
@@ -108,7 +108,12 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
   parameters['gate.mode'] = c.gate.mode;
   parameters['gate.k'] = k;
   parameters.minCohort = c.minCohort;
-  if (c.mode === 'secagg') for (const [key, v] of Object.entries(c.secagg)) parameters[`secagg.${key}`] = v;
+  if (c.mode === 'secagg') {
+    for (const key of Object.keys(c.secagg) as (keyof PlanSecagg)[]) {
+      const v = c.secagg[key];
+      if (v !== undefined) parameters[`secagg.${key}`] = v;
+    }
+  }
   Object.freeze(parameters);
   const unit = cat.kind === 'mean' ? cat.unit : null;
   const localLoss: PrivacyLoss | null = oracle ? oracle.privacyMap() : numeric ? numeric.privacyMap() : null;

@@ -173,7 +173,7 @@ export class CollectionTally {
     }
     for (let i = 0; i < groups.length; i++) {
       this.#group(`groups[${i}]`, groups[i]);
-      const v = values[i];
+      const v: unknown = values[i];
       if (typeof v !== 'number' || !Number.isFinite(v)) throw new PinholeError('invalid_argument', `values[${i}]`, `"values[${i}]" expected a finite number`);
     }
     for (let i = 0; i < groups.length; i++) this.#addExact(s, groups[i] as number, values[i] as number);
@@ -189,7 +189,7 @@ export class CollectionTally {
     if (!(Array.isArray(sum) || ArrayBuffer.isView(sum)) || sum.length !== m.vectorLength) throw invalid('sum', `an array of ${m.vectorLength} integers in [0, ${modulus})`, sum);
     const out = new Uint32Array(m.vectorLength);
     for (let i = 0; i < out.length; i++) {
-      const x = sum[i];
+      const x: unknown = sum[i];
       if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x >= modulus) throw invalid(`sum[${i}]`, `an integer in [0, ${modulus})`, x);
       out[i] = x;
     }
@@ -217,7 +217,7 @@ export class CollectionTally {
     if (!(Array.isArray(sum) || ArrayBuffer.isView(sum)) || sum.length !== m.length) throw invalid('sum', `an array of ${m.length} integers`, sum);
     const out = new Float64Array(m.length);
     for (let i = 0; i < out.length; i++) {
-      const x = sum[i];
+      const x: unknown = sum[i];
       if (typeof x !== 'number' || !Number.isSafeInteger(x)) throw invalid(`sum[${i}]`, 'a safe integer', x);
       out[i] = x;
     }

@@ -21,6 +21,7 @@
  * - every transaction is retried on transient failures (postgres.ts).
  */
 import { type Kysely, type Selectable, Migrator, sql } from 'kysely';
+import { PinholeError } from '@pinhole/core';
 import { type Database, ROUND_LOCK_CLASS, migrationProvider } from './migrations.js';
 import type { CommitOutcome, OpenRoundRequest, ReleaseSummary, ReportRow, RoundStatus, SecaggMessageRow, SecaggPhase, Storage, StoredPlan, StoredRound } from './storage.js';
 
@@ -67,7 +68,7 @@ export interface KyselyStorageOptions {
 
 export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', onClose: () => Promise<void> | void = () => db.destroy(), options: KyselyStorageOptions = {}): Storage {
   const shared = dialect === 'postgres';
-  if (shared && !options.commitReports) throw new Error('kyselyStorage: PostgreSQL commits reports through the function of migration 0004 (openPostgresStorage)');
+  if (shared && !options.commitReports) throw new PinholeError('invalid_argument', 'options.commitReports', 'kyselyStorage: PostgreSQL commits reports through the function of migration 0004 (openPostgresStorage)');
   const retry = options.retry ?? (<T>(fn: () => Promise<T>) => fn());
   return {
     kind: dialect,
@@ -76,7 +77,7 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
     async migrate() {
       const migrator = new Migrator({ db, provider: migrationProvider(dialect), migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
       const { error, results } = await migrator.migrateToLatest();
-      if (error) throw error instanceof Error ? error : new Error(String(error));
+      if (error) throw error instanceof Error ? error : new PinholeError('invalid_state', 'migrations', 'a schema migration failed', { cause: error });
       return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     },
 

@@ -74,7 +74,6 @@ export class RoundManager {
     this.#now = options.now ?? Date.now;
     // a plan that mixes secure aggregation with reports is refused here, before the server starts
     secaggLayout(engine.plan);
-    const manager = this;
     this.#secagg = new SecaggCoordinator(
       storage,
       {
@@ -84,9 +83,9 @@ export class RoundManager {
         retention: options.retention,
         now: () => this.#now(),
         engineFor: (planId, revision) => this.engineFor(planId, revision),
-        published(round, release, ok, seconds) {
+        published: (round, release, ok, seconds) => {
           if (ok) options.events.released(round, release.status, seconds);
-          void manager.refresh();
+          void this.refresh();
         },
         failed: (roundId, error) => options.events.failed(roundId, error),
         phase: (roundId, phase, detail) => options.events.secaggPhase?.(roundId, phase, detail),

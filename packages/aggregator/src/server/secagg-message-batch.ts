@@ -20,7 +20,9 @@ export class SecaggMessageBatch {
   write(row: SecaggMessageRow): Promise<Outcome> {
     return new Promise((resolve, reject) => {
       this.#writes.push({ row, resolve, reject });
-      this.#writing ??= (async () => {
+      // one writer at a time: a write that arrives while one runs joins its queue
+      if (this.#writing !== null) return;
+      this.#writing = (async () => {
         await new Promise<void>((r) => setImmediate(r));
         while (this.#writes.length > 0) {
           const batch = this.#writes.splice(0, 1024);

@@ -106,7 +106,7 @@ export function encodeStep(s: RoundState, slot: number): Uint8Array {
   const payload: Record<string, unknown> = { round: s.round.roundId, phase: s.phase, deadline: s.deadline, messages: [] as Uint8Array[] };
   if (s.phase === 'done' || s.phase === 'aborted') payload.detail = s.detail;
   else if (s.phase !== 'join') {
-    const mine = s.outbox.get(s.phase as ProtocolPhase)?.get(slot);
+    const mine = s.outbox.get(s.phase)?.get(slot);
     if (!mine || !s.participants.has(slot)) {
       payload.phase = 'excluded';
       payload.detail = `this device is not a participant of the ${s.phase} phase (it missed an earlier one)`;

@@ -30,7 +30,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Plan, PinholeError, isPinholeError } from '@pinhole/core';
 import { isContributorToken } from '@pinhole/core/wire';
-import { type AdvertiseKeysOutcome, type KeyDirectory, type SecAggRoundConfig, SecAggServer, decodeRoundConfig, encodeRoundConfig, httpKeyDirectory } from '@pinhole/secagg';
+import { type KeyDirectory, type SecAggRoundConfig, SecAggServer, decodeRoundConfig, encodeRoundConfig, httpKeyDirectory } from '@pinhole/secagg';
 import { nodeCryptoProvider } from '@pinhole/secagg/node';
 import type { ReleaseEngine } from '../engine/engine.js';
 import type { RoundRelease } from '../engine/release.js';
@@ -262,14 +262,14 @@ export class SecaggCoordinator {
       throw new PinholeError('invalid_state', 'phase', `the round is in phase ${s.phase}: no message is expected now`);
     }
     if (s.closing) throw new PinholeError('invalid_state', 'phase', `the ${s.phase} phase is closing: the message came too late`);
-    const phase = s.phase as ProtocolPhase;
+    const phase = s.phase;
     if (s.accepted.get(phase)?.has(slot)) throw new PinholeError('protocol_violation', 'body', `slot ${slot} already sent another message in the ${phase} phase`);
     const work = (async () => {
       await (s.server as SecAggServer).receive(bytes, slot);
       const outcome = await this.#messages.write({ roundId, phase, slot, digest, bytes });
       if (outcome === 'conflict') throw new PinholeError('protocol_violation', 'body', `slot ${slot} already sent another message in the ${phase} phase`);
       let m = s.accepted.get(phase);
-      if (!m) s.accepted.set(phase, (m = new Map()));
+      if (!m) s.accepted.set(phase, (m = new Map<number, string>()));
       m.set(slot, digest);
       s.lastMessageAt = this.#host.now();
     })();
@@ -299,7 +299,7 @@ export class SecaggCoordinator {
         if (s.deadline !== null && now >= s.deadline) await this.#advance(s);
         continue;
       }
-      const answered = s.accepted.get(s.phase as ProtocolPhase)?.size ?? 0;
+      const answered = s.accepted.get(s.phase)?.size ?? 0;
       const dropoutRate = s.layout.collections[0]!.secagg.dropoutRate;
       const target = Math.ceil((1 - dropoutRate) * s.participants.size);
       const quiet = answered >= target && now - s.lastMessageAt >= this.#timing.quietMs;
@@ -330,7 +330,7 @@ export class SecaggCoordinator {
       while (s.inflight.size > 0) await Promise.allSettled([...s.inflight]);
       if (s.phase === 'join') await this.#closeJoin(s);
       else {
-        const phase = s.phase as ProtocolPhase;
+        const phase = s.phase;
         await this.#closeProtocolPhase(s, phase, { replay: false });
       }
     } catch (e) {
@@ -392,7 +392,7 @@ export class SecaggCoordinator {
     let out: Map<number, Uint8Array[]>;
     switch (phase) {
       case 'advertise': {
-        const { roster, keys } = server.closeAdvertiseKeys() as AdvertiseKeysOutcome;
+        const { roster, keys } = server.closeAdvertiseKeys();
         out = new Map([...keys].map(([slot, k]) => [slot, [roster, k]]));
         break;
       }

@@ -27,7 +27,7 @@ export interface ServeOptions {
   /** PostgreSQL: statements running longer are cancelled (ms) */
   readonly dbStatementTimeoutMs?: number;
   /** a plan file path, or the plan document */
-  readonly plan: string | unknown;
+  readonly plan: unknown;
   readonly port: number;
   readonly host?: string;
   /** JSON file with carrier (and operator) tokens */
@@ -91,7 +91,7 @@ function openStorage(options: ServeOptions, onRetry: (code: string) => void): St
   return openPostgresStorage(options.db, { poolSize: options.dbPool ?? DEFAULTS.dbPool, statementTimeoutMs: options.dbStatementTimeoutMs ?? DEFAULTS.dbStatementTimeoutMs, onRetry });
 }
 
-function readPlan(source: string | unknown): Plan {
+function readPlan(source: unknown): Plan {
   if (typeof source !== 'string') return checkPlan(source);
   let json: unknown;
   try {
@@ -171,8 +171,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     await storage.migrate();
     const deployed = await deployPlan(storage, plan, now());
     // the round manager's events log through the app, built after it
-    let app: FastifyInstance | undefined;
-    const log = () => app?.log;
+    const late: { app?: FastifyInstance } = {};
+    const log = () => late.app?.log;
     const prio3Leader = prio3?.role === 'leader' ? new Prio3Leader(prio3) : undefined;
     const rounds = new RoundManager(storage, deployed, engine, {
       role: prio3?.role ?? 'single',
@@ -226,7 +226,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       version: options.version ?? '0.1.0',
       ...(prio3Helper && prio3 ? { prio3Helper, peers: makeTokenSet([['leader', prio3.peerToken]], 'peers') } : {}),
     });
-    app = built;
+    late.app = built;
     if (carriers.size === 0 && prio3?.role !== 'helper') built.log.warn('no carrier tokens configured: nobody can read releases');
     if (prio3?.insecureNoNoise) built.log.warn('INSECURE TEST MODE: this aggregator adds no noise to its aggregate shares; releases are not differentially private');
     await rounds.start();

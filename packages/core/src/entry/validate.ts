@@ -17,6 +17,7 @@ export {
   describeValue,
   invalid,
   invalidPrivate,
+  isArray,
   type NumberBounds,
 } from '../validate.js';
 export { checkRng, isRng } from '../rng.js';
