@@ -37,7 +37,10 @@ export default tseslint.config(
     // the launchers (bin/*.js, worker-boot.mjs) and bundling scripts are plain Node JavaScript outside the tsconfig
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { parserOptions: { projectService: false, project: false, program: null }, globals: { module: 'writable', require: 'readonly', process: 'readonly', console: 'readonly', URL: 'readonly', TextEncoder: 'readonly', Buffer: 'readonly', setTimeout: 'readonly' } },
+    languageOptions: {
+      parserOptions: { projectService: false, project: false, program: null },
+      globals: { module: 'writable', require: 'readonly', process: 'readonly', console: 'readonly', URL: 'readonly', TextEncoder: 'readonly', Buffer: 'readonly', setTimeout: 'readonly' },
+    },
     rules: { ...tseslint.configs.disableTypeChecked.rules, 'no-restricted-properties': MATH_RANDOM, '@typescript-eslint/no-require-imports': 'off' },
   },
 );

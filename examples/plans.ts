@@ -47,7 +47,10 @@ export function carrierPlans(o: { readonly devices?: number; readonly keyDirecto
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { ldp, secagg } = carrierPlans();
-  for (const [name, plan] of [['carrier-ldp.json', ldp], ['carrier-secagg.json', secagg]] as const) {
+  for (const [name, plan] of [
+    ['carrier-ldp.json', ldp],
+    ['carrier-secagg.json', secagg],
+  ] as const) {
     writeFileSync(join(PLANS_DIR, name), `${JSON.stringify(plan, null, 2)}\n`);
     process.stdout.write(`wrote ${join(PLANS_DIR, name)}\n`);
   }

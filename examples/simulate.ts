@@ -13,7 +13,15 @@ import { loadFleetData } from './data.js';
 import { closeRound, makeDevices, enrolDevices, startAggregator, startDirectory, syncAll, tempDir, waitForRelease } from './fleet.js';
 import { carrierPlans } from './plans.js';
 
-const { values } = parseArgs({ options: { mode: { type: 'string', default: 'ldp' }, devices: { type: 'string', default: '1000' }, source: { type: 'string', default: 'mobilebandwidth' }, dropouts: { type: 'string', default: '0' }, seed: { type: 'string', default: 'example' } } });
+const { values } = parseArgs({
+  options: {
+    mode: { type: 'string', default: 'ldp' },
+    devices: { type: 'string', default: '1000' },
+    source: { type: 'string', default: 'mobilebandwidth' },
+    dropouts: { type: 'string', default: '0' },
+    seed: { type: 'string', default: 'example' },
+  },
+});
 const N = Number(values.devices);
 const mode = values.mode === 'secagg' ? 'secagg' : 'ldp';
 const dropRate = Number(values.dropouts);

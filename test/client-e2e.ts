@@ -243,8 +243,24 @@ export async function clientEndToEnd(o: EndToEndOptions): Promise<void> {
         const outcomes = tally(results.map((r) => r.outcome));
         if (outcomes.round_aborted || outcomes.dropped_out !== dropouts) {
           // why devices left: the first place to look when the round fails
-          console.log(server.lines.filter((l) => l.includes('phase')).slice(-8).join('\n'));
-          console.log(Object.entries(tally(results.filter((r) => r.outcome !== 'reported').map((r) => `${r.outcome} in ${r.error?.param ?? '?'}: ${(r.error?.message ?? '').replace(/http:\/\/127\.0\.0\.1:\d+/g, '<url>').slice(0, 160)}`))).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} × ${k}`).join('\n'));
+          console.log(
+            server.lines
+              .filter((l) => l.includes('phase'))
+              .slice(-8)
+              .join('\n'),
+          );
+          console.log(
+            Object.entries(
+              tally(
+                results
+                  .filter((r) => r.outcome !== 'reported')
+                  .map((r) => `${r.outcome} in ${r.error?.param ?? '?'}: ${(r.error?.message ?? '').replace(/http:\/\/127\.0\.0\.1:\d+/g, '<url>').slice(0, 160)}`),
+              ),
+            )
+              .sort((a, b) => b[1] - a[1])
+              .map(([k, n]) => `${n} × ${k}`)
+              .join('\n'),
+          );
         }
         expect(outcomes, `secure-aggregation sync outcomes (${results.find((r) => r.outcome === 'round_aborted')?.error?.message ?? ''})`).toEqual({ reported: N - dropouts, dropped_out: dropouts });
         for (const [i, r] of results.entries()) {
@@ -266,7 +282,14 @@ export async function clientEndToEnd(o: EndToEndOptions): Promise<void> {
       for (const pc of secagg.collections) {
         const dev = release.collections.find((c) => c.collection === pc.id) as CollectionRelease;
         const data = { ...histogramData(secagg, pc, survivors), n: N };
-        const out = await pipeline.histogram!({ data, epsilon: pc.privacyLoss.epsilon, delta: pc.privacyLoss.delta, k: pc.gate.k, rng: seededRng(`${o.seed}/bench-${pc.id}`), mode: 'aggregate' } as never);
+        const out = await pipeline.histogram!({
+          data,
+          epsilon: pc.privacyLoss.epsilon,
+          delta: pc.privacyLoss.delta,
+          k: pc.gate.k,
+          rng: seededRng(`${o.seed}/bench-${pc.id}`),
+          mode: 'aggregate',
+        } as never);
         // the same noise, estimator and gate; the protocol section (graph, threshold, threat model,
         // directory) differs because the bench does not simulate the masks, which cancel exactly
         const noMasking = (p: Readonly<Record<string, unknown>>) => Object.fromEntries(Object.entries(p).filter(([k]) => !k.startsWith('secagg.')));
@@ -363,7 +386,9 @@ function expectOnlyMaskedStored(file: string, plan: Plan, inputs: readonly Map<s
   // Wilson–Hilferty: chi2_k quantile ≈ k (1 - 2/(9k) + z sqrt(2/(9k)))^3, z the normal 1 - 1e-6 quantile
   const k = 63;
   const q = k * (1 - 2 / (9 * k) + twoSidedZ(2e-6) * Math.sqrt(2 / (9 * k))) ** 3;
-  console.log(`secure-aggregation storage: ${masked.length} masked vectors of ${L} entries mod 2^${bits} vs ${plain.length} devices: most coordinates equal to a plain vector ${worst} (bound ${bound}); chi2(63) of the values ${chi.toFixed(1)} (bound ${q.toFixed(1)})`);
+  console.log(
+    `secure-aggregation storage: ${masked.length} masked vectors of ${L} entries mod 2^${bits} vs ${plain.length} devices: most coordinates equal to a plain vector ${worst} (bound ${bound}); chi2(63) of the values ${chi.toFixed(1)} (bound ${q.toFixed(1)})`,
+  );
   expect(worst).toBeLessThan(bound);
   expect(chi).toBeLessThan(q);
 }

@@ -39,9 +39,17 @@ function rowOf(i: number): InsightRow {
   const stalls = c.stallCount[i] as number;
   const ratio = c.rebufferRatio[i] as number;
   return {
-    networkType: c.networkType[i] as number, deviceClass: c.deviceClass[i] as number, operator: c.operator[i] as number, region: c.region[i] as number, cell: c.cell[i] as number,
-    downlinkMbps: c.downlinkMbps[i] as number, rttMs: c.rttMs[i] as number, rsrpDbm: c.rsrpDbm[i] as number, video: c.activity[i] === 1 ? 1 : 0,
-    videoBitrateKbps: c.videoBitrateKbps[i] as number, rebuffered: Number.isNaN(stalls) && Number.isNaN(ratio) ? NaN : stalls > 0 || ratio > 0 ? 1 : 0,
+    networkType: c.networkType[i] as number,
+    deviceClass: c.deviceClass[i] as number,
+    operator: c.operator[i] as number,
+    region: c.region[i] as number,
+    cell: c.cell[i] as number,
+    downlinkMbps: c.downlinkMbps[i] as number,
+    rttMs: c.rttMs[i] as number,
+    rsrpDbm: c.rsrpDbm[i] as number,
+    video: c.activity[i] === 1 ? 1 : 0,
+    videoBitrateKbps: c.videoBitrateKbps[i] as number,
+    rebuffered: Number.isNaN(stalls) && Number.isNaN(ratio) ? NaN : stalls > 0 || ratio > 0 ? 1 : 0,
   };
 }
 
@@ -49,7 +57,12 @@ describe('device inputs: the client chooses as the bench assumes', () => {
   const devices = devicesOf();
   const rng = seededRng('client-inputs-pick');
   const client = devices.map((dev) => deviceInputs(plan, dev.samples, rng));
-  const bench = new CollectionBuilder(plan.collections.map((pc) => COLLECTIONS.find((c) => c.id === pc.id)!), domains, seededRng('bench-pick'), { keepItems: true });
+  const bench = new CollectionBuilder(
+    plan.collections.map((pc) => COLLECTIONS.find((c) => c.id === pc.id)!),
+    domains,
+    seededRng('bench-pick'),
+    { keepItems: true },
+  );
   bench.add(table);
   const data = bench.finish();
 

@@ -16,7 +16,17 @@ const tmp = tempDir('client-test');
 afterAll(() => tmp.remove());
 
 const now = () => Date.now();
-const sample = (over: Partial<NetworkSample> = {}): NetworkSample => ({ networkType: '4g', operator: '460-00', cell: 'n1', downlinkMbps: 42, rttMs: 40, rsrpDbm: -95, deviceClass: 'phone-mid', timestamp: now() - 60_000, ...over });
+const sample = (over: Partial<NetworkSample> = {}): NetworkSample => ({
+  networkType: '4g',
+  operator: '460-00',
+  cell: 'n1',
+  downlinkMbps: 42,
+  rttMs: 40,
+  rsrpDbm: -95,
+  deviceClass: 'phone-mid',
+  timestamp: now() - 60_000,
+  ...over,
+});
 
 /** A plan like ldpPlan with another id, revision or schedule (same periods and budget unless told). */
 function variant(base: Plan, over: { id?: string; revision?: number; rounds?: number; epsilon?: number }): Plan {
@@ -236,7 +246,9 @@ describe('uploads whose response is lost', () => {
 describe('secureAggregation options', () => {
   it('refuses a directory timeout outside [1, 600,000] ms', () => {
     for (const directoryTimeoutMs of [0, -1, 1.5, 600_001, '10' as never]) {
-      expect(() => secureAggregation({ keyDirectory: 'http://127.0.0.1:9', directoryTimeoutMs }), String(directoryTimeoutMs)).toThrow(expect.objectContaining({ code: 'invalid_argument', param: 'options.directoryTimeoutMs' }));
+      expect(() => secureAggregation({ keyDirectory: 'http://127.0.0.1:9', directoryTimeoutMs }), String(directoryTimeoutMs)).toThrow(
+        expect.objectContaining({ code: 'invalid_argument', param: 'options.directoryTimeoutMs' }),
+      );
     }
     expect(secureAggregation({ keyDirectory: 'http://127.0.0.1:9', directoryTimeoutMs: 60_000 }).kind).toBe('pinhole/secure-aggregation');
   });

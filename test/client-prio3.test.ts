@@ -18,7 +18,10 @@ const plan = makePlan({ id: 'client-prio3', insights: ['network-type-share', 'rt
 
 describe('@pinhole/client/prio3', () => {
   it('bundles for the browser with nothing node-only and no seeded randomness', async () => {
-    const { code, metafile } = (await bundle("export { prio3Report, uploadPrio3 } from '@pinhole/client/prio3';")) as { code: Uint8Array; metafile: { inputs: Record<string, { imports: { path: string; external?: boolean }[] }> } };
+    const { code, metafile } = (await bundle("export { prio3Report, uploadPrio3 } from '@pinhole/client/prio3';")) as {
+      code: Uint8Array;
+      metafile: { inputs: Record<string, { imports: { path: string; external?: boolean }[] }> };
+    };
     const inputs = Object.keys(metafile.inputs);
     expect(Object.values(metafile.inputs).flatMap((i) => i.imports.filter((x) => x.external))).toEqual([]);
     expect(inputs.filter((f) => /@tensorflow|seedrandom|core\/src\/testing|node:/.test(f))).toEqual([]);
@@ -28,7 +31,13 @@ describe('@pinhole/client/prio3', () => {
 
   it("the leader's and the helper's envelopes verify and sum to the device's measurement", () => {
     const rng = seededRng('client-prio3');
-    const r = prio3Report(plan, { roundId: 'client-prio3.p0.r1', contributor: 'ab'.repeat(16), inputs: { 'network-type-by-region': { bucket: 7 }, 'rtt-by-operator': { group: 1, value: 125 } }, rng, allowInsecureRng: true });
+    const r = prio3Report(plan, {
+      roundId: 'client-prio3.p0.r1',
+      contributor: 'ab'.repeat(16),
+      inputs: { 'network-type-by-region': { bucket: 7 }, 'rtt-by-operator': { group: 1, value: 125 } },
+      rng,
+      allowInsecureRng: true,
+    });
     const leaderEngine = makeReleaseEngine(plan);
     const helperEngine = makeReleaseEngine(plan, { prio3AggregatorId: 1 });
     const l = leaderEngine.decodeReport(r.leader);
@@ -56,14 +65,22 @@ describe('@pinhole/client/prio3', () => {
   });
 
   it('a share of another aggregator does not decode as this one’s', () => {
-    const r = prio3Report(plan, { roundId: 'client-prio3.p0.r1', inputs: { 'network-type-by-region': { bucket: 0 }, 'rtt-by-operator': { group: 0, value: 1 } }, rng: seededRng('x'), allowInsecureRng: true });
+    const r = prio3Report(plan, {
+      roundId: 'client-prio3.p0.r1',
+      inputs: { 'network-type-by-region': { bucket: 0 }, 'rtt-by-operator': { group: 0, value: 1 } },
+      rng: seededRng('x'),
+      allowInsecureRng: true,
+    });
     const entry = decodeRoundReport(r.helper).entries[0]!;
     expect(() => decodePrio3Entry(prio3Vdaf(plan.collections[0]!), LEADER_ID, entry.bytes)).toThrow(PinholeError);
     expect(() => makeReleaseEngine(plan).decodeReport(r.helper)).toThrow(/input share of \d+ bytes for aggregator 0/);
   });
 
   it('refuses bad inputs naming the rule, never the value, and a seeded rng without allowInsecureRng', () => {
-    const go = (inputs: Record<string, unknown>, extra: Record<string, unknown> = {}) => () => prio3Report(plan, { roundId: 'r1', inputs: inputs as never, rng: seededRng('y'), allowInsecureRng: true, ...extra });
+    const go =
+      (inputs: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+      () =>
+        prio3Report(plan, { roundId: 'r1', inputs: inputs as never, rng: seededRng('y'), allowInsecureRng: true, ...extra });
     const ok = { 'network-type-by-region': { bucket: 0 }, 'rtt-by-operator': { group: 0, value: 1 } };
     for (const bucket of [-1, 99, 1.5, NaN, '3']) {
       const err = (() => {

@@ -40,8 +40,14 @@ function deviceInputs(): Record<string, DeviceInput>[] {
       let group = -1;
       for (const i of rows) {
         const row: InsightRow = {
-          networkType: c.networkType[i] as number, deviceClass: c.deviceClass[i] as number, operator: c.operator[i] as number, region: c.region[i] as number,
-          cell: c.cell[i] as number, downlinkMbps: c.downlinkMbps[i] as number, rttMs: c.rttMs[i] as number, rsrpDbm: c.rsrpDbm[i] as number,
+          networkType: c.networkType[i] as number,
+          deviceClass: c.deviceClass[i] as number,
+          operator: c.operator[i] as number,
+          region: c.region[i] as number,
+          cell: c.cell[i] as number,
+          downlinkMbps: c.downlinkMbps[i] as number,
+          rttMs: c.rttMs[i] as number,
+          rsrpDbm: c.rsrpDbm[i] as number,
         };
         if (col.kind === 'histogram') {
           const b = col.item(row, domains);
@@ -95,7 +101,14 @@ describe('engine end to end: 10,000 devices’ encoded reports vs the bench’s 
     const round = engine.openRound({ roundId: 'e2e-1' });
     const mechs = new Map(plan.collections.map((c) => [c.id, deviceMechanism(c, { allowInsecureRng: true })]));
     for (const input of inputs) {
-      const entries = Object.entries(input).map(([id, x]) => deviceEntry(plan.collections.find((c) => c.id === id)!, x, rng, { mechanism: mechs.get(id)! }));
+      const entries = Object.entries(input).map(([id, x]) =>
+        deviceEntry(
+          plan.collections.find((c) => c.id === id)!,
+          x,
+          rng,
+          { mechanism: mechs.get(id)! },
+        ),
+      );
       const bytes = encodeRoundReport({ planId: plan.id, planRevision: plan.revision, roundId: 'e2e-1', reportId: makeReportId(ids, { allowInsecureRng: true }), entries });
       expect(round.add(bytes)).toBe('added');
     }

@@ -11,7 +11,10 @@ import { PLANS_DIR, carrierPlans } from '../examples/plans.js';
 describe('example plans', () => {
   it('match what examples/plans.ts makes (regenerate: npx tsx --conditions=pinhole-source examples/plans.ts)', () => {
     const { ldp, secagg } = carrierPlans();
-    for (const [name, plan] of [['carrier-ldp.json', ldp], ['carrier-secagg.json', secagg]] as const) {
+    for (const [name, plan] of [
+      ['carrier-ldp.json', ldp],
+      ['carrier-secagg.json', secagg],
+    ] as const) {
       expect(JSON.parse(readFileSync(join(PLANS_DIR, name), 'utf8')), name).toEqual(JSON.parse(JSON.stringify(plan)));
     }
   });

@@ -12,7 +12,11 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 describe('layering', () => {
   it('dependency-cruiser finds no violation, and it cruised the workspaces', () => {
     // exits non-zero on a violation: the JSON on stdout still names each one
-    const { stdout } = spawnSync(process.execPath, ['node_modules/dependency-cruiser/bin/dependency-cruise.mjs', '--config', '.dependency-cruiser.cjs', '--output-type', 'json', 'packages', 'datasets', 'bench', 'test', 'examples'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    const { stdout } = spawnSync(
+      process.execPath,
+      ['node_modules/dependency-cruiser/bin/dependency-cruise.mjs', '--config', '.dependency-cruiser.cjs', '--output-type', 'json', 'packages', 'datasets', 'bench', 'test', 'examples'],
+      { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+    );
     const result = JSON.parse(stdout) as { summary: { violations: { rule: { name: string }; from: string; to: string }[]; totalCruised: number } };
     expect(result.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`)).toEqual([]);
     // an empty cruise would pass the check above: the client entry and core must have been read

@@ -43,7 +43,16 @@ async function run(memo: 'per_value' | 'none'): Promise<{ entries: Uint8Array[][
     for (let r = 0; r < ROUNDS; r++) {
       round = await waitForNextRound(proc.url, round);
       for (const d of devices) {
-        const sample: NetworkSample = { networkType: d.networkType, operator: '460-00', cell: d.cell, downlinkMbps: 42, rttMs: 40, ...(d.networkType === 'wifi' ? {} : { rsrpDbm: -95 }), deviceClass: 'phone-mid', timestamp: Date.now() - 60_000 };
+        const sample: NetworkSample = {
+          networkType: d.networkType,
+          operator: '460-00',
+          cell: d.cell,
+          downlinkMbps: 42,
+          rttMs: 40,
+          ...(d.networkType === 'wifi' ? {} : { rsrpDbm: -95 }),
+          deviceClass: 'phone-mid',
+          timestamp: Date.now() - 60_000,
+        };
         await d.client.record(sample);
         const s = await d.client.sync();
         expect(s.outcome, `round ${r}`).toBe('reported');
@@ -69,7 +78,7 @@ async function run(memo: 'per_value' | 'none'): Promise<{ entries: Uint8Array[][
     const buckets = devices.map((x) => (x.cell === 'n1' ? 0 : 1) * TYPES.length + TYPES.indexOf(x.networkType));
     // the attacker decodes with the server's side of the plan's oracle
     const c = plan.collections[0]!;
-    if (c.mode !== 'ldp' || c.kind !== 'histogram') throw new Error('the plan\'s first collection is a local-DP histogram');
+    if (c.mode !== 'ldp' || c.kind !== 'histogram') throw new Error("the plan's first collection is a local-DP histogram");
     return { entries, buckets, release, oracle: ORACLES[c.mechanism.name]({ epsilon: c.mechanism.epsilon, domainSize: c.mechanism.domainSize }) };
   } finally {
     await proc.stop();

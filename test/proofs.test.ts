@@ -9,10 +9,14 @@ import { describe, expect, it } from 'vitest';
 // samplers and privacy maps), and every function it cites as `name(…)` is defined in the documented
 // or cited files, else in its package's or core's sources (a helper it calls by name). A stale note fails here.
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SRC_DIRS = ['packages', 'datasets', 'bench'].flatMap((top) =>
-  top === 'packages' ? readdirSync(join(ROOT, top)).map((p) => join(ROOT, top, p, 'src')) : [join(ROOT, top, 'src')],
-).filter((d) => existsSync(d));
-const PROOFS = SRC_DIRS.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.proof.md')).map((f) => join(d, f)));
+const SRC_DIRS = ['packages', 'datasets', 'bench']
+  .flatMap((top) => (top === 'packages' ? readdirSync(join(ROOT, top)).map((p) => join(ROOT, top, p, 'src')) : [join(ROOT, top, 'src')]))
+  .filter((d) => existsSync(d));
+const PROOFS = SRC_DIRS.flatMap((d) =>
+  readdirSync(d)
+    .filter((f) => f.endsWith('.proof.md'))
+    .map((f) => join(d, f)),
+);
 const CORE_SRC = join(ROOT, 'packages', 'core', 'src');
 const BUILTINS = new Set(['String', 'Number', 'BigInt', 'Math', 'Object', 'Array', 'Boolean']);
 
@@ -42,7 +46,13 @@ describe('proof notes', () => {
       }
       const read = (files: readonly string[]) => files.map((p) => readFileSync(p, 'utf8')).join('\n');
       const near = read(sources);
-      const wide = read([dir, CORE_SRC].flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.ts')).map((f) => join(d, f))));
+      const wide = read(
+        [dir, CORE_SRC].flatMap((d) =>
+          readdirSync(d)
+            .filter((f) => f.endsWith('.ts'))
+            .map((f) => join(d, f)),
+        ),
+      );
       const functions = [...new Set([...text.matchAll(/`([A-Za-z_$][\w$]*)\(/g)].map((m) => m[1] as string))].filter((fn) => !BUILTINS.has(fn));
       expect(sources.length).toBeGreaterThan(0);
       for (const fn of functions) {

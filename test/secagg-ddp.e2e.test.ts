@@ -41,7 +41,13 @@ interface RoundOutcome {
 async function runRound(plan: DistributedNoisePlan, roundId: string, dropBeforeMasking: number[], dropAfterMasking: number[]): Promise<RoundOutcome> {
   const config = makeRoundConfig({ roundId, cohortSize: N, threshold: 12, bits: plan.modulusBits, vectorLength: KEYS.length, threatModel: 'key_directory' });
   // Each phone's long-term signing key, vouched for by a pinned directory (a party other than the server).
-  const signing = Array.from({ length: N }, (_, i) => signingKeyFromSecret(seededRng('e2e/signing').stream(i + 1).bytes(32)));
+  const signing = Array.from({ length: N }, (_, i) =>
+    signingKeyFromSecret(
+      seededRng('e2e/signing')
+        .stream(i + 1)
+        .bytes(32),
+    ),
+  );
   const directory = pinnedKeyDirectory(signing.map((k, i) => [`phone-${i + 1}`, k.publicKey] as const));
   const server = new SecAggServer(config, { directory });
   const shares = new Map<number, Int32Array>();
@@ -160,10 +166,9 @@ describe('secure aggregation + distributed Skellam noise + the gate, end to end'
     const { noisy } = expectedCounts(outcome);
     expect(finished.topUp).not.toBeNull();
     expect(Array.from(finished.values)).toEqual(noisy.map((v, j) => v + (finished.topUp![j] as number)));
-    const release2 = makeGate({ selection: topped.selection({ thresholdDelta: 1e-6 }), domain: KEYS }).decide(
-      Object.fromEntries(KEYS.map((k, j) => [k, finished.values[j] as number])),
-      { accountant },
-    );
+    const release2 = makeGate({ selection: topped.selection({ thresholdDelta: 1e-6 }), domain: KEYS }).decide(Object.fromEntries(KEYS.map((k, j) => [k, finished.values[j] as number])), {
+      accountant,
+    });
     expect(release2.status).toBe('released');
     expect(accountant.entries()[0]!.loss).toEqual({ epsilon: topUpPlan.privacyLoss.epsilon, delta: topUpPlan.privacyLoss.delta + 1e-6 });
   });

@@ -45,8 +45,14 @@ function deviceInputs(): Record<string, DeviceInput>[] {
       let group = -1;
       for (const i of rows) {
         const row: InsightRow = {
-          networkType: c.networkType[i] as number, deviceClass: c.deviceClass[i] as number, operator: c.operator[i] as number, region: c.region[i] as number,
-          cell: c.cell[i] as number, downlinkMbps: c.downlinkMbps[i] as number, rttMs: c.rttMs[i] as number, rsrpDbm: c.rsrpDbm[i] as number,
+          networkType: c.networkType[i] as number,
+          deviceClass: c.deviceClass[i] as number,
+          operator: c.operator[i] as number,
+          region: c.region[i] as number,
+          cell: c.cell[i] as number,
+          downlinkMbps: c.downlinkMbps[i] as number,
+          rttMs: c.rttMs[i] as number,
+          rsrpDbm: c.rsrpDbm[i] as number,
         };
         if (col.kind === 'histogram') {
           const b = col.item(row, domains);
@@ -106,7 +112,14 @@ describe('server end to end: 10,000 devices over HTTP vs the bench’s aggregate
       const ids = seededRng('server-e2e-ids');
       const mechs = new Map(plan.collections.map((c) => [c.id, deviceMechanism(c, { allowInsecureRng: true })]));
       const bodies = inputs.map((input, i) => {
-        const entries = Object.entries(input).map(([id, x]) => deviceEntry(plan.collections.find((c) => c.id === id)!, x, rng, { mechanism: mechs.get(id)! }));
+        const entries = Object.entries(input).map(([id, x]) =>
+          deviceEntry(
+            plan.collections.find((c) => c.id === id)!,
+            x,
+            rng,
+            { mechanism: mechs.get(id)! },
+          ),
+        );
         return encodeRoundReport({
           planId: plan.id,
           planRevision: plan.revision,

@@ -48,7 +48,6 @@ export const AUDIT_HELP = `pinhole-bench audit [options]
 exit status: 0 all within their claims and every broken variant caught; 1 a shipped target fails;
 3 a broken variant was missed (the audit is too weak: raise --trials)`;
 
-
 function parsePositive(param: string, s: string | undefined): number {
   const x = Number(s);
   if (s === undefined || s.trim() === '' || !Number.isFinite(x) || x <= 0) throw invalid(param, 'a number > 0', s);
@@ -108,7 +107,9 @@ export function runAudits(cfg: Pick<AuditConfig, 'epsilons' | 'trials' | 'alpha'
       const o = audit(auditTarget(id, epsilon), { trials: cfg.trials, alpha: cfg.alpha, seed: cfg.seed, ...(cfg.rng === 'crypto' ? { rng: cryptoRng() } : {}) });
       out.push(o);
       const mark = o.broken !== null ? (o.caught ? 'caught' : 'MISSED') : o.verdict === 'pass' ? 'pass' : 'FAIL';
-      log(`audit ${out.length}/${total} ε=${epsilon} ${id.padEnd(44)} lower ${formatNumber(o.epsilonLower, 3).padStart(6)} / claimed ${formatNumber(o.claimed.epsilon, 3).padStart(5)}  ${mark}  (${o.trials} runs, ${(o.durationMs / 1000).toFixed(1)} s)`);
+      log(
+        `audit ${out.length}/${total} ε=${epsilon} ${id.padEnd(44)} lower ${formatNumber(o.epsilonLower, 3).padStart(6)} / claimed ${formatNumber(o.claimed.epsilon, 3).padStart(5)}  ${mark}  (${o.trials} runs, ${(o.durationMs / 1000).toFixed(1)} s)`,
+      );
     }
   }
   return out;
@@ -143,7 +144,13 @@ export async function runAuditCli(args: string[], ctx: { root: string; runId: st
     outcomes,
     failures,
     missed,
-    reproduce: { command: `npx pinhole-bench audit ${args.filter((a, i) => !(a === '--out' || args[i - 1] === '--out' || a.startsWith('--out='))).map(quote).join(' ')}`.trim(), note: cfg.rng === 'crypto' ? 'cryptoRng(): not reproducible run for run' : 'seeded: the same command gives the same numbers' },
+    reproduce: {
+      command: `npx pinhole-bench audit ${args
+        .filter((a, i) => !(a === '--out' || args[i - 1] === '--out' || a.startsWith('--out=')))
+        .map(quote)
+        .join(' ')}`.trim(),
+      note: cfg.rng === 'crypto' ? 'cryptoRng(): not reproducible run for run' : 'seeded: the same command gives the same numbers',
+    },
   };
   const files = await writeAuditResults(outDir, results);
   for (const f of failures) process.stdout.write(`FAIL: ${f}: the empirical lower bound exceeds the claimed epsilon\n`);

@@ -17,13 +17,7 @@
  */
 import { type Rng, type PrivacyLoss } from '@pinhole/core';
 import { makeDiscreteGaussianSampler } from '@pinhole/core/samplers';
-import {
-  type DistributedMechanism,
-  makeDistributedNoisePlan,
-  makeGaussianThresholdSelection,
-  makeLaplaceThresholdSelection,
-  makeOptimalSelection,
-} from '@pinhole/gate';
+import { type DistributedMechanism, makeDistributedNoisePlan, makeGaussianThresholdSelection, makeLaplaceThresholdSelection, makeOptimalSelection } from '@pinhole/gate';
 import { type AnyFrequencyOracle, type LocalHashReport, type NumericName, type OracleName, NUMERIC_MECHANISMS, ORACLES } from '@pinhole/ldp';
 import { makeCollectionPlan } from '@pinhole/aggregator';
 import type { AuditFeature, AuditTarget } from './audit.js';
@@ -53,7 +47,7 @@ export function supports(oracle: AnyFrequencyOracle, report: unknown, v: number)
 
 /** Categorical: does the report support x, and x'? (LDP-Auditor's support events.) */
 export function supportFeature(oracle: AnyFrequencyOracle, x: number, xp: number): AuditFeature<unknown> {
-  return { name: 'support (x, x\')', kind: 'categorical', key: (r) => `${supports(oracle, r, x) ? 1 : 0}${supports(oracle, r, xp) ? 1 : 0}` };
+  return { name: "support (x, x')", kind: 'categorical', key: (r) => `${supports(oracle, r, x) ? 1 : 0}${supports(oracle, r, xp) ? 1 : 0}` };
 }
 
 /**
@@ -147,7 +141,7 @@ export function countFeatures(c: number, cp: number, scale: number): AuditFeatur
   return [
     { name: 'released count', kind: 'ordered', value: (y) => y },
     {
-      name: 'float reachability (from x, from x\')',
+      name: "float reachability (from x, from x')",
       kind: 'categorical',
       key: (y) => `${floatLaplaceReachable(y, c, scale) ? 1 : 0}${floatLaplaceReachable(y, cp, scale) ? 1 : 0}`,
     },
@@ -209,7 +203,7 @@ export function distributedTarget(mechanism: DistributedMechanism, epsilon: numb
     neighbours: `${others} clients with and without the audited one (its count 1 and its share: add/remove a client; the plan is calibrated for replace-one, which covers it)`,
     run: (input, rng) => {
       const noise = plan.simulateSumNoise(others, rng);
-      let sum = ((othersValue + (noise[0] as number)) % modulus + modulus) % modulus;
+      let sum = (((othersValue + (noise[0] as number)) % modulus) + modulus) % modulus;
       if (input === 0) {
         const own = plan.toRing(plan.addShare([1], rng));
         sum = (sum + (own[0] as number)) % modulus;
@@ -278,7 +272,18 @@ export function thresholdSelectionTarget(kind: 'laplace' | 'gaussian', epsilon: 
 /** The gate's threshold on counts noised by secure aggregation (a settlement's selection), fed by the plan's noise. */
 export function noisyCountThresholdTarget(epsilon: number, delta = AUDIT_DELTA): AuditTarget<number> {
   const clients = 20;
-  const plan = makeDistributedNoisePlan({ mechanism: 'skellam', epsilon, delta, l2Sensitivity: 1, l1Sensitivity: 1, vectorLength: 1, expectedClients: clients, onShortfall: 'refuse', clientValueBounds: [0, 1], allowInsecureRng: true });
+  const plan = makeDistributedNoisePlan({
+    mechanism: 'skellam',
+    epsilon,
+    delta,
+    l2Sensitivity: 1,
+    l1Sensitivity: 1,
+    vectorLength: 1,
+    expectedClients: clients,
+    onShortfall: 'refuse',
+    clientValueBounds: [0, 1],
+    allowInsecureRng: true,
+  });
   const settlement = plan.settle({ survivors: clients });
   const sel = settlement.selection({ thresholdDelta: delta });
   const n = Math.max(1, Math.min(clients, Math.ceil(sel.threshold)));

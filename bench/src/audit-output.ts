@@ -49,7 +49,7 @@ export function methodText(alpha: number): string[] {
   return [
     `Each target runs many times on two neighbouring inputs x and x'. Calibration runs choose, for every feature of the output and each direction, the event with the largest projected bound (thresholds on an ordered value; Neyman–Pearson sets of a categorical key). Fresh measurement runs then count those events, and with Clopper–Pearson bounds L of P[E | x] and U of P[E | x'] the lower bound is ln((L − δ) / U), the largest over the events (the LDP-Auditor of Arcolezi & Gambs for local mechanisms; Jagielski et al. and Nasr et al. for central and distributed noise).`,
     `Confidence: with m events, each of the 2m one-sided Clopper–Pearson bounds is taken at level α/(2m), so all hold together with probability ≥ 1 − α (union bound; the events are fixed before the independent measurement runs). A target that meets its claim therefore fails (lower bound > claimed ε) with probability ≤ α = ${alpha} per target, whatever its output distribution; a failure proves a violation at confidence 1 − α. Over T targets the chance of any false failure is ≤ Tα.`,
-    'A lower bound far below the claim is not a defect: it is what the runs could prove. Gaussian-type noise is (ε, δ)-DP with its worst cases in tails too rare to sample, so its bounds stay well below ε; pipelines add every other device\'s noise to the audited one\'s.',
+    "A lower bound far below the claim is not a defect: it is what the runs could prove. Gaussian-type noise is (ε, δ)-DP with its worst cases in tails too rare to sample, so its bounds stay well below ε; pipelines add every other device's noise to the audited one's.",
   ];
 }
 
@@ -76,10 +76,9 @@ function epsilons(r: AuditResults): number[] {
 function verdictLine(r: AuditResults): string {
   const shipped = r.outcomes.filter((o) => o.broken === null);
   const broken = r.outcomes.filter((o) => o.broken !== null);
-  const parts = [
-    r.failures.length === 0 ? `every shipped target passes (${shipped.length} audits)` : `**${r.failures.length} of ${shipped.length} shipped audits FAIL**: ${r.failures.join(', ')}`,
-  ];
-  if (broken.length) parts.push(r.missed.length === 0 ? `every broken variant is caught (${broken.length} audits)` : `**${r.missed.length} broken audits were MISSED** (raise --trials): ${r.missed.join(', ')}`);
+  const parts = [r.failures.length === 0 ? `every shipped target passes (${shipped.length} audits)` : `**${r.failures.length} of ${shipped.length} shipped audits FAIL**: ${r.failures.join(', ')}`];
+  if (broken.length)
+    parts.push(r.missed.length === 0 ? `every broken variant is caught (${broken.length} audits)` : `**${r.missed.length} broken audits were MISSED** (raise --trials): ${r.missed.join(', ')}`);
   return `${parts.join('; ')}.`;
 }
 
@@ -87,7 +86,25 @@ export function auditCsv(r: AuditResults): string {
   const head = 'target,family,broken,epsilon,claimed_epsilon,claimed_delta,epsilon_lower,verdict,caught,trials,calibration_trials,alpha,event,events,neighbour_events,epsilon_estimate,neighbours';
   const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const rows = r.outcomes.map((o) =>
-    [o.id, o.family, o.broken === null ? '' : 'yes', o.epsilon, o.claimed.epsilon, o.claimed.delta, o.epsilonLower, o.verdict, o.caught === null ? '' : o.caught, o.trials, o.calibrationTrials, o.alpha, q(`${o.best.description} (favours ${o.best.favours})`), o.best.events, o.best.neighbourEvents, o.best.epsilonEstimate, q(o.neighbours)].join(','),
+    [
+      o.id,
+      o.family,
+      o.broken === null ? '' : 'yes',
+      o.epsilon,
+      o.claimed.epsilon,
+      o.claimed.delta,
+      o.epsilonLower,
+      o.verdict,
+      o.caught === null ? '' : o.caught,
+      o.trials,
+      o.calibrationTrials,
+      o.alpha,
+      q(`${o.best.description} (favours ${o.best.favours})`),
+      o.best.events,
+      o.best.neighbourEvents,
+      o.best.epsilonEstimate,
+      q(o.neighbours),
+    ].join(','),
   );
   return `${[head, ...rows].join('\n')}\n`;
 }
@@ -121,16 +138,33 @@ const DETAIL_HEADER = ['target', 'ε', 'claimed', 'lower bound', 'point estimate
 
 export function auditMarkdown(r: AuditResults): string {
   const lines: string[] = ['# Pinhole privacy audit', ''];
-  lines.push(`Seed \`${r.seed}\`, ${String(r.config.trials)} measurement runs per input for a cheap mechanism (expensive targets divide by their cost; the tables give each target's count), α = ${String(r.config.alpha)} per target, rng ${String(r.config.rng)}. Run ${r.startedAt} in ${(r.durationMs / 1000).toFixed(1)} s on ${String(r.machine.cpus)} × ${String(r.machine.cpu)}, Node ${String(r.machine.node)}.`, '');
+  lines.push(
+    `Seed \`${r.seed}\`, ${String(r.config.trials)} measurement runs per input for a cheap mechanism (expensive targets divide by their cost; the tables give each target's count), α = ${String(r.config.alpha)} per target, rng ${String(r.config.rng)}. Run ${r.startedAt} in ${(r.durationMs / 1000).toFixed(1)} s on ${String(r.machine.cpus)} × ${String(r.machine.cpu)}, Node ${String(r.machine.node)}.`,
+    '',
+  );
   lines.push(`**Verdict:** ${verdictLine(r)}`, '');
-  lines.push('Each cell: the empirical lower bound of ε / the ε the target claims; ✓ the bound stays at or below the claim, **FAIL** it exceeds it; a broken variant is *caught* when its bound exceeds its claim.', '');
+  lines.push(
+    'Each cell: the empirical lower bound of ε / the ε the target claims; ✓ the bound stays at or below the claim, **FAIL** it exceeds it; a broken variant is *caught* when its bound exceeds its claim.',
+    '',
+  );
   for (const t of summaryTables(r)) lines.push(`## ${t.title}`, '', ...mdTable(t.header, t.rows), '');
   lines.push('![Lower bound vs claimed ε](audit.svg)', '');
   lines.push('## Broken variants', '');
   for (const [id, o] of new Map(r.outcomes.filter((x) => x.broken !== null).map((x) => [x.id, x]))) lines.push(`- \`${id}\`: ${o.broken}.`);
   lines.push('', '## Method and confidence', '', ...methodText(r.outcomes[0]?.alpha ?? (r.config.alpha as number)).flatMap((p) => [p, '']));
   lines.push('## Every audit', '', ...mdTable(DETAIL_HEADER, detailRows(r)), '');
-  lines.push('## Reproduce', '', '```sh', reproduceCommand(r), '```', '', `Versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
+  lines.push(
+    '## Reproduce',
+    '',
+    '```sh',
+    reproduceCommand(r),
+    '```',
+    '',
+    `Versions: ${Object.entries(r.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -154,7 +188,10 @@ export function auditSpec(r: AuditResults): TopLevelSpec {
   };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: 'Empirical lower bound of ε next to the claimed ε', subtitle: `dashed: the claim (y = x); a point above it fails; confidence 1 − ${(r.outcomes[0]?.alpha ?? 0).toExponential(0)} per target` },
+    title: {
+      text: 'Empirical lower bound of ε next to the claimed ε',
+      subtitle: `dashed: the claim (y = x); a point above it fails; confidence 1 − ${(r.outcomes[0]?.alpha ?? 0).toExponential(0)} per target`,
+    },
     data: { values: data },
     facet: { field: 'panel', type: 'nominal', title: null, sort: PANEL_ORDER.map((p) => FAMILY_TITLES[p]) },
     columns: 4,
@@ -173,7 +210,13 @@ export function auditSpec(r: AuditResults): TopLevelSpec {
 
 export function auditHtml(r: AuditResults, svg: string): string {
   const tables = summaryTables(r)
-    .map((t) => `<h3>${esc(t.title)}</h3>${htmlTable(t.header, t.rows.map((row) => row.map((c) => c.replace(/\*\*/g, ''))))}`)
+    .map(
+      (t) =>
+        `<h3>${esc(t.title)}</h3>${htmlTable(
+          t.header,
+          t.rows.map((row) => row.map((c) => c.replace(/\*\*/g, ''))),
+        )}`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Pinhole privacy audit</title>
@@ -185,7 +228,9 @@ export function auditHtml(r: AuditResults, svg: string): string {
 <p>Each cell: empirical lower bound of ε / claimed ε.</p>
 ${tables}
 <figure data-plot="audit.svg">${svg}</figure>
-<h2>Method and confidence</h2>${methodText(r.outcomes[0]?.alpha ?? 1e-6).map((p) => `<p>${esc(p)}</p>`).join('')}
+<h2>Method and confidence</h2>${methodText(r.outcomes[0]?.alpha ?? 1e-6)
+    .map((p) => `<p>${esc(p)}</p>`)
+    .join('')}
 <h2>Every audit</h2>${htmlTable(DETAIL_HEADER, detailRows(r))}
 <h2>Reproduce</h2><pre>${esc(reproduceCommand(r))}</pre>
 </body></html>

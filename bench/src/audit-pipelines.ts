@@ -102,7 +102,11 @@ function groupFeatures(kind: 'histogram' | 'mean', replace: boolean): AuditFeatu
   out.push({ name: 'raw count of bucket 0 (-Infinity: withheld)', kind: 'ordered', value: (g) => (withheld(g) ? -Infinity : (g.rawCounts?.[0] as number)) });
   if (replace) {
     out.push({ name: 'raw count of bucket 1 (-Infinity: withheld)', kind: 'ordered', value: (g) => (withheld(g) ? -Infinity : (g.rawCounts?.[1] as number)) });
-    out.push({ name: 'raw count of bucket 0 - bucket 1 (-Infinity: withheld)', kind: 'ordered', value: (g) => (withheld(g) ? -Infinity : (g.rawCounts?.[0] as number) - (g.rawCounts?.[1] as number)) });
+    out.push({
+      name: 'raw count of bucket 0 - bucket 1 (-Infinity: withheld)',
+      kind: 'ordered',
+      value: (g) => (withheld(g) ? -Infinity : (g.rawCounts?.[0] as number) - (g.rawCounts?.[1] as number)),
+    });
   }
   return out;
 }
@@ -110,7 +114,12 @@ function groupFeatures(kind: 'histogram' | 'mean', replace: boolean): AuditFeatu
 let round = 0;
 
 /** One round of the engine: the audited device's report bytes (if any) and the others' input, released. */
-function releaseGroup(engine: ReleaseEngine, rng: Rng, own: ((c: CollectionEngine) => Uint8Array | null) | null, others: (c: CollectionEngine, r: ReturnType<ReleaseEngine['openRound']>) => void): ReleasedGroup {
+function releaseGroup(
+  engine: ReleaseEngine,
+  rng: Rng,
+  own: ((c: CollectionEngine) => Uint8Array | null) | null,
+  others: (c: CollectionEngine, r: ReturnType<ReleaseEngine['openRound']>) => void,
+): ReleasedGroup {
   const c = engine.collections[0] as CollectionEngine;
   const roundId = `audit-${round++}`;
   const r = engine.openRound({ roundId });
@@ -188,21 +197,19 @@ export function pipelineTarget(id: string, collection: PipelineCollection, epsil
         },
       );
   } else if (mode === 'central') {
-    neighbours = kind === 'histogram' ? `the audited device in bucket 0 present vs absent, ${AUDIT_OTHERS} others in bucket 2` : `the audited device (RTT ${RTT_MAX} ms) present vs absent, ${AUDIT_OTHERS} others at 50 ms`;
+    neighbours =
+      kind === 'histogram'
+        ? `the audited device in bucket 0 present vs absent, ${AUDIT_OTHERS} others in bucket 2`
+        : `the audited device (RTT ${RTT_MAX} ms) present vs absent, ${AUDIT_OTHERS} others at 50 ms`;
     const counts = new Array<number>(c.plan.domainSize).fill(0);
     counts[2] = AUDIT_OTHERS;
     const groups = new Array<number>(AUDIT_OTHERS).fill(0);
     const values = new Array<number>(AUDIT_OTHERS).fill(50);
     run = (input, rng) =>
-      releaseGroup(
-        engine,
-        rng,
-        input === 1 ? null : (col) => deviceEntry(col.plan, kind === 'histogram' ? { bucket: 0 } : { group: 0, value: RTT_MAX }, rng).bytes,
-        (col, r) => {
-          if (kind === 'histogram') r.tally(col.id).addExactCounts(counts);
-          else r.tally(col.id).addExactValues(groups, values);
-        },
-      );
+      releaseGroup(engine, rng, input === 1 ? null : (col) => deviceEntry(col.plan, kind === 'histogram' ? { bucket: 0 } : { group: 0, value: RTT_MAX }, rng).bytes, (col, r) => {
+        if (kind === 'histogram') r.tally(col.id).addExactCounts(counts);
+        else r.tally(col.id).addExactValues(groups, values);
+      });
   } else if (mode === 'prio3') {
     // the sum of the valid reports (the audited device's own measurement, as the client encodes it)
     // plus each aggregator's N_Z(0, sigma^2), as the leader combines it
@@ -273,7 +280,7 @@ export function pipelineTarget(id: string, collection: PipelineCollection, epsil
     id: name,
     family: 'pipeline',
     description: `${id} on ${collection}: ${c.plan.mechanism.kind === 'oracle' || c.plan.mechanism.kind === 'numeric' ? `${c.plan.mechanism.name}, ` : ''}the audited device through the release engine to the published group`,
-    ...(options.brokenNoClamp ? { broken: 'the device maps its RTT onto the grid without clamping it to the plan\'s bounds (and adds its share by hand, skipping addShare\'s bounds check)' } : {}),
+    ...(options.brokenNoClamp ? { broken: "the device maps its RTT onto the grid without clamping it to the plan's bounds (and adds its share by hand, skipping addShare's bounds check)" } : {}),
     epsilon,
     claimed,
     neighbours,

@@ -6,15 +6,7 @@ import { invalid } from '@pinhole/core/validate';
 import { NUMERIC_NAMES, ORACLE_NAMES } from '@pinhole/ldp';
 import type { AuditTarget } from './audit.js';
 import { BROKEN_IDS, brokenTarget } from './audit-broken.js';
-import {
-  centralCountTarget,
-  distributedTarget,
-  noisyCountThresholdTarget,
-  numericTarget,
-  optimalSelectionTarget,
-  oracleTarget,
-  thresholdSelectionTarget,
-} from './audit-mechanisms.js';
+import { centralCountTarget, distributedTarget, noisyCountThresholdTarget, numericTarget, optimalSelectionTarget, oracleTarget, thresholdSelectionTarget } from './audit-mechanisms.js';
 import { auditablePipelines, pipelineTarget } from './audit-pipelines.js';
 
 type Builder = (epsilon: number) => AuditTarget<unknown>;
@@ -58,7 +50,12 @@ export function selectTargets(patterns: readonly string[]): string[] {
   const ids = auditTargetIds();
   const out = new Set<string>();
   for (const p of patterns) {
-    const re = new RegExp(`^${p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`);
+    const re = new RegExp(
+      `^${p
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))
+        .join('.*')}$`,
+    );
     const hit = ids.filter((id) => re.test(id));
     if (hit.length === 0) throw invalid('targets', 'patterns that each match an audit target (`pinhole-bench audit --list`)', p);
     for (const h of hit) out.add(h);

@@ -31,9 +31,7 @@ import { clopperPearson, normalQuantile } from '@pinhole/core/stats';
 import { seededRng } from '@pinhole/core/seeded';
 
 /** A feature of an output: an ordered number (ties and ±Infinity allowed) or a categorical key. */
-export type AuditFeature<O> =
-  | { readonly name: string; readonly kind: 'ordered'; value(output: O): number }
-  | { readonly name: string; readonly kind: 'categorical'; key(output: O): string };
+export type AuditFeature<O> = { readonly name: string; readonly kind: 'ordered'; value(output: O): number } | { readonly name: string; readonly kind: 'categorical'; key(output: O): string };
 
 export type AuditFamily = 'ldp-oracle' | 'ldp-numeric' | 'central' | 'distributed' | 'selection' | 'pipeline';
 
@@ -254,7 +252,15 @@ export function audit<O>(target: AuditTarget<O>, options: AuditOptions): AuditOu
   const chosen: Chosen<O>[] = target.features.flatMap((f, j) =>
     f.kind === 'ordered'
       ? chooseOrdered(f, (ordered[j] as readonly [Float64Array, Float64Array])[0], (ordered[j] as readonly [Float64Array, Float64Array])[1], trials, z, delta)
-      : chooseCategorical(f, (categorical[j] as readonly [Map<string, number>, Map<string, number>])[0], (categorical[j] as readonly [Map<string, number>, Map<string, number>])[1], nCal, trials, z, delta),
+      : chooseCategorical(
+          f,
+          (categorical[j] as readonly [Map<string, number>, Map<string, number>])[0],
+          (categorical[j] as readonly [Map<string, number>, Map<string, number>])[1],
+          nCal,
+          trials,
+          z,
+          delta,
+        ),
   );
 
   // 2. measurement

@@ -6,7 +6,10 @@ import { invalid } from '@pinhole/core/validate';
 
 /** A comma-separated list, items trimmed, empty items dropped. */
 export function parseList(s: string): string[] {
-  return s.split(',').map((x) => x.trim()).filter(Boolean);
+  return s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 /** A finite number, or an error naming `param`. */

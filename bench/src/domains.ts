@@ -75,7 +75,15 @@ function operatorCodes(table: MeasurementTable, labels: readonly string[]): stri
  * (uniformly), and a value with n votes is kept with the optimal rule's probability pi(n). Values
  * no unit holds are never candidates (they could not be released anyway, pi(0) = 0).
  */
-function selectValues(table: MeasurementTable, column: Uint16Array | Uint32Array, labels: readonly string[], eligible: (row: number) => boolean, epsilon: number, delta: number, rng: Rng): { values: string[]; candidates: number } {
+function selectValues(
+  table: MeasurementTable,
+  column: Uint16Array | Uint32Array,
+  labels: readonly string[],
+  eligible: (row: number) => boolean,
+  epsilon: number,
+  delta: number,
+  rng: Rng,
+): { values: string[]; candidates: number } {
   const perUnit = new Map<number, number[]>();
   for (let i = 0; i < table.length; i++) {
     if (!eligible(i)) continue;
@@ -107,7 +115,11 @@ export interface ResolvedDomains {
  * (epsilon, delta) split equally over them (basic composition). Cells outside a selected cell
  * domain go to their region's "(other)" cell, a public label, so region-level insights keep them.
  */
-export function resolveDomains(table: MeasurementTable, declared: DeclaredDomains, options: { readonly hasCellColumn: boolean; readonly selection?: { readonly epsilon: number; readonly delta: number; readonly rng: Rng } }): ResolvedDomains {
+export function resolveDomains(
+  table: MeasurementTable,
+  declared: DeclaredDomains,
+  options: { readonly hasCellColumn: boolean; readonly selection?: { readonly epsilon: number; readonly delta: number; readonly rng: Rng } },
+): ResolvedDomains {
   const toSelect = DOMAIN_KEYS.filter((k) => declared[k] === undefined && !(k === 'cells' && !options.hasCellColumn));
   if (toSelect.length > 0 && !options.selection) throw new PinholeError('invalid_state', 'selection', `"selection" expected a budget to select the ${toSelect.join(', ')} domain with, got none`);
   const share = toSelect.length > 0 ? { epsilon: (options.selection?.epsilon ?? 0) / toSelect.length, delta: (options.selection?.delta ?? 0) / toSelect.length } : null;
@@ -134,12 +146,21 @@ export function resolveDomains(table: MeasurementTable, declared: DeclaredDomain
     cellRegion = cells.map((c, i) => {
       const slash = c.indexOf('/');
       const r = slash > 0 ? regionIndex.get(c.slice(0, slash)) : regions.length === 1 ? 0 : undefined;
-      if (r === undefined) throw invalid(`domains.cells[${i}]`, `a cell written region/cell with its region among the regions (${regions.slice(0, 5).join(', ')}${regions.length > 5 ? ', …' : ''})`, c);
+      if (r === undefined)
+        throw invalid(`domains.cells[${i}]`, `a cell written region/cell with its region among the regions (${regions.slice(0, 5).join(', ')}${regions.length > 5 ? ', …' : ''})`, c);
       return r;
     });
   } else {
     const inRegions = Uint8Array.from(d.region.values, (r) => (regionIndex.has(r) ? 1 : 0));
-    const s = selectValues(table, table.columns.cell, d.cell.values, (i) => inRegions[table.columns.region[i] as number] === 1, share?.epsilon as number, share?.delta as number, options.selection?.rng as Rng);
+    const s = selectValues(
+      table,
+      table.columns.cell,
+      d.cell.values,
+      (i) => inRegions[table.columns.region[i] as number] === 1,
+      share?.epsilon as number,
+      share?.delta as number,
+      options.selection?.rng as Rng,
+    );
     selected.cells = s;
     const cellRegionOf = new Map(d.cell.values.map((c, i) => [c, d.cellRegion[i] as number]));
     cells = [...s.values, ...regions.map(otherCellOf)];

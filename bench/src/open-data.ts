@@ -81,7 +81,9 @@ function describeSummary(s: TableSummary): string[] {
   const r = s.rowsPerUnit;
   const lines = [
     `data: ${num(s.rows)} rows, ${num(s.units)} privacy units (rows per unit: min ${num(r.min)}, median ${num(r.median)}, mean ${num(r.mean)}, p90 ${num(r.p90)}, max ${num(r.max)}); groups: ${s.groups.operators} operators, ${s.groups.regions} regions, ${s.groups.cells} cells; ${num(s.videoSessions)} video sessions`,
-    `  network types: ${Object.entries(s.networkTypes).map(([t, n]) => `${t} ${num(n)}`).join(', ')}`,
+    `  network types: ${Object.entries(s.networkTypes)
+      .map(([t, n]) => `${t} ${num(n)}`)
+      .join(', ')}`,
   ];
   for (const [f, v] of Object.entries(s.fields)) lines.push(`  ${f}: ${num(v.values)} values, p10 ${num(v.p10)}, median ${num(v.median)}, p90 ${num(v.p90)} ${v.unit}`);
   return lines;
@@ -133,7 +135,9 @@ export function openData(cfg: UtilityConfig): OpenedData {
       domains,
       tables,
       round: () => ({ domains, tables, selectionShare: 0, domainSteps: [] }),
-      summary: [`data: synthetic, ${num(cfg.devices)} devices (seed ${cfg.seed}); domains from the generator's world: ${domains.operators.length} operators, ${domains.regions.length} regions, ${domains.cells.length} cells`],
+      summary: [
+        `data: synthetic, ${num(cfg.devices)} devices (seed ${cfg.seed}); domains from the generator's world: ${domains.operators.length} operators, ${domains.regions.length} regions, ${domains.cells.length} cells`,
+      ],
       domainReports: () => ({ operators: report(domains.operators), regions: report(domains.regions), cells: report(domains.cells) }),
     };
   }
@@ -156,14 +160,23 @@ export function openData(cfg: UtilityConfig): OpenedData {
       map.device = cfg.unitColumn;
     }
     if (map.device === undefined && !cfg.rowsAreUnits) {
-      throw invalid('unit-column', 'the column naming the privacy unit (--unit-column user_id, or device=user_id in --map); a file without one is refused unless you state that every row is its own unit (--rows-are-units)', undefined);
+      throw invalid(
+        'unit-column',
+        'the column naming the privacy unit (--unit-column user_id, or device=user_id in --map); a file without one is refused unless you state that every row is its own unit (--rows-are-units)',
+        undefined,
+      );
     }
     const defaults = cfg.defaults === undefined ? {} : parseDefaults(cfg.defaults);
     const path = resolve(cfg.data);
     loaded = loadCsv(path, { map, units: mapping.units, where: cfg.where, rowsAreUnits: cfg.rowsAreUnits, defaults: defaults });
     hasCellColumn = map.cell !== undefined;
     if (map.operator === undefined && defaults.operator !== undefined) declared.operators = { source: 'constant', from: '--defaults operator (no operator column)', values: [defaults.operator] };
-    if (map.region === undefined) declared.regions = { source: 'constant', from: defaults.region !== undefined ? '--defaults region (no region column)' : 'no region column: one region, "all"', values: [defaults.region ?? 'all'] };
+    if (map.region === undefined)
+      declared.regions = {
+        source: 'constant',
+        from: defaults.region !== undefined ? '--defaults region (no region column)' : 'no region column: one region, "all"',
+        values: [defaults.region ?? 'all'],
+      };
   }
   if (cfg.domains !== undefined) {
     const file = readDomainFile(cfg.domains);
@@ -173,14 +186,30 @@ export function openData(cfg: UtilityConfig): OpenedData {
   let table = loaded.table;
   if (cfg.maxRowsPerUnit !== undefined) {
     const b = boundRowsPerUnit(table, cfg.maxRowsPerUnit, seededRng(cfg.seed).stream('contribution-bound'));
-    steps.push({ step: `contribution bound (at most ${b.bound} rows per unit)`, rows: table.length, kept: b.rowsKept, dropped: { rows_over_bound: b.rowsDropped }, note: `${b.unitsOverBound} of ${b.units} units had more rows than the bound` });
+    steps.push({
+      step: `contribution bound (at most ${b.bound} rows per unit)`,
+      rows: table.length,
+      kept: b.rowsKept,
+      dropped: { rows_over_bound: b.rowsDropped },
+      note: `${b.unitsOverBound} of ${b.units} units had more rows than the bound`,
+    });
     table = b.table;
   }
   const summary = summarizeTable(table);
   const lines = describeSummary(summary);
   lines.unshift(`read ${loaded.sources.map((s) => `${s.name} (${num(s.bytes)} bytes, sha256 ${s.sha256.slice(0, 12)}…)`).join(', ')}`);
-  for (const st of steps.slice(1)) lines.push(`step ${st.step}: kept ${num(st.kept)} of ${num(st.rows)}${Object.keys(st.dropped).length ? `; dropped ${Object.entries(st.dropped).map(([k, v]) => `${k} ${num(v)}`).join(', ')}` : ''}${st.note ? ` (${st.note})` : ''}`);
-  for (const c of loaded.conversions) lines.push(`unit: ${c.field} ← ${c.column} in ${c.unit}${c.stated ? '' : ' (assumed: no unit stated)'}${c.factor === 1 ? '' : ` × ${c.factor}`} → ${c.schemaUnit}`);
+  for (const st of steps.slice(1))
+    lines.push(
+      `step ${st.step}: kept ${num(st.kept)} of ${num(st.rows)}${
+        Object.keys(st.dropped).length
+          ? `; dropped ${Object.entries(st.dropped)
+              .map(([k, v]) => `${k} ${num(v)}`)
+              .join(', ')}`
+          : ''
+      }${st.note ? ` (${st.note})` : ''}`,
+    );
+  for (const c of loaded.conversions)
+    lines.push(`unit: ${c.field} ← ${c.column} in ${c.unit}${c.stated ? '' : ' (assumed: no unit stated)'}${c.factor === 1 ? '' : ` × ${c.factor}`} → ${c.schemaUnit}`);
   const unitColumn = cfg.data === 'mobilebandwidth' ? 'user_uid' : (cfg.unitColumn ?? parseColumnMap(cfg.map ?? 'downlink=downlink').map.device);
   const unitNote = unitColumn ?? 'every row (--rows-are-units)';
   lines.push(`privacy unit: ${unitNote}; each unit reports 1 measurement per collection (its other rows count only in the truth, weighted 1/rows)`);
@@ -191,7 +220,13 @@ export function openData(cfg: UtilityConfig): OpenedData {
   const selections: { epsilon: number; epsilonSelection: number; deltaSelection: number; selected: Partial<Record<DomainKey, { values: readonly string[]; candidates: number }>> }[] = [];
   const restrict = (domains: ReturnType<typeof resolveDomains>['domains']) => {
     const r = restrictToDomains(table, domains, { otherCells: toSelect.includes('cells') });
-    const step: DataStep = { step: 'public domain', rows: r.rows, kept: r.kept, dropped: r.dropped, ...(r.toOtherCell > 0 ? { note: `${r.toOtherCell} rows kept under their region's "(other)" cell` } : {}) };
+    const step: DataStep = {
+      step: 'public domain',
+      rows: r.rows,
+      kept: r.kept,
+      dropped: r.dropped,
+      ...(r.toOtherCell > 0 ? { note: `${r.toOtherCell} rows kept under their region's "(other)" cell` } : {}),
+    };
     // a selection may keep nothing at a small epsilon: the round then releases nothing (explained per point)
     const insightDomains: InsightDomains = { operators: domains.operators.slice(), regions: domains.regions.slice(), cells: domains.cells.slice() };
     return { table: r.table, step, insightDomains };
@@ -220,7 +255,10 @@ export function openData(cfg: UtilityConfig): OpenedData {
   // the step that left nothing, when one did
   const emptied = steps.find((st) => st.kept === 0 && st.rows > 0);
   const noRows = emptied
-    ? `no row is left after the data steps (${emptied.step}: ${Object.entries(emptied.dropped).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')})`
+    ? `no row is left after the data steps (${emptied.step}: ${Object.entries(emptied.dropped)
+        .filter(([, v]) => v > 0)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`
     : table.length === 0
       ? 'the data has no rows'
       : undefined;
@@ -243,7 +281,8 @@ export function openData(cfg: UtilityConfig): OpenedData {
     for (const key of DOMAIN_KEYS) {
       const dec = declared[key];
       if (dec) out[key] = { source: dec.source, from: dec.from, values: dec.values };
-      else if (key === 'cells' && !hasCellColumn) out[key] = { source: declared.regions ? declared.regions.source : 'dp-partition-selection', from: 'no cell column: the cells are the regions', values: [] };
+      else if (key === 'cells' && !hasCellColumn)
+        out[key] = { source: declared.regions ? declared.regions.source : 'dp-partition-selection', from: 'no cell column: the cells are the regions', values: [] };
       else {
         const all = new Set<string>();
         for (const s of selections) for (const v of s.selected[key]?.values ?? []) all.add(v);
@@ -265,7 +304,9 @@ export function openData(cfg: UtilityConfig): OpenedData {
   };
   for (const key of DOMAIN_KEYS) {
     const dec = declared[key];
-    lines.push(`domain ${key}: ${dec ? `${dec.source}, ${dec.values.length} labels (${dec.from})` : key === 'cells' && !hasCellColumn ? 'the regions (no cell column)' : 'DP partition selection, charged to each round\'s budget'}`);
+    lines.push(
+      `domain ${key}: ${dec ? `${dec.source}, ${dec.values.length} labels (${dec.from})` : key === 'cells' && !hasCellColumn ? 'the regions (no cell column)' : "DP partition selection, charged to each round's budget"}`,
+    );
   }
   const perRound = (): never => {
     throw new PinholeError('invalid_state', 'domains', '"domains" are selected with DP for each round here: use round(epsilon, delta, collections)');

@@ -91,7 +91,6 @@ export interface UtilityResults {
   readonly plots?: readonly PlotFile[];
 }
 
-
 /** Mean and 95 % interval over trials; an error's interval is clipped at 0, a `signed` quantity's is not. */
 export function summarise(values: readonly number[], options: { readonly signed?: boolean } = {}): ErrorSummary {
   const xs = values.filter((v) => Number.isFinite(v)).map((v) => (Math.abs(v) < ZERO_RESIDUE ? 0 : v));
@@ -108,7 +107,24 @@ export function toCsv(points: readonly ResultPoint[]): string {
   const head = 'insight,pipeline,epsilon,delta,k,epsilon_collection,delta_collection,error_mean,error_lo,error_hi,trials,theory,released,n,status,note';
   const esc = (s: string | undefined) => (s === undefined ? '' : /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const rows = points.map((p) =>
-    [p.insight, p.pipeline, p.epsilon, p.delta, p.k, p.epsilonCollection, p.deltaCollection, p.error.mean, p.error.lo, p.error.hi, p.error.trials, p.theory ?? '', p.released, p.n, p.status ?? '', esc(p.note)].join(','),
+    [
+      p.insight,
+      p.pipeline,
+      p.epsilon,
+      p.delta,
+      p.k,
+      p.epsilonCollection,
+      p.deltaCollection,
+      p.error.mean,
+      p.error.lo,
+      p.error.hi,
+      p.error.trials,
+      p.theory ?? '',
+      p.released,
+      p.n,
+      p.status ?? '',
+      esc(p.note),
+    ].join(','),
   );
   return `${[head, ...rows].join('\n')}\n`;
 }

@@ -34,7 +34,11 @@ function fmt(x: number): string {
 export function perfMarkdown(rows: readonly PerfRow[]): string {
   const lines = ['| suite | operation | ops/s | unit | mean ms | vs baseline | baseline | other |', '|---|---|---:|---|---:|---:|---|---|'];
   for (const r of rows) {
-    const extra = r.extra ? Object.entries(r.extra).map(([k, v]) => `${k}=${typeof v === 'number' ? fmt(v) : v}`).join(', ') : '';
+    const extra = r.extra
+      ? Object.entries(r.extra)
+          .map(([k, v]) => `${k}=${typeof v === 'number' ? fmt(v) : v}`)
+          .join(', ')
+      : '';
     lines.push(`| ${r.suite} | ${r.name} | ${fmt(r.opsPerSec)} | ${r.unit} | ${fmt(r.meanMs)} | ${r.ratio === undefined ? '' : `${r.ratio.toPrecision(3)}×`} | ${r.baseline ?? ''} | ${extra} |`);
   }
   return `${lines.join('\n')}\n`;

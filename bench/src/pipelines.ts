@@ -6,7 +6,17 @@
  * engine adds the noise), `secagg-ddp` (ddp-pipeline.ts), `prio3-dp` (prio3-pipeline.ts), `ldp-<mechanism>` and `ldp-auto` (the
  * oracle's tally sampled from its law in aggregate mode, every device perturbed in device mode).
  */
-import { type AnyDeviceOracle, type AnyFrequencyOracle, type DeviceNumericMechanism, type NumericMechanism, type NumericName, type NumericTally, type OracleName, NUMERIC_NAMES, ORACLE_NAMES } from '@pinhole/ldp';
+import {
+  type AnyDeviceOracle,
+  type AnyFrequencyOracle,
+  type DeviceNumericMechanism,
+  type NumericMechanism,
+  type NumericName,
+  type NumericTally,
+  type OracleName,
+  NUMERIC_NAMES,
+  ORACLE_NAMES,
+} from '@pinhole/ldp';
 import { histogramInsight, meanInsight } from '@pinhole/aggregator';
 import { deviceMechanism, toUnitInterval } from '@pinhole/client';
 import { INSIGHTS } from '@pinhole/core';
@@ -87,8 +97,20 @@ function insightsOf(data: HistogramData | MeanData) {
   return INSIGHTS.filter((i) => i.collection === data.collection.id);
 }
 
-const empty = (data: HistogramData): HistogramOutput => ({ counts: new Float64Array(data.sampledCounts.length), released: new Uint8Array(data.groups.length), frequencyVariance: null, insights: [], release: null });
-const emptyMean = (data: MeanData): MeanOutput => ({ means: new Float64Array(data.groups.length).fill(NaN), released: new Uint8Array(data.groups.length), variance: null, insights: [], release: null });
+const empty = (data: HistogramData): HistogramOutput => ({
+  counts: new Float64Array(data.sampledCounts.length),
+  released: new Uint8Array(data.groups.length),
+  frequencyVariance: null,
+  insights: [],
+  release: null,
+});
+const emptyMean = (data: MeanData): MeanOutput => ({
+  means: new Float64Array(data.groups.length).fill(NaN),
+  released: new Uint8Array(data.groups.length),
+  variance: null,
+  insights: [],
+  release: null,
+});
 
 /** The grid sum of one device's value, as the central curator's tally computes it (for the closed form). */
 function gridValue(v: number, bounds: readonly [number, number], grid: number): number {
@@ -101,7 +123,8 @@ const CENTRAL: EngineConfig = { mode: 'central' };
 
 const centralDp: Pipeline = {
   id: 'central-dp',
-  description: 'a trusted curator adds exact discrete Gaussian noise to every count (tight calibration for replace-one: a device moving between two counts; the cohort size is public) and releases groups whose noisy total reaches k',
+  description:
+    'a trusted curator adds exact discrete Gaussian noise to every count (tight calibration for replace-one: a device moving between two counts; the cohort size is public) and releases groups whose noisy total reaches k',
   private: true,
   config: CENTRAL,
   async histogram({ data, epsilon, delta, k, rng }) {
@@ -112,7 +135,13 @@ const centralDp: Pipeline = {
     const est = c.estimate(tally, { rng });
     const release = c.publish(est);
     const sigma = (c.plan.mechanism as { sigma: number }).sigma;
-    return { counts: rawValues(est, data.sampledCounts.length), released: releasedFlags(release, data.groups.length), frequencyVariance: (sigma * sigma) / (data.n * data.n), insights: release.insights, release };
+    return {
+      counts: rawValues(est, data.sampledCounts.length),
+      released: releasedFlags(release, data.groups.length),
+      frequencyVariance: (sigma * sigma) / (data.n * data.n),
+      insights: release.insights,
+      release,
+    };
   },
   async mean({ data, epsilon, delta, k, rng }) {
     if (data.n === 0) return emptyMean(data);
@@ -157,7 +186,13 @@ async function ldpHistogram(config: EngineConfig, input: PipelineInput<Histogram
   }
   const est = c.estimate(tally);
   const release = c.publish(est);
-  return { counts: rawValues(est, data.sampledCounts.length), released: releasedFlags(release, data.groups.length), frequencyVariance: meanFrequencyVariance(oracle, data), insights: release.insights, release };
+  return {
+    counts: rawValues(est, data.sampledCounts.length),
+    released: releasedFlags(release, data.groups.length),
+    frequencyVariance: meanFrequencyVariance(oracle, data),
+    insights: release.insights,
+    release,
+  };
 }
 
 /** Every device perturbs its own (clamped) mean on [-1, 1]; reports are tallied per public group. */

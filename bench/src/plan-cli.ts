@@ -54,7 +54,27 @@ function flagsOf(args: readonly string[]): Map<string, string> | 'help' {
   return flags;
 }
 
-const KNOWN = ['epsilon', 'delta', 'insights', 'pipeline', 'domains', 'devices', 'k', 'min-cohort', 'rounds-per-period', 'period-seconds', 'period-start', 'round-seconds', 'close-at-reports', 'dropout-rate', 'on-shortfall', 'id', 'revision', 'seed', 'out'];
+const KNOWN = [
+  'epsilon',
+  'delta',
+  'insights',
+  'pipeline',
+  'domains',
+  'devices',
+  'k',
+  'min-cohort',
+  'rounds-per-period',
+  'period-seconds',
+  'period-start',
+  'round-seconds',
+  'close-at-reports',
+  'dropout-rate',
+  'on-shortfall',
+  'id',
+  'revision',
+  'seed',
+  'out',
+];
 
 function num(flags: Map<string, string>, key: string): number | undefined {
   const s = flags.get(key);
@@ -73,7 +93,12 @@ export function planOptionsFromArgs(args: readonly string[]): (MakePlanOptions &
   if (epsilon === undefined) throw invalid('epsilon', 'the per-device budget of one period (--epsilon)', undefined);
   const pipeline = flags.get('pipeline') ?? 'ldp-auto';
   if (!PLAN_PIPELINES.includes(pipeline)) throw invalid('pipeline', `one of ${PLAN_PIPELINES.join(', ')}`, pipeline);
-  const insights = flags.has('insights') ? (flags.get('insights') as string).split(',').map((x) => x.trim()).filter(Boolean) : INSIGHTS.map((i) => i.id);
+  const insights = flags.has('insights')
+    ? (flags.get('insights') as string)
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : INSIGHTS.map((i) => i.id);
   const seed = flags.get('seed') ?? 'pinhole';
   let domains: PlanDomains;
   if (flags.has('domains')) {
@@ -106,7 +131,8 @@ export function planOptionsFromArgs(args: readonly string[]): (MakePlanOptions &
   } else if (pipeline === 'ldp-auto') extra = { ldp: { oracle: 'auto', numeric: 'auto' } };
   else if ((ORACLE_NAMES as readonly string[]).includes(name)) extra = { ldp: { oracle: name as OracleName, numeric: 'auto' } };
   else extra = { ldp: { oracle: 'auto', numeric: name as NumericName } };
-  if (mode !== 'secagg' && (flags.has('dropout-rate') || flags.has('on-shortfall'))) throw invalid('dropout-rate', 'secure-aggregation options only with --pipeline secagg-ddp', flags.get('dropout-rate') ?? flags.get('on-shortfall'));
+  if (mode !== 'secagg' && (flags.has('dropout-rate') || flags.has('on-shortfall')))
+    throw invalid('dropout-rate', 'secure-aggregation options only with --pipeline secagg-ddp', flags.get('dropout-rate') ?? flags.get('on-shortfall'));
   const schedule: { roundsPerPeriod?: number; roundSeconds?: number; closeAtReports?: number } = {};
   const rounds = num(flags, 'rounds-per-period');
   if (rounds !== undefined) schedule.roundsPerPeriod = rounds;
@@ -125,7 +151,12 @@ export function planOptionsFromArgs(args: readonly string[]): (MakePlanOptions &
     description: `made by pinhole-bench plan --pipeline ${pipeline}`,
     insights,
     domains,
-    budget: { epsilon, delta: num(flags, 'delta') ?? 1e-6, ...(periodSeconds === undefined ? {} : { periodSeconds }), ...(flags.has('period-start') ? { periodStart: flags.get('period-start') as string } : {}) },
+    budget: {
+      epsilon,
+      delta: num(flags, 'delta') ?? 1e-6,
+      ...(periodSeconds === undefined ? {} : { periodSeconds }),
+      ...(flags.has('period-start') ? { periodStart: flags.get('period-start') as string } : {}),
+    },
     schedule,
     mode,
     expectedDevices: num(flags, 'devices') ?? PRESETS.quick.devices,
@@ -156,10 +187,14 @@ export function runPlanCli(args: readonly string[], log: (line: string) => void)
   if (out === undefined) process.stdout.write(text);
   else writeFileSync(resolve(out), text);
   const round = planRoundLoss(plan);
-  log(`plan "${plan.id}" revision ${plan.revision}: ${plan.collections.length} collections, ${plan.schedule.roundsPerPeriod} round(s) per ${plan.budget.periodSeconds} s period, each round epsilon ${round.epsilon}, delta ${round.delta}`);
+  log(
+    `plan "${plan.id}" revision ${plan.revision}: ${plan.collections.length} collections, ${plan.schedule.roundsPerPeriod} round(s) per ${plan.budget.periodSeconds} s period, each round epsilon ${round.epsilon}, delta ${round.delta}`,
+  );
   for (const c of plan.collections) {
     const m = c.mechanism as { kind: string; name?: string; noise?: string };
-    log(`  ${c.id.padEnd(26)} ${c.mode.padEnd(7)} ${(m.name ?? m.noise ?? m.kind).padEnd(20)} epsilon ${c.privacyLoss.epsilon}, delta ${c.privacyLoss.delta}, k ${c.gate.k}, min cohort ${c.minCohort}`);
+    log(
+      `  ${c.id.padEnd(26)} ${c.mode.padEnd(7)} ${(m.name ?? m.noise ?? m.kind).padEnd(20)} epsilon ${c.privacyLoss.epsilon}, delta ${c.privacyLoss.delta}, k ${c.gate.k}, min cohort ${c.minCohort}`,
+    );
   }
   if (out !== undefined) log(`wrote ${resolve(out)}`);
   return 0;

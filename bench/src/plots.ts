@@ -150,18 +150,22 @@ export function insightSpec(ins: InsightInfo, points: readonly ResultPoint[]): {
   const series = mainSeries(ins, points);
   if (series.length === 0) return { spec: message(ins.title, ins.note ?? 'no pipeline has a drawable point'), series: [], theoryLines: 0, notes: [ins.note ?? 'no pipeline has a drawable point'] };
   const data = series.flatMap((s) => rows(ins, points, s.pipeline, s.label));
-  const theory = data.filter((d) => d.theory !== null && Number.isFinite(d.theory) && (d.theory) > 0).map((d) => ({ ...d, error: d.theory as number }));
+  const theory = data.filter((d) => d.theory !== null && Number.isFinite(d.theory) && d.theory > 0).map((d) => ({ ...d, error: d.theory as number }));
   const theorySeries = [...new Set(theory.map((d) => d.series))];
   const ends = labelPositions(
     ins.logScale,
     series.map((s) => data.filter((d) => d.series === s.label).at(-1)).filter((d) => d !== undefined),
     [...data.map((d) => d.lo), ...data.map((d) => d.hi), ...theory.map((d) => d.error)],
   );
-  const { x, y } = axes(ins, data.map((d) => d.epsilon));
+  const { x, y } = axes(
+    ins,
+    data.map((d) => d.epsilon),
+  );
   const color = { field: 'series', type: 'nominal' as const, legend: null, scale: { domain: series.map((s) => s.label), range: series.map((s) => s.colour) } };
   const notes: string[] = [];
   const shown = new Set(series.map((s) => s.pipeline));
-  for (const pl of new Set(points.filter((p) => p.insight === ins.id && p.pipeline.startsWith('ldp-') && p.pipeline !== 'ldp-auto').map((p) => p.pipeline))) if (!shown.has(pl)) notes.push(`${pl}: in ${ins.id}-ldp.svg`);
+  for (const pl of new Set(points.filter((p) => p.insight === ins.id && p.pipeline.startsWith('ldp-') && p.pipeline !== 'ldp-auto').map((p) => p.pipeline)))
+    if (!shown.has(pl)) notes.push(`${pl}: in ${ins.id}-ldp.svg`);
   if (points.some((p) => p.insight === ins.id && p.pipeline === 'kanon-only') && !shown.has('kanon-only')) notes.push('kanon-only: error 0 at every ε (not drawable on a log axis)');
   return {
     spec: {
@@ -173,9 +177,20 @@ export function insightSpec(ins: InsightInfo, points: readonly ResultPoint[]): {
       layer: [
         { data: { values: data }, mark: { type: 'errorband', opacity: 0.12 }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },
         { name: 'measured', data: { values: data }, mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, color } },
-        { data: { values: data }, mark: { type: 'point', size: 40 }, encoding: { x, y, color, fill: { condition: { test: '!datum.flagged', field: 'series', type: 'nominal', scale: color.scale, legend: null }, value: 'white' }, opacity: { value: 1 } } },
-        ...(theory.length ? [{ name: 'theory', data: { values: theory }, mark: { type: 'line' as const, strokeDash: [5, 4], strokeWidth: 1.5, opacity: 0.9 }, encoding: { x, y, color, detail: { field: 'series' } } }] : []),
-        { name: 'labels', data: { values: ends }, mark: { type: 'text', align: 'left', dx: 8, fontSize: 11, fontWeight: 'bold' }, encoding: { x, y: { ...y, field: 'labelY' }, color, text: { field: 'series' } } },
+        {
+          data: { values: data },
+          mark: { type: 'point', size: 40 },
+          encoding: { x, y, color, fill: { condition: { test: '!datum.flagged', field: 'series', type: 'nominal', scale: color.scale, legend: null }, value: 'white' }, opacity: { value: 1 } },
+        },
+        ...(theory.length
+          ? [{ name: 'theory', data: { values: theory }, mark: { type: 'line' as const, strokeDash: [5, 4], strokeWidth: 1.5, opacity: 0.9 }, encoding: { x, y, color, detail: { field: 'series' } } }]
+          : []),
+        {
+          name: 'labels',
+          data: { values: ends },
+          mark: { type: 'text', align: 'left', dx: 8, fontSize: 11, fontWeight: 'bold' },
+          encoding: { x, y: { ...y, field: 'labelY' }, color, text: { field: 'series' } },
+        },
       ],
     },
     series: series.map((s) => s.label),
@@ -190,9 +205,18 @@ export function ldpSpec(ins: InsightInfo, points: readonly ResultPoint[]): { spe
   if (pipelines.length === 0) return null;
   const ref = rows(ins, points, 'central-dp', 'central-dp');
   const data = pipelines.flatMap((pl) => [...rows(ins, points, pl, pl).map((d) => ({ ...d, panel: pl, role: 'pipeline' })), ...ref.map((d) => ({ ...d, panel: pl, role: 'central-dp (reference)' }))]);
-  const theory = data.filter((d) => d.role === 'pipeline' && d.theory !== null && Number.isFinite(d.theory) && (d.theory) > 0).map((d) => ({ ...d, error: d.theory as number, role: 'closed form' }));
-  const { x, y } = axes(ins, data.map((d) => d.epsilon));
-  const color = { field: 'role', type: 'nominal' as const, title: null, legend: { labelLimit: 220 }, scale: { domain: ['pipeline', 'central-dp (reference)'], range: [OKABE_ITO.vermillion, '#999999'] } };
+  const theory = data.filter((d) => d.role === 'pipeline' && d.theory !== null && Number.isFinite(d.theory) && d.theory > 0).map((d) => ({ ...d, error: d.theory as number, role: 'closed form' }));
+  const { x, y } = axes(
+    ins,
+    data.map((d) => d.epsilon),
+  );
+  const color = {
+    field: 'role',
+    type: 'nominal' as const,
+    title: null,
+    legend: { labelLimit: 220 },
+    scale: { domain: ['pipeline', 'central-dp (reference)'], range: [OKABE_ITO.vermillion, '#999999'] },
+  };
   return {
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -204,7 +228,12 @@ export function ldpSpec(ins: InsightInfo, points: readonly ResultPoint[]): { spe
         width: 170,
         height: 120,
         layer: [
-          { name: 'measured', transform: [{ filter: "datum.role !== 'closed form'" }], mark: { type: 'line', strokeWidth: 2.5, point: { size: 12 } }, encoding: { x, y, color, detail: { field: 'role' } } },
+          {
+            name: 'measured',
+            transform: [{ filter: "datum.role !== 'closed form'" }],
+            mark: { type: 'line', strokeWidth: 2.5, point: { size: 12 } },
+            encoding: { x, y, color, detail: { field: 'role' } },
+          },
           // black and thin on top of the measured line, so agreement shows as a dashed line inside it
           { name: 'theory', transform: [{ filter: "datum.role === 'closed form'" }], mark: { type: 'line', strokeDash: [3, 3], strokeWidth: 1, color: OKABE_ITO.black }, encoding: { x, y } },
         ],
@@ -239,7 +268,13 @@ export function targetSpec(r: UtilityResults): { spec: TopLevelSpec; series: str
   }
   if (rowsOut.length === 0) return null;
   const eps = [...new Set(r.points.map((p) => p.epsilon))];
-  const x = { field: 'epsilon', type: 'quantitative' as const, title: 'ε needed (per device, per round)', scale: { type: 'log' as const, domain: [Math.min(...eps), Math.max(...eps)], nice: false, clamp: true }, axis: { values: eps } };
+  const x = {
+    field: 'epsilon',
+    type: 'quantitative' as const,
+    title: 'ε needed (per device, per round)',
+    scale: { type: 'log' as const, domain: [Math.min(...eps), Math.max(...eps)], nice: false, clamp: true },
+    axis: { values: eps },
+  };
   const yEnc = { field: 'insight', type: 'nominal' as const, title: null, sort: null, axis: { labelLimit: 420 } };
   const color = { field: 'role', type: 'nominal' as const, title: 'pipeline', scale: { domain: MAIN_ROLES.map((m) => m.role), range: MAIN_ROLES.map((m) => m.colour) } };
   const yOffset = { field: 'role', type: 'nominal' as const, sort: MAIN_ROLES.map((m) => m.role) };
@@ -256,7 +291,16 @@ export function targetSpec(r: UtilityResults): { spec: TopLevelSpec; series: str
         {
           name: 'needed',
           mark: { type: 'point', filled: true, size: 70 },
-          encoding: { x, shape: { field: 'kind', type: 'nominal', title: null, legend: { labelLimit: 320 }, scale: { domain: ['interpolated', 'at most (below target on the whole grid)', 'more than (above target on the whole grid)'], range: ['circle', 'triangle-left', 'triangle-right'] } } },
+          encoding: {
+            x,
+            shape: {
+              field: 'kind',
+              type: 'nominal',
+              title: null,
+              legend: { labelLimit: 320 },
+              scale: { domain: ['interpolated', 'at most (below target on the whole grid)', 'more than (above target on the whole grid)'], range: ['circle', 'triangle-left', 'triangle-right'] },
+            },
+          },
         },
       ],
     } as TopLevelSpec,
@@ -280,9 +324,28 @@ export async function renderPlots(r: UtilityResults): Promise<(PlotFile & { svg:
   if (t) out.push({ file: 'epsilon-for-target.svg', kind: 'epsilon-for-target', series: t.series, lines: 0, theoryLines: 0, marks: t.marks, notes: [], svg: await renderSvg(t.spec) });
   for (const ins of r.insights) {
     const main = insightSpec(ins, r.points);
-    out.push({ file: `${ins.id}.svg`, kind: 'insight', insight: ins.id, series: main.series, lines: main.series.length, theoryLines: main.theoryLines, notes: main.notes, svg: await renderSvg(main.spec) });
+    out.push({
+      file: `${ins.id}.svg`,
+      kind: 'insight',
+      insight: ins.id,
+      series: main.series,
+      lines: main.series.length,
+      theoryLines: main.theoryLines,
+      notes: main.notes,
+      svg: await renderSvg(main.spec),
+    });
     const ldp = ldpSpec(ins, r.points);
-    if (ldp) out.push({ file: `${ins.id}-ldp.svg`, kind: 'ldp-small-multiples', insight: ins.id, series: ldp.series, lines: ldp.lines, theoryLines: ldp.theoryLines, notes: [], svg: await renderSvg(ldp.spec) });
+    if (ldp)
+      out.push({
+        file: `${ins.id}-ldp.svg`,
+        kind: 'ldp-small-multiples',
+        insight: ins.id,
+        series: ldp.series,
+        lines: ldp.lines,
+        theoryLines: ldp.theoryLines,
+        notes: [],
+        svg: await renderSvg(ldp.spec),
+      });
   }
   return out;
 }

@@ -48,8 +48,6 @@ export const POISON_HELP = `pinhole-bench poison [options]
   --delta 1e-6  --k 20  --seed pinhole
   --out DIR              results folder (default bench/results/poison-<run id>)`;
 
-
-
 const MEASURED = POISON_PIPELINES.filter((p) => !p.planned).map((p) => p.id);
 
 export function parsePoisonArgs(args: readonly string[]): PoisonConfig | 'help' {
@@ -150,11 +148,21 @@ export async function runPoisonCli(args: string[], ctx: { root: string; runId: s
     attacks: run.attacks,
     points: run.points,
     planned: POISON_PIPELINES.filter((p) => p.planned).map((p) => ({ id: p.id, note: p.planned as string })),
-    reproduce: { command: `npx pinhole-bench poison ${args.filter((a, i) => !(a === '--out' || args[i - 1] === '--out' || a.startsWith('--out='))).map(quote).join(' ')}`.trim() },
+    reproduce: {
+      command: `npx pinhole-bench poison ${args
+        .filter((a, i) => !(a === '--out' || args[i - 1] === '--out' || a.startsWith('--out=')))
+        .map(quote)
+        .join(' ')}`.trim(),
+    },
   };
   const files = await writePoisonResults(outDir, results);
   for (const t of run.targets) {
-    process.stdout.write(`\n${t.collection}: group ${t.label}, ${t.devices} devices, honest ${formatNumber(t.truth, 3)}; shift at ${cfg.fractions.filter((f) => f > 0).map((f) => `${f * 100} %`).join(', ')}\n`);
+    process.stdout.write(
+      `\n${t.collection}: group ${t.label}, ${t.devices} devices, honest ${formatNumber(t.truth, 3)}; shift at ${cfg.fractions
+        .filter((f) => f > 0)
+        .map((f) => `${f * 100} %`)
+        .join(', ')}\n`,
+    );
     for (const e of cfg.epsilons) {
       for (const p of cfg.pipelines) {
         const pts = run.points.filter((q) => q.collection === t.collection && q.pipeline === p && q.epsilon === e && q.fraction > 0).sort((a, b) => a.fraction - b.fraction);

@@ -48,10 +48,24 @@ export function poisonHistogram(pipeline: string, data: HistogramData, target: P
       const a = (1 - oracle.qStar) / (oracle.pStar - oracle.qStar);
       const b = oracle.qStar / (oracle.pStar - oracle.qStar);
       bound = Math.min(100, (100 * (honestT + m * a)) / Math.max(1e-9, honestT + honestO + m * (a - b))) - target.truth;
-      attack ??= { pipeline, collection: target.collection, epsilon: o.epsilon, report: `${oracle.name}: ${crafted.words}`, limit: `any report that decodes; one counts as up to (1 - q*)/(p* - q*) = ${a.toPrecision(3)} devices in its target bucket`, amplification: a };
+      attack ??= {
+        pipeline,
+        collection: target.collection,
+        epsilon: o.epsilon,
+        report: `${oracle.name}: ${crafted.words}`,
+        limit: `any report that decodes; one counts as up to (1 - q*)/(p* - q*) = ${a.toPrecision(3)} devices in its target bucket`,
+        amplification: a,
+      };
     } else if (c && c.mode === 'central') {
       if (accepted(c, encodeExactBucket(t)) !== t) throw new Error('the central engine refused a valid bucket');
-      attack ??= { pipeline, collection: target.collection, epsilon: o.epsilon, report: 'the exact target bucket', limit: 'one bucket index in the domain per device (decodeExactBucket): one count', amplification: 1 };
+      attack ??= {
+        pipeline,
+        collection: target.collection,
+        epsilon: o.epsilon,
+        report: 'the exact target bucket',
+        limit: 'one bucket index in the domain per device (decodeExactBucket): one count',
+        amplification: 1,
+      };
     } else if (c && c.mode === 'prio3') {
       if (!attack) {
         // the out-of-range report a malicious phone would send, through the real VDAF: rejected
@@ -92,7 +106,11 @@ export function poisonHistogram(pipeline: string, data: HistogramData, target: P
       } else if (c.mode === 'ldp') {
         const tally = c.makeTally();
         tally.addOracleTally((c.oracle as AnyFrequencyOracle).simulateTally(data.sampledCounts, rng));
-        if (m > 0) tally.addAggregate(Array.from(attackVector as Float64Array, (x) => x * m), m);
+        if (m > 0)
+          tally.addAggregate(
+            Array.from(attackVector as Float64Array, (x) => x * m),
+            m,
+          );
         g = groupOf(c.publish(c.estimate(tally)), target.group);
       } else if (c.mode === 'central') {
         const counts = Int32Array.from(data.sampledCounts);
@@ -126,7 +144,19 @@ export function poisonHistogram(pipeline: string, data: HistogramData, target: P
       if (g) released++;
       shifts.push(shareOf(g) - target.truth);
     }
-    points.push({ pipeline, collection: target.collection, epsilon: o.epsilon, fraction, attackers: m, honest: N, targetDevices: target.devices, truth: target.truth, shift: summarise(shifts, { signed: true }), released: released / o.trials, bound });
+    points.push({
+      pipeline,
+      collection: target.collection,
+      epsilon: o.epsilon,
+      fraction,
+      attackers: m,
+      honest: N,
+      targetDevices: target.devices,
+      truth: target.truth,
+      shift: summarise(shifts, { signed: true }),
+      released: released / o.trials,
+      bound,
+    });
   }
   return { points, attack: attack as PoisonAttackInfo };
 }

@@ -50,7 +50,14 @@ export function poisonMean(pipeline: string, data: MeanData, target: PoisonTarge
       };
     } else if (c && c.mode === 'central') {
       attackValue = accepted(c, encodeExactValue(Number.MAX_VALUE), target.group) as number;
-      attack ??= { pipeline, collection: target.collection, epsilon: o.epsilon, report: `an exact value of ${Number.MAX_VALUE.toPrecision(3)} ms (decoded: any finite number)`, limit: `the engine clamps every value to [${lo}, ${hi}]: the group's sum moves by at most ${hi - lo}`, amplification: 1 };
+      attack ??= {
+        pipeline,
+        collection: target.collection,
+        epsilon: o.epsilon,
+        report: `an exact value of ${Number.MAX_VALUE.toPrecision(3)} ms (decoded: any finite number)`,
+        limit: `the engine clamps every value to [${lo}, ${hi}]: the group's sum moves by at most ${hi - lo}`,
+        amplification: 1,
+      };
     } else if (c && c.mode === 'prio3') {
       const grid = (c.plan.mechanism as { grid: number }).grid;
       const slot = 2 * target.group;
@@ -72,9 +79,23 @@ export function poisonMean(pipeline: string, data: MeanData, target: PoisonTarge
       };
     } else if (c && c.mode === 'secagg') {
       bound = null;
-      attack ??= { pipeline, collection: target.collection, epsilon: o.epsilon, report: '+A in the group\'s value slot, A = 2^(b-2)', limit: 'nothing: the masked vectors are not validated (the published mean is clamped to the bounds)', amplification: null };
+      attack ??= {
+        pipeline,
+        collection: target.collection,
+        epsilon: o.epsilon,
+        report: "+A in the group's value slot, A = 2^(b-2)",
+        limit: 'nothing: the masked vectors are not validated (the published mean is clamped to the bounds)',
+        amplification: null,
+      };
     } else {
-      attack ??= { pipeline, collection: target.collection, epsilon: o.epsilon, report: `an RTT of ${hi} ms or more, clamped`, limit: `one value per device, clamped to [${lo}, ${hi}]`, amplification: 1 };
+      attack ??= {
+        pipeline,
+        collection: target.collection,
+        epsilon: o.epsilon,
+        report: `an RTT of ${hi} ms or more, clamped`,
+        limit: `one value per device, clamped to [${lo}, ${hi}]`,
+        amplification: 1,
+      };
     }
     for (let trial = 0; trial < o.trials; trial++) {
       const rng = seededRng(o.seed).stream(`poison/${pipeline}/${target.collection}/${o.epsilon}/${fraction}/${trial}`);
@@ -87,7 +108,7 @@ export function poisonMean(pipeline: string, data: MeanData, target: PoisonTarge
         const device = deviceMechanism(c.plan, { allowInsecureRng: true }) as DeviceNumericMechanism;
         const mech = c.numeric as NumericMechanism;
         const tallies: NumericTally[] = Array.from({ length: G }, () => mech.makeTally());
-        for (let i = 0; i < N; i++) (tallies[data.groupOf[i] as number] as NumericTally).add(device.perturb(((data.values[i] as number) - lo) / (hi - lo) * 2 - 1, rng));
+        for (let i = 0; i < N; i++) (tallies[data.groupOf[i] as number] as NumericTally).add(device.perturb((((data.values[i] as number) - lo) / (hi - lo)) * 2 - 1, rng));
         for (let i = 0; i < m; i++) (tallies[target.group] as NumericTally).add(attackValue);
         const tally = c.makeTally();
         tallies.forEach((tt, g) => tally.addNumericTally(g, tt));
@@ -110,7 +131,10 @@ export function poisonMean(pipeline: string, data: MeanData, target: PoisonTarge
         const a = noise.noise(rng);
         const b = noise.noise(rng);
         const tally = c.makeTally();
-        tally.setPrio3Sum(total.map((x, j) => x + (a[j] as number) + (b[j] as number)), N + m);
+        tally.setPrio3Sum(
+          total.map((x, j) => x + (a[j] as number) + (b[j] as number)),
+          N + m,
+        );
         const g = groupOf(c.publish(c.estimate(tally, { rng })), target.group);
         ok = g !== null;
         mean = g?.mean ?? NaN;
@@ -145,7 +169,19 @@ export function poisonMean(pipeline: string, data: MeanData, target: PoisonTarge
       if (ok) released++;
       shifts.push(mean - target.truth);
     }
-    points.push({ pipeline, collection: target.collection, epsilon: o.epsilon, fraction, attackers: m, honest: N, targetDevices: n, truth: target.truth, shift: summarise(shifts, { signed: true }), released: released / o.trials, bound });
+    points.push({
+      pipeline,
+      collection: target.collection,
+      epsilon: o.epsilon,
+      fraction,
+      attackers: m,
+      honest: N,
+      targetDevices: n,
+      truth: target.truth,
+      shift: summarise(shifts, { signed: true }),
+      released: released / o.trials,
+      bound,
+    });
   }
   return { points, attack: attack as PoisonAttackInfo };
 }

@@ -54,7 +54,9 @@ function pointsOf(r: PoisonResults, collection: PoisonCollection, epsilon: numbe
 
 function combos(r: PoisonResults): { collection: PoisonCollection; epsilon: number }[] {
   const out: { collection: PoisonCollection; epsilon: number }[] = [];
-  for (const t of r.targets) for (const e of [...new Set(r.points.map((p) => p.epsilon))].sort((a, b) => a - b)) if (r.points.some((p) => p.collection === t.collection && p.epsilon === e)) out.push({ collection: t.collection, epsilon: e });
+  for (const t of r.targets)
+    for (const e of [...new Set(r.points.map((p) => p.epsilon))].sort((a, b) => a - b))
+      if (r.points.some((p) => p.collection === t.collection && p.epsilon === e)) out.push({ collection: t.collection, epsilon: e });
   return out;
 }
 
@@ -99,23 +101,43 @@ function mainSeries(r: PoisonResults, collection: PoisonCollection, epsilon: num
   return ['kanon-only', 'central-dp', 'secagg-ddp', 'prio3-dp', 'ldp-auto', ...(worst ? [worst] : [])].filter((id) => pointsOf(r, collection, epsilon, id).length > 0);
 }
 
-const COLOUR_OF: Readonly<Record<string, string>> = { 'kanon-only': OKABE_ITO.black, 'central-dp': OKABE_ITO.blue, 'secagg-ddp': OKABE_ITO.green, 'prio3-dp': OKABE_ITO.orange, 'ldp-auto': OKABE_ITO.purple };
+const COLOUR_OF: Readonly<Record<string, string>> = {
+  'kanon-only': OKABE_ITO.black,
+  'central-dp': OKABE_ITO.blue,
+  'secagg-ddp': OKABE_ITO.green,
+  'prio3-dp': OKABE_ITO.orange,
+  'ldp-auto': OKABE_ITO.purple,
+};
 
 export function poisonSpec(r: PoisonResults, collection: PoisonCollection, epsilon: number): { spec: TopLevelSpec; series: string[] } {
   const fig = FIGURES[collection];
   const ids = mainSeries(r, collection, epsilon);
   const label = (id: string, _i: number) => (COLOUR_OF[id] === undefined ? `most moved LDP: ${id}` : id);
   const labels = ids.map(label);
-  const rows = ids.flatMap((id, i) => pointsOf(r, collection, epsilon, id).filter((p) => Number.isFinite(p.shift.mean)).map((p) => ({ series: label(id, i), attackers: p.fraction * 100, shift: p.shift.mean, lo: p.shift.lo, hi: p.shift.hi })));
-  const bounds = ids.flatMap((id, i) => pointsOf(r, collection, epsilon, id).filter((p) => p.bound !== null).map((p) => ({ series: label(id, i), attackers: p.fraction * 100, shift: p.bound as number })));
+  const rows = ids.flatMap((id, i) =>
+    pointsOf(r, collection, epsilon, id)
+      .filter((p) => Number.isFinite(p.shift.mean))
+      .map((p) => ({ series: label(id, i), attackers: p.fraction * 100, shift: p.shift.mean, lo: p.shift.lo, hi: p.shift.hi })),
+  );
+  const bounds = ids.flatMap((id, i) =>
+    pointsOf(r, collection, epsilon, id)
+      .filter((p) => p.bound !== null)
+      .map((p) => ({ series: label(id, i), attackers: p.fraction * 100, shift: p.bound as number })),
+  );
   // a square-root axis: the small fractions, where the pipelines part ways, get room
   const x = { field: 'attackers', type: 'quantitative' as const, title: 'malicious devices (% of all reporting devices, square-root axis)', scale: { type: 'sqrt' as const } };
   const y = { field: 'shift', type: 'quantitative' as const, title: `published − honest (${fig.unit})` };
-  const color = { field: 'series', type: 'nominal' as const, title: null, scale: { domain: labels, range: ids.map((id) => COLOUR_OF[id] ?? OKABE_ITO.vermillion) }, legend: { orient: 'right' as const, labelLimit: 260 } };
+  const color = {
+    field: 'series',
+    type: 'nominal' as const,
+    title: null,
+    scale: { domain: labels, range: ids.map((id) => COLOUR_OF[id] ?? OKABE_ITO.vermillion) },
+    legend: { orient: 'right' as const, labelLimit: 260 },
+  };
   return {
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      title: { text: `Poisoning: ${fig.title} (ε = ${epsilon})`, subtitle: 'solid: measured (band: 95 % over trials); dashed: the most the pipeline\'s input validation allows in expectation' },
+      title: { text: `Poisoning: ${fig.title} (ε = ${epsilon})`, subtitle: "solid: measured (band: 95 % over trials); dashed: the most the pipeline's input validation allows in expectation" },
       width: 520,
       height: 300,
       layer: [
@@ -133,11 +155,15 @@ export function poisonLdpSpec(r: PoisonResults, collection: PoisonCollection, ep
   const ids = [...new Set(r.points.filter((p) => p.collection === collection && p.epsilon === epsilon && p.pipeline.startsWith('ldp-')).map((p) => p.pipeline))].sort();
   if (ids.length === 0) return null;
   const ref = pointsOf(r, collection, epsilon, 'central-dp');
-  const data = ids.flatMap((id) => [
-    ...pointsOf(r, collection, epsilon, id).map((p) => ({ panel: id, role: 'measured', attackers: p.fraction * 100, shift: p.shift.mean })),
-    ...pointsOf(r, collection, epsilon, id).filter((p) => p.bound !== null).map((p) => ({ panel: id, role: 'limit', attackers: p.fraction * 100, shift: p.bound as number })),
-    ...ref.map((p) => ({ panel: id, role: 'central-dp (reference)', attackers: p.fraction * 100, shift: p.shift.mean })),
-  ]).filter((d) => Number.isFinite(d.shift));
+  const data = ids
+    .flatMap((id) => [
+      ...pointsOf(r, collection, epsilon, id).map((p) => ({ panel: id, role: 'measured', attackers: p.fraction * 100, shift: p.shift.mean })),
+      ...pointsOf(r, collection, epsilon, id)
+        .filter((p) => p.bound !== null)
+        .map((p) => ({ panel: id, role: 'limit', attackers: p.fraction * 100, shift: p.bound as number })),
+      ...ref.map((p) => ({ panel: id, role: 'central-dp (reference)', attackers: p.fraction * 100, shift: p.shift.mean })),
+    ])
+    .filter((d) => Number.isFinite(d.shift));
   const x = { field: 'attackers', type: 'quantitative' as const, title: 'malicious devices (%, sqrt axis)', scale: { type: 'sqrt' as const } };
   const y = { field: 'shift', type: 'quantitative' as const, title: fig.unit };
   return {
@@ -151,7 +177,28 @@ export function poisonLdpSpec(r: PoisonResults, collection: PoisonCollection, ep
         width: 170,
         height: 110,
         layer: [
-          { name: 'measured', mark: { type: 'line', point: { size: 10 } }, encoding: { x, y, color: { field: 'role', type: 'nominal', title: null, scale: { domain: ['measured', 'limit', 'central-dp (reference)'], range: [OKABE_ITO.vermillion, OKABE_ITO.black, '#999999'] } }, strokeDash: { field: 'role', type: 'nominal', legend: null, scale: { domain: ['measured', 'limit', 'central-dp (reference)'], range: [[1, 0], [4, 3], [1, 0]] } } } },
+          {
+            name: 'measured',
+            mark: { type: 'line', point: { size: 10 } },
+            encoding: {
+              x,
+              y,
+              color: { field: 'role', type: 'nominal', title: null, scale: { domain: ['measured', 'limit', 'central-dp (reference)'], range: [OKABE_ITO.vermillion, OKABE_ITO.black, '#999999'] } },
+              strokeDash: {
+                field: 'role',
+                type: 'nominal',
+                legend: null,
+                scale: {
+                  domain: ['measured', 'limit', 'central-dp (reference)'],
+                  range: [
+                    [1, 0],
+                    [4, 3],
+                    [1, 0],
+                  ],
+                },
+              },
+            },
+          },
         ],
       },
       resolve: { scale: { y: 'shared' } },
@@ -162,19 +209,24 @@ export function poisonLdpSpec(r: PoisonResults, collection: PoisonCollection, ep
 
 export function poisonCsv(r: PoisonResults): string {
   const head = 'pipeline,collection,epsilon,fraction,attackers,honest,target_devices,truth,shift_mean,shift_lo,shift_hi,trials,released,bound';
-  const rows = r.points.map((p) => [p.pipeline, p.collection, p.epsilon, p.fraction, p.attackers, p.honest, p.targetDevices, p.truth, p.shift.mean, p.shift.lo, p.shift.hi, p.shift.trials, p.released, p.bound ?? ''].join(','));
+  const rows = r.points.map((p) =>
+    [p.pipeline, p.collection, p.epsilon, p.fraction, p.attackers, p.honest, p.targetDevices, p.truth, p.shift.mean, p.shift.lo, p.shift.hi, p.shift.trials, p.released, p.bound ?? ''].join(','),
+  );
   return `${[head, ...rows].join('\n')}\n`;
 }
 
 export const POISON_EXPLAINED = [
-  'A malicious device sends, within what the aggregator accepts, the report that pushes one group\'s published figure up the most; the figures below show how far the published value moves as such devices make up a growing share of all reporting devices, and the dashed lines the most the pipeline\'s input validation and contribution bounds allow (in expectation).',
-  'Central DP, k-anonymity and Prio3 (prio3-dp) accept one valid report per device: an attacker counts as one device, so the figure moves only as far as adding that many honest-looking devices would; prio3-dp\'s out-of-range reports (with proofs made for them) fail verification and are not counted. Local DP accepts any report that decodes and then unbiases it, so each attacker counts as (1 − q*)/(p* − q*) devices (more at small ε): local DP amplifies poisoning (Cao, Jia, Gong, USENIX Security 2021). Secure aggregation never sees a device\'s vector, so without validity proofs one device can set the figure to anything: secagg-ddp moves to the end of its range with a single attacker.',
+  "A malicious device sends, within what the aggregator accepts, the report that pushes one group's published figure up the most; the figures below show how far the published value moves as such devices make up a growing share of all reporting devices, and the dashed lines the most the pipeline's input validation and contribution bounds allow (in expectation).",
+  "Central DP, k-anonymity and Prio3 (prio3-dp) accept one valid report per device: an attacker counts as one device, so the figure moves only as far as adding that many honest-looking devices would; prio3-dp's out-of-range reports (with proofs made for them) fail verification and are not counted. Local DP accepts any report that decodes and then unbiases it, so each attacker counts as (1 − q*)/(p* − q*) devices (more at small ε): local DP amplifies poisoning (Cao, Jia, Gong, USENIX Security 2021). Secure aggregation never sees a device's vector, so without validity proofs one device can set the figure to anything: secagg-ddp moves to the end of its range with a single attacker.",
   'Each attacker is one device with one report: the server enforces one report per device per round; an attacker who controls many devices (Sybils) is what the fraction measures.',
 ];
 
 export function poisonMarkdown(r: PoisonResults): string {
   const lines: string[] = ['# Pinhole poisoning experiment', ''];
-  lines.push(`Seed \`${r.seed}\`, ${String(r.data.devices)} honest devices (${String(r.data.source)}), k = ${String(r.config.k)}, δ = ${String(r.config.delta)}, ${String(r.config.trials)} trials per point. Run ${r.startedAt} in ${(r.durationMs / 1000).toFixed(1)} s.`, '');
+  lines.push(
+    `Seed \`${r.seed}\`, ${String(r.data.devices)} honest devices (${String(r.data.source)}), k = ${String(r.config.k)}, δ = ${String(r.config.delta)}, ${String(r.config.trials)} trials per point. Run ${r.startedAt} in ${(r.durationMs / 1000).toFixed(1)} s.`,
+    '',
+  );
   for (const p of POISON_EXPLAINED) lines.push(p, '');
   lines.push('**Targets** (a typical group: the median size among groups with at least 100 devices):', '');
   for (const t of r.targets) lines.push(`- ${FIGURES[t.collection].title}: \`${t.label}\`, ${t.devices} honest devices, honest figure ${formatNumber(t.truth, 3)} ${FIGURES[t.collection].unit}.`);
@@ -193,7 +245,8 @@ export function poisonMarkdown(r: PoisonResults): string {
     const fig = FIGURES[collection];
     const t = table(r, collection, epsilon);
     lines.push(`## ${fig.title}, ε = ${epsilon}`, '', `Cells: ${fig.what} (mean over trials).`, '', ...mdTable(t.header, t.rows), '');
-    for (const p of r.plots?.filter((q) => q.collection === collection && q.epsilon === epsilon) ?? []) lines.push(`![${fig.title}, ε = ${epsilon}${p.kind === 'poison-ldp' ? ', every LDP pipeline' : ''}](${p.file})`, '');
+    for (const p of r.plots?.filter((q) => q.collection === collection && q.epsilon === epsilon) ?? [])
+      lines.push(`![${fig.title}, ε = ${epsilon}${p.kind === 'poison-ldp' ? ', every LDP pipeline' : ''}](${p.file})`, '');
   }
   lines.push('## Reproduce', '', '```sh', reproduceCommand(r), '```', '');
   return lines.join('\n');
@@ -203,7 +256,10 @@ export function poisonHtml(r: PoisonResults, svgs: Readonly<Record<string, strin
   const sections = combos(r)
     .map(({ collection, epsilon }) => {
       const t = table(r, collection, epsilon);
-      const figs = (r.plots ?? []).filter((p) => p.collection === collection && p.epsilon === epsilon).map((p) => `<figure data-plot="${esc(p.file)}">${svgs[p.file] ?? ''}</figure>`).join('');
+      const figs = (r.plots ?? [])
+        .filter((p) => p.collection === collection && p.epsilon === epsilon)
+        .map((p) => `<figure data-plot="${esc(p.file)}">${svgs[p.file] ?? ''}</figure>`)
+        .join('');
       return `<section><h2>${esc(FIGURES[collection].title)}, ε = ${epsilon}</h2><p>${esc(FIGURES[collection].what)}.</p>${htmlTable(t.header, t.rows)}${figs}</section>`;
     })
     .join('\n');

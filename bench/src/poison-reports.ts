@@ -83,7 +83,7 @@ export function craftOracleReport(c: CollectionEngine, target: number, other: nu
   const words: Record<string, string> = {
     grr: 'the target bucket',
     'hadamard-response': 'an output in C_target outside C_other',
-    'hadamard-one-bit': 'a row where the target and the other bucket differ, with the target\'s bit',
+    'hadamard-one-bit': "a row where the target and the other bucket differ, with the target's bit",
     sue: 'the target bit alone',
     oue: 'the target bit alone',
     'subset-selection': 'the target bit and k - 1 bits outside the group (decoding demands exactly k)',

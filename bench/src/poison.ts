@@ -113,10 +113,11 @@ export function poisonTarget(data: HistogramData | MeanData, group: number): Poi
   }
   let s = 0;
   let n = 0;
-  for (let i = 0; i < data.n; i++) if (data.groupOf[i] === group) {
-    s += data.values[i] as number;
-    n++;
-  }
+  for (let i = 0; i < data.n; i++)
+    if (data.groupOf[i] === group) {
+      s += data.values[i] as number;
+      n++;
+    }
   return { collection: 'rtt-by-operator', group, label: data.groups[group] as string, devices: n, truth: s / n };
 }
 

@@ -165,10 +165,30 @@ export class CollectionBuilder {
   finish(): CollectionData[] {
     return this.#accs.map((acc) => {
       if (acc.kind === 'histogram') {
-        return { kind: 'histogram', collection: acc.collection, domains: this.#domains, groups: acc.groups, buckets: acc.buckets, truth: acc.truth, sampledCounts: acc.counts, items: Int32Array.from(acc.items ?? []), n: acc.n };
+        return {
+          kind: 'histogram',
+          collection: acc.collection,
+          domains: this.#domains,
+          groups: acc.groups,
+          buckets: acc.buckets,
+          truth: acc.truth,
+          sampledCounts: acc.counts,
+          items: Int32Array.from(acc.items ?? []),
+          n: acc.n,
+        };
       }
       const truth = acc.sum.map((s, g) => (acc.devices[g]! > 0 ? s / acc.devices[g]! : NaN));
-      return { kind: 'mean', collection: acc.collection, domains: this.#domains, groups: acc.groups, values: Float64Array.from(acc.values), groupOf: Int32Array.from(acc.groupOf), truth, devices: acc.devices, n: acc.values.length };
+      return {
+        kind: 'mean',
+        collection: acc.collection,
+        domains: this.#domains,
+        groups: acc.groups,
+        values: Float64Array.from(acc.values),
+        groupOf: Int32Array.from(acc.groupOf),
+        truth,
+        devices: acc.devices,
+        n: acc.values.length,
+      };
     });
   }
 }

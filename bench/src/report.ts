@@ -25,7 +25,10 @@ function domainLines(r: UtilityResults): string[] {
   const domains = r.data.domains as Record<string, DomainReport> | undefined;
   if (!domains) return [];
   return Object.entries(domains).map(([key, d]) => {
-    const sel = d.selection && d.selection.length ? ` Selected per round: ${d.selection.map((s) => `ε = ${s.epsilon}: ${s.selected} of ${s.candidates} (ε ${formatNumber(s.epsilonSelection, 2)} spent)`).join('; ')}.` : '';
+    const sel =
+      d.selection && d.selection.length
+        ? ` Selected per round: ${d.selection.map((s) => `ε = ${s.epsilon}: ${s.selected} of ${s.candidates} (ε ${formatNumber(s.epsilonSelection, 2)} spent)`).join('; ')}.`
+        : '';
     const count = d.source === 'dp-partition-selection' ? '' : `, ${d.values.length} labels`;
     return `${key}: ${SOURCE_WORDS[d.source] ?? d.source}${count} — ${d.from}.${sel}`;
   });
@@ -71,10 +74,13 @@ function targetTable(r: UtilityResults): { header: string[]; rows: string[][]; f
   const pipelines = r.pipelines.map((p) => p.id);
   const full = {
     header: ['pipeline', ...insights.map((i) => i.id)],
-    rows: pipelines.map((pl) => [pl, ...insights.map((i) => {
-      const e = find(i.id, pl);
-      return e ? formatEntry(e) : '—';
-    })]),
+    rows: pipelines.map((pl) => [
+      pl,
+      ...insights.map((i) => {
+        const e = find(i.id, pl);
+        return e ? formatEntry(e) : '—';
+      }),
+    ]),
   };
   return { header, rows, full };
 }
@@ -84,14 +90,32 @@ export function mdTable(header: string[], rows: string[][], align?: string[]): s
 }
 
 function reproduceLines(r: UtilityResults): string[] {
-  const rep = r.reproduce as { command?: string; seed?: string; dataSha256?: string | null; dataFiles?: { name: string; sha256: string }[] | null; versions?: Record<string, string>; commit?: string | null; citation?: string | null } | undefined;
+  const rep = r.reproduce as
+    | {
+        command?: string;
+        seed?: string;
+        dataSha256?: string | null;
+        dataFiles?: { name: string; sha256: string }[] | null;
+        versions?: Record<string, string>;
+        commit?: string | null;
+        citation?: string | null;
+      }
+    | undefined;
   if (!rep) return [];
   const lines = ['```sh', rep.command ?? '', '# or, with every option spelled out (config.json beside this report):', 'npx pinhole-bench utility --config config.json --out <folder>', '```', ''];
   lines.push(`- seed: \`${rep.seed ?? r.seed}\``);
-  lines.push(`- data: ${String(r.data.source)}, SHA-256 \`${rep.dataSha256 ?? 'n/a'}\`${rep.dataFiles ? ` (files: ${rep.dataFiles.map((f) => `${f.name} \`${f.sha256.slice(0, 16)}…\``).join(', ')})` : ''}`);
-  lines.push(`- versions: ${Object.entries(rep.versions ?? r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}${rep.commit ? `; commit \`${rep.commit}\`` : ''}`);
+  lines.push(
+    `- data: ${String(r.data.source)}, SHA-256 \`${rep.dataSha256 ?? 'n/a'}\`${rep.dataFiles ? ` (files: ${rep.dataFiles.map((f) => `${f.name} \`${f.sha256.slice(0, 16)}…\``).join(', ')})` : ''}`,
+  );
+  lines.push(
+    `- versions: ${Object.entries(rep.versions ?? r.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}${rep.commit ? `; commit \`${rep.commit}\`` : ''}`,
+  );
   lines.push(`- results.json holds every point; the same command with the same seed and versions gives the same numbers (timings aside).`);
-  lines.push(`- cite: Pinhole ${r.versions['@pinhole/bench'] ?? ''} (${new Date(r.startedAt).toISOString().slice(0, 10)}), pinhole-bench utility, seed ${r.seed}.${rep.citation ? ` ${rep.citation}` : ''}`);
+  lines.push(
+    `- cite: Pinhole ${r.versions['@pinhole/bench'] ?? ''} (${new Date(r.startedAt).toISOString().slice(0, 10)}), pinhole-bench utility, seed ${r.seed}.${rep.citation ? ` ${rep.citation}` : ''}`,
+  );
   return lines;
 }
 
@@ -112,7 +136,9 @@ function insightNotes(r: UtilityResults, ins: InsightInfo): string[] {
 export function toMarkdown(r: UtilityResults): string {
   const lines: string[] = [];
   lines.push('# Pinhole utility report', '');
-  lines.push(`Seed \`${r.seed}\`, ${String(r.data.devices)} devices (${String(r.data.source)}), k = ${String(r.config.k)}, δ = ${String(r.config.delta)}, ${String(r.config.trials)} trials, mode ${String(r.config.mode)}.`);
+  lines.push(
+    `Seed \`${r.seed}\`, ${String(r.data.devices)} devices (${String(r.data.source)}), k = ${String(r.config.k)}, δ = ${String(r.config.delta)}, ${String(r.config.trials)} trials, mode ${String(r.config.mode)}.`,
+  );
   const share = r.config.domainSelectionShare as number | undefined;
   lines.push(
     `ε is the whole budget of one device for the round, split equally over the ${String(r.config.collections)} collections the insights need${share ? ` and the DP selection of the domains (each gets ${formatNumber(share, 3)} of it)` : ''}.`,
@@ -127,16 +153,35 @@ export function toMarkdown(r: UtilityResults): string {
   const st = steps(r);
   if (st.length) {
     lines.push('## Data', '');
-    lines.push(...mdTable(['step', 'rows in', 'kept', 'dropped (why)'], st.map((s) => [s.step, String(s.rows), String(s.kept), Object.entries(s.dropped).map(([k, v]) => `${k} ${v}`).join(', ') + (s.note ? ` (${s.note})` : '')])), '');
+    lines.push(
+      ...mdTable(
+        ['step', 'rows in', 'kept', 'dropped (why)'],
+        st.map((s) => [
+          s.step,
+          String(s.rows),
+          String(s.kept),
+          Object.entries(s.dropped)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ') + (s.note ? ` (${s.note})` : ''),
+        ]),
+      ),
+      '',
+    );
     const conv = (r.data.conversions as { field: string; column: string; unit: string; stated: boolean; factor: number; schemaUnit: string }[] | undefined) ?? [];
-    if (conv.length) lines.push(`Units: ${conv.map((c) => `${c.field} ← \`${c.column}\` in ${c.unit}${c.stated ? '' : ' (assumed)'}${c.factor === 1 ? '' : ` × ${c.factor}`} → ${c.schemaUnit}`).join('; ')}.`, '');
+    if (conv.length)
+      lines.push(`Units: ${conv.map((c) => `${c.field} ← \`${c.column}\` in ${c.unit}${c.stated ? '' : ' (assumed)'}${c.factor === 1 ? '' : ` × ${c.factor}`} → ${c.schemaUnit}`).join('; ')}.`, '');
     lines.push(`Privacy unit: ${String(r.data.unit)}; ${String(r.data.contributionBound)}.`, '');
     for (const w of (r.data.warnings as { message: string }[] | undefined) ?? []) lines.push(`> **Warning:** ${w.message}`, '');
   }
   const t = targetTable(r);
   if ((r.epsilonForTarget ?? []).length) {
     lines.push('## ε needed for a target error', '');
-    lines.push(`${TARGET_RULE} Targets: ${Object.entries((r.config.targets as Record<string, number>) ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
+    lines.push(
+      `${TARGET_RULE} Targets: ${Object.entries((r.config.targets as Record<string, number>) ?? {})
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}.`,
+      '',
+    );
     lines.push(...mdTable(t.header, t.rows), '', '![ε needed for the target error](epsilon-for-target.svg)', '');
     lines.push('<details><summary>Every pipeline</summary>', '', ...mdTable(t.full.header, t.full.rows), '', '</details>', '');
   }
@@ -187,7 +232,9 @@ export function toHtml(r: UtilityResults, svgs: Readonly<Record<string, string>>
   const sections = r.insights
     .map((ins) => {
       const plots = (r.plots ?? []).filter((p) => p.insight === ins.id);
-      const notes = insightNotes(r, ins).map((n) => `<p class="note">${esc(n)}</p>`).join('');
+      const notes = insightNotes(r, ins)
+        .map((n) => `<p class="note">${esc(n)}</p>`)
+        .join('');
       return `<section><h2>${esc(ins.title)}</h2><p>${esc(ins.question)} <em>Error: ${esc(ins.metricDescription)}.</em></p>${ins.note ? `<p class="note"><strong>Not computable on this data:</strong> ${esc(ins.note)}.</p>` : ''}${notes}${plots.map((p) => figure(p.file)).join('')}</section>`;
     })
     .join('\n');
@@ -199,12 +246,40 @@ export function toHtml(r: UtilityResults, svgs: Readonly<Record<string, string>>
 </head><body>
 <h1>Pinhole utility report</h1>
 <p>Seed <code>${esc(r.seed)}</code>, ${esc(String(r.data.devices))} devices (${esc(String(r.data.source))}), k = ${esc(String(r.config.k))}, δ = ${esc(String(r.config.delta))}, ${esc(String(r.config.trials))} trials. ε is one device's whole budget for the round. Tables: <a href="report.md">report.md</a>, data: <a href="results.json">results.json</a>, <a href="results.csv">results.csv</a>.</p>
-${domainLines(r).length ? `<h3>Public domains</h3><ul>${domainLines(r).map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''}
-${st.length ? `<h3>Data</h3>${htmlTable(['step', 'rows in', 'kept', 'dropped (why)'], st.map((s) => [s.step, String(s.rows), String(s.kept), Object.entries(s.dropped).map(([k, v]) => `${k} ${v}`).join(', ') + (s.note ? ` (${s.note})` : '')]))}` : ''}
+${
+  domainLines(r).length
+    ? `<h3>Public domains</h3><ul>${domainLines(r)
+        .map((l) => `<li>${esc(l)}</li>`)
+        .join('')}</ul>`
+    : ''
+}
+${
+  st.length
+    ? `<h3>Data</h3>${htmlTable(
+        ['step', 'rows in', 'kept', 'dropped (why)'],
+        st.map((s) => [
+          s.step,
+          String(s.rows),
+          String(s.kept),
+          Object.entries(s.dropped)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ') + (s.note ? ` (${s.note})` : ''),
+        ]),
+      )}`
+    : ''
+}
 ${((r.data.warnings as { message: string }[] | undefined) ?? []).map((w) => `<p class="note"><strong>Warning:</strong> ${esc(w.message)}</p>`).join('')}
 ${(r.epsilonForTarget ?? []).length ? `<section id="epsilon-for-target"><h2>ε needed for a target error</h2><p>${esc(TARGET_RULE)}</p>${htmlTable(t.header, t.rows)}${svgs['epsilon-for-target.svg'] ? figure('epsilon-for-target.svg') : ''}<details><summary>Every pipeline</summary>${htmlTable(t.full.header, t.full.rows)}</details></section>` : ''}
 ${sections}
-${rep ? `<section id="reproduce"><h2>How to cite / reproduce</h2><pre>${esc(rep.command ?? '')}\n# or, with every option spelled out (<a href="config.json">config.json</a>):\nnpx pinhole-bench utility --config config.json --out &lt;folder&gt;</pre><p>Seed <code>${esc(r.seed)}</code>; data SHA-256 <code>${esc(String(rep.dataSha256 ?? 'n/a'))}</code>; versions: ${esc(Object.entries(rep.versions ?? {}).map(([k, v]) => `${k} ${v}`).join(', '))}${rep.commit ? `; commit <code>${esc(rep.commit)}</code>` : ''}.</p>${rep.citation ? `<p>${esc(rep.citation)}</p>` : ''}</section>` : ''}
+${
+  rep
+    ? `<section id="reproduce"><h2>How to cite / reproduce</h2><pre>${esc(rep.command ?? '')}\n# or, with every option spelled out (<a href="config.json">config.json</a>):\nnpx pinhole-bench utility --config config.json --out &lt;folder&gt;</pre><p>Seed <code>${esc(r.seed)}</code>; data SHA-256 <code>${esc(String(rep.dataSha256 ?? 'n/a'))}</code>; versions: ${esc(
+        Object.entries(rep.versions ?? {})
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', '),
+      )}${rep.commit ? `; commit <code>${esc(rep.commit)}</code>` : ''}.</p>${rep.citation ? `<p>${esc(rep.citation)}</p>` : ''}</section>`
+    : ''
+}
 </body></html>
 `;
 }

@@ -183,4 +183,3 @@ function meanTheory(d: CollectionData & { kind: 'mean' }, variance: Float64Array
   }
   return den > 0 ? num / den : null;
 }
-

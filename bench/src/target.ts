@@ -72,7 +72,12 @@ export function crossing(epsilons: readonly number[], errors: readonly number[],
 }
 
 /** The table: every (insight, pipeline) with points, in the given orders. */
-export function epsilonForTarget(points: readonly ResultPoint[], insights: readonly { id: string; metric: string; logScale: boolean }[], pipelines: readonly string[], targets: Readonly<Record<string, number>>): EpsilonForTarget[] {
+export function epsilonForTarget(
+  points: readonly ResultPoint[],
+  insights: readonly { id: string; metric: string; logScale: boolean }[],
+  pipelines: readonly string[],
+  targets: Readonly<Record<string, number>>,
+): EpsilonForTarget[] {
   const out: EpsilonForTarget[] = [];
   for (const ins of insights) {
     const target = targets[ins.id] ?? targets[ins.metric];

@@ -27,7 +27,9 @@ export async function runUtilityCli(args: string[], ctx: { root: string; runId: 
   const started = new Date();
   const t0 = performance.now();
   const outDir = resultsFolder(ctx.root, ctx.runId, cfg.out);
-  ctx.log(`pinhole-bench utility: preset ${cfg.preset}, data ${cfg.data}, ${cfg.insights.length} insights × ${cfg.pipelines.length} pipelines × ${cfg.epsilons.length} ε × ${cfg.trials} trials (${cfg.mode} mode)`);
+  ctx.log(
+    `pinhole-bench utility: preset ${cfg.preset}, data ${cfg.data}, ${cfg.insights.length} insights × ${cfg.pipelines.length} pipelines × ${cfg.epsilons.length} ε × ${cfg.trials} trials (${cfg.mode} mode)`,
+  );
   const data = openData(cfg);
   for (const line of data.summary) ctx.log(line);
   const collections = collectionsFor(cfg.insights);
@@ -41,7 +43,8 @@ export async function runUtilityCli(args: string[], ctx: { root: string; runId: 
       ctx.log(`data ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       const result = await sweep(prepared, { ...sweepConfig, epsilons: cfg.epsilons }, options);
       const emptyNote = data.round(cfg.epsilons[0] as number, cfg.delta, collections.length).emptyNote;
-      for (const epsilon of cfg.epsilons) parts.push({ epsilon, data: prepared, result: { ...result, points: result.points.filter((p) => p.epsilon === epsilon) }, selectionShare: 0, steps: [], ...(emptyNote ? { emptyNote } : {}) });
+      for (const epsilon of cfg.epsilons)
+        parts.push({ epsilon, data: prepared, result: { ...result, points: result.points.filter((p) => p.epsilon === epsilon) }, selectionShare: 0, steps: [], ...(emptyNote ? { emptyNote } : {}) });
     } else {
       // Domains selected with DP: each round selects its own with a share of its budget, and the
       // collections split the rest (the sweep is told the rest, and the points the whole).
@@ -68,7 +71,10 @@ export async function runUtilityCli(args: string[], ctx: { root: string; runId: 
     const describe: Record<string, unknown> = { ...data.describe, domains: data.domainReports() };
     const perRoundSteps = parts.flatMap((p) => p.steps);
     if (perRoundSteps.length > 0) describe.steps = [...(describe.steps as DataStep[]), ...perRoundSteps];
-    const insights = mergeInsights(parts.map((p) => p.result), points);
+    const insights = mergeInsights(
+      parts.map((p) => p.result),
+      points,
+    );
     const pipelines = last.result.pipelines.length > 0 ? mergePipelines(parts.map((p) => p.result)) : [];
     const versions = readVersions(ctx.root);
     const results: UtilityResults = {
@@ -77,7 +83,9 @@ export async function runUtilityCli(args: string[], ctx: { root: string; runId: 
         ...cfg,
         collections: last.result.collections.length,
         collectionDetails: last.result.collections,
-        ...(parts.some((p) => p.selectionShare > 0) ? { domainSelectionShare: last.selectionShare, collectionDetailsByEpsilon: parts.map((p) => ({ epsilon: p.epsilon, collections: p.result.collections })) } : {}),
+        ...(parts.some((p) => p.selectionShare > 0)
+          ? { domainSelectionShare: last.selectionShare, collectionDetailsByEpsilon: parts.map((p) => ({ epsilon: p.epsilon, collections: p.result.collections })) }
+          : {}),
       },
       seed: cfg.seed,
       versions,
@@ -88,7 +96,12 @@ export async function runUtilityCli(args: string[], ctx: { root: string; runId: 
       insights,
       pipelines,
       points,
-      epsilonForTarget: epsilonForTarget(points, insights.filter((i) => !i.id.startsWith('frequency-rmse.')), pipelines.map((p) => p.id).filter((id) => id !== 'raw'), cfg.targets),
+      epsilonForTarget: epsilonForTarget(
+        points,
+        insights.filter((i) => !i.id.startsWith('frequency-rmse.')),
+        pipelines.map((p) => p.id).filter((id) => id !== 'raw'),
+        cfg.targets,
+      ),
       reproduce: reproduceBlock(args, cfg, describe, versions, ctx.root),
     };
     const files = await writeResults(outDir, results);

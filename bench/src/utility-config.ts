@@ -51,7 +51,17 @@ export const PRESETS: Readonly<Record<'quick' | 'paper', Omit<UtilityConfig, 'pr
   // paper: a million devices, a finer and wider grid and 20 trials. Oracles' tallies are sampled
   // from their exact law (validated against per-device simulation in bench/test/modes.test.ts);
   // --mode device simulates every device on all cores instead.
-  paper: { devices: 1_000_000, insights: INSIGHTS.map((i) => i.id), pipelines: [...PIPELINE_IDS], epsilons: [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64], delta: 1e-6, k: 20, trials: 20, mode: 'aggregate', workers: 0 },
+  paper: {
+    devices: 1_000_000,
+    insights: INSIGHTS.map((i) => i.id),
+    pipelines: [...PIPELINE_IDS],
+    epsilons: [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64],
+    delta: 1e-6,
+    k: 20,
+    trials: 20,
+    mode: 'aggregate',
+    workers: 0,
+  },
 };
 
 /** Every option, as a flag (--name) and as a key of --config: takes a value, is a bare flag, or may repeat. */
@@ -107,11 +117,15 @@ export const HELP = `pinhole-bench utility [options]
   --mode aggregate|device  sample sufficient statistics directly, or simulate every device (on all cores)
   --workers N              worker threads for device mode (default: all cores)
   --targets m=x,…          error targets for "epsilon needed", per metric (tvd, absolute_pp, relative, miss_at_k)
-                           or insight id; defaults ${Object.entries(DEFAULT_TARGETS).map(([m, t]) => `${m}=${t}`).join(',')}
+                           or insight id; defaults ${Object.entries(DEFAULT_TARGETS)
+                             .map(([m, t]) => `${m}=${t}`)
+                             .join(',')}
   --out DIR                results folder (default bench/results/<run id>)`;
 
 function unknownOption(name: string, where: string): PinholeError {
-  const list = Object.keys(OPTIONS).map((o) => `--${o}`).join(', ');
+  const list = Object.keys(OPTIONS)
+    .map((o) => `--${o}`)
+    .join(', ');
   return new PinholeError('invalid_argument', 'option', `unknown option ${where === 'flag' ? `--${name}` : `"${name}" in the config file`}; the options are: ${list}`);
 }
 
@@ -127,7 +141,8 @@ function parseTargets(text: string): Record<string, number> {
   for (const part of parseList(text)) {
     const eq = part.indexOf('=');
     const key = part.slice(0, eq).trim();
-    if (eq <= 0 || !(key in DEFAULT_TARGETS || INSIGHTS.some((i) => i.id === key))) throw invalid('targets', `metric=value or insight=value pairs (metrics: ${Object.keys(DEFAULT_TARGETS).join(', ')}; insights: pinhole-bench list)`, part);
+    if (eq <= 0 || !(key in DEFAULT_TARGETS || INSIGHTS.some((i) => i.id === key)))
+      throw invalid('targets', `metric=value or insight=value pairs (metrics: ${Object.keys(DEFAULT_TARGETS).join(', ')}; insights: pinhole-bench list)`, part);
     const v = parseNumber(`targets.${key}`, part.slice(eq + 1));
     if (!(v > 0)) throw invalid(`targets.${key}`, 'a number > 0', v);
     out[key] = v;
@@ -217,7 +232,16 @@ export function parseUtilityArgs(args: readonly string[]): UtilityConfig | 'help
     trials: num('trials', base.trials),
     mode,
     workers: num('workers', base.workers),
-    targets: targets === undefined ? { ...DEFAULT_TARGETS } : typeof targets === 'object' && targets !== null ? parseTargets(Object.entries(targets).map(([k, v]) => `${k}=${String(v)}`).join(',')) : parseTargets(scalarText('targets', targets)),
+    targets:
+      targets === undefined
+        ? { ...DEFAULT_TARGETS }
+        : typeof targets === 'object' && targets !== null
+          ? parseTargets(
+              Object.entries(targets)
+                .map(([k, v]) => `${k}=${String(v)}`)
+                .join(','),
+            )
+          : parseTargets(scalarText('targets', targets)),
   };
   for (const [key, field] of [
     ['map', 'map'],

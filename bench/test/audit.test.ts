@@ -180,6 +180,12 @@ describe('pinhole-bench audit', () => {
     expect(fails(['--rng', 'math'])).toMatchObject({ code: 'invalid_argument', param: 'rng' });
     expect(fails(['--bogus'])).toMatchObject({ code: 'invalid_argument', param: 'flag' });
     expect(fails(['--no-broken', '--targets', 'broken/*'])).toMatchObject({ code: 'invalid_argument', param: 'targets' });
-    expect(parseAuditArgs(['--targets', 'ldp/*', '--no-broken'])).toMatchObject({ preset: 'quick', trials: 50_000, alpha: 1e-6, broken: false, targets: expect.arrayContaining(['ldp/grr', 'ldp/square-wave']) });
+    expect(parseAuditArgs(['--targets', 'ldp/*', '--no-broken'])).toMatchObject({
+      preset: 'quick',
+      trials: 50_000,
+      alpha: 1e-6,
+      broken: false,
+      targets: expect.arrayContaining(['ldp/grr', 'ldp/square-wave']),
+    });
   });
 });

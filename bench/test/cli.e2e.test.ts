@@ -109,7 +109,25 @@ describe('pinhole-bench utility', () => {
 
   it('device mode runs every device on the worker threads', () => {
     const out = mkdtempSync(join(tmpdir(), 'pinhole-bench-'));
-    const r = bench(['utility', '--devices', '3000', '--trials', '1', '--epsilons', '2', '--pipelines', 'ldp-olh,ldp-grr', '--insights', 'device-class-share', '--mode', 'device', '--workers', '2', '--out', out]);
+    const r = bench([
+      'utility',
+      '--devices',
+      '3000',
+      '--trials',
+      '1',
+      '--epsilons',
+      '2',
+      '--pipelines',
+      'ldp-olh,ldp-grr',
+      '--insights',
+      'device-class-share',
+      '--mode',
+      'device',
+      '--workers',
+      '2',
+      '--out',
+      out,
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as UtilityResults;
     expect(results.points.filter((p) => p.insight === 'device-class-share')).toHaveLength(2);

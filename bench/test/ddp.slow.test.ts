@@ -107,9 +107,7 @@ describe('secagg-ddp on the quick preset (count-type insights)', () => {
         // s exceeds 1.25 c by more than both half-widths (1.25 c's interval scales with it). With
         // t(0.975, 4) = 2.776 half-widths over 5 trials, a pipeline exactly at the bound fails with
         // probability about 2e-3 (one-sided t, 8 df, beyond 3.93), as in utility.slow.test.ts.
-        expect(s.error.mean, `${id} ε=${s.epsilon}: secagg-ddp ${s.error.mean} vs central-dp ${c.error.mean}`).toBeLessThanOrEqual(
-          1.25 * c.error.mean + halfWidth(s) + 1.25 * halfWidth(c),
-        );
+        expect(s.error.mean, `${id} ε=${s.epsilon}: secagg-ddp ${s.error.mean} vs central-dp ${c.error.mean}`).toBeLessThanOrEqual(1.25 * c.error.mean + halfWidth(s) + 1.25 * halfWidth(c));
       }
     }
   });
@@ -218,7 +216,7 @@ describe('secagg-ddp closed forms and modes', () => {
     expect(tr.status).toBe('released');
     const plan = tr.parameters;
     expect(plan['mechanism.onShortfall']).toBe('top_up');
-    expect(t.frequencyVariance).toBe((plan['mechanism.minSurvivors'] as number) * 2 * (plan['mechanism.shareParameter'] as number) / (d.n * d.n));
+    expect(t.frequencyVariance).toBe(((plan['mechanism.minSurvivors'] as number) * 2 * (plan['mechanism.shareParameter'] as number)) / (d.n * d.n));
     expect(t.frequencyVariance!).toBeGreaterThan(full.frequencyVariance!);
     expect(tr.privacyLoss.aggregator!.epsilon).toBeGreaterThan(tr.privacyLoss.release.epsilon);
     expect(tr.privacyLoss.aggregator!.epsilon).toBeLessThanOrEqual(tr.spent.epsilon);

@@ -56,7 +56,7 @@ describe('real-data domains are public (issue 16, item 5)', () => {
   const withLoner = writeCsv(dir, true);
   const withoutLoner = writeCsv(dir, false);
 
-  it('a declared domain file fixes every collection\'s domain: one device cannot add a group or change d', () => {
+  it("a declared domain file fixes every collection's domain: one device cannot add a group or change d", () => {
     const domainFile = join(dir, 'domains.json');
     writeFileSync(domainFile, JSON.stringify({ operators: ['460-00'], regions: ['north'], cells: ['north/alpha', 'north/beta'] }));
     const a = run(withLoner, ['--domains', domainFile]);

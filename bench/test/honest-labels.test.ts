@@ -30,7 +30,11 @@ describe('the report says what each pipeline treats as public (6a)', () => {
     expect(operatorPublic('central-dp')).toBe(false);
     expect(operatorPublic('secagg-ddp')).toBe(false);
     expect(operatorPublic('ldp-oue')).toBe(false);
-    for (const id of ['central-dp', 'secagg-ddp', 'ldp-duchi', 'ldp-oue']) expect(info(id).treatsAsPublic.some((t) => /domains/.test(t)), id).toBe(true);
+    for (const id of ['central-dp', 'secagg-ddp', 'ldp-duchi', 'ldp-oue'])
+      expect(
+        info(id).treatsAsPublic.some((t) => /domains/.test(t)),
+        id,
+      ).toBe(true);
     expect(info('central-dp').threatModel.join(' ')).toMatch(/trusted curator/);
     expect(info('secagg-ddp').threatModel.join(' ')).toMatch(/secure aggregation/);
     expect(info('ldp-oue').threatModel.join(' ')).toMatch(/local differential privacy/);
@@ -40,8 +44,17 @@ describe('the report says what each pipeline treats as public (6a)', () => {
   it('and so do report.md and results.json', async () => {
     const out = mkdtempSync(join(tmpdir(), 'pinhole-labels-'));
     const results: UtilityResults = {
-      schema: 'pinhole-bench/utility@1', config: { ...cfg, collections: 2 }, seed: cfg.seed, versions: {}, machine: {}, startedAt: new Date(0).toISOString(), durationMs: 0,
-      data: { source: 'synthetic', devices: 4000 }, insights: result.insights, pipelines: result.pipelines, points: result.points,
+      schema: 'pinhole-bench/utility@1',
+      config: { ...cfg, collections: 2 },
+      seed: cfg.seed,
+      versions: {},
+      machine: {},
+      startedAt: new Date(0).toISOString(),
+      durationMs: 0,
+      data: { source: 'synthetic', devices: 4000 },
+      insights: result.insights,
+      pipelines: result.pipelines,
+      points: result.points,
     };
     await writeResults(out, results);
     const md = readFileSync(join(out, 'report.md'), 'utf8');

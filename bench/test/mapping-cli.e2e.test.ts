@@ -25,7 +25,10 @@ function csv(name: string, lines: string[]): string {
 type Run = { status: number | null; stderr: string; r: UtilityResults; report: string };
 function bench(file: string, args: string[]): Run {
   const out = mkdtempSync(join(dir, 'out-'));
-  const p = spawnSync(process.execPath, [BIN, 'utility', '--data', file, '--trials', '1', '--epsilons', '2', '--pipelines', 'raw,central-dp', '--k', '5', ...args, '--out', out], { encoding: 'utf8', timeout: 240_000 });
+  const p = spawnSync(process.execPath, [BIN, 'utility', '--data', file, '--trials', '1', '--epsilons', '2', '--pipelines', 'raw,central-dp', '--k', '5', ...args, '--out', out], {
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
   if (p.status !== 0) return { status: p.status, stderr: p.stderr, r: null as never, report: '' };
   return { status: 0, stderr: p.stderr, r: JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as UtilityResults, report: readFileSync(join(out, 'report.md'), 'utf8') };
 }
@@ -79,7 +82,16 @@ describe('placeholders', () => {
     const dl = ['12', '-', '', 'NaN', 'null', '30', '7', '9'];
     const ping = ['20', '30', '40', '50', '60', '-', 'null', ''];
     for (let u = 0; u < 40; u++) lines.push(`u${u},${dl[u % 8]},${ping[u % 8]},460-00,north`);
-    const { status, stderr, r } = bench(csv('placeholders.csv', lines), ['--map', 'device=user,downlink=dl,rtt=ping,operator=op,region=region', '--defaults', 'networkType=4g', '--domains', DOMAINS, '--insights', 'rtt-mean,downlink-median']);
+    const { status, stderr, r } = bench(csv('placeholders.csv', lines), [
+      '--map',
+      'device=user,downlink=dl,rtt=ping,operator=op,region=region',
+      '--defaults',
+      'networkType=4g',
+      '--domains',
+      DOMAINS,
+      '--insights',
+      'rtt-mean,downlink-median',
+    ]);
     expect(status, stderr).toBe(0);
     // 4 of every 8 downlinks are placeholders: 20 rows rejected as missing, none as invalid
     expect(r.data.rejected).toEqual({ total: 20, byReason: { downlink_missing: 20 } });
@@ -96,7 +108,18 @@ describe('row filters', () => {
     const lines = ['user,dl,NetworkMode,op,region'];
     const modes = ['LTE', '5G', 'HSPA+', 'WIFI', 'lte'];
     for (let u = 0; u < 50; u++) lines.push(`u${u},${10 + u},${modes[u % 5]},460-00,north`);
-    const { status, stderr, r, report } = bench(csv('filters.csv', lines), ['--map', 'device=user,downlink=dl,networkType=NetworkMode,operator=op,region=region', '--where', 'NetworkMode=LTE,5G', '--where', 'op!=460-99', '--domains', DOMAINS, '--insights', 'network-type-share']);
+    const { status, stderr, r, report } = bench(csv('filters.csv', lines), [
+      '--map',
+      'device=user,downlink=dl,networkType=NetworkMode,operator=op,region=region',
+      '--where',
+      'NetworkMode=LTE,5G',
+      '--where',
+      'op!=460-99',
+      '--domains',
+      DOMAINS,
+      '--insights',
+      'network-type-share',
+    ]);
     expect(status, stderr).toBe(0);
     expect(r.data.filtered).toEqual({ total: 20, byCondition: { 'NetworkMode=LTE,5G': 20 } });
     expect(steps(r).find((s) => s.step === 'filter (--where)')).toMatchObject({ rows: 50, kept: 30, dropped: { 'NetworkMode=LTE,5G': 20 } });
@@ -141,7 +164,8 @@ describe('the privacy unit', () => {
 describe('video fields and explained results', () => {
   it('maps video sessions with their units, and computes the video insights on them', () => {
     const lines = ['user,dl,op,nt,activity,bitrate_mbps,stalls,startup_s'];
-    for (let u = 0; u < 80; u++) lines.push(`u${u},${20 + u},460-0${u % 2},${u % 2 ? 'LTE' : '5G'},${u % 4 === 3 ? 'browsing' : 'video'},${(1 + (u % 5) * 0.5).toFixed(1)},${u % 10 === 0 ? 2 : 0},${(1 + (u % 3)).toFixed(1)}`);
+    for (let u = 0; u < 80; u++)
+      lines.push(`u${u},${20 + u},460-0${u % 2},${u % 2 ? 'LTE' : '5G'},${u % 4 === 3 ? 'browsing' : 'video'},${(1 + (u % 5) * 0.5).toFixed(1)},${u % 10 === 0 ? 2 : 0},${(1 + (u % 3)).toFixed(1)}`);
     const { status, stderr, r } = bench(csv('video.csv', lines), [
       '--map',
       'device=user,downlink=dl,operator=op,networkType=nt,activity=activity,videoBitrate=bitrate_mbps:Mbps,stallCount=stalls,startupDelay=startup_s:s',
@@ -165,7 +189,20 @@ describe('video fields and explained results', () => {
     for (let u = 0; u < 12; u++) lines.push(`u${u},${3 + u},460-00,north,c${u % 3}`);
     const domains = join(dir, 'tiny-domains.json');
     writeFileSync(domains, JSON.stringify({ operators: ['460-00'], regions: ['north'], cells: ['north/c0', 'north/c1', 'north/c2'] }));
-    const { status, stderr, r, report } = bench(csv('tiny.csv', lines), ['--map', 'device=user,downlink=dl,operator=op,region=region,cell=city', '--defaults', 'networkType=4g', '--domains', domains, '--insights', 'rtt-mean,worst-cells,poor-share', '--epsilons', '0.5,1', '--k', '1000']);
+    const { status, stderr, r, report } = bench(csv('tiny.csv', lines), [
+      '--map',
+      'device=user,downlink=dl,operator=op,region=region,cell=city',
+      '--defaults',
+      'networkType=4g',
+      '--domains',
+      domains,
+      '--insights',
+      'rtt-mean,worst-cells,poor-share',
+      '--epsilons',
+      '0.5,1',
+      '--k',
+      '1000',
+    ]);
     expect(status, stderr).toBe(0);
     const note = (id: string) => r.insights.find((i) => i.id === id)?.note ?? '';
     expect(note('rtt-mean')).toMatch(/no RTT \(map rtt\)/);

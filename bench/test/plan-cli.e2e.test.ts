@@ -67,7 +67,22 @@ describe('pinhole-bench plan', () => {
   });
 
   it('secagg-ddp: the shares, floors and top-up of the bench’s pipeline, deployable', () => {
-    const plan = generate(['--epsilon', '4', '--insights', 'network-type-share,rtt-mean', '--pipeline', 'secagg-ddp', '--devices', '1500', '--dropout-rate', '0.1', '--rounds-per-period', '2', '--close-at-reports', '1500']);
+    const plan = generate([
+      '--epsilon',
+      '4',
+      '--insights',
+      'network-type-share,rtt-mean',
+      '--pipeline',
+      'secagg-ddp',
+      '--devices',
+      '1500',
+      '--dropout-rate',
+      '0.1',
+      '--rounds-per-period',
+      '2',
+      '--close-at-reports',
+      '1500',
+    ]);
     expect(plan.schedule).toEqual({ roundsPerPeriod: 2, roundSeconds: 302400, closeAtReports: 1500 });
     const c = plan.collections[0]!;
     expect(c.mode).toBe('secagg');
@@ -82,7 +97,10 @@ describe('pinhole-bench plan', () => {
 
   it('writes the same plan from the real command line, and refuses bad options naming them', () => {
     const out = join(dir, 'cli.json');
-    const r = spawnSync(process.execPath, [BIN, 'plan', '--epsilon', '1', '--insights', 'poor-share', '--domains', domainsFile, '--devices', '5000', '--out', out], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [BIN, 'plan', '--epsilon', '1', '--insights', 'poor-share', '--domains', domainsFile, '--devices', '5000', '--out', out], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/poor-by-operator-region\s+ldp/);
     const inProcess = generate(['--epsilon', '1', '--insights', 'poor-share', '--devices', '5000']);

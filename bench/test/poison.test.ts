@@ -19,7 +19,9 @@ import type { PoisonResults } from '../src/poison-output.js';
 const DOMAINS = { operators: ['001-01', '001-02'], regions: ['north', 'south', 'east'], cells: ['north/a'] };
 
 function engine(config: LdpOptions, insight: string) {
-  return makeReleaseEngine(makePlan({ id: 'poison-test', insights: [insight], domains: DOMAINS, budget: { epsilon: 1, delta: 1e-6 }, expectedDevices: 1000, mode: 'ldp', ldp: config }), { allowInsecureRng: true }).collections[0]!;
+  return makeReleaseEngine(makePlan({ id: 'poison-test', insights: [insight], domains: DOMAINS, budget: { epsilon: 1, delta: 1e-6 }, expectedDevices: 1000, mode: 'ldp', ldp: config }), {
+    allowInsecureRng: true,
+  }).collections[0]!;
 }
 
 describe('crafted reports', () => {
@@ -47,7 +49,16 @@ describe('crafted reports', () => {
 });
 
 describe('poisoning through each pipeline (2,000 devices, 1 % and 5 % attackers)', () => {
-  const run = runPoison({ devices: 2_000, seed: 'poison-test', epsilons: [1], fractions: [0, 0.01, 0.05], trials: 4, delta: 1e-6, k: 20, pipelines: ['kanon-only', 'central-dp', 'secagg-ddp', 'prio3-dp', 'ldp-grr', 'ldp-duchi'] });
+  const run = runPoison({
+    devices: 2_000,
+    seed: 'poison-test',
+    epsilons: [1],
+    fractions: [0, 0.01, 0.05],
+    trials: 4,
+    delta: 1e-6,
+    k: 20,
+    pipelines: ['kanon-only', 'central-dp', 'secagg-ddp', 'prio3-dp', 'ldp-grr', 'ldp-duchi'],
+  });
   const at = (pipeline: string, collection: string, fraction: number) => run.points.find((p) => p.pipeline === pipeline && p.collection === collection && p.fraction === fraction)!;
   const [hist, mean] = run.targets;
 
@@ -68,7 +79,7 @@ describe('poisoning through each pipeline (2,000 devices, 1 % and 5 % attackers)
     const p = at('central-dp', 'poor-by-operator-region', 0.05);
     const n = hist!.devices + p.attackers;
     const sigma = discreteGaussianSwapSigma(1, 1e-6);
-    const sd = ((2 * sigma) / n) * 100 / Math.sqrt(4);
+    const sd = (((2 * sigma) / n) * 100) / Math.sqrt(4);
     expect(Math.abs(p.shift.mean - (p.bound as number))).toBeLessThan(4.42 * sd);
   });
 
@@ -125,7 +136,11 @@ describe('pinhole-bench poison', () => {
   it('writes the report format with the prio3-dp row', () => {
     const out = mkdtempSync(join(tmpdir(), 'pinhole-poison-'));
     const BIN = fileURLToPath(new URL('../bin/pinhole-bench.js', import.meta.url));
-    const r = spawnSync(process.execPath, [BIN, 'poison', '--devices', '2000', '--trials', '1', '--fractions', '0,0.01', '--epsilons', '1', '--pipelines', 'kanon-only,central-dp,secagg-ddp,prio3-dp,ldp-grr,ldp-duchi', '--out', out], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(
+      process.execPath,
+      [BIN, 'poison', '--devices', '2000', '--trials', '1', '--fractions', '0,0.01', '--epsilons', '1', '--pipelines', 'kanon-only,central-dp,secagg-ddp,prio3-dp,ldp-grr,ldp-duchi', '--out', out],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
     expect(r.status, r.stderr).toBe(0);
     const files = readdirSync(out);
     for (const f of ['results.json', 'results.csv', 'report.md', 'index.html', 'poison-poor-by-operator-region-eps1.svg', 'poison-rtt-by-operator-eps1-ldp.svg']) expect(files).toContain(f);

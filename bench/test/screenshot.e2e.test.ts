@@ -78,7 +78,18 @@ describe('index.html in headless Chromium', () => {
   beforeAll(() => {
     // fail, do not skip: the CI installs Chromium with this script
     expect(chromiumMissing()).toBeNull();
-    synthetic = run(['--devices', '8000', '--trials', '2', '--epsilons', '1,4,16', '--pipelines', 'raw,kanon-only,central-dp,secagg-ddp,ldp-oue,ldp-olh,ldp-grr,ldp-auto,ldp-hybrid,ldp-duchi', '--insights', 'poor-share,rtt-mean,device-class-share,video-bitrate-median']);
+    synthetic = run([
+      '--devices',
+      '8000',
+      '--trials',
+      '2',
+      '--epsilons',
+      '1,4,16',
+      '--pipelines',
+      'raw,kanon-only,central-dp,secagg-ddp,ldp-oue,ldp-olh,ldp-grr,ldp-auto,ldp-hybrid,ldp-duchi',
+      '--insights',
+      'poor-share,rtt-mean,device-class-share,video-bitrate-median',
+    ]);
     // a CSV without video sessions: the video insight cannot be computed and says why
     const dir = mkdtempSync(join(tmpdir(), 'pinhole-shot-csv-'));
     const lines = ['uid,dl,op,region'];
@@ -86,7 +97,24 @@ describe('index.html in headless Chromium', () => {
     writeFileSync(join(dir, 'x.csv'), `${lines.join('\n')}\n`);
     writeFileSync(join(dir, 'domains.json'), JSON.stringify({ operators: ['460-00', '460-01'], regions: ['r0', 'r1', 'r2'] }));
     dirs.push(dir);
-    csv = run(['--data', join(dir, 'x.csv'), '--map', 'device=uid,downlink=dl,operator=op,region=region', '--defaults', 'networkType=4g', '--domains', join(dir, 'domains.json'), '--trials', '2', '--epsilons', '1,8', '--pipelines', 'raw,central-dp,ldp-oue,ldp-auto', '--insights', 'poor-share,video-rebuffering-share']);
+    csv = run([
+      '--data',
+      join(dir, 'x.csv'),
+      '--map',
+      'device=uid,downlink=dl,operator=op,region=region',
+      '--defaults',
+      'networkType=4g',
+      '--domains',
+      join(dir, 'domains.json'),
+      '--trials',
+      '2',
+      '--epsilons',
+      '1,8',
+      '--pipelines',
+      'raw,central-dp,ldp-oue,ldp-auto',
+      '--insights',
+      'poor-share,video-rebuffering-share',
+    ]);
     dirs.push(synthetic.dir, csv.dir);
   }, 300_000);
   afterAll(() => {

@@ -52,7 +52,24 @@ describe('the table of a run, against the curves it is read from', () => {
     out = mkdtempSync(join(tmpdir(), 'pinhole-target-'));
     const run = spawnSync(
       process.execPath,
-      [BIN, 'utility', '--devices', '20000', '--trials', '4', '--epsilons', '0.5,1,2,4,8,16', '--pipelines', 'raw,kanon-only,central-dp,secagg-ddp,ldp-oue,ldp-olh,ldp-auto,ldp-hybrid', '--insights', 'poor-share,rtt-mean,device-class-share,worst-cells', '--targets', 'absolute_pp=3,rtt-mean=0.05', '--out', out],
+      [
+        BIN,
+        'utility',
+        '--devices',
+        '20000',
+        '--trials',
+        '4',
+        '--epsilons',
+        '0.5,1,2,4,8,16',
+        '--pipelines',
+        'raw,kanon-only,central-dp,secagg-ddp,ldp-oue,ldp-olh,ldp-auto,ldp-hybrid',
+        '--insights',
+        'poor-share,rtt-mean,device-class-share,worst-cells',
+        '--targets',
+        'absolute_pp=3,rtt-mean=0.05',
+        '--out',
+        out,
+      ],
       { encoding: 'utf8', timeout: 240_000 },
     );
     expect(run.status, run.stderr).toBe(0);
@@ -65,7 +82,10 @@ describe('the table of a run, against the curves it is read from', () => {
     for (const ins of r.insights.filter((i) => !i.id.startsWith('frequency-rmse.'))) {
       for (const pl of r.pipelines.filter((p) => p.id !== 'raw')) {
         const has = r.points.some((p) => p.insight === ins.id && p.pipeline === pl.id);
-        expect(table.some((t) => t.insight === ins.id && t.pipeline === pl.id), `${ins.id} ${pl.id}`).toBe(has);
+        expect(
+          table.some((t) => t.insight === ins.id && t.pipeline === pl.id),
+          `${ins.id} ${pl.id}`,
+        ).toBe(has);
       }
     }
     const target = (id: string) => table.find((t) => t.insight === id)?.target;

@@ -20,8 +20,7 @@ beforeAll(async () => {
   result = await sweep(data, { insights: cfg.insights, pipelines: cfg.pipelines, epsilons: cfg.epsilons, delta: cfg.delta, k: cfg.k, trials: cfg.trials, seed: cfg.seed, mode: cfg.mode });
 }, 300_000);
 
-const at = (insight: string, pipeline: string): ResultPoint[] =>
-  result.points.filter((p) => p.insight === insight && p.pipeline === pipeline).sort((a, b) => a.epsilon - b.epsilon);
+const at = (insight: string, pipeline: string): ResultPoint[] => result.points.filter((p) => p.insight === insight && p.pipeline === pipeline).sort((a, b) => a.epsilon - b.epsilon);
 /**
  * Half of a point's 95 % interval: t(0.975, T-1)·s/√T with T = 5 trials (t = 2.776). The "no worse
  * beyond noise" checks below allow mean₂ ≤ mean₁ + h₁ + h₂. For two equal means with equal spread s
@@ -133,7 +132,7 @@ describe('quick preset: the ordering a researcher expects', () => {
     }
   });
 
-  it("measured LDP and central frequency errors agree with the closed form", () => {
+  it('measured LDP and central frequency errors agree with the closed form', () => {
     // For one trial, MSE = mean_v e_v^2 with e_v ~ N(0, s_v^2) independent across buckets (exact
     // for the unary and local-hashing tallies' marginals, approximately for the rest, n = 1e5), so
     // Var(MSE) = 2 Σ s_v^4 / d^2 and RMSE = sqrt(MSE) has relative sd ≈ sd(MSE) / (2 E[MSE]). Over T

@@ -14,4 +14,17 @@ import { loadMobileBandwidth } from '../src/mobilebandwidth.js';
 const loaded = loadMobileBandwidth();
 const figures = checkCalibration(measureCalibration(loaded.table));
 writeFileSync(CALIBRATION_FILE, `${JSON.stringify(figures, null, 2)}\n`);
-console.log(JSON.stringify({ ...figures, downlink: Object.fromEntries(Object.entries(figures.downlink).map(([k, v]) => [k, { ...v, knots: undefined }])), rsrp4g: { ...figures.rsrp4g, knots: undefined }, rsrq4g: { ...figures.rsrq4g, knots: undefined }, sinr4g: { ...figures.sinr4g, knots: undefined }, wifiRssi: { ...figures.wifiRssi, knots: undefined } }, null, 1));
+console.log(
+  JSON.stringify(
+    {
+      ...figures,
+      downlink: Object.fromEntries(Object.entries(figures.downlink).map(([k, v]) => [k, { ...v, knots: undefined }])),
+      rsrp4g: { ...figures.rsrp4g, knots: undefined },
+      rsrq4g: { ...figures.rsrq4g, knots: undefined },
+      sinr4g: { ...figures.sinr4g, knots: undefined },
+      wifiRssi: { ...figures.wifiRssi, knots: undefined },
+    },
+    null,
+    1,
+  ),
+);

@@ -14,9 +14,8 @@ import { type MeasurementTable } from './table.js';
 
 /** Probability levels of the quantile knots: dense in the tails, where "poor" shares live. */
 export const KNOT_LEVELS: readonly number[] = Object.freeze([
-  0, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.1, 0.125, 0.15, 0.175, 0.2, 0.225, 0.25, 0.275, 0.3,
-  0.325, 0.35, 0.375, 0.4, 0.425, 0.45, 0.475, 0.5, 0.525, 0.55, 0.575, 0.6, 0.625, 0.65, 0.675, 0.7, 0.725, 0.75, 0.775, 0.8, 0.825, 0.85, 0.875,
-  0.9, 0.91, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 0.999, 1,
+  0, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.1, 0.125, 0.15, 0.175, 0.2, 0.225, 0.25, 0.275, 0.3, 0.325, 0.35, 0.375, 0.4, 0.425, 0.45, 0.475, 0.5,
+  0.525, 0.55, 0.575, 0.6, 0.625, 0.65, 0.675, 0.7, 0.725, 0.75, 0.775, 0.8, 0.825, 0.85, 0.875, 0.9, 0.91, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 0.999, 1,
 ]);
 
 /** Empirical quantile, type 7 (linear between order statistics), of sorted values. */
@@ -218,14 +217,36 @@ export function measureCalibration(table: MeasurementTable): CalibrationFigures 
       shareBelow1: round(dl.filter((v) => v < 1).length / dl.length),
       p10: round(quantileSorted(s, 0.1)),
       p90: round(quantileSorted(s, 0.9)),
-      operatorMedian: Object.fromEntries(Object.entries(byOp).sort().map(([k, v]) => [k, round(quantileSorted(sortedOf(v), 0.5))])),
-      operatorRows: Object.fromEntries(Object.entries(byOp).sort().map(([k, v]) => [k, v.length])),
+      operatorMedian: Object.fromEntries(
+        Object.entries(byOp)
+          .sort()
+          .map(([k, v]) => [k, round(quantileSorted(sortedOf(v), 0.5))]),
+      ),
+      operatorRows: Object.fromEntries(
+        Object.entries(byOp)
+          .sort()
+          .map(([k, v]) => [k, v.length]),
+      ),
       knots: knotsOf(dl, 'log', 1),
-      operatorKnots: Object.fromEntries(Object.entries(byOp).sort().map(([k, v]) => [k, knotsOf(v, 'log', 1)])),
-      operatorShareBelow1: Object.fromEntries(Object.entries(byOp).sort().map(([k, v]) => [k, round(v.filter((x) => x < 1).length / v.length)])),
+      operatorKnots: Object.fromEntries(
+        Object.entries(byOp)
+          .sort()
+          .map(([k, v]) => [k, knotsOf(v, 'log', 1)]),
+      ),
+      operatorShareBelow1: Object.fromEntries(
+        Object.entries(byOp)
+          .sort()
+          .map(([k, v]) => [k, round(v.filter((x) => x < 1).length / v.length)]),
+      ),
       cityComponent: varianceComponents(rows.map(cellOf), scores).between,
-      regionComponent: varianceComponents(rows.map((i) => c.region[i] as number), scores).between,
-      deviceComponent: varianceComponents(rows.map((i) => c.device[i] as number), scores).between,
+      regionComponent: varianceComponents(
+        rows.map((i) => c.region[i] as number),
+        scores,
+      ).between,
+      deviceComponent: varianceComponents(
+        rows.map((i) => c.device[i] as number),
+        scores,
+      ).between,
     };
   }
   const signal = (g: '4g' | 'wifi', col: Float32Array): SignalFigures & { rows4: number[] } => {
@@ -236,7 +257,10 @@ export function measureCalibration(table: MeasurementTable): CalibrationFigures 
       rows: rows.length,
       median: round(quantileSorted(sortedOf(v), 0.5)),
       knots: integerKnots(v),
-      rankCorrelationWithDownlink: rankCorrelation(v, rows.map((i) => c.downlinkMbps[i] as number)),
+      rankCorrelationWithDownlink: rankCorrelation(
+        v,
+        rows.map((i) => c.downlinkMbps[i] as number),
+      ),
       rows4: rows,
     };
   };

@@ -48,7 +48,21 @@ const correlation = (param: string, value: unknown): number => checkNumber(param
 
 function checkDownlink(param: string, value: unknown): void {
   const o = checkObject(param, value);
-  const fields = ['rows', 'median', 'shareBelow1', 'p10', 'p90', 'operatorMedian', 'operatorRows', 'knots', 'operatorKnots', 'operatorShareBelow1', 'cityComponent', 'regionComponent', 'deviceComponent'];
+  const fields = [
+    'rows',
+    'median',
+    'shareBelow1',
+    'p10',
+    'p90',
+    'operatorMedian',
+    'operatorRows',
+    'knots',
+    'operatorKnots',
+    'operatorShareBelow1',
+    'cityComponent',
+    'regionComponent',
+    'deviceComponent',
+  ];
   onlyFields(param, o, fields);
   count(`${param}.rows`, o.rows);
   for (const f of ['median', 'p10', 'p90']) checkFinite(`${param}.${f}`, o[f]);

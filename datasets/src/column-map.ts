@@ -6,7 +6,6 @@ import { checkString, invalid } from '@pinhole/core/validate';
 import { type TableNumericField, type TableStreamingField } from './table.js';
 import { FIELD_UNITS, type UnitField, unitFactor } from './units.js';
 
-
 /** The table fields a CSV column can feed, by their short names (`--map downlink=DL_bitrate`). */
 export const MAP_FIELDS = [
   'downlink',

@@ -12,7 +12,6 @@ import { type Conversion } from './load-report.js';
 import { type TableNumericField, type TableStreamingField } from './table.js';
 import { FIELD_UNITS, type UnitField, unitFactor } from './units.js';
 
-
 /** A row filter on a raw column: keep rows whose value is (or, negated, is not) one of `values` (trimmed, case-insensitive). */
 export interface WhereCondition {
   readonly column: string;

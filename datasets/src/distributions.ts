@@ -11,9 +11,7 @@ export function normalCdf(x: number): number {
   const r =
     t *
     Math.exp(
-      -z * z -
-        1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+      -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? 1 - r / 2 : r / 2;
 }
@@ -113,7 +111,8 @@ const SCALE = GRID_STEPS / (2 * Z_RANGE);
 
 export function lookup(table: Float64Array, z: number): number {
   let u = (z + Z_RANGE) * SCALE;
-  if (!(u > 0)) u = 0; // NaN-safe clamp
+  if (!(u > 0))
+    u = 0; // NaN-safe clamp
   else if (u >= GRID_STEPS) return table[GRID_STEPS] as number;
   const g = u | 0;
   const a = table[g] as number;

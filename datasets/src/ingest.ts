@@ -72,7 +72,10 @@ export class Ingest {
   /** per mapped field: counts, and the first values read (before the unit conversion) for the unit checks */
   readonly stats = new Map<string, { column: string; values: number; absent: number; notANumber: number; outOfRange: number; sample: number[] }>();
 
-  private stat(spec: RowSpec, field: TableNumericField | TableStreamingField): { column: string; values: number; absent: number; notANumber: number; outOfRange: number; sample: number[] } | undefined {
+  private stat(
+    spec: RowSpec,
+    field: TableNumericField | TableStreamingField,
+  ): { column: string; values: number; absent: number; notANumber: number; outOfRange: number; sample: number[] } | undefined {
     const names = spec.fieldNames[field];
     if (names === undefined) return undefined;
     let st = this.stats.get(names[0]);

@@ -12,7 +12,6 @@ import { Ingest, type RowSpec } from './ingest.js';
 import { type Conversion, type LoadResult } from './load-report.js';
 import { findRealData, MOBILEBANDWIDTH_FILES, MOBILEBANDWIDTH_FOLDER, type MobileBandwidthFile, mobileBandwidthFile } from './real-data.js';
 
-
 export interface MobileBandwidthOptions {
   /** the folder holding 4G.csv …; default: `findRealData()` */
   readonly dir?: string;
@@ -30,7 +29,17 @@ export interface MobileBandwidthOptions {
 
 /** The column mapping of each file (documented in README.md). */
 export const MOBILEBANDWIDTH_MAPS: Readonly<Record<MobileBandwidthFile, ColumnMap>> = Object.freeze({
-  '4G': { downlink: 'bandwidth_Mbps', networkType: 'network_type', operator: 'user_isp_id', region: 'user_region_id', cell: 'user_city_id', device: 'user_uid', rsrp: 'cell_rsrp', rsrq: 'cell_rsrq', sinr: 'cell_rssnr' },
+  '4G': {
+    downlink: 'bandwidth_Mbps',
+    networkType: 'network_type',
+    operator: 'user_isp_id',
+    region: 'user_region_id',
+    cell: 'user_city_id',
+    device: 'user_uid',
+    rsrp: 'cell_rsrp',
+    rsrq: 'cell_rsrq',
+    sinr: 'cell_rssnr',
+  },
   // The NR signal columns are sentinels (-44) or sign-flipped; no LTE anchor signal is in the file.
   '5G': { downlink: 'bandwidth_Mbps', networkType: 'network_type', operator: 'user_isp_id', region: 'user_region_id', cell: 'user_city_id', device: 'user_uid' },
   wifi4: { downlink: 'bandwidth_Mbps', networkType: 'network_type', operator: 'user_isp_id', region: 'user_region_id', cell: 'user_city_id', device: 'user_uid', wifiRssi: 'wifi_rssi' },

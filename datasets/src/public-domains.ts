@@ -54,5 +54,5 @@ export const MOBILEBANDWIDTH_REGIONS: readonly string[] = Object.freeze([
 /** Where those lists come from, for a report. */
 export const MOBILEBANDWIDTH_DOMAINS_SOURCE = Object.freeze({
   operators: 'the three Chinese network operators (ITU-T E.212 codes 460-00, 460-01, 460-11)',
-  regions: "China's 34 province-level divisions in the files' pinyin, plus \"weizhi\" (unknown)",
+  regions: 'China\'s 34 province-level divisions in the files\' pinyin, plus "weizhi" (unknown)',
 });

@@ -85,9 +85,7 @@ export interface ExtraColumn {
   readonly codes: Uint32Array;
 }
 
-export type TableSource =
-  | { readonly kind: 'synthetic'; readonly seed: string; readonly deviceStart: number; readonly devices: number }
-  | { readonly kind: 'csv'; readonly files: readonly string[] };
+export type TableSource = { readonly kind: 'synthetic'; readonly seed: string; readonly deviceStart: number; readonly devices: number } | { readonly kind: 'csv'; readonly files: readonly string[] };
 
 export interface MeasurementTable {
   /** number of rows (measurements) */
@@ -218,7 +216,7 @@ export function checkTable(value: unknown, param = 'table'): MeasurementTable {
   };
   for (const [name, kind] of Object.entries(kinds)) {
     const col = (cols as unknown as Record<string, unknown>)[name];
-    if (!(col instanceof kind) || (col).length !== n) {
+    if (!(col instanceof kind) || col.length !== n) {
       throw invalid(`${param}.columns.${name}`, `a ${kind.name} of length ${n}`, col);
     }
   }

@@ -88,7 +88,7 @@ export function unitWarnings(stats: ReadonlyMap<string, FieldStats & { readonly 
       : `the median ${field} is ${fmt(now.median)} ${conv.schemaUnit}, implausible for real data (expected ${(PLAUSIBLE_MEDIAN[field] as readonly number[]).join(' to ')} ${conv.schemaUnit})`;
     const cause = best
       ? `; the values fit ${best.unit}: write ${field}=${conv.column}:${best.unit.replace('/s', 'ps').replace('bitps', 'bps')}`
-      : '; a wrong unit is the usual cause: state the column\'s unit (' + unitsFor(field).join(', ') + ')';
+      : "; a wrong unit is the usual cause: state the column's unit (" + unitsFor(field).join(', ') + ')';
     out.push(Object.freeze({ field, column: conv.column, message: `${problem} (${reading})${cause}`, ...(best ? { suggestedUnit: best.unit } : {}) }));
   }
   return out;

@@ -51,7 +51,7 @@ const SPELLINGS: Readonly<Record<string, string>> = {
   sec: 's',
   ms: 'ms',
   us: 'µs',
-  'µs': 'µs',
+  µs: 'µs',
   dbm: 'dBm',
   db: 'dB',
   ratio: 'ratio',
@@ -61,7 +61,18 @@ const SPELLINGS: Readonly<Record<string, string>> = {
   pct: '%',
   count: 'count',
 };
-const EXACT: Readonly<Record<string, string>> = { 'MB/s': 'MB/s', MBps: 'MB/s', 'kB/s': 'kB/s', 'KB/s': 'kB/s', kBps: 'kB/s', KBps: 'kB/s', 'B/s': 'B/s', Bps: 'B/s', 'Mb/s': 'Mbit/s', 'Gb/s': 'Gbit/s' };
+const EXACT: Readonly<Record<string, string>> = {
+  'MB/s': 'MB/s',
+  MBps: 'MB/s',
+  'kB/s': 'kB/s',
+  'KB/s': 'kB/s',
+  kBps: 'kB/s',
+  KBps: 'kB/s',
+  'B/s': 'B/s',
+  Bps: 'B/s',
+  'Mb/s': 'Mbit/s',
+  'Gb/s': 'Gbit/s',
+};
 
 /** Mapped fields with a unit: their schema unit, expressed as a unit above. */
 export const FIELD_UNITS = Object.freeze({

@@ -3,17 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateNetworkSample } from '@pinhole/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  checkTable,
-  findRealData,
-  loadCsv,
-  loadCsvString,
-  loadMobileBandwidth,
-  measurements,
-  parseColumnMap,
-  toNetworkSample,
-  TIMESTAMP_PLACEHOLDER,
-} from '../src/index.js';
+import { checkTable, findRealData, loadCsv, loadCsvString, loadMobileBandwidth, measurements, parseColumnMap, toNetworkSample, TIMESTAMP_PLACEHOLDER } from '../src/index.js';
 import { expectPinholeError } from '@pinhole/core/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'pinhole-datasets-'));

@@ -8,7 +8,8 @@ import { seededRng } from '@pinhole/core/seeded';
 import { describe, expect, it } from 'vitest';
 import { type LoadResult, boundRowsPerUnit, loadCsvString, otherCellOf, restrictToDomains, summarizeTable, toNetworkSample } from '../src/index.js';
 
-const col = (r: LoadResult, name: 'downlinkMbps' | 'rttMs' | 'uplinkMbps' | 'videoBitrateKbps' | 'startupDelayMs' | 'rebufferRatio' | 'stallCount') => Array.from(r.table.columns[name] as ArrayLike<number>);
+const col = (r: LoadResult, name: 'downlinkMbps' | 'rttMs' | 'uplinkMbps' | 'videoBitrateKbps' | 'startupDelayMs' | 'rebufferRatio' | 'stallCount') =>
+  Array.from(r.table.columns[name] as ArrayLike<number>);
 
 describe('units per column', () => {
   const text = 'uid,dl,ul,ping\nu1,25000,5000,0.035\nu2,800,200,0.120\nu3,120000,30000,0.8\n';
@@ -47,7 +48,19 @@ describe('units per column', () => {
 });
 
 describe('missing-value placeholders', () => {
-  const text = ['uid,dl,ping,op', 'u1,10,20,460-00', 'u2,-,30,460-00', 'u3,,40,460-00', 'u4,NaN,50,460-00', 'u5,null,60,460-00', 'u6,12,-,460-00', 'u7,14,,460-00', 'u8,16,NULL,460-00', 'u9,18,n/a,-', 'u10,20,nan,460-00'].join('\n');
+  const text = [
+    'uid,dl,ping,op',
+    'u1,10,20,460-00',
+    'u2,-,30,460-00',
+    'u3,,40,460-00',
+    'u4,NaN,50,460-00',
+    'u5,null,60,460-00',
+    'u6,12,-,460-00',
+    'u7,14,,460-00',
+    'u8,16,NULL,460-00',
+    'u9,18,n/a,-',
+    'u10,20,nan,460-00',
+  ].join('\n');
   const r = loadCsvString(text, { map: 'device=uid,downlink=dl,rtt=ping,operator=op', defaults: { networkType: 'wifi' } });
 
   it('reads -, empty, NaN and null as absent: a missing downlink rejects the row as missing, never as invalid', () => {

@@ -114,7 +114,11 @@ describe('real data', () => {
     }
     expect(n).toBe(t.length);
     expect(t.columns.timestamp.every((v) => Number.isNaN(v))).toBe(true);
-    const users4g = new Set(raw('4G.csv').filter((r) => r.user_isp_id !== '\u03b4\u05aa').map((r) => r.user_uid));
+    const users4g = new Set(
+      raw('4G.csv')
+        .filter((r) => r.user_isp_id !== '\u03b4\u05aa')
+        .map((r) => r.user_uid),
+    );
     const only4g = loadMobileBandwidth({ dir: dir as string, files: ['4G'] });
     expect(only4g.table.deviceCount).toBe(users4g.size);
     expect(new Set(Array.from({ length: only4g.table.deviceCount }, (_, d) => only4g.table.deviceId(d)))).toEqual(users4g);

@@ -24,7 +24,22 @@ import {
 import { Z_1E5 } from './helpers.js';
 import { BAD_NUMBERS, expectPinholeError } from '@pinhole/core/testing';
 
-const NETWORK_COLUMNS = ['networkType', 'deviceClass', 'operator', 'region', 'cell', 'device', 'downlinkMbps', 'uplinkMbps', 'rttMs', 'rsrpDbm', 'rsrqDb', 'sinrDb', 'wifiRssiDbm', 'timestamp'] as const;
+const NETWORK_COLUMNS = [
+  'networkType',
+  'deviceClass',
+  'operator',
+  'region',
+  'cell',
+  'device',
+  'downlinkMbps',
+  'uplinkMbps',
+  'rttMs',
+  'rsrpDbm',
+  'rsrqDb',
+  'sinrDb',
+  'wifiRssiDbm',
+  'timestamp',
+] as const;
 const COLUMNS = [...NETWORK_COLUMNS, 'activity', 'videoBitrateKbps', 'rebufferRatio', 'stallCount', 'startupDelayMs'] as const;
 
 function rowsEqual(a: MeasurementTable, aStart: number, b: MeasurementTable, bStart: number, n: number): boolean {
@@ -265,7 +280,17 @@ describe('synthetic generator: bad input', () => {
     bad({ devices: 1, seed: 1, operators: [] }, 'options.operators');
     bad({ devices: 1, seed: 1, operators: 'x' }, 'options.operators');
     bad({ devices: 1, seed: 1, operators: [{ id: 'x', share: 1 }] }, 'options.operators[0].id');
-    bad({ devices: 1, seed: 1, operators: [{ id: '001-01', share: 0.5 }, { id: '001-01', share: 0.5 }] }, 'options.operators[1].id');
+    bad(
+      {
+        devices: 1,
+        seed: 1,
+        operators: [
+          { id: '001-01', share: 0.5 },
+          { id: '001-01', share: 0.5 },
+        ],
+      },
+      'options.operators[1].id',
+    );
     for (const v of [...BAD_NUMBERS, 0, -0.1, 1.1]) bad({ devices: 1, seed: 1, operators: [{ id: '001-01', share: v }] }, 'options.operators[0].share');
     bad({ devices: 1, seed: 1, operators: [{ id: '001-01', share: 0.5 }] }, 'options.operators');
     bad({ devices: 1, seed: 1, operators: [{ id: '001-01', share: 1, name: 3 }] }, 'options.operators[0].name');
@@ -280,7 +305,15 @@ describe('synthetic generator: bad input', () => {
   });
 
   it('accepts custom operators and a fixed network mix', () => {
-    const t = generateSyntheticTable({ devices: 500, seed: 1, operators: [{ id: '262-01', name: 'A', share: 0.6 }, { id: '262-02', name: 'B', share: 0.4, quality: -1 }], networkMix: { '4g': 1 } });
+    const t = generateSyntheticTable({
+      devices: 500,
+      seed: 1,
+      operators: [
+        { id: '262-01', name: 'A', share: 0.6 },
+        { id: '262-02', name: 'B', share: 0.4, quality: -1 },
+      ],
+      networkMix: { '4g': 1 },
+    });
     expect(t.domains.operator.values).toEqual(['262-01', '262-02']);
     expect(t.columns.networkType.every((x) => x === NETWORK_TYPES.indexOf('4g'))).toBe(true);
     for (const m of measurements(t)) validateNetworkSample(m.sample);
@@ -344,14 +377,20 @@ describe('synthetic generator: video sessions', () => {
 
   // Each check below allows Z_1E5 = 4.42 clustered standard errors: a false failure about 1e-5 each.
   it('has the assumed share of video sessions and the published share with rebuffering', () => {
-    const video = clustered(() => true, (i) => (isVideo(i) ? 1 : 0));
+    const video = clustered(
+      () => true,
+      (i) => (isVideo(i) ? 1 : 0),
+    );
     expect(Math.abs(video.mean - VIDEO_SESSION_SHARE)).toBeLessThan(Z_1E5 * video.se);
     const stalled = clustered(isVideo, (i) => ((c.stallCount[i] as number) > 0 ? 1 : 0));
     expect(Math.abs(stalled.mean - VIDEO_REBUFFERING_SHARE)).toBeLessThan(Z_1E5 * stalled.se);
     // per network type the share follows the compiled model
     const model = videoModel(syntheticModel({ seed: 'video' }).networkMix);
     for (let ty = 0; ty < NETWORK_TYPES.length; ty++) {
-      const perType = clustered((i) => isVideo(i) && c.networkType[i] === ty, (i) => ((c.stallCount[i] as number) > 0 ? 1 : 0));
+      const perType = clustered(
+        (i) => isVideo(i) && c.networkType[i] === ty,
+        (i) => ((c.stallCount[i] as number) > 0 ? 1 : 0),
+      );
       expect(Math.abs(perType.mean - (model.rebufferingShare[ty] as number)), NETWORK_TYPES[ty]).toBeLessThan(Z_1E5 * perType.se);
     }
   });

@@ -46,7 +46,11 @@ const planValue = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
   anything,
 );
-const planEdit: fc.Arbitrary<PlanEdit> = fc.record({ path: fc.nat(), action: fc.constantFrom('delete' as const, 'set' as const, 'set' as const, 'set' as const, 'extra' as const, 'duplicate' as const), value: planValue });
+const planEdit: fc.Arbitrary<PlanEdit> = fc.record({
+  path: fc.nat(),
+  action: fc.constantFrom('delete' as const, 'set' as const, 'set' as const, 'set' as const, 'extra' as const, 'duplicate' as const),
+  value: planValue,
+});
 
 /** Whether an edit may go into `v`: plain objects and arrays only (an edit may have put a typed array, a boxed string or a frozen value on the path). */
 function editable(v: unknown): v is Record<string | number, unknown> {
@@ -95,19 +99,27 @@ function snapshot(v: unknown, seen = new Map<object, unknown>()): unknown {
 
 const PLAN_CODES = ['invalid_argument', 'budget_exceeded', 'invalid_state', 'unsupported'] as const;
 
-const checkPlanRandom = target('plans: checkPlan on random documents', fc.oneof(anything, fc.jsonValue({ maxDepth: 3 }), fc.dictionary(fc.constantFrom('format', 'version', 'id', 'revision', 'budget', 'collections', 'domains', 'insights', 'x'), planValue)), (doc) => {
-  acceptOrReject(() => checkPlan(doc), PLAN_CODES, 'checkPlan');
-});
+const checkPlanRandom = target(
+  'plans: checkPlan on random documents',
+  fc.oneof(anything, fc.jsonValue({ maxDepth: 3 }), fc.dictionary(fc.constantFrom('format', 'version', 'id', 'revision', 'budget', 'collections', 'domains', 'insights', 'x'), planValue)),
+  (doc) => {
+    acceptOrReject(() => checkPlan(doc), PLAN_CODES, 'checkPlan');
+  },
+);
 
-const checkPlanMutated = target('plans: checkPlan and the engine on mutated plan documents', fc.tuple(fc.nat({ max: 2 }), fc.array(planEdit, { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 199 })), ([which, edits, buildIndex]) => {
-  const doc = structuredClone(DOCUMENTS[which] as Record<string, unknown>);
-  for (const e of edits) applyEdit(doc, PATHS[which] as (string | number)[][], e);
-  const before = snapshot(doc);
-  const plan = acceptOrReject(() => checkPlan(doc), PLAN_CODES, 'checkPlan');
-  must(isDeepStrictEqual(snapshot(doc), before), 'checkPlan modified its input');
-  // the engine's deeper checks (exact arithmetic, noise plans) on one accepted document in 200
-  if (plan !== null && buildIndex === 0) acceptOrReject(() => makeReleaseEngine(doc, { allowInsecureRng: true }), PLAN_CODES, 'makeReleaseEngine');
-});
+const checkPlanMutated = target(
+  'plans: checkPlan and the engine on mutated plan documents',
+  fc.tuple(fc.nat({ max: 2 }), fc.array(planEdit, { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 199 })),
+  ([which, edits, buildIndex]) => {
+    const doc = structuredClone(DOCUMENTS[which] as Record<string, unknown>);
+    for (const e of edits) applyEdit(doc, PATHS[which] as (string | number)[][], e);
+    const before = snapshot(doc);
+    const plan = acceptOrReject(() => checkPlan(doc), PLAN_CODES, 'checkPlan');
+    must(isDeepStrictEqual(snapshot(doc), before), 'checkPlan modified its input');
+    // the engine's deeper checks (exact arithmetic, noise plans) on one accepted document in 200
+    if (plan !== null && buildIndex === 0) acceptOrReject(() => makeReleaseEngine(doc, { allowInsecureRng: true }), PLAN_CODES, 'makeReleaseEngine');
+  },
+);
 
 const SECAGG_PLUGIN = secureAggregation({ honestButCurious: true });
 
@@ -116,15 +128,19 @@ const SECAGG_PLUGIN = secureAggregation({ honestButCurious: true });
  * the server's: on the same mutated documents the device never accepts what the server refuses,
  * and for a plan whose modes it runs it reads exactly what the server reads.
  */
-const devicePlanMutated = target('plans: a device never accepts a mutated plan the server refuses, and reads an accepted one as the server does', fc.tuple(fc.nat({ max: 2 }), fc.array(planEdit, { minLength: 1, maxLength: 3 }), fc.boolean()), ([which, edits, withSecagg]) => {
-  const doc = structuredClone(DOCUMENTS[which] as Record<string, unknown>);
-  for (const e of edits) applyEdit(doc, PATHS[which] as (string | number)[][], e);
-  const server = acceptOrReject(() => checkPlan(doc), PLAN_CODES, 'checkPlan');
-  const device = acceptOrReject(() => checkDevicePlan(doc, withSecagg ? SECAGG_PLUGIN : undefined), PLAN_CODES, 'checkDevicePlan');
-  if (device !== null) must(server !== null && isDeepStrictEqual(device, server), 'the device accepted a plan the server refuses, or read it differently');
-  const runs = server !== null && server.collections.every((c) => c.mode === 'ldp' || c.mode === 'central' || (c.mode === 'secagg' && withSecagg));
-  if (runs) must(device !== null, 'the device refused a plan the server accepts, of modes it runs');
-});
+const devicePlanMutated = target(
+  'plans: a device never accepts a mutated plan the server refuses, and reads an accepted one as the server does',
+  fc.tuple(fc.nat({ max: 2 }), fc.array(planEdit, { minLength: 1, maxLength: 3 }), fc.boolean()),
+  ([which, edits, withSecagg]) => {
+    const doc = structuredClone(DOCUMENTS[which] as Record<string, unknown>);
+    for (const e of edits) applyEdit(doc, PATHS[which] as (string | number)[][], e);
+    const server = acceptOrReject(() => checkPlan(doc), PLAN_CODES, 'checkPlan');
+    const device = acceptOrReject(() => checkDevicePlan(doc, withSecagg ? SECAGG_PLUGIN : undefined), PLAN_CODES, 'checkDevicePlan');
+    if (device !== null) must(server !== null && isDeepStrictEqual(device, server), 'the device accepted a plan the server refuses, or read it differently');
+    const runs = server !== null && server.collections.every((c) => c.mode === 'ldp' || c.mode === 'central' || (c.mode === 'secagg' && withSecagg));
+    if (runs) must(device !== null, 'the device refused a plan the server accepts, of modes it runs');
+  },
+);
 
 /** What a device of a plan uploads: one entry per report-entry collection, from its seed. */
 function deviceReport(engine: ReleaseEngine, roundId: string, seed: number): Uint8Array {
@@ -165,7 +181,15 @@ const upload: fc.Arbitrary<Upload> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('repeat' as const) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('mutated' as const), seed: fc.integer(), m: mutations }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('confused' as const), payload: wirePayload }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('misplaced' as const), seed: fc.integer(), field: fc.constantFrom('plan' as const, 'revision' as const, 'round' as const, 'collection' as const, 'group' as const, 'bytes' as const, 'duplicate' as const), value: fc.oneof(wirePayload, fc.constantFrom(-1, 0, 1, 2, 99, 'r0', 'other', 'network-type-by-region', 'rtt-by-operator', 'device-class')) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('misplaced' as const),
+      seed: fc.integer(),
+      field: fc.constantFrom('plan' as const, 'revision' as const, 'round' as const, 'collection' as const, 'group' as const, 'bytes' as const, 'duplicate' as const),
+      value: fc.oneof(wirePayload, fc.constantFrom(-1, 0, 1, 2, 99, 'r0', 'other', 'network-type-by-region', 'rtt-by-operator', 'device-class')),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('object' as const), value: anything }) },
 );
 
@@ -190,8 +214,19 @@ function uploadOf(engine: ReleaseEngine, roundId: string, u: Upload, last: Uint8
       const rng = caseRng(u.seed ^ 0x5bd1e995);
       const entries = engine.plan.collections
         .filter((c) => c.mode !== 'secagg')
-        .map((c) => deviceEntry(c, c.kind === 'histogram' ? { bucket: 0 } : { group: 0, value: 10 }, rng, { allowInsecureRng: true, ...(MECHANISMS.has(c.id) && engine === ENGINES[0] ? { mechanism: MECHANISMS.get(c.id) as never } : {}) }));
-      const payload: Record<string, unknown> = { plan: engine.plan.id, revision: engine.plan.revision, round: roundId, id: makeReportId(rng, { allowInsecureRng: true }), entries: entries.map((e) => ({ ...e })) };
+        .map((c) =>
+          deviceEntry(c, c.kind === 'histogram' ? { bucket: 0 } : { group: 0, value: 10 }, rng, {
+            allowInsecureRng: true,
+            ...(MECHANISMS.has(c.id) && engine === ENGINES[0] ? { mechanism: MECHANISMS.get(c.id) as never } : {}),
+          }),
+        );
+      const payload: Record<string, unknown> = {
+        plan: engine.plan.id,
+        revision: engine.plan.revision,
+        round: roundId,
+        id: makeReportId(rng, { allowInsecureRng: true }),
+        entries: entries.map((e) => ({ ...e })),
+      };
       const list = payload.entries as Record<string, unknown>[];
       switch (u.field) {
         case 'plan':
@@ -256,7 +291,10 @@ function roundModel(which: 0 | 1): FuzzTarget {
     for (const c of engine.collections) {
       const ea = c.estimate(a.tally(c.id), { rng: caseRng(seed) });
       const eb = c.estimate(b.tally(c.id), { rng: caseRng(seed) });
-      must(a.tally(c.id).cohort === b.tally(c.id).cohort && isDeepStrictEqual(ea.values, eb.values) && isDeepStrictEqual(ea.contributors, eb.contributors), 'a round that refused uploads estimates something else');
+      must(
+        a.tally(c.id).cohort === b.tally(c.id).cohort && isDeepStrictEqual(ea.values, eb.values) && isDeepStrictEqual(ea.contributors, eb.contributors),
+        'a round that refused uploads estimates something else',
+      );
     }
   });
 }
@@ -295,10 +333,14 @@ const tallyInputs = target('engine: collection tallies refuse bad input and keep
     return { cohort: t.cohort, values: est.values, contributors: est.contributors };
   };
   const before = state();
-  const ok = acceptOrReject(() => {
-    (t[input.method] as (x: unknown, y: unknown) => void).call(t, input.a, input.b);
-    return true;
-  }, ['invalid_argument', 'invalid_state'], `tally.${input.method}`);
+  const ok = acceptOrReject(
+    () => {
+      (t[input.method] as (x: unknown, y: unknown) => void).call(t, input.a, input.b);
+      return true;
+    },
+    ['invalid_argument', 'invalid_state'],
+    `tally.${input.method}`,
+  );
   if (ok === null) must(isDeepStrictEqual(state(), before), `a refused ${input.method} changed the tally`);
 });
 

@@ -47,7 +47,9 @@ export function acceptOrReject<T>(fn: () => T, codes: readonly PinholeErrorCode[
       if (typeof err.param !== 'string') throw new Error(`${what}: a PinholeError without a param`);
       return null;
     }
-    throw new Error(`${what}: expected a PinholeError (${codes.join(' or ')}), got ${err instanceof PinholeError ? `${err.code} (${err.message})` : String((err as Error)?.stack ?? err)}`, { cause: err });
+    throw new Error(`${what}: expected a PinholeError (${codes.join(' or ')}), got ${err instanceof PinholeError ? `${err.code} (${err.message})` : String((err as Error)?.stack ?? err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -64,15 +66,22 @@ export function sameValue(a: unknown, b: unknown): boolean {
 /** Asserts fn is rejected with a PinholeError of one of `codes`. */
 export function mustReject(fn: () => unknown, codes: readonly PinholeErrorCode[], what: string): void {
   let accepted = false;
-  const out = acceptOrReject(() => {
-    fn();
-    accepted = true;
-    return true;
-  }, codes, what);
+  const out = acceptOrReject(
+    () => {
+      fn();
+      accepted = true;
+      return true;
+    },
+    codes,
+    what,
+  );
   if (out !== null || accepted) throw new Error(`${what}: accepted an input it must refuse`);
 }
 
-const key = fc.oneof({ weight: 8, arbitrary: fc.string({ maxLength: 12 }) }, { weight: 1, arbitrary: fc.constantFrom('constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto_', '__proto__') });
+const key = fc.oneof(
+  { weight: 8, arbitrary: fc.string({ maxLength: 12 }) },
+  { weight: 1, arbitrary: fc.constantFrom('constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto_', '__proto__') },
+);
 
 const leaf: fc.Arbitrary<WireValue> = fc.oneof(
   fc.constant(null),
@@ -108,26 +117,73 @@ export const wirePayload: fc.Arbitrary<WireValue> = wireValue.filter((v) => !has
 const nullProto = Object.assign(Object.create(null) as object, { a: 1 });
 /** Hand-picked values of every JavaScript kind a decoder or validator might be handed by mistake. */
 export const CONFUSED: readonly unknown[] = [
-  undefined, null, true, 0, -0, 1.5, NaN, Infinity, -Infinity, 2 ** 53, -(2 ** 31), 10n, '', '0', 'x'.repeat(300), Symbol('s'),
-  [], [1, 2], [[]], {}, { length: 3 }, nullProto, new Map([[1, 2]]), new Set([1]), new Date(0), /re/, new Error('e'),
-  () => 1, class {}, Promise.resolve(1), new ArrayBuffer(4), new DataView(new ArrayBuffer(4)), new Uint8ClampedArray(3),
-  new Int8Array(2), new Uint16Array(2), new Float32Array([NaN]), new Float64Array([Infinity]), new BigUint64Array(1), Buffer.from([1, 2]),
-  Object(1), Object('s'), Object(true), new Proxy({}, {}), Object.assign(new Array<number>(3), { 0: 1, 2: 3 }) /* [1, hole, 3] */, { valueOf: () => 3 }, { toString: () => '1' },
+  undefined,
+  null,
+  true,
+  0,
+  -0,
+  1.5,
+  NaN,
+  Infinity,
+  -Infinity,
+  2 ** 53,
+  -(2 ** 31),
+  10n,
+  '',
+  '0',
+  'x'.repeat(300),
+  Symbol('s'),
+  [],
+  [1, 2],
+  [[]],
+  {},
+  { length: 3 },
+  nullProto,
+  new Map([[1, 2]]),
+  new Set([1]),
+  new Date(0),
+  /re/,
+  new Error('e'),
+  () => 1,
+  class {},
+  Promise.resolve(1),
+  new ArrayBuffer(4),
+  new DataView(new ArrayBuffer(4)),
+  new Uint8ClampedArray(3),
+  new Int8Array(2),
+  new Uint16Array(2),
+  new Float32Array([NaN]),
+  new Float64Array([Infinity]),
+  new BigUint64Array(1),
+  Buffer.from([1, 2]),
+  Object(1),
+  Object('s'),
+  Object(true),
+  new Proxy({}, {}),
+  Object.assign(new Array<number>(3), { 0: 1, 2: 3 }) /* [1, hole, 3] */,
+  { valueOf: () => 3 },
+  { toString: () => '1' },
 ];
 
 /** Values of every JavaScript kind, for type confusion (functions, Maps, Dates, typed arrays, boxed values, null prototypes). */
-export const anything: fc.Arbitrary<unknown> = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...CONFUSED) }, { weight: 1, arbitrary: fc.anything({
-  maxDepth: 2,
-  withBigInt: true,
-  withBoxedValues: true,
-  withDate: true,
-  withMap: true,
-  withSet: true,
-  withNullPrototype: true,
-  withObjectString: true,
-  withSparseArray: true,
-  withTypedArray: true,
-}) });
+export const anything: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...CONFUSED) },
+  {
+    weight: 1,
+    arbitrary: fc.anything({
+      maxDepth: 2,
+      withBigInt: true,
+      withBoxedValues: true,
+      withDate: true,
+      withMap: true,
+      withSet: true,
+      withNullPrototype: true,
+      withObjectString: true,
+      withSparseArray: true,
+      withTypedArray: true,
+    }),
+  },
+);
 
 /** A fast seeded rng for the cases (splitmix32 of the case's seed; insecure, for tests only). */
 export function caseRng(seed: number): Rng {

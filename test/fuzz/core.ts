@@ -45,15 +45,21 @@ const hex32 = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Array.f
 const ALNUM = [...'ABCXYZabcxyz0189'];
 const ID_CHARS = [...ALNUM, '.', '_', '-'];
 /** An id of the report's patterns: a letter or digit, then up to max - 1 of letters, digits, ".", "_", "-". */
-const idText = (max: number) =>
-  fc.tuple(fc.constantFrom(...ALNUM), fc.string({ unit: fc.constantFrom(...ID_CHARS), maxLength: Math.min(max - 1, 12) })).map(([a, b]) => a + b);
+const idText = (max: number) => fc.tuple(fc.constantFrom(...ALNUM), fc.string({ unit: fc.constantFrom(...ID_CHARS), maxLength: Math.min(max - 1, 12) })).map(([a, b]) => a + b);
 const roundReport: fc.Arbitrary<RoundReport> = fc.record({
   planId: idText(64),
   planRevision: fc.integer({ min: 1, max: 2 ** 40 }),
   roundId: idText(128),
   reportId: hex32,
   entries: fc
-    .uniqueArray(fc.record({ collection: fc.string({ minLength: 1, maxLength: 64 }), group: fc.option(fc.integer({ min: 0, max: 2 ** 31 - 1 }), { nil: undefined }), bytes: fc.uint8Array({ minLength: 1, maxLength: 40 }) }), { minLength: 1, maxLength: 6, selector: (e) => e.collection })
+    .uniqueArray(
+      fc.record({
+        collection: fc.string({ minLength: 1, maxLength: 64 }),
+        group: fc.option(fc.integer({ min: 0, max: 2 ** 31 - 1 }), { nil: undefined }),
+        bytes: fc.uint8Array({ minLength: 1, maxLength: 40 }),
+      }),
+      { minLength: 1, maxLength: 6, selector: (e) => e.collection },
+    )
     .map((es) => es.map((e) => (e.group === undefined ? { collection: e.collection, bytes: e.bytes } : { collection: e.collection, group: e.group, bytes: e.bytes }))),
 });
 

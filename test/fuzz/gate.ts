@@ -22,7 +22,11 @@ import { type FuzzTarget, acceptOrReject, anything, caseRng, must, target } from
 
 const CODES = ['invalid_argument', 'invalid_state', 'budget_exceeded', 'insecure_rng'] as const;
 
-const number = fc.oneof(fc.constantFrom(0, -0, 1, 2, 20, 0.5, 1e-6, 1e-100, 1e-101, 100, 101, 2 ** 20, 2 ** 53, -1, NaN, Infinity, '1', null, undefined, 1n, true), fc.double(), fc.integer({ min: -5, max: 200 }));
+const number = fc.oneof(
+  fc.constantFrom(0, -0, 1, 2, 20, 0.5, 1e-6, 1e-100, 1e-101, 100, 101, 2 ** 20, 2 ** 53, -1, NaN, Infinity, '1', null, undefined, 1n, true),
+  fc.double(),
+  fc.integer({ min: -5, max: 200 }),
+);
 const keyish = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('', 'x'.repeat(257), 'cell=A|4g', '__proto__', 'constructor'));
 
 const ids = fc.oneof(
@@ -45,7 +49,11 @@ const counts = fc.oneof(
 const GATES: Gate[] = [
   makeGate({ selection: makeKAnonymity({ k: 5 }) }),
   makeGate({ selection: makeOptimalSelection({ epsilon: 1, delta: 1e-6 }), minCohortSize: 10 }),
-  makeGate({ selection: makeLaplaceThresholdSelection({ epsilon: 1, delta: 1e-6 }), domain: ['a', 'b', 'c'], values: { count: makeNoisyValues({ noise: 'discrete_laplace', epsilon: 1, l1Sensitivity: 1 }) } }),
+  makeGate({
+    selection: makeLaplaceThresholdSelection({ epsilon: 1, delta: 1e-6 }),
+    domain: ['a', 'b', 'c'],
+    values: { count: makeNoisyValues({ noise: 'discrete_laplace', epsilon: 1, l1Sensitivity: 1 }) },
+  }),
 ];
 
 const decideOptions = fc.record(
@@ -76,7 +84,25 @@ const decisions = target('gate: decide on bad counts and options', fc.tuple(fc.n
 
 const constructors = target(
   'gate: selection, noise and gate parameters',
-  fc.tuple(fc.nat({ max: 5 }), fc.record({ epsilon: number, delta: number, l0: number, k: number, thresholdDeltaShare: number, noise: fc.oneof(fc.constantFrom('discrete_laplace', 'discrete_gaussian', 'gaussian'), anything), l1Sensitivity: number, l2Sensitivity: number, nonNegative: fc.oneof(fc.boolean(), anything), extra: anything }, { requiredKeys: [] }), anything),
+  fc.tuple(
+    fc.nat({ max: 5 }),
+    fc.record(
+      {
+        epsilon: number,
+        delta: number,
+        l0: number,
+        k: number,
+        thresholdDeltaShare: number,
+        noise: fc.oneof(fc.constantFrom('discrete_laplace', 'discrete_gaussian', 'gaussian'), anything),
+        l1Sensitivity: number,
+        l2Sensitivity: number,
+        nonNegative: fc.oneof(fc.boolean(), anything),
+        extra: anything,
+      },
+      { requiredKeys: [] },
+    ),
+    anything,
+  ),
   ([which, params, other]) => {
     const p = which === 5 ? other : params;
     const make = [makeOptimalSelection, makeLaplaceThresholdSelection, makeGaussianThresholdSelection, makeKAnonymity, makeNoisyValues, makeGate][which] as (x: unknown) => unknown;
@@ -84,12 +110,27 @@ const constructors = target(
   },
 );
 
-const PLAN_PARAMS = { mechanism: 'skellam', epsilon: 1, delta: 1e-6, l2Sensitivity: 1, l1Sensitivity: 1, vectorLength: 4, expectedClients: 50, minSurvivors: 40, onShortfall: 'top_up', clientValueBounds: [0, 1], allowInsecureRng: true } as const;
+const PLAN_PARAMS = {
+  mechanism: 'skellam',
+  epsilon: 1,
+  delta: 1e-6,
+  l2Sensitivity: 1,
+  l1Sensitivity: 1,
+  vectorLength: 4,
+  expectedClients: 50,
+  minSurvivors: 40,
+  onShortfall: 'top_up',
+  clientValueBounds: [0, 1],
+  allowInsecureRng: true,
+} as const;
 const PLANS: DistributedNoisePlan[] = [makeDistributedNoisePlan(PLAN_PARAMS), makeDistributedNoisePlan({ ...PLAN_PARAMS, mechanism: 'discrete_gaussian', onShortfall: 'refuse', minSurvivors: 50 })];
 
 const planParams = target(
   'gate: distributed-noise plan parameters',
-  fc.tuple(fc.constantFrom(...(Object.keys(PLAN_PARAMS) as (keyof typeof PLAN_PARAMS)[]), 'extra'), fc.oneof(number, anything, fc.constantFrom('skellam', 'discrete_gaussian', 'refuse', 'top_up', [0, 1], [-1, 2], [1, 0], [0.5, 1]))),
+  fc.tuple(
+    fc.constantFrom(...(Object.keys(PLAN_PARAMS) as (keyof typeof PLAN_PARAMS)[]), 'extra'),
+    fc.oneof(number, anything, fc.constantFrom('skellam', 'discrete_gaussian', 'refuse', 'top_up', [0, 1], [-1, 2], [1, 0], [0.5, 1])),
+  ),
   ([key, value]) => {
     acceptOrReject(() => makeDistributedNoisePlan({ ...PLAN_PARAMS, [key]: value }), CODES, `makeDistributedNoisePlan ${key}`);
   },
@@ -99,7 +140,13 @@ const vector = fc.oneof(anything, fc.array(fc.oneof(fc.integer({ min: -3, max: 3
 
 const planInputs = target(
   'gate: distributed-noise plan inputs (vectors, sums, survivors)',
-  fc.tuple(fc.nat({ max: 1 }), fc.constantFrom('addShare', 'encode', 'decode', 'settle', 'finish', 'simulateSumNoise', 'variance', 'clientShare'), vector, fc.oneof(number, anything, fc.record({ survivors: number })), fc.integer()),
+  fc.tuple(
+    fc.nat({ max: 1 }),
+    fc.constantFrom('addShare', 'encode', 'decode', 'settle', 'finish', 'simulateSumNoise', 'variance', 'clientShare'),
+    vector,
+    fc.oneof(number, anything, fc.record({ survivors: number })),
+    fc.integer(),
+  ),
   ([which, method, v, w, seed]) => {
     const plan = PLANS[which] as DistributedNoisePlan;
     const rng = caseRng(seed);

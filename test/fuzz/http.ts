@@ -36,7 +36,17 @@ export interface JsonSchema {
 }
 
 interface OpenApiDoc {
-  paths: Record<string, Record<string, { parameters?: { in: string; name: string; schema?: JsonSchema }[]; requestBody?: { content?: Record<string, { schema?: JsonSchema }> }; responses?: Record<string, { content?: Record<string, unknown> }> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: { in: string; name: string; schema?: JsonSchema }[];
+        requestBody?: { content?: Record<string, { schema?: JsonSchema }> };
+        responses?: Record<string, { content?: Record<string, unknown> }>;
+      }
+    >
+  >;
 }
 
 /** Every operation of an OpenAPI 3 document. */
@@ -70,14 +80,19 @@ export function fromSchema(s: JsonSchema, depth = 0): fc.Arbitrary<unknown> {
     good = fc.oneof(fc.integer({ min: Math.ceil(min), max: Math.floor(max) }), fc.constantFrom(min - 1, max + 1, -0, 0.5, 2 ** 53, -(2 ** 31)));
   } else if (type === 'boolean') good = fc.boolean();
   else if (type === 'string') {
-    good = s.pattern === '^[0-9a-f]{32}$' ? fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString('hex')) : fc.string({ minLength: s.minLength ?? 0, maxLength: Math.min(s.maxLength ?? 40, 200) });
+    good =
+      s.pattern === '^[0-9a-f]{32}$'
+        ? fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString('hex'))
+        : fc.string({ minLength: s.minLength ?? 0, maxLength: Math.min(s.maxLength ?? 40, 200) });
   } else if (type === 'array') good = depth > 2 ? fc.constant([]) : fc.array(fromSchema(s.items ?? {}, depth + 1), { maxLength: Math.min(s.maxItems ?? 5, 5) });
   else if (type === 'object' || s.properties) {
     if (depth > 2) good = fc.constant({});
     else {
       const props = s.properties ?? {};
       const entries = Object.entries(props).map(([k, v]) => [k, fromSchema(v, depth + 1)] as const);
-      good = fc.tuple(fc.record(Object.fromEntries(entries), { requiredKeys: (s.required ?? []).filter((k) => k in props) }), fc.dictionary(fc.string({ maxLength: 8 }), near, { maxKeys: 2 })).map(([a, extra]) => ({ ...extra, ...a }));
+      good = fc
+        .tuple(fc.record(Object.fromEntries(entries), { requiredKeys: (s.required ?? []).filter((k) => k in props) }), fc.dictionary(fc.string({ maxLength: 8 }), near, { maxKeys: 2 }))
+        .map(([a, extra]) => ({ ...extra, ...a }));
     }
   } else good = near;
   return fc.oneof({ weight: 4, arbitrary: good }, { weight: 1, arbitrary: near });
@@ -112,17 +127,19 @@ export function requestsFor(op: Operation, known: readonly string[], creds: Cred
     op.pathParams.forEach((name, i) => (p = p.replace(`{${name}}`, segs[i] as string)));
     return p;
   });
-  const queryValue = (s: JsonSchema) => fromSchema(s).map((v) => (typeof v === 'string' ? v : JSON.stringify(v) ?? ''));
-  const query = fc.tuple(
-    // a long poll's `wait` is kept short (a valid one holds the request up to a minute)
-    fc.record(Object.fromEntries(Object.entries(op.query).map(([k, s]) => [k, k === 'wait' ? fc.constantFrom('0', '1', '61', '-1', 'x', '0.5', '') : queryValue(s)])), { requiredKeys: [] }),
-    fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 1 }),
-    fc.boolean(),
-  ).map(([q, extra, withExtra]) => {
-    const all = { ...(withExtra ? extra : {}), ...q } as Record<string, string>;
-    const text = new URLSearchParams(all).toString();
-    return text ? `?${text}` : '';
-  });
+  const queryValue = (s: JsonSchema) => fromSchema(s).map((v) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? '')));
+  const query = fc
+    .tuple(
+      // a long poll's `wait` is kept short (a valid one holds the request up to a minute)
+      fc.record(Object.fromEntries(Object.entries(op.query).map(([k, s]) => [k, k === 'wait' ? fc.constantFrom('0', '1', '61', '-1', 'x', '0.5', '') : queryValue(s)])), { requiredKeys: [] }),
+      fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 1 }),
+      fc.boolean(),
+    )
+    .map(([q, extra, withExtra]) => {
+      const all = { ...(withExtra ? extra : {}), ...q } as Record<string, string>;
+      const text = new URLSearchParams(all).toString();
+      return text ? `?${text}` : '';
+    });
   const auth = fc.oneof(
     fc.constant(undefined),
     fc.nat().map((i) => {
@@ -135,7 +152,22 @@ export function requestsFor(op: Operation, known: readonly string[], creds: Cred
   const documentedTypes = Object.keys(op.body);
   const contentType = fc.oneof(
     { weight: 4, arbitrary: documentedTypes.length ? fc.constantFrom(...documentedTypes) : fc.constant(undefined) },
-    { weight: 2, arbitrary: fc.constantFrom(undefined, 'application/json', 'application/msgpack', 'application/octet-stream', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/problem+json', ';;', 'application/msgpack; x=y') },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        undefined,
+        'application/json',
+        'application/msgpack',
+        'application/octet-stream',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/json; charset=utf-16',
+        'application/problem+json',
+        ';;',
+        'application/msgpack; x=y',
+      ),
+    },
   );
   const accept = fc.constantFrom(undefined, '*/*', 'application/json', 'application/xml', 'text/csv', 'application/msgpack', 'text/plain;q=0', '');
   const schemaBody = (type: string | undefined): fc.Arbitrary<Uint8Array> => {
@@ -162,17 +194,15 @@ export function requestsFor(op: Operation, known: readonly string[], creds: Cred
       { weight: 1, arbitrary: fc.integer({ min: maxBody - 16, max: maxBody + 4096 }).map((n) => new Uint8Array(n).fill(0x61)) },
     );
   const method = fc.oneof({ weight: 12, arbitrary: fc.constant(op.method) }, { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD') });
-  return fc
-    .tuple(method, path, query, auth, contentType, accept)
-    .chain(([m, p, q, a, ct, acc]) =>
-      (m === 'GET' || m === 'HEAD' ? fc.constant(undefined) : body(ct)).map((b) => {
-        const headers: Record<string, string> = {};
-        if (a !== undefined) headers.authorization = a;
-        if (ct !== undefined && b !== undefined) headers['content-type'] = ct;
-        if (acc !== undefined) headers.accept = acc;
-        return { method: m, url: `${p}${q}`, headers, body: b };
-      }),
-    );
+  return fc.tuple(method, path, query, auth, contentType, accept).chain(([m, p, q, a, ct, acc]) =>
+    (m === 'GET' || m === 'HEAD' ? fc.constant(undefined) : body(ct)).map((b) => {
+      const headers: Record<string, string> = {};
+      if (a !== undefined) headers.authorization = a;
+      if (ct !== undefined && b !== undefined) headers['content-type'] = ct;
+      if (acc !== undefined) headers.accept = acc;
+      return { method: m, url: `${p}${q}`, headers, body: b };
+    }),
+  );
 }
 
 export interface Answer {
@@ -225,7 +255,14 @@ export interface HttpFuzzServer {
  * and the stored digest compared around every refused request. `onAccepted` sees 2xx answers (to
  * learn session tokens).
  */
-export async function fuzzOperation(server: HttpFuzzServer, op: Operation, requests: fc.Arbitrary<FuzzRequest>, numRuns: number, seed: number, onAccepted: (r: FuzzRequest, a: Answer) => void = () => undefined): Promise<void> {
+export async function fuzzOperation(
+  server: HttpFuzzServer,
+  op: Operation,
+  requests: fc.Arbitrary<FuzzRequest>,
+  numRuns: number,
+  seed: number,
+  onAccepted: (r: FuzzRequest, a: Answer) => void = () => undefined,
+): Promise<void> {
   let digest = server.digest();
   await fc.assert(
     fc.asyncProperty(requests, async (r) => {

@@ -105,10 +105,14 @@ function tallyTarget(name: OracleName): FuzzTarget {
           t.merge((foreignMerge ? foreign : op.other) as never);
       }
     };
-    const ok = acceptOrReject(() => {
-      apply();
-      return true;
-    }, ['invalid_argument'], `${name} tally ${op.kind}`);
+    const ok = acceptOrReject(
+      () => {
+        apply();
+        return true;
+      },
+      ['invalid_argument'],
+      `${name} tally ${op.kind}`,
+    );
     if (ok === null) {
       // refused: nothing of it was counted
       must(t.n === before.n && sameValue(t.aggregate(), before.acc), `a refused ${op.kind} changed the tally`);
@@ -165,16 +169,20 @@ function numericTallyTarget(name: NumericName): FuzzTarget {
     const good = [m.perturb(-1, rng), m.perturb(0.2, rng), m.perturb(1, rng)];
     t.addBatch(good);
     const before = { n: t.n, sum: t.sum };
-    const ok = acceptOrReject(() => {
-      if (o.kind === 'add') t.add(o.value as number);
-      else if (o.kind === 'addBatch') {
-        const batch: unknown[] = good.slice();
-        batch.splice(o.at, 0, o.value);
-        t.addBatch(batch as number[]);
-      } else if (o.kind === 'batchType') t.addBatch(o.value as number[]);
-      else t.merge(o.value as never);
-      return true;
-    }, ['invalid_argument'], `${name} tally ${o.kind}`);
+    const ok = acceptOrReject(
+      () => {
+        if (o.kind === 'add') t.add(o.value as number);
+        else if (o.kind === 'addBatch') {
+          const batch: unknown[] = good.slice();
+          batch.splice(o.at, 0, o.value);
+          t.addBatch(batch as number[]);
+        } else if (o.kind === 'batchType') t.addBatch(o.value as number[]);
+        else t.merge(o.value as never);
+        return true;
+      },
+      ['invalid_argument'],
+      `${name} tally ${o.kind}`,
+    );
     if (ok === null) must(t.n === before.n && Object.is(t.sum, before.sum), `a refused ${o.kind} changed the tally`);
     const n = t.n;
     t.add(m.perturb(0, rng));
@@ -182,7 +190,4 @@ function numericTallyTarget(name: NumericName): FuzzTarget {
   });
 }
 
-export const LDP_TARGETS: readonly FuzzTarget[] = [
-  ...ORACLE_NAMES.flatMap((n) => [decodeTarget(n), tallyTarget(n)]),
-  ...NUMERIC_NAMES.flatMap((n) => [numericDecodeTarget(n), numericTallyTarget(n)]),
-];
+export const LDP_TARGETS: readonly FuzzTarget[] = [...ORACLE_NAMES.flatMap((n) => [decodeTarget(n), tallyTarget(n)]), ...NUMERIC_NAMES.flatMap((n) => [numericDecodeTarget(n), numericTallyTarget(n)])];

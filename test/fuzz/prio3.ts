@@ -30,7 +30,10 @@ function setup(name: string, vdaf: Prio3<unknown, unknown>, measurement: unknown
   const verifyKey = rng.bytes(32);
   const report = vdaf.makeReport(ctx, measurement, { rng, allowInsecureRng: true });
   const inits = [0, 1].map((j) => vdaf.verifyInit(verifyKey, ctx, j, report.nonce, report.publicShare, report.inputShares[j] as Uint8Array));
-  const message = vdaf.verifierSharesToMessage(ctx, inits.map((s) => s.verifierShare));
+  const message = vdaf.verifierSharesToMessage(
+    ctx,
+    inits.map((s) => s.verifierShare),
+  );
   return { name, vdaf, verifyKey, report, inits, message, outLen: vdaf.aggInit().encode().length };
 }
 
@@ -75,12 +78,19 @@ const steps = target('prio3: type-confused aggregator steps, public shares and v
       const pub = mutate(report.publicShare, s.m);
       if (sameBytes(pub, report.publicShare)) return;
       // a mutated public share never passes: it is malformed, or the joint randomness check fails
-      const out = acceptOrReject(() => {
-        const shares = [0, 1].map((j) => vdaf.verifyInit(S.verifyKey, ctx, j, report.nonce, pub, report.inputShares[j] as Uint8Array));
-        const msg = vdaf.verifierSharesToMessage(ctx, shares.map((x) => x.verifierShare));
-        for (const x of shares) vdaf.verifyNext(ctx, x.state, msg);
-        return true;
-      }, CODES, what);
+      const out = acceptOrReject(
+        () => {
+          const shares = [0, 1].map((j) => vdaf.verifyInit(S.verifyKey, ctx, j, report.nonce, pub, report.inputShares[j] as Uint8Array));
+          const msg = vdaf.verifierSharesToMessage(
+            ctx,
+            shares.map((x) => x.verifierShare),
+          );
+          for (const x of shares) vdaf.verifyNext(ctx, x.state, msg);
+          return true;
+        },
+        CODES,
+        what,
+      );
       must(out === null, `${what}: a report with a mutated public share was accepted`);
       return;
     }
@@ -111,7 +121,14 @@ const steps = target('prio3: type-confused aggregator steps, public shares and v
 
 const shareDecoders = target(
   'prio3: output and aggregate share decoders on bytes of every length',
-  fc.tuple(fc.nat({ max: SETUPS.length - 1 }), fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 0, max: 255 }).map((b) => ({ fill: b }))), fc.integer({ min: 1, max: 100 })),
+  fc.tuple(
+    fc.nat({ max: SETUPS.length - 1 }),
+    fc.oneof(
+      fc.uint8Array({ maxLength: 200 }),
+      fc.integer({ min: 0, max: 255 }).map((b) => ({ fill: b })),
+    ),
+    fc.integer({ min: 1, max: 100 }),
+  ),
   ([i, bytesOrFill, n]) => {
     const S = SETUPS[i] as Setup;
     // an exact-length share filled with one byte: 0xff makes elements above the modulus

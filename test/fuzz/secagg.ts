@@ -247,9 +247,13 @@ async function refused(what: string, call: () => Promise<unknown>): Promise<bool
     await call();
   } catch (err) {
     threw = true;
-    acceptOrReject(() => {
-      throw err;
-    }, REFUSALS, what);
+    acceptOrReject(
+      () => {
+        throw err;
+      },
+      REFUSALS,
+      what,
+    );
   }
   return threw;
 }
@@ -292,7 +296,14 @@ function serverTarget(phase: Phase): AsyncFuzzTarget {
         await fc.assert(
           fc.asyncProperty(
             fc.oneof(
-              { weight: 8, arbitrary: fc.record({ call: fc.constant('receive' as const), x: hostile, sender: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.constantFrom<unknown>(0, 6, -1, 1.5, NaN, '1', null, undefined, 2 ** 32) }) }) },
+              {
+                weight: 8,
+                arbitrary: fc.record({
+                  call: fc.constant('receive' as const),
+                  x: hostile,
+                  sender: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.constantFrom<unknown>(0, 6, -1, 1.5, NaN, '1', null, undefined, 2 ** 32) }),
+                }),
+              },
               { weight: 1, arbitrary: fc.record({ call: fc.constant('close' as const), which: fc.constantFrom(...SERVER_CLOSES.filter((_, i) => i !== stage)) }) },
             ),
             async (c) => {
@@ -369,7 +380,13 @@ function clientTarget(phase: Phase): AsyncFuzzTarget {
               // splice) or another encoding of its payload: the client may take it
               const genuineAgain =
                 c.method === CLIENT_METHODS[stage] &&
-                (c.method === 'shareKeys' ? (c.genuineFirst ? samePayload(b, genuine) : samePayload(a, round.h.roster)) : c.method === 'maskInput' ? !badInput && samePayload(a, genuine) : samePayload(a, genuine));
+                (c.method === 'shareKeys'
+                  ? c.genuineFirst
+                    ? samePayload(b, genuine)
+                    : samePayload(a, round.h.roster)
+                  : c.method === 'maskInput'
+                    ? !badInput && samePayload(a, genuine)
+                    : samePayload(a, genuine));
               const ok = await refused(`SecAggClient.${c.method}`, call);
               if (!ok) {
                 // a server may send any survivor set it likes (the client checks its floors): a derived one that passes is not a refusal case

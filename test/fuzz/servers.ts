@@ -63,7 +63,18 @@ export async function aggregatorServer(mode: 'ldp' | 'secagg'): Promise<FuzzedSe
   if (mode === 'ldp') for (let i = 0; i < 4; i++) valid.push(deviceReport(plan, roundId, secretOf(i, 'fuzz'), rng));
   else {
     valid.push(new TextEncoder().encode(JSON.stringify({ contributor: 'ab'.repeat(16) })));
-    valid.push(encodeEnvelope('secagg/advertise', { round: roundId, id: 1, identity: 'device-1', vk: new Uint8Array(32), cPk: new Uint8Array(32), sPk: new Uint8Array(32), commitment: new Uint8Array(32), sig: new Uint8Array(64) }));
+    valid.push(
+      encodeEnvelope('secagg/advertise', {
+        round: roundId,
+        id: 1,
+        identity: 'device-1',
+        vk: new Uint8Array(32),
+        cPk: new Uint8Array(32),
+        sPk: new Uint8Array(32),
+        commitment: new Uint8Array(32),
+        sig: new Uint8Array(64),
+      }),
+    );
   }
   const operations = await openapi(child.url);
   const tokens = () => [CARRIER, OPERATOR, ...sessions];
@@ -137,14 +148,18 @@ export function describeHttpFuzz(run: 'short' | 'long', runs: number, seed: numb
     ['pinhole-directory', directoryServer],
   ] as const) {
     describe(`fuzz (${run}) over HTTP: ${label}`, () => {
-      it('every route from the OpenAPI document: never 5xx, refusals are problem+json and change nothing stored, the process stays up', async () => {
-        const server: FuzzedServer = await start();
-        try {
-          for (const op of server.operations) await server.fuzz(op, runs, seed);
-        } finally {
-          await server.stop();
-        }
-      }, timeoutMs);
+      it(
+        'every route from the OpenAPI document: never 5xx, refusals are problem+json and change nothing stored, the process stays up',
+        async () => {
+          const server: FuzzedServer = await start();
+          try {
+            for (const op of server.operations) await server.fuzz(op, runs, seed);
+          } finally {
+            await server.stop();
+          }
+        },
+        timeoutMs,
+      );
     });
   }
 }

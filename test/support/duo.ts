@@ -59,10 +59,23 @@ function outOfRangeHistogram(length: number, chunkLength: number, weight: bigint
 
 /** The leader's and the helper's envelopes of a malformed device. */
 function malformedReport(plan: Plan, roundId: string, contributor: string, d: Device, rng: Rng): { leader: Uint8Array; helper: Uint8Array } {
-  const honest = prio3Report(plan, { roundId, contributor, inputs: { 'network-type-by-region': { bucket: d.bucket }, 'rtt-by-operator': { group: d.group, value: d.value } }, rng, allowInsecureRng: true });
+  const honest = prio3Report(plan, {
+    roundId,
+    contributor,
+    inputs: { 'network-type-by-region': { bucket: d.bucket }, 'rtt-by-operator': { group: d.group, value: d.value } },
+    rng,
+    allowInsecureRng: true,
+  });
   if (d.malformed === 'mismatched_shares') {
     // the helper's envelope of another sharding (same report id, other randomness)
-    const other = prio3Report(plan, { roundId, contributor, reportId: honest.reportId, inputs: { 'network-type-by-region': { bucket: d.bucket }, 'rtt-by-operator': { group: d.group, value: d.value } }, rng, allowInsecureRng: true });
+    const other = prio3Report(plan, {
+      roundId,
+      contributor,
+      reportId: honest.reportId,
+      inputs: { 'network-type-by-region': { bucket: d.bucket }, 'rtt-by-operator': { group: d.group, value: d.value } },
+      rng,
+      allowInsecureRng: true,
+    });
     return { leader: honest.leader, helper: other.helper };
   }
   const hist = plan.collections.find((c) => c.id === 'network-type-by-region')!;
@@ -148,7 +161,13 @@ export async function runDuo(options: { devices: number; malformedEvery: number;
       const contributor = contributorToken(secretOf(i, options.seed), { planId: plan.id, roundId });
       const r =
         d.malformed === null
-          ? prio3Report(plan, { roundId, contributor, inputs: { 'network-type-by-region': { bucket: d.bucket }, 'rtt-by-operator': { group: d.group, value: d.value } }, rng: deviceRng, allowInsecureRng: true })
+          ? prio3Report(plan, {
+              roundId,
+              contributor,
+              inputs: { 'network-type-by-region': { bucket: d.bucket }, 'rtt-by-operator': { group: d.group, value: d.value } },
+              rng: deviceRng,
+              allowInsecureRng: true,
+            })
           : malformedReport(plan, roundId, contributor, d, deviceRng);
       const [a, b] = await Promise.all([upload(leader.url, r.leader), upload(helper.url, r.helper)]);
       if (a.status !== 201 || b.status !== 201) throw new Error(`device ${i}: leader ${a.status} ${JSON.stringify(a.json)}, helper ${b.status} ${JSON.stringify(b.json)}`);

@@ -22,7 +22,6 @@ export interface OperatorSpec {
   readonly quality?: number;
 }
 
-
 /** Pooled rows per operator over the real files (CALIBRATION), 3 % left for an illustrative small operator. */
 export function defaultOperators(): OperatorSpec[] {
   const rows: Record<string, number> = {};

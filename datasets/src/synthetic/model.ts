@@ -30,9 +30,7 @@ export interface SyntheticModel {
    * per network type and operator: its latent quality shift, whether it maps through its own real
    * quantile function or the pooled one of the type, and its expected median and share below 1 Mbit/s
    */
-  readonly operators: Readonly<
-    Record<NetworkType, Readonly<Record<string, { readonly quality: number; readonly knots: 'real' | 'pooled'; readonly median: number; readonly shareBelow1: number }>>>
-  >;
+  readonly operators: Readonly<Record<NetworkType, Readonly<Record<string, { readonly quality: number; readonly knots: 'real' | 'pooled'; readonly median: number; readonly shareBelow1: number }>>>>;
   /** P(RSRP < -110 dBm) of the model's RSRP distribution (4G/5G measurements; whole dBm, so P(RSRP <= -111)) */
   readonly rsrpBelowMinus110: number;
   /** the exponent of P(N >= n) = n^-alpha of measurements per device, and the mean and max it gives */

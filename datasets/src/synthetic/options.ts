@@ -76,7 +76,8 @@ export function resolve(options: unknown): Resolved {
       if (typeof name !== 'string') throw invalid(`options.operators[${i}].name`, 'a string', op.name);
       const share = checkNumber(`options.operators[${i}].share`, op.share, { gt: 0, le: 1 });
       total += share;
-      const spec: OperatorSpec = op.quality === undefined ? { id: op.id, name, share } : { id: op.id, name, share, quality: checkNumber(`options.operators[${i}].quality`, op.quality, { ge: -3, le: 3 }) };
+      const spec: OperatorSpec =
+        op.quality === undefined ? { id: op.id, name, share } : { id: op.id, name, share, quality: checkNumber(`options.operators[${i}].quality`, op.quality, { ge: -3, le: 3 }) };
       return spec;
     });
     if (Math.abs(total - 1) > 1e-9) throw invalid('options.operators', 'shares summing to 1', total);

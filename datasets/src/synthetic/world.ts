@@ -138,7 +138,10 @@ function indexWorld(world: SyntheticWorld, operators: readonly OperatorSpec[]): 
   const domains: TableDomains = Object.freeze({
     networkType: networkTypeDomain,
     deviceClass: deviceClassDomain,
-    operator: categoricalDomain('operator', operators.map((o) => o.id)),
+    operator: categoricalDomain(
+      'operator',
+      operators.map((o) => o.id),
+    ),
     operatorName: Object.freeze(operators.map((o) => o.name)),
     region: categoricalDomain('region', world.regions),
     cell: categoricalDomain('cell', world.cells),

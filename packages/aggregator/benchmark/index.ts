@@ -168,7 +168,10 @@ function postgresCpuSeconds(server: PostgresServer): number {
       continue; // exited meanwhile
     }
     // fields after "(comm) ": state ppid … utime(11) stime(12) cutime(13) cstime(14)
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     if (Number(entry) === pid) ticks += (f[11] ?? 0) + (f[12] ?? 0) + (f[13] ?? 0) + (f[14] ?? 0);
     else if (f[1] === pid) ticks += (f[11] ?? 0) + (f[12] ?? 0);
   }
@@ -220,16 +223,47 @@ function checkStored(label: string, run: Run, stored: number, connections: numbe
   }
 }
 
-const serveArgs = (db: string, planFile: string, batch: number) => [CLI, 'serve', '--db', db, '--plan', planFile, '--port', '0', '--rate-limit', '0', '--log-level', 'info', '--commit-batch', String(batch)];
+const serveArgs = (db: string, planFile: string, batch: number) => [
+  CLI,
+  'serve',
+  '--db',
+  db,
+  '--plan',
+  planFile,
+  '--port',
+  '0',
+  '--rate-limit',
+  '0',
+  '--log-level',
+  'info',
+  '--commit-batch',
+  String(batch),
+];
 
 export const suites: PerfSuite[] = [
   async (options: PerfOptions): Promise<PerfRow[]> => {
     const log = options.log ?? (() => undefined);
     const seconds = options.quick ? 3 : 10;
     // SQLite [commit batch, connections]: the batch sizes at 64 connections, then the default with more uploads in flight
-    const runs: [number, number][] = options.quick ? [[128, 64], [1024, 64]] : [[1, 64], [16, 64], [128, 64], [1024, 64], [1024, 128]];
+    const runs: [number, number][] = options.quick
+      ? [
+          [128, 64],
+          [1024, 64],
+        ]
+      : [
+          [1, 64],
+          [16, 64],
+          [128, 64],
+          [1024, 64],
+          [1024, 128],
+        ];
     // two instances on PostgreSQL [commit batch per instance, connections in all]
-    const pgRuns: [number, number][] = options.quick ? [[128, 64]] : [[128, 64], [1024, 128]];
+    const pgRuns: [number, number][] = options.quick
+      ? [[128, 64]]
+      : [
+          [128, 64],
+          [1024, 128],
+        ];
     const bodies = makeBodies(options.quick ? 40_000 : 200_000);
     const meanBodyBytes = bodies.reduce((a, b) => a + b.length, 0) / bodies.length;
     const dir = mkdtempSync(join(tmpdir(), 'pinhole-ingest-'));
@@ -288,7 +322,9 @@ export const suites: PerfSuite[] = [
             load1: m.run.load1,
           },
         });
-        log(`perf: aggregator SQLite batch<=${batch}, ${connections} connections: ${m.run.perSecond.toFixed(0)} reports/s, p99 ${m.run.p99Ms} ms, mean batch ${m.meanBatch.toFixed(1)}, ${m.commitMsPerBatch.toFixed(2)} ms/commit, ${m.serverCpuMsPerReport.toFixed(3)} CPU ms/report, ${(fileBytes / stored).toFixed(0)} B/report (load ${m.run.load1})`);
+        log(
+          `perf: aggregator SQLite batch<=${batch}, ${connections} connections: ${m.run.perSecond.toFixed(0)} reports/s, p99 ${m.run.p99Ms} ms, mean batch ${m.meanBatch.toFixed(1)}, ${m.commitMsPerBatch.toFixed(2)} ms/commit, ${m.serverCpuMsPerReport.toFixed(3)} CPU ms/report, ${(fileBytes / stored).toFixed(0)} B/report (load ${m.run.load1})`,
+        );
       }
       for (const [batch, connections] of pgRuns) {
         const url = await postgres.createDatabase(`ingest_${batch}_${connections}`);

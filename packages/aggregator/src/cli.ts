@@ -151,8 +151,12 @@ async function serve(argv: string[]): Promise<void> {
   const joinSeconds = int('secagg-join-seconds', values['secagg-join-seconds'], 1);
   const phaseSeconds = int('secagg-phase-seconds', values['secagg-phase-seconds'], 1);
   const quietMs = int('secagg-quiet-ms', values['secagg-quiet-ms'], 0);
-  if (values['advertise-url'] !== undefined && !/^https?:\/\/[^/\s]+$/.test(values['advertise-url'])) fail(`--advertise-url expected a base URL such as http://10.0.0.5:8080, got ${JSON.stringify(values['advertise-url'])}`);
-  const corsOrigins = (values['cors-origin'] ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x.length > 0);
+  if (values['advertise-url'] !== undefined && !/^https?:\/\/[^/\s]+$/.test(values['advertise-url']))
+    fail(`--advertise-url expected a base URL such as http://10.0.0.5:8080, got ${JSON.stringify(values['advertise-url'])}`);
+  const corsOrigins = (values['cors-origin'] ?? [])
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
   for (const origin of corsOrigins) if (!/^https?:\/\/[^/\s]+$/.test(origin)) fail(`--cors-origin expected an origin such as https://app.example.org, got ${JSON.stringify(origin)}`);
   let server: Awaited<ReturnType<typeof startServer>>;
   try {

@@ -33,15 +33,5 @@ export {
   RELEASE_FORMAT,
   RELEASE_VERSION,
 } from './engine/release.js';
-export {
-  type HistogramGroupEstimate,
-  type MeanGroupEstimate,
-  histogramQuantile,
-  histogramStatistic,
-  histogramInsight,
-  meanInsight,
-  worstGroups,
-  normalise,
-  bucketShare,
-} from './engine/statistics.js';
+export { type HistogramGroupEstimate, type MeanGroupEstimate, histogramQuantile, histogramStatistic, histogramInsight, meanInsight, worstGroups, normalise, bucketShare } from './engine/statistics.js';
 export { threatModelOf, treatsAsPublic } from './engine/threat-model.js';

@@ -150,10 +150,25 @@ interface SecaggResolved {
   readonly wrapProbability: number;
 }
 
-function resolveSecagg(o: SecaggOptions, n: number): SecaggResolved & { dropoutRate: number; corruptFraction: number; securityBits: number; correctnessBits: number; threatModel: SecaggThreatModel; keyDirectory?: string } {
+function resolveSecagg(
+  o: SecaggOptions,
+  n: number,
+): SecaggResolved & { dropoutRate: number; corruptFraction: number; securityBits: number; correctnessBits: number; threatModel: SecaggThreatModel; keyDirectory?: string } {
   checkObject('secagg', o);
   only('secagg', o as Record<string, unknown>, [
-    'noise', 'dropoutRate', 'minSurvivorFraction', 'onShortfall', 'minCohortFraction', 'corruptFraction', 'securityBits', 'correctnessBits', 'threatModel', 'keyDirectory', 'wrapProbability', 'meanMaxGrid', 'meanNoiseCap',
+    'noise',
+    'dropoutRate',
+    'minSurvivorFraction',
+    'onShortfall',
+    'minCohortFraction',
+    'corruptFraction',
+    'securityBits',
+    'correctnessBits',
+    'threatModel',
+    'keyDirectory',
+    'wrapProbability',
+    'meanMaxGrid',
+    'meanNoiseCap',
   ]);
   const dropoutRate = o.dropoutRate === undefined ? 0 : checkNumber('secagg.dropoutRate', o.dropoutRate, { ge: 0, lt: 1 });
   const minFraction = o.minSurvivorFraction === undefined ? 1 - dropoutRate : checkNumber('secagg.minSurvivorFraction', o.minSurvivorFraction, { gt: 0, le: 1 });
@@ -175,7 +190,12 @@ function resolveSecagg(o: SecaggOptions, n: number): SecaggResolved & { dropoutR
     corruptFraction: o.corruptFraction === undefined ? 0.05 : checkNumber('secagg.corruptFraction', o.corruptFraction, { ge: 0, lt: 1 }),
     securityBits: o.securityBits === undefined ? 40 : checkNumber('secagg.securityBits', o.securityBits, { gt: 0, le: 1000 }),
     correctnessBits: o.correctnessBits === undefined ? 30 : checkNumber('secagg.correctnessBits', o.correctnessBits, { gt: 0, le: 1000 }),
-    threatModel: o.threatModel === undefined ? (o.keyDirectory === undefined ? 'honest_but_curious' : 'key_directory') : checkOneOf('secagg.threatModel', o.threatModel, ['honest_but_curious', 'key_directory'] as const),
+    threatModel:
+      o.threatModel === undefined
+        ? o.keyDirectory === undefined
+          ? 'honest_but_curious'
+          : 'key_directory'
+        : checkOneOf('secagg.threatModel', o.threatModel, ['honest_but_curious', 'key_directory'] as const),
     ...(o.keyDirectory === undefined ? {} : { keyDirectory: checkString('secagg.keyDirectory', o.keyDirectory, { nonEmpty: true, maxLength: 2048 }) }),
     wrapProbability: o.wrapProbability === undefined ? DEFAULT_WRAP_PROBABILITY : checkNumber('secagg.wrapProbability', o.wrapProbability, { gt: 0, lt: 1 }),
   };
@@ -311,9 +331,7 @@ function secaggCollection(
   };
   const minCohort = base.minCohort ?? s.floor;
   const common = { id: collection, groups: base.groups, domainSize: base.domainSize, privacyLoss: budget, gate: { mode: 'estimate_threshold' as const, k: base.k }, minCohort };
-  return layout.kind === 'histogram'
-    ? { ...common, kind: 'histogram', buckets: layout.buckets, mode: 'secagg', mechanism, secagg }
-    : { ...common, kind: 'mean', mode: 'secagg', mechanism, secagg };
+  return layout.kind === 'histogram' ? { ...common, kind: 'histogram', buckets: layout.buckets, mode: 'secagg', mechanism, secagg } : { ...common, kind: 'mean', mode: 'secagg', mechanism, secagg };
 }
 
 /**
@@ -344,8 +362,15 @@ export function makeCollectionPlan(options: CollectionPlanOptions): PlanCollecti
       // constructing it refuses what the oracle cannot do (domain size, epsilon)
       ORACLES[choice]({ epsilon: budget.epsilon, domainSize });
       return {
-        id: collection, kind: 'histogram', groups, buckets: layout.buckets, domainSize, mode: 'ldp',
-        privacyLoss: { epsilon: budget.epsilon, delta: 0 }, gate, minCohort: minCohort ?? k,
+        id: collection,
+        kind: 'histogram',
+        groups,
+        buckets: layout.buckets,
+        domainSize,
+        mode: 'ldp',
+        privacyLoss: { epsilon: budget.epsilon, delta: 0 },
+        gate,
+        minCohort: minCohort ?? k,
         mechanism: { kind: 'oracle', name: choice, epsilon: budget.epsilon, domainSize },
         memo: l.memo === undefined ? 'per_value' : checkOneOf('ldp.memo', l.memo, PLAN_MEMO),
       };
@@ -353,8 +378,14 @@ export function makeCollectionPlan(options: CollectionPlanOptions): PlanCollecti
     const choice = l.numeric === undefined || l.numeric === 'auto' ? bestNumericMechanism(budget.epsilon) : checkOneOf('ldp.numeric', l.numeric, NUMERIC_NAMES);
     NUMERIC_MECHANISMS[choice]({ epsilon: budget.epsilon });
     return {
-      id: collection, kind: 'mean', groups, domainSize, mode: 'ldp',
-      privacyLoss: { epsilon: budget.epsilon, delta: 0 }, gate, minCohort: minCohort ?? k,
+      id: collection,
+      kind: 'mean',
+      groups,
+      domainSize,
+      mode: 'ldp',
+      privacyLoss: { epsilon: budget.epsilon, delta: 0 },
+      gate,
+      minCohort: minCohort ?? k,
       mechanism: { kind: 'numeric', name: choice, epsilon: budget.epsilon, bounds: layout.bounds as [number, number] },
       publicGroup: true,
     };
@@ -365,7 +396,15 @@ export function makeCollectionPlan(options: CollectionPlanOptions): PlanCollecti
     only('central', c, ['meanGrid']);
     if (layout.kind === 'histogram') {
       return {
-        id: collection, kind: 'histogram', groups, buckets: layout.buckets, domainSize, mode: 'central', privacyLoss: budget, gate, minCohort: minCohort ?? k,
+        id: collection,
+        kind: 'histogram',
+        groups,
+        buckets: layout.buckets,
+        domainSize,
+        mode: 'central',
+        privacyLoss: budget,
+        gate,
+        minCohort: minCohort ?? k,
         // one-hot counts: a device moving to another bucket changes two counts by 1 (the exact curve)
         mechanism: { kind: 'discrete_gaussian', epsilon: budget.epsilon, delta: budget.delta, sigma: discreteGaussianSwapSigma(budget.epsilon, budget.delta, 1) },
       };
@@ -376,10 +415,22 @@ export function makeCollectionPlan(options: CollectionPlanOptions): PlanCollecti
     const rho = zcdpRhoFor(budget.epsilon, budget.delta);
     const sum = centralMeanSensitivity(grid);
     return {
-      id: collection, kind: 'mean', groups, domainSize, mode: 'central', privacyLoss: budget, gate, minCohort: minCohort ?? k,
+      id: collection,
+      kind: 'mean',
+      groups,
+      domainSize,
+      mode: 'central',
+      privacyLoss: budget,
+      gate,
+      minCohort: minCohort ?? k,
       mechanism: {
-        kind: 'discrete_gaussian', epsilon: budget.epsilon, delta: budget.delta, bounds: layout.bounds as [number, number], grid,
-        sigmaSum: roundUpSignificant(sum.sum / Math.sqrt(rho)), sigmaCount: roundUpSignificant(sum.count / Math.sqrt(rho)),
+        kind: 'discrete_gaussian',
+        epsilon: budget.epsilon,
+        delta: budget.delta,
+        bounds: layout.bounds as [number, number],
+        grid,
+        sigmaSum: roundUpSignificant(sum.sum / Math.sqrt(rho)),
+        sigmaCount: roundUpSignificant(sum.count / Math.sqrt(rho)),
       },
     };
   }
@@ -395,7 +446,13 @@ export function makePlan(options: MakePlanOptions): Plan {
   const o = checkObject('options', options);
   only('options', o, ['id', 'revision', 'description', 'insights', 'domains', 'budget', 'schedule', 'mode', 'expectedDevices', 'k', 'minCohort', 'ldp', 'secagg', 'central', 'prio3']);
   if (!Array.isArray(o.insights) || o.insights.length === 0) throw invalid('insights', 'a non-empty array of insight ids', o.insights);
-  const insights = (o.insights as unknown[]).map((x, i) => checkOneOf(`insights[${i}]`, x, INSIGHTS.map((d) => d.id)));
+  const insights = (o.insights as unknown[]).map((x, i) =>
+    checkOneOf(
+      `insights[${i}]`,
+      x,
+      INSIGHTS.map((d) => d.id),
+    ),
+  );
   const needed = new Set(insights.map((id) => INSIGHTS.find((d) => d.id === id)?.collection));
   const collections = COLLECTIONS.filter((c) => needed.has(c.id)).map((c) => c.id);
   const b = checkObject('budget', o.budget);

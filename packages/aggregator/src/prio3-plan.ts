@@ -90,6 +90,13 @@ export function prio3Collection(
     aggregatorEpsilon: Math.max(budget.epsilon, roundUpSignificant(loss.aggregator.epsilon, 20)),
     ...(isMean ? { bounds: layout.bounds as [number, number], grid } : {}),
   };
-  const common = { id: collection, groups: base.groups, domainSize: base.domainSize, privacyLoss: budget, gate: { mode: 'estimate_threshold' as const, k: base.k }, minCohort: base.minCohort ?? base.k };
+  const common = {
+    id: collection,
+    groups: base.groups,
+    domainSize: base.domainSize,
+    privacyLoss: budget,
+    gate: { mode: 'estimate_threshold' as const, k: base.k },
+    minCohort: base.minCohort ?? base.k,
+  };
   return isMean ? { ...common, kind: 'mean', mode: 'prio3', mechanism } : { ...common, kind: 'histogram', buckets: layout.buckets, mode: 'prio3', mechanism };
 }

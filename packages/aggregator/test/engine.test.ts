@@ -42,13 +42,25 @@ const zFor = (checks: number) => twoSidedZ(1e-6 / checks);
 
 describe('local DP', () => {
   const COUNTS = [8000, 6000, 3000, 2000, 1000];
-  const plan = makePlan({ id: 'ldp', insights: ['device-class-share', 'rtt-mean'], domains: DOMAINS, budget: { epsilon: 2, delta: 0 }, mode: 'ldp', expectedDevices: 20_000, ldp: { oracle: 'oue', numeric: 'duchi' } });
+  const plan = makePlan({
+    id: 'ldp',
+    insights: ['device-class-share', 'rtt-mean'],
+    domains: DOMAINS,
+    budget: { epsilon: 2, delta: 0 },
+    mode: 'ldp',
+    expectedDevices: 20_000,
+    ldp: { oracle: 'oue', numeric: 'duchi' },
+  });
   const engine = makeReleaseEngine(plan, { allowInsecureRng: true });
 
   it('decodes device reports into the oracle’s tally: unbiased counts within their variance', () => {
     const round = engine.openRound({ roundId: 'r1' });
     // every device reports its class; 100 of them also their RTT (the round needs 20 of each)
-    addDevices(round, plan, repeat(COUNTS, (b) => ({ 'device-class': { bucket: b } })).map((x, i) => (i < 100 ? { ...x, 'rtt-by-operator': { group: 0, value: 50 } } : x)));
+    addDevices(
+      round,
+      plan,
+      repeat(COUNTS, (b) => ({ 'device-class': { bucket: b } })).map((x, i) => (i < 100 ? { ...x, 'rtt-by-operator': { group: 0, value: 50 } } : x)),
+    );
     expect(round.reports).toBe(20_000);
     const release = round.release({ rng });
     expect(release.status).toBe('released');
@@ -80,7 +92,10 @@ describe('local DP', () => {
     const e = makeReleaseEngine(p, { allowInsecureRng: true });
     const round = e.openRound({ roundId: 'm1' });
     // op-a: 6,000 devices at 100 ms, op-b: 10 devices at 250 ms (below k = 20: withheld)
-    addDevices(round, p, [...Array.from({ length: 6000 }, () => ({ 'rtt-by-operator': { group: 0, value: 100 } })), ...Array.from({ length: 10 }, () => ({ 'rtt-by-operator': { group: 1, value: 250 } }))]);
+    addDevices(round, p, [
+      ...Array.from({ length: 6000 }, () => ({ 'rtt-by-operator': { group: 0, value: 100 } })),
+      ...Array.from({ length: 10 }, () => ({ 'rtt-by-operator': { group: 1, value: 250 } })),
+    ]);
     const c = round.release({ rng }).collections[0]!;
     const mech = e.collection('rtt-by-operator').numeric as NumericMechanism;
     // Var of the mean of 6,000 reports of t = -0.6, mapped back by half = 250
@@ -97,7 +112,13 @@ describe('local DP', () => {
     const round = engine.openRound({ roundId: 'r2' });
     addDevices(round, plan, [{ 'device-class': { bucket: 1 }, 'rtt-by-operator': { group: 0, value: 40 } }]);
     const tally = round.tally('device-class');
-    const good = (c: string, x: DeviceInput) => deviceEntry(plan.collections.find((cc) => cc.id === c)!, x, rng, { allowInsecureRng: true });
+    const good = (c: string, x: DeviceInput) =>
+      deviceEntry(
+        plan.collections.find((cc) => cc.id === c)!,
+        x,
+        rng,
+        { allowInsecureRng: true },
+      );
     const bad: [ReportEntry[], string, string][] = [
       [[good('device-class', { bucket: 0 }), { collection: 'rtt-by-operator', group: 0, bytes: new Uint8Array([1, 2, 3]) }], 'decode_failed', 'report.entries[1].bytes'],
       [[{ collection: 'device-class', bytes: encodeEnvelope('ldp/grr', 1) }], 'decode_failed', 'report.entries[0].bytes'],
@@ -107,8 +128,16 @@ describe('local DP', () => {
       [[{ collection: 'worst', bytes: new Uint8Array([1]) }], 'protocol_violation', 'report.entries[0].collection'],
     ];
     for (const [entries, code, param] of bad) expectPinholeError(() => round.add(makeReport(plan, 'r2', entries)), code as never, param);
-    expectPinholeError(() => round.add(encodeRoundReport({ planId: plan.id, planRevision: plan.revision + 1, roundId: 'r2', reportId: makeReportId(), entries: [good('device-class', { bucket: 0 })] })), 'protocol_violation', 'report.planRevision');
-    expectPinholeError(() => round.add(encodeRoundReport({ planId: 'other', planRevision: plan.revision, roundId: 'r2', reportId: makeReportId(), entries: [good('device-class', { bucket: 0 })] })), 'protocol_violation', 'report.planId');
+    expectPinholeError(
+      () => round.add(encodeRoundReport({ planId: plan.id, planRevision: plan.revision + 1, roundId: 'r2', reportId: makeReportId(), entries: [good('device-class', { bucket: 0 })] })),
+      'protocol_violation',
+      'report.planRevision',
+    );
+    expectPinholeError(
+      () => round.add(encodeRoundReport({ planId: 'other', planRevision: plan.revision, roundId: 'r2', reportId: makeReportId(), entries: [good('device-class', { bucket: 0 })] })),
+      'protocol_violation',
+      'report.planId',
+    );
     expectPinholeError(() => round.add(makeReport(plan, 'r3', [good('device-class', { bucket: 0 })])), 'protocol_violation', 'report.roundId');
     expectPinholeError(() => round.add(new Uint8Array([0x50, 0x48, 1, 0xc1])), 'decode_failed', 'bytes');
     expect(round.reports).toBe(1);
@@ -197,7 +226,10 @@ describe('central curator', () => {
     const mean = r.collections.find((x) => x.collection === 'rtt-by-operator')!;
     const m = plan.collections.find((x) => x.id === 'rtt-by-operator')!.mechanism as { sigmaSum: number; sigmaCount: number; grid: number };
     // delta method: sd of the mean ≈ sqrt(σ_S² + t²σ_C²)/(n·grid) · 500, t the mean on [0, 1]
-    for (const [g, truth] of [[0, 500], [1, 60]] as const) {
+    for (const [g, truth] of [
+      [0, 500],
+      [1, 60],
+    ] as const) {
       const t = truth / 500;
       const sd = (Math.sqrt(m.sigmaSum ** 2 + (t * m.grid) ** 2 * m.sigmaCount ** 2) / (1500 * m.grid)) * 500;
       expect(Math.abs(mean.groups[g]!.rawMean! - truth), `group ${g}`).toBeLessThan(zFor(2) * sd + 500 / m.grid);

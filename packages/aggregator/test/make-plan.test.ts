@@ -57,7 +57,11 @@ describe('makePlan', () => {
     expect(fresh.collections.filter((c) => c.kind === 'histogram').every((c) => (c as { memo?: string }).memo === 'none')).toBe(true);
     expectPinholeError(() => plan({ ldp: { memo: 'always' as never } }), 'invalid_argument', 'ldp.memo');
     // a configuration the mechanism cannot serve is refused, with its reason
-    expectPinholeError(() => makeCollectionPlan({ collection: 'device-class', mode: 'ldp', budget: { epsilon: 40, delta: 0 }, domains: DOMAINS, expectedDevices: 10, ldp: { oracle: 'oue' } }), 'invalid_argument', 'epsilon');
+    expectPinholeError(
+      () => makeCollectionPlan({ collection: 'device-class', mode: 'ldp', budget: { epsilon: 40, delta: 0 }, domains: DOMAINS, expectedDevices: 10, ldp: { oracle: 'oue' } }),
+      'invalid_argument',
+      'epsilon',
+    );
   });
 
   it('central: the tight discrete-Gaussian sigma for counts, rounded-up sigmas for a mean’s sum and count (replace-one)', () => {
@@ -83,7 +87,17 @@ describe('makePlan', () => {
     expect(m.minSurvivors).toBe(9000); // shares sized for 1 - dropoutRate of the cohort
     expect(c.minCohort).toBe(9000); // refuse (the default): never unmask fewer
     const s = secAggPlusParameters({ n: 10_000, dropoutRate: 0.1, corruptFraction: 0.05, sigma: 40, eta: 30 });
-    expect(c.secagg).toEqual({ cohort: 10_000, dropoutRate: 0.1, corruptFraction: 0.05, securityBits: 40, correctnessBits: 30, threatModel: 'honest_but_curious', graph: s.graph, degree: s.degree, threshold: s.threshold });
+    expect(c.secagg).toEqual({
+      cohort: 10_000,
+      dropoutRate: 0.1,
+      corruptFraction: 0.05,
+      securityBits: 40,
+      correctnessBits: 30,
+      threatModel: 'honest_but_curious',
+      graph: s.graph,
+      degree: s.degree,
+      threshold: s.threshold,
+    });
     // means: the grid keeps the Skellam mass under the cap; vector = value and count slot per group
     const mean = p.collections[3] as Extract<PlanCollection, { mode: 'secagg' }>;
     expect(mean.mechanism.vectorLength).toBe(4);
@@ -93,7 +107,10 @@ describe('makePlan', () => {
 
   it('secure aggregation with top-up charges devices for what the aggregator sees at the floor (issue 16, 6b)', () => {
     const refuse = plan({ mode: 'secagg', secagg: { dropoutRate: 0.1, minSurvivorFraction: 1, onShortfall: 'refuse' } }).collections[0] as Extract<PlanCollection, { mode: 'secagg' }>;
-    const topUp = plan({ mode: 'secagg', secagg: { dropoutRate: 0.1, minSurvivorFraction: 1, onShortfall: 'top_up', minCohortFraction: 0.85 } }).collections[0] as Extract<PlanCollection, { mode: 'secagg' }>;
+    const topUp = plan({ mode: 'secagg', secagg: { dropoutRate: 0.1, minSurvivorFraction: 1, onShortfall: 'top_up', minCohortFraction: 0.85 } }).collections[0] as Extract<
+      PlanCollection,
+      { mode: 'secagg' }
+    >;
     expect(refuse.minCohort).toBe(10_000);
     expect(topUp.minCohort).toBe(8500);
     expect(topUp.mechanism.minSurvivors).toBe(10_000);

@@ -29,7 +29,7 @@ function swapDeltaBruteForce(sigma: number, epsilon: number): number {
   const K = Math.ceil(40 * sigma) + 2;
   const p = new Float64Array(2 * K + 1);
   let norm = 0;
-  for (let z = -K; z <= K; z++) norm += (p[z + K] = Math.exp((-z * z) / (2 * sigma * sigma)));
+  for (let z = -K; z <= K; z++) norm += p[z + K] = Math.exp((-z * z) / (2 * sigma * sigma));
   for (let i = 0; i < p.length; i++) p[i] = (p[i] as number) / norm;
   let delta = 0;
   for (let s = -2 * K; s <= 2 * K; s++) {

@@ -19,7 +19,16 @@ const TOKEN = 'peer-token-0123456789abcdef-helper';
 const KEY_HEX = '3c'.repeat(32);
 const KEY = Uint8Array.from(Buffer.from(KEY_HEX, 'hex'));
 const DOMAINS = { operators: ['460-00', '460-01'], regions: ['north', 'south'], cells: ['n1', 's1'] };
-const plan = makePlan({ id: 'helper-test', insights: ['network-type-share'], domains: DOMAINS, budget: { epsilon: 1, delta: 1e-6 }, mode: 'prio3', expectedDevices: 100, k: 2, schedule: { roundsPerPeriod: 2, roundSeconds: 3600 } });
+const plan = makePlan({
+  id: 'helper-test',
+  insights: ['network-type-share'],
+  domains: DOMAINS,
+  budget: { epsilon: 1, delta: 1e-6 },
+  mode: 'prio3',
+  expectedDevices: 100,
+  k: 2,
+  schedule: { roundsPerPeriod: 2, roundSeconds: 3600 },
+});
 const ROUND = 'helper-test.r1';
 let helper: Child;
 const reports: ReturnType<typeof prio3Report>[] = [];
@@ -33,7 +42,16 @@ const peer = (path: string, body: Uint8Array | string, token: string | null = TO
 
 function announce(over: Record<string, unknown> = {}): string {
   const p = planPeriod(plan, Date.now());
-  return JSON.stringify({ planId: plan.id, planRevision: plan.revision, periodStart: p.startMs, periodEnd: p.endMs, openedAt: Date.now(), closesAt: Date.now() + 3_600_000, closeAtReports: null, ...over });
+  return JSON.stringify({
+    planId: plan.id,
+    planRevision: plan.revision,
+    periodStart: p.startMs,
+    periodEnd: p.endMs,
+    openedAt: Date.now(),
+    closesAt: Date.now() + 3_600_000,
+    closeAtReports: null,
+    ...over,
+  });
 }
 
 /** The leader's verifier shares of a report (the test plays the leader). */
@@ -48,9 +66,22 @@ function leaderShares(i: number): Uint8Array[] {
 
 beforeAll(async () => {
   const dir = tempDir('helper');
-  helper = await startServer({ db: `${dir}/helper.db`, plan: writePlan(dir, plan), args: ['--role', 'helper', '--rate-limit', '0'], env: { PINHOLE_PEER_TOKEN: TOKEN, PINHOLE_PRIO3_VERIFY_KEY: KEY_HEX } });
+  helper = await startServer({
+    db: `${dir}/helper.db`,
+    plan: writePlan(dir, plan),
+    args: ['--role', 'helper', '--rate-limit', '0'],
+    env: { PINHOLE_PEER_TOKEN: TOKEN, PINHOLE_PRIO3_VERIFY_KEY: KEY_HEX },
+  });
   for (let i = 0; i < 3; i++) {
-    reports.push(prio3Report(plan, { roundId: ROUND, contributor: contributorToken(secretOf(i, 'helper'), { planId: plan.id, roundId: ROUND }), inputs: { 'network-type-by-region': { bucket: i } }, rng: seededRng(`helper-${i}`), allowInsecureRng: true }));
+    reports.push(
+      prio3Report(plan, {
+        roundId: ROUND,
+        contributor: contributorToken(secretOf(i, 'helper'), { planId: plan.id, roundId: ROUND }),
+        inputs: { 'network-type-by-region': { bucket: i } },
+        rng: seededRng(`helper-${i}`),
+        allowInsecureRng: true,
+      }),
+    );
   }
 }, 60_000);
 
@@ -102,7 +133,13 @@ describe('a two-aggregator helper', () => {
     const out = decodeEnvelope(new Uint8Array(await res.arrayBuffer()), { type: 'pinhole/prio3-verified' }).payload as { results: { id: string; messages: Uint8Array[] | null }[] };
     expect(out.results.map((r) => r.messages !== null)).toEqual([true, true, false, false]);
     // uploads stop once verification started
-    const late = prio3Report(plan, { roundId: ROUND, contributor: contributorToken(secretOf(9, 'helper'), { planId: plan.id, roundId: ROUND }), inputs: { 'network-type-by-region': { bucket: 1 } }, rng: seededRng('late'), allowInsecureRng: true });
+    const late = prio3Report(plan, {
+      roundId: ROUND,
+      contributor: contributorToken(secretOf(9, 'helper'), { planId: plan.id, roundId: ROUND }),
+      inputs: { 'network-type-by-region': { bucket: 1 } },
+      rng: seededRng('late'),
+      allowInsecureRng: true,
+    });
     expect((await upload(helper.url, late.helper)).status).toBe(409);
   });
 

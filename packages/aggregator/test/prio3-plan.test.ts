@@ -79,10 +79,12 @@ describe('a tampered prio3 plan', () => {
     expect(smaller?.code).toBe('invalid_state');
     expect(smaller?.param).toBe('plan.collections[0].mechanism.sigma');
     const understated = errorOf(() =>
-      makeReleaseEngine(tampered((p) => {
-        const m = p.collections[0]!.mechanism as { aggregatorEpsilon: number; epsilon: number };
-        m.aggregatorEpsilon = m.epsilon * 1.01;
-      })),
+      makeReleaseEngine(
+        tampered((p) => {
+          const m = p.collections[0]!.mechanism as { aggregatorEpsilon: number; epsilon: number };
+          m.aggregatorEpsilon = m.epsilon * 1.01;
+        }),
+      ),
     );
     expect(understated?.code).toBe('invalid_state');
     expect(understated?.param).toBe('plan.collections[0].mechanism.aggregatorEpsilon');

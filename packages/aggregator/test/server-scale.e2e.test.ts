@@ -102,7 +102,11 @@ describe('two instances on one PostgreSQL', () => {
         }
         throw new Error(`report ${i} was never acknowledged`);
       };
-      await pool(bodies.map((_, i) => i), 48, (_, i) => send(i));
+      await pool(
+        bodies.map((_, i) => i),
+        48,
+        (_, i) => send(i),
+      );
       expect(await a.exited).toEqual({ code: null, signal: 'SIGKILL' });
       expect(ackedBy.a).toBeGreaterThan(100);
       expect(ackedBy.b).toBeGreaterThan(100);
@@ -162,7 +166,11 @@ describe('two instances on one PostgreSQL', () => {
       const roundId = (await get(a.url, '/v1/rounds/current')).json.roundId as string;
       const rng = seededRng('lease');
       const n = 300;
-      const acks = await pool(Array.from({ length: n }, (_, i) => i), 16, (i) => upload(i % 2 ? a.url : b.url, deviceReport(plan, roundId, secretOf(i, 'lease'), rng)));
+      const acks = await pool(
+        Array.from({ length: n }, (_, i) => i),
+        16,
+        (i) => upload(i % 2 ? a.url : b.url, deviceReport(plan, roundId, secretOf(i, 'lease'), rng)),
+      );
       expect(acks.every((r) => r.status === 201)).toBe(true);
 
       // hold publication back: A claims the round, computes the release, and waits on this lock to insert it
@@ -182,7 +190,14 @@ describe('two instances on one PostgreSQL', () => {
       expect(await closing).toBeNull();
 
       // A's publication rolled back with its connection; B takes over once A's lease expired
-      const expires = Number((await until('A’s claim', async () => (await lock.query<{ claim_expires: string; claimed_by: string | null }>('SELECT claim_expires, claimed_by FROM rounds WHERE round_id = $1', [roundId])).rows[0])).claim_expires);
+      const expires = Number(
+        (
+          await until(
+            'A’s claim',
+            async () => (await lock.query<{ claim_expires: string; claimed_by: string | null }>('SELECT claim_expires, claimed_by FROM rounds WHERE round_id = $1', [roundId])).rows[0],
+          )
+        ).claim_expires,
+      );
       const published = await until('the release', async () => {
         const r = await get(b.url, `/v1/releases/${roundId}`, { authorization: `Bearer ${CARRIER}` });
         return r.status === 200 ? r.json : null;
@@ -204,7 +219,15 @@ describe('two instances on one PostgreSQL', () => {
   it('a secure-aggregation round: devices through both instances, the coordinator SIGKILLed mid-protocol; the other takes it over from the stored messages and releases it once', async () => {
     const N = 24;
     const data = loadFleetData({ source: 'synthetic', devices: N, seed: 'pg-secagg' });
-    const plan = makePlan({ id: 'pgsa', insights: ['network-type-share'], domains: data.domains, budget: { epsilon: 8, delta: 1e-6 }, mode: 'secagg', expectedDevices: N, secagg: { dropoutRate: 0.1, securityBits: 20, correctnessBits: 20 } });
+    const plan = makePlan({
+      id: 'pgsa',
+      insights: ['network-type-share'],
+      domains: data.domains,
+      budget: { epsilon: 8, delta: 1e-6 },
+      mode: 'secagg',
+      expectedDevices: N,
+      secagg: { dropoutRate: 0.1, securityBits: 20, correctnessBits: 20 },
+    });
     const dir = tempDir('secagg');
     const db = await store.database('secagg');
     const planFile = writePlan(dir, plan);
@@ -234,10 +257,14 @@ describe('two instances on one PostgreSQL', () => {
       a.proc.kill('SIGKILL');
       expect(await a.exited).toEqual({ code: null, signal: 'SIGKILL' });
       const results = await syncing;
-      const release = await until('the release', async () => {
-        const r = await get(b.url, `/v1/releases/${roundId}`, { authorization: `Bearer ${CARRIER}` });
-        return r.status === 200 ? r.json : null;
-      }, 120_000);
+      const release = await until(
+        'the release',
+        async () => {
+          const r = await get(b.url, `/v1/releases/${roundId}`, { authorization: `Bearer ${CARRIER}` });
+          return r.status === 200 ? r.json : null;
+        },
+        120_000,
+      );
       const outcomes = results.map((r) => r.outcome);
       console.log(`secagg takeover test: device outcomes ${JSON.stringify(outcomes)}; release ${release.status}, cohort ${release.collections[0].cohort}`);
       const phases = (c: Child) => c.lines.filter((l) => l.includes('secure-aggregation phase') || l.includes('"level":50')).map((l) => l.slice(0, 300));
@@ -269,7 +296,11 @@ describe('two instances on one PostgreSQL', () => {
       expect(await store.query(db, 'SHOW default_transaction_isolation')).toEqual([{ default_transaction_isolation: 'serializable' }]);
       const roundId = (await get(a.url, '/v1/rounds/current')).json.roundId as string;
       const rng = seededRng('cap');
-      const acks = await pool(Array.from({ length: 200 }, (_, i) => i), 32, (i) => upload(i % 2 ? a.url : b.url, deviceReport(plan, roundId, secretOf(i, 'cap'), rng)));
+      const acks = await pool(
+        Array.from({ length: 200 }, (_, i) => i),
+        32,
+        (i) => upload(i % 2 ? a.url : b.url, deviceReport(plan, roundId, secretOf(i, 'cap'), rng)),
+      );
       expect(acks.filter((r) => r.status === 201)).toHaveLength(cap);
       for (const r of acks.filter((x) => x.status !== 201)) expect([r.status, r.json.code, r.json.param]).toEqual([409, 'invalid_state', 'report.roundId']);
       const release = await until('the release', async () => {

@@ -24,7 +24,12 @@ describe('server units', () => {
       round: 'r1',
       collections: [
         {
-          collection: 'c', kind: 'histogram', mode: 'ldp', status: 'released', spent: { epsilon: 1, delta: 0 }, buckets: ['a,b', 'say "hi"'],
+          collection: 'c',
+          kind: 'histogram',
+          mode: 'ldp',
+          status: 'released',
+          spent: { epsilon: 1, delta: 0 },
+          buckets: ['a,b', 'say "hi"'],
           groups: [
             { key: 'g\n1', released: true, reason: null, contributors: 3, counts: [1, 2], rawCounts: [1, 2], mean: null, rawMean: null },
             { key: 'g2', released: false, reason: 'below_k', contributors: null, counts: null, rawCounts: null, mean: null, rawMean: null },

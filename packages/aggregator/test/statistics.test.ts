@@ -26,17 +26,40 @@ describe('insight statistics', () => {
     const g = (key: string, ok: number, poor: number, released = true) => ({ key, released, counts: Float64Array.from([ok, poor]) });
     const top = worstGroups([g('a', 9, 1), g('b', 5, 5), g('c', 1, 5), g('d', 0, 9, false), g('e', 5, 5)], stat);
     // c has 6 < 10 contributors, d is withheld; b and e tie at 0.5: domain order
-    expect(top).toEqual([{ key: 'b', value: 0.5 }, { key: 'e', value: 0.5 }]);
+    expect(top).toEqual([
+      { key: 'b', value: 0.5 },
+      { key: 'e', value: 0.5 },
+    ]);
   });
 
   it('pools released groups for the overall figure', () => {
-    const ins = histogramInsight(getInsight('poor-share'), [{ key: 'x', released: true, counts: Float64Array.from([3, 1]) }, { key: 'y', released: true, counts: Float64Array.from([1, 3]) }, { key: 'z', released: false, counts: Float64Array.from([0, 100]) }], 2);
-    expect(ins.groups).toEqual([{ key: 'x', value: 0.25 }, { key: 'y', value: 0.75 }]);
+    const ins = histogramInsight(
+      getInsight('poor-share'),
+      [
+        { key: 'x', released: true, counts: Float64Array.from([3, 1]) },
+        { key: 'y', released: true, counts: Float64Array.from([1, 3]) },
+        { key: 'z', released: false, counts: Float64Array.from([0, 100]) },
+      ],
+      2,
+    );
+    expect(ins.groups).toEqual([
+      { key: 'x', value: 0.25 },
+      { key: 'y', value: 0.75 },
+    ]);
     expect(ins.overall).toBe(0.5);
     const q = histogramInsight(getInsight('downlink-median'), [], DOWNLINK_QUANTILE_EDGES.length - 1);
     expect(q.overall).toBeNull();
-    const m = meanInsight(getInsight('rtt-mean'), [{ key: 'a', released: true, mean: 10, contributors: 3 }, { key: 'b', released: true, mean: 30, contributors: 1 }, { key: 'c', released: true, mean: NaN, contributors: 5 }, { key: 'd', released: false, mean: 99, contributors: 50 }]);
-    expect(m.groups).toEqual([{ key: 'a', value: 10 }, { key: 'b', value: 30 }, { key: 'c', value: null }]);
+    const m = meanInsight(getInsight('rtt-mean'), [
+      { key: 'a', released: true, mean: 10, contributors: 3 },
+      { key: 'b', released: true, mean: 30, contributors: 1 },
+      { key: 'c', released: true, mean: NaN, contributors: 5 },
+      { key: 'd', released: false, mean: 99, contributors: 50 },
+    ]);
+    expect(m.groups).toEqual([
+      { key: 'a', value: 10 },
+      { key: 'b', value: 30 },
+      { key: 'c', value: null },
+    ]);
     expect(m.overall).toBe(15);
   });
 });

@@ -64,7 +64,11 @@ async function postgresStore(url: string): Promise<{ storage: Storage; exec(sql:
     storage,
     exec: async (sql, ...params) => {
       let i = 0;
-      return store.query(url, sql.replace(/\?/g, () => `$${++i}`), ...params);
+      return store.query(
+        url,
+        sql.replace(/\?/g, () => `$${++i}`),
+        ...params,
+      );
     },
   };
 }
@@ -147,7 +151,11 @@ describe('commitReports on PostgreSQL (one function call per batch)', () => {
         for (const batch of backward) await commit(b, batch);
       })(),
       (async () => {
-        for (const batch of batchesOf(all.filter((_, i) => i % 7 === 0), 17)) await commit(a.storage, batch);
+        for (const batch of batchesOf(
+          all.filter((_, i) => i % 7 === 0),
+          17,
+        ))
+          await commit(a.storage, batch);
       })(),
     ]);
     const stored = await a.exec('SELECT round_id, report_id FROM reports ORDER BY round_id, report_id');
@@ -177,7 +185,12 @@ describe('commitReports on PostgreSQL (one function call per batch)', () => {
     try {
       const held = row('claim.open', 1, 1, 0);
       await blocker.query('BEGIN');
-      await blocker.query("INSERT INTO reports (round_id, report_id, contributor, digest, bytes, received_at) VALUES ('claim.open', $1, $2, $3, $4, 0)", [held.reportId, held.contributor, held.digest, held.bytes]);
+      await blocker.query("INSERT INTO reports (round_id, report_id, contributor, digest, bytes, received_at) VALUES ('claim.open', $1, $2, $3, $4, 0)", [
+        held.reportId,
+        held.contributor,
+        held.digest,
+        held.bytes,
+      ]);
       const inFlight = a.storage.commitReports([held, row('claim.open', 2, 2, 0)]);
       await new Promise((r) => setTimeout(r, 200));
       let claimed = false;

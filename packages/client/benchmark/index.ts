@@ -71,12 +71,26 @@ async function ldpRows(options: PerfOptions): Promise<PerfRow[]> {
   const build = () => {
     const { inputs } = deviceInputs(plan, samples, rng);
     const entries = plan.collections.filter((c) => inputs.has(c.id)).map((c) => deviceEntry(c, inputs.get(c.id)!, rng, { mechanism: mechanisms.get(c.id)! }));
-    const report = encodeRoundReport({ planId: plan.id, planRevision: plan.revision, roundId: 'bench.p0.r1', reportId: makeReportId(rng), contributor: contributorToken(secret, { planId: plan.id, roundId: 'bench.p0.r1' }), entries });
+    const report = encodeRoundReport({
+      planId: plan.id,
+      planRevision: plan.revision,
+      roundId: 'bench.p0.r1',
+      reportId: makeReportId(rng),
+      contributor: contributorToken(secret, { planId: plan.id, roundId: 'bench.p0.r1' }),
+      entries,
+    });
     bytes = report.byteLength;
   };
   const exact = () => {
     const entries = plan.collections.map((c) => ({ collection: c.id, bytes: encodeExactBucket(0) }));
-    encodeRoundReport({ planId: plan.id, planRevision: plan.revision, roundId: 'bench.p0.r1', reportId: makeReportId(rng), contributor: contributorToken(secret, { planId: plan.id, roundId: 'bench.p0.r1' }), entries });
+    encodeRoundReport({
+      planId: plan.id,
+      planRevision: plan.revision,
+      roundId: 'bench.p0.r1',
+      reportId: makeReportId(rng),
+      contributor: contributorToken(secret, { planId: plan.id, roundId: 'bench.p0.r1' }),
+      entries,
+    });
   };
   const base = time('baseline', exact, minMs);
   const ldp = time('ldp', build, minMs);
@@ -120,8 +134,15 @@ async function secaggRows(options: PerfOptions): Promise<PerfRow[]> {
   const config = decodeRoundConfig(
     encodeRoundConfig(
       makeRoundConfig({
-        roundId: 'bench-secagg', cohortSize: n, threshold, bits: layout.bits, vectorLength: layout.vectorLength, graph, threatModel: 'key_directory',
-        assumptions: { dropoutRate: s.dropoutRate, corruptFraction: s.corruptFraction, securityBits: s.securityBits }, minContributors: Math.min(n, layout.minCohort),
+        roundId: 'bench-secagg',
+        cohortSize: n,
+        threshold,
+        bits: layout.bits,
+        vectorLength: layout.vectorLength,
+        graph,
+        threatModel: 'key_directory',
+        assumptions: { dropoutRate: s.dropoutRate, corruptFraction: s.corruptFraction, securityBits: s.securityBits },
+        minContributors: Math.min(n, layout.minCohort),
       }),
     ),
   );

@@ -16,7 +16,9 @@ if (args.includes('--json')) {
   process.stdout.write('app                      minified     gzipped   ceiling   goal (gzipped)\n');
   for (const [name, s] of Object.entries(sizes)) {
     const label = { ldp: 'local DP (main entry)', secagg: '+ secure aggregation', 'secagg-noble': '  with nobleProvider' }[name] ?? name;
-    process.stdout.write(`${label.padEnd(24)} ${kb(s.minified).padStart(9)} ${kb(s.gzipped).padStart(11)} ${kb(SIZE_CEILINGS[name]).padStart(9)}   < ${kb(goals[name])} ${s.gzipped < goals[name] ? 'ok' : 'OVER'}\n`);
+    process.stdout.write(
+      `${label.padEnd(24)} ${kb(s.minified).padStart(9)} ${kb(s.gzipped).padStart(11)} ${kb(SIZE_CEILINGS[name]).padStart(9)}   < ${kb(goals[name])} ${s.gzipped < goals[name] ? 'ok' : 'OVER'}\n`,
+    );
   }
 }
 const topAt = args.indexOf('--top');
@@ -25,7 +27,9 @@ if (topAt >= 0) {
   for (const [name, contents] of Object.entries(APPS)) {
     const { metafile } = await bundle(contents);
     const out = Object.values(metafile.outputs)[0];
-    const rows = Object.entries(out.inputs).sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput).slice(0, n);
+    const rows = Object.entries(out.inputs)
+      .sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput)
+      .slice(0, n);
     process.stdout.write(`\n${name}: largest inputs (minified bytes in the output)\n`);
     for (const [file, info] of rows) process.stdout.write(`  ${String(info.bytesInOutput).padStart(8)}  ${file.replace(/^.*node_modules\//, 'node_modules/')}\n`);
   }

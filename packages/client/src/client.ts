@@ -111,7 +111,8 @@ export function createClient(options: ClientOptions): PinholeClient {
       } catch {
         secret = null;
       }
-      if (!secret || secret.length < 16) throw new PinholeError('invalid_state', 'storage', "the device's stored secret is unreadable: refusing to make a new one (its contributor tokens would change within a round)");
+      if (!secret || secret.length < 16)
+        throw new PinholeError('invalid_state', 'storage', "the device's stored secret is unreadable: refusing to make a new one (its contributor tokens would change within a round)");
     } else {
       secret = makeContributorSecret(rng, { allowInsecureRng });
       await storage.set('device', JSON.stringify({ v: 1, secret: toBase64(secret) }));

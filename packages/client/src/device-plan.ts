@@ -56,7 +56,11 @@ export function devicePlanRules(
   }
   if (secagg !== undefined && plan.collections.some((c) => c.mode === 'secagg')) secagg.checkPlan(plan);
   if (maxBudget && (plan.budget.epsilon > maxBudget.epsilon || plan.budget.delta > maxBudget.delta)) {
-    throw new PinholeError('budget_exceeded', 'plan.budget', `the plan's period budget (epsilon ${plan.budget.epsilon}, delta ${plan.budget.delta}) exceeds this app's ceiling (epsilon ${maxBudget.epsilon}, delta ${maxBudget.delta})`);
+    throw new PinholeError(
+      'budget_exceeded',
+      'plan.budget',
+      `the plan's period budget (epsilon ${plan.budget.epsilon}, delta ${plan.budget.delta}) exceeds this app's ceiling (epsilon ${maxBudget.epsilon}, delta ${maxBudget.delta})`,
+    );
   }
   if (previous === null) return now;
   const prev = previous.plan;

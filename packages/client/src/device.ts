@@ -48,9 +48,15 @@ export function toUnitInterval(bounds: readonly [number, number], value: number)
  * The report entry of one collection: perturbed on the device (ldp) or exact (central). `mechanism`
  * may be passed to reuse one built with deviceMechanism.
  */
-export function deviceEntry(c: PlanCollection, input: DeviceInput, rng: Rng, options: { readonly allowInsecureRng?: boolean; readonly mechanism?: AnyDeviceOracle | DeviceNumericMechanism } = {}): ReportEntry {
+export function deviceEntry(
+  c: PlanCollection,
+  input: DeviceInput,
+  rng: Rng,
+  options: { readonly allowInsecureRng?: boolean; readonly mechanism?: AnyDeviceOracle | DeviceNumericMechanism } = {},
+): ReportEntry {
   if (c.mode === 'secagg') throw new PinholeError('invalid_argument', 'collection', `"collection" "${c.id}" is collected by secure aggregation (deviceVector), not by report entries`);
-  if (c.mode === 'prio3') throw new PinholeError('invalid_argument', 'collection', `"collection" "${c.id}" is collected by two aggregators (prio3Report in @pinhole/client/prio3), not by one report entry`);
+  if (c.mode === 'prio3')
+    throw new PinholeError('invalid_argument', 'collection', `"collection" "${c.id}" is collected by two aggregators (prio3Report in @pinhole/client/prio3), not by one report entry`);
   if (c.mode === 'central') {
     if (c.kind === 'histogram') return { collection: c.id, bytes: encodeExactBucket(checkBucket(c, input)) };
     const { group, value } = checkGroupValue(c, input);

@@ -5,16 +5,7 @@
  * tfjs, randomness from WebCrypto, fetch and storage injected. Secure aggregation is a separate
  * entry (`@pinhole/client/secagg`) so apps that do not use it do not load it.
  */
-export {
-  type ClientOptions,
-  type ClientStatus,
-  type PinholeClient,
-  type SyncError,
-  type SyncOutcome,
-  type SyncResult,
-  createClient,
-  checkDevicePlan,
-} from './client.js';
+export { type ClientOptions, type ClientStatus, type PinholeClient, type SyncError, type SyncOutcome, type SyncResult, createClient, checkDevicePlan } from './client.js';
 export { type KeyValueStorage, type WebStorageLike, memoryStorage, webStorage, indexedDbStorage } from './storage.js';
 export { type BudgetStatus, type LedgerEntry } from './ledger.js';
 export { type QueueCounters } from './queue.js';

@@ -86,7 +86,11 @@ export class BudgetLedger {
     }
     const s = parsed as Partial<LedgerState> | null;
     if (!s || s.v !== 1 || typeof s.highWater !== 'number' || !Number.isFinite(s.highWater) || !Array.isArray(s.entries) || !s.entries.every(isEntry)) {
-      throw new PinholeError('invalid_state', 'storage', 'the stored privacy budget ledger is unreadable: refusing to report rather than reset the budget (restore the storage, or clear it on purpose)');
+      throw new PinholeError(
+        'invalid_state',
+        'storage',
+        'the stored privacy budget ledger is unreadable: refusing to report rather than reset the budget (restore the storage, or clear it on purpose)',
+      );
     }
     return new BudgetLedger(storage, { v: 1, highWater: s.highWater, entries: s.entries.slice() });
   }

@@ -69,7 +69,8 @@ function checkUrl(param: string, value: unknown): string {
 export function clientConfig(options: ClientOptions): ClientConfig {
   const o = checkObject('options', options);
   const serverUrl = checkUrl('options.serverUrl', o.serverUrl);
-  if (!isKeyValueStorage(o.storage)) throw new PinholeError('invalid_argument', 'options.storage', '"options.storage" expected a key-value storage (get, set, delete): memoryStorage(), webStorage(localStorage), indexedDbStorage()');
+  if (!isKeyValueStorage(o.storage))
+    throw new PinholeError('invalid_argument', 'options.storage', '"options.storage" expected a key-value storage (get, set, delete): memoryStorage(), webStorage(localStorage), indexedDbStorage()');
   const storage = o.storage;
   const fetchFn = (o.fetch ?? (globalThis as { fetch?: Fetch }).fetch) as Fetch | undefined;
   if (typeof fetchFn !== 'function') throw new PinholeError('invalid_argument', 'options.fetch', '"options.fetch" expected a fetch function (this platform has none)');
@@ -84,7 +85,8 @@ export function clientConfig(options: ClientOptions): ClientConfig {
     throw new PinholeError('invalid_argument', 'options.secureAggregation', '"options.secureAggregation" expected secureAggregation() from @pinhole/client/secagg');
   }
   const hmacSha256 = o.hmacSha256 as HmacSha256 | undefined;
-  if (hmacSha256 !== undefined && typeof hmacSha256 !== 'function') throw new PinholeError('invalid_argument', 'options.hmacSha256', '"options.hmacSha256" expected a function (key, message) => HMAC-SHA256 bytes');
+  if (hmacSha256 !== undefined && typeof hmacSha256 !== 'function')
+    throw new PinholeError('invalid_argument', 'options.hmacSha256', '"options.hmacSha256" expected a function (key, message) => HMAC-SHA256 bytes');
   const r = o.retry === undefined ? {} : checkObject('options.retry', o.retry);
   const retry: RetryPolicy = {
     attempts: r.attempts === undefined ? DEFAULT_RETRY.attempts : checkInteger('options.retry.attempts', r.attempts, { ge: 1, le: 100 }),

@@ -48,7 +48,8 @@ export function prio3Report(plan: Plan, params: Prio3ReportParams): Prio3Report 
   const inputs = checkObject('params.inputs', p.inputs) as Record<string, DeviceInput>;
   const collections = plan.collections.filter((c) => c.mode === 'prio3');
   if (collections.length === 0) throw new PinholeError('invalid_argument', 'plan', '"plan" expected a plan with prio3 collections');
-  if (collections.length !== plan.collections.length) throw new PinholeError('invalid_argument', 'plan', '"plan" mixes prio3 collections with other modes: a prio3 plan collects every collection through both aggregators');
+  if (collections.length !== plan.collections.length)
+    throw new PinholeError('invalid_argument', 'plan', '"plan" mixes prio3 collections with other modes: a prio3 plan collects every collection through both aggregators');
   const leader: ReportEntry[] = [];
   const helper: ReportEntry[] = [];
   for (const c of collections) {

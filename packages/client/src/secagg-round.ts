@@ -79,7 +79,11 @@ export function noisePlanOf(c: PlanCollection & { mode: 'secagg' }, allowInsecur
   const m = c.mechanism;
   p = distributedNoiseShareOf(m, { allowInsecureRng });
   if (p.shareParameter !== m.shareParameter || p.modulusBits !== m.modulusBits) {
-    throw new PinholeError('unsupported', `collection ${c.id}`, `the plan's noise (share parameter ${m.shareParameter}, ${m.modulusBits} bits) is not what this client computes (${p.shareParameter}, ${p.modulusBits}): the plan was made by another version`);
+    throw new PinholeError(
+      'unsupported',
+      `collection ${c.id}`,
+      `the plan's noise (share parameter ${m.shareParameter}, ${m.modulusBits} bits) is not what this client computes (${p.shareParameter}, ${p.modulusBits}): the plan was made by another version`,
+    );
   }
   noisePlans.set(c, p);
   return p;
@@ -135,7 +139,8 @@ export async function runRound(ctx: SecureAggregationContext, options: RoundPart
 
   // a device that joined this round before (and restarted since) is a dropout of it
   const marker = await ctx.storage.get(MARKER);
-  if (marker !== null && marker !== undefined && marker === round.roundId) return { outcome: 'dropped_out', phase: 'join', reason: 'this device joined the round before a restart: it cannot continue it' };
+  if (marker !== null && marker !== undefined && marker === round.roundId)
+    return { outcome: 'dropped_out', phase: 'join', reason: 'this device joined the round before a restart: it cannot continue it' };
 
   let slot: number;
   let session: string;

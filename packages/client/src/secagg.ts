@@ -119,7 +119,8 @@ export function secureAggregation(options: SecureAggregationOptions = {}): Secur
     });
   } else if (o.keyDirectory !== undefined) {
     const d = o.keyDirectory as KeyDirectory;
-    if (typeof d !== 'object' || d === null || typeof d.verify !== 'function') throw new PinholeError('invalid_argument', 'options.keyDirectory', '"options.keyDirectory" expected a directory URL or a KeyDirectory');
+    if (typeof d !== 'object' || d === null || typeof d.verify !== 'function')
+      throw new PinholeError('invalid_argument', 'options.keyDirectory', '"options.keyDirectory" expected a directory URL or a KeyDirectory');
     directory = d;
   }
   const identities = new WeakMap<KeyValueStorage, Promise<DeviceIdentity>>();
@@ -140,12 +141,20 @@ export function secureAggregation(options: SecureAggregationOptions = {}): Secur
       const s = secaggLayout(plan).collections[0]!.secagg;
       if (s.threatModel === 'honest_but_curious') {
         if (!honestButCurious) {
-          throw new PinholeError('protocol_violation', 'plan.secagg.threatModel', 'the plan runs secure aggregation "honest_but_curious" (no key directory: a server that deviates could read this device\'s input); refused unless the app sets honestButCurious');
+          throw new PinholeError(
+            'protocol_violation',
+            'plan.secagg.threatModel',
+            'the plan runs secure aggregation "honest_but_curious" (no key directory: a server that deviates could read this device\'s input); refused unless the app sets honestButCurious',
+          );
         }
         return;
       }
       if (directory === undefined) {
-        throw new PinholeError('invalid_argument', 'options.keyDirectory', 'the plan runs secure aggregation with a key directory: configure the directory this app trusts (secureAggregation({ keyDirectory }))');
+        throw new PinholeError(
+          'invalid_argument',
+          'options.keyDirectory',
+          'the plan runs secure aggregation with a key directory: configure the directory this app trusts (secureAggregation({ keyDirectory }))',
+        );
       }
       const named = (s as { keyDirectory?: string }).keyDirectory;
       if (directoryUrl !== null && named !== undefined && normaliseUrl(named) !== normaliseUrl(directoryUrl)) {

@@ -21,7 +21,8 @@ function fakeServer(plan: Plan): { fetch: Fetch; uploads: Uint8Array[] } {
   const fetch: Fetch = async (url, init) => {
     const path = new URL(url).pathname;
     if (path === '/v1/plan') return answer(200, JSON.stringify(plan));
-    if (path === '/v1/rounds/current') return answer(200, JSON.stringify({ roundId: 'r1', planId: plan.id, planRevision: plan.revision, status: 'collecting', openedAt: new Date(T0).toISOString(), closesAt: null }));
+    if (path === '/v1/rounds/current')
+      return answer(200, JSON.stringify({ roundId: 'r1', planId: plan.id, planRevision: plan.revision, status: 'collecting', openedAt: new Date(T0).toISOString(), closesAt: null }));
     if (path === '/v1/reports' && init?.method === 'POST') {
       uploads.push(init.body as Uint8Array);
       return answer(202, '{}');

@@ -28,7 +28,9 @@ describe('client entries run on phones and in browsers', () => {
       if (name === 'ldp') expect(inputs.filter((f) => /packages\/(secagg|gate)\/|@noble\/curves|@noble\/ciphers/.test(f))).toEqual([]);
       else expect(inputs.some((f) => f.includes('packages/secagg/src/client.ts'))).toBe(true);
       // curve code only for an app that passes the pure-JavaScript provider (inputs that esbuild dropped have no bytes in the output)
-      const shipped = Object.entries(Object.values(metafile.outputs)[0]!.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([f]) => f);
+      const shipped = Object.entries(Object.values(metafile.outputs)[0]!.inputs)
+        .filter(([, i]) => i.bytesInOutput > 0)
+        .map(([f]) => f);
       if (name === 'secagg') expect(shipped.filter((f) => /@noble\/curves|secagg\/src\/noble\.ts/.test(f))).toEqual([]);
       // a local-DP device encodes and perturbs only: no decoder, no hash code, no mechanism's server parts
       if (name === 'ldp') expect(shipped.filter((f) => /msgpackr|@noble\/|codec-decode\.ts|ldp\/src\/(oracle|registry|simulate|post-process|audit)\.ts|plan-modes\.ts/.test(f))).toEqual([]);

@@ -55,7 +55,11 @@ describe('http with retries', () => {
     expect(hits).toBe(3);
   });
   it('does not retry a refusal: a 4xx comes back as the server’s problem', async () => {
-    reset((_q, res) => res.writeHead(409, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: 't', title: 'x', status: 409, detail: 'round closed', code: 'invalid_state', param: 'report.roundId' })));
+    reset((_q, res) =>
+      res
+        .writeHead(409, { 'content-type': 'application/problem+json' })
+        .end(JSON.stringify({ type: 't', title: 'x', status: 409, detail: 'round closed', code: 'invalid_state', param: 'report.roundId' })),
+    );
     const e = await failure(http().request('/x', { method: 'POST', body: new Uint8Array([1]) }));
     expect(e).toBeInstanceOf(ServerProblem);
     expect(e).toMatchObject({ status: 409, code: 'invalid_state', param: 'report.roundId', message: 'round closed' });

@@ -3,16 +3,7 @@
  * union and the name of the offending parameter, so callers branch on data, not on message text.
  */
 
-export const PINHOLE_ERROR_CODES = [
-  'invalid_argument',
-  'invalid_state',
-  'budget_exceeded',
-  'decode_failed',
-  'protocol_violation',
-  'verify_failed',
-  'insecure_rng',
-  'unsupported',
-] as const;
+export const PINHOLE_ERROR_CODES = ['invalid_argument', 'invalid_state', 'budget_exceeded', 'decode_failed', 'protocol_violation', 'verify_failed', 'insecure_rng', 'unsupported'] as const;
 
 export type PinholeErrorCode = (typeof PINHOLE_ERROR_CODES)[number];
 

@@ -11,17 +11,7 @@ export { PinholeError, PINHOLE_ERROR_CODES, isPinholeError, type PinholeErrorCod
 export { type Rng, cryptoRng, isSecureRng, requireSecureRng } from './rng.js';
 export { type PrivacyLoss } from './privacy-maps.js';
 export { type LedgerEntry, type AccountantOptions, PrivacyAccountant } from './accounting.js';
-export {
-  type NetworkSample,
-  type NetworkType,
-  type DeviceClass,
-  type StreamingContext,
-  type Activity,
-  NETWORK_TYPES,
-  DEVICE_CLASSES,
-  ACTIVITIES,
-  validateNetworkSample,
-} from './network-sample.js';
+export { type NetworkSample, type NetworkType, type DeviceClass, type StreamingContext, type Activity, NETWORK_TYPES, DEVICE_CLASSES, ACTIVITIES, validateNetworkSample } from './network-sample.js';
 export { type InsightRow, type InsightDefinition, type Collection, INSIGHTS, COLLECTIONS, getInsight, getCollection } from './insights.js';
 export {
   type Plan,
@@ -41,14 +31,4 @@ export {
   checkPlanChange,
   planChange,
 } from './plan.js';
-export {
-  type RoundReport,
-  type ReportEntry,
-  type HmacSha256,
-  encodeRoundReport,
-  decodeRoundReport,
-  makeReportId,
-  makeContributorSecret,
-  contributorToken,
-  contributorTokenAsync,
-} from './report.js';
+export { type RoundReport, type ReportEntry, type HmacSha256, encodeRoundReport, decodeRoundReport, makeReportId, makeContributorSecret, contributorToken, contributorTokenAsync } from './report.js';

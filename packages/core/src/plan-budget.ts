@@ -172,7 +172,6 @@ export interface PlanChange {
   readonly effectiveFromMs: number;
 }
 
-
 /** checkPlanChange of two plans already checked (a device's, by checkPlanWith), at `now` (ms since the epoch). */
 export function planChange(prev: Plan, nxt: Plan, now: number): PlanChange {
   if (prev.id === nxt.id && nxt.revision <= prev.revision) {

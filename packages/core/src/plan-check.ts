@@ -201,7 +201,11 @@ export const centralCollectionRule: PlanModeRule = ({ param, mechanism: mo, kind
 
 function checkCollection(param: string, v: unknown, domains: PlanDomains, rules: PlanModeRules): PlanCollection {
   const o = checkObject(param, v);
-  const cid = checkOneOf(`${param}.id`, o.id, COLLECTIONS.map((c) => c.id));
+  const cid = checkOneOf(
+    `${param}.id`,
+    o.id,
+    COLLECTIONS.map((c) => c.id),
+  );
   const cat = COLLECTIONS.find((c) => c.id === cid) as Collection;
   const mode = checkOneOf(`${param}.mode`, o.mode, PLAN_MODES);
   const rule = rules[mode];
@@ -291,7 +295,11 @@ export function checkPlanWith(json: unknown, rules: PlanModeRules): Plan {
   if (!Array.isArray(insightIds) || insightIds.length === 0) throw invalid('plan.insights', 'a non-empty array of insight ids', insightIds);
   const insights: string[] = [];
   insightIds.forEach((x, i) => {
-    const ins = checkOneOf(`plan.insights[${i}]`, x, INSIGHTS.map((d) => d.id));
+    const ins = checkOneOf(
+      `plan.insights[${i}]`,
+      x,
+      INSIGHTS.map((d) => d.id),
+    );
     if (insights.includes(ins)) throw invalid(`plan.insights[${i}]`, 'an insight not already listed', ins);
     insights.push(ins);
   });

@@ -55,8 +55,21 @@ function checkSecagg(param: string, v: unknown, mech: DistributedNoiseMechanism)
 function checkDistributed(param: string, o: Record<string, unknown>, cat: Collection, groups: number, domainSize: number): DistributedNoiseMechanism {
   const isMean = cat.kind === 'mean';
   only(param, o, [
-    'kind', 'noise', 'epsilon', 'delta', 'l2Sensitivity', 'l1Sensitivity', 'vectorLength', 'expectedClients', 'minSurvivors',
-    'onShortfall', 'clientValueBounds', 'wrapProbability', 'shareParameter', 'modulusBits', ...(isMean ? ['bounds', 'grid'] : []),
+    'kind',
+    'noise',
+    'epsilon',
+    'delta',
+    'l2Sensitivity',
+    'l1Sensitivity',
+    'vectorLength',
+    'expectedClients',
+    'minSurvivors',
+    'onShortfall',
+    'clientValueBounds',
+    'wrapProbability',
+    'shareParameter',
+    'modulusBits',
+    ...(isMean ? ['bounds', 'grid'] : []),
   ]);
   const grid = isMean ? checkInteger(`${param}.grid`, o.grid, { ge: 1, le: 2 ** 20 }) : 1;
   const vectorLength = checkInteger(`${param}.vectorLength`, o.vectorLength, { ge: 1, le: 2 ** 24 });
@@ -141,7 +154,11 @@ export const secaggCollectionRule: PlanModeRule = ({ param, o, mechanism: mo, ca
   if (minCohort > mechanism.expectedClients) throw invalid(`${param}.minCohort`, `at most the secure-aggregation cohort (${mechanism.expectedClients})`, minCohort);
   // refuse: never unmask a sum with less noise than planned; top_up: the floor is below the planned survivors
   if (mechanism.onShortfall === 'refuse' && minCohort < mechanism.minSurvivors) {
-    throw invalid(`${param}.minCohort`, `at least mechanism.minSurvivors (${mechanism.minSurvivors}) with onShortfall "refuse": a smaller cohort would be unmasked with less noise than planned`, minCohort);
+    throw invalid(
+      `${param}.minCohort`,
+      `at least mechanism.minSurvivors (${mechanism.minSurvivors}) with onShortfall "refuse": a smaller cohort would be unmasked with less noise than planned`,
+      minCohort,
+    );
   }
   if (mechanism.onShortfall === 'top_up' && minCohort > mechanism.minSurvivors) {
     throw invalid(`${param}.minCohort`, `at most mechanism.minSurvivors (${mechanism.minSurvivors}) with onShortfall "top_up"`, minCohort);

@@ -139,7 +139,7 @@ export function discreteGaussianDelta(sigma: number, epsilon: number, sensitivit
   const delta = checkNumber('sensitivity', sensitivity, { gt: 0, le: 2 ** 30 });
   if (!Number.isInteger(delta)) throw invalid('sensitivity', 'an integer > 0', sensitivity);
   const s2 = sigma * sigma;
-  const limit = Math.ceil(sigma * 40 + epsilon * s2 / delta + delta) + 2;
+  const limit = Math.ceil(sigma * 40 + (epsilon * s2) / delta + delta) + 2;
   let z = 0;
   const w = (y: number) => Math.exp((-y * y) / (2 * s2));
   for (let y = -limit; y <= limit; y++) z += w(y);

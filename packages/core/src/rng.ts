@@ -160,9 +160,5 @@ export function requireSecureRng(rng: Rng, allowInsecureRng: boolean | undefined
   checkRng(param, rng);
   if (allowInsecureRng === true || isSecureRng(rng)) return rng;
   const what = rng.insecure ? 'is a seeded, insecure generator' : 'claims to be secure but is not a cryptoRng()';
-  throw new PinholeError(
-    'insecure_rng',
-    param,
-    `"${param}" ${what}; privacy noise needs cryptoRng() (pass allowInsecureRng: true only for simulation and tests)`,
-  );
+  throw new PinholeError('insecure_rng', param, `"${param}" ${what}; privacy noise needs cryptoRng() (pass allowInsecureRng: true only for simulation and tests)`);
 }

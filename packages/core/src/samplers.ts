@@ -101,11 +101,7 @@ function discreteLaplaceST(s: number, t: number, rng: Rng): number {
     let v = 0;
     while (bernoulliExpOne(rng)) v++;
     const x = u + t * v;
-    const y = Number.isSafeInteger(x)
-      ? s === 1
-        ? x
-        : Math.floor(x / s)
-      : Number((BigInt(u) + BigInt(t) * BigInt(v)) / BigInt(s));
+    const y = Number.isSafeInteger(x) ? (s === 1 ? x : Math.floor(x / s)) : Number((BigInt(u) + BigInt(t) * BigInt(v)) / BigInt(s));
     const negative = (rng.u32() & 1) === 1;
     if (negative && y === 0) continue;
     return negative ? -y : y;

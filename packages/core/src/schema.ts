@@ -198,4 +198,3 @@ export function boundedReal(name: string, options: { min: number; max: number; u
     },
   });
 }
-

@@ -106,13 +106,7 @@ export function chiSquareStatistic(observed: ArrayLike<number>, expected: ArrayL
  * (inclusive lower bounds) and expected counts. `pmf(k)` is evaluated on [lo, hi]; the tails
  * beyond go to the outer bins.
  */
-export function binPmf(
-  pmf: (k: number) => number,
-  lo: number,
-  hi: number,
-  n: number,
-  minExpected = 20,
-): { starts: number[]; expected: number[] } {
+export function binPmf(pmf: (k: number) => number, lo: number, hi: number, n: number, minExpected = 20): { starts: number[]; expected: number[] } {
   const starts: number[] = [];
   const expected: number[] = [];
   let acc = 0;

@@ -7,7 +7,6 @@ import { type Rng } from './rng.js';
 import { PinholeError } from './errors.js';
 import { invalid } from './validate.js';
 
-
 export { BAD_INTEGERS, BAD_NUMBERS, expectPinholeError, expectPinholeRejection } from './testing/expect.js';
 
 /** An Rng replaying fixed u32 words (for exact, non-statistical checks). */
@@ -33,7 +32,7 @@ export function referenceDiscreteGaussianDelta(sigma: number, epsilon: number, s
   const K = Math.ceil(14 * sigma) + 2 + top;
   const pmf = new Float64Array(2 * K + 1);
   let total = 0;
-  for (let z = -K; z <= K; z++) total += (pmf[z + K] = Math.exp(-(z * z) / (2 * sigma * sigma)));
+  for (let z = -K; z <= K; z++) total += pmf[z + K] = Math.exp(-(z * z) / (2 * sigma * sigma));
   for (let i = 0; i < pmf.length; i++) pmf[i] = (pmf[i] as number) / total;
   const p = (z: number): number => (z < -K || z > K ? 0 : (pmf[z + K] as number));
   const e = Math.exp(epsilon);

@@ -64,12 +64,7 @@ function boundsText(b: NumberBounds): string {
 }
 
 function inBounds(v: number, b: NumberBounds): boolean {
-  return (
-    (b.gt === undefined || v > b.gt) &&
-    (b.ge === undefined || v >= b.ge) &&
-    (b.lt === undefined || v < b.lt) &&
-    (b.le === undefined || v <= b.le)
-  );
+  return (b.gt === undefined || v > b.gt) && (b.ge === undefined || v >= b.ge) && (b.lt === undefined || v < b.lt) && (b.le === undefined || v <= b.le);
 }
 
 /**

@@ -80,7 +80,14 @@ describe('privacy maps', () => {
   });
 
   it('discreteGaussianSigma is the smallest sigma on the exact curve (to its 12-bit grid), below the zCDP route', () => {
-    for (const [eps, delta] of [[1, 1e-6], [0.5 / 6, 1e-6 / 6], [16 / 6, 1e-6 / 6], [0.1, 1e-9], [4, 1e-5], [1, 0.01]] as const) {
+    for (const [eps, delta] of [
+      [1, 1e-6],
+      [0.5 / 6, 1e-6 / 6],
+      [16 / 6, 1e-6 / 6],
+      [0.1, 1e-9],
+      [4, 1e-5],
+      [1, 0.01],
+    ] as const) {
       const sigma = discreteGaussianSigma(eps, delta);
       expect(discreteGaussianDelta(sigma, eps, 1)).toBeLessThanOrEqual(delta);
       // rounded up onto 12 significant bits: the grid point below does not meet the target

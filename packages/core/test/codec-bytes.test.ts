@@ -49,7 +49,12 @@ const bigint = fc.oneof(
   fc.bigInt({ min: -(2n ** 200n), max: 2n ** 200n }),
   fc.constantFrom(0n, -1n, 2n ** 63n - 1n, 2n ** 63n, -(2n ** 63n), -(2n ** 63n) - 1n, 2n ** 64n - 1n, 2n ** 64n, -(2n ** 64n), 2n ** 65_536n, -(2n ** 65_537n) + 3n),
 );
-const string = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom(31, 32, 255, 256, 65_535, 65_536).map((n) => 'x'.repeat(n)), fc.constantFrom('ü'.repeat(16), 'ü'.repeat(128), '✓'.repeat(22_000)));
+const string = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom(31, 32, 255, 256, 65_535, 65_536).map((n) => 'x'.repeat(n)),
+  fc.constantFrom('ü'.repeat(16), 'ü'.repeat(128), '✓'.repeat(22_000)),
+);
 const typed = fc.oneof(
   fc.uint8Array({ maxLength: 300 }),
   fc.constantFrom(0, 255, 256, 65_535, 65_536).map((n) => new Uint8Array(n)),
@@ -68,7 +73,10 @@ const typed = fc.oneof(
 );
 const leaf: fc.Arbitrary<WireValue> = fc.oneof(fc.constantFrom(null, undefined, true, false), number, bigint, string, typed);
 // the encoder refuses a "__proto__" key (codec.test.ts), which fast-check's strings produce now and then
-const key = fc.oneof({ weight: 6, arbitrary: fc.string({ maxLength: 12 }).filter((k) => k !== '__proto__') }, { weight: 1, arbitrary: fc.constantFrom('constructor', 'toString', '__proto_', 'x'.repeat(40)) });
+const key = fc.oneof(
+  { weight: 6, arbitrary: fc.string({ maxLength: 12 }).filter((k) => k !== '__proto__') },
+  { weight: 1, arbitrary: fc.constantFrom('constructor', 'toString', '__proto_', 'x'.repeat(40)) },
+);
 const tree: fc.Arbitrary<WireValue> = fc.letrec<{ value: WireValue }>((tie) => ({
   value: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
@@ -89,7 +97,13 @@ const report = fc.record(
     round: fc.string({ minLength: 1, maxLength: 64 }),
     id: fc.string({ minLength: 1, maxLength: 64 }),
     contributor: fc.string({ maxLength: 64 }),
-    entries: fc.array(fc.record({ collection: fc.string({ minLength: 1, maxLength: 64 }), group: fc.integer({ min: 0, max: 2 ** 31 - 1 }), bytes: fc.uint8Array({ minLength: 1, maxLength: 600 }) }, { requiredKeys: ['collection', 'bytes'] }), { maxLength: 12 }),
+    entries: fc.array(
+      fc.record(
+        { collection: fc.string({ minLength: 1, maxLength: 64 }), group: fc.integer({ min: 0, max: 2 ** 31 - 1 }), bytes: fc.uint8Array({ minLength: 1, maxLength: 600 }) },
+        { requiredKeys: ['collection', 'bytes'] },
+      ),
+      { maxLength: 12 },
+    ),
   },
   { requiredKeys: ['plan', 'revision', 'round', 'id', 'entries'] },
 );
@@ -104,8 +118,19 @@ const ldp = fc.oneof(
 const secagg = fc.oneof(
   fc.record({ round: fc.string({ maxLength: 64 }), id: u32, identity: fc.string({ maxLength: 64 }), vk: bytes(32), cPk: bytes(32), sPk: bytes(32), commitment: bytes(32), sig: bytes(64) }),
   fc.record({ round: fc.string({ maxLength: 64 }), id: u32, vector: fc.uint32Array({ maxLength: 2000 }) }),
-  fc.record({ round: fc.string({ maxLength: 64 }), ids: fc.uint32Array({ maxLength: 100 }), shares: fc.uint32Array({ maxLength: 400 }), bitmap: fc.uint8Array({ maxLength: 16 }), ciphertexts: fc.array(fc.uint8Array({ maxLength: 120 }), { maxLength: 20 }) }),
-  fc.record({ identities: fc.array(fc.string({ maxLength: 64 }), { maxLength: 20 }), keys: fc.array(fc.record({ id: u32, cPk: bytes(32), sPk: bytes(32) }), { maxLength: 20 }), threshold: fc.nat(), bits: fc.integer({ min: 1, max: 32 }) }),
+  fc.record({
+    round: fc.string({ maxLength: 64 }),
+    ids: fc.uint32Array({ maxLength: 100 }),
+    shares: fc.uint32Array({ maxLength: 400 }),
+    bitmap: fc.uint8Array({ maxLength: 16 }),
+    ciphertexts: fc.array(fc.uint8Array({ maxLength: 120 }), { maxLength: 20 }),
+  }),
+  fc.record({
+    identities: fc.array(fc.string({ maxLength: 64 }), { maxLength: 20 }),
+    keys: fc.array(fc.record({ id: u32, cPk: bytes(32), sPk: bytes(32) }), { maxLength: 20 }),
+    threshold: fc.nat(),
+    bits: fc.integer({ min: 1, max: 32 }),
+  }),
 );
 const prio3 = fc.oneof(
   fc.record({ count: fc.nat(), shares: fc.array(fc.uint8Array({ maxLength: 400 }), { maxLength: 8 }), noise: fc.constantFrom('', 'none', 'discrete-gaussian') }),
@@ -122,14 +147,20 @@ describe('the encoder writes what msgpackr wrote', () => {
     ['secure-aggregation message', secagg],
     ['Prio3 message', prio3],
   ] as [string, fc.Arbitrary<WireValue>][])('for every %s', (_name, shape) => {
-    fc.assert(fc.property(type, shape, (t, p) => expectSameBytes(t, p)), { numRuns: 300 });
+    fc.assert(
+      fc.property(type, shape, (t, p) => expectSameBytes(t, p)),
+      { numRuns: 300 },
+    );
   });
 
   it('for every wire value tree', () => {
-    fc.assert(fc.property(type, tree, (t, p) => expectSameBytes(t, p)), { numRuns: 1000 });
+    fc.assert(
+      fc.property(type, tree, (t, p) => expectSameBytes(t, p)),
+      { numRuns: 1000 },
+    );
   });
 
-  it('for a payload larger than the encoder\'s first buffer, and after one', () => {
+  it("for a payload larger than the encoder's first buffer, and after one", () => {
     expectSameBytes('big', { v: new Uint32Array(100_000).fill(0xdeadbeef), s: 'é'.repeat(70_000) });
     expectSameBytes('small', [1, 'a']);
   });

@@ -102,4 +102,3 @@ export function checkDistribution(draw: (rng: Rng) => number, pmf: Pmf, n: numbe
   const stat = chiSquareStatistic(observed, expected);
   expect(stat, `chi-square over ${starts.length} bins`).toBeLessThan(chiSquareCritical(Math.max(1, starts.length - 1), ALPHA));
 }
-

@@ -40,6 +40,10 @@ describe('the video-quality collections', () => {
   it('back the two carrier insights', () => {
     expect(getInsight('video-rebuffering-share')).toMatchObject({ collection: 'video-rebuffering-by-operator-network', statistic: { kind: 'share', bucket: 1 }, metric: 'absolute_pp' });
     expect(getInsight('video-bitrate-median')).toMatchObject({ collection: 'video-bitrate-by-operator-network', statistic: { kind: 'quantile', q: 0.5 }, metric: 'relative' });
-    for (const i of INSIGHTS) expect(COLLECTIONS.some((c) => c.id === i.collection), i.id).toBe(true);
+    for (const i of INSIGHTS)
+      expect(
+        COLLECTIONS.some((c) => c.id === i.collection),
+        i.id,
+      ).toBe(true);
   });
 });

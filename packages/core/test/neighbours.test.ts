@@ -22,7 +22,7 @@ function bruteForce(sigma: number, epsilon: number, d: number): number {
   const K = Math.ceil(40 * sigma) + 2;
   const p = new Float64Array(2 * K + 1);
   let norm = 0;
-  for (let z = -K; z <= K; z++) norm += (p[z + K] = Math.exp((-z * z) / (2 * sigma * sigma)));
+  for (let z = -K; z <= K; z++) norm += p[z + K] = Math.exp((-z * z) / (2 * sigma * sigma));
   let delta = 0;
   for (let s = -2 * K; s <= 2 * K; s++) {
     const loss = (d * d + d * s) / (sigma * sigma);
@@ -66,7 +66,15 @@ describe('the neighbour relation', () => {
 
 describe('the discrete Gaussian on a device moving between two counts', () => {
   it('agrees with the brute-force convolution (relative 1e-9)', () => {
-    for (const [sigma, epsilon, d] of [[0.5, 0.1, 1], [1, 1, 1], [3.3, 0.5, 1], [5, 2, 2], [2, 4, 3], [10, 0.3, 1], [4.2, 0, 1]] as const) {
+    for (const [sigma, epsilon, d] of [
+      [0.5, 0.1, 1],
+      [1, 1, 1],
+      [3.3, 0.5, 1],
+      [5, 2, 2],
+      [2, 4, 3],
+      [10, 0.3, 1],
+      [4.2, 0, 1],
+    ] as const) {
       const want = bruteForce(sigma, epsilon, d);
       expect(discreteGaussianSwapDelta(sigma, epsilon, d) / want, `sigma ${sigma}, epsilon ${epsilon}, d ${d}`).toBeCloseTo(1, 9);
     }
@@ -74,14 +82,22 @@ describe('the discrete Gaussian on a device moving between two counts', () => {
 
   it('costs more than one count moved by one, and about as much as a move of sqrt(2) for large sigma', () => {
     for (const sigma of [1, 4, 16]) expect(discreteGaussianSwapDelta(sigma, 0.5)).toBeGreaterThan(discreteGaussianDelta(sigma, 0.5, 1));
-    for (const [epsilon, delta] of [[0.5, 1e-6], [0.0625, 1.25e-7]] as const) {
+    for (const [epsilon, delta] of [
+      [0.5, 1e-6],
+      [0.0625, 1.25e-7],
+    ] as const) {
       // the continuous Gaussian's curve depends on sensitivity/sigma only: the ratio tends to sqrt(2)
       expect(discreteGaussianSwapSigma(epsilon, delta) / discreteGaussianSigma(epsilon, delta)).toBeCloseTo(Math.SQRT2, 2);
     }
   });
 
   it('the sigma meets delta, and one step of its 12-bit grid less does not', () => {
-    for (const [epsilon, delta] of [[0.1, 1e-8], [1, 1e-6], [4, 1e-7], [8, 1e-5]] as const) {
+    for (const [epsilon, delta] of [
+      [0.1, 1e-8],
+      [1, 1e-6],
+      [4, 1e-7],
+      [8, 1e-5],
+    ] as const) {
       const sigma = discreteGaussianSwapSigma(epsilon, delta);
       expect(discreteGaussianSwapDelta(sigma, epsilon)).toBeLessThanOrEqual(delta);
       expect(discreteGaussianSwapDelta(sigma - gridStep(sigma), epsilon)).toBeGreaterThan(delta);

@@ -18,18 +18,39 @@ function fixture(): Record<string, any> {
     insights: ['network-type-share', 'rtt-mean', 'poor-share'],
     collections: [
       {
-        id: 'network-type-by-region', kind: 'histogram', mode: 'ldp', groups: 3, buckets: 6, domainSize: 18,
-        privacyLoss: { epsilon: 0.2, delta: 0 }, gate: { mode: 'estimate_threshold', k: 20 }, minCohort: 20,
+        id: 'network-type-by-region',
+        kind: 'histogram',
+        mode: 'ldp',
+        groups: 3,
+        buckets: 6,
+        domainSize: 18,
+        privacyLoss: { epsilon: 0.2, delta: 0 },
+        gate: { mode: 'estimate_threshold', k: 20 },
+        minCohort: 20,
         mechanism: { kind: 'oracle', name: 'oue', epsilon: 0.2, domainSize: 18 },
       },
       {
-        id: 'poor-by-operator-region', kind: 'histogram', mode: 'central', groups: 6, buckets: 2, domainSize: 12,
-        privacyLoss: { epsilon: 0.2, delta: 5e-7 }, gate: { mode: 'estimate_threshold', k: 20 }, minCohort: 20,
+        id: 'poor-by-operator-region',
+        kind: 'histogram',
+        mode: 'central',
+        groups: 6,
+        buckets: 2,
+        domainSize: 12,
+        privacyLoss: { epsilon: 0.2, delta: 5e-7 },
+        gate: { mode: 'estimate_threshold', k: 20 },
+        minCohort: 20,
         mechanism: { kind: 'discrete_gaussian', epsilon: 0.2, delta: 5e-7, sigma: 25 },
       },
       {
-        id: 'rtt-by-operator', kind: 'mean', mode: 'ldp', groups: 2, domainSize: 2, publicGroup: true,
-        privacyLoss: { epsilon: 0.1, delta: 0 }, gate: { mode: 'estimate_threshold', k: 20 }, minCohort: 20,
+        id: 'rtt-by-operator',
+        kind: 'mean',
+        mode: 'ldp',
+        groups: 2,
+        domainSize: 2,
+        publicGroup: true,
+        privacyLoss: { epsilon: 0.1, delta: 0 },
+        gate: { mode: 'estimate_threshold', k: 20 },
+        minCohort: 20,
         mechanism: { kind: 'numeric', name: 'duchi', epsilon: 0.1, bounds: [0, 500] },
       },
     ],
@@ -65,10 +86,26 @@ describe('checkPlan', () => {
 
   it('sweeps every numeric field with bad values, naming the field', () => {
     const numeric = [
-      'revision', 'budget.epsilon', 'budget.delta', 'budget.periodSeconds', 'schedule.roundsPerPeriod', 'schedule.roundSeconds', 'schedule.closeAtReports',
-      'collections[0].groups', 'collections[0].buckets', 'collections[0].domainSize', 'collections[0].privacyLoss.epsilon', 'collections[0].privacyLoss.delta',
-      'collections[0].gate.k', 'collections[0].minCohort', 'collections[0].mechanism.epsilon', 'collections[0].mechanism.domainSize',
-      'collections[1].mechanism.sigma', 'collections[1].mechanism.delta', 'collections[2].mechanism.bounds[0]', 'collections[2].mechanism.bounds[1]',
+      'revision',
+      'budget.epsilon',
+      'budget.delta',
+      'budget.periodSeconds',
+      'schedule.roundsPerPeriod',
+      'schedule.roundSeconds',
+      'schedule.closeAtReports',
+      'collections[0].groups',
+      'collections[0].buckets',
+      'collections[0].domainSize',
+      'collections[0].privacyLoss.epsilon',
+      'collections[0].privacyLoss.delta',
+      'collections[0].gate.k',
+      'collections[0].minCohort',
+      'collections[0].mechanism.epsilon',
+      'collections[0].mechanism.domainSize',
+      'collections[1].mechanism.sigma',
+      'collections[1].mechanism.delta',
+      'collections[2].mechanism.bounds[0]',
+      'collections[2].mechanism.bounds[1]',
     ];
     for (const field of numeric) {
       for (const bad of BAD_NUMBERS) {
@@ -81,9 +118,17 @@ describe('checkPlan', () => {
 
   it('refuses out-of-range values', () => {
     const cases: [string, unknown][] = [
-      ['budget.epsilon', 0], ['budget.epsilon', -1], ['budget.delta', 1], ['budget.delta', -1e-9],
-      ['budget.periodSeconds', 0], ['budget.periodSeconds', 1.5], ['revision', 0], ['collections[0].gate.k', 0],
-      ['collections[0].minCohort', 0], ['collections[0].mechanism.epsilon', 31], ['collections[1].mechanism.sigma', 0],
+      ['budget.epsilon', 0],
+      ['budget.epsilon', -1],
+      ['budget.delta', 1],
+      ['budget.delta', -1e-9],
+      ['budget.periodSeconds', 0],
+      ['budget.periodSeconds', 1.5],
+      ['revision', 0],
+      ['collections[0].gate.k', 0],
+      ['collections[0].minCohort', 0],
+      ['collections[0].mechanism.epsilon', 31],
+      ['collections[1].mechanism.sigma', 0],
       ['collections[2].mechanism.bounds[1]', 0],
     ];
     for (const [field, value] of cases) {
@@ -154,11 +199,30 @@ describe('checkPlan', () => {
 
   it('checks the secure-aggregation sections', () => {
     const secagg = {
-      id: 'device-class', kind: 'histogram', mode: 'secagg', groups: 1, buckets: 5, domainSize: 5,
-      privacyLoss: { epsilon: 0.5, delta: 5e-7 }, gate: { mode: 'estimate_threshold', k: 20 }, minCohort: 900,
+      id: 'device-class',
+      kind: 'histogram',
+      mode: 'secagg',
+      groups: 1,
+      buckets: 5,
+      domainSize: 5,
+      privacyLoss: { epsilon: 0.5, delta: 5e-7 },
+      gate: { mode: 'estimate_threshold', k: 20 },
+      minCohort: 900,
       mechanism: {
-        kind: 'distributed_noise', noise: 'skellam', epsilon: 0.5, delta: 5e-7, l2Sensitivity: 1, l1Sensitivity: 1, vectorLength: 5,
-        expectedClients: 1000, minSurvivors: 900, onShortfall: 'refuse', clientValueBounds: [0, 1], wrapProbability: 2 ** -40, shareParameter: 0.05, modulusBits: 16,
+        kind: 'distributed_noise',
+        noise: 'skellam',
+        epsilon: 0.5,
+        delta: 5e-7,
+        l2Sensitivity: 1,
+        l1Sensitivity: 1,
+        vectorLength: 5,
+        expectedClients: 1000,
+        minSurvivors: 900,
+        onShortfall: 'refuse',
+        clientValueBounds: [0, 1],
+        wrapProbability: 2 ** -40,
+        shareParameter: 0.05,
+        modulusBits: 16,
       },
       secagg: { cohort: 1000, dropoutRate: 0.1, corruptFraction: 0.05, securityBits: 40, correctnessBits: 30, threatModel: 'honest_but_curious', graph: 'harary', degree: 98, threshold: 63 },
     };
@@ -223,7 +287,17 @@ describe('budget arithmetic', () => {
     const plan = checkPlan(fixture());
     expect(planRoundLoss(plan)).toEqual({ epsilon: 0.5, delta: 5e-7 });
     expect(planPeriodLoss(plan)).toEqual({ epsilon: 1, delta: 1e-6 });
-    for (const [total, parts] of [[1, 3], [1, 6], [0.7, 3], [2, 7], [16, 6], [0.5, 7], [1e-6, 6], [0.3, 10], [100, 9]] as const) {
+    for (const [total, parts] of [
+      [1, 3],
+      [1, 6],
+      [0.7, 3],
+      [2, 7],
+      [16, 6],
+      [0.5, 7],
+      [1e-6, 6],
+      [0.3, 10],
+      [100, 9],
+    ] as const) {
       const share = splitPrivacyLoss({ epsilon: total, delta: total / 1e7 }, parts);
       expect(share.epsilon).toBeLessThanOrEqual(total / parts);
       expect(share.epsilon).toBeGreaterThan((total / parts) * (1 - 1e-15));
@@ -253,16 +327,32 @@ describe('budget arithmetic', () => {
 
   it('adds a ledger’s losses exactly, never below their decimal sum', () => {
     expect(addPrivacyLosses([])).toEqual({ epsilon: 0, delta: 0 });
-    expect(addPrivacyLosses([{ epsilon: 0.1, delta: 0 }, { epsilon: 0.2, delta: 1e-7 }])).toEqual({ epsilon: 0.3, delta: 1e-7 });
+    expect(
+      addPrivacyLosses([
+        { epsilon: 0.1, delta: 0 },
+        { epsilon: 0.2, delta: 1e-7 },
+      ]),
+    ).toEqual({ epsilon: 0.3, delta: 1e-7 });
     expect(addPrivacyLosses(Array.from({ length: 10 }, () => ({ epsilon: 0.1, delta: 1e-7 })))).toEqual({ epsilon: 1, delta: 1e-6 });
     // a sum with no double of its decimal reading comes back one ulp above, never below
-    const s = addPrivacyLosses([{ epsilon: 0.1, delta: 0 }, { epsilon: 1e-17, delta: 0 }]);
+    const s = addPrivacyLosses([
+      { epsilon: 0.1, delta: 0 },
+      { epsilon: 1e-17, delta: 0 },
+    ]);
     expect(s.epsilon).toBeGreaterThan(0.1);
     const plan = checkPlan(fixture());
     // what a server's ledger does: two rounds' spend summed, then the rounds left
     expect(roundsLeftInPeriod(plan, { spent: addPrivacyLosses([planRoundLoss(plan)]), rounds: 1 })).toBe(1);
     expect(roundsLeftInPeriod(plan, { spent: addPrivacyLosses([planRoundLoss(plan), planRoundLoss(plan)]), rounds: 2 })).toBe(0);
-    expect(roundsLeftInPeriod(plan, { spent: addPrivacyLosses([{ epsilon: 0.25, delta: 0 }, { epsilon: 0.25, delta: 5e-7 }]), rounds: 0 })).toBe(1);
+    expect(
+      roundsLeftInPeriod(plan, {
+        spent: addPrivacyLosses([
+          { epsilon: 0.25, delta: 0 },
+          { epsilon: 0.25, delta: 5e-7 },
+        ]),
+        rounds: 0,
+      }),
+    ).toBe(1);
     expectPinholeError(() => addPrivacyLosses([{ epsilon: NaN, delta: 0 }]), 'invalid_argument', 'losses[0].epsilon');
     expectPinholeError(() => addPrivacyLosses('x' as never), 'invalid_argument', 'losses');
   });

@@ -13,9 +13,7 @@ const constant = () => 4; // chosen by fair dice roll
 
 describe('secure Rng', () => {
   it('rngFromU32 cannot wrap a word source as secure, whichever entry exports it', () => {
-    const wraps = [(core as Record<string, unknown>).rngFromU32, (seeded as Record<string, unknown>).rngFromU32].filter(
-      (f): f is (...args: unknown[]) => Rng => typeof f === 'function',
-    );
+    const wraps = [(core as Record<string, unknown>).rngFromU32, (seeded as Record<string, unknown>).rngFromU32].filter((f): f is (...args: unknown[]) => Rng => typeof f === 'function');
     expect(wraps.length).toBeGreaterThan(0);
     for (const wrap of wraps) {
       let made: Rng | undefined;

@@ -57,7 +57,11 @@ const secret = (id: number): Uint8Array => seededRng('directory-fleet').stream(i
 const identity = (id: number): string => `phone-${id}`;
 
 async function enrol(url: string, id: number, token = TOKEN, sk = secret(id)): Promise<Response> {
-  return fetch(`${url}/v1/keys`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ identity: identity(id), ...enrolmentProof(identity(id), sk) }) });
+  return fetch(`${url}/v1/keys`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ identity: identity(id), ...enrolmentProof(identity(id), sk) }),
+  });
 }
 
 let server: Running;
@@ -80,26 +84,38 @@ describe('pinhole-directory over HTTP', () => {
     expect(await again.json()).toMatchObject({ code: 'invalid_state', param: 'identity' });
     const one = (await (await fetch(`${server.url}/v1/keys/phone-3`)).json()) as { publicKey: string; status: string };
     expect(one).toMatchObject({ identity: 'phone-3', status: 'active', publicKey: enrolmentProof('phone-3', secret(3)).publicKey });
-    const looked = (await (await fetch(`${server.url}/v1/keys/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identities: ['phone-2', 'nobody'] }) })).json()) as { keys: unknown[] };
+    const looked = (await (
+      await fetch(`${server.url}/v1/keys/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identities: ['phone-2', 'nobody'] }) })
+    ).json()) as { keys: unknown[] };
     expect(looked.keys[0]).toMatchObject({ identity: 'phone-2', status: 'active' });
     expect(looked.keys[1]).toBeNull();
     const revoked = await fetch(`${server.url}/v1/keys/phone-8`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(await revoked.json()).toMatchObject({ identity: 'phone-8', status: 'revoked' });
     const d = httpKeyDirectory({ baseUrl: server.url, cacheMs: 0 });
     const key = (id: number) => Uint8Array.from(Buffer.from(enrolmentProof(identity(id), secret(id)).publicKey, 'hex'));
-    expect(await d.verifyMany?.([{ identity: 'phone-1', publicKey: key(1) }, { identity: 'phone-1', publicKey: key(2) }, { identity: 'phone-8', publicKey: key(8) }, { identity: 'nobody', publicKey: key(1) }])).toEqual([true, false, false, false]);
+    expect(
+      await d.verifyMany?.([
+        { identity: 'phone-1', publicKey: key(1) },
+        { identity: 'phone-1', publicKey: key(2) },
+        { identity: 'phone-8', publicKey: key(8) },
+        { identity: 'nobody', publicKey: key(1) },
+      ]),
+    ).toEqual([true, false, false, false]);
   });
 
   it('serves an OpenAPI document that lists every route', async () => {
     const doc = (await (await fetch(`${server.url}/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(doc.openapi).toMatch(/^3\./);
-    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();
+    const routes = Object.entries(doc.paths)
+      .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+      .sort();
     expect(routes).toEqual(['DELETE /v1/keys/{identity}', 'GET /v1/health', 'GET /v1/keys/{identity}', 'POST /v1/keys', 'POST /v1/keys/lookup']);
   });
 
   it('answers hostile requests with problem+json and stays up, the log unchanged', async () => {
     const before = readFileSync(data, 'utf8');
-    const post = (path: string, body: string, headers: Record<string, string> = {}) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+      fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
     const cases: [Promise<Response>, number, string, string][] = [
       [post('/v1/keys/lookup', '{"identities": ['), 400, 'decode_failed', 'body'],
       [post('/v1/keys/lookup', JSON.stringify({ identities: Array.from({ length: 1025 }, (_, i) => `p-${i}`) })), 400, 'invalid_argument', 'body'],
@@ -108,7 +124,14 @@ describe('pinhole-directory over HTTP', () => {
       [post('/v1/keys/lookup', 'identities=a', { 'content-type': 'application/xml' }), 415, 'decode_failed', 'body'],
       [enrol(server.url, 9, 'wrong-token-0123456789'), 401, 'invalid_argument', 'authorization'],
       [post('/v1/keys', JSON.stringify({ identity: 'phone-9', ...enrolmentProof('phone-9', secret(9)) })), 401, 'invalid_argument', 'authorization'],
-      [post('/v1/keys', JSON.stringify({ identity: 'phone-9', publicKey: enrolmentProof('phone-9', secret(9)).publicKey, proof: enrolmentProof('phone-9', secret(10)).proof }), { authorization: `Bearer ${TOKEN}` }), 400, 'verify_failed', 'proof'],
+      [
+        post('/v1/keys', JSON.stringify({ identity: 'phone-9', publicKey: enrolmentProof('phone-9', secret(9)).publicKey, proof: enrolmentProof('phone-9', secret(10)).proof }), {
+          authorization: `Bearer ${TOKEN}`,
+        }),
+        400,
+        'verify_failed',
+        'proof',
+      ],
       [fetch(`${server.url}/v1/keys/phone-404`), 404, 'invalid_argument', 'identity'],
       [fetch(`${server.url}/v1/nothing`), 404, 'invalid_argument', 'path'],
       // found by the HTTP fuzz suite: a path that is not valid percent-encoding got Fastify's own JSON

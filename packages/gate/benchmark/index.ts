@@ -9,14 +9,7 @@ import { Bench } from 'tinybench';
 import { PinholeError } from '@pinhole/core';
 import { type PerfOptions, type PerfRow, type PerfSuite } from '@pinhole/core/perf';
 import { seededRng } from '@pinhole/core/seeded';
-import {
-  type Gate,
-  makeGate,
-  makeGaussianThresholdSelection,
-  makeKAnonymity,
-  makeLaplaceThresholdSelection,
-  makeOptimalSelection,
-} from '@pinhole/gate';
+import { type Gate, makeGate, makeGaussianThresholdSelection, makeKAnonymity, makeLaplaceThresholdSelection, makeOptimalSelection } from '@pinhole/gate';
 
 const SUITE = 'gate/decisions';
 

@@ -13,16 +13,7 @@ import { type BucketValues, type ContributorIds, checkKey, countContributors, re
 import { decideMinCohort } from './min-cohort.js';
 import type { NoisyValues } from './noisy-values.js';
 import { isNoisyCountThreshold } from './noisy-threshold.js';
-import {
-  type GateMode,
-  type Release,
-  type ReleasedBucket,
-  type ReleaseSpend,
-  type SuppressedBucket,
-  type SuppressedListing,
-  type SuppressionReason,
-  freezeRelease,
-} from './release.js';
+import { type GateMode, type Release, type ReleasedBucket, type ReleaseSpend, type SuppressedBucket, type SuppressedListing, type SuppressionReason, freezeRelease } from './release.js';
 import { type Selection, selectionRule } from './selection-rules.js';
 
 export interface GateParams {
@@ -74,8 +65,7 @@ export interface Gate {
   decideContributors(ids: ContributorIds, options?: DecideOptions): Release;
 }
 
-const NOTE_K_ANON =
-  'k-anonymity alone is not differentially private: two releases that differ by one device can reveal that device’s bucket and value';
+const NOTE_K_ANON = 'k-anonymity alone is not differentially private: two releases that differ by one device can reveal that device’s bucket and value';
 const NOTE_WITHHELD = 'suppressed buckets are not listed: without a public domain their keys (and their number) are data';
 const NOTE_NOISY_COUNT = 'published contributor counts are the noisy counts that passed the threshold, so they are biased upward';
 
@@ -119,7 +109,11 @@ export function makeGate(params: GateParams): Gate {
   // a release that states its cohort size holds only for replace-one neighbours
   const selectionAddRemove = rule.addRemove;
   if (selectionAddRemove && minCohortSize !== undefined) {
-    throw invalid('minCohortSize', 'undefined with a selection calibrated for add/remove neighbours (the release would state its cohort size; calibrate with neighbours: "replace_one")', minCohortSize);
+    throw invalid(
+      'minCohortSize',
+      'undefined with a selection calibrated for add/remove neighbours (the release would state its cohort size; calibrate with neighbours: "replace_one")',
+      minCohortSize,
+    );
   }
   const domain = params.domain === undefined ? undefined : checkDomain(params.domain);
   if (rule.noisyCounts && !domain) {
@@ -166,13 +160,7 @@ export function makeGate(params: GateParams): Gate {
   if (rule.publishesNoisyCounts) baseNotes.push(NOTE_NOISY_COUNT);
   const mode: GateMode = selection.kind;
 
-  function release(
-    cohortSize: number | null,
-    released: ReleasedBucket[],
-    suppressed: SuppressedBucket[],
-    refusal: { reason: SuppressionReason; message: string } | null,
-    spent: boolean,
-  ): Release {
+  function release(cohortSize: number | null, released: ReleasedBucket[], suppressed: SuppressedBucket[], refusal: { reason: SuppressionReason; message: string } | null, spent: boolean): Release {
     return freezeRelease({
       mode,
       private: isPrivate,
@@ -227,7 +215,11 @@ export function makeGate(params: GateParams): Gate {
       let cohortSize: number | null = null;
       if (options.cohortSize !== undefined) cohortSize = checkInteger('cohortSize', options.cohortSize, { ge: 0 });
       if (addRemove && cohortSize !== null) {
-        throw invalid('cohortSize', 'undefined with a selection calibrated for add/remove neighbours (the release would state its cohort size; calibrate with neighbours: "replace_one")', options.cohortSize);
+        throw invalid(
+          'cohortSize',
+          'undefined with a selection calibrated for add/remove neighbours (the release would state its cohort size; calibrate with neighbours: "replace_one")',
+          options.cohortSize,
+        );
       }
       if (minCohortSize !== undefined && cohortSize === null) {
         throw invalid('cohortSize', 'the number of reports in the round (the gate has a minimum cohort size)', options.cohortSize);

@@ -20,21 +20,8 @@ export {
 } from './release.js';
 export { type BucketValues, type ContributorIds, type CountContributorsOptions, countContributors } from './input.js';
 export { type KAnonymity, type KAnonymityParams, makeKAnonymity } from './k-anonymity.js';
-export {
-  type OptimalSelection,
-  type OptimalSelectionParams,
-  makeOptimalSelection,
-  optimalReleaseProbabilityClosedForm,
-} from './optimal-selection.js';
-export {
-  type NoiseDistribution,
-  makeDiscreteLaplaceNoise,
-  makeDiscreteGaussianNoise,
-  makeSkellamNoise,
-  skellamTailBound,
-  discreteGaussianSumTailBound,
-  calibrateThreshold,
-} from './noise.js';
+export { type OptimalSelection, type OptimalSelectionParams, makeOptimalSelection, optimalReleaseProbabilityClosedForm } from './optimal-selection.js';
+export { type NoiseDistribution, makeDiscreteLaplaceNoise, makeDiscreteGaussianNoise, makeSkellamNoise, skellamTailBound, discreteGaussianSumTailBound, calibrateThreshold } from './noise.js';
 export {
   type ThresholdSelection,
   type LaplaceThresholdParams,

@@ -35,15 +35,7 @@ export function readBucketIntegers(param: string, input: unknown, min?: number):
   const lo = min ?? -Number.MAX_SAFE_INTEGER;
   const check = (key: unknown, value: unknown): void => {
     // fast path for valid entries; the validators (and their messages) only on failure
-    if (
-      typeof key !== 'string' ||
-      key.length === 0 ||
-      key.length > MAX_KEY_LENGTH ||
-      typeof value !== 'number' ||
-      !Number.isSafeInteger(value) ||
-      value < lo ||
-      Object.is(value, -0)
-    ) {
+    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH || typeof value !== 'number' || !Number.isSafeInteger(value) || value < lo || Object.is(value, -0)) {
       checkKey(`${param} key`, key);
       checkInteger(`${param}[${JSON.stringify(key)}]`, value, min === undefined ? {} : { ge: min });
     }
@@ -61,9 +53,7 @@ export function readBucketIntegers(param: string, input: unknown, min?: number):
 }
 
 /** Contributor ids per bucket: a Map or object from bucket key to an array (or Set) of ids. */
-export type ContributorIds =
-  | ReadonlyMap<string, Iterable<string | number>>
-  | Readonly<Record<string, readonly (string | number)[]>>;
+export type ContributorIds = ReadonlyMap<string, Iterable<string | number>> | Readonly<Record<string, readonly (string | number)[]>>;
 
 export interface CountContributorsOptions {
   /** keep each contributor in at most l0 buckets (chosen uniformly at random); omit to only count */

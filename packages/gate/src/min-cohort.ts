@@ -13,9 +13,7 @@ export interface MinCohortRule {
   readonly minCohortSize: number;
 }
 
-export type MinCohortDecision =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly reason: 'min_cohort'; readonly message: string };
+export type MinCohortDecision = { readonly ok: true } | { readonly ok: false; readonly reason: 'min_cohort'; readonly message: string };
 
 export function makeMinCohortRule(params: MinCohortRule): MinCohortRule {
   checkObject('params', params);

@@ -206,9 +206,7 @@ export function makeOptimalSelection(params: OptimalSelectionParams): OptimalSel
     throw new PinholeError('invalid_argument', 'epsilon', `"epsilon" expected epsilon/${changed} >= 2^-30 (${changed} buckets differ between ${neighbours} neighbours), got ${epsilon}`);
   }
   // Estimated table length (paper's crossovers n1 + (n2 - n1)), to refuse huge tables up front.
-  const estimate =
-    Math.log1p(Math.tanh(epsilonPerBucket / 2) * (1 / deltaPerBucket)) / epsilonPerBucket +
-    Math.log1p(Math.expm1(epsilonPerBucket) / deltaPerBucket) / epsilonPerBucket;
+  const estimate = Math.log1p(Math.tanh(epsilonPerBucket / 2) * (1 / deltaPerBucket)) / epsilonPerBucket + Math.log1p(Math.expm1(epsilonPerBucket) / deltaPerBucket) / epsilonPerBucket;
   if (!(estimate < OPTIMAL_SELECTION_MAX_TABLE - 8)) throw tooLong();
   // exp has < 1 ulp error; shrinking by 2^-40 makes r <= e^(epsilon/l0) certain.
   const r = Math.exp(epsilonPerBucket) * (1 - 2 ** -40);

@@ -19,13 +19,7 @@ export type SuppressionReason =
   /** the secure-aggregation protocol of the round aborted before any sum was unmasked (a corrupt share, too few devices left for the threshold, a server restart it could not survive) */
   | 'round_aborted';
 
-export const SUPPRESSION_REASONS: readonly SuppressionReason[] = Object.freeze([
-  'below_k',
-  'dp_selection',
-  'min_cohort',
-  'noise_below_plan',
-  'round_aborted',
-]);
+export const SUPPRESSION_REASONS: readonly SuppressionReason[] = Object.freeze(['below_k', 'dp_selection', 'min_cohort', 'noise_below_plan', 'round_aborted']);
 
 /** The mechanism that made the release decision. */
 export type GateMode = 'k_anonymity' | 'optimal_selection' | 'laplace_threshold' | 'gaussian_threshold' | 'noisy_count_threshold';

@@ -15,16 +15,7 @@
  * fails each check with probability <= 5e-6 (one-sided).
  */
 import { describe, expect, it } from 'vitest';
-import {
-  type Gate,
-  type Release,
-  makeGate,
-  makeGaussianThresholdSelection,
-  makeKAnonymity,
-  makeLaplaceThresholdSelection,
-  makeNoisyValues,
-  makeOptimalSelection,
-} from '@pinhole/gate';
+import { type Gate, type Release, makeGate, makeGaussianThresholdSelection, makeKAnonymity, makeLaplaceThresholdSelection, makeNoisyValues, makeOptimalSelection } from '@pinhole/gate';
 import { type Rng } from '@pinhole/core';
 import { clopperPearson } from '@pinhole/core/stats';
 import { seededRng } from '@pinhole/core/seeded';
@@ -78,11 +69,29 @@ describe('differencing attack', () => {
   const cases: { name: string; epsilon: number; delta: number; gate: Gate; valueName: string; missing: number; base: number[]; values: boolean }[] = [];
   {
     const s = makeLaplaceThresholdSelection({ epsilon: 1, delta: 1e-6 });
-    cases.push({ name: 'Laplace threshold (epsilon 1)', epsilon: s.privacyLoss.epsilon, delta: s.privacyLoss.delta, gate: makeGate({ selection: s }), valueName: 'contributors', missing: s.threshold - 1, base: [30, s.threshold - 1], values: false });
+    cases.push({
+      name: 'Laplace threshold (epsilon 1)',
+      epsilon: s.privacyLoss.epsilon,
+      delta: s.privacyLoss.delta,
+      gate: makeGate({ selection: s }),
+      valueName: 'contributors',
+      missing: s.threshold - 1,
+      base: [30, s.threshold - 1],
+      values: false,
+    });
   }
   {
     const s = makeGaussianThresholdSelection({ epsilon: 1, delta: 1e-6 });
-    cases.push({ name: 'Gaussian threshold (epsilon 1)', epsilon: s.privacyLoss.epsilon, delta: s.privacyLoss.delta, gate: makeGate({ selection: s }), valueName: 'contributors', missing: s.threshold - 1, base: [40, s.threshold - 1], values: false });
+    cases.push({
+      name: 'Gaussian threshold (epsilon 1)',
+      epsilon: s.privacyLoss.epsilon,
+      delta: s.privacyLoss.delta,
+      gate: makeGate({ selection: s }),
+      valueName: 'contributors',
+      missing: s.threshold - 1,
+      base: [40, s.threshold - 1],
+      values: false,
+    });
   }
   {
     const sel = makeOptimalSelection({ epsilon: 0.5, delta: 1e-6 });

@@ -2,17 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PrivacyAccountant, cryptoRng } from '@pinhole/core';
 import { BAD_NUMBERS, expectPinholeError } from '@pinhole/core/testing';
 import { seededRng } from '@pinhole/core/seeded';
-import {
-  type DistributedNoiseParams,
-  boundCounts,
-  clipL1,
-  clipL2,
-  clipLinf,
-  countSensitivity,
-  makeDistributedNoisePlan,
-  randomizedRound,
-  roundedSensitivity,
-} from '@pinhole/gate';
+import { type DistributedNoiseParams, boundCounts, clipL1, clipL2, clipLinf, countSensitivity, makeDistributedNoisePlan, randomizedRound, roundedSensitivity } from '@pinhole/gate';
 import { countingRng } from './helpers.js';
 
 const base: DistributedNoiseParams = {
@@ -60,7 +50,11 @@ describe('makeDistributedNoisePlan refuses bad parameters with invalid_argument 
     for (const bad of [-1, 0.5, Infinity, null]) expectPinholeError(make({ clientValueBounds: [0, bad] }), 'invalid_argument', 'clientValueBounds[1]');
   });
   it('cohorts that cannot fit 32 bits or be sampled', () => {
-    expectPinholeError(make({ expectedClients: 2 ** 30, minSurvivors: undefined, clientValueBounds: [0, 16], l2Sensitivity: 16, l1Sensitivity: 256, vectorLength: 1 }), 'invalid_argument', 'expectedClients');
+    expectPinholeError(
+      make({ expectedClients: 2 ** 30, minSurvivors: undefined, clientValueBounds: [0, 16], l2Sensitivity: 16, l1Sensitivity: 256, vectorLength: 1 }),
+      'invalid_argument',
+      'expectedClients',
+    );
     expectPinholeError(make({ epsilon: 1e-4, vectorLength: 2 ** 20, expectedClients: 100, minSurvivors: undefined }), 'invalid_argument', 'epsilon');
   });
 });

@@ -298,10 +298,7 @@ describe('more survivors than planned (s >> m): the loss is at most the planned 
         const st = p.settle({ survivors: s });
         expect(st.status).toBe('as_planned');
         // the direct bound for s summands, computed independently of the settlement
-        const direct =
-          mechanism === 'skellam'
-            ? skellamPrivacy({ mu: s * p.shareParameter, ...REPLACE_ONE }, 1e-6).epsilon
-            : klsEpsilon(p.shareParameter, s, REPLACE_ONE.l2Sensitivity, 16, 1e-6);
+        const direct = mechanism === 'skellam' ? skellamPrivacy({ mu: s * p.shareParameter, ...REPLACE_ONE }, 1e-6).epsilon : klsEpsilon(p.shareParameter, s, REPLACE_ONE.l2Sensitivity, 16, 1e-6);
         expect(st.privacyLoss.epsilon).toBeCloseTo(Math.min(direct, p.privacyLoss.epsilon), 12);
         expect(st.privacyLoss.epsilon).toBeLessThanOrEqual(p.privacyLoss.epsilon);
         expect(st.privacyLoss.delta).toBe(1e-6);

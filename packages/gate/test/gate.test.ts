@@ -81,8 +81,22 @@ describe('DP selection gate', () => {
     const sel = makeOptimalSelection({ epsilon: 1, delta: 1e-5 });
     const gate = makeGate({ selection: sel });
     const n = sel.alwaysReleasedFrom;
-    const a = gate.decide(new Map([['z', n], ['a', n], ['m', n]]), insecure('order-1'));
-    const b = gate.decide(new Map([['m', n], ['z', n], ['a', n]]), insecure('order-2'));
+    const a = gate.decide(
+      new Map([
+        ['z', n],
+        ['a', n],
+        ['m', n],
+      ]),
+      insecure('order-1'),
+    );
+    const b = gate.decide(
+      new Map([
+        ['m', n],
+        ['z', n],
+        ['a', n],
+      ]),
+      insecure('order-2'),
+    );
     expect(a.released.map((x) => x.key)).toEqual(['a', 'm', 'z']);
     expect(b.released.map((x) => x.key)).toEqual(['a', 'm', 'z']);
   });
@@ -150,10 +164,7 @@ describe('Release contents and accounting', () => {
 
   it('lists values, spends, total loss and parameters; spends once in the accountant', () => {
     const acc = new PrivacyAccountant({ budget: { epsilon: 10, delta: 1e-4 } });
-    const r = gate.decide(
-      { x: 1000, y: 0 },
-      { ...insecure('contents'), accountant: acc, cohortSize: 2000, label: 'round 7', values: { count: { x: 1500 }, speedSum: { x: 90_000 } } },
-    );
+    const r = gate.decide({ x: 1000, y: 0 }, { ...insecure('contents'), accountant: acc, cohortSize: 2000, label: 'round 7', values: { count: { x: 1500 }, speedSum: { x: 90_000 } } });
     expect(r.status).toBe('released');
     expect(r.refusal).toBeNull();
     expect(r.cohortSize).toBe(2000);
@@ -186,11 +197,7 @@ describe('Release contents and accounting', () => {
   it('refuses with budget_exceeded before drawing anything, and records nothing', () => {
     const acc = new PrivacyAccountant({ budget: { epsilon: 1, delta: 1e-4 } });
     const rng = countingRng(seededRng('budget'));
-    expectPinholeError(
-      () => gate.decide({ x: 5 }, { rng, allowInsecureRng: true, accountant: acc, cohortSize: 100, values: { count: {}, speedSum: {} } }),
-      'budget_exceeded',
-      'loss',
-    );
+    expectPinholeError(() => gate.decide({ x: 5 }, { rng, allowInsecureRng: true, accountant: acc, cohortSize: 100, values: { count: {}, speedSum: {} } }), 'budget_exceeded', 'loss');
     expect(rng.draws()).toBe(0);
     expect(acc.entries()).toHaveLength(0);
   });

@@ -37,4 +37,3 @@ export function countingRng(inner: Rng): Rng & { draws: () => number } {
     draws: () => draws,
   };
 }
-

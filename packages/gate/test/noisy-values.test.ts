@@ -63,11 +63,12 @@ describe('noisy values', () => {
     // (3, 3) is (3, -3) mirrored: equal up to the order of summation, hence the 1e-12 slack
     const worst = referenceDiscreteGaussianDelta(sigma, 1, [3, -3]) * (1 + 1e-12);
     expect(worst).toBeLessThanOrEqual(1e-6);
-    for (let a = 0; a <= 3; a++) for (let b = 0; b <= 3; b++) {
-      if (a + b === 0) continue;
-      expect(referenceDiscreteGaussianDelta(sigma, 1, [b, -a]), `(${b}, ${-a})`).toBeLessThanOrEqual(worst);
-      expect(referenceDiscreteGaussianDelta(sigma, 1, [b, a]), `(${b}, ${a})`).toBeLessThanOrEqual(worst);
-    }
+    for (let a = 0; a <= 3; a++)
+      for (let b = 0; b <= 3; b++) {
+        if (a + b === 0) continue;
+        expect(referenceDiscreteGaussianDelta(sigma, 1, [b, -a]), `(${b}, ${-a})`).toBeLessThanOrEqual(worst);
+        expect(referenceDiscreteGaussianDelta(sigma, 1, [b, a]), `(${b}, ${a})`).toBeLessThanOrEqual(worst);
+      }
   });
 
   it('discrete Gaussian, several values per contributor: rho = sensitivity^2 · 2 l0 / (2 sigma^2), epsilon from core’s zCDP conversion', () => {

@@ -17,15 +17,7 @@ import { expBounds } from '@pinhole/core/exact';
 import { seededRng } from '@pinhole/core/seeded';
 import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
-import {
-  type AnyFrequencyOracle,
-  type LocalHashOracle,
-  NUMERIC_MECHANISMS,
-  NUMERIC_NAMES,
-  ORACLES,
-  ORACLE_NAMES,
-  makeSquareWave,
-} from '../src/index.js';
+import { type AnyFrequencyOracle, type LocalHashOracle, NUMERIC_MECHANISMS, NUMERIC_NAMES, ORACLES, ORACLE_NAMES, makeSquareWave } from '../src/index.js';
 import { selectBackend, squareWaveEm } from '../src/server.js';
 import { localHashSupportReference } from '../src/local-hashing.js';
 import { squareWaveEmReference } from '../src/square-wave-em.js';
@@ -58,14 +50,7 @@ function once(fn: () => void): Measured {
   return { meanMs: ms, opsPerSec: 1000 / ms };
 }
 
-function row(
-  suite: string,
-  name: string,
-  unit: string,
-  m: Measured,
-  baseline?: { name: string; opsPerSec: number },
-  extra?: Record<string, number | string>,
-): PerfRow {
+function row(suite: string, name: string, unit: string, m: Measured, baseline?: { name: string; opsPerSec: number }, extra?: Record<string, number | string>): PerfRow {
   return {
     suite,
     name,

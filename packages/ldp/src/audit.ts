@@ -36,6 +36,6 @@ export function auditLikelihoodRatio(counts: AuditCounts, alpha = 1e-6): AuditRe
   return Object.freeze({
     ratioLower,
     epsilonLower: Math.log(ratioLower),
-    ratioEstimate: (counts.events / counts.trials) / (counts.neighbourEvents / counts.neighbourTrials),
+    ratioEstimate: counts.events / counts.trials / (counts.neighbourEvents / counts.neighbourTrials),
   });
 }

@@ -12,15 +12,7 @@ import { type Rng, requireSecureRng } from '@pinhole/core';
 import { invalidPrivate } from '@pinhole/core/validate';
 import { sampleBinomialUnchecked, sampleUniformMultinomialUnchecked } from '@pinhole/core/samplers';
 import { fwht, nextPowerOfTwo, parity } from './hadamard.js';
-import {
-  type DeviceOracle,
-  type FrequencyOracle,
-  type OracleTally,
-  type TallySpec,
-  checkTrueCounts,
-  oracleCommon,
-  tallyFromAggregate,
-} from './oracle.js';
+import { type DeviceOracle, type FrequencyOracle, type OracleTally, type TallySpec, checkTrueCounts, oracleCommon, tallyFromAggregate } from './oracle.js';
 import { type OracleParams, checkAllowInsecure, checkBucketValue, checkDomainSize, checkEpsilonParam, checkParams } from './params.js';
 import { bernoulli, threshold } from './probability.js';
 import { randomizedResponse, requireWithinEpsilon, withProfile } from './exact.js';

@@ -19,13 +19,7 @@ export { makeLaplaceNumeric, type LaplaceNumericMechanism, LAPLACE_NUMERIC_MIN_E
 export { makeDuchi, type DuchiMechanism, DUCHI_MIN_EPSILON } from './duchi.js';
 export { makePiecewise, type PiecewiseMechanism, PIECEWISE_MIN_EPSILON } from './piecewise.js';
 export { makeHybrid, type HybridMechanism, HYBRID_EPSILON_STAR, HYBRID_MIN_EPSILON } from './hybrid.js';
-export {
-  makeSquareWave,
-  type SquareWaveMechanism,
-  type SquareWaveParams,
-  type SquareWaveTally,
-  SQUARE_WAVE_MIN_EPSILON,
-} from './square-wave.js';
+export { makeSquareWave, type SquareWaveMechanism, type SquareWaveParams, type SquareWaveTally, SQUARE_WAVE_MIN_EPSILON } from './square-wave.js';
 export { ORACLES, ORACLE_NAMES, NUMERIC_MECHANISMS, NUMERIC_NAMES, type AnyFrequencyOracle } from './registry.js';
 export type { DeviceOracle } from './oracle.js';
 export type { DeviceNumericMechanism } from './numeric.js';

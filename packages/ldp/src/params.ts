@@ -55,4 +55,3 @@ export function checkBucketValue(value: unknown, domainSize: number): number {
   }
   return value;
 }
-

@@ -151,8 +151,15 @@ export async function squareWaveEm(mechanism: SquareWaveMechanism, histogram: Fl
       const ratio = tf.divNoNan(c, P);
       let nx = tf.mul(xIn, tf.matMul(M, ratio, true, false)).div<import('@tensorflow/tfjs').Tensor2D>(n);
       if (p.smoothing) {
-        const first = tf.slice(nx, [0, 0], [1, 1]).mul(2).add(tf.slice(nx, [1, 0], [1, 1])).div(3);
-        const last = tf.slice(nx, [k - 2, 0], [1, 1]).add(tf.slice(nx, [k - 1, 0], [1, 1]).mul(2)).div(3);
+        const first = tf
+          .slice(nx, [0, 0], [1, 1])
+          .mul(2)
+          .add(tf.slice(nx, [1, 0], [1, 1]))
+          .div(3);
+        const last = tf
+          .slice(nx, [k - 2, 0], [1, 1])
+          .add(tf.slice(nx, [k - 1, 0], [1, 1]).mul(2))
+          .div(3);
         const parts = [first];
         if (k > 2) {
           const mid = tf
@@ -172,7 +179,10 @@ export async function squareWaveEm(mechanism: SquareWaveMechanism, histogram: Fl
     tf.tidy(() => {
       const P = tf.matMul(M, xIn);
       const mask = tf.greater(c, 0);
-      return tf.where(mask, tf.mul(c, tf.log(P)), tf.zerosLike(c)).sum().div(n);
+      return tf
+        .where(mask, tf.mul(c, tf.log(P)), tf.zerosLike(c))
+        .sum()
+        .div(n);
     });
   let prev = -Infinity;
   let it = 0;

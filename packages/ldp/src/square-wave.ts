@@ -12,16 +12,7 @@
 import { type Rng, requireSecureRng } from '@pinhole/core';
 import { checkInteger, invalidPrivate } from '@pinhole/core/validate';
 import { withProfile } from './exact.js';
-import {
-  type DeviceNumericMechanism,
-  type NumericMechanism,
-  type NumericTally,
-  SumTally,
-  checkNumericTally,
-  checkTrueValue,
-  checkUnitValue,
-  checkVarianceArgs,
-} from './numeric.js';
+import { type DeviceNumericMechanism, type NumericMechanism, type NumericTally, SumTally, checkNumericTally, checkTrueValue, checkUnitValue, checkVarianceArgs } from './numeric.js';
 import { type BaseParams, checkAllowInsecure, checkEpsilonParam, checkMinEpsilon, checkParams } from './params.js';
 import { decodeFailed, decodeReportPayload, encodeReportPayload } from './wire.js';
 import { makeWindow } from './window.js';

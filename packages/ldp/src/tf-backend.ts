@@ -66,12 +66,7 @@ async function select(force: TfBackendChoice | undefined): Promise<TfSelection> 
  */
 export function selectBackend(options: { force?: TfBackendChoice } = {}): Promise<TfSelection> {
   const env = typeof process === 'undefined' ? undefined : process.env.PINHOLE_TF_BACKEND;
-  const force =
-    options.force !== undefined
-      ? checkOneOf('force', options.force, CHOICES)
-      : env !== undefined && env !== ''
-        ? checkOneOf('PINHOLE_TF_BACKEND', env, CHOICES)
-        : undefined;
+  const force = options.force !== undefined ? checkOneOf('force', options.force, CHOICES) : env !== undefined && env !== '' ? checkOneOf('PINHOLE_TF_BACKEND', env, CHOICES) : undefined;
   const key = force ?? 'auto';
   let p = cache.get(key);
   if (!p) {

@@ -13,16 +13,7 @@ import { type Rng } from '@pinhole/core';
 import { clopperPearson } from '@pinhole/core/stats';
 import { seededRng } from '@pinhole/core/seeded';
 import { describe, expect, it } from 'vitest';
-import {
-  type LocalHashReport,
-  NUMERIC_MECHANISMS,
-  ORACLES,
-  auditLikelihoodRatio,
-  makeHadamardOneBit,
-  makeHadamardResponse,
-  makeOue,
-  makeSquareWave,
-} from '../src/index.js';
+import { type LocalHashReport, NUMERIC_MECHANISMS, ORACLES, auditLikelihoodRatio, makeHadamardOneBit, makeHadamardResponse, makeOue, makeSquareWave } from '../src/index.js';
 import { hashBucket, parity } from './internals.js';
 
 const ALPHA = 1e-6;
@@ -55,42 +46,62 @@ describe('privacy audit: frequency oracles', () => {
   }
   for (const name of ['sue', 'oue'] as const) {
     const o = ORACLES[name]({ epsilon, domainSize: d, allowInsecureRng: true });
-    cases.push([name, (i, rng) => {
-      const r = o.perturb(i === 0 ? x : xp, rng) as Uint8Array;
-      return bit(r, x) === 1 && bit(r, xp) === 0;
-    }, true]);
+    cases.push([
+      name,
+      (i, rng) => {
+        const r = o.perturb(i === 0 ? x : xp, rng) as Uint8Array;
+        return bit(r, x) === 1 && bit(r, xp) === 0;
+      },
+      true,
+    ]);
   }
   for (const name of ['blh', 'olh'] as const) {
     const o = ORACLES[name]({ epsilon, domainSize: d, allowInsecureRng: true });
     const g = (o as unknown as { g: number }).g;
-    cases.push([name, (i, rng) => {
-      const r = o.perturb(i === 0 ? x : xp, rng) as LocalHashReport;
-      const hx = hashBucket(r.a, r.b, x, g);
-      return r.y === hx && hashBucket(r.a, r.b, xp, g) !== hx;
-    }, false]);
+    cases.push([
+      name,
+      (i, rng) => {
+        const r = o.perturb(i === 0 ? x : xp, rng) as LocalHashReport;
+        const hx = hashBucket(r.a, r.b, x, g);
+        return r.y === hx && hashBucket(r.a, r.b, xp, g) !== hx;
+      },
+      false,
+    ]);
   }
   {
     const o = ORACLES['subset-selection']({ epsilon, domainSize: d, allowInsecureRng: true });
-    cases.push(['subset-selection', (i, rng) => {
-      const r = o.perturb(i === 0 ? x : xp, rng) as Uint8Array;
-      return bit(r, x) === 1 && bit(r, xp) === 0;
-    }, false]);
+    cases.push([
+      'subset-selection',
+      (i, rng) => {
+        const r = o.perturb(i === 0 ? x : xp, rng) as Uint8Array;
+        return bit(r, x) === 1 && bit(r, xp) === 0;
+      },
+      false,
+    ]);
   }
   {
     const o = makeHadamardResponse({ epsilon, domainSize: d, allowInsecureRng: true });
-    cases.push(['hadamard-response', (i, rng) => {
-      const y = o.perturb(i === 0 ? x : xp, rng);
-      return parity((x + 1) & y) === 0 && parity((xp + 1) & y) === 1;
-    }, false]);
+    cases.push([
+      'hadamard-response',
+      (i, rng) => {
+        const y = o.perturb(i === 0 ? x : xp, rng);
+        return parity((x + 1) & y) === 0 && parity((xp + 1) & y) === 1;
+      },
+      false,
+    ]);
   }
   {
     const o = makeHadamardOneBit({ epsilon, domainSize: d, allowInsecureRng: true });
-    cases.push(['hadamard-one-bit', (i, rng) => {
-      const r = o.perturb(i === 0 ? x : xp, rng);
-      const j = r >>> 1;
-      const hx = parity(j & x) === 0 ? 1 : 0;
-      return hx !== (parity(j & xp) === 0 ? 1 : 0) && (r & 1) === hx;
-    }, false]);
+    cases.push([
+      'hadamard-one-bit',
+      (i, rng) => {
+        const r = o.perturb(i === 0 ? x : xp, rng);
+        const j = r >>> 1;
+        const hx = parity(j & x) === 0 ? 1 : 0;
+        return hx !== (parity(j & xp) === 0 ? 1 : 0) && (r & 1) === hx;
+      },
+      false,
+    ]);
   }
   for (const [name, run, tight] of cases) {
     it(`${name}: the bound stays <= e^epsilon${tight ? ' and is close to it' : ''}`, () => {
@@ -108,10 +119,14 @@ describe('privacy audit: frequency oracles', () => {
       r[value >>> 3] = keep ? (r[value >>> 3] as number) | (1 << (value & 7)) : (r[value >>> 3] as number) & ~(1 << (value & 7));
       return r;
     };
-    const res = audit('broken-oue', (i, rng) => {
-      const r = broken(i === 0 ? x : xp, rng);
-      return bit(r, x) === 1 && bit(r, xp) === 0;
-    }, 20_000);
+    const res = audit(
+      'broken-oue',
+      (i, rng) => {
+        const r = broken(i === 0 ? x : xp, rng);
+        return bit(r, x) === 1 && bit(r, xp) === 0;
+      },
+      20_000,
+    );
     expect(res.ratioLower).toBeGreaterThan(e);
   });
 });

@@ -7,18 +7,7 @@ import { encodeEnvelope } from '@pinhole/core/wire';
 import { BAD_NUMBERS, expectPinholeError, expectPinholeRejection } from '@pinhole/core/testing';
 import { seededRng } from '@pinhole/core/seeded';
 import { describe, expect, it } from 'vitest';
-import {
-  NUMERIC_MECHANISMS,
-  NUMERIC_NAMES,
-  ORACLES,
-  ORACLE_NAMES,
-  auditLikelihoodRatio,
-  clampAndNormalize,
-  hierarchyConsistency,
-  makeSquareWave,
-  normSub,
-  recommendOracle,
-} from '../src/index.js';
+import { NUMERIC_MECHANISMS, NUMERIC_NAMES, ORACLES, ORACLE_NAMES, auditLikelihoodRatio, clampAndNormalize, hierarchyConsistency, makeSquareWave, normSub, recommendOracle } from '../src/index.js';
 import { distributionQuantile, squareWaveEm } from '../src/server.js';
 import { squareWaveEmReference } from '../src/square-wave-em.js';
 
@@ -185,7 +174,15 @@ describe('post-processing, recommender, audit, simulation samplers', () => {
       await expectPinholeRejection(() => run(NUMERIC_MECHANISMS.duchi({ epsilon: 1 }), hist), 'invalid_argument', 'mechanism');
       await expectPinholeRejection(() => run(m, new Float64Array(3)), 'invalid_argument', 'histogram');
       await expectPinholeRejection(() => run(m, new Float64Array(m.outputBins)), 'invalid_argument', 'histogram');
-      await expectPinholeRejection(() => run(m, Float64Array.from(hist, (_, i) => (i === 2 ? -1 : 1))), 'invalid_argument', 'histogram[2]');
+      await expectPinholeRejection(
+        () =>
+          run(
+            m,
+            Float64Array.from(hist, (_, i) => (i === 2 ? -1 : 1)),
+          ),
+        'invalid_argument',
+        'histogram[2]',
+      );
       await expectPinholeRejection(() => run(m, hist, { maxIterations: 0 }), 'invalid_argument', 'maxIterations');
       await expectPinholeRejection(() => run(m, hist, { tolerance: -1 }), 'invalid_argument', 'tolerance');
       await expectPinholeRejection(() => run(m, hist, { smoothing: 'yes' }), 'invalid_argument', 'smoothing');

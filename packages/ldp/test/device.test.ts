@@ -56,7 +56,8 @@ describe('device mechanisms', () => {
         const d = DEVICE_ORACLES[name]({ ...params, allowInsecureRng: true });
         for (const k of DEVICE_KEYS) expect(k in d, k).toBe(true);
         expect('decodeReport' in d || 'makeTally' in d || 'simulateTally' in d).toBe(false);
-        for (const k of Object.keys(d)) if (typeof (d as unknown as Record<string, unknown>)[k] !== 'function') expect((d as unknown as Record<string, unknown>)[k], k).toEqual((f as unknown as Record<string, unknown>)[k]);
+        for (const k of Object.keys(d))
+          if (typeof (d as unknown as Record<string, unknown>)[k] !== 'function') expect((d as unknown as Record<string, unknown>)[k], k).toEqual((f as unknown as Record<string, unknown>)[k]);
         expect(privacyProfile(d)).toBeDefined();
         expect(comparable(privacyProfile(d))).toEqual(comparable(privacyProfile(f)));
         expect(Object.isFrozen(d)).toBe(true);
@@ -89,7 +90,8 @@ describe('device mechanisms', () => {
         const f = NUMERIC_MECHANISMS[name]({ epsilon, allowInsecureRng: true });
         const d = DEVICE_NUMERIC_MECHANISMS[name]({ epsilon, allowInsecureRng: true });
         expect('decodeReport' in d || 'makeTally' in d).toBe(false);
-        for (const k of Object.keys(d)) if (typeof (d as unknown as Record<string, unknown>)[k] !== 'function') expect((d as unknown as Record<string, unknown>)[k], k).toEqual((f as unknown as Record<string, unknown>)[k]);
+        for (const k of Object.keys(d))
+          if (typeof (d as unknown as Record<string, unknown>)[k] !== 'function') expect((d as unknown as Record<string, unknown>)[k], k).toEqual((f as unknown as Record<string, unknown>)[k]);
         expect(privacyProfile(d)).toBeDefined();
         expect(comparable(privacyProfile(d))).toEqual(comparable(privacyProfile(f)));
         const rf = seededRng(`device-${name}-${epsilon}`);

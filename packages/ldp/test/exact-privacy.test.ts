@@ -9,26 +9,8 @@
  */
 import { PinholeError } from '@pinhole/core';
 import { describe, expect, it } from 'vitest';
-import {
-  type AnyFrequencyOracle,
-  NUMERIC_MECHANISMS,
-  ORACLES,
-  type OracleName,
-  makeDuchi,
-  makeHybrid,
-  makeLaplaceNumeric,
-} from '../src/index.js';
-import {
-  ProbeRng,
-  type Ratio,
-  TWO_53,
-  TWO_64,
-  atMostExp,
-  bothWays,
-  excessNats,
-  probeThreshold53,
-  probeThreshold64,
-} from './exact.js';
+import { type AnyFrequencyOracle, NUMERIC_MECHANISMS, ORACLES, type OracleName, makeDuchi, makeHybrid, makeLaplaceNumeric } from '../src/index.js';
+import { ProbeRng, type Ratio, TWO_53, TWO_64, atMostExp, bothWays, excessNats, probeThreshold53, probeThreshold64 } from './exact.js';
 
 type Built<T> = { ok: true; value: T } | { ok: false; error: PinholeError };
 
@@ -61,25 +43,33 @@ const r = (num: bigint, den: bigint): Ratio => ({ num, den });
 function oracleProblems(name: OracleName, o: AnyFrequencyOracle, epsilon: number): string[] {
   const d = o.domainSize;
   // bytes of 0xff: every other word is at the top of its range (never below a threshold, no tie)
-  const kept = (words: (w1: number, w2: number) => number[], isKept: (report: unknown) => boolean) =>
-    probeThreshold64((w1, w2) => isKept(o.perturb(0, new ProbeRng(words(w1, w2), [], [], 0xff))));
+  const kept = (words: (w1: number, w2: number) => number[], isKept: (report: unknown) => boolean) => probeThreshold64((w1, w2) => isKept(o.perturb(0, new ProbeRng(words(w1, w2), [], [], 0xff))));
   switch (name) {
     case 'grr': {
       // P[y = v] = T/2^64; P[y = u] = (2^64 - T)/(2^64 (d-1)) for each u ≠ v
-      const T = kept((a, b) => [a, b], (y) => y === 0);
+      const T = kept(
+        (a, b) => [a, b],
+        (y) => y === 0,
+      );
       return checkTwoLevel(`grr(ε=${epsilon}, d=${d})`, r(T * BigInt(d - 1), TWO_64), r(TWO_64 - T, TWO_64), epsilon);
     }
     case 'blh':
     case 'olh': {
       // seed (0, 0) hashes everything to 0; then GRR over [0, g)
       const g = (o as unknown as { g: number }).g;
-      const T = kept((a, b) => [0, 0, a, b], (rep) => (rep as { y: number }).y === 0);
+      const T = kept(
+        (a, b) => [0, 0, a, b],
+        (rep) => (rep as { y: number }).y === 0,
+      );
       return checkTwoLevel(`${name}(ε=${epsilon}, d=${d}, g=${g})`, r(T * BigInt(g - 1), TWO_64), r(TWO_64 - T, TWO_64), epsilon);
     }
     case 'subset-selection': {
       // P[S | v] = p/C(d-1,k-1) when v ∈ S, (1-p)/C(d-1,k) when not: ratio p(d-k) / ((1-p) k)
       const k = BigInt((o as unknown as { k: number }).k);
-      const T = kept((a, b) => [a, b], (rep) => ((rep as Uint8Array)[0]! & 1) === 1);
+      const T = kept(
+        (a, b) => [a, b],
+        (rep) => ((rep as Uint8Array)[0]! & 1) === 1,
+      );
       return checkTwoLevel(`subset(ε=${epsilon}, d=${d}, k=${k})`, r(T * (BigInt(d) - k), TWO_64), r((TWO_64 - T) * k, TWO_64), epsilon);
     }
     case 'hadamard-response':
@@ -92,7 +82,10 @@ function oracleProblems(name: OracleName, o: AnyFrequencyOracle, epsilon: number
     case 'sue':
     case 'oue': {
       // the true bucket's bit: last u32 draw(s); bucket 1's bit: its word from rng.bytes
-      const pT = kept((a, b) => [a, b], (rep) => ((rep as Uint8Array)[0]! & 1) === 1);
+      const pT = kept(
+        (a, b) => [a, b],
+        (rep) => ((rep as Uint8Array)[0]! & 1) === 1,
+      );
       const probe = new ProbeRng();
       o.perturb(0, probe);
       const wordBytes = (probe.bytesCalls[0] as number) / d;
@@ -117,7 +110,10 @@ function oracleProblems(name: OracleName, o: AnyFrequencyOracle, epsilon: number
       } else {
         expect(wordBytes).toBe(4);
         // a tie on the first word may ask for a second word (u32), before the true bucket's draw
-        q = r(probeThreshold64((w1, w2) => bit1(o.perturb(0, new ProbeRng([w2, 0], [], [withWord(w1)])) as Uint8Array)), TWO_64);
+        q = r(
+          probeThreshold64((w1, w2) => bit1(o.perturb(0, new ProbeRng([w2, 0], [], [withWord(w1)])) as Uint8Array)),
+          TWO_64,
+        );
       }
       const p = r(pT, TWO_64);
       // output with bit v = 1, bit u = 0 under v, against v and u swapped: p(1-q) / (q(1-p))
@@ -129,13 +125,7 @@ function oracleProblems(name: OracleName, o: AnyFrequencyOracle, epsilon: number
 }
 
 // Configurations of issue 16 (GRR) and a wide (ε, d) grid over every oracle.
-const ISSUE_GRR: [number, number][] = [
-  [0.1, 1_610_612_736],
-  [0.01, 1.5e9],
-  [0.001, 1e7],
-  [1e-6, 2e4],
-  ...[0.1, 0.2, 0.3, 0.4].map((e): [number, number] => [e, 2 ** 31]),
-];
+const ISSUE_GRR: [number, number][] = [[0.1, 1_610_612_736], [0.01, 1.5e9], [0.001, 1e7], [1e-6, 2e4], ...[0.1, 0.2, 0.3, 0.4].map((e): [number, number] => [e, 2 ** 31])];
 const EPSILONS = [1e-300, 1e-20, 1e-16, 1e-12, 1e-9, 1e-6, 1e-4, 0.001, 0.01, 0.1, 0.25, 0.5, 1, Math.LN2, 2, 3.3, 5, 7.77, 10, 15, 19.9, 20, 25, 29.8, 30];
 const DOMAINS = [2, 3, 16, 100, 1024, 20_000, 65536, 1e7, 1.5e9, 2 ** 31];
 
@@ -189,7 +179,18 @@ function duchiProblems(what: string, epsilon: number, perturb: (t: number, rng: 
 // ε where fl(e/(e+1)) rounds up, among them the issue's ~20 and 29.8.
 const DUCHI_EPSILONS = [
   ...Array.from({ length: 60 }, (_, i) => 0.05 * 1.12 ** i), // 0.05 .. ~40 (capped below)
-  19.5, 19.9, 20, 20.1, 29.8, 29.81, 30, 1e-3, 1e-6, 1e-9, 1e-12, 1e-15,
+  19.5,
+  19.9,
+  20,
+  20.1,
+  29.8,
+  29.81,
+  30,
+  1e-3,
+  1e-6,
+  1e-9,
+  1e-12,
+  1e-15,
 ].filter((e) => e <= 30);
 
 describe('Duchi and Hybrid: P[+C | t] read off perturb stays within e^ε both ways (issue 16, item 3)', () => {

@@ -7,7 +7,9 @@ import { type GoldenFile, buildGolden } from './golden.js';
 const file = JSON.parse(readFileSync(new URL('./vectors/client-outputs.json', import.meta.url), 'utf8')) as GoldenFile;
 const now = buildGolden();
 // bit-set reports as msgpackr wrote them under Node before the encoder switch (its typed-array extension, not bin)
-const nodeForm = JSON.parse(readFileSync(new URL('./vectors/client-outputs-msgpackr-node.json', import.meta.url), 'utf8')) as { oracles: Record<string, { epsilon: number; domainSize: number; wire: string[] }[]> };
+const nodeForm = JSON.parse(readFileSync(new URL('./vectors/client-outputs-msgpackr-node.json', import.meta.url), 'utf8')) as {
+  oracles: Record<string, { epsilon: number; domainSize: number; wire: string[] }[]>;
+};
 
 describe('golden vectors', () => {
   it('pin every oracle and every numeric mechanism, each with reports and wire bytes', () => {

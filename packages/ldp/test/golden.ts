@@ -40,7 +40,8 @@ export function buildGolden(): GoldenFile {
     numeric[name] = { epsilon: 1, seed, inputs, reports, wire: reports.map((r) => hex(m.encodeReport(r))) };
   }
   return {
-    description: 'Seeded client outputs of every @pinhole/ldp mechanism (seededRng(seed), perturb over inputs in order). Regenerate only on an intended change: node --conditions=pinhole-source --import tsx packages/ldp/test/vectors/generate.ts',
+    description:
+      'Seeded client outputs of every @pinhole/ldp mechanism (seededRng(seed), perturb over inputs in order). Regenerate only on an intended change: node --conditions=pinhole-source --import tsx packages/ldp/test/vectors/generate.ts',
     oracles,
     numeric,
   };

@@ -36,4 +36,3 @@ export function checkNumericMoments(name: NumericName, epsilon: number, t: numbe
   expect(Math.abs(s2 - sigma2), `${name} eps=${epsilon} t=${t} variance ${s2} vs ${sigma2}`).toBeLessThanOrEqual(Z * Math.sqrt((m4 - (s2 * s2 * (N - 3)) / (N - 1)) / N));
   expect(m.variance(1000, t)).toBeCloseTo(sigma2 / 1000, 15);
 }
-

@@ -53,11 +53,13 @@ describe('hierarchyConsistency', () => {
       });
     });
     // (Aᵀ W A) x = Aᵀ W y by Gaussian elimination
-    const M = Array.from({ length: leaves }, (_, i) => Array.from({ length: leaves + 1 }, (_, j) => {
-      let s = 0;
-      for (let r = 0; r < A.length; r++) s += (A[r]![i] as number) * (w[r] as number) * (j < leaves ? (A[r]![j] as number) : (y[r] as number));
-      return s;
-    }));
+    const M = Array.from({ length: leaves }, (_, i) =>
+      Array.from({ length: leaves + 1 }, (_, j) => {
+        let s = 0;
+        for (let r = 0; r < A.length; r++) s += (A[r]![i] as number) * (w[r] as number) * (j < leaves ? (A[r]![j] as number) : (y[r] as number));
+        return s;
+      }),
+    );
     for (let c = 0; c < leaves; c++) {
       for (let r = c + 1; r < leaves; r++) {
         const k = (M[r]![c] as number) / (M[c]![c] as number);
@@ -83,8 +85,8 @@ describe('hierarchyConsistency', () => {
       const bf = bruteForce(levels, variances ? [...variances] : [1, 1, 1]);
       out.forEach((lv, l) => lv.forEach((v, i) => expect(v).toBeCloseTo(bf[l]![i] as number, 10)));
       // consistent: every node is the sum of its children
-      expect((out[0]![0] as number)).toBeCloseTo((out[1]![0] as number) + (out[1]![1] as number), 12);
-      expect((out[1]![1] as number)).toBeCloseTo((out[2]![2] as number) + (out[2]![3] as number), 12);
+      expect(out[0]![0] as number).toBeCloseTo((out[1]![0] as number) + (out[1]![1] as number), 12);
+      expect(out[1]![1] as number).toBeCloseTo((out[2]![2] as number) + (out[2]![3] as number), 12);
     });
   }
 });

@@ -9,9 +9,7 @@ import { invalid } from '@pinhole/core/validate';
 import type { Field } from './field.js';
 
 /** Mul (x·y) and ParallelSum(Mul, k) (Σ x_2j·x_2j+1) are both `pairs`; PolyEval is `poly`. */
-export type Gadget =
-  | { readonly kind: 'pairs'; readonly arity: number }
-  | { readonly kind: 'poly'; readonly arity: 1; readonly coefficients: readonly bigint[] };
+export type Gadget = { readonly kind: 'pairs'; readonly arity: number } | { readonly kind: 'poly'; readonly arity: 1; readonly coefficients: readonly bigint[] };
 
 export interface Circuit<M, R> {
   readonly field: Field;

@@ -30,7 +30,10 @@ export function prio3Vdaf(c: PlanCollection): Prio3CollectionVdaf {
   const key = `${m.vdaf}/${m.length}/${m.maxMeasurement}/${m.chunkLength}`;
   let v = instances.get(key);
   if (!v) {
-    v = m.vdaf === 'Prio3Histogram' ? makePrio3Histogram({ length: m.length, chunkLength: m.chunkLength }) : makePrio3SumVec({ length: m.length, maxMeasurement: m.maxMeasurement, chunkLength: m.chunkLength });
+    v =
+      m.vdaf === 'Prio3Histogram'
+        ? makePrio3Histogram({ length: m.length, chunkLength: m.chunkLength })
+        : makePrio3SumVec({ length: m.length, maxMeasurement: m.maxMeasurement, chunkLength: m.chunkLength });
     instances.set(key, v);
   }
   return v;
@@ -64,11 +67,13 @@ export function prio3Measurement(c: PlanCollection, input: { readonly bucket: nu
   checkObject('input', input);
   if (c.kind === 'histogram') {
     const b = (input as { bucket?: unknown }).bucket;
-    if (typeof b !== 'number' || !Number.isSafeInteger(b) || b < 0 || b >= m.length) throw new PinholeError('invalid_argument', 'input.bucket', `"input.bucket" expected an integer >= 0 and < ${m.length}`);
+    if (typeof b !== 'number' || !Number.isSafeInteger(b) || b < 0 || b >= m.length)
+      throw new PinholeError('invalid_argument', 'input.bucket', `"input.bucket" expected an integer >= 0 and < ${m.length}`);
     return b;
   }
   const { group, value } = input as { group?: unknown; value?: unknown };
-  if (typeof group !== 'number' || !Number.isSafeInteger(group) || group < 0 || group >= c.groups) throw new PinholeError('invalid_argument', 'input.group', `"input.group" expected an integer >= 0 and < ${c.groups}`);
+  if (typeof group !== 'number' || !Number.isSafeInteger(group) || group < 0 || group >= c.groups)
+    throw new PinholeError('invalid_argument', 'input.group', `"input.group" expected an integer >= 0 and < ${c.groups}`);
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new PinholeError('invalid_argument', 'input.value', '"input.value" expected a finite number');
   const [lo, hi] = m.bounds as readonly [number, number];
   const grid = m.grid as number;

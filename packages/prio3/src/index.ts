@@ -6,19 +6,7 @@
  */
 export { Field64, Field128, type Field } from './field.js';
 export { Xof, SEED_SIZE } from './xof.js';
-export {
-  Prio3,
-  FieldVector,
-  generateVerifyKey,
-  NONCE_SIZE,
-  VERIFY_KEY_SIZE,
-  VDAF_VERSION,
-  type AggShare,
-  type OutShare,
-  type Report,
-  type Shards,
-  type VerifyState,
-} from './prio3.js';
+export { Prio3, FieldVector, generateVerifyKey, NONCE_SIZE, VERIFY_KEY_SIZE, VDAF_VERSION, type AggShare, type OutShare, type Report, type Shards, type VerifyState } from './prio3.js';
 export {
   makePrio3Count,
   makePrio3Sum,

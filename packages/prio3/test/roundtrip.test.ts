@@ -21,7 +21,10 @@ function run<M, R>(vdaf: Prio3<M, R>, measurements: M[], seed: string): { result
     const report = vdaf.makeReport(ctx, m, { rng, allowInsecureRng: true });
     const inits = report.inputShares.map((s, j) => vdaf.verifyInit(verifyKey, ctx, j, report.nonce, report.publicShare, s));
     try {
-      const message = vdaf.verifierSharesToMessage(ctx, inits.map((x) => x.verifierShare));
+      const message = vdaf.verifierSharesToMessage(
+        ctx,
+        inits.map((x) => x.verifierShare),
+      );
       inits.forEach((x, j) => vdaf.aggUpdate(aggs[j]!, vdaf.verifyNext(ctx, x.state, message)));
       accepted++;
     } catch (e) {

@@ -29,12 +29,14 @@ describe('constructors', () => {
       if (Object.is(shares, -0) || shares === 2n) continue;
       expect(failure(() => makePrio3Count({ shares: shares as number }))).toMatchObject({ code: 'invalid_argument', param: 'shares' });
     }
-    for (const maxMeasurement of [...BAD, -1, 0, 2 ** 53]) expect(failure(() => makePrio3Sum({ maxMeasurement: maxMeasurement as number }))).toMatchObject({ code: 'invalid_argument', param: 'maxMeasurement' });
+    for (const maxMeasurement of [...BAD, -1, 0, 2 ** 53])
+      expect(failure(() => makePrio3Sum({ maxMeasurement: maxMeasurement as number }))).toMatchObject({ code: 'invalid_argument', param: 'maxMeasurement' });
     for (const length of [...BAD, -1, 0, 2 ** 21]) {
       expect(failure(() => makePrio3Histogram({ length: length as number }))).toMatchObject({ code: 'invalid_argument', param: 'length' });
       expect(failure(() => makePrio3SumVec({ length: length as number, maxMeasurement: 1 }))).toMatchObject({ code: 'invalid_argument', param: 'length' });
     }
-    for (const chunkLength of [...BAD, -1, 0, 65]) expect(failure(() => makePrio3Histogram({ length: 64, chunkLength: chunkLength as number }))).toMatchObject({ code: 'invalid_argument', param: 'chunkLength' });
+    for (const chunkLength of [...BAD, -1, 0, 65])
+      expect(failure(() => makePrio3Histogram({ length: 64, chunkLength: chunkLength as number }))).toMatchObject({ code: 'invalid_argument', param: 'chunkLength' });
     expect(failure(() => makePrio3Sum(null as never))).toMatchObject({ code: 'invalid_argument', param: 'params' });
   });
 
@@ -96,8 +98,15 @@ describe.each(instances)('%s aggregator steps', (_name, vdaf, measurement) => {
   const init = (j: number, input = report.inputShares[j] as Uint8Array, pub = report.publicShare) => vdaf.verifyInit(verifyKey, ctx, j, report.nonce, pub, input);
 
   it('refuse bad arguments by name', () => {
-    expect(failure(() => vdaf.verifyInit(verifyKey.subarray(1), ctx, 0, report.nonce, report.publicShare, report.inputShares[0] as Uint8Array))).toMatchObject({ code: 'invalid_argument', param: 'verifyKey' });
-    for (const id of [-1, 2, 0.5, NaN, '0']) expect(failure(() => vdaf.verifyInit(verifyKey, ctx, id as number, report.nonce, report.publicShare, report.inputShares[0] as Uint8Array))).toMatchObject({ code: 'invalid_argument', param: 'aggregatorId' });
+    expect(failure(() => vdaf.verifyInit(verifyKey.subarray(1), ctx, 0, report.nonce, report.publicShare, report.inputShares[0] as Uint8Array))).toMatchObject({
+      code: 'invalid_argument',
+      param: 'verifyKey',
+    });
+    for (const id of [-1, 2, 0.5, NaN, '0'])
+      expect(failure(() => vdaf.verifyInit(verifyKey, ctx, id as number, report.nonce, report.publicShare, report.inputShares[0] as Uint8Array))).toMatchObject({
+        code: 'invalid_argument',
+        param: 'aggregatorId',
+      });
     expect(failure(() => vdaf.verifyInit(verifyKey, ctx, 0, report.nonce.subarray(2), report.publicShare, report.inputShares[0] as Uint8Array))).toMatchObject({ param: 'nonce' });
     expect(failure(() => vdaf.verifierSharesToMessage(ctx, [init(0).verifierShare]))).toMatchObject({ code: 'invalid_argument', param: 'verifierShares' });
     expect(failure(() => vdaf.verifyNext(ctx, {} as never, new Uint8Array(0)))).toMatchObject({ code: 'invalid_argument', param: 'state' });
@@ -109,7 +118,10 @@ describe.each(instances)('%s aggregator steps', (_name, vdaf, measurement) => {
 
   it('truncated, extended or garbage encodings are decode_failed or verify_failed, never another error', () => {
     const shares = [init(0), init(1)];
-    const message = vdaf.verifierSharesToMessage(ctx, shares.map((s) => s.verifierShare));
+    const message = vdaf.verifierSharesToMessage(
+      ctx,
+      shares.map((s) => s.verifierShare),
+    );
     const mutate = fc.oneof(
       fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
       fc.record({ kind: fc.constant('extend' as const), extra: fc.uint8Array({ minLength: 1, maxLength: 40 }) }),
@@ -184,8 +196,17 @@ describe.each(instances)('%s aggregator steps', (_name, vdaf, measurement) => {
     // found by fuzzing (test/fuzz/prio3.ts): a state whose correctedJointRandSeed is null crashed with a TypeError
     const { state } = init(0);
     const shares = [init(0), init(1)];
-    const message = vdaf.verifierSharesToMessage(ctx, shares.map((s) => s.verifierShare));
-    for (const forged of [{ ...state, correctedJointRandSeed: null }, { ...state, correctedJointRandSeed: new Uint8Array(3) }, { ...state, aggregatorId: 2 }, { ...state, aggregatorId: '0' }, { ...state, outShare: makePrio3Histogram({ length: 11 }).aggInit() }]) {
+    const message = vdaf.verifierSharesToMessage(
+      ctx,
+      shares.map((s) => s.verifierShare),
+    );
+    for (const forged of [
+      { ...state, correctedJointRandSeed: null },
+      { ...state, correctedJointRandSeed: new Uint8Array(3) },
+      { ...state, aggregatorId: 2 },
+      { ...state, aggregatorId: '0' },
+      { ...state, outShare: makePrio3Histogram({ length: 11 }).aggInit() },
+    ]) {
       if (forged.correctedJointRandSeed === null && state.correctedJointRandSeed === null) continue;
       expect(failure(() => vdaf.verifyNext(ctx, forged as never, message))).toMatchObject({ code: 'invalid_argument', param: 'state' });
     }

@@ -20,7 +20,13 @@ describe('vector files', () => {
       .split('\n')
       .map((line) => line.split(/\s+/) as [string, string]);
     expect(sums.map(([, f]) => f).sort()).toEqual(files);
-    for (const [sum, f] of sums) expect(createHash('sha256').update(readFileSync(new URL(f, VECTOR_DIR))).digest('hex'), f).toBe(sum);
+    for (const [sum, f] of sums)
+      expect(
+        createHash('sha256')
+          .update(readFileSync(new URL(f, VECTOR_DIR)))
+          .digest('hex'),
+        f,
+      ).toBe(sum);
   });
 
   it('cover all four instantiations, 2 and 3 aggregators, and every negative case', () => {

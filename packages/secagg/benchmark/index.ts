@@ -153,7 +153,7 @@ async function keystreamBaseline(provider: 'webcrypto' | 'node'): Promise<PerfRo
   const t0 = performance.now();
   for (let r = 0; r < reps; r++) await c.keystreams(keys, bytes);
   const ms = (performance.now() - t0) / (reps * keys.length);
-  return { suite: SUITE, name: `baseline: AES-256-CTR mask of 10,000 words (${provider})`, opsPerSec: 1000 / ms, unit: 'mask', meanMs: ms, extra: { MBps: +((bytes / 1e6) / (ms / 1000)).toFixed(0) } };
+  return { suite: SUITE, name: `baseline: AES-256-CTR mask of 10,000 words (${provider})`, opsPerSec: 1000 / ms, unit: 'mask', meanMs: ms, extra: { MBps: +(bytes / 1e6 / (ms / 1000)).toFixed(0) } };
 }
 
 /**
@@ -180,7 +180,14 @@ async function signatureBaseline(provider: 'webcrypto' | 'noble'): Promise<PerfR
   for (let r = 0; r < reps; r++) await c.verify(pks, [message], sigs);
   const verifyMs = (performance.now() - t0) / (reps * pks.length);
   const perRound = 2 * signMs + (98 + 63) * verifyMs;
-  return { suite: SUITE, name: `baseline: Ed25519 (${provider})`, opsPerSec: 1000 / verifyMs, unit: 'verify', meanMs: verifyMs, extra: { signMs: +signMs.toFixed(3), verifyMs: +verifyMs.toFixed(3), perClientRoundMs_k98: +perRound.toFixed(1) } };
+  return {
+    suite: SUITE,
+    name: `baseline: Ed25519 (${provider})`,
+    opsPerSec: 1000 / verifyMs,
+    unit: 'verify',
+    meanMs: verifyMs,
+    extra: { signMs: +signMs.toFixed(3), verifyMs: +verifyMs.toFixed(3), perClientRoundMs_k98: +perRound.toFixed(1) },
+  };
 }
 
 function grid(quick: boolean): Point[] {
@@ -232,8 +239,14 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       await runPoint({ n: Number(n), length: Number(length), dropout: Number(dropout), graph: graph as Point['graph'] }, log),
     ];
   } else rows = await gridSuite({ quick, log }, maxSeconds);
-  const extraText = (r: PerfRow): string => (r.extra ? Object.entries(r.extra).map(([k, v]) => `${k}=${v}`).join(' ') : '');
+  const extraText = (r: PerfRow): string =>
+    r.extra
+      ? Object.entries(r.extra)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')
+      : '';
   console.log('| name | server ms / mean ms | ops/s | ratio | details |');
   console.log('|---|---:|---:|---:|---|');
-  for (const r of rows) console.log(`| ${r.name} | ${Number.isNaN(r.meanMs) ? 'skipped' : r.meanMs.toFixed(2)} | ${r.opsPerSec.toFixed(3)} | ${r.ratio === undefined ? '' : r.ratio.toExponential(2)} | ${extraText(r)} |`);
+  for (const r of rows)
+    console.log(`| ${r.name} | ${Number.isNaN(r.meanMs) ? 'skipped' : r.meanMs.toFixed(2)} | ${r.opsPerSec.toFixed(3)} | ${r.ratio === undefined ? '' : r.ratio.toExponential(2)} | ${extraText(r)} |`);
 }

@@ -205,7 +205,14 @@ export class SecAggClient {
       const b = this.rng.bytes(32);
       const [cp] = await this.crypto.x25519(c, [X25519_BASE_POINT]);
       const [sp] = await this.crypto.x25519(s, [X25519_BASE_POINT]);
-      const ad: Advertisement = { id: this.id, identity: this.identity, vk: await this.publicSigningKey(), cPk: cp as Uint8Array, sPk: sp as Uint8Array, commitment: selfMaskCommitment(this.digest, this.id, b) };
+      const ad: Advertisement = {
+        id: this.id,
+        identity: this.identity,
+        vk: await this.publicSigningKey(),
+        cPk: cp as Uint8Array,
+        sPk: sp as Uint8Array,
+        commitment: selfMaskCommitment(this.digest, this.id, b),
+      };
       const transcript = advertisementTranscript(this.digest, ad);
       const sig = await this.crypto.sign(this.signingSecret, transcript);
       this.cSecret = c;
@@ -290,7 +297,10 @@ export class SecAggClient {
         const j = vouched.indexOf(false);
         if (j >= 0) {
           const i = others[j] as number;
-          throw verifyFailed(`vks[${i}]`, `the key directory does not vouch for the signing key of ${ids[i]} (identity ${identities[i]}): refused, a substituted key would let the server read the shares`);
+          throw verifyFailed(
+            `vks[${i}]`,
+            `the key directory does not vouch for the signing key of ${ids[i]} (identity ${identities[i]}): refused, a substituted key would let the server read the shares`,
+          );
         }
       }
       const holders = Array.from(ids);
@@ -299,8 +309,14 @@ export class SecAggClient {
       let cAgreed: Uint8Array[];
       let sAgreed: Uint8Array[];
       try {
-        cAgreed = await this.crypto.x25519(this.cSecret, otherIdx.map((i) => cPks.slice(32 * i, 32 * i + 32)));
-        sAgreed = await this.crypto.x25519(this.sSecret, otherIdx.map((i) => sPks.slice(32 * i, 32 * i + 32)));
+        cAgreed = await this.crypto.x25519(
+          this.cSecret,
+          otherIdx.map((i) => cPks.slice(32 * i, 32 * i + 32)),
+        );
+        sAgreed = await this.crypto.x25519(
+          this.sSecret,
+          otherIdx.map((i) => sPks.slice(32 * i, 32 * i + 32)),
+        );
       } catch (err) {
         throw violation('ids', 'a listed public key gives no valid X25519 agreement', err);
       }

@@ -57,7 +57,10 @@ export function pinnedKeyDirectory(entries: Iterable<readonly [string, Uint8Arra
   return { verify, verifyMany: async (es) => es.map((e) => verify(e.identity, e.publicKey)) };
 }
 
-type Fetch = (input: string, init?: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{
+type Fetch = (
+  input: string,
+  init?: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal },
+) => Promise<{
   ok: boolean;
   status: number;
   json(): Promise<unknown>;

@@ -99,7 +99,8 @@ export function readIdentities(p: Payload, name: string, count: number): string[
   const v = p[name];
   if (!Array.isArray(v) || v.length !== count) throw violation(name, `"${name}" expected an array of ${count} identities, got ${describeValue(v)}`);
   return v.map((x: unknown, i) => {
-    if (typeof x !== 'string' || !IDENTITY_PATTERN.test(x)) throw violation(`${name}[${i}]`, `"${name}" expected identities of 1-128 characters [A-Za-z0-9._:@-], got ${describeValue(x)} at index ${i}`);
+    if (typeof x !== 'string' || !IDENTITY_PATTERN.test(x))
+      throw violation(`${name}[${i}]`, `"${name}" expected identities of 1-128 characters [A-Za-z0-9._:@-], got ${describeValue(x)} at index ${i}`);
     return x;
   });
 }
@@ -107,7 +108,7 @@ export function readIdentities(p: Payload, name: string, count: number): string[
 /** A set of ids in [1, n] as a bitmap of ceil(n/8) bytes, bit (id - 1); padding bits must be 0. */
 export function readBitmap(p: Payload, name: string, n: number): Uint8Array {
   const v = readBytes(p, name, Math.ceil(n / 8));
-  if (n % 8 !== 0 && ((v[v.length - 1] as number) >> (n % 8)) !== 0) throw violation(name, `"${name}" sets bits beyond id ${n}`);
+  if (n % 8 !== 0 && (v[v.length - 1] as number) >> (n % 8) !== 0) throw violation(name, `"${name}" sets bits beyond id ${n}`);
   return v;
 }
 

@@ -401,7 +401,8 @@ export class SecAggServer {
     this.checkUsable('closeMaskedInputCollection', 'masked');
     const u3 = new Set(this.masked);
     this.requireHolders(u3, this.u2, 'sent masked input');
-    if (u3.size < this.config.minContributors) this.abort(`only ${u3.size} clients sent masked input, below the minimum of ${this.config.minContributors} contributors`, 'invalid_state', 'minContributors');
+    if (u3.size < this.config.minContributors)
+      this.abort(`only ${u3.size} clients sent masked input, below the minimum of ${this.config.minContributors} contributors`, 'invalid_state', 'minContributors');
     this.u3 = u3;
     const bitmap = bitmapOf(u3, this.config.cohortSize);
     this.consistency = consistencyTranscript(this.digest, this.seed, bitmap);
@@ -496,10 +497,17 @@ export class SecAggServer {
         const sk = secret(u);
         const [pk] = await this.crypto.x25519(sk, [X25519_BASE_POINT]);
         if (toHex(pk as Uint8Array) !== toHex((this.keys.get(u) as { s: Uint8Array }).s)) {
-          this.abort(`the mask key of dropped client ${u} rebuilt from the shares of ${(xs.get(u) as number[]).join(', ')} does not match its signed advertised key: a corrupt share, no sum released`, 'verify_failed', 'keyShares');
+          this.abort(
+            `the mask key of dropped client ${u} rebuilt from the shares of ${(xs.get(u) as number[]).join(', ')} does not match its signed advertised key: a corrupt share, no sum released`,
+            'verify_failed',
+            'keyShares',
+          );
         }
         const live = this.graph.of(u).filter((v) => this.u3.has(v));
-        const agreed = await this.crypto.x25519(sk, live.map((v) => (this.keys.get(v) as { s: Uint8Array }).s));
+        const agreed = await this.crypto.x25519(
+          sk,
+          live.map((v) => (this.keys.get(v) as { s: Uint8Array }).s),
+        );
         keys.push(...(await Promise.all(live.map((v, i) => pairMaskKey(this.crypto, this.salt, agreed[i] as Uint8Array, u, v)))));
         for (const v of live) signs.push(-pairSign(v, u));
       }

@@ -22,6 +22,9 @@ describe('split views on SecAgg+ end in a refusal, never in x_u', () => {
     expect(o.refusals.some((r) => r.phase === 'unmask')).toBe(true);
     const codes = new Map<string, number>();
     for (const r of o.refusals) codes.set(`${r.phase}/${r.code}/${r.param.replace(/\[\d+\]/, '[i]')}`, (codes.get(`${r.phase}/${r.code}/${r.param.replace(/\[\d+\]/, '[i]')}`) ?? 0) + 1);
-    console.log(`split view n=1000 k=${p.degree} t=${p.threshold}: recovered ${o.recovered === null ? 'null' : 'x_u'}; b_u shares ${o.bShares}, fewest key shares ${o.fewestKeyShares}; refusals`, Object.fromEntries(codes));
+    console.log(
+      `split view n=1000 k=${p.degree} t=${p.threshold}: recovered ${o.recovered === null ? 'null' : 'x_u'}; b_u shares ${o.bShares}, fewest key shares ${o.fewestKeyShares}; refusals`,
+      Object.fromEntries(codes),
+    );
   }, 900_000);
 });

@@ -10,7 +10,10 @@ import { attackDirectory, expectRefusedWithoutRecovery, keySubstitutionAttack, s
 import { config, failure } from './helpers.js';
 
 describe('split views end in a refusal, never in x_u', () => {
-  for (const [n, t] of [[5, 3], [100, 51]] as const) {
+  for (const [n, t] of [
+    [5, 3],
+    [100, 51],
+  ] as const) {
     for (const strategy of ['split', 'consistent'] as const) {
       it(`complete graph n = ${n}, t = ${t}, ${strategy} survivor sets`, async () => {
         const cfg = config({ roundId: `split-${n}-${strategy}`, cohortSize: n, threshold: t, bits: 16, vectorLength: 8 });

@@ -59,7 +59,11 @@ function makeClients(cfg: SecAggRoundConfig, seed: string): { clients: Map<numbe
 function inputsFor(cfg: SecAggRoundConfig): Map<number, Uint32Array> {
   const rng = seededRng(`inputs-${cfg.roundId}`);
   const out = new Map<number, Uint32Array>();
-  for (let id = 1; id <= cfg.cohortSize; id++) out.set(id, Uint32Array.from({ length: cfg.vectorLength }, () => rng.int(2 ** cfg.bits)));
+  for (let id = 1; id <= cfg.cohortSize; id++)
+    out.set(
+      id,
+      Uint32Array.from({ length: cfg.vectorLength }, () => rng.int(2 ** cfg.bits)),
+    );
   return out;
 }
 
@@ -111,7 +115,10 @@ export async function splitViewAttack(cfg: SecAggRoundConfig, u: number, strateg
     const capacity = new Map<number, number>();
     for (let v = 1; v <= n; v++) capacity.set(v, graph.holders - t);
     for (const w of F) {
-      const holders = graph.of(w).filter((v) => v !== u).sort((a, b) => (capacity.get(b) as number) - (capacity.get(a) as number));
+      const holders = graph
+        .of(w)
+        .filter((v) => v !== u)
+        .sort((a, b) => (capacity.get(b) as number) - (capacity.get(a) as number));
       let got = 0;
       for (const v of holders) {
         if (got === t) break;
@@ -222,7 +229,14 @@ export async function keySubstitutionAttack(cfg: SecAggRoundConfig, u: number, s
     // a signing key of the server's per substituted neighbour (keys must be distinct)
     const own = signingKeyFromSecret(sha256Bytes(Uint8Array.from([...signer.secretKey, v])));
     vks.set(own.publicKey, 32 * i);
-    const ad = { id: v, identity: identities[i] as string, vk: own.publicKey, cPk: pub as Uint8Array, sPk: (pk.sPks as Uint8Array).slice(32 * i, 32 * i + 32), commitment: (pk.commitments as Uint8Array).slice(32 * i, 32 * i + 32) };
+    const ad = {
+      id: v,
+      identity: identities[i] as string,
+      vk: own.publicKey,
+      cPk: pub as Uint8Array,
+      sPk: (pk.sPks as Uint8Array).slice(32 * i, 32 * i + 32),
+      commitment: (pk.commitments as Uint8Array).slice(32 * i, 32 * i + 32),
+    };
     const transcript = advertisementTranscript(digest, ad);
     sigs.set(await nodeCrypto.sign(own.secretKey, transcript), 64 * i);
     digests.set(sha256Bytes(transcript), 32 * Array.from(advertised).indexOf(v));
@@ -301,4 +315,3 @@ export function expectRefusedWithoutRecovery(o: AttackOutcome, threshold: number
   // what the server got: fewer than t shares of b_u, or of the key of some w in F
   expect(Math.min(o.bShares, o.fewestKeyShares)).toBeLessThan(threshold);
 }
-

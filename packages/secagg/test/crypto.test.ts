@@ -72,7 +72,11 @@ describe('providers agree', () => {
   });
   it('HKDF-SHA256 is identical across providers, with empty and long salt and info', async () => {
     const rng = seededRng('hkdf');
-    for (const [saltLength, infoLength] of [[0, 0], [32, 13], [100, 200]] as const) {
+    for (const [saltLength, infoLength] of [
+      [0, 0],
+      [32, 13],
+      [100, 200],
+    ] as const) {
       const ikm = rng.bytes(32);
       const salt = rng.bytes(saltLength);
       const info = rng.bytes(infoLength);
@@ -99,11 +103,13 @@ describe('providers agree', () => {
   });
   it('masks are the same whichever provider expands them', async () => {
     const keys = [seededRng('m1').bytes(32), seededRng('m2').bytes(32)];
-    const outs = await Promise.all(providers.map(async (p) => {
-      const acc = new Uint32Array(1001);
-      await addMasks(p, acc, keys, [1, -1]);
-      return Array.from(acc);
-    }));
+    const outs = await Promise.all(
+      providers.map(async (p) => {
+        const acc = new Uint32Array(1001);
+        await addMasks(p, acc, keys, [1, -1]);
+        return Array.from(acc);
+      }),
+    );
     expect(outs[1]).toEqual(outs[0]);
     expect(outs[2]).toEqual(outs[0]);
   });
@@ -112,7 +118,15 @@ describe('providers agree', () => {
 describe('small-order points', () => {
   it('every listed point is refused by X25519 itself (all-zero secret), with or without bit 255', () => {
     const sk = seededRng('so').bytes(32);
-    for (const h of ['00', '01', 'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157', 'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', 'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', 'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f']) {
+    for (const h of [
+      '00',
+      '01',
+      'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+      '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+      'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+      'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+      'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    ]) {
       const p = new Uint8Array(32);
       p.set(hex(h));
       expect(isSmallOrderPoint(p)).toBe(true);
@@ -205,7 +219,13 @@ describe('Ed25519 (RFC 8032)', () => {
         const bad = hex(v.signature);
         bad[10] = (bad[10] as number) ^ 1;
         const otherMessage = Uint8Array.from([...hex(v.message), 0]);
-        expect(await p.verify([hex(v.publicKey), hex(v.publicKey), hex(v.publicKey), new Uint8Array(31)], [hex(v.message), hex(v.message), otherMessage, hex(v.message)], [hex(v.signature), bad, hex(v.signature), hex(v.signature)])).toEqual([true, false, false, false]);
+        expect(
+          await p.verify(
+            [hex(v.publicKey), hex(v.publicKey), hex(v.publicKey), new Uint8Array(31)],
+            [hex(v.message), hex(v.message), otherMessage, hex(v.message)],
+            [hex(v.signature), bad, hex(v.signature), hex(v.signature)],
+          ),
+        ).toEqual([true, false, false, false]);
       }
     });
   }

@@ -9,13 +9,26 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 describe('pinnedKeyDirectory', () => {
   it('vouches exactly for the listed pairs, and refuses bad lists', async () => {
-    const d = pinnedKeyDirectory([['a', key(1)], ['b', key(2)]]);
+    const d = pinnedKeyDirectory([
+      ['a', key(1)],
+      ['b', key(2)],
+    ]);
     expect(d.verify('a', key(1))).toBe(true);
     expect(d.verify('a', key(2))).toBe(false);
     expect(d.verify('c', key(1))).toBe(false);
-    expect(await d.verifyMany?.([{ identity: 'b', publicKey: key(2) }, { identity: 'b', publicKey: new Uint8Array(32) }])).toEqual([true, false]);
+    expect(
+      await d.verifyMany?.([
+        { identity: 'b', publicKey: key(2) },
+        { identity: 'b', publicKey: new Uint8Array(32) },
+      ]),
+    ).toEqual([true, false]);
     expect(pinnedKeyDirectory({ a: key(1) }).verify('a', key(1))).toBe(true);
-    expect(() => pinnedKeyDirectory([['a', key(1)], ['a', key(2)]])).toThrow(expect.objectContaining({ code: 'invalid_argument', param: 'entries[1].identity' }));
+    expect(() =>
+      pinnedKeyDirectory([
+        ['a', key(1)],
+        ['a', key(2)],
+      ]),
+    ).toThrow(expect.objectContaining({ code: 'invalid_argument', param: 'entries[1].identity' }));
     expect(() => pinnedKeyDirectory([['a b', key(1)]])).toThrow(expect.objectContaining({ code: 'invalid_argument', param: 'entries[0].identity' }));
     expect(() => pinnedKeyDirectory([['a', new Uint8Array(31)]])).toThrow(expect.objectContaining({ code: 'invalid_argument', param: 'entries[0].publicKey' }));
   });
@@ -31,14 +44,25 @@ describe('httpKeyDirectory', () => {
       return { ok: body !== 'http-500', status: body === 'http-500' ? 500 : 200, json: async () => body };
     };
   }
-  const enrolled = new Map([['a', hex(key(1))], ['b', hex(key(2))]]);
+  const enrolled = new Map([
+    ['a', hex(key(1))],
+    ['b', hex(key(2))],
+  ]);
   const honest = (ids: string[]) => ({ keys: ids.map((id) => (enrolled.has(id) ? { identity: id, publicKey: enrolled.get(id), status: id === 'b' ? 'revoked' : 'active' } : null)) });
 
   it('asks once per identity (batched, cached), vouches only for active matching keys', async () => {
     const log: string[][] = [];
     let now = 0;
     const d = httpKeyDirectory({ baseUrl: 'https://keys.example/', fetch: fakeFetch(honest, log), now: () => now });
-    expect(await d.verifyMany?.([{ identity: 'a', publicKey: key(1) }, { identity: 'a', publicKey: key(3) }, { identity: 'b', publicKey: key(2) }, { identity: 'zz', publicKey: key(1) }, { identity: 'bad id', publicKey: key(1) }])).toEqual([true, false, false, false, false]);
+    expect(
+      await d.verifyMany?.([
+        { identity: 'a', publicKey: key(1) },
+        { identity: 'a', publicKey: key(3) },
+        { identity: 'b', publicKey: key(2) },
+        { identity: 'zz', publicKey: key(1) },
+        { identity: 'bad id', publicKey: key(1) },
+      ]),
+    ).toEqual([true, false, false, false, false]);
     expect(log).toEqual([['a', 'b', 'zz']]);
     expect(await d.verify('a', key(1))).toBe(true);
     expect(log.length).toBe(1);

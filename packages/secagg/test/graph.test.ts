@@ -16,7 +16,12 @@ describe('graphs', () => {
     expect(Array.from(seededPermutation(10_000, seededRng('other').bytes(32)))).not.toEqual(Array.from(p));
   });
   it('Harary neighbourhoods are symmetric, k-regular and exclude self', () => {
-    for (const [n, k] of [[7, 2], [30, 10], [101, 20], [5000, 26]] as const) {
+    for (const [n, k] of [
+      [7, 2],
+      [30, 10],
+      [101, 20],
+      [5000, 26],
+    ] as const) {
       const g = new Neighbourhoods(n, { kind: 'harary', degree: k, seed: seededRng(`h${n}`).bytes(32) });
       expect(g.holders).toBe(k + 1);
       for (let u = 1; u <= Math.min(n, 300); u++) {

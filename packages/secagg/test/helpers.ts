@@ -3,7 +3,17 @@ import { seededRng } from '@pinhole/core/seeded';
 import { configDigest } from '../src/config.js';
 import { Neighbourhoods } from '../src/graph.js';
 import { graphSeed } from '../src/transcript.js';
-import { type AdvertiseKeysOutcome, type KeyDirectory, type SecAggClientOptions, type SecAggRoundConfig, type SimulationPhase, makeRoundConfig, simulateRound, pinnedKeyDirectory, signingKeyFromSecret } from '../src/index.js';
+import {
+  type AdvertiseKeysOutcome,
+  type KeyDirectory,
+  type SecAggClientOptions,
+  type SecAggRoundConfig,
+  type SimulationPhase,
+  makeRoundConfig,
+  simulateRound,
+  pinnedKeyDirectory,
+  signingKeyFromSecret,
+} from '../src/index.js';
 import { nodeCryptoProvider } from '../src/node.js';
 
 export const nodeCrypto = nodeCryptoProvider();
@@ -59,7 +69,10 @@ export class Harness {
   readonly sent = new Map<number, Uint8Array>();
   roster: Uint8Array = new Uint8Array(0);
 
-  constructor(readonly cfg: SecAggRoundConfig, seed = 'harness') {
+  constructor(
+    readonly cfg: SecAggRoundConfig,
+    seed = 'harness',
+  ) {
     this.server = new SecAggServer(cfg, { crypto: nodeCrypto });
     this.fleet = fleet(cfg.cohortSize, seed);
     const base = seededRng(seed);

@@ -14,12 +14,20 @@ const payloadOf = (b: Uint8Array) => decodeEnvelope(b).payload as Record<string,
 describe('weak parameters', () => {
   const strong = { dropoutRate: 0.1, corruptFraction: 0.05 };
   it('n = 1,000 with k = 2, t = 2 is refused under the stated assumptions, and a chosen (all-zero) seed is refused', () => {
-    expect(() => makeRoundConfig({ roundId: 'w', cohortSize: 1000, threshold: 2, bits: 16, vectorLength: 4, graph: { kind: 'harary', degree: 2 }, threatModel: 'key_directory', assumptions: strong })).toThrow(
-      expect.objectContaining({ code: 'invalid_argument', param: 'graph.degree' }),
-    );
-    expect(() => makeRoundConfig({ roundId: 'w', cohortSize: 1000, threshold: 63, bits: 16, vectorLength: 4, graph: { kind: 'harary', degree: 98, seed: new Uint8Array(32) } as never, threatModel: 'key_directory' })).toThrow(
-      expect.objectContaining({ code: 'invalid_argument', param: 'graph.seed' }),
-    );
+    expect(() =>
+      makeRoundConfig({ roundId: 'w', cohortSize: 1000, threshold: 2, bits: 16, vectorLength: 4, graph: { kind: 'harary', degree: 2 }, threatModel: 'key_directory', assumptions: strong }),
+    ).toThrow(expect.objectContaining({ code: 'invalid_argument', param: 'graph.degree' }));
+    expect(() =>
+      makeRoundConfig({
+        roundId: 'w',
+        cohortSize: 1000,
+        threshold: 63,
+        bits: 16,
+        vectorLength: 4,
+        graph: { kind: 'harary', degree: 98, seed: new Uint8Array(32) } as never,
+        threatModel: 'key_directory',
+      }),
+    ).toThrow(expect.objectContaining({ code: 'invalid_argument', param: 'graph.seed' }));
   });
   it('a server that states weaker assumptions meets the client floors: protocol_violation, no client state', () => {
     const f = fleet(1000, 'weak');
@@ -28,7 +36,16 @@ describe('weak parameters', () => {
     expect(() => new SecAggClient(weak, 1, options)).toThrow(expect.objectContaining({ code: 'protocol_violation', param: 'graph.degree' }));
     // The same floors accept what secAggPlusParameters chooses for them.
     const p = secAggPlusParameters({ n: 1000, ...strong });
-    const good = makeRoundConfig({ roundId: 'w', cohortSize: 1000, threshold: p.threshold, bits: 16, vectorLength: 4, graph: { kind: 'harary', degree: p.degree }, threatModel: 'key_directory', assumptions: strong });
+    const good = makeRoundConfig({
+      roundId: 'w',
+      cohortSize: 1000,
+      threshold: p.threshold,
+      bits: 16,
+      vectorLength: 4,
+      graph: { kind: 'harary', degree: p.degree },
+      threatModel: 'key_directory',
+      assumptions: strong,
+    });
     expect(new SecAggClient(good, 1, options).phase).toBe('advertise');
     // A smaller threshold at the same degree, or the complete graph with too small a threshold, is weaker.
     const lower = makeRoundConfig({ roundId: 'w', cohortSize: 1000, threshold: 50, bits: 16, vectorLength: 4, graph: { kind: 'harary', degree: 98 }, threatModel: 'key_directory' });
@@ -58,7 +75,14 @@ describe('an impostor', () => {
     const h = new Harness(cfg, 'imp2');
     const { SecAggServer } = await import('../src/index.js');
     // The impostor advertises under identity device-2 with its own signing key.
-    const impostor = new SecAggClient(cfg, 2, { rng: seededRng('imp2-x'), allowInsecureRng: true, crypto: nodeCrypto, identity: 'device-2', signingKey: seededRng('imp2-key').bytes(32), directory: h.fleet.directory });
+    const impostor = new SecAggClient(cfg, 2, {
+      rng: seededRng('imp2-x'),
+      allowInsecureRng: true,
+      crypto: nodeCrypto,
+      identity: 'device-2',
+      signingKey: seededRng('imp2-key').bytes(32),
+      directory: h.fleet.directory,
+    });
     const fake = await impostor.advertiseKeys();
     const guarded = new SecAggServer(cfg, { crypto: nodeCrypto, directory: h.fleet.directory });
     expect(await failure(() => guarded.receive(fake, 2))).toMatchObject({ code: 'verify_failed', param: 'vk' });
@@ -78,7 +102,11 @@ describe('a corrupted share', () => {
     await h.advertise();
     await h.share(h.closeAdvertise());
     const ids = h.all().filter((id) => !dropBeforeMasking.includes(id));
-    await h.mask(h.server.closeShareKeys(), Array.from({ length: 5 }, () => Uint32Array.from([1, 2])), ids);
+    await h.mask(
+      h.server.closeShareKeys(),
+      Array.from({ length: 5 }, () => Uint32Array.from([1, 2])),
+      ids,
+    );
     await h.check(h.server.closeMaskedInputCollection());
     return { h, requests: h.server.closeConsistencyCheck() };
   }
@@ -123,11 +151,23 @@ describe('too few contributors', () => {
   it('a client floor above the configuration applies too', async () => {
     const cfg = config({ roundId: 'few2', cohortSize: 4, threshold: 3, bits: 16, vectorLength: 1 });
     const h = new Harness(cfg, 'few2');
-    const strict = new SecAggClient(cfg, 1, { rng: seededRng('few2-1'), allowInsecureRng: true, crypto: nodeCrypto, identity: h.fleet.identity(1), signingKey: h.fleet.secret(1), directory: h.fleet.directory, minimums: { contributors: 4 } });
+    const strict = new SecAggClient(cfg, 1, {
+      rng: seededRng('few2-1'),
+      allowInsecureRng: true,
+      crypto: nodeCrypto,
+      identity: h.fleet.identity(1),
+      signingKey: h.fleet.secret(1),
+      directory: h.fleet.directory,
+      minimums: { contributors: 4 },
+    });
     h.clients.set(1, strict);
     await h.advertise();
     await h.share(h.closeAdvertise());
-    await h.mask(h.server.closeShareKeys(), Array.from({ length: 4 }, () => Uint32Array.from([1])), [1, 2, 3]);
+    await h.mask(
+      h.server.closeShareKeys(),
+      Array.from({ length: 4 }, () => Uint32Array.from([1])),
+      [1, 2, 3],
+    );
     const survivors = h.server.closeMaskedInputCollection();
     expect(await failure(() => strict.consistencyCheck(survivors.get(1) as Uint8Array))).toMatchObject({ code: 'protocol_violation', param: 'survivors' });
   });

@@ -23,12 +23,24 @@ const hyperUpper = (N: number, K: number, d: number, m: number) => {
 
 describe('tail bounds', () => {
   it('binomial and hypergeometric tails match direct summation', () => {
-    for (const [n, p, t] of [[10, 0.3, 2], [57, 0.9, 32], [99, 0.7, 60], [20, 0.5, 21], [20, 0.5, 0]] as const) {
+    for (const [n, p, t] of [
+      [10, 0.3, 2],
+      [57, 0.9, 32],
+      [99, 0.7, 60],
+      [20, 0.5, 21],
+      [20, 0.5, 0],
+    ] as const) {
       const ref = binomLower(n, p, t);
       const got = Math.exp(lnBinomialLowerTail(n, p, t));
       expect(Math.abs(got - ref)).toBeLessThanOrEqual(1e-12 * Math.max(ref, 1e-300) + 1e-300);
     }
-    for (const [N, K, d, m] of [[99, 5, 56, 7], [99, 5, 56, 3], [149, 30, 40, 12], [50, 50, 10, 10], [50, 0, 10, 1]] as const) {
+    for (const [N, K, d, m] of [
+      [99, 5, 56, 7],
+      [99, 5, 56, 3],
+      [149, 30, 40, 12],
+      [50, 50, 10, 10],
+      [50, 0, 10, 1],
+    ] as const) {
       const ref = hyperUpper(N, K, d, m);
       const got = Math.exp(lnHypergeometricUpperTail(N, K, d, m));
       expect(Math.abs(got - ref)).toBeLessThanOrEqual(1e-12 * Math.max(ref, 1e-300) + 1e-300);
@@ -74,16 +86,36 @@ describe('secAggPlusParameters', () => {
     const c = secAggPlusParameters({ n: 1000, dropoutRate: 0.3, corruptFraction: 0.2 });
     expect(c.graph).toBe('complete');
     expect(c.degree).toBe(999);
-    expect(c.threshold).toBeGreaterThan(0.5 * 1000 + 0.2 * 1000 / 2);
+    expect(c.threshold).toBeGreaterThan(0.5 * 1000 + (0.2 * 1000) / 2);
     expect(() => secAggPlusParameters({ n: 100, dropoutRate: 0.3, corruptFraction: 0.05 })).toThrow(/no degree and threshold/);
   });
   it('refuses bad parameters', () => {
     const ok = { n: 100, dropoutRate: 0.1, corruptFraction: 0.05 };
     const bad: [string, unknown][] = [
-      ['n', NaN], ['n', 1], ['n', 2.5], ['n', Infinity], ['n', -0], ['n', 2 ** 21], ['n', '100'],
-      ['dropoutRate', -0.1], ['dropoutRate', 1], ['dropoutRate', NaN], ['dropoutRate', -0], ['dropoutRate', Infinity], ['dropoutRate', null],
-      ['corruptFraction', 1], ['corruptFraction', -1], ['corruptFraction', NaN], ['corruptFraction', undefined],
-      ['sigma', 0], ['sigma', -1], ['sigma', NaN], ['sigma', Infinity], ['eta', 0], ['eta', NaN], ['eta', 1e9],
+      ['n', NaN],
+      ['n', 1],
+      ['n', 2.5],
+      ['n', Infinity],
+      ['n', -0],
+      ['n', 2 ** 21],
+      ['n', '100'],
+      ['dropoutRate', -0.1],
+      ['dropoutRate', 1],
+      ['dropoutRate', NaN],
+      ['dropoutRate', -0],
+      ['dropoutRate', Infinity],
+      ['dropoutRate', null],
+      ['corruptFraction', 1],
+      ['corruptFraction', -1],
+      ['corruptFraction', NaN],
+      ['corruptFraction', undefined],
+      ['sigma', 0],
+      ['sigma', -1],
+      ['sigma', NaN],
+      ['sigma', Infinity],
+      ['eta', 0],
+      ['eta', NaN],
+      ['eta', 1e9],
     ];
     for (const [param, value] of bad) {
       expect(() => secAggPlusParameters({ ...ok, [param]: value }), `${param}=${String(value)}`).toThrow(expect.objectContaining({ code: 'invalid_argument', param }));
@@ -100,7 +132,11 @@ describe('chooseModulusBits', () => {
     expect(chooseModulusBits({ n: 1000, maxValue: 1000 })).toBe(20);
     expect(chooseModulusBits({ n: 1024, maxValue: 1024 })).toBe(21);
     expect(chooseModulusBits({ n: 65536, maxValue: 65535 })).toBe(32);
-    for (const [n, maxValue] of [[3, 5], [10_000, 1000], [7, 2 ** 29]] as const) {
+    for (const [n, maxValue] of [
+      [3, 5],
+      [10_000, 1000],
+      [7, 2 ** 29],
+    ] as const) {
       const b = chooseModulusBits({ n, maxValue });
       expect(n * maxValue).toBeLessThan(2 ** b);
       expect(n * maxValue).toBeGreaterThanOrEqual(2 ** (b - 1));
@@ -108,7 +144,17 @@ describe('chooseModulusBits', () => {
   });
   it('refuses sums that need more than 32 bits and bad parameters', () => {
     expect(() => chooseModulusBits({ n: 65537, maxValue: 65536 })).toThrow(expect.objectContaining({ code: 'invalid_argument', param: 'maxValue' }));
-    for (const [param, value] of [['n', 0], ['n', NaN], ['n', 1.5], ['n', -0], ['n', Infinity], ['maxValue', -1], ['maxValue', 0.5], ['maxValue', NaN], ['maxValue', '3']] as const) {
+    for (const [param, value] of [
+      ['n', 0],
+      ['n', NaN],
+      ['n', 1.5],
+      ['n', -0],
+      ['n', Infinity],
+      ['maxValue', -1],
+      ['maxValue', 0.5],
+      ['maxValue', NaN],
+      ['maxValue', '3'],
+    ] as const) {
       expect(() => chooseModulusBits({ n: 10, maxValue: 10, [param]: value })).toThrow(expect.objectContaining({ code: 'invalid_argument', param }));
     }
     expect(() => chooseModulusBits(undefined as never)).toThrow(expect.objectContaining({ code: 'invalid_argument', param: 'params' }));

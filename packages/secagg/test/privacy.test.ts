@@ -88,8 +88,14 @@ describe('the server view depends only on the sum', () => {
       await h.mask(h.server.closeShareKeys(), inputs);
       return h.all().map((u) => payloadOf(h.sent.get(u) as Uint8Array).y as Uint32Array);
     };
-    const ya = await capture('chi-A', Array.from({ length: n }, (_, i) => new Uint32Array(LENGTH).fill(i === 0 ? 40 : 0)));
-    const yb = await capture('chi-B', Array.from({ length: n }, () => new Uint32Array(LENGTH).fill(5)));
+    const ya = await capture(
+      'chi-A',
+      Array.from({ length: n }, (_, i) => new Uint32Array(LENGTH).fill(i === 0 ? 40 : 0)),
+    );
+    const yb = await capture(
+      'chi-B',
+      Array.from({ length: n }, () => new Uint32Array(LENGTH).fill(5)),
+    );
     const critical = chiSquareCritical(BINS - 1); // ≈ 124.8; 17 tests: family false-failure ≈ 1.7e-5
     for (const y of [...ya, ...yb]) expect(chiSquareUniform(histogram(y, BINS))).toBeLessThan(critical);
     expect(chiSquareHomogeneity(histogram(ya[0] as Uint32Array, BINS), histogram(yb[0] as Uint32Array, BINS))).toBeLessThan(critical);

@@ -19,16 +19,94 @@ const cases: Case[] = [
   { n: 3, t: 2, length: 1, bits: 1, drops: [] },
   { n: 3, t: 2, length: 5, bits: 32, drops: [[2, 'masked']] },
   { n: 4, t: 3, length: 17, bits: 8, drops: [[4, 'unmask']] },
-  { n: 5, t: 3, length: 64, bits: 16, drops: [[1, 'advertise'], [5, 'consistency']] },
-  { n: 8, t: 5, length: 33, bits: 24, drops: [[2, 'share'], [3, 'masked'], [7, 'unmask']] },
-  { n: 12, t: 7, length: 100, bits: 31, drops: [[1, 'advertise'], [4, 'share'], [6, 'masked'], [9, 'consistency'], [12, 'unmask']] },
-  { n: 20, t: 11, length: 10, bits: 32, drops: [[3, 'masked'], [5, 'masked'], [8, 'masked'], [13, 'consistency']] },
+  {
+    n: 5,
+    t: 3,
+    length: 64,
+    bits: 16,
+    drops: [
+      [1, 'advertise'],
+      [5, 'consistency'],
+    ],
+  },
+  {
+    n: 8,
+    t: 5,
+    length: 33,
+    bits: 24,
+    drops: [
+      [2, 'share'],
+      [3, 'masked'],
+      [7, 'unmask'],
+    ],
+  },
+  {
+    n: 12,
+    t: 7,
+    length: 100,
+    bits: 31,
+    drops: [
+      [1, 'advertise'],
+      [4, 'share'],
+      [6, 'masked'],
+      [9, 'consistency'],
+      [12, 'unmask'],
+    ],
+  },
+  {
+    n: 20,
+    t: 11,
+    length: 10,
+    bits: 32,
+    drops: [
+      [3, 'masked'],
+      [5, 'masked'],
+      [8, 'masked'],
+      [13, 'consistency'],
+    ],
+  },
   { n: 30, t: 16, length: 7, bits: 12, drops: [] },
   // SecAgg+ (Harary graph)
   { n: 10, t: 4, degree: 4, length: 9, bits: 20, drops: [[2, 'masked']] },
-  { n: 25, t: 4, degree: 6, length: 50, bits: 32, drops: [[1, 'share'], [11, 'masked'], [17, 'consistency'], [20, 'unmask']] },
-  { n: 40, t: 7, degree: 10, length: 16, bits: 18, drops: [[2, 'advertise'], [5, 'masked'], [9, 'masked'], [30, 'unmask']] },
-  { n: 50, t: 9, degree: 12, length: 3, bits: 32, drops: [[7, 'masked'], [8, 'masked'], [21, 'consistency'], [40, 'share']] },
+  {
+    n: 25,
+    t: 4,
+    degree: 6,
+    length: 50,
+    bits: 32,
+    drops: [
+      [1, 'share'],
+      [11, 'masked'],
+      [17, 'consistency'],
+      [20, 'unmask'],
+    ],
+  },
+  {
+    n: 40,
+    t: 7,
+    degree: 10,
+    length: 16,
+    bits: 18,
+    drops: [
+      [2, 'advertise'],
+      [5, 'masked'],
+      [9, 'masked'],
+      [30, 'unmask'],
+    ],
+  },
+  {
+    n: 50,
+    t: 9,
+    degree: 12,
+    length: 3,
+    bits: 32,
+    drops: [
+      [7, 'masked'],
+      [8, 'masked'],
+      [21, 'consistency'],
+      [40, 'share'],
+    ],
+  },
 ];
 
 describe('unmasked sum equals the plain sum', () => {
@@ -47,7 +125,12 @@ describe('unmasked sum equals the plain sum', () => {
       const report = await run(cfg, inputs, new Map(c.drops), label);
       const contributors = expectedContributors(c.n, c.drops);
       expect(report.result.contributors).toEqual(contributors);
-      expect(report.result.dropped).toEqual(c.drops.filter(([, p]) => p === 'masked').map(([id]) => id).sort((a, b) => a - b));
+      expect(report.result.dropped).toEqual(
+        c.drops
+          .filter(([, p]) => p === 'masked')
+          .map(([id]) => id)
+          .sort((a, b) => a - b),
+      );
       expect(Array.from(report.result.sum)).toEqual(Array.from(plainSum(inputs, c.bits, contributors)));
     });
   }
@@ -89,7 +172,11 @@ describe('below the threshold the round aborts cleanly', () => {
     it(`when clients drop in ${phase}`, async () => {
       const cfg = config({ roundId: `abort-${phase}`, cohortSize: 6, threshold: 4 });
       const inputs = randomInputs('abort', 6, 8, 32);
-      const drops = new Map<number, SimulationPhase>([[1, phase], [2, phase], [3, phase]]);
+      const drops = new Map<number, SimulationPhase>([
+        [1, phase],
+        [2, phase],
+        [3, phase],
+      ]);
       const err = await failure(() => run(cfg, inputs, drops));
       expect(err.code).toBe('invalid_state');
       expect(err.param).toBe('threshold');
@@ -121,7 +208,10 @@ describe('below the threshold the round aborts cleanly', () => {
     const keys = h.closeAdvertise();
     const victim = 1;
     const silent = graphOf(h).of(victim).slice(0, 3);
-    await h.share(keys, h.all().filter((id) => !silent.includes(id)));
+    await h.share(
+      keys,
+      h.all().filter((id) => !silent.includes(id)),
+    );
     const inboxes = h.server.closeShareKeys();
     expect(inboxes.has(victim)).toBe(false);
     await h.mask(inboxes, inputs);

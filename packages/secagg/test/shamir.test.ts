@@ -21,7 +21,13 @@ describe('field', () => {
 describe('split and combine', () => {
   it('every random t-subset reconstructs the secret; shares are field elements', () => {
     const rng = seededRng('shamir');
-    for (const [n, t] of [[2, 2], [3, 2], [5, 3], [20, 11], [200, 101]] as const) {
+    for (const [n, t] of [
+      [2, 2],
+      [3, 2],
+      [5, 3],
+      [20, 11],
+      [200, 101],
+    ] as const) {
       const secret = rng.bytes(32);
       const xs = Array.from({ length: n }, (_, i) => i + 1);
       const shares = shamirSplit(secret, xs, t, rng);
@@ -33,9 +39,24 @@ describe('split and combine', () => {
           [pick[i], pick[j]] = [pick[j] as number, pick[i] as number];
         }
         const sub = pick.slice(0, t);
-        expect(toHex(shamirCombine(sub, sub.map((x) => shares[x - 1] as Uint32Array)))).toBe(toHex(secret));
+        expect(
+          toHex(
+            shamirCombine(
+              sub,
+              sub.map((x) => shares[x - 1] as Uint32Array),
+            ),
+          ),
+        ).toBe(toHex(secret));
         const fewer = sub.slice(0, t - 1);
-        if (t > 1) expect(toHex(shamirCombine(fewer, fewer.map((x) => shares[x - 1] as Uint32Array)))).not.toBe(toHex(secret));
+        if (t > 1)
+          expect(
+            toHex(
+              shamirCombine(
+                fewer,
+                fewer.map((x) => shares[x - 1] as Uint32Array),
+              ),
+            ),
+          ).not.toBe(toHex(secret));
       }
     }
   });

@@ -26,27 +26,42 @@ describe('makeRoundConfig', () => {
     for (const v of [NaN, -0.1, 1, Infinity, '0.1', null]) for (const p of ['dropoutRate', 'corruptFraction']) cases.push([`assumptions.${p}`, { assumptions: { [p]: v } }]);
     for (const v of [NaN, 0, -1, 1001, '40', null]) cases.push(['assumptions.securityBits', { assumptions: { securityBits: v } }]);
     cases.push(
-      ['roundId', { roundId: '' }], ['roundId', { roundId: 5 }], ['roundId', { roundId: 'x'.repeat(129) }],
-      ['cohortSize', { cohortSize: 1 }], ['cohortSize', { cohortSize: 2 ** 20 + 1 }],
+      ['roundId', { roundId: '' }],
+      ['roundId', { roundId: 5 }],
+      ['roundId', { roundId: 'x'.repeat(129) }],
+      ['cohortSize', { cohortSize: 1 }],
+      ['cohortSize', { cohortSize: 2 ** 20 + 1 }],
       ['threshold', { threshold: 5 }], // not > n/2
-      ['threshold', { threshold: 11 }], ['threshold', { cohortSize: 2, threshold: 1 }],
-      ['bits', { bits: 0 }], ['bits', { bits: 33 }],
-      ['vectorLength', { vectorLength: 0 }], ['vectorLength', { vectorLength: 2 ** 24 + 1 }],
-      ['graph', { graph: 'harary' }], ['graph', { graph: null }],
+      ['threshold', { threshold: 11 }],
+      ['threshold', { cohortSize: 2, threshold: 1 }],
+      ['bits', { bits: 0 }],
+      ['bits', { bits: 33 }],
+      ['vectorLength', { vectorLength: 0 }],
+      ['vectorLength', { vectorLength: 2 ** 24 + 1 }],
+      ['graph', { graph: 'harary' }],
+      ['graph', { graph: null }],
       ['graph.kind', { graph: { kind: 'ring' } }],
-      ['graph.degree', { graph: { kind: 'harary', degree: 3 } }], ['graph.degree', { graph: { kind: 'harary', degree: 0 } }],
+      ['graph.degree', { graph: { kind: 'harary', degree: 3 } }],
+      ['graph.degree', { graph: { kind: 'harary', degree: 0 } }],
       ['graph.degree', { graph: { kind: 'harary', degree: NaN } }],
       // the seed is derived from the signed advertisements: a chosen one, even all zero, is refused
-      ['graph.seed', { graph: { kind: 'harary', degree: 4, seed } }], ['graph.seed', { graph: { kind: 'harary', degree: 4, seed: new Uint8Array(32) } }],
+      ['graph.seed', { graph: { kind: 'harary', degree: 4, seed } }],
+      ['graph.seed', { graph: { kind: 'harary', degree: 4, seed: new Uint8Array(32) } }],
       ['threshold', { threshold: 2, graph: { kind: 'harary', degree: 4 } }], // holders 5: t must be > 2.5
-      ['threatModel', { threatModel: undefined }], ['threatModel', { threatModel: 'malicious' }], ['threatModel', { threatModel: null }],
-      ['minContributors', { minContributors: 1 }], ['minContributors', { minContributors: 11 }], ['assumptions', { assumptions: 'strict' }],
+      ['threatModel', { threatModel: undefined }],
+      ['threatModel', { threatModel: 'malicious' }],
+      ['threatModel', { threatModel: null }],
+      ['minContributors', { minContributors: 1 }],
+      ['minContributors', { minContributors: 11 }],
+      ['assumptions', { assumptions: 'strict' }],
       // weaker than the stated assumptions: n = 1,000, k = 2, t = 2 under 10 % dropout, 5 % corrupt
       ['graph.degree', { cohortSize: 1000, threshold: 2, graph: { kind: 'harary', degree: 2 }, assumptions: { dropoutRate: 0.1, corruptFraction: 0.05 } }],
       ['threshold', { cohortSize: 100, threshold: 51, assumptions: { corruptFraction: 0.05 } }], // C = 5 >= 2t - n = 2
     );
     for (const [param, change] of cases) {
-      expect(() => makeRoundConfig({ ...good, ...change }), `${param} ${JSON.stringify(change, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`).toThrow(expect.objectContaining({ code: 'invalid_argument', param }));
+      expect(() => makeRoundConfig({ ...good, ...change }), `${param} ${JSON.stringify(change, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`).toThrow(
+        expect.objectContaining({ code: 'invalid_argument', param }),
+      );
     }
     expect(() => makeRoundConfig(null as never)).toThrow(expect.objectContaining({ code: 'invalid_argument', param: 'params' }));
   });
@@ -76,8 +91,14 @@ describe('constructors', () => {
     expect(() => new SecAggClient(cfg, 1, { directory, identity: 'device-1' })).toThrow(expect.objectContaining({ code: 'invalid_argument', param: 'signingKey' }));
     expect(() => new SecAggClient(cfg, 1, { ...ok, signingKey: new Uint8Array(31) })).toThrow(expect.objectContaining({ code: 'invalid_argument', param: 'secretKey' }));
     expect(() => new SecAggClient(cfg, 1, { directory, signingKey })).toThrow(expect.objectContaining({ code: 'invalid_argument', param: 'identity' }));
-    for (const identity of ['', 'a b', 'x'.repeat(129), 5]) expect(() => new SecAggClient(cfg, 1, { ...ok, identity: identity as never })).toThrow(expect.objectContaining({ code: 'invalid_argument', param: 'identity' }));
-    for (const [k, v] of [['dropoutRate', 1], ['corruptFraction', NaN], ['securityBits', -1], ['contributors', 1.5]] as const) {
+    for (const identity of ['', 'a b', 'x'.repeat(129), 5])
+      expect(() => new SecAggClient(cfg, 1, { ...ok, identity: identity as never })).toThrow(expect.objectContaining({ code: 'invalid_argument', param: 'identity' }));
+    for (const [k, v] of [
+      ['dropoutRate', 1],
+      ['corruptFraction', NaN],
+      ['securityBits', -1],
+      ['contributors', 1.5],
+    ] as const) {
       expect(() => new SecAggClient(cfg, 1, { ...ok, minimums: { [k]: v } })).toThrow(expect.objectContaining({ code: 'invalid_argument', param: `minimums.${k}` }));
     }
     expect(new SecAggClient(cfg, 10, { ...ok, rng: cryptoRng() }).phase).toBe('advertise');
@@ -107,9 +128,20 @@ describe('maskInput input', () => {
     const inbox = h.server.closeShareKeys();
     const c = h.client(1);
     const cases: [unknown, string][] = [
-      [[1, 2], 'input'], [[1, 2, 3, 4], 'input'], ['abc', 'input'], [null, 'input'], [new Float64Array(3), 'input'], [new Int32Array(3), 'input'],
-      [[1, 16, 0], 'input[1]'], [[1, -1, 0], 'input[1]'], [[NaN, 0, 0], 'input[0]'], [[0, 0, 1.5], 'input[2]'], [[0, -0, 0], 'input[1]'],
-      [[0, Infinity, 0], 'input[1]'], [[0, '1', 0], 'input[1]'], [Uint32Array.from([0, 0, 16]), 'input[2]'],
+      [[1, 2], 'input'],
+      [[1, 2, 3, 4], 'input'],
+      ['abc', 'input'],
+      [null, 'input'],
+      [new Float64Array(3), 'input'],
+      [new Int32Array(3), 'input'],
+      [[1, 16, 0], 'input[1]'],
+      [[1, -1, 0], 'input[1]'],
+      [[NaN, 0, 0], 'input[0]'],
+      [[0, 0, 1.5], 'input[2]'],
+      [[0, -0, 0], 'input[1]'],
+      [[0, Infinity, 0], 'input[1]'],
+      [[0, '1', 0], 'input[1]'],
+      [Uint32Array.from([0, 0, 16]), 'input[2]'],
     ];
     for (const [input, param] of cases) {
       expect(await failure(() => c.maskInput(inbox.get(1) as Uint8Array, input as never)), String(input)).toMatchObject({ code: 'invalid_argument', param });

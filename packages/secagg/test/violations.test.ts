@@ -169,7 +169,11 @@ describe('the client refuses bad server messages and stays usable', () => {
       return retype(k1, 'secagg/keys', {
         ids: Uint32Array.from(keep, (i) => (p.ids as Uint32Array)[i] as number),
         identities: keep.map((i) => (p.identities as string[])[i] as string),
-        vks: cut('vks', 32), cPks: cut('cPks', 32), sPks: cut('sPks', 32), commitments: cut('commitments', 32), sigs: cut('sigs', 64),
+        vks: cut('vks', 32),
+        cPks: cut('cPks', 32),
+        sPks: cut('sPks', 32),
+        commitments: cut('commitments', 32),
+        sigs: cut('sigs', 64),
       });
     };
     await refuse(() => c1.shareKeys(roster, garbage), 'bytes');

@@ -56,7 +56,11 @@ export function collectionMechanisms(c: PlanCollection, param: string, options: 
   else built = secaggMechanism(c, param, options);
   const charged = built.charged;
   if (!lossFits(charged, c.privacyLoss)) {
-    throw new PinholeError('budget_exceeded', `${param}.privacyLoss`, `"${param}.privacyLoss" expected to cover the mechanism's loss (epsilon ${charged.epsilon}, delta ${charged.delta}), got epsilon ${c.privacyLoss.epsilon}, delta ${c.privacyLoss.delta}`);
+    throw new PinholeError(
+      'budget_exceeded',
+      `${param}.privacyLoss`,
+      `"${param}.privacyLoss" expected to cover the mechanism's loss (epsilon ${charged.epsilon}, delta ${charged.delta}), got epsilon ${c.privacyLoss.epsilon}, delta ${c.privacyLoss.delta}`,
+    );
   }
   return { oracle: built.oracle ?? null, numeric: built.numeric ?? null, noisePlan: built.noisePlan ?? null, prio3: built.prio3 ?? null, notes: built.notes ?? [] };
 }
@@ -74,7 +78,8 @@ function ldpMean(c: PlanCollection & { mode: 'ldp'; kind: 'mean' }): Built {
 function centralHistogram(c: PlanCollection & { mode: 'central'; kind: 'histogram' }, param: string): Built {
   const m = c.mechanism;
   // replace-one: a device moving to another bucket changes two counts by 1
-  if (!(discreteGaussianSwapDelta(m.sigma, m.epsilon, 1) <= m.delta)) throw planInvalid(`${param}.mechanism.sigma`, `does not give (epsilon ${m.epsilon}, delta ${m.delta}) for a device moving between two counts`);
+  if (!(discreteGaussianSwapDelta(m.sigma, m.epsilon, 1) <= m.delta))
+    throw planInvalid(`${param}.mechanism.sigma`, `does not give (epsilon ${m.epsilon}, delta ${m.delta}) for a device moving between two counts`);
   return { charged: { epsilon: m.epsilon, delta: m.delta } };
 }
 
@@ -83,15 +88,18 @@ function centralMean(c: PlanCollection & { mode: 'central'; kind: 'mean' }, para
   // replace-one: a device moving to another group changes two sums by <= grid and two counts by 1; rho adds over the two
   const s = centralMeanSensitivity(m.grid);
   const rho = (s.sum * s.sum) / (2 * m.sigmaSum * m.sigmaSum) + (s.count * s.count) / (2 * m.sigmaCount * m.sigmaCount);
-  if (!(zcdpDelta(rho, m.epsilon) <= m.delta)) throw planInvalid(`${param}.mechanism`, `sigmas do not give (epsilon ${m.epsilon}, delta ${m.delta}) for sums of L2 sensitivity ${s.sum} and counts of ${s.count}`);
+  if (!(zcdpDelta(rho, m.epsilon) <= m.delta))
+    throw planInvalid(`${param}.mechanism`, `sigmas do not give (epsilon ${m.epsilon}, delta ${m.delta}) for sums of L2 sensitivity ${s.sum} and counts of ${s.count}`);
   return { charged: { epsilon: m.epsilon, delta: m.delta } };
 }
 
 function prio3Mechanism(c: PlanCollection & { mode: 'prio3' }, param: string, options: Options): Built {
   const m = c.mechanism;
   const loss = prio3PrivacyLoss({ sigma: m.sigma, l2Sensitivity: m.l2Sensitivity, dimension: m.length }, m.delta);
-  if (!(loss.release.epsilon <= m.epsilon)) throw planInvalid(`${param}.mechanism.sigma`, `does not give (epsilon ${m.epsilon}, delta ${m.delta}) with two aggregators' noise (it gives epsilon ${loss.release.epsilon})`);
-  if (!(loss.aggregator.epsilon <= m.aggregatorEpsilon)) throw planInvalid(`${param}.mechanism.aggregatorEpsilon`, `is ${m.aggregatorEpsilon} but one aggregator's view has epsilon ${loss.aggregator.epsilon}`);
+  if (!(loss.release.epsilon <= m.epsilon))
+    throw planInvalid(`${param}.mechanism.sigma`, `does not give (epsilon ${m.epsilon}, delta ${m.delta}) with two aggregators' noise (it gives epsilon ${loss.release.epsilon})`);
+  if (!(loss.aggregator.epsilon <= m.aggregatorEpsilon))
+    throw planInvalid(`${param}.mechanism.aggregatorEpsilon`, `is ${m.aggregatorEpsilon} but one aggregator's view has epsilon ${loss.aggregator.epsilon}`);
   const vdaf = prio3Vdaf(c);
   const draw = makeDiscreteGaussianSampler(m.sigma);
   const prio3: Prio3Mechanism = Object.freeze({
@@ -111,7 +119,8 @@ function secaggMechanism(c: PlanCollection & { mode: 'secagg' }, param: string, 
   const m = c.mechanism;
   const notes: string[] = [];
   const noisePlan = distributedNoisePlanOf(m, { allowInsecureRng: options.allowInsecureRng });
-  if (noisePlan.shareParameter !== m.shareParameter) throw planInvalid(`${param}.mechanism.shareParameter`, `is ${m.shareParameter} but the gate resolves ${noisePlan.shareParameter} for these parameters`);
+  if (noisePlan.shareParameter !== m.shareParameter)
+    throw planInvalid(`${param}.mechanism.shareParameter`, `is ${m.shareParameter} but the gate resolves ${noisePlan.shareParameter} for these parameters`);
   if (noisePlan.modulusBits !== m.modulusBits) throw planInvalid(`${param}.mechanism.modulusBits`, `is ${m.modulusBits} but the gate resolves ${noisePlan.modulusBits} for these parameters`);
   if (m.onShortfall === 'top_up' && c.minCohort < m.minSurvivors) {
     // the aggregator unmasks the sum of as few as minCohort shares before it tops up

@@ -9,7 +9,20 @@
  * Construction builds the collection's mechanism (collection-mechanisms.ts), which refuses a plan
  * made by another version instead of silently estimating it with other parameters.
  */
-import { type InsightDefinition, type Plan, type PlanCollection, type PlanSecagg, type PrivacyLoss, type ReportEntry, type Rng, COLLECTIONS, INSIGHTS, PinholeError, cryptoRng, requireSecureRng } from '@pinhole/core';
+import {
+  type InsightDefinition,
+  type Plan,
+  type PlanCollection,
+  type PlanSecagg,
+  type PrivacyLoss,
+  type ReportEntry,
+  type Rng,
+  COLLECTIONS,
+  INSIGHTS,
+  PinholeError,
+  cryptoRng,
+  requireSecureRng,
+} from '@pinhole/core';
 import { checkObject } from '@pinhole/core/validate';
 import { decodeExactBucket, decodeExactValue } from '@pinhole/core/wire';
 import { makeDiscreteGaussianSampler, discreteGaussianVariance } from '@pinhole/core/samplers';
@@ -104,7 +117,10 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
   const threatModel = threatModelOf(c);
   const publicList = treatsAsPublic(c);
   const neighbours = neighboursOf(c);
-  const parameters: Record<string, string | number | boolean> = { mode: c.mode, ...Object.fromEntries(Object.entries(c.mechanism).map(([key, v]) => [`mechanism.${key}`, Array.isArray(v) ? v.join(',') : (v as string | number | boolean)])) };
+  const parameters: Record<string, string | number | boolean> = {
+    mode: c.mode,
+    ...Object.fromEntries(Object.entries(c.mechanism).map(([key, v]) => [`mechanism.${key}`, Array.isArray(v) ? v.join(',') : (v as string | number | boolean)])),
+  };
   parameters['gate.mode'] = c.gate.mode;
   parameters['gate.k'] = k;
   parameters.minCohort = c.minCohort;
@@ -179,7 +195,10 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
       if (s.type === 'secagg' && s.sum !== null && s.survivors > 0) {
         const seen = (noisePlan as DistributedNoisePlan).settle({ survivors: s.survivors }).serverPrivacyLoss;
         return refusedEstimate(cohort, 'min_cohort', cohortDecision.message, seen, {
-          notes: [...notes, `the sum of ${s.survivors} devices was unmasked below the minimum cohort of ${c.minCohort}: the aggregator saw more than devices were charged for; check the cohort before unmasking (CollectionEngine.checkCohort)`],
+          notes: [
+            ...notes,
+            `the sum of ${s.survivors} devices was unmasked below the minimum cohort of ${c.minCohort}: the aggregator saw more than devices were charged for; check the cohort before unmasking (CollectionEngine.checkCohort)`,
+          ],
         });
       }
       return refusedEstimate(cohort, 'min_cohort', cohortDecision.message, localLoss);
@@ -211,7 +230,14 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
         const values = new Float64Array(s.counts.length);
         for (let v = 0; v < values.length; v++) values[v] = (s.counts[v] as number) + draw(rng);
         totals(values, contributors);
-        return freezeDeep({ ...base, values, contributors, noiseVariance: discreteGaussianVariance(m.sigma), privacyLoss: { release: { epsilon: m.epsilon, delta: m.delta }, aggregator: null }, settlement: null });
+        return freezeDeep({
+          ...base,
+          values,
+          contributors,
+          noiseVariance: discreteGaussianVariance(m.sigma),
+          privacyLoss: { release: { epsilon: m.epsilon, delta: m.delta }, aggregator: null },
+          settlement: null,
+        });
       }
       case 'central-mean': {
         const m = c.mechanism as { sigmaSum: number; sigmaCount: number; grid: number; bounds: readonly [number, number]; epsilon: number; delta: number };
@@ -245,7 +271,9 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
           values,
           contributors,
           noiseVariance: insecure ? 0 : 2 * discreteGaussianVariance(m.sigma),
-          privacyLoss: insecure ? { release: { epsilon: Infinity, delta: 1 }, aggregator: { epsilon: Infinity, delta: 1 } } : { release: { epsilon: m.epsilon, delta: m.delta }, aggregator: aggregatorLoss },
+          privacyLoss: insecure
+            ? { release: { epsilon: Infinity, delta: 1 }, aggregator: { epsilon: Infinity, delta: 1 } }
+            : { release: { epsilon: m.epsilon, delta: m.delta }, aggregator: aggregatorLoss },
           settlement: null,
           notes: [
             ...notes,
@@ -346,7 +374,17 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
         estimates.push({ key: groups[g] as string, released: ok, counts: clipped });
         released.push(
           ok
-            ? { key: groups[g] as string, released: true, reason: null, message: null, contributors: contributors[g] as number, counts: Array.from(clipped), rawCounts: Array.from(raw), mean: null, rawMean: null }
+            ? {
+                key: groups[g] as string,
+                released: true,
+                reason: null,
+                message: null,
+                contributors: contributors[g] as number,
+                counts: Array.from(clipped),
+                rawCounts: Array.from(raw),
+                mean: null,
+                rawMean: null,
+              }
             : suppressed(groups[g] as string),
         );
       }
@@ -361,7 +399,17 @@ export function makeCollectionEngine(plan: Plan, index: number, options: { reado
         estimates.push({ key: groups[g] as string, released: ok, mean, contributors: contributors[g] as number });
         released.push(
           ok
-            ? { key: groups[g] as string, released: true, reason: null, message: null, contributors: contributors[g] as number, counts: null, rawCounts: null, mean: Number.isFinite(mean) ? mean : null, rawMean: Number.isFinite(raw) ? raw : null }
+            ? {
+                key: groups[g] as string,
+                released: true,
+                reason: null,
+                message: null,
+                contributors: contributors[g] as number,
+                counts: null,
+                rawCounts: null,
+                mean: Number.isFinite(mean) ? mean : null,
+                rawMean: Number.isFinite(raw) ? raw : null,
+              }
             : suppressed(groups[g] as string),
         );
       }

@@ -83,7 +83,12 @@ export function makeReleaseEngine(planInput: unknown, options: EngineOptions = {
 
   function collection(id: string): CollectionEngine {
     const c = byId.get(id);
-    if (!c) throw new PinholeError('invalid_argument', 'collection', `"collection" expected a collection of plan "${plan.id}" (${[...byId.keys()].map((k) => JSON.stringify(k)).join(', ')}), got ${JSON.stringify(String(id).slice(0, 64))}`);
+    if (!c)
+      throw new PinholeError(
+        'invalid_argument',
+        'collection',
+        `"collection" expected a collection of plan "${plan.id}" (${[...byId.keys()].map((k) => JSON.stringify(k)).join(', ')}), got ${JSON.stringify(String(id).slice(0, 64))}`,
+      );
     return c;
   }
 
@@ -176,7 +181,10 @@ export function makeReleaseEngine(planInput: unknown, options: EngineOptions = {
         const message = checkString('refusal.message', r.message, { nonEmpty: true, maxLength: 2000 });
         const n = checkInteger('cohort', cohort, { ge: 0 });
         closed = true;
-        return roundRelease({ reason, message }, collections.map((c) => c.refused(reason, message, n)));
+        return roundRelease(
+          { reason, message },
+          collections.map((c) => c.refused(reason, message, n)),
+        );
       },
     };
     return Object.freeze(round);

@@ -18,7 +18,8 @@ export function threatModelOf(c: PlanCollection): ThreatModel {
         kind: 'local_dp',
         variant: null,
         trusted: 'nobody: every report is perturbed on the device before it leaves',
-        description: 'local differential privacy: each device perturbs its report before it leaves the phone (epsilon: the mechanism’s, per report); the aggregator, the network and every carrier see only perturbed reports',
+        description:
+          'local differential privacy: each device perturbs its report before it leaves the phone (epsilon: the mechanism’s, per report); the aggregator, the network and every carrier see only perturbed reports',
       };
     case 'secagg':
       return c.secagg.threatModel === 'key_directory'
@@ -38,7 +39,8 @@ export function threatModelOf(c: PlanCollection): ThreatModel {
       return {
         kind: 'two_aggregators',
         variant: null,
-        trusted: 'that the leader and the helper do not collude (each sees only secret shares of each report); against one aggregator, or one colluding with carriers, only the other aggregator’s noise protects the sum: privacyLoss.aggregator (mechanism.aggregatorEpsilon)',
+        trusted:
+          'that the leader and the helper do not collude (each sees only secret shares of each report); against one aggregator, or one colluding with carriers, only the other aggregator’s noise protects the sum: privacyLoss.aggregator (mechanism.aggregatorEpsilon)',
         description: `Prio3 (${c.mechanism.vdaf}, draft-irtf-cfrg-vdaf-20) with two aggregators: each device splits its report between a leader and a helper with a validity proof, reports that fail verification are not counted, and each aggregator adds discrete Gaussian noise N_Z(0, sigma^2) (mechanism.sigma) to its aggregate share before the leader combines them; against carriers (both aggregators honest) the release carries both noises (privacyLoss.release)`,
       };
     case 'central':
@@ -53,9 +55,7 @@ export function threatModelOf(c: PlanCollection): ThreatModel {
 
 /** The neighbour relation the release's loss holds for, in words. */
 export function neighboursOf(c: PlanCollection): string {
-  return c.mode === 'ldp'
-    ? `any two values of one device's report (local DP, per report), which covers ${NEIGHBOUR_STATEMENT}`
-    : NEIGHBOUR_STATEMENT;
+  return c.mode === 'ldp' ? `any two values of one device's report (local DP, per report), which covers ${NEIGHBOUR_STATEMENT}` : NEIGHBOUR_STATEMENT;
 }
 
 export function treatsAsPublic(c: PlanCollection): string[] {

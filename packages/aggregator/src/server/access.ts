@@ -71,7 +71,10 @@ export function loadTokens(file: string | undefined, env: Readonly<Record<string
     } catch {
       throw new PinholeError('invalid_argument', '--tokens', `"--tokens" expected a readable JSON file { "carriers": { "<name>": "<token>" }, "operators": { … } }`);
     }
-    for (const [key, list] of [['carriers', carriers], ['operators', operators]] as const) {
+    for (const [key, list] of [
+      ['carriers', carriers],
+      ['operators', operators],
+    ] as const) {
       const section = (json as Record<string, unknown> | null)?.[key];
       if (section === undefined) continue;
       if (typeof section !== 'object' || section === null || Array.isArray(section)) {

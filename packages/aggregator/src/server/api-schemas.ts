@@ -18,8 +18,7 @@ const problemSchema = {
   },
 } as const;
 
-export const problems = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, { description: 'problem details', content: { [PROBLEM_TYPE]: { schema: problemSchema } } }]));
+export const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, { description: 'problem details', content: { [PROBLEM_TYPE]: { schema: problemSchema } } }]));
 
 const lossSchema = { type: 'object', required: ['epsilon', 'delta'], properties: { epsilon: { type: 'number' }, delta: { type: 'number' } } } as const;
 
@@ -37,7 +36,8 @@ export const roundSchema = {
     spent: { ...lossSchema, description: 'what a device reporting in this round is charged' },
     secagg: {
       type: ['object', 'null'],
-      description: 'secure-aggregation rounds: the protocol phase (join, advertise, share, masked, consistency, unmask, done, aborted), its deadline and the devices that joined; null for report rounds',
+      description:
+        'secure-aggregation rounds: the protocol phase (join, advertise, share, masked, consistency, unmask, done, aborted), its deadline and the devices that joined; null for report rounds',
       properties: { phase: { type: 'string' }, phaseDeadline: { type: ['string', 'null'], format: 'date-time' }, joined: { type: 'integer' } },
     },
   },

@@ -68,7 +68,12 @@ function outcomeProblem(outcome: CommitOutcome, roundId: string): HttpProblem | 
     case 'duplicate':
       return null;
     case 'conflict_contributor':
-      return new HttpProblem(409, 'protocol_violation', 'report.contributor', `"report.contributor" already has a report in round ${JSON.stringify(roundId)}: a device contributes at most one report per round`);
+      return new HttpProblem(
+        409,
+        'protocol_violation',
+        'report.contributor',
+        `"report.contributor" already has a report in round ${JSON.stringify(roundId)}: a device contributes at most one report per round`,
+      );
     case 'conflict_report':
       return new HttpProblem(409, 'protocol_violation', 'report.reportId', '"report.reportId" was stored before with other bytes: a retry must resend the same report');
     case 'round_closed':
@@ -93,7 +98,10 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: !o.logRequests }),
     // a malformed URL or HTTP message is answered as problem+json too
     frameworkErrors: (_error, _req, reply) => {
-      void (reply as unknown as { code(n: number): { type(t: string): { send(b: string): unknown } } }).code(400).type(PROBLEM_TYPE).send(raw(400, 'invalid_argument', 'url', 'the request URL is malformed'));
+      void (reply as unknown as { code(n: number): { type(t: string): { send(b: string): unknown } } })
+        .code(400)
+        .type(PROBLEM_TYPE)
+        .send(raw(400, 'invalid_argument', 'url', 'the request URL is malformed'));
     },
     clientErrorHandler: (error, socket) => {
       if (!socket.writable) return;
@@ -141,7 +149,17 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((request, reply) => {
     o.metrics.problems.inc({ status: '404', code: 'not_found' });
-    void reply.code(404).type(PROBLEM_TYPE).send({ type: 'https://pinhole.dev/problems/not_found', title: 'not found', status: 404, detail: `no route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`, code: 'not_found', param: 'url' });
+    void reply
+      .code(404)
+      .type(PROBLEM_TYPE)
+      .send({
+        type: 'https://pinhole.dev/problems/not_found',
+        title: 'not found',
+        status: 404,
+        detail: `no route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`,
+        code: 'not_found',
+        param: 'url',
+      });
   });
 
   app.addContentTypeParser([...MSGPACK_TYPES], { parseAs: 'buffer', bodyLimit: o.maxBodyBytes }, (_req, body, done) => done(null, body));
@@ -163,7 +181,9 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       timeWindow: 60_000,
       keyGenerator: (req) => req.ip,
       errorResponseBuilder: (_req, ctx) =>
-        new HttpProblem(429, 'rate_limited', '', `more than ${ctx.max} requests per minute from this client; retry in ${Math.ceil(ctx.ttl / 1000)} s`, { 'retry-after': String(Math.ceil(ctx.ttl / 1000)) }),
+        new HttpProblem(429, 'rate_limited', '', `more than ${ctx.max} requests per minute from this client; retry in ${Math.ceil(ctx.ttl / 1000)} s`, {
+          'retry-after': String(Math.ceil(ctx.ttl / 1000)),
+        }),
     });
   }
 
@@ -241,7 +261,11 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       const decoded = o.rounds.engine.decodeReport(body);
       const report = decoded.report;
       if (report.contributor === undefined || !isContributorToken(report.contributor)) {
-        throw new PinholeError('decode_failed', 'report.contributor', '"report.contributor" expected a contributor token (contributorToken(secret, { planId, roundId })): this server keeps one report per device per round');
+        throw new PinholeError(
+          'decode_failed',
+          'report.contributor',
+          '"report.contributor" expected a contributor token (contributorToken(secret, { planId, roundId })): this server keeps one report per device per round',
+        );
       }
       const current = o.rounds.current;
       if (current === null || current.roundId !== report.roundId) {
@@ -270,7 +294,8 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
         tags: ['operators'],
         security: operatorSecurity,
         params: roundParams,
-        description: 'A secure-aggregation round is released by its protocol: closing it ends its current phase now (the join, to start the protocol with the devices that joined) and answers 202 with the phase it is in.',
+        description:
+          'A secure-aggregation round is released by its protocol: closing it ends its current phase now (the join, to start the protocol with the devices that joined) and answers 202 with the phase it is in.',
         response: {
           200: { type: 'object', required: ['roundId', 'status'], properties: { roundId: { type: 'string' }, status: { type: 'string', enum: ['released', 'refused'] } } },
           202: { type: 'object', required: ['roundId', 'status', 'phase'], properties: { roundId: { type: 'string' }, status: { type: 'string', enum: ['in_progress'] }, phase: { type: 'string' } } },
@@ -302,7 +327,8 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
         void o.rounds.tick();
       }
       const after = await o.storage.round(roundId);
-      if (!after || (after.status !== 'released' && after.status !== 'refused')) throw new HttpProblem(409, 'invalid_state', 'roundId', `round ${JSON.stringify(roundId)} could not be closed now; retry`);
+      if (!after || (after.status !== 'released' && after.status !== 'refused'))
+        throw new HttpProblem(409, 'invalid_state', 'roundId', `round ${JSON.stringify(roundId)} could not be closed now; retry`);
       return { roundId, status: after.status };
     },
   );
@@ -333,7 +359,13 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
 
   app.get(
     `${v}/metrics`,
-    { schema: { summary: 'Prometheus metrics (text exposition format)', tags: ['meta'], response: { 200: { description: 'metrics', content: { 'text/plain': { schema: { type: 'string' } } } }, ...problems(429) } } },
+    {
+      schema: {
+        summary: 'Prometheus metrics (text exposition format)',
+        tags: ['meta'],
+        response: { 200: { description: 'metrics', content: { 'text/plain': { schema: { type: 'string' } } } }, ...problems(429) },
+      },
+    },
     async (_req, reply) => {
       o.metrics.queue.set(o.commits.pending);
       void reply.type(o.metrics.registry.contentType);

@@ -1,7 +1,24 @@
 /** A release as CSV, one row per released or withheld (group, bucket): what a spreadsheet wants. */
 import type { RoundRelease } from '../engine/release.js';
 
-export const RELEASE_CSV_COLUMNS = ['round', 'collection', 'kind', 'mode', 'status', 'group', 'released', 'reason', 'contributors', 'bucket', 'count', 'raw_count', 'mean', 'raw_mean', 'epsilon', 'delta'] as const;
+export const RELEASE_CSV_COLUMNS = [
+  'round',
+  'collection',
+  'kind',
+  'mode',
+  'status',
+  'group',
+  'released',
+  'reason',
+  'contributors',
+  'bucket',
+  'count',
+  'raw_count',
+  'mean',
+  'raw_mean',
+  'epsilon',
+  'delta',
+] as const;
 
 function field(v: string | number | boolean | null): string {
   if (v === null) return '';

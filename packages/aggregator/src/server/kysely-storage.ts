@@ -68,7 +68,8 @@ export interface KyselyStorageOptions {
 
 export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', onClose: () => Promise<void> | void = () => db.destroy(), options: KyselyStorageOptions = {}): Storage {
   const shared = dialect === 'postgres';
-  if (shared && !options.commitReports) throw new PinholeError('invalid_argument', 'options.commitReports', 'kyselyStorage: PostgreSQL commits reports through the function of migration 0004 (openPostgresStorage)');
+  if (shared && !options.commitReports)
+    throw new PinholeError('invalid_argument', 'options.commitReports', 'kyselyStorage: PostgreSQL commits reports through the function of migration 0004 (openPostgresStorage)');
   const retry = options.retry ?? (<T>(fn: () => Promise<T>) => fn());
   return {
     kind: dialect,
@@ -103,32 +104,34 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
     },
 
     async openRound(req: OpenRoundRequest, allow) {
-      return retry(() => db.transaction().execute(async (trx) => {
-        if (shared) await sql`select pg_advisory_xact_lock(${sql.lit(OPEN_ROUND_LOCK)})`.execute(trx);
-        const active = await trx.selectFrom('rounds').select('round_id').where('status', 'in', ['collecting', 'closing']).limit(1).execute();
-        if (active.length > 0) return null;
-        const ledger = (await trx.selectFrom('rounds').selectAll().where('period_start', '=', req.periodStart).where('period_end', '=', req.periodEnd).execute()).map(toRound);
-        if (!allow(ledger)) return null;
-        const row = {
-          round_id: req.roundId,
-          plan_id: req.planId,
-          plan_revision: req.planRevision,
-          period_start: req.periodStart,
-          period_end: req.periodEnd,
-          status: 'collecting',
-          opened_at: req.openedAt,
-          closes_at: req.closesAt,
-          close_at_reports: req.closeAtReports,
-          reports: 0,
-          spent_epsilon: req.spent.epsilon,
-          spent_delta: req.spent.delta,
-          closed_at: null,
-          claimed_by: null,
-          claim_expires: null,
-        };
-        await trx.insertInto('rounds').values(row).execute();
-        return toRound(row);
-      }));
+      return retry(() =>
+        db.transaction().execute(async (trx) => {
+          if (shared) await sql`select pg_advisory_xact_lock(${sql.lit(OPEN_ROUND_LOCK)})`.execute(trx);
+          const active = await trx.selectFrom('rounds').select('round_id').where('status', 'in', ['collecting', 'closing']).limit(1).execute();
+          if (active.length > 0) return null;
+          const ledger = (await trx.selectFrom('rounds').selectAll().where('period_start', '=', req.periodStart).where('period_end', '=', req.periodEnd).execute()).map(toRound);
+          if (!allow(ledger)) return null;
+          const row = {
+            round_id: req.roundId,
+            plan_id: req.planId,
+            plan_revision: req.planRevision,
+            period_start: req.periodStart,
+            period_end: req.periodEnd,
+            status: 'collecting',
+            opened_at: req.openedAt,
+            closes_at: req.closesAt,
+            close_at_reports: req.closeAtReports,
+            reports: 0,
+            spent_epsilon: req.spent.epsilon,
+            spent_delta: req.spent.delta,
+            closed_at: null,
+            claimed_by: null,
+            claim_expires: null,
+          };
+          await trx.insertInto('rounds').values(row).execute();
+          return toRound(row);
+        }),
+      );
     },
 
     async round(roundId) {
@@ -138,7 +141,12 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
 
     async rounds(statuses) {
       if (statuses.length === 0) return [];
-      const rows = await db.selectFrom('rounds').selectAll().where('status', 'in', [...statuses]).orderBy('opened_at').execute();
+      const rows = await db
+        .selectFrom('rounds')
+        .selectAll()
+        .where('status', 'in', [...statuses])
+        .orderBy('opened_at')
+        .execute();
       return rows.map(toRound);
     },
 
@@ -152,121 +160,135 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
         list.push(i);
         byRound.set(r.roundId, list);
       });
-      return retry(() => db.transaction().execute(async (trx) => {
-        const outcomes: CommitOutcome[] = new Array<CommitOutcome>(rows.length).fill('unknown_round');
-        for (const [roundId, indices] of byRound) {
-          const round = await trx.selectFrom('rounds').select(['status', 'reports', 'close_at_reports']).where('round_id', '=', roundId).executeTakeFirst();
-          if (!round) continue;
-          if (round.status !== 'collecting') {
-            for (const i of indices) outcomes[i] = 'round_closed';
-            continue;
-          }
-          // report ids already stored: a retry with the same bytes is a duplicate, other bytes a conflict
-          const existing = new Map<string, string>();
-          for (const part of chunks(indices, MAX_IN_LIST)) {
-            const found = await trx
-              .selectFrom('reports')
-              .select(['report_id', 'digest'])
-              .where('round_id', '=', roundId)
-              .where('report_id', 'in', part.map((i) => (rows[i] as ReportRow).reportId))
-              .execute();
-            for (const f of found) existing.set(f.report_id, f.digest);
-          }
-          const fresh: number[] = [];
-          const inBatch = new Map<string, string>();
-          for (const i of indices) {
-            const r = rows[i] as ReportRow;
-            const prior = existing.get(r.reportId) ?? inBatch.get(r.reportId);
-            if (prior !== undefined) outcomes[i] = prior === r.digest ? 'duplicate' : 'conflict_report';
-            else {
-              inBatch.set(r.reportId, r.digest);
-              fresh.push(i);
+      return retry(() =>
+        db.transaction().execute(async (trx) => {
+          const outcomes: CommitOutcome[] = new Array<CommitOutcome>(rows.length).fill('unknown_round');
+          for (const [roundId, indices] of byRound) {
+            const round = await trx.selectFrom('rounds').select(['status', 'reports', 'close_at_reports']).where('round_id', '=', roundId).executeTakeFirst();
+            if (!round) continue;
+            if (round.status !== 'collecting') {
+              for (const i of indices) outcomes[i] = 'round_closed';
+              continue;
             }
-          }
-          // a round closes at its report count: reports past it find the round closed
-          const room = round.close_at_reports === null ? Infinity : Math.max(0, Number(round.close_at_reports) - Number(round.reports));
-          const admitted = fresh.slice(0, room === Infinity ? fresh.length : room);
-          for (const i of fresh.slice(admitted.length)) outcomes[i] = 'round_closed';
-          let stored = 0;
-          const missed: number[] = [];
-          for (const part of chunks(admitted, Math.floor(MAX_IN_LIST / 2))) {
-            // one key order for every instance's inserts, so two batches holding the same reports cannot deadlock
-            const ordered = [...part].sort((a, b) => ((rows[a] as ReportRow).reportId < (rows[b] as ReportRow).reportId ? -1 : 1));
-            const inserted = await trx
-              .insertInto('reports')
-              .values(
-                ordered.map((i) => {
-                  const r = rows[i] as ReportRow;
-                  return { round_id: roundId, report_id: r.reportId, contributor: r.contributor, digest: r.digest, bytes: r.bytes, received_at: now };
-                }),
-              )
-              .onConflict((oc) => oc.doNothing())
-              .returning('report_id')
-              .execute();
-            const ids = new Set(inserted.map((x) => x.report_id));
-            for (const i of part) {
-              if (ids.has((rows[i] as ReportRow).reportId)) outcomes[i] = 'stored';
-              else missed.push(i);
-            }
-            stored += ids.size;
-          }
-          if (missed.length > 0) {
-            // Not inserted: the report id or the contributor is taken. On PostgreSQL that may be by a
-            // commit of another instance that finished after our first look; this statement sees it.
-            const taken = new Map<string, string>();
-            for (const part of chunks(missed, MAX_IN_LIST)) {
+            // report ids already stored: a retry with the same bytes is a duplicate, other bytes a conflict
+            const existing = new Map<string, string>();
+            for (const part of chunks(indices, MAX_IN_LIST)) {
               const found = await trx
                 .selectFrom('reports')
                 .select(['report_id', 'digest'])
                 .where('round_id', '=', roundId)
-                .where('report_id', 'in', part.map((i) => (rows[i] as ReportRow).reportId))
+                .where(
+                  'report_id',
+                  'in',
+                  part.map((i) => (rows[i] as ReportRow).reportId),
+                )
                 .execute();
-              for (const f of found) taken.set(f.report_id, f.digest);
+              for (const f of found) existing.set(f.report_id, f.digest);
             }
-            for (const i of missed) {
+            const fresh: number[] = [];
+            const inBatch = new Map<string, string>();
+            for (const i of indices) {
               const r = rows[i] as ReportRow;
-              const digest = taken.get(r.reportId);
-              outcomes[i] = digest === undefined ? 'conflict_contributor' : digest === r.digest ? 'duplicate' : 'conflict_report';
+              const prior = existing.get(r.reportId) ?? inBatch.get(r.reportId);
+              if (prior !== undefined) outcomes[i] = prior === r.digest ? 'duplicate' : 'conflict_report';
+              else {
+                inBatch.set(r.reportId, r.digest);
+                fresh.push(i);
+              }
+            }
+            // a round closes at its report count: reports past it find the round closed
+            const room = round.close_at_reports === null ? Infinity : Math.max(0, Number(round.close_at_reports) - Number(round.reports));
+            const admitted = fresh.slice(0, room === Infinity ? fresh.length : room);
+            for (const i of fresh.slice(admitted.length)) outcomes[i] = 'round_closed';
+            let stored = 0;
+            const missed: number[] = [];
+            for (const part of chunks(admitted, Math.floor(MAX_IN_LIST / 2))) {
+              // one key order for every instance's inserts, so two batches holding the same reports cannot deadlock
+              const ordered = [...part].sort((a, b) => ((rows[a] as ReportRow).reportId < (rows[b] as ReportRow).reportId ? -1 : 1));
+              const inserted = await trx
+                .insertInto('reports')
+                .values(
+                  ordered.map((i) => {
+                    const r = rows[i] as ReportRow;
+                    return { round_id: roundId, report_id: r.reportId, contributor: r.contributor, digest: r.digest, bytes: r.bytes, received_at: now };
+                  }),
+                )
+                .onConflict((oc) => oc.doNothing())
+                .returning('report_id')
+                .execute();
+              const ids = new Set(inserted.map((x) => x.report_id));
+              for (const i of part) {
+                if (ids.has((rows[i] as ReportRow).reportId)) outcomes[i] = 'stored';
+                else missed.push(i);
+              }
+              stored += ids.size;
+            }
+            if (missed.length > 0) {
+              // Not inserted: the report id or the contributor is taken. On PostgreSQL that may be by a
+              // commit of another instance that finished after our first look; this statement sees it.
+              const taken = new Map<string, string>();
+              for (const part of chunks(missed, MAX_IN_LIST)) {
+                const found = await trx
+                  .selectFrom('reports')
+                  .select(['report_id', 'digest'])
+                  .where('round_id', '=', roundId)
+                  .where(
+                    'report_id',
+                    'in',
+                    part.map((i) => (rows[i] as ReportRow).reportId),
+                  )
+                  .execute();
+                for (const f of found) taken.set(f.report_id, f.digest);
+              }
+              for (const i of missed) {
+                const r = rows[i] as ReportRow;
+                const digest = taken.get(r.reportId);
+                outcomes[i] = digest === undefined ? 'conflict_contributor' : digest === r.digest ? 'duplicate' : 'conflict_report';
+              }
+            }
+            // retries of a report id stored earlier in this batch are acknowledged once it is stored
+            for (const i of indices) {
+              if (outcomes[i] !== 'duplicate' || existing.has((rows[i] as ReportRow).reportId)) continue;
+              const first = indices.find((j) => (rows[j] as ReportRow).reportId === (rows[i] as ReportRow).reportId);
+              if (first !== undefined && first !== i && outcomes[first] !== 'stored') outcomes[i] = outcomes[first] as CommitOutcome;
+            }
+            // the running count matters where the round closes at a count (the final count is written at publication)
+            if (stored > 0 && round.close_at_reports !== null) {
+              const total = Number(round.reports) + stored;
+              const full = total >= Number(round.close_at_reports);
+              await trx
+                .updateTable('rounds')
+                .set({ reports: total, ...(full ? { status: 'closing' } : {}) })
+                .where('round_id', '=', roundId)
+                .execute();
             }
           }
-          // retries of a report id stored earlier in this batch are acknowledged once it is stored
-          for (const i of indices) {
-            if (outcomes[i] !== 'duplicate' || existing.has((rows[i] as ReportRow).reportId)) continue;
-            const first = indices.find((j) => (rows[j] as ReportRow).reportId === (rows[i] as ReportRow).reportId);
-            if (first !== undefined && first !== i && outcomes[first] !== 'stored') outcomes[i] = outcomes[first] as CommitOutcome;
-          }
-          // the running count matters where the round closes at a count (the final count is written at publication)
-          if (stored > 0 && round.close_at_reports !== null) {
-            const total = Number(round.reports) + stored;
-            const full = total >= Number(round.close_at_reports);
-            await trx
-              .updateTable('rounds')
-              .set({ reports: total, ...(full ? { status: 'closing' } : {}) })
-              .where('round_id', '=', roundId)
-              .execute();
-          }
-        }
-        return outcomes;
-      }));
+          return outcomes;
+        }),
+      );
     },
 
     async claimClose(roundId, owner, now, leaseMs, options = {}) {
-      const r = await retry(() => db.transaction().execute(async (trx) => {
-        // waits for the commits in flight on this round (see the header)
-        if (shared) await sql`select pg_advisory_xact_lock(${sql.lit(ROUND_LOCK_CLASS)}, hashtext(${roundId}))`.execute(trx);
-        return trx
-          .updateTable('rounds')
-          .set({ status: 'closing', claimed_by: owner, claim_expires: now + leaseMs })
-          .where('round_id', '=', roundId)
-          .where((eb) =>
-            eb.or([
-              eb('status', '=', 'collecting'),
-              // SQLite binds no booleans: a forced claim takes any closing round by its status alone
-              options.force ? eb('status', '=', 'closing') : eb.and([eb('status', '=', 'closing'), eb.or([eb('claimed_by', 'is', null), eb('claim_expires', '<', now), eb('claimed_by', '=', owner)])]),
-            ]),
-          )
-          .executeTakeFirst();
-      }));
+      const r = await retry(() =>
+        db.transaction().execute(async (trx) => {
+          // waits for the commits in flight on this round (see the header)
+          if (shared) await sql`select pg_advisory_xact_lock(${sql.lit(ROUND_LOCK_CLASS)}, hashtext(${roundId}))`.execute(trx);
+          return trx
+            .updateTable('rounds')
+            .set({ status: 'closing', claimed_by: owner, claim_expires: now + leaseMs })
+            .where('round_id', '=', roundId)
+            .where((eb) =>
+              eb.or([
+                eb('status', '=', 'collecting'),
+                // SQLite binds no booleans: a forced claim takes any closing round by its status alone
+                options.force
+                  ? eb('status', '=', 'closing')
+                  : eb.and([eb('status', '=', 'closing'), eb.or([eb('claimed_by', 'is', null), eb('claim_expires', '<', now), eb('claimed_by', '=', owner)])]),
+              ]),
+            )
+            .executeTakeFirst();
+        }),
+      );
       return Number(r.numUpdatedRows) === 1;
     },
 
@@ -282,31 +304,39 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
     },
 
     async publish(roundId, owner, release, deleteReports) {
-      return retry(() => db.transaction().execute(async (trx) => {
-        // only the claim's holder publishes: the UPDATE locks the row and checks the claim in one step
-        const round = await trx
-          .updateTable('rounds')
-          .set({ status: release.status, closed_at: release.at, claimed_by: null, claim_expires: null, reports: sql<number>`(select count(*) from reports where round_id = ${roundId})` })
-          .where('round_id', '=', roundId)
-          .where('status', '=', 'closing')
-          .where('claimed_by', '=', owner)
-          .returning(['plan_id', 'plan_revision'])
-          .executeTakeFirst();
-        if (!round) return false;
-        await trx
-          .insertInto('releases')
-          .values({ round_id: roundId, plan_id: round.plan_id, plan_revision: round.plan_revision, status: release.status, published_at: release.at, document: release.document })
-          .execute();
-        if (deleteReports) await trx.deleteFrom('reports').where('round_id', '=', roundId).execute();
-        return true;
-      }));
+      return retry(() =>
+        db.transaction().execute(async (trx) => {
+          // only the claim's holder publishes: the UPDATE locks the row and checks the claim in one step
+          const round = await trx
+            .updateTable('rounds')
+            .set({ status: release.status, closed_at: release.at, claimed_by: null, claim_expires: null, reports: sql<number>`(select count(*) from reports where round_id = ${roundId})` })
+            .where('round_id', '=', roundId)
+            .where('status', '=', 'closing')
+            .where('claimed_by', '=', owner)
+            .returning(['plan_id', 'plan_revision'])
+            .executeTakeFirst();
+          if (!round) return false;
+          await trx
+            .insertInto('releases')
+            .values({ round_id: roundId, plan_id: round.plan_id, plan_revision: round.plan_revision, status: release.status, published_at: release.at, document: release.document })
+            .execute();
+          if (deleteReports) await trx.deleteFrom('reports').where('round_id', '=', roundId).execute();
+          return true;
+        }),
+      );
     },
 
     async releases({ limit, before }) {
       let q = db.selectFrom('releases').select(['round_id', 'plan_id', 'plan_revision', 'status', 'published_at']);
       if (before !== undefined) q = q.where('published_at', '<', before);
       const rows = await q.orderBy('published_at', 'desc').orderBy('round_id', 'desc').limit(limit).execute();
-      return rows.map((r): ReleaseSummary => ({ roundId: r.round_id, planId: r.plan_id, planRevision: Number(r.plan_revision), status: r.status as 'released' | 'refused', publishedAt: Number(r.published_at) }));
+      return rows.map((r): ReleaseSummary => ({
+        roundId: r.round_id,
+        planId: r.plan_id,
+        planRevision: Number(r.plan_revision),
+        status: r.status as 'released' | 'refused',
+        publishedAt: Number(r.published_at),
+      }));
     },
 
     async release(roundId) {
@@ -383,22 +413,28 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
     },
 
     async secaggJoin(roundId, contributor, sessionDigest, cohort) {
-      return retry(() => db.transaction().execute(async (trx) => {
-        // PostgreSQL runs joins side by side: the round's row orders them, so slots stay 1..n
-        if (shared) await trx.selectFrom('secagg_rounds').select('round_id').where('round_id', '=', roundId).forUpdate().execute();
-        const prior = await trx.selectFrom('secagg_slots').select('slot').where('round_id', '=', roundId).where('contributor', '=', contributor).executeTakeFirst();
-        if (prior) {
-          await trx.updateTable('secagg_slots').set({ session_digest: sessionDigest }).where('round_id', '=', roundId).where('slot', '=', prior.slot).execute();
-          return { slot: Number(prior.slot), rejoined: true };
-        }
-        const { n } = (await trx.selectFrom('secagg_slots').select((eb) => eb.fn.countAll<number>().as('n')).where('round_id', '=', roundId).executeTakeFirstOrThrow()) as { n: number | bigint | string };
-        const count = Number(n);
-        if (count >= cohort) return null;
-        // slots are 1..n in join order (never deleted while the round runs)
-        const slot = count + 1;
-        await trx.insertInto('secagg_slots').values({ round_id: roundId, slot, contributor, session_digest: sessionDigest, joined_at: Date.now() }).execute();
-        return { slot, rejoined: false };
-      }));
+      return retry(() =>
+        db.transaction().execute(async (trx) => {
+          // PostgreSQL runs joins side by side: the round's row orders them, so slots stay 1..n
+          if (shared) await trx.selectFrom('secagg_rounds').select('round_id').where('round_id', '=', roundId).forUpdate().execute();
+          const prior = await trx.selectFrom('secagg_slots').select('slot').where('round_id', '=', roundId).where('contributor', '=', contributor).executeTakeFirst();
+          if (prior) {
+            await trx.updateTable('secagg_slots').set({ session_digest: sessionDigest }).where('round_id', '=', roundId).where('slot', '=', prior.slot).execute();
+            return { slot: Number(prior.slot), rejoined: true };
+          }
+          const { n } = (await trx
+            .selectFrom('secagg_slots')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('round_id', '=', roundId)
+            .executeTakeFirstOrThrow()) as { n: number | bigint | string };
+          const count = Number(n);
+          if (count >= cohort) return null;
+          // slots are 1..n in join order (never deleted while the round runs)
+          const slot = count + 1;
+          await trx.insertInto('secagg_slots').values({ round_id: roundId, slot, contributor, session_digest: sessionDigest, joined_at: Date.now() }).execute();
+          return { slot, rejoined: false };
+        }),
+      );
     },
 
     async secaggSlots(roundId) {
@@ -409,24 +445,26 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
     async secaggStoreMessages(rows: readonly SecaggMessageRow[]) {
       if (rows.length === 0) return [];
       const now = Date.now();
-      return retry(() => db.transaction().execute(async (trx) => {
-        const out: ('stored' | 'duplicate' | 'conflict')[] = [];
-        for (const r of rows) {
-          const inserted = await trx
-            .insertInto('secagg_messages')
-            .values({ round_id: r.roundId, phase: r.phase, slot: r.slot, digest: r.digest, bytes: blob(r.bytes), received_at: now })
-            .onConflict((oc) => oc.doNothing())
-            .returning('slot')
-            .execute();
-          if (inserted.length === 1) {
-            out.push('stored');
-            continue;
+      return retry(() =>
+        db.transaction().execute(async (trx) => {
+          const out: ('stored' | 'duplicate' | 'conflict')[] = [];
+          for (const r of rows) {
+            const inserted = await trx
+              .insertInto('secagg_messages')
+              .values({ round_id: r.roundId, phase: r.phase, slot: r.slot, digest: r.digest, bytes: blob(r.bytes), received_at: now })
+              .onConflict((oc) => oc.doNothing())
+              .returning('slot')
+              .execute();
+            if (inserted.length === 1) {
+              out.push('stored');
+              continue;
+            }
+            const prior = await trx.selectFrom('secagg_messages').select('digest').where('round_id', '=', r.roundId).where('phase', '=', r.phase).where('slot', '=', r.slot).executeTakeFirst();
+            out.push(prior?.digest === r.digest ? 'duplicate' : 'conflict');
           }
-          const prior = await trx.selectFrom('secagg_messages').select('digest').where('round_id', '=', r.roundId).where('phase', '=', r.phase).where('slot', '=', r.slot).executeTakeFirst();
-          out.push(prior?.digest === r.digest ? 'duplicate' : 'conflict');
-        }
-        return out;
-      }));
+          return out;
+        }),
+      );
     },
 
     async secaggMessages(roundId, phase) {
@@ -435,10 +473,12 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
     },
 
     async secaggDelete(roundId) {
-      await retry(() => db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('secagg_messages').where('round_id', '=', roundId).execute();
-        await trx.deleteFrom('secagg_slots').where('round_id', '=', roundId).execute();
-      }));
+      await retry(() =>
+        db.transaction().execute(async (trx) => {
+          await trx.deleteFrom('secagg_messages').where('round_id', '=', roundId).execute();
+          await trx.deleteFrom('secagg_slots').where('round_id', '=', roundId).execute();
+        }),
+      );
     },
 
     async close() {

@@ -71,7 +71,10 @@ export function openPostgresStorage(url: string, options: PostgresOptions = {}):
     statement_timeout: statementTimeoutMs,
     // a crashed or stuck transaction does not hold its locks (and so a round's closing) for long
     idle_in_transaction_session_timeout: Math.max(statementTimeoutMs, 10_000),
-    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format) as (v: string) => unknown))) as typeof pg.types.getTypeParser },
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format) as (v: string) => unknown)) as typeof pg.types.getTypeParser,
+    },
   });
   // an idle connection the server dropped (restart, failover) is discarded by the pool; without a
   // listener the error would end the process

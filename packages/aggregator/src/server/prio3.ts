@@ -174,7 +174,10 @@ export class Prio3Leader {
       });
       const ask = batch.flatMap((r, j) => (mine[j] ? [{ id: r.reportId, shares: (mine[j] as { verifierShare: Uint8Array }[]).map((x) => x.verifierShare) }] : []));
       if (ask.length === 0) continue;
-      const answer = decodeEnvelope(await this.#call(`/rounds/${encodeURIComponent(roundId)}/verify`, { method: 'POST', body: encodeEnvelope(VERIFY_TYPE, { reports: ask }), contentType: 'application/octet-stream' }), { type: VERIFIED_TYPE, maxBytes: MAX_PEER_BYTES });
+      const answer = decodeEnvelope(
+        await this.#call(`/rounds/${encodeURIComponent(roundId)}/verify`, { method: 'POST', body: encodeEnvelope(VERIFY_TYPE, { reports: ask }), contentType: 'application/octet-stream' }),
+        { type: VERIFIED_TYPE, maxBytes: MAX_PEER_BYTES },
+      );
       const results = (answer.payload as { results?: unknown }).results;
       if (!Array.isArray(results) || results.length !== ask.length) throw new PinholeError('protocol_violation', 'helper', 'the helper answered another number of verify results');
       const index = new Map(batch.map((r, j) => [r.reportId, j]));
@@ -200,7 +203,11 @@ export class Prio3Leader {
       return;
     }
     const answer = decodeEnvelope(
-      await this.#call(`/rounds/${encodeURIComponent(roundId)}/aggregate-share`, { method: 'POST', body: encodeEnvelope(AGGREGATE_TYPE, { reports: valid.map((v) => v.id) }), contentType: 'application/octet-stream' }),
+      await this.#call(`/rounds/${encodeURIComponent(roundId)}/aggregate-share`, {
+        method: 'POST',
+        body: encodeEnvelope(AGGREGATE_TYPE, { reports: valid.map((v) => v.id) }),
+        contentType: 'application/octet-stream',
+      }),
       { type: AGGREGATE_SHARE_TYPE, maxBytes: MAX_PEER_BYTES },
     );
     const p = answer.payload as { count?: unknown; shares?: unknown; noise?: unknown };
@@ -245,7 +252,12 @@ export class Prio3Helper {
   async open(roundId: string, body: Record<string, unknown>): Promise<{ roundId: string; status: string }> {
     const plan = this.#engine().plan;
     if (body.planId !== plan.id || body.planRevision !== plan.revision) {
-      throw new HttpProblem(409, 'protocol_violation', 'planId', `the helper serves plan "${plan.id}" revision ${plan.revision}, the leader announced ${JSON.stringify(body.planId)} revision ${JSON.stringify(body.planRevision)}`);
+      throw new HttpProblem(
+        409,
+        'protocol_violation',
+        'planId',
+        `the helper serves plan "${plan.id}" revision ${plan.revision}, the leader announced ${JSON.stringify(body.planId)} revision ${JSON.stringify(body.planRevision)}`,
+      );
     }
     const known = await this.#storage.round(roundId);
     if (known) return { roundId, status: known.status };
@@ -336,28 +348,31 @@ export class Prio3Helper {
   async aggregateShare(roundId: string, body: Uint8Array): Promise<Uint8Array> {
     const payload = decodeEnvelope(body, { type: AGGREGATE_TYPE, maxBytes: MAX_PEER_BYTES }).payload as { reports?: unknown };
     const ids = payload.reports;
-    if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string') || new Set(ids).size !== ids.length) throw new PinholeError('decode_failed', 'reports', '"reports" expected distinct report ids');
+    if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string') || new Set(ids).size !== ids.length)
+      throw new PinholeError('decode_failed', 'reports', '"reports" expected distinct report ids');
     const digest = digestIds(ids);
     const noiseMode = this.#config.insecureNoNoise ? 'none_insecure_test' : 'two_aggregators';
     const published = await this.#storage.release(roundId);
     if (published) {
       // once per round: a retry gets the same noisy share, a different set of reports nothing
       const doc = JSON.parse(published.document) as { format?: string; reportsDigest?: string; count?: number; shares?: string[]; noise?: string };
-      if (doc.format !== HELPER_RECORD_FORMAT || doc.reportsDigest !== digest) throw new HttpProblem(409, 'invalid_state', 'reports', 'the helper already gave its aggregate share for this round, over other reports');
+      if (doc.format !== HELPER_RECORD_FORMAT || doc.reportsDigest !== digest)
+        throw new HttpProblem(409, 'invalid_state', 'reports', 'the helper already gave its aggregate share for this round, over other reports');
       return encodeEnvelope(AGGREGATE_SHARE_TYPE, { count: doc.count ?? 0, shares: (doc.shares ?? []).map((s) => new Uint8Array(Buffer.from(s, 'base64'))), noise: doc.noise ?? '' });
     }
     const engine = this.#engine();
     const state = this.#rounds.get(roundId);
     if (!state) throw new HttpProblem(409, 'invalid_state', 'roundId', 'verify the round’s reports with the helper first');
-    const missing = (ids).find((id) => !state.accepted.has(id));
+    const missing = ids.find((id) => !state.accepted.has(id));
     if (missing !== undefined) throw new HttpProblem(409, 'protocol_violation', 'reports', 'a listed report was not verified valid by the helper');
     const count = ids.length;
     for (const c of engine.collections) {
-      if (count < c.plan.minCohort) throw new HttpProblem(409, 'invalid_state', 'reports', `at least ${c.plan.minCohort} reports (collection "${c.id}"'s minimum cohort) before the helper gives an aggregate share`);
+      if (count < c.plan.minCohort)
+        throw new HttpProblem(409, 'invalid_state', 'reports', `at least ${c.plan.minCohort} reports (collection "${c.id}"'s minimum cohort) before the helper gives an aggregate share`);
     }
     const vs = vdafs(engine);
     const shares = vs.map(({ vdaf }, i) => {
-      let share = vdaf.aggregate((ids).map((id) => (state.accepted.get(id) as FieldVector[])[i] as FieldVector));
+      let share = vdaf.aggregate(ids.map((id) => (state.accepted.get(id) as FieldVector[])[i] as FieldVector));
       const n = noiseFor(engine, i, this.#config);
       if (n) share = addNoiseToAggShare(vdaf, share, n);
       return share.encode();

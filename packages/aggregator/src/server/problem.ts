@@ -79,7 +79,7 @@ const FASTIFY: Readonly<Record<string, [number, ProblemCode, string, string]>> =
 export function toProblem(error: unknown): { problem: Problem; headers: Readonly<Record<string, string>>; internal: boolean } {
   if (error instanceof HttpProblem) return { problem: problem(error.status, error.code, error.param, error.message), headers: error.headers, internal: false };
   if (isPinholeError(error)) {
-    const p = (error).toProblem();
+    const p = error.toProblem();
     const status = STATUS_OF[p.code] ?? 400;
     return { problem: { type: p.type, title: p.title, status, detail: p.detail, code: p.code, param: p.param }, headers: {}, internal: false };
   }

@@ -16,7 +16,11 @@ export function negotiate(accept: string | undefined): 'json' | 'csv' | null {
   if (accept === undefined || accept.trim() === '') return 'json';
   let best: { kind: 'json' | 'csv'; q: number; specific: number } | null = null;
   for (const part of accept.split(',')) {
-    const [type, ...params] = part.trim().toLowerCase().split(';').map((s) => s.trim());
+    const [type, ...params] = part
+      .trim()
+      .toLowerCase()
+      .split(';')
+      .map((s) => s.trim());
     const qp = params.find((p) => p.startsWith('q='));
     const q = qp ? Number(qp.slice(2)) : 1;
     if (!(q > 0)) continue;

@@ -266,13 +266,16 @@ export class RoundManager {
     if (this.#current?.roundId === roundId) this.#current = null;
     // keep the lease while computing, so no other instance takes over a live closing
     let renewing: Promise<unknown> | null = null;
-    const renew = setInterval(() => {
-      // one renewal at a time: a renewal stuck behind a lock must not take the pool's every connection
-      renewing ??= this.#storage
-        .claimClose(roundId, this.owner, this.#now(), this.#options.leaseMs)
-        .catch(() => undefined)
-        .finally(() => (renewing = null));
-    }, Math.max(1, Math.floor(this.#options.leaseMs / 3)));
+    const renew = setInterval(
+      () => {
+        // one renewal at a time: a renewal stuck behind a lock must not take the pool's every connection
+        renewing ??= this.#storage
+          .claimClose(roundId, this.owner, this.#now(), this.#options.leaseMs)
+          .catch(() => undefined)
+          .finally(() => (renewing = null));
+      },
+      Math.max(1, Math.floor(this.#options.leaseMs / 3)),
+    );
     renew.unref();
     try {
       const round = (await this.#storage.round(roundId)) as StoredRound;

@@ -97,7 +97,8 @@ export function assignSlot(s: RoundState, slot: number, contributor: string, ses
 export function slotOf(s: RoundState, authorization: string | undefined): number {
   const m = /^Bearer ([0-9a-f]{64})$/.exec(authorization ?? '');
   const slot = m ? s.bySession.get(digestOf(m[1] as string)) : undefined;
-  if (slot === undefined) throw new HttpProblem(401, 'unauthorized', 'authorization', 'a secure-aggregation request needs the session the join returned (Authorization: Bearer <session>)', { 'www-authenticate': 'Bearer' });
+  if (slot === undefined)
+    throw new HttpProblem(401, 'unauthorized', 'authorization', 'a secure-aggregation request needs the session the join returned (Authorization: Bearer <session>)', { 'www-authenticate': 'Bearer' });
   return slot;
 }
 

@@ -59,7 +59,11 @@ export function registerSecaggRoutes(app: FastifyInstance, base: string, coordin
         params: roundParams,
         body: { type: 'object', additionalProperties: false, required: ['contributor'], properties: { contributor: { type: 'string', pattern: '^[0-9a-f]{32}$' } } },
         response: {
-          201: { type: 'object', required: ['slot', 'session'], properties: { slot: { type: 'integer' }, session: { type: 'string', description: 'bearer token for this round’s step and message requests' } } },
+          201: {
+            type: 'object',
+            required: ['slot', 'session'],
+            properties: { slot: { type: 'integer' }, session: { type: 'string', description: 'bearer token for this round’s step and message requests' } },
+          },
           200: { type: 'object', required: ['slot', 'session'], properties: { slot: { type: 'integer' }, session: { type: 'string' } } },
           ...problems(400, 404, 409, 429),
         },

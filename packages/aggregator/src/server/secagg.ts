@@ -215,7 +215,13 @@ export class SecaggCoordinator {
     if (!isContributorToken(contributor)) throw new PinholeError('invalid_argument', 'contributor', '"contributor" expected a contributor token (32 lowercase hex digits)');
     const prior = s.byContributor.get(contributor);
     if (s.phase !== 'join' || s.closing) {
-      throw new PinholeError(prior === undefined ? 'invalid_state' : 'protocol_violation', prior === undefined ? 'roundId' : 'contributor', prior === undefined ? 'the round no longer takes devices: its protocol has started' : 'this contributor already joined the round, which has started: a device that lost its session is a dropout');
+      throw new PinholeError(
+        prior === undefined ? 'invalid_state' : 'protocol_violation',
+        prior === undefined ? 'roundId' : 'contributor',
+        prior === undefined
+          ? 'the round no longer takes devices: its protocol has started'
+          : 'this contributor already joined the round, which has started: a device that lost its session is a dropout',
+      );
     }
     const cohort = s.layout.collections[0]!.secagg.cohort;
     if (prior === undefined && s.slots.size >= cohort) throw new PinholeError('invalid_state', 'roundId', 'the round’s cohort is full');

@@ -114,7 +114,11 @@ export async function deployPlan(storage: Storage, plan: Plan, now: number): Pro
   const same = plans.find((p) => p.planId === plan.id && p.revision === plan.revision);
   if (same) {
     if (same.document !== document) {
-      throw new PinholeError('invalid_argument', 'plan.revision', `"plan.revision" ${plan.revision} of plan "${plan.id}" is already deployed with other content: give the changed plan a higher revision`);
+      throw new PinholeError(
+        'invalid_argument',
+        'plan.revision',
+        `"plan.revision" ${plan.revision} of plan "${plan.id}" is already deployed with other content: give the changed plan a higher revision`,
+      );
     }
     if (latest && latest !== same) {
       throw new PinholeError('invalid_state', 'plan', `plan "${plan.id}" revision ${plan.revision} was replaced by "${latest.planId}" revision ${latest.revision}: a plan cannot go back`);
@@ -128,7 +132,11 @@ export async function deployPlan(storage: Storage, plan: Plan, now: number): Pro
   // another instance may have deployed this (id, revision) at the same moment: theirs stands, and must be this plan
   const kept = (await storage.plans()).find((p) => p.planId === plan.id && p.revision === plan.revision);
   if (kept && kept.document !== document) {
-    throw new PinholeError('invalid_argument', 'plan.revision', `"plan.revision" ${plan.revision} of plan "${plan.id}" was just deployed with other content by another instance: give the changed plan a higher revision`);
+    throw new PinholeError(
+      'invalid_argument',
+      'plan.revision',
+      `"plan.revision" ${plan.revision} of plan "${plan.id}" was just deployed with other content by another instance: give the changed plan a higher revision`,
+    );
   }
   return kept ?? stored;
 }
@@ -137,17 +145,25 @@ export async function deployPlan(storage: Storage, plan: Plan, now: number): Pro
 export function prio3Config(plan: Plan, options: Pick<ServeOptions, 'role' | 'peer' | 'insecureNoNoise'>, env: Readonly<Record<string, string | undefined>>): Prio3Config | null {
   const layout = prio3Layout(plan);
   if (!layout) {
-    if (options.role !== undefined || options.peer !== undefined) throw new PinholeError('invalid_argument', '--role', '"--role" and "--peer" are for two-aggregator plans (collections of mode "prio3")');
+    if (options.role !== undefined || options.peer !== undefined)
+      throw new PinholeError('invalid_argument', '--role', '"--role" and "--peer" are for two-aggregator plans (collections of mode "prio3")');
     return null;
   }
   if (options.role !== 'leader' && options.role !== 'helper') throw new PinholeError('invalid_argument', '--role', '"--role" expected leader or helper: this plan is collected by two aggregators');
   // the leader calls the helper; the helper only answers (its --peer, if given, is checked all the same)
   const peer = options.peer ?? (options.role === 'helper' ? '' : undefined);
-  if (typeof peer !== 'string' || (peer !== '' && !/^https?:\/\/[^\s/]+[^\s]*$/.test(peer))) throw new PinholeError('invalid_argument', '--peer', '"--peer" expected the helper\'s base URL (http(s)://host:port)');
+  if (typeof peer !== 'string' || (peer !== '' && !/^https?:\/\/[^\s/]+[^\s]*$/.test(peer)))
+    throw new PinholeError('invalid_argument', '--peer', '"--peer" expected the helper\'s base URL (http(s)://host:port)');
   const peerToken = env.PINHOLE_PEER_TOKEN;
-  if (typeof peerToken !== 'string' || !/^[\x21-\x7e]{16,}$/.test(peerToken)) throw new PinholeError('invalid_argument', 'PINHOLE_PEER_TOKEN', '"PINHOLE_PEER_TOKEN" expected the bearer token both aggregators share: at least 16 printable characters');
+  if (typeof peerToken !== 'string' || !/^[\x21-\x7e]{16,}$/.test(peerToken))
+    throw new PinholeError('invalid_argument', 'PINHOLE_PEER_TOKEN', '"PINHOLE_PEER_TOKEN" expected the bearer token both aggregators share: at least 16 printable characters');
   const key = env.PINHOLE_PRIO3_VERIFY_KEY;
-  if (typeof key !== 'string' || !/^[0-9a-fA-F]{64}$/.test(key)) throw new PinholeError('invalid_argument', 'PINHOLE_PRIO3_VERIFY_KEY', '"PINHOLE_PRIO3_VERIFY_KEY" expected the VDAF verification key both aggregators share: 64 hex digits (32 random bytes, never given to devices)');
+  if (typeof key !== 'string' || !/^[0-9a-fA-F]{64}$/.test(key))
+    throw new PinholeError(
+      'invalid_argument',
+      'PINHOLE_PRIO3_VERIFY_KEY',
+      '"PINHOLE_PRIO3_VERIFY_KEY" expected the VDAF verification key both aggregators share: 64 hex digits (32 random bytes, never given to devices)',
+    );
   return {
     role: options.role,
     peer,
@@ -208,8 +224,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       },
     });
     const rate = options.rateLimit === undefined ? DEFAULTS.rateLimit : options.rateLimit;
-    const prio3Helper =
-      prio3?.role === 'helper' ? new Prio3Helper(prio3, storage, { owner: rounds.owner, engine: () => rounds.engine, refresh: () => rounds.refresh(), now }) : undefined;
+    const prio3Helper = prio3?.role === 'helper' ? new Prio3Helper(prio3, storage, { owner: rounds.owner, engine: () => rounds.engine, refresh: () => rounds.refresh(), now }) : undefined;
     const built = await buildApp({
       storage,
       rounds,

@@ -109,7 +109,12 @@ export async function startPostgres(options: { readonly settings?: Readonly<Reco
     for (let attempt = 0; ; attempt++) {
       port = await freePort();
       const settings = { ...SETTINGS, ...(options.settings ?? {}), port: String(port), listen_addresses: "'127.0.0.1'", unix_socket_directories: "''" };
-      appendFileSync(join(data, 'postgresql.conf'), `\n${Object.entries(settings).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`);
+      appendFileSync(
+        join(data, 'postgresql.conf'),
+        `\n${Object.entries(settings)
+          .map(([k, v]) => `${k} = ${v}`)
+          .join('\n')}\n`,
+      );
       try {
         await run(join(bin, 'pg_ctl'), ['-D', data, '-l', logFile, '-w', '-t', '60', 'start'], as);
         started = true;

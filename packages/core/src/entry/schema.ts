@@ -1,14 +1,5 @@
 /** `@pinhole/core/schema`: domains (categorical, bucketed, bounded) and the measurement's numeric and streaming fields. */
-export {
-  type CategoricalDomain,
-  type BucketedDomain,
-  type BoundedReal,
-  type Domain,
-  type OutOfRange,
-  categoricalDomain,
-  bucketedDomain,
-  boundedReal,
-} from '../schema.js';
+export { type CategoricalDomain, type BucketedDomain, type BoundedReal, type Domain, type OutOfRange, categoricalDomain, bucketedDomain, boundedReal } from '../schema.js';
 export {
   type NumericField,
   type NumericFieldSpec,
