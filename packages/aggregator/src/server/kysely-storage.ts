@@ -53,6 +53,16 @@ function chunks<T>(list: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** The digests of the reports already stored in a round under these ids (report id → digest). */
+async function storedDigests(db: Kysely<Database>, roundId: string, reportIds: readonly string[]): Promise<Map<string, string>> {
+  const stored = new Map<string, string>();
+  for (const part of chunks(reportIds, MAX_IN_LIST)) {
+    const found = await db.selectFrom('reports').select(['report_id', 'digest']).where('round_id', '=', roundId).where('report_id', 'in', part).execute();
+    for (const f of found) stored.set(f.report_id, f.digest);
+  }
+  return stored;
+}
+
 /** A key for pg_advisory_xact_lock: the opening of rounds (any fixed 64-bit number not used elsewhere in the database). */
 const OPEN_ROUND_LOCK = 0x70696e686f6c65n; // "pinhole"
 
@@ -171,20 +181,11 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
               continue;
             }
             // report ids already stored: a retry with the same bytes is a duplicate, other bytes a conflict
-            const existing = new Map<string, string>();
-            for (const part of chunks(indices, MAX_IN_LIST)) {
-              const found = await trx
-                .selectFrom('reports')
-                .select(['report_id', 'digest'])
-                .where('round_id', '=', roundId)
-                .where(
-                  'report_id',
-                  'in',
-                  part.map((i) => (rows[i] as ReportRow).reportId),
-                )
-                .execute();
-              for (const f of found) existing.set(f.report_id, f.digest);
-            }
+            const existing = await storedDigests(
+              trx,
+              roundId,
+              indices.map((i) => (rows[i] as ReportRow).reportId),
+            );
             const fresh: number[] = [];
             const inBatch = new Map<string, string>();
             for (const i of indices) {
@@ -226,20 +227,11 @@ export function kyselyStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
             if (missed.length > 0) {
               // Not inserted: the report id or the contributor is taken. On PostgreSQL that may be by a
               // commit of another instance that finished after our first look; this statement sees it.
-              const taken = new Map<string, string>();
-              for (const part of chunks(missed, MAX_IN_LIST)) {
-                const found = await trx
-                  .selectFrom('reports')
-                  .select(['report_id', 'digest'])
-                  .where('round_id', '=', roundId)
-                  .where(
-                    'report_id',
-                    'in',
-                    part.map((i) => (rows[i] as ReportRow).reportId),
-                  )
-                  .execute();
-                for (const f of found) taken.set(f.report_id, f.digest);
-              }
+              const taken = await storedDigests(
+                trx,
+                roundId,
+                missed.map((i) => (rows[i] as ReportRow).reportId),
+              );
               for (const i of missed) {
                 const r = rows[i] as ReportRow;
                 const digest = taken.get(r.reportId);
