@@ -9,15 +9,15 @@ export {
   type LdpOptions,
   type SecaggOptions,
   type CentralOptions,
-  makePlan,
-  makeCollectionPlan,
-  bestNumericMechanism,
   MEAN_MAX_GRID,
   MEAN_MU_CAP,
   DEFAULT_PERIOD_START,
   DEFAULT_PERIOD_SECONDS,
   DEFAULT_K,
-} from './make-plan.js';
+} from './plan-options.js';
+export { makePlan } from './make-plan.js';
+export { makeCollectionPlan } from './collection-plan.js';
+export { bestNumericMechanism } from './ldp-plan.js';
 export { type Prio3Options, PRIO3_MEAN_GRID, prio3PrivacyLoss, prio3Sensitivity, prio3Sigma } from './prio3-plan.js';
 export { type ReleaseEngine, type Round, type DecodedReport, type EngineOptions, makeReleaseEngine } from './engine/engine.js';
 export { type CollectionEngine, type CollectionEstimate, type EstimateOptions } from './engine/collection.js';
