@@ -16,7 +16,7 @@ import { addPrivacyLosses, planPeriod, planRoundLoss, roundsLeftInPeriod } from 
 import { type ReleaseEngine, makeReleaseEngine } from '../engine/engine.js';
 import type { Prio3Leader } from './prio3.js';
 import { type SecaggTiming, DEFAULT_SECAGG_TIMING, SecaggCoordinator } from './secagg.js';
-import { secaggLayout } from './secagg-plan.js';
+import { secaggLayout } from './secagg-layout.js';
 import type { SecaggPhase, Storage, StoredPlan, StoredRound } from './storage.js';
 
 export interface RoundEvents {

@@ -9,7 +9,7 @@ import { decodeEnvelope, encodeEnvelope } from '@pinhole/core/wire';
 import type { SecAggRoundConfig, SecAggServer } from '@pinhole/secagg';
 import type { ReleaseEngine } from '../engine/engine.js';
 import { HttpProblem } from './problem.js';
-import { type SecaggLayout, secaggLayout } from './secagg-plan.js';
+import { type SecaggLayout, secaggLayout } from './secagg-layout.js';
 import type { SecaggPhase, StoredRound } from './storage.js';
 
 export const STEP_TYPE = 'pinhole/secagg-step';

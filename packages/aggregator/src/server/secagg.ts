@@ -36,7 +36,7 @@ import type { ReleaseEngine } from '../engine/engine.js';
 import type { RoundRelease } from '../engine/release.js';
 import { HttpProblem } from './problem.js';
 import { SecaggMessageBatch } from './secagg-message-batch.js';
-import { roundConfig, secaggLayout } from './secagg-plan.js';
+import { roundConfig, secaggLayout } from './secagg-layout.js';
 import { type ProtocolPhase, type RoundState, PROTOCOL_PHASES, assignSlot, decodeStep, digestOf, encodeStep, newRoundState, nextPhase, slotOf } from './secagg-round-state.js';
 import type { SecaggPhase, Storage, StoredRound } from './storage.js';
 
