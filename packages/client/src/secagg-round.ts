@@ -16,6 +16,7 @@
  * the device's part: it goes silent and says why.
  */
 import { type Plan, type PlanCollection, PinholeError, isPinholeError } from '@pinhole/core';
+import { type SecaggLayout, secaggLayout as secaggLayoutOf } from '@pinhole/core/plan';
 import { decodeEnvelope } from '@pinhole/core/wire';
 import { type DistributedNoiseShare, distributedNoiseShareOf } from '@pinhole/gate';
 import { type KeyDirectory, type SecAggCrypto, type SecAggRoundConfig, SecAggClient, decodeRoundConfig } from '@pinhole/secagg';
@@ -48,22 +49,11 @@ export interface RoundParticipantOptions {
   readonly waitSeconds: number;
 }
 
-/** The secure-aggregation collections of a plan, their shared protocol section, and the round's vector layout. */
-export function secaggLayout(plan: Plan): { collections: (PlanCollection & { mode: 'secagg' })[]; vectorLength: number; bits: number; minCohort: number } {
-  const collections = plan.collections.filter((c): c is PlanCollection & { mode: 'secagg' } => c.mode === 'secagg');
-  if (collections.length === 0) throw new PinholeError('invalid_argument', 'plan', 'the plan has no secure-aggregation collection');
-  const first = collections[0]!.secagg;
-  collections.forEach((c, i) => {
-    const s = c.secagg;
-    const same = (Object.keys(first) as (keyof typeof first)[]).every((k) => s[k] === first[k]);
-    if (!same) throw new PinholeError('unsupported', `plan.collections[${i}].secagg`, 'every secure-aggregation collection of a plan must share one protocol section (one round, one cohort)');
-  });
-  return {
-    collections,
-    vectorLength: collections.reduce((a, c) => a + c.mechanism.vectorLength, 0),
-    bits: Math.max(...collections.map((c) => c.mechanism.modulusBits)),
-    minCohort: Math.max(...collections.map((c) => c.minCohort)),
-  };
+/** The secure-aggregation collections of a plan, their shared protocol section, and the round's vector layout (core's, as the aggregator derives it). */
+export function secaggLayout(plan: Plan): SecaggLayout {
+  const layout = secaggLayoutOf(plan);
+  if (!layout) throw new PinholeError('invalid_argument', 'plan', 'the plan has no secure-aggregation collection');
+  return layout;
 }
 
 const noisePlans = new WeakMap<PlanCollection, DistributedNoiseShare>();

@@ -5,9 +5,11 @@
  */
 import { type Collection } from './insights.js';
 import { type PlanChange, planChange } from './plan-budget.js';
+import { PinholeError } from './errors.js';
 import {
   type DistributedNoiseMechanism,
   type Plan,
+  type PlanCollection,
   type PlanMode,
   type PlanModeRule,
   type PlanSecagg,
@@ -194,4 +196,35 @@ export function checkPlanChange(previous: Plan, next: Plan, options: { readonly 
   const nxt = checkPlan(next);
   const opts = checkObject('options', options);
   return planChange(prev, nxt, opts.now === undefined ? Date.now() : checkNumber('options.now', opts.now, { ge: 0 }));
+}
+
+/** A plan's secure-aggregation collections and the round's vector layout: one protocol run carries them all, concatenated. */
+export interface SecaggLayout {
+  readonly collections: (PlanCollection & { mode: 'secagg' })[];
+  readonly vectorLength: number;
+  /** the widest modulus of the collections: the round's */
+  readonly bits: number;
+  /** the largest minimum cohort of the collections: the round's */
+  readonly minCohort: number;
+}
+
+/**
+ * The layout both the device and the aggregator derive from a plan (null when it has no
+ * secure-aggregation collection); collections that disagree on the protocol section are refused, as
+ * one round has one cohort.
+ */
+export function secaggLayout(plan: Plan): SecaggLayout | null {
+  const collections = plan.collections.filter((c): c is PlanCollection & { mode: 'secagg' } => c.mode === 'secagg');
+  if (collections.length === 0) return null;
+  const first = collections[0]!.secagg;
+  collections.forEach((c, i) => {
+    const same = (Object.keys(first) as (keyof typeof first)[]).every((k) => c.secagg[k] === first[k]) && Object.keys(c.secagg).length === Object.keys(first).length;
+    if (!same) throw new PinholeError('unsupported', `plan.collections[${i}].secagg`, 'every secure-aggregation collection of a plan must share one protocol section (one round, one cohort)');
+  });
+  return {
+    collections,
+    vectorLength: collections.reduce((a, c) => a + c.mechanism.vectorLength, 0),
+    bits: Math.max(...collections.map((c) => c.mechanism.modulusBits)),
+    minCohort: Math.max(...collections.map((c) => c.minCohort)),
+  };
 }

@@ -2,35 +2,19 @@
  * What a plan's secure-aggregation collections fix for a round: the vector layout one protocol run
  * carries (every collection concatenated) and the protocol configuration for the devices that joined.
  */
-import { type Plan, type PlanCollection, PinholeError } from '@pinhole/core';
+import { type Plan, PinholeError } from '@pinhole/core';
+import { type SecaggLayout, secaggLayout as secaggLayoutOf } from '@pinhole/core/plan';
 import { type SecAggRoundConfig, makeRoundConfig, secAggPlusParameters } from '@pinhole/secagg';
 
-/** The round's vector layout: the collections in order, the concatenated length, the widest modulus and the largest minimum cohort. */
-export interface SecaggLayout {
-  readonly collections: (PlanCollection & { mode: 'secagg' })[];
-  readonly vectorLength: number;
-  readonly bits: number;
-  readonly minCohort: number;
-}
+export type { SecaggLayout };
 
-/** The secure-aggregation collections of a plan and the round's vector layout: one protocol run carries them all, concatenated. */
+/** A plan's secure-aggregation layout (core's), refusing a plan that mixes them with report collections. */
 export function secaggLayout(plan: Plan): SecaggLayout | null {
-  const collections = plan.collections.filter((c): c is PlanCollection & { mode: 'secagg' } => c.mode === 'secagg');
-  if (collections.length === 0) return null;
-  if (collections.length !== plan.collections.length) {
+  const layout = secaggLayoutOf(plan);
+  if (layout && layout.collections.length !== plan.collections.length) {
     throw new PinholeError('unsupported', 'plan.collections', 'a plan that mixes secure-aggregation collections with report collections is not supported: make one plan per mode');
   }
-  const first = collections[0]!.secagg;
-  collections.forEach((c, i) => {
-    const same = (Object.keys(first) as (keyof typeof first)[]).every((k) => c.secagg[k] === first[k]) && Object.keys(c.secagg).length === Object.keys(first).length;
-    if (!same) throw new PinholeError('unsupported', `plan.collections[${i}].secagg`, 'every secure-aggregation collection of a plan must share one protocol section (one round, one cohort)');
-  });
-  return {
-    collections,
-    vectorLength: collections.reduce((a, c) => a + c.mechanism.vectorLength, 0),
-    bits: Math.max(...collections.map((c) => c.mechanism.modulusBits)),
-    minCohort: Math.max(...collections.map((c) => c.minCohort)),
-  };
+  return layout;
 }
 
 /** The configuration of a round for the `n` devices that joined: the plan's (k, t) at its cohort, else secAggPlusParameters for n. */

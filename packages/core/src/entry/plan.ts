@@ -15,6 +15,7 @@ export {
   type PlanMemo,
   type PlanLongitudinal,
   type LongitudinalGuarantee,
+  type SecaggLayout,
   PLAN_ORACLES,
   PLAN_NUMERIC_MECHANISMS,
   PLAN_DISTRIBUTED_NOISE,
@@ -39,4 +40,5 @@ export {
   splitPrivacyLoss,
   addPrivacyLosses,
   lossFits,
+  secaggLayout,
 } from '../plan.js';
