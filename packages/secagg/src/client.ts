@@ -17,20 +17,19 @@
  * different survivor sets to different clients gets a refusal, never shares. A refused message
  * (protocol_violation, verify_failed) changes no state, so the client stays usable.
  */
-import { PinholeError, type Rng, cryptoRng, requireSecureRng } from '@pinhole/core';
-import { checkBoolean, checkInteger, checkNumber, checkObject, checkUint8Array, describeValue, invalid } from '@pinhole/core/validate';
-import { type SecAggAssumptions, type SecAggRoundConfig, checkFloors, configDigest, makeRoundConfig } from './config.js';
-import { type SecAggCrypto, X25519_BASE_POINT, isSecAggCrypto, isSmallOrderPoint, sha256Bytes, toHex, webCryptoProvider } from './crypto.js';
-import { type KeyDirectory, isKeyDirectory, verifyWithDirectory } from './directory.js';
-import { Neighbourhoods } from './graph.js';
+import { PinholeError, type Rng } from '@pinhole/core';
+import { checkInteger, checkObject, describeValue, invalid } from '@pinhole/core/validate';
+import { checkHolderKeys } from './client-keys.js';
+import { type SecAggClientOptions, clientSetup } from './client-options.js';
+import { type HeldShares, openShares, sealShares } from './client-shares.js';
+import { type SecAggRoundConfig, configDigest, makeRoundConfig } from './config.js';
+import { type SecAggCrypto, X25519_BASE_POINT, sha256Bytes } from './crypto.js';
+import type { KeyDirectory } from './directory.js';
 import { addMasks, channelKey, pairMaskKey, pairSign, reduceBits, roundSalt, selfMaskKey } from './masks.js';
 import {
-  DIGEST_BYTES,
-  IDENTITY_PATTERN,
   KEY_BYTES,
   MSG,
   SHARE_CIPHERTEXT_BYTES,
-  SHARE_PLAINTEXT_BYTES,
   SIGNATURE_BYTES,
   bitmapCount,
   bitmapHas,
@@ -38,60 +37,17 @@ import {
   readBitmap,
   readBytes,
   readId,
-  readIdentities,
   readIds,
   seal,
   verifyFailed,
   violation,
 } from './messages.js';
 import { SHARE_CHUNKS, shamirSplit } from './shamir.js';
-import { type Advertisement, advertisementTranscript, consistencyTranscript, graphSeed, selfMaskCommitment } from './transcript.js';
+import { type Advertisement, advertisementTranscript, consistencyTranscript, selfMaskCommitment } from './transcript.js';
+
+export type { SecAggClientOptions, SecAggClientMinimums } from './client-options.js';
 
 export type ClientPhase = 'advertise' | 'share' | 'masked' | 'consistency' | 'unmask' | 'done';
-
-/** Floors the client enforces whatever the server's configuration says. */
-export interface SecAggClientMinimums {
-  dropoutRate?: number;
-  corruptFraction?: number;
-  securityBits?: number;
-  /** the fewest contributors (|U3|) this client unmasks a sum for */
-  contributors?: number;
-}
-
-export interface SecAggClientOptions {
-  /** randomness for keys, b_u and share polynomials; cryptoRng() by default */
-  rng?: Rng;
-  /** accept a seeded (insecure) rng: simulations and tests only */
-  allowInsecureRng?: boolean;
-  /** webCryptoProvider() by default */
-  crypto?: SecAggCrypto;
-  /** the device's long-term Ed25519 secret key (32 bytes); required with a directory */
-  signingKey?: Uint8Array;
-  /** the identity the directory knows the signing key under; required with a directory */
-  identity?: string;
-  /** who vouches for the neighbours' signing keys; required for a `key_directory` round */
-  directory?: KeyDirectory;
-  /**
-   * Take part in an `honest_but_curious` round (no directory): the caller accepts that a server
-   * that deviates from the protocol can read this device's input. Without it such a round is refused.
-   */
-  honestButCurious?: boolean;
-  minimums?: SecAggClientMinimums;
-}
-
-function nonce(from: number, to: number): Uint8Array {
-  const out = new Uint8Array(12);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, from, true);
-  view.setUint32(4, to, true);
-  return out;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 export class SecAggClient {
   readonly config: SecAggRoundConfig;
@@ -119,9 +75,9 @@ export class SecAggClient {
   private vks = new Map<number, Uint8Array>();
   private channel = new Map<number, Uint8Array>();
   private pairKey = new Map<number, Uint8Array>();
-  private ownShares: { b: Uint32Array; s: Uint32Array } | undefined;
+  private ownShares: HeldShares | undefined;
   /** the shares received in MaskedInputCollection, opened: U2 ∩ N(u) -> [b_v]_u and [s_v^SK]_u */
-  private inbox = new Map<number, { b: Uint32Array; s: Uint32Array }>();
+  private inbox = new Map<number, HeldShares>();
   /** committed at ConsistencyCheck: survivors and dropped among this client's holders */
   private survivors = new Set<number>();
   private dropped = new Set<number>();
@@ -131,39 +87,13 @@ export class SecAggClient {
     this.config = makeRoundConfig(config);
     this.id = checkInteger('id', id, { ge: 1, le: this.config.cohortSize });
     checkObject('options', options);
-    this.rng = requireSecureRng(options.rng ?? cryptoRng(), options.allowInsecureRng);
-    if (options.crypto !== undefined && !isSecAggCrypto(options.crypto)) throw invalid('crypto', 'a SecAggCrypto provider', options.crypto);
-    this.crypto = options.crypto ?? webCryptoProvider();
-    if (options.directory !== undefined && !isKeyDirectory(options.directory)) throw invalid('directory', 'a KeyDirectory (verify(identity, publicKey))', options.directory);
-    const hbc = options.honestButCurious === undefined ? false : checkBoolean('honestButCurious', options.honestButCurious);
-    if (this.config.threatModel === 'key_directory') {
-      if (options.directory === undefined) throw invalid('directory', 'a KeyDirectory: the round config is "key_directory"', options.directory);
-      this.directory = options.directory;
-    } else {
-      if (options.directory !== undefined) {
-        throw new PinholeError('protocol_violation', 'threatModel', 'the round config is "honest_but_curious" but this client has a key directory: downgrade refused');
-      }
-      if (!hbc) throw invalid('honestButCurious', 'true to take part in an "honest_but_curious" round (no key directory: a deviating server can read the input)', options.honestButCurious);
-      this.directory = undefined;
-    }
-    if (options.signingKey === undefined) {
-      if (this.directory !== undefined) throw invalid('signingKey', "the device's 32-byte Ed25519 secret key (required with a directory)", options.signingKey);
-      this.signingSecret = this.rng.bytes(32);
-    } else this.signingSecret = Uint8Array.from(checkUint8Array('secretKey', options.signingKey, 32));
-    if (options.identity === undefined && this.directory !== undefined) throw invalid('identity', 'the identity the directory knows this device under', options.identity);
-    const identity = options.identity ?? `slot-${this.id}`;
-    if (typeof identity !== 'string' || !IDENTITY_PATTERN.test(identity)) throw invalid('identity', 'an identity of 1-128 characters [A-Za-z0-9._:@-]', identity);
-    this.identity = identity;
-    const m = options.minimums === undefined ? {} : checkObject('minimums', options.minimums);
-    const a = this.config.assumptions;
-    const floors: SecAggAssumptions = {
-      dropoutRate: Math.max(a.dropoutRate, checkNumber('minimums.dropoutRate', m.dropoutRate === undefined ? 0 : m.dropoutRate, { ge: 0, lt: 1 })),
-      corruptFraction: Math.max(a.corruptFraction, checkNumber('minimums.corruptFraction', m.corruptFraction === undefined ? 0 : m.corruptFraction, { ge: 0, lt: 1 })),
-      securityBits: Math.max(a.securityBits, checkNumber('minimums.securityBits', m.securityBits === undefined ? 0 : m.securityBits, { ge: 0, le: 1000 })),
-    };
-    const weak = checkFloors(this.config, floors);
-    if (weak !== null) throw new PinholeError('protocol_violation', weak.param, `refused: ${weak.message}`);
-    this.minContributors = Math.max(this.config.minContributors, checkInteger('minimums.contributors', m.contributors === undefined ? 0 : m.contributors, { ge: 0, le: this.config.cohortSize }));
+    const setup = clientSetup(this.config, this.id, options);
+    this.rng = setup.rng;
+    this.crypto = setup.crypto;
+    this.directory = setup.directory;
+    this.signingSecret = setup.signingSecret;
+    this.identity = setup.identity;
+    this.minContributors = setup.minContributors;
     this.digest = configDigest(this.config);
     this.salt = roundSalt(this.config.roundId);
   }
@@ -231,78 +161,12 @@ export class SecAggClient {
    */
   shareKeys(rosterMessage: Uint8Array, keysMessage: Uint8Array): Promise<Uint8Array> {
     return this.step('share', 'shareKeys', async () => {
-      const { roundId, cohortSize: n, threshold: t } = this.config;
-      const r = openServerMessage(rosterMessage, MSG.roster, roundId, 'share');
-      const advertised = readIds(r, 'advertised', n);
-      const digests = readBytes(r, 'digests', advertised.length * DIGEST_BYTES);
-      const position = new Map<number, number>();
-      advertised.forEach((v, i) => position.set(v, i));
-      const own = position.get(this.id);
-      if (own === undefined || !equalBytes(digests.subarray(32 * own, 32 * own + 32), this.adDigest)) {
-        throw violation('digests', `the roster does not list this client's (${this.id}) advertisement as it was sent`);
-      }
-      const seed = graphSeed(this.digest, advertised, digests);
-      const spec = this.config.graph;
-      const graph = new Neighbourhoods(n, spec.kind === 'complete' ? spec : { kind: 'harary', degree: spec.degree, seed });
-
-      const p = openServerMessage(keysMessage, MSG.keys, roundId, 'share');
-      if (readId(p, 'to', n) !== this.id) throw violation('to', `"to" expected ${this.id}, got ${describeValue(p.to)}`);
-      const ids = readIds(p, 'ids', n);
-      const m = ids.length;
-      const identities = readIdentities(p, 'identities', m);
-      const vks = readBytes(p, 'vks', m * KEY_BYTES);
-      const cPks = readBytes(p, 'cPks', m * KEY_BYTES);
-      const sPks = readBytes(p, 'sPks', m * KEY_BYTES);
-      const commitments = readBytes(p, 'commitments', m * DIGEST_BYTES);
-      const sigs = readBytes(p, 'sigs', m * SIGNATURE_BYTES);
-      const key = (a: Uint8Array, i: number): Uint8Array => a.subarray(32 * i, 32 * i + 32);
-      const seen = new Set<string>();
-      const names = new Set<string>();
-      const transcripts: Uint8Array[] = [];
-      let self = -1;
-      for (let i = 0; i < m; i++) {
-        const v = ids[i] as number;
-        if (v === this.id) self = i;
-        else if (!graph.isNeighbour(this.id, v)) throw violation(`ids[${i}]`, `"ids" lists ${v}, which is not a neighbour of ${this.id} in the graph derived from the roster`);
-        for (const pk of [key(vks, i), key(cPks, i), key(sPks, i)]) {
-          const hex = toHex(pk);
-          if (seen.has(hex)) throw violation(`ids[${i}]`, `the keys of ${v} repeat a key already listed: every public key in a round must be distinct`);
-          seen.add(hex);
-        }
-        if (isSmallOrderPoint(key(cPks, i)) || isSmallOrderPoint(key(sPks, i))) throw violation(`ids[${i}]`, `a key of ${v} is a small-order point`);
-        if (names.has(identities[i] as string)) throw violation(`identities[${i}]`, `identity ${identities[i]} holds two places among the neighbours of ${this.id}`);
-        names.add(identities[i] as string);
-        const at = position.get(v);
-        const transcript = advertisementTranscript(this.digest, { id: v, identity: identities[i] as string, vk: key(vks, i), cPk: key(cPks, i), sPk: key(sPks, i), commitment: key(commitments, i) });
-        if (at === undefined || !equalBytes(sha256Bytes(transcript), digests.subarray(32 * at, 32 * at + 32))) {
-          throw violation(`ids[${i}]`, `the advertisement of ${v} is not the one the roster lists`);
-        }
-        transcripts.push(transcript);
-      }
-      if (self < 0) throw violation('ids', `"ids" must list this client (${this.id}) itself`);
-      if (m < t) throw violation('ids', `"ids" lists ${m} share holders, below the threshold ${t}: the round cannot continue`);
-      const valid = await this.crypto.verify(
-        Array.from({ length: m }, (_, i) => key(vks, i)),
-        transcripts,
-        Array.from({ length: m }, (_, i) => sigs.subarray(64 * i, 64 * i + 64)),
+      const { roundId, threshold: t } = this.config;
+      const { seed, ids, vks, cPks, sPks, self } = await checkHolderKeys(
+        { config: this.config, id: this.id, digest: this.digest, adDigest: this.adDigest, crypto: this.crypto, directory: this.directory },
+        rosterMessage,
+        keysMessage,
       );
-      const bad = valid.indexOf(false);
-      if (bad >= 0) throw verifyFailed(`sigs[${bad}]`, `the advertisement of ${ids[bad]} does not carry a valid signature by the key it names: refused`);
-      if (this.directory !== undefined) {
-        const others = Array.from({ length: m }, (_, i) => i).filter((i) => i !== self);
-        const vouched = await verifyWithDirectory(
-          this.directory,
-          others.map((i) => ({ identity: identities[i] as string, publicKey: Uint8Array.from(key(vks, i)) })),
-        );
-        const j = vouched.indexOf(false);
-        if (j >= 0) {
-          const i = others[j] as number;
-          throw verifyFailed(
-            `vks[${i}]`,
-            `the key directory does not vouch for the signing key of ${ids[i]} (identity ${identities[i]}): refused, a substituted key would let the server read the shares`,
-          );
-        }
-      }
       const holders = Array.from(ids);
       const others = holders.filter((v) => v !== this.id);
       const otherIdx = others.map((v) => holders.indexOf(v));
@@ -333,15 +197,7 @@ export class SecAggClient {
       const sealed = await Promise.all(
         others.map((v, j) => {
           const i = otherIdx[j] as number;
-          const plain = new Uint8Array(SHARE_PLAINTEXT_BYTES);
-          const plainView = new DataView(plain.buffer);
-          plainView.setUint32(0, this.id, true);
-          plainView.setUint32(4, v, true);
-          for (let c = 0; c < SHARE_CHUNKS; c++) {
-            plainView.setUint32(8 + 4 * c, (bShares[i] as Uint32Array)[c] as number, true);
-            plainView.setUint32(8 + 4 * SHARE_CHUNKS + 4 * c, (sShares[i] as Uint32Array)[c] as number, true);
-          }
-          return this.crypto.gcmSeal(cKeys[j] as Uint8Array, nonce(this.id, v), plain, this.salt);
+          return sealShares(this.crypto, this.salt, cKeys[j] as Uint8Array, this.id, v, bShares[i] as Uint32Array, sShares[i] as Uint32Array);
         }),
       );
       for (let j = 0; j < others.length; j++) {
@@ -387,18 +243,8 @@ export class SecAggClient {
       y.set(x);
       const keys = [await selfMaskKey(this.crypto, this.salt, this.selfSecret, this.id)];
       const signs = [1];
-      const inbox = new Map<number, { b: Uint32Array; s: Uint32Array }>();
-      const opened = await Promise.all(
-        Array.from(from, (v, i) => this.crypto.gcmOpen(this.channel.get(v) as Uint8Array, nonce(v, this.id), ct.subarray(i * SHARE_CIPHERTEXT_BYTES, (i + 1) * SHARE_CIPHERTEXT_BYTES), this.salt)),
-      );
-      for (let i = 0; i < from.length; i++) {
-        const v = from[i] as number;
-        const plain = opened[i] as Uint8Array | null;
-        if (plain === null) throw violation('ct', `the share ciphertext from ${v} does not decrypt: it was tampered with`);
-        const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
-        if (view.getUint32(0, true) !== v || view.getUint32(4, true) !== this.id) throw violation('ct', `the share ciphertext from ${v} names another sender or recipient`);
-        const word = (c: number): number => view.getUint32(8 + 4 * c, true);
-        inbox.set(v, { b: Uint32Array.from({ length: SHARE_CHUNKS }, (_, c) => word(c)), s: Uint32Array.from({ length: SHARE_CHUNKS }, (_, c) => word(SHARE_CHUNKS + c)) });
+      const inbox = await openShares(this.crypto, this.salt, this.channel, this.id, from, ct);
+      for (const v of from) {
         keys.push(this.pairKey.get(v) as Uint8Array);
         signs.push(pairSign(this.id, v));
       }
@@ -490,7 +336,7 @@ export class SecAggClient {
       const fill = (out: Uint32Array, ids: Uint32Array, which: 'b' | 's'): void => {
         for (let i = 0; i < ids.length; i++) {
           const v = ids[i] as number;
-          const shares = v === this.id ? (this.ownShares as { b: Uint32Array; s: Uint32Array }) : (this.inbox.get(v) as { b: Uint32Array; s: Uint32Array });
+          const shares = v === this.id ? (this.ownShares as HeldShares) : (this.inbox.get(v) as HeldShares);
           out.set(shares[which], i * SHARE_CHUNKS);
         }
       };
