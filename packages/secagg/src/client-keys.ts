@@ -6,29 +6,17 @@
  * distinct keys, no small-order point, listed by the roster, validly signed and, with a key
  * directory, vouched for. A substituted key would let the server read the shares.
  */
-import { describeValue } from '@pinhole/core/validate';
 import type { SecAggRoundConfig } from './config.js';
 import { type SecAggCrypto, isSmallOrderPoint, sha256Bytes, toHex } from './crypto.js';
 import { type KeyDirectory, verifyWithDirectory } from './directory.js';
 import { Neighbourhoods } from './graph.js';
-import { DIGEST_BYTES, KEY_BYTES, MSG, SIGNATURE_BYTES, openServerMessage, readBytes, readId, readIdentities, readIds, verifyFailed, violation } from './messages.js';
+import { DIGEST_BYTES, KEY_BYTES, MSG, SIGNATURE_BYTES, checkRecipient, openServerMessage, readBytes, readIdentities, readIds, verifyFailed, violation } from './messages.js';
 import { advertisementTranscript, graphSeed } from './transcript.js';
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** What the checks need of the client. */
-export interface KeysCheck {
-  readonly config: SecAggRoundConfig;
-  readonly id: number;
-  readonly digest: Uint8Array;
-  /** the digest of this client's own signed advertisement */
-  readonly adDigest: Uint8Array;
-  readonly crypto: SecAggCrypto;
-  readonly directory: KeyDirectory | undefined;
 }
 
 /** The verified keys of this client's share holders (itself included), at index i for ids[i]. */
@@ -43,23 +31,32 @@ export interface HolderKeys {
 }
 
 /** Opens the roster and this client's keys message and checks every advertisement in them. */
-export async function checkHolderKeys(c: KeysCheck, rosterMessage: Uint8Array, keysMessage: Uint8Array): Promise<HolderKeys> {
-  const { roundId, cohortSize: n, threshold: t } = c.config;
+export async function checkHolderKeys(
+  config: SecAggRoundConfig,
+  id: number,
+  digest: Uint8Array,
+  adDigest: Uint8Array,
+  crypto: SecAggCrypto,
+  directory: KeyDirectory | undefined,
+  rosterMessage: Uint8Array,
+  keysMessage: Uint8Array,
+): Promise<HolderKeys> {
+  const { roundId, cohortSize: n, threshold: t } = config;
   const r = openServerMessage(rosterMessage, MSG.roster, roundId, 'share');
   const advertised = readIds(r, 'advertised', n);
   const digests = readBytes(r, 'digests', advertised.length * DIGEST_BYTES);
   const position = new Map<number, number>();
   advertised.forEach((v, i) => position.set(v, i));
-  const own = position.get(c.id);
-  if (own === undefined || !equalBytes(digests.subarray(32 * own, 32 * own + 32), c.adDigest)) {
-    throw violation('digests', `the roster does not list this client's (${c.id}) advertisement as it was sent`);
+  const own = position.get(id);
+  if (own === undefined || !equalBytes(digests.subarray(32 * own, 32 * own + 32), adDigest)) {
+    throw violation('digests', `the roster does not list this client's (${id}) advertisement as it was sent`);
   }
-  const seed = graphSeed(c.digest, advertised, digests);
-  const spec = c.config.graph;
+  const seed = graphSeed(digest, advertised, digests);
+  const spec = config.graph;
   const graph = new Neighbourhoods(n, spec.kind === 'complete' ? spec : { kind: 'harary', degree: spec.degree, seed });
 
   const p = openServerMessage(keysMessage, MSG.keys, roundId, 'share');
-  if (readId(p, 'to', n) !== c.id) throw violation('to', `"to" expected ${c.id}, got ${describeValue(p.to)}`);
+  checkRecipient(p, n, id);
   const ids = readIds(p, 'ids', n);
   const m = ids.length;
   const identities = readIdentities(p, 'identities', m);
@@ -75,36 +72,36 @@ export async function checkHolderKeys(c: KeysCheck, rosterMessage: Uint8Array, k
   let self = -1;
   for (let i = 0; i < m; i++) {
     const v = ids[i] as number;
-    if (v === c.id) self = i;
-    else if (!graph.isNeighbour(c.id, v)) throw violation(`ids[${i}]`, `"ids" lists ${v}, which is not a neighbour of ${c.id} in the graph derived from the roster`);
+    if (v === id) self = i;
+    else if (!graph.isNeighbour(id, v)) throw violation(`ids[${i}]`, `"ids" lists ${v}, which is not a neighbour of ${id} in the graph derived from the roster`);
     for (const pk of [key(vks, i), key(cPks, i), key(sPks, i)]) {
       const hex = toHex(pk);
       if (seen.has(hex)) throw violation(`ids[${i}]`, `the keys of ${v} repeat a key already listed: every public key in a round must be distinct`);
       seen.add(hex);
     }
     if (isSmallOrderPoint(key(cPks, i)) || isSmallOrderPoint(key(sPks, i))) throw violation(`ids[${i}]`, `a key of ${v} is a small-order point`);
-    if (names.has(identities[i] as string)) throw violation(`identities[${i}]`, `identity ${identities[i]} holds two places among the neighbours of ${c.id}`);
+    if (names.has(identities[i] as string)) throw violation(`identities[${i}]`, `identity ${identities[i]} holds two places among the neighbours of ${id}`);
     names.add(identities[i] as string);
     const at = position.get(v);
-    const transcript = advertisementTranscript(c.digest, { id: v, identity: identities[i] as string, vk: key(vks, i), cPk: key(cPks, i), sPk: key(sPks, i), commitment: key(commitments, i) });
+    const transcript = advertisementTranscript(digest, { id: v, identity: identities[i] as string, vk: key(vks, i), cPk: key(cPks, i), sPk: key(sPks, i), commitment: key(commitments, i) });
     if (at === undefined || !equalBytes(sha256Bytes(transcript), digests.subarray(32 * at, 32 * at + 32))) {
       throw violation(`ids[${i}]`, `the advertisement of ${v} is not the one the roster lists`);
     }
     transcripts.push(transcript);
   }
-  if (self < 0) throw violation('ids', `"ids" must list this client (${c.id}) itself`);
+  if (self < 0) throw violation('ids', `"ids" must list this client (${id}) itself`);
   if (m < t) throw violation('ids', `"ids" lists ${m} share holders, below the threshold ${t}: the round cannot continue`);
-  const valid = await c.crypto.verify(
+  const valid = await crypto.verify(
     Array.from({ length: m }, (_, i) => key(vks, i)),
     transcripts,
     Array.from({ length: m }, (_, i) => sigs.subarray(64 * i, 64 * i + 64)),
   );
   const bad = valid.indexOf(false);
   if (bad >= 0) throw verifyFailed(`sigs[${bad}]`, `the advertisement of ${ids[bad]} does not carry a valid signature by the key it names: refused`);
-  if (c.directory !== undefined) {
+  if (directory !== undefined) {
     const others = Array.from({ length: m }, (_, i) => i).filter((i) => i !== self);
     const vouched = await verifyWithDirectory(
-      c.directory,
+      directory,
       others.map((i) => ({ identity: identities[i] as string, publicKey: Uint8Array.from(key(vks, i)) })),
     );
     const j = vouched.indexOf(false);

@@ -17,26 +17,24 @@
  * different survivor sets to different clients gets a refusal, never shares. A refused message
  * (protocol_violation, verify_failed) changes no state, so the client stays usable.
  */
-import { PinholeError, type Rng } from '@pinhole/core';
-import { checkInteger, checkObject, describeValue, invalid } from '@pinhole/core/validate';
-import { checkHolderKeys } from './client-keys.js';
-import { type SecAggClientOptions, clientSetup } from './client-options.js';
-import { type HeldShares, openShares, sealShares } from './client-shares.js';
-import { type SecAggRoundConfig, configDigest, makeRoundConfig } from './config.js';
-import { type SecAggCrypto, X25519_BASE_POINT, sha256Bytes } from './crypto.js';
-import type { KeyDirectory } from './directory.js';
+import { PinholeError, type Rng, cryptoRng, requireSecureRng } from '@pinhole/core';
+import { checkBoolean, checkInteger, checkNumber, checkObject, checkUint8Array, invalid } from '@pinhole/core/validate';
+import { type SecAggAssumptions, type SecAggRoundConfig, checkFloors, configDigest, makeRoundConfig } from './config.js';
+import { type SecAggCrypto, X25519_BASE_POINT, isSecAggCrypto, sha256Bytes, webCryptoProvider } from './crypto.js';
+import { type KeyDirectory, isKeyDirectory } from './directory.js';
 import { addMasks, channelKey, pairMaskKey, pairSign, reduceBits, roundSalt, selfMaskKey } from './masks.js';
 import {
+  IDENTITY_PATTERN,
   KEY_BYTES,
   MSG,
   SHARE_CIPHERTEXT_BYTES,
   SIGNATURE_BYTES,
   bitmapCount,
   bitmapHas,
+  checkRecipient,
   openServerMessage,
   readBitmap,
   readBytes,
-  readId,
   readIds,
   seal,
   verifyFailed,
@@ -44,10 +42,40 @@ import {
 } from './messages.js';
 import { SHARE_CHUNKS, shamirSplit } from './shamir.js';
 import { type Advertisement, advertisementTranscript, consistencyTranscript, selfMaskCommitment } from './transcript.js';
-
-export type { SecAggClientOptions, SecAggClientMinimums } from './client-options.js';
+import { checkHolderKeys } from './client-keys.js';
+import { type HeldShares, openShares, sealShares } from './client-shares.js';
 
 export type ClientPhase = 'advertise' | 'share' | 'masked' | 'consistency' | 'unmask' | 'done';
+
+/** Floors the client enforces whatever the server's configuration says. */
+export interface SecAggClientMinimums {
+  dropoutRate?: number;
+  corruptFraction?: number;
+  securityBits?: number;
+  /** the fewest contributors (|U3|) this client unmasks a sum for */
+  contributors?: number;
+}
+
+export interface SecAggClientOptions {
+  /** randomness for keys, b_u and share polynomials; cryptoRng() by default */
+  rng?: Rng;
+  /** accept a seeded (insecure) rng: simulations and tests only */
+  allowInsecureRng?: boolean;
+  /** webCryptoProvider() by default */
+  crypto?: SecAggCrypto;
+  /** the device's long-term Ed25519 secret key (32 bytes); required with a directory */
+  signingKey?: Uint8Array;
+  /** the identity the directory knows the signing key under; required with a directory */
+  identity?: string;
+  /** who vouches for the neighbours' signing keys; required for a `key_directory` round */
+  directory?: KeyDirectory;
+  /**
+   * Take part in an `honest_but_curious` round (no directory): the caller accepts that a server
+   * that deviates from the protocol can read this device's input. Without it such a round is refused.
+   */
+  honestButCurious?: boolean;
+  minimums?: SecAggClientMinimums;
+}
 
 export class SecAggClient {
   readonly config: SecAggRoundConfig;
@@ -87,13 +115,39 @@ export class SecAggClient {
     this.config = makeRoundConfig(config);
     this.id = checkInteger('id', id, { ge: 1, le: this.config.cohortSize });
     checkObject('options', options);
-    const setup = clientSetup(this.config, this.id, options);
-    this.rng = setup.rng;
-    this.crypto = setup.crypto;
-    this.directory = setup.directory;
-    this.signingSecret = setup.signingSecret;
-    this.identity = setup.identity;
-    this.minContributors = setup.minContributors;
+    this.rng = requireSecureRng(options.rng ?? cryptoRng(), options.allowInsecureRng);
+    if (options.crypto !== undefined && !isSecAggCrypto(options.crypto)) throw invalid('crypto', 'a SecAggCrypto provider', options.crypto);
+    this.crypto = options.crypto ?? webCryptoProvider();
+    if (options.directory !== undefined && !isKeyDirectory(options.directory)) throw invalid('directory', 'a KeyDirectory (verify(identity, publicKey))', options.directory);
+    const hbc = options.honestButCurious === undefined ? false : checkBoolean('honestButCurious', options.honestButCurious);
+    if (this.config.threatModel === 'key_directory') {
+      if (options.directory === undefined) throw invalid('directory', 'a KeyDirectory: the round config is "key_directory"', options.directory);
+      this.directory = options.directory;
+    } else {
+      if (options.directory !== undefined) {
+        throw new PinholeError('protocol_violation', 'threatModel', 'the round config is "honest_but_curious" but this client has a key directory: downgrade refused');
+      }
+      if (!hbc) throw invalid('honestButCurious', 'true to take part in an "honest_but_curious" round (no key directory: a deviating server can read the input)', options.honestButCurious);
+      this.directory = undefined;
+    }
+    if (options.signingKey === undefined) {
+      if (this.directory !== undefined) throw invalid('signingKey', "the device's 32-byte Ed25519 secret key (required with a directory)", options.signingKey);
+      this.signingSecret = this.rng.bytes(32);
+    } else this.signingSecret = Uint8Array.from(checkUint8Array('secretKey', options.signingKey, 32));
+    if (options.identity === undefined && this.directory !== undefined) throw invalid('identity', 'the identity the directory knows this device under', options.identity);
+    const identity = options.identity ?? `slot-${this.id}`;
+    if (typeof identity !== 'string' || !IDENTITY_PATTERN.test(identity)) throw invalid('identity', 'an identity of 1-128 characters [A-Za-z0-9._:@-]', identity);
+    this.identity = identity;
+    const m = options.minimums === undefined ? {} : checkObject('minimums', options.minimums);
+    const a = this.config.assumptions;
+    const floors: SecAggAssumptions = {
+      dropoutRate: Math.max(a.dropoutRate, checkNumber('minimums.dropoutRate', m.dropoutRate === undefined ? 0 : m.dropoutRate, { ge: 0, lt: 1 })),
+      corruptFraction: Math.max(a.corruptFraction, checkNumber('minimums.corruptFraction', m.corruptFraction === undefined ? 0 : m.corruptFraction, { ge: 0, lt: 1 })),
+      securityBits: Math.max(a.securityBits, checkNumber('minimums.securityBits', m.securityBits === undefined ? 0 : m.securityBits, { ge: 0, le: 1000 })),
+    };
+    const weak = checkFloors(this.config, floors);
+    if (weak !== null) throw new PinholeError('protocol_violation', weak.param, `refused: ${weak.message}`);
+    this.minContributors = Math.max(this.config.minContributors, checkInteger('minimums.contributors', m.contributors === undefined ? 0 : m.contributors, { ge: 0, le: this.config.cohortSize }));
     this.digest = configDigest(this.config);
     this.salt = roundSalt(this.config.roundId);
   }
@@ -162,11 +216,7 @@ export class SecAggClient {
   shareKeys(rosterMessage: Uint8Array, keysMessage: Uint8Array): Promise<Uint8Array> {
     return this.step('share', 'shareKeys', async () => {
       const { roundId, threshold: t } = this.config;
-      const { seed, ids, vks, cPks, sPks, self } = await checkHolderKeys(
-        { config: this.config, id: this.id, digest: this.digest, adDigest: this.adDigest, crypto: this.crypto, directory: this.directory },
-        rosterMessage,
-        keysMessage,
-      );
+      const { seed, ids, vks, cPks, sPks, self } = await checkHolderKeys(this.config, this.id, this.digest, this.adDigest, this.crypto, this.directory, rosterMessage, keysMessage);
       const holders = Array.from(ids);
       const others = holders.filter((v) => v !== this.id);
       const otherIdx = others.map((v) => holders.indexOf(v));
@@ -231,7 +281,7 @@ export class SecAggClient {
       const { roundId, cohortSize: n, threshold: t, bits, vectorLength } = this.config;
       const x = this.checkInput(input);
       const p = openServerMessage(inboxMessage, MSG.inbox, roundId, 'masked');
-      if (readId(p, 'to', n) !== this.id) throw violation('to', `"to" expected ${this.id}, got ${describeValue(p.to)}`);
+      checkRecipient(p, n, this.id);
       const from = readIds(p, 'from', n);
       const ct = readBytes(p, 'ct', from.length * SHARE_CIPHERTEXT_BYTES);
       for (let i = 0; i < from.length; i++) {
@@ -310,7 +360,7 @@ export class SecAggClient {
     return this.step('unmask', 'unmask', async () => {
       const { roundId, cohortSize: n, threshold: t } = this.config;
       const p = openServerMessage(requestMessage, MSG.unmaskRequest, roundId, 'unmask');
-      if (readId(p, 'to', n) !== this.id) throw violation('to', `"to" expected ${this.id}, got ${describeValue(p.to)}`);
+      checkRecipient(p, n, this.id);
       const signers = readIds(p, 'signers', n);
       const sigs = readBytes(p, 'sigs', signers.length * SIGNATURE_BYTES);
       for (let i = 0; i < signers.length; i++) {
