@@ -18,34 +18,32 @@
  * (protocol_violation, verify_failed) changes no state, so the client stays usable.
  */
 import { PinholeError, type Rng, cryptoRng, requireSecureRng } from '@pinhole/core';
-import { checkBoolean, checkInteger, checkNumber, checkObject, checkUint8Array, describeValue, invalid } from '@pinhole/core/validate';
+import { checkBoolean, checkInteger, checkNumber, checkObject, checkUint8Array, invalid } from '@pinhole/core/validate';
 import { type SecAggAssumptions, type SecAggRoundConfig, checkFloors, configDigest, makeRoundConfig } from './config.js';
-import { type SecAggCrypto, X25519_BASE_POINT, isSecAggCrypto, isSmallOrderPoint, sha256Bytes, toHex, webCryptoProvider } from './crypto.js';
-import { type KeyDirectory, isKeyDirectory, verifyWithDirectory } from './directory.js';
-import { Neighbourhoods } from './graph.js';
+import { type SecAggCrypto, X25519_BASE_POINT, isSecAggCrypto, sha256Bytes, webCryptoProvider } from './crypto.js';
+import { type KeyDirectory, isKeyDirectory } from './directory.js';
 import { addMasks, channelKey, pairMaskKey, pairSign, reduceBits, roundSalt, selfMaskKey } from './masks.js';
 import {
-  DIGEST_BYTES,
   IDENTITY_PATTERN,
   KEY_BYTES,
   MSG,
   SHARE_CIPHERTEXT_BYTES,
-  SHARE_PLAINTEXT_BYTES,
   SIGNATURE_BYTES,
   bitmapCount,
   bitmapHas,
+  checkRecipient,
   openServerMessage,
   readBitmap,
   readBytes,
-  readId,
-  readIdentities,
   readIds,
   seal,
   verifyFailed,
   violation,
 } from './messages.js';
 import { SHARE_CHUNKS, shamirSplit } from './shamir.js';
-import { type Advertisement, advertisementTranscript, consistencyTranscript, graphSeed, selfMaskCommitment } from './transcript.js';
+import { type Advertisement, advertisementTranscript, consistencyTranscript, selfMaskCommitment } from './transcript.js';
+import { checkHolderKeys } from './client-keys.js';
+import { type HeldShares, openShares, sealShares } from './client-shares.js';
 
 export type ClientPhase = 'advertise' | 'share' | 'masked' | 'consistency' | 'unmask' | 'done';
 
@@ -79,20 +77,6 @@ export interface SecAggClientOptions {
   minimums?: SecAggClientMinimums;
 }
 
-function nonce(from: number, to: number): Uint8Array {
-  const out = new Uint8Array(12);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, from, true);
-  view.setUint32(4, to, true);
-  return out;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 export class SecAggClient {
   readonly config: SecAggRoundConfig;
   readonly id: number;
@@ -119,9 +103,9 @@ export class SecAggClient {
   private vks = new Map<number, Uint8Array>();
   private channel = new Map<number, Uint8Array>();
   private pairKey = new Map<number, Uint8Array>();
-  private ownShares: { b: Uint32Array; s: Uint32Array } | undefined;
+  private ownShares: HeldShares | undefined;
   /** the shares received in MaskedInputCollection, opened: U2 ∩ N(u) -> [b_v]_u and [s_v^SK]_u */
-  private inbox = new Map<number, { b: Uint32Array; s: Uint32Array }>();
+  private inbox = new Map<number, HeldShares>();
   /** committed at ConsistencyCheck: survivors and dropped among this client's holders */
   private survivors = new Set<number>();
   private dropped = new Set<number>();
@@ -231,78 +215,8 @@ export class SecAggClient {
    */
   shareKeys(rosterMessage: Uint8Array, keysMessage: Uint8Array): Promise<Uint8Array> {
     return this.step('share', 'shareKeys', async () => {
-      const { roundId, cohortSize: n, threshold: t } = this.config;
-      const r = openServerMessage(rosterMessage, MSG.roster, roundId, 'share');
-      const advertised = readIds(r, 'advertised', n);
-      const digests = readBytes(r, 'digests', advertised.length * DIGEST_BYTES);
-      const position = new Map<number, number>();
-      advertised.forEach((v, i) => position.set(v, i));
-      const own = position.get(this.id);
-      if (own === undefined || !equalBytes(digests.subarray(32 * own, 32 * own + 32), this.adDigest)) {
-        throw violation('digests', `the roster does not list this client's (${this.id}) advertisement as it was sent`);
-      }
-      const seed = graphSeed(this.digest, advertised, digests);
-      const spec = this.config.graph;
-      const graph = new Neighbourhoods(n, spec.kind === 'complete' ? spec : { kind: 'harary', degree: spec.degree, seed });
-
-      const p = openServerMessage(keysMessage, MSG.keys, roundId, 'share');
-      if (readId(p, 'to', n) !== this.id) throw violation('to', `"to" expected ${this.id}, got ${describeValue(p.to)}`);
-      const ids = readIds(p, 'ids', n);
-      const m = ids.length;
-      const identities = readIdentities(p, 'identities', m);
-      const vks = readBytes(p, 'vks', m * KEY_BYTES);
-      const cPks = readBytes(p, 'cPks', m * KEY_BYTES);
-      const sPks = readBytes(p, 'sPks', m * KEY_BYTES);
-      const commitments = readBytes(p, 'commitments', m * DIGEST_BYTES);
-      const sigs = readBytes(p, 'sigs', m * SIGNATURE_BYTES);
-      const key = (a: Uint8Array, i: number): Uint8Array => a.subarray(32 * i, 32 * i + 32);
-      const seen = new Set<string>();
-      const names = new Set<string>();
-      const transcripts: Uint8Array[] = [];
-      let self = -1;
-      for (let i = 0; i < m; i++) {
-        const v = ids[i] as number;
-        if (v === this.id) self = i;
-        else if (!graph.isNeighbour(this.id, v)) throw violation(`ids[${i}]`, `"ids" lists ${v}, which is not a neighbour of ${this.id} in the graph derived from the roster`);
-        for (const pk of [key(vks, i), key(cPks, i), key(sPks, i)]) {
-          const hex = toHex(pk);
-          if (seen.has(hex)) throw violation(`ids[${i}]`, `the keys of ${v} repeat a key already listed: every public key in a round must be distinct`);
-          seen.add(hex);
-        }
-        if (isSmallOrderPoint(key(cPks, i)) || isSmallOrderPoint(key(sPks, i))) throw violation(`ids[${i}]`, `a key of ${v} is a small-order point`);
-        if (names.has(identities[i] as string)) throw violation(`identities[${i}]`, `identity ${identities[i]} holds two places among the neighbours of ${this.id}`);
-        names.add(identities[i] as string);
-        const at = position.get(v);
-        const transcript = advertisementTranscript(this.digest, { id: v, identity: identities[i] as string, vk: key(vks, i), cPk: key(cPks, i), sPk: key(sPks, i), commitment: key(commitments, i) });
-        if (at === undefined || !equalBytes(sha256Bytes(transcript), digests.subarray(32 * at, 32 * at + 32))) {
-          throw violation(`ids[${i}]`, `the advertisement of ${v} is not the one the roster lists`);
-        }
-        transcripts.push(transcript);
-      }
-      if (self < 0) throw violation('ids', `"ids" must list this client (${this.id}) itself`);
-      if (m < t) throw violation('ids', `"ids" lists ${m} share holders, below the threshold ${t}: the round cannot continue`);
-      const valid = await this.crypto.verify(
-        Array.from({ length: m }, (_, i) => key(vks, i)),
-        transcripts,
-        Array.from({ length: m }, (_, i) => sigs.subarray(64 * i, 64 * i + 64)),
-      );
-      const bad = valid.indexOf(false);
-      if (bad >= 0) throw verifyFailed(`sigs[${bad}]`, `the advertisement of ${ids[bad]} does not carry a valid signature by the key it names: refused`);
-      if (this.directory !== undefined) {
-        const others = Array.from({ length: m }, (_, i) => i).filter((i) => i !== self);
-        const vouched = await verifyWithDirectory(
-          this.directory,
-          others.map((i) => ({ identity: identities[i] as string, publicKey: Uint8Array.from(key(vks, i)) })),
-        );
-        const j = vouched.indexOf(false);
-        if (j >= 0) {
-          const i = others[j] as number;
-          throw verifyFailed(
-            `vks[${i}]`,
-            `the key directory does not vouch for the signing key of ${ids[i]} (identity ${identities[i]}): refused, a substituted key would let the server read the shares`,
-          );
-        }
-      }
+      const { roundId, threshold: t } = this.config;
+      const { seed, ids, vks, cPks, sPks, self } = await checkHolderKeys(this.config, this.id, this.digest, this.adDigest, this.crypto, this.directory, rosterMessage, keysMessage);
       const holders = Array.from(ids);
       const others = holders.filter((v) => v !== this.id);
       const otherIdx = others.map((v) => holders.indexOf(v));
@@ -333,15 +247,7 @@ export class SecAggClient {
       const sealed = await Promise.all(
         others.map((v, j) => {
           const i = otherIdx[j] as number;
-          const plain = new Uint8Array(SHARE_PLAINTEXT_BYTES);
-          const plainView = new DataView(plain.buffer);
-          plainView.setUint32(0, this.id, true);
-          plainView.setUint32(4, v, true);
-          for (let c = 0; c < SHARE_CHUNKS; c++) {
-            plainView.setUint32(8 + 4 * c, (bShares[i] as Uint32Array)[c] as number, true);
-            plainView.setUint32(8 + 4 * SHARE_CHUNKS + 4 * c, (sShares[i] as Uint32Array)[c] as number, true);
-          }
-          return this.crypto.gcmSeal(cKeys[j] as Uint8Array, nonce(this.id, v), plain, this.salt);
+          return sealShares(this.crypto, this.salt, cKeys[j] as Uint8Array, this.id, v, bShares[i] as Uint32Array, sShares[i] as Uint32Array);
         }),
       );
       for (let j = 0; j < others.length; j++) {
@@ -375,7 +281,7 @@ export class SecAggClient {
       const { roundId, cohortSize: n, threshold: t, bits, vectorLength } = this.config;
       const x = this.checkInput(input);
       const p = openServerMessage(inboxMessage, MSG.inbox, roundId, 'masked');
-      if (readId(p, 'to', n) !== this.id) throw violation('to', `"to" expected ${this.id}, got ${describeValue(p.to)}`);
+      checkRecipient(p, n, this.id);
       const from = readIds(p, 'from', n);
       const ct = readBytes(p, 'ct', from.length * SHARE_CIPHERTEXT_BYTES);
       for (let i = 0; i < from.length; i++) {
@@ -387,18 +293,8 @@ export class SecAggClient {
       y.set(x);
       const keys = [await selfMaskKey(this.crypto, this.salt, this.selfSecret, this.id)];
       const signs = [1];
-      const inbox = new Map<number, { b: Uint32Array; s: Uint32Array }>();
-      const opened = await Promise.all(
-        Array.from(from, (v, i) => this.crypto.gcmOpen(this.channel.get(v) as Uint8Array, nonce(v, this.id), ct.subarray(i * SHARE_CIPHERTEXT_BYTES, (i + 1) * SHARE_CIPHERTEXT_BYTES), this.salt)),
-      );
-      for (let i = 0; i < from.length; i++) {
-        const v = from[i] as number;
-        const plain = opened[i] as Uint8Array | null;
-        if (plain === null) throw violation('ct', `the share ciphertext from ${v} does not decrypt: it was tampered with`);
-        const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
-        if (view.getUint32(0, true) !== v || view.getUint32(4, true) !== this.id) throw violation('ct', `the share ciphertext from ${v} names another sender or recipient`);
-        const word = (c: number): number => view.getUint32(8 + 4 * c, true);
-        inbox.set(v, { b: Uint32Array.from({ length: SHARE_CHUNKS }, (_, c) => word(c)), s: Uint32Array.from({ length: SHARE_CHUNKS }, (_, c) => word(SHARE_CHUNKS + c)) });
+      const inbox = await openShares(this.crypto, this.salt, this.channel, this.id, from, ct);
+      for (const v of from) {
         keys.push(this.pairKey.get(v) as Uint8Array);
         signs.push(pairSign(this.id, v));
       }
@@ -464,7 +360,7 @@ export class SecAggClient {
     return this.step('unmask', 'unmask', async () => {
       const { roundId, cohortSize: n, threshold: t } = this.config;
       const p = openServerMessage(requestMessage, MSG.unmaskRequest, roundId, 'unmask');
-      if (readId(p, 'to', n) !== this.id) throw violation('to', `"to" expected ${this.id}, got ${describeValue(p.to)}`);
+      checkRecipient(p, n, this.id);
       const signers = readIds(p, 'signers', n);
       const sigs = readBytes(p, 'sigs', signers.length * SIGNATURE_BYTES);
       for (let i = 0; i < signers.length; i++) {
@@ -490,7 +386,7 @@ export class SecAggClient {
       const fill = (out: Uint32Array, ids: Uint32Array, which: 'b' | 's'): void => {
         for (let i = 0; i < ids.length; i++) {
           const v = ids[i] as number;
-          const shares = v === this.id ? (this.ownShares as { b: Uint32Array; s: Uint32Array }) : (this.inbox.get(v) as { b: Uint32Array; s: Uint32Array });
+          const shares = v === this.id ? (this.ownShares as HeldShares) : (this.inbox.get(v) as HeldShares);
           out.set(shares[which], i * SHARE_CHUNKS);
         }
       };

@@ -77,6 +77,11 @@ export function readId(p: Payload, name: string, n: number): number {
   return v;
 }
 
+/** Refuses a server message whose "to" is not client `id`: misrouted, or another client's. */
+export function checkRecipient(p: Payload, n: number, id: number): void {
+  if (readId(p, 'to', n) !== id) throw violation('to', `"to" expected ${id}, got ${describeValue(p.to)}`);
+}
+
 /** A strictly increasing list of ids in [1, n] (so no duplicates). */
 export function readIds(p: Payload, name: string, n: number): Uint32Array {
   const v = p[name];

@@ -18,10 +18,11 @@
 import { PinholeError } from '@pinhole/core';
 import { checkObject, describeValue, invalid } from '@pinhole/core/validate';
 import { type SecAggRoundConfig, type ThreatModel, configDigest, makeRoundConfig } from './config.js';
-import { type SecAggCrypto, X25519_BASE_POINT, isSecAggCrypto, isSmallOrderPoint, sha256Bytes, toHex, webCryptoProvider } from './crypto.js';
+import { type SecAggCrypto, isSecAggCrypto, isSmallOrderPoint, sha256Bytes, toHex, webCryptoProvider } from './crypto.js';
 import { type KeyDirectory, isKeyDirectory, verifyWithDirectory } from './directory.js';
 import { Neighbourhoods } from './graph.js';
-import { addMasks, pairMaskKey, pairSign, reduceBits, roundSalt, selfMaskKey } from './masks.js';
+import { holdersIn, pruneBelowThreshold, sortedIds } from './holders.js';
+import { reduceBits, roundSalt } from './masks.js';
 import {
   DIGEST_BYTES,
   IDENTITY_PATTERN,
@@ -41,8 +42,9 @@ import {
   verifyFailed,
   violation,
 } from './messages.js';
-import { SHARE_CHUNKS, lagrangeAtZero, shamirCombine } from './shamir.js';
-import { type Advertisement, advertisementTranscript, consistencyTranscript, graphSeed, selfMaskCommitment } from './transcript.js';
+import { inboxMessages, keysMessage } from './server-outbox.js';
+import { type UnmaskRequest, type UnmaskResponse, unmaskSum } from './server-unmask.js';
+import { type Advertisement, advertisementTranscript, consistencyTranscript, graphSeed } from './transcript.js';
 
 export type ServerPhase = 'advertise' | 'share' | 'masked' | 'consistency' | 'unmask' | 'done' | 'aborted';
 
@@ -84,10 +86,6 @@ const PHASE_OF: Record<string, ServerPhase> = {
   [MSG.unmask]: 'unmask',
 };
 
-function sortedIds(set: Iterable<number>): number[] {
-  return Array.from(set).sort((a, b) => a - b);
-}
-
 export class SecAggServer {
   readonly config: SecAggRoundConfig;
   private readonly crypto: SecAggCrypto;
@@ -115,8 +113,8 @@ export class SecAggServer {
   private readonly masked = new Set<number>();
   private u3 = new Set<number>();
   private u4 = new Set<number>();
-  private readonly unmasks = new Map<number, { selfMaskShares: Uint32Array; keyShares: Uint32Array }>();
-  private expectedRequest = new Map<number, { selfMaskOf: number[]; keyOf: number[] }>();
+  private readonly unmasks = new Map<number, UnmaskResponse>();
+  private expectedRequest = new Map<number, UnmaskRequest>();
 
   constructor(config: SecAggRoundConfig, options: SecAggServerOptions = {}) {
     this.config = makeRoundConfig(config);
@@ -148,13 +146,7 @@ export class SecAggServer {
   }
 
   private holdersIn(u: number, live: Set<number>): number[] {
-    const out: number[] = [];
-    for (const v of this.graph.of(u)) if (live.has(v)) out.push(v);
-    if (live.has(u)) {
-      out.push(u);
-      out.sort((a, b) => a - b);
-    }
-    return out;
+    return holdersIn(this.graph, u, live);
   }
 
   private checkUsable(what: string, phase?: ServerPhase): void {
@@ -285,22 +277,7 @@ export class SecAggServer {
 
   /** Drops, repeatedly, every client with fewer than `threshold` live holders; returns the rest. */
   private prune(live: Set<number>): Set<number> {
-    const t = this.config.threshold;
-    const out = new Set(live);
-    const count = new Map<number, number>();
-    for (const u of out) count.set(u, this.holdersIn(u, out).length);
-    const queue = sortedIds(out).filter((u) => (count.get(u) as number) < t);
-    while (queue.length > 0) {
-      const u = queue.pop() as number;
-      if (!out.delete(u)) continue;
-      for (const v of this.graph.of(u)) {
-        if (!out.has(v)) continue;
-        const c = (count.get(v) as number) - 1;
-        count.set(v, c);
-        if (c === t - 1) queue.push(v);
-      }
-    }
-    return out;
+    return pruneBelowThreshold(this.graph, live, this.config.threshold);
   }
 
   private requireHolders(live: Set<number>, among: Iterable<number>, what: string): void {
@@ -336,26 +313,7 @@ export class SecAggServer {
     this.u1 = u1;
     const roster = seal(MSG.roster, { round: this.config.roundId, advertised, digests });
     const out = new Map<number, Uint8Array>();
-    for (const u of sortedIds(u1)) {
-      const ids = this.holdersIn(u, u1);
-      const m = ids.length;
-      const vks = new Uint8Array(m * KEY_BYTES);
-      const cPks = new Uint8Array(m * KEY_BYTES);
-      const sPks = new Uint8Array(m * KEY_BYTES);
-      const commitments = new Uint8Array(m * DIGEST_BYTES);
-      const sigs = new Uint8Array(m * SIGNATURE_BYTES);
-      const identities: string[] = [];
-      ids.forEach((v, i) => {
-        const { ad, sig } = this.ads.get(v) as { ad: Advertisement; sig: Uint8Array };
-        identities.push(ad.identity);
-        vks.set(ad.vk, i * KEY_BYTES);
-        cPks.set(ad.cPk, i * KEY_BYTES);
-        sPks.set(ad.sPk, i * KEY_BYTES);
-        commitments.set(ad.commitment, i * DIGEST_BYTES);
-        sigs.set(sig, i * SIGNATURE_BYTES);
-      });
-      out.set(u, seal(MSG.keys, { round: this.config.roundId, to: u, ids: new Uint32Array(ids), identities, vks, cPks, sPks, commitments, sigs }));
-    }
+    for (const u of sortedIds(u1)) out.set(u, keysMessage(this.config.roundId, u, this.holdersIn(u, u1), this.ads));
     this.state = 'share';
     return { roster, keys: out };
   }
@@ -366,28 +324,7 @@ export class SecAggServer {
     const u2 = this.prune(new Set(this.shares.keys()));
     if (u2.size < this.config.threshold) this.abort(`only ${this.shares.size} clients shared keys (${u2.size} with enough live neighbours), below the threshold ${this.config.threshold}`);
     this.u2 = u2;
-    const from = new Map<number, number[]>();
-    const cts = new Map<number, Uint8Array[]>();
-    for (const u of u2) {
-      from.set(u, []);
-      cts.set(u, []);
-    }
-    for (const v of sortedIds(u2)) {
-      const { to, ct } = this.shares.get(v) as { to: Uint32Array; ct: Uint8Array };
-      for (let j = 0; j < to.length; j++) {
-        const u = to[j] as number;
-        if (!u2.has(u)) continue;
-        (from.get(u) as number[]).push(v);
-        (cts.get(u) as Uint8Array[]).push(ct.subarray(j * SHARE_CIPHERTEXT_BYTES, (j + 1) * SHARE_CIPHERTEXT_BYTES));
-      }
-    }
-    const out = new Map<number, Uint8Array>();
-    for (const u of sortedIds(u2)) {
-      const list = cts.get(u) as Uint8Array[];
-      const ct = new Uint8Array(list.length * SHARE_CIPHERTEXT_BYTES);
-      list.forEach((c, i) => ct.set(c, i * SHARE_CIPHERTEXT_BYTES));
-      out.set(u, seal(MSG.inbox, { round: this.config.roundId, to: u, from: new Uint32Array(from.get(u) as number[]), ct }));
-    }
+    const out = inboxMessages(this.config.roundId, u2, this.shares);
     this.shares.clear();
     this.state = 'masked';
     return out;
@@ -446,75 +383,24 @@ export class SecAggServer {
     this.requireHolders(u5, this.u2, 'sent their shares');
     this.busy = true;
     try {
-      // The first t shares of each secret, in responder order.
-      const xs = new Map<number, number[]>();
-      const buf = new Map<number, Uint32Array>();
-      for (const u of this.u2) {
-        xs.set(u, []);
-        buf.set(u, new Uint32Array(t * SHARE_CHUNKS));
-      }
-      for (const v of sortedIds(u5)) {
-        const want = this.expectedRequest.get(v) as { selfMaskOf: number[]; keyOf: number[] };
-        const got = this.unmasks.get(v) as { selfMaskShares: Uint32Array; keyShares: Uint32Array };
-        const take = (ids: number[], shares: Uint32Array): void => {
-          ids.forEach((u, i) => {
-            const x = xs.get(u) as number[];
-            if (x.length === t) return;
-            (buf.get(u) as Uint32Array).set(shares.subarray(i * SHARE_CHUNKS, (i + 1) * SHARE_CHUNKS), x.length * SHARE_CHUNKS);
-            x.push(v);
-          });
-        };
-        take(want.selfMaskOf, got.selfMaskShares);
-        take(want.keyOf, got.keyShares);
-      }
-      const lagrange = new Map<string, Float64Array>();
-      const secret = (u: number): Uint8Array => {
-        const x = xs.get(u) as number[];
-        const key = x.join(',');
-        let l = lagrange.get(key);
-        if (l === undefined) lagrange.set(key, (l = lagrangeAtZero(x)));
-        const b = buf.get(u) as Uint32Array;
-        const shares = x.map((_, i) => b.subarray(i * SHARE_CHUNKS, (i + 1) * SHARE_CHUNKS));
-        return shamirCombine(x, shares, l);
-      };
-      const selfKeys: Promise<Uint8Array>[] = [];
-      for (const u of sortedIds(this.u3)) {
-        const b = secret(u);
-        const { ad } = this.ads.get(u) as { ad: Advertisement };
-        if (toHex(selfMaskCommitment(this.digest, u, b)) !== toHex(ad.commitment)) {
-          this.abort(
-            `the self-mask seed of client ${u} rebuilt from the shares of ${(xs.get(u) as number[]).join(', ')} does not match its signed commitment: a corrupt share, no sum released`,
-            'verify_failed',
-            'selfMaskShares',
-          );
-        }
-        selfKeys.push(selfMaskKey(this.crypto, this.salt, b, u));
-      }
-      const keys = await Promise.all(selfKeys);
-      const signs = keys.map(() => -1);
-      for (const u of sortedIds(this.u2)) {
-        if (this.u3.has(u)) continue;
-        const sk = secret(u);
-        const [pk] = await this.crypto.x25519(sk, [X25519_BASE_POINT]);
-        if (toHex(pk as Uint8Array) !== toHex((this.keys.get(u) as { s: Uint8Array }).s)) {
-          this.abort(
-            `the mask key of dropped client ${u} rebuilt from the shares of ${(xs.get(u) as number[]).join(', ')} does not match its signed advertised key: a corrupt share, no sum released`,
-            'verify_failed',
-            'keyShares',
-          );
-        }
-        const live = this.graph.of(u).filter((v) => this.u3.has(v));
-        const agreed = await this.crypto.x25519(
-          sk,
-          live.map((v) => (this.keys.get(v) as { s: Uint8Array }).s),
-        );
-        keys.push(...(await Promise.all(live.map((v, i) => pairMaskKey(this.crypto, this.salt, agreed[i] as Uint8Array, u, v)))));
-        for (const v of live) signs.push(-pairSign(v, u));
-      }
-      const sum = Uint32Array.from(this.sum);
-      await addMasks(this.crypto, sum, keys, signs);
+      const unmasked = await unmaskSum(
+        {
+          crypto: this.crypto,
+          salt: this.salt,
+          digest: this.digest,
+          threshold: t,
+          graph: this.graph,
+          u2: this.u2,
+          u3: this.u3,
+          ads: this.ads,
+          requests: this.expectedRequest,
+          responses: this.unmasks,
+          masked: this.sum,
+        },
+        (reason, code, param) => this.abort(reason, code, param),
+      );
       this.state = 'done';
-      return Object.freeze({ sum: reduceBits(sum, bits), contributors: sortedIds(this.u3), dropped: sortedIds(this.u2).filter((u) => !this.u3.has(u)), threatModel: this.config.threatModel });
+      return Object.freeze({ sum: reduceBits(unmasked, bits), contributors: sortedIds(this.u3), dropped: sortedIds(this.u2).filter((u) => !this.u3.has(u)), threatModel: this.config.threatModel });
     } finally {
       this.busy = false;
     }
