@@ -12,6 +12,9 @@ export default defineConfig({
     // fast suite is CPU-bound in-process work, so both cores pay (the e2e suite passes --maxWorkers=1:
     // its servers and browsers are the second core's work)
     maxWorkers: 2,
+    // `npm test` passes --no-isolate: a worker keeps the modules it has loaded from one file to the
+    // next (the fast suite spent 40 s of its 98 s importing the same packages again); its files
+    // share no mutable module state, checked by running them in shuffled order (--sequence.shuffle.files)
     hookTimeout: 120_000,
   },
 });
