@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { type CollectionRelease, makePlan, makeReleaseEngine } from '@pinhole/aggregator';
-import { type DeviceInput, deviceEntry, deviceMechanism } from '@pinhole/client';
-import { type InsightRow, type PlanCollection, COLLECTIONS, encodeRoundReport, makeReportId } from '@pinhole/core';
+import { deviceEntry, deviceMechanism } from '@pinhole/client';
+import { encodeRoundReport, makeReportId } from '@pinhole/core';
 import { seededRng } from '@pinhole/core/seeded';
 import { twoSidedZ } from '@pinhole/core/stats';
 import { generateSyntheticTable } from '@pinhole/datasets';
 import { type AnyFrequencyOracle, type NumericMechanism } from '@pinhole/ldp';
 import { allPipelines } from '../bench/src/pipelines.js';
-import type { HistogramData, MeanData } from '../bench/src/prepare.js';
+import { benchDataOf, deviceInputsOf } from './support/bench-view.js';
 
 // End to end in process: a plan made by makePlan, 10,000 synthetic devices each perturbing its
 // reports with @pinhole/ldp and uploading one core report envelope, the engine decoding and
@@ -19,79 +19,7 @@ const table = generateSyntheticTable({ devices: N, seed: 'engine-e2e' });
 const domains = { operators: table.domains.operator.values.slice(), regions: table.domains.region.values.slice(), cells: table.domains.cell.values.slice() };
 const plan = makePlan({ id: 'e2e', insights: INSIGHTS, domains, budget: { epsilon: 4, delta: 1e-6 }, mode: 'ldp', expectedDevices: N, ldp: { oracle: 'oue', numeric: 'duchi' } });
 
-/** Each device's input per collection, chosen as the bench assumes (one applicable measurement uniformly; a mean of its clamped values under the operator of its first). */
-function deviceInputs(): Record<string, DeviceInput>[] {
-  const pick = seededRng('e2e-pick');
-  const c = table.columns;
-  const byDevice = new Map<number, number[]>();
-  for (let i = 0; i < table.length; i++) {
-    const d = c.device[i] as number;
-    const rows = byDevice.get(d) ?? [];
-    rows.push(i);
-    byDevice.set(d, rows);
-  }
-  const cols = plan.collections.map((pc) => COLLECTIONS.find((x) => x.id === pc.id)!);
-  const out: Record<string, DeviceInput>[] = [];
-  for (const rows of [...byDevice.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r)) {
-    const input: Record<string, DeviceInput> = {};
-    for (const col of cols) {
-      const items: number[] = [];
-      const values: number[] = [];
-      let group = -1;
-      for (const i of rows) {
-        const row: InsightRow = {
-          networkType: c.networkType[i] as number,
-          deviceClass: c.deviceClass[i] as number,
-          operator: c.operator[i] as number,
-          region: c.region[i] as number,
-          cell: c.cell[i] as number,
-          downlinkMbps: c.downlinkMbps[i] as number,
-          rttMs: c.rttMs[i] as number,
-          rsrpDbm: c.rsrpDbm[i] as number,
-        };
-        if (col.kind === 'histogram') {
-          const b = col.item(row, domains);
-          if (b >= 0) items.push(b);
-        } else {
-          const v = col.value(row);
-          if (!Number.isNaN(v)) {
-            const [lo, hi] = col.bounds;
-            values.push(v < lo ? lo : v > hi ? hi : v);
-            if (group < 0) group = col.group(row);
-          }
-        }
-      }
-      if (items.length) input[col.id] = { bucket: items[items.length === 1 ? 0 : pick.int(items.length)] as number };
-      if (values.length) input[col.id] = { group, value: values.reduce((a, b) => a + b, 0) / values.length };
-    }
-    out.push(input);
-  }
-  return out;
-}
-
-const inputs = deviceInputs();
-
-/** The bench's view of the same data: per collection the reported buckets (or values) of the devices that report it. */
-function benchData(pc: PlanCollection): HistogramData | MeanData {
-  const col = COLLECTIONS.find((x) => x.id === pc.id)!;
-  const mine = inputs.map((x) => x[pc.id]).filter((x): x is DeviceInput => x !== undefined);
-  if (col.kind === 'histogram') {
-    const { groups, buckets } = col.layout(domains);
-    const counts = new Int32Array(groups.length * buckets.length);
-    for (const x of mine) counts[(x as { bucket: number }).bucket]! += 1;
-    return { kind: 'histogram', collection: col, domains, groups, buckets, truth: Float64Array.from(counts), sampledCounts: counts, items: new Int32Array(0), n: mine.length };
-  }
-  const groups = col.groups(domains);
-  const g = Int32Array.from(mine, (x) => (x as { group: number }).group);
-  const v = Float64Array.from(mine, (x) => (x as { value: number }).value);
-  const devices = new Float64Array(groups.length);
-  const sums = new Float64Array(groups.length);
-  g.forEach((gi, i) => {
-    devices[gi]! += 1;
-    sums[gi]! += v[i] as number;
-  });
-  return { kind: 'mean', collection: col, domains, groups, values: v, groupOf: g, truth: sums.map((s, i) => s / (devices[i] as number)), devices, n: mine.length };
-}
+const inputs = deviceInputsOf(table, plan, domains, seededRng('e2e-pick'));
 
 describe('engine end to end: 10,000 devices’ encoded reports vs the bench’s aggregate simulation of the same plan', () => {
   it('agree within their variances, and spend what the plan promised', async () => {
@@ -124,7 +52,7 @@ describe('engine end to end: 10,000 devices’ encoded reports vs the bench’s 
       expect(dev.spent).toEqual(pc.privacyLoss);
       expect(dev.spent).toEqual({ epsilon: 1, delta: 0 });
       expect(dev.privacyLoss.release).toEqual({ epsilon: 1, delta: 0 });
-      const data = benchData(pc);
+      const data = benchDataOf(inputs, pc, domains);
       const input = { data, epsilon: pc.privacyLoss.epsilon, delta: 1e-6 / 4, k: pc.gate.k, rng: seededRng(`e2e-bench-${pc.id}`), mode: 'aggregate' as const };
       if (data.kind === 'histogram') {
         const out = await pipelines.find((p) => p.id === 'ldp-oue')!.histogram!(input as never);
