@@ -6,12 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { makePlan } from '@pinhole/aggregator';
 import { deviceInputs } from '@pinhole/client';
-import { type InsightRow, type NetworkSample, COLLECTIONS, INSIGHTS } from '@pinhole/core';
+import { type NetworkSample, COLLECTIONS, INSIGHTS } from '@pinhole/core';
 import { type HistogramCollection } from '@pinhole/core/insights';
 import { seededRng } from '@pinhole/core/seeded';
 import { twoSidedZ } from '@pinhole/core/stats';
 import { generateSyntheticTable, toNetworkSample } from '@pinhole/datasets';
 import { CollectionBuilder } from '../bench/src/prepare.js';
+import { insightRowOf } from './support/bench-view.js';
 
 const table = generateSyntheticTable({ devices: 3000, seed: 'client-inputs' });
 const d = table.domains;
@@ -32,25 +33,6 @@ function devicesOf(): { rows: number[]; samples: NetworkSample[] }[] {
     by.set(dev, [...(by.get(dev) ?? []), i]);
   }
   return [...by.entries()].sort((a, b) => a[0] - b[0]).map(([, rows]) => ({ rows, samples: rows.map((r) => toNetworkSample(table, r)) }));
-}
-
-function rowOf(i: number): InsightRow {
-  const c = table.columns;
-  const stalls = c.stallCount[i] as number;
-  const ratio = c.rebufferRatio[i] as number;
-  return {
-    networkType: c.networkType[i] as number,
-    deviceClass: c.deviceClass[i] as number,
-    operator: c.operator[i] as number,
-    region: c.region[i] as number,
-    cell: c.cell[i] as number,
-    downlinkMbps: c.downlinkMbps[i] as number,
-    rttMs: c.rttMs[i] as number,
-    rsrpDbm: c.rsrpDbm[i] as number,
-    video: c.activity[i] === 1 ? 1 : 0,
-    videoBitrateKbps: c.videoBitrateKbps[i] as number,
-    rebuffered: Number.isNaN(stalls) && Number.isNaN(ratio) ? NaN : stalls > 0 || ratio > 0 ? 1 : 0,
-  };
 }
 
 describe('device inputs: the client chooses as the bench assumes', () => {
@@ -98,7 +80,7 @@ describe('device inputs: the client chooses as the bench assumes', () => {
       let expected = 0;
       let variance = 0;
       devices.forEach((dev, i) => {
-        const items = dev.rows.map((r) => col.item(rowOf(r), domains)).filter((b) => b >= 0);
+        const items = dev.rows.map((r) => col.item(insightRowOf(table, r), domains)).filter((b) => b >= 0);
         const got = client[i]!.inputs.get(pc.id) as { bucket: number } | undefined;
         if (items.length === 0) {
           expect(got).toBeUndefined();

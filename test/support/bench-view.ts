@@ -27,16 +27,7 @@ export function deviceInputsOf(table: MeasurementTable, plan: Plan, domains: Ins
       const values: number[] = [];
       let group = -1;
       for (const i of rows) {
-        const row: InsightRow = {
-          networkType: c.networkType[i] as number,
-          deviceClass: c.deviceClass[i] as number,
-          operator: c.operator[i] as number,
-          region: c.region[i] as number,
-          cell: c.cell[i] as number,
-          downlinkMbps: c.downlinkMbps[i] as number,
-          rttMs: c.rttMs[i] as number,
-          rsrpDbm: c.rsrpDbm[i] as number,
-        };
+        const row = insightRowOf(table, i);
         if (col.kind === 'histogram') {
           const b = col.item(row, domains);
           if (b >= 0) items.push(b);
@@ -77,4 +68,24 @@ export function benchDataOf(inputs: readonly Record<string, DeviceInput>[], pc: 
     sums[gi]! += v[i] as number;
   });
   return { kind: 'mean', collection: col, domains, groups, values: v, groupOf: g, truth: sums.map((s, i) => s / (devices[i] as number)), devices, n: mine.length };
+}
+
+/** A table row as the insights read it (the video fields included: the bench's rows carry them too). */
+export function insightRowOf(table: MeasurementTable, i: number): InsightRow {
+  const c = table.columns;
+  const stalls = c.stallCount[i] as number;
+  const ratio = c.rebufferRatio[i] as number;
+  return {
+    networkType: c.networkType[i] as number,
+    deviceClass: c.deviceClass[i] as number,
+    operator: c.operator[i] as number,
+    region: c.region[i] as number,
+    cell: c.cell[i] as number,
+    downlinkMbps: c.downlinkMbps[i] as number,
+    rttMs: c.rttMs[i] as number,
+    rsrpDbm: c.rsrpDbm[i] as number,
+    video: c.activity[i] === 1 ? 1 : 0,
+    videoBitrateKbps: c.videoBitrateKbps[i] as number,
+    rebuffered: Number.isNaN(stalls) && Number.isNaN(ratio) ? NaN : stalls > 0 || ratio > 0 ? 1 : 0,
+  };
 }
