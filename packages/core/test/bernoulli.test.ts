@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bernoulliExact } from '../src/samplers.js';
 import { clopperPearson } from '../src/stats.js';
 import { scriptedRng } from '../src/testing.js';
-import { seededRng } from '../src/seeded.js';
+import { seededRng } from '../src/testing/seeded.js';
 
 describe('bernoulliExact', () => {
   it('decides U < p exactly word by word (scripted words)', () => {

@@ -1,7 +1,7 @@
 /** The simulation-only binomial and uniform multinomial samplers (bench tallies of millions of devices). */
 import { describe, expect, it } from 'vitest';
 import { binomialPmf, sampleBinomial, sampleUniformMultinomial } from '../src/binomial.js';
-import { seededRng } from '../src/seeded.js';
+import { seededRng } from '../src/testing/seeded.js';
 import { expectPinholeError } from '@pinhole/core/testing';
 
 describe('binomial sampler', () => {

@@ -4,8 +4,8 @@
  * and server entry points refuse them unless `allowInsecureRng: true` is passed.
  */
 import seedrandom from 'seedrandom';
-import { type Rng, rngFromU32 } from './rng.js';
-import { invalid } from './validate.js';
+import { type Rng, rngFromU32 } from '../rng.js';
+import { invalid } from '../validate.js';
 
 export interface SeededRng extends Rng {
   readonly insecure: true;
