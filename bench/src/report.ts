@@ -34,6 +34,18 @@ function domainLines(r: UtilityResults): string[] {
   });
 }
 
+/** The data steps as table rows, for the markdown report and the HTML page alike. */
+function dataStepRows(st: ReturnType<typeof steps>): string[][] {
+  return st.map((s) => [
+    s.step,
+    String(s.rows),
+    String(s.kept),
+    Object.entries(s.dropped)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') + (s.note ? ` (${s.note})` : ''),
+  ]);
+}
+
 function steps(r: UtilityResults): Step[] {
   return (r.data.steps as Step[] | undefined) ?? [];
 }
@@ -153,20 +165,7 @@ export function toMarkdown(r: UtilityResults): string {
   const st = steps(r);
   if (st.length) {
     lines.push('## Data', '');
-    lines.push(
-      ...mdTable(
-        ['step', 'rows in', 'kept', 'dropped (why)'],
-        st.map((s) => [
-          s.step,
-          String(s.rows),
-          String(s.kept),
-          Object.entries(s.dropped)
-            .map(([k, v]) => `${k} ${v}`)
-            .join(', ') + (s.note ? ` (${s.note})` : ''),
-        ]),
-      ),
-      '',
-    );
+    lines.push(...mdTable(['step', 'rows in', 'kept', 'dropped (why)'], dataStepRows(st)), '');
     const conv = (r.data.conversions as { field: string; column: string; unit: string; stated: boolean; factor: number; schemaUnit: string }[] | undefined) ?? [];
     if (conv.length)
       lines.push(`Units: ${conv.map((c) => `${c.field} ← \`${c.column}\` in ${c.unit}${c.stated ? '' : ' (assumed)'}${c.factor === 1 ? '' : ` × ${c.factor}`} → ${c.schemaUnit}`).join('; ')}.`, '');
@@ -253,21 +252,7 @@ ${
         .join('')}</ul>`
     : ''
 }
-${
-  st.length
-    ? `<h3>Data</h3>${htmlTable(
-        ['step', 'rows in', 'kept', 'dropped (why)'],
-        st.map((s) => [
-          s.step,
-          String(s.rows),
-          String(s.kept),
-          Object.entries(s.dropped)
-            .map(([k, v]) => `${k} ${v}`)
-            .join(', ') + (s.note ? ` (${s.note})` : ''),
-        ]),
-      )}`
-    : ''
-}
+${st.length ? `<h3>Data</h3>${htmlTable(['step', 'rows in', 'kept', 'dropped (why)'], dataStepRows(st))}` : ''}
 ${((r.data.warnings as { message: string }[] | undefined) ?? []).map((w) => `<p class="note"><strong>Warning:</strong> ${esc(w.message)}</p>`).join('')}
 ${(r.epsilonForTarget ?? []).length ? `<section id="epsilon-for-target"><h2>ε needed for a target error</h2><p>${esc(TARGET_RULE)}</p>${htmlTable(t.header, t.rows)}${svgs['epsilon-for-target.svg'] ? figure('epsilon-for-target.svg') : ''}<details><summary>Every pipeline</summary>${htmlTable(t.full.header, t.full.rows)}</details></section>` : ''}
 ${sections}
